@@ -1,0 +1,97 @@
+//! Engine's bearer tokens. Each company has a confidential token (supply
+//! analytics) and a publishable one (UI events). A confidential token is also
+//! accepted where a publishable one is, as the vendor's "restricted"
+//! publishable scope implies; the reverse is refused.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, header};
+use uuid::Uuid;
+
+use super::error::EngineError;
+use super::fixtures::{CompanyFixture, EngineFixtures, ScriptedLead};
+use super::models::ProductType;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Confidential,
+    Publishable,
+}
+
+/// A partner company as leadsim knows it.
+#[derive(Debug)]
+pub struct Company {
+    pub name: String,
+    pub uuid: Uuid,
+    pub is_test: bool,
+    pub leads_per_day: f64,
+    pub product_mix: BTreeMap<ProductType, f64>,
+    pub event_data: bool,
+    pub scripted_leads: Vec<ScriptedLead>,
+}
+
+impl From<&CompanyFixture> for Company {
+    fn from(f: &CompanyFixture) -> Self {
+        Self {
+            name: f.name.clone(),
+            uuid: f.uuid,
+            is_test: f.is_test,
+            leads_per_day: f.leads_per_day,
+            product_mix: f.product_mix.clone(),
+            event_data: f.event_data,
+            scripted_leads: f.leads.clone(),
+        }
+    }
+}
+
+/// Every company, found by token or uuid.
+#[derive(Debug, Default)]
+pub struct Companies {
+    all: Vec<Arc<Company>>,
+    by_token: HashMap<String, (usize, TokenKind)>,
+}
+
+impl Companies {
+    pub fn from_fixtures(fixtures: &EngineFixtures) -> Self {
+        let mut companies = Self::default();
+        for (i, f) in fixtures.companies.iter().enumerate() {
+            companies.all.push(Arc::new(Company::from(f)));
+            companies
+                .by_token
+                .insert(f.confidential_token.clone(), (i, TokenKind::Confidential));
+            companies
+                .by_token
+                .insert(f.publishable_token.clone(), (i, TokenKind::Publishable));
+        }
+        companies
+    }
+
+    pub fn all(&self) -> &[Arc<Company>] {
+        &self.all
+    }
+
+    /// The company whose token the request carries, if that token may do `needed`.
+    pub fn authenticate(&self, headers: &HeaderMap, needed: TokenKind) -> Result<Arc<Company>, EngineError> {
+        let token = bearer_token(headers).ok_or(EngineError::MissingToken)?;
+        let (index, kind) = self.by_token.get(token).ok_or(EngineError::InvalidToken)?;
+        if needed == TokenKind::Confidential && *kind == TokenKind::Publishable {
+            return Err(EngineError::TokenNotPermitted);
+        }
+        self.all.get(*index).cloned().ok_or(EngineError::InvalidToken)
+    }
+
+    /// The company for an optional token: `None` when absent or unknown.
+    pub fn identify(&self, headers: &HeaderMap) -> Option<Arc<Company>> {
+        let (index, _) = self.by_token.get(bearer_token(headers)?)?;
+        self.all.get(*index).cloned()
+    }
+}
+
+/// The token of `Authorization: Bearer <token>` (scheme case-insensitive).
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}

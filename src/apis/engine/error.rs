@@ -1,0 +1,223 @@
+//! Engine's error shape: a JSON array of `ApiError`
+//! (`attribute`, `type`, `details` with string values, `message`), with the
+//! exact texts of the vendor's examples where it documents them.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::shared::request::BodyError;
+use crate::shared::time::{format_millis, format_seconds};
+
+/// One `ApiError`. Fields are omitted when empty, as the vendor does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiError {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub details: BTreeMap<String, String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineError {
+    /// No `Authorization: Bearer` header at all.
+    MissingToken,
+    /// A token leadsim does not know.
+    InvalidToken,
+    /// A known token of the wrong kind (publishable on analytics, or the reverse).
+    TokenNotPermitted,
+    /// A required attribute is absent.
+    Missing { attribute: String },
+    /// An attribute is present but unusable.
+    Malformed {
+        attribute: Option<String>,
+        specified: Option<String>,
+        message: String,
+    },
+    /// The 1-hour SLA: the window is not published yet.
+    TimestampTooLate {
+        specified: DateTime<Utc>,
+        requirement: DateTime<Utc>,
+    },
+    /// Unknown route, wrong method, body too large.
+    Framework { status: StatusCode, message: String },
+}
+
+impl EngineError {
+    pub fn malformed(attribute: &str, specified: Option<&str>, message: impl Into<String>) -> Self {
+        Self::Malformed {
+            attribute: Some(attribute.to_owned()),
+            specified: specified.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::MissingToken | Self::InvalidToken | Self::TokenNotPermitted => StatusCode::UNAUTHORIZED,
+            Self::Missing { .. } | Self::Malformed { .. } | Self::TimestampTooLate { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Self::Framework { status, .. } => *status,
+        }
+    }
+
+    fn body(self) -> ApiError {
+        let plain = |message: &str| ApiError {
+            attribute: None,
+            kind: None,
+            details: BTreeMap::new(),
+            message: message.to_owned(),
+        };
+        match self {
+            Self::MissingToken => plain("Access token is missing"),
+            Self::InvalidToken => plain("Access token is invalid"),
+            Self::TokenNotPermitted => plain("Access token is not permitted to access this resource"),
+            Self::Missing { attribute } => ApiError {
+                message: format!("{attribute} must be specified"),
+                attribute: Some(attribute),
+                kind: Some("missing".into()),
+                details: BTreeMap::new(),
+            },
+            Self::Malformed {
+                attribute,
+                specified,
+                message,
+            } => ApiError {
+                attribute,
+                kind: Some("malformed".into()),
+                details: specified
+                    .map(|s| BTreeMap::from([("specified".to_owned(), s)]))
+                    .unwrap_or_default(),
+                message,
+            },
+            Self::TimestampTooLate {
+                specified,
+                requirement,
+            } => {
+                let requirement = format!("must be at or before {}", format_seconds(requirement));
+                ApiError {
+                    message: format!("timestamp {requirement}, but is '{}'", format_seconds(specified)),
+                    attribute: Some("timestamp".into()),
+                    kind: Some("malformed".into()),
+                    details: BTreeMap::from([
+                        ("specified".to_owned(), format_millis(specified)),
+                        ("requirement".to_owned(), requirement),
+                    ]),
+                }
+            }
+            Self::Framework { status, message } => ApiError {
+                attribute: None,
+                kind: Some(framework_kind(status).into()),
+                details: BTreeMap::new(),
+                message,
+            },
+        }
+    }
+}
+
+fn framework_kind(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        _ => "invalid_request",
+    }
+}
+
+impl IntoResponse for EngineError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        (status, Json([self.body()])).into_response()
+    }
+}
+
+/// Framework errors on Engine paths, in Engine's shape.
+pub fn framework_error(status: StatusCode, message: &str) -> Response {
+    EngineError::Framework {
+        status,
+        message: message.to_owned(),
+    }
+    .into_response()
+}
+
+/// A request body that is not JSON, or not the expected shape.
+impl From<BodyError> for EngineError {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::Malformed { reason } => Self::Malformed {
+                attribute: None,
+                specified: None,
+                message: format!("Request body must be valid JSON: {reason}"),
+            },
+            BodyError::Invalid { path, reason } if reason.starts_with("missing field") => Self::Missing {
+                attribute: path_or_field(&path, &reason),
+            },
+            BodyError::Invalid { path, reason } => {
+                let attribute = (path != ".").then_some(path);
+                let message = match &attribute {
+                    Some(a) => format!("{a} is invalid: {reason}"),
+                    None => format!("Request body is invalid: {reason}"),
+                };
+                Self::Malformed {
+                    attribute,
+                    specified: None,
+                    message,
+                }
+            }
+        }
+    }
+}
+
+/// serde reports a missing field at its parent's path; name the field itself.
+fn path_or_field(path: &str, reason: &str) -> String {
+    let field = reason.split('`').nth(1).unwrap_or(reason).to_owned();
+    if path == "." {
+        field
+    } else {
+        format!("{path}.{field}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(e: EngineError) -> serde_json::Value {
+        serde_json::to_value([e.body()]).unwrap_or_default()
+    }
+
+    #[test]
+    fn documented_examples_are_reproduced_exactly() {
+        assert_eq!(
+            json(EngineError::MissingToken),
+            serde_json::json!([{"message": "Access token is missing"}])
+        );
+        assert_eq!(
+            json(EngineError::Missing {
+                attribute: "timestamp".into()
+            }),
+            serde_json::json!([{"attribute": "timestamp", "type": "missing", "message": "timestamp must be specified"}])
+        );
+        let at = |s: &str| crate::shared::time::parse_rfc3339(s).unwrap_or_default();
+        assert_eq!(
+            json(EngineError::TimestampTooLate {
+                specified: at("2021-02-01T17:00:00Z"),
+                requirement: at("2021-01-13T16:00:00Z"),
+            }),
+            serde_json::json!([{
+                "attribute": "timestamp",
+                "type": "malformed",
+                "details": {"specified": "2021-02-01T17:00:00.000Z", "requirement": "must be at or before 2021-01-13T16:00:00Z"},
+                "message": "timestamp must be at or before 2021-01-13T16:00:00Z, but is '2021-02-01T17:00:00Z'"
+            }])
+        );
+    }
+}

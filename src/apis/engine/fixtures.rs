@@ -1,0 +1,238 @@
+//! `fixtures/engine.json`: companies (credentials, traffic, product mix) and
+//! scripted leads that merge into the generated windows.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::institutions;
+use super::models::{EventType, ProductType, RejectReason};
+use crate::shared::fixtures::FixtureError;
+use crate::shared::time::Timestamp;
+
+pub const FILE: &str = "engine.json";
+
+/// Mean leads per day when a company does not say.
+pub const DEFAULT_LEADS_PER_DAY: f64 = 240.0;
+const MAX_LEADS_PER_DAY: f64 = 20_000.0;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EngineFixtures {
+    #[serde(default)]
+    pub companies: Vec<CompanyFixture>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CompanyFixture {
+    pub name: String,
+    pub uuid: Uuid,
+    /// Reads supply analytics (`Authorization: Bearer ...`).
+    pub confidential_token: String,
+    /// Records UI events.
+    pub publishable_token: String,
+    /// The company's tokens are test tokens: every lead it sees has `isTest: true`.
+    #[serde(default)]
+    pub is_test: bool,
+    /// Mean generated leads per day; 0 turns generation off (scripted leads only).
+    #[serde(default = "default_leads_per_day")]
+    pub leads_per_day: f64,
+    /// Relative weights of product types for generated leads (default: mostly loans).
+    #[serde(default)]
+    pub product_mix: BTreeMap<ProductType, f64>,
+    /// Emit `eventData` objects (off by default: stock generated clients cannot
+    /// read the spec's ambiguous `oneOf`).
+    #[serde(default)]
+    pub event_data: bool,
+    #[serde(default)]
+    pub leads: Vec<ScriptedLead>,
+}
+
+fn default_leads_per_day() -> f64 {
+    DEFAULT_LEADS_PER_DAY
+}
+
+/// A lead written out in full; its `leadCreated` event is implied by `createdAt`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScriptedLead {
+    pub uuid: Uuid,
+    pub created_at: Timestamp,
+    pub product_type: ProductType,
+    #[serde(default)]
+    pub events: Vec<ScriptedEvent>,
+    #[serde(default)]
+    pub payouts: Vec<ScriptedPayout>,
+    /// Tag key to values; each value becomes one client tag at `createdAt`.
+    #[serde(default)]
+    pub client_tags: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScriptedEvent {
+    pub event_type: EventType,
+    pub event_created_at: Timestamp,
+    #[serde(default)]
+    pub financial_institution_uuid: Option<Uuid>,
+    /// Defaults to the built-in lender's name for a known uuid.
+    #[serde(default)]
+    pub financial_institution_name: Option<String>,
+    #[serde(default)]
+    pub amount_in_cents: Option<i32>,
+    #[serde(default)]
+    pub reject_reason: Option<RejectReason>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScriptedPayout {
+    /// Defaults to a uuid derived from the lead and the payout's position.
+    #[serde(default)]
+    pub uuid: Option<Uuid>,
+    pub booked_at: Timestamp,
+    pub payout_in_cents: f64,
+    /// When set, a correction record with `deletedAt` appears in that hour's window.
+    #[serde(default)]
+    pub deleted_at: Option<Timestamp>,
+    #[serde(default)]
+    pub financial_institution_uuid: Option<Uuid>,
+    #[serde(default)]
+    pub financial_institution_name: Option<String>,
+}
+
+impl EngineFixtures {
+    /// Checks what serde cannot: uniqueness, ranges and time order.
+    pub fn validate(&self, file: &str) -> Result<(), FixtureError> {
+        let mut tokens = HashSet::new();
+        let mut companies = HashSet::new();
+        let mut leads = HashSet::new();
+        for (c, company) in self.companies.iter().enumerate() {
+            let at = |field: &str| format!("companies[{c}].{field}");
+            let fail = |field: &str, reason: String| Err(FixtureError::new(file, at(field), reason));
+            if company.name.trim().is_empty() {
+                return fail("name", "must not be empty".into());
+            }
+            if !companies.insert(company.uuid) {
+                return fail("uuid", format!("company uuid {} is used twice", company.uuid));
+            }
+            for (field, token) in [
+                ("confidentialToken", &company.confidential_token),
+                ("publishableToken", &company.publishable_token),
+            ] {
+                if token.trim().is_empty() || token.contains(char::is_whitespace) {
+                    return fail(field, "must be a non-empty token without spaces".into());
+                }
+                if !tokens.insert(token.as_str()) {
+                    return fail(field, format!("token '{token}' is used twice"));
+                }
+            }
+            if !(0.0..=MAX_LEADS_PER_DAY).contains(&company.leads_per_day) {
+                return fail(
+                    "leadsPerDay",
+                    format!("must be between 0 and {MAX_LEADS_PER_DAY}"),
+                );
+            }
+            for (product, weight) in &company.product_mix {
+                if !weight.is_finite() || *weight < 0.0 {
+                    return fail(
+                        &format!("productMix.{}", product_name(*product)),
+                        "weight must be a non-negative number".into(),
+                    );
+                }
+            }
+            if !company.product_mix.is_empty() && company.product_mix.values().all(|w| *w == 0.0) {
+                return fail("productMix", "at least one weight must be positive".into());
+            }
+            for (l, lead) in company.leads.iter().enumerate() {
+                if !leads.insert(lead.uuid) {
+                    return fail(
+                        &format!("leads[{l}].uuid"),
+                        format!("lead uuid {} is used twice", lead.uuid),
+                    );
+                }
+                lead.validate(file, &at(&format!("leads[{l}]")))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ScriptedLead {
+    fn validate(&self, file: &str, at: &str) -> Result<(), FixtureError> {
+        let fail =
+            |field: String, reason: String| Err(FixtureError::new(file, format!("{at}.{field}"), reason));
+        for (e, event) in self.events.iter().enumerate() {
+            if event.event_type == EventType::LeadCreated {
+                return fail(
+                    format!("events[{e}].eventType"),
+                    "leadCreated is implied by the lead's createdAt".into(),
+                );
+            }
+            if event.event_created_at < self.created_at {
+                return fail(
+                    format!("events[{e}].eventCreatedAt"),
+                    "must not be before the lead's createdAt".into(),
+                );
+            }
+            if event.event_type.involves_institution() {
+                match event.financial_institution_uuid {
+                    None => {
+                        return fail(
+                            format!("events[{e}].financialInstitutionUuid"),
+                            format!("required for {} events", event.event_type.as_str()),
+                        );
+                    }
+                    Some(fi)
+                        if event.financial_institution_name.is_none()
+                            && institutions::by_uuid(fi).is_none() =>
+                    {
+                        return fail(
+                            format!("events[{e}].financialInstitutionName"),
+                            format!("required: {fi} is not one of the built-in lenders"),
+                        );
+                    }
+                    Some(_) => {}
+                }
+            }
+            if event.amount_in_cents.is_some_and(|a| a < 0) {
+                return fail(
+                    format!("events[{e}].amountInCents"),
+                    "must not be negative".into(),
+                );
+            }
+        }
+        for (p, payout) in self.payouts.iter().enumerate() {
+            if payout.booked_at < self.created_at {
+                return fail(
+                    format!("payouts[{p}].bookedAt"),
+                    "must not be before the lead's createdAt".into(),
+                );
+            }
+            if !payout.payout_in_cents.is_finite() {
+                return fail(format!("payouts[{p}].payoutInCents"), "must be a number".into());
+            }
+            if payout.deleted_at.is_some_and(|d| d <= payout.booked_at) {
+                return fail(format!("payouts[{p}].deletedAt"), "must be after bookedAt".into());
+            }
+        }
+        for (key, values) in &self.client_tags {
+            if key.trim().is_empty() {
+                return fail("clientTags".into(), "tag keys must not be empty".into());
+            }
+            if values.is_empty() {
+                return fail(format!("clientTags.{key}"), "give at least one value".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+fn product_name(product: ProductType) -> String {
+    serde_json::to_value(product)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}

@@ -1,0 +1,60 @@
+//! leadsim: one axum server that simulates five vendor analytics APIs with
+//! in-memory, deterministic, controllable state.
+//!
+//! [`app`] is the one place that lists every family.
+
+pub mod admin;
+pub mod apis;
+pub mod config;
+pub mod fixtures;
+pub mod shared;
+pub mod state;
+
+use axum::Router;
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+
+use crate::shared::family::Family;
+use crate::shared::http::{HttpContext, with_layers};
+pub use crate::state::AppState;
+
+/// The whole product: every family's routes, the admin API and the shared layers.
+pub fn app(state: AppState) -> Router {
+    let routes = Router::new()
+        .merge(apis::engine::router())
+        .nest("/__admin", admin::router())
+        .fallback(not_found)
+        .with_state(state.clone());
+    let ctx = HttpContext {
+        clock: state.clock.clone(),
+        journal: state.journal.clone(),
+        render_error: framework_error,
+    };
+    with_layers(routes, ctx)
+}
+
+async fn not_found(uri: Uri) -> Response {
+    let path = uri.path();
+    framework_error(
+        Family::of_path(path),
+        StatusCode::NOT_FOUND,
+        &format!("No route for {path}"),
+    )
+}
+
+/// Framework errors (404, 405, 413) in the shape of the family owning the path.
+fn framework_error(family: Family, status: StatusCode, message: &str) -> Response {
+    match family {
+        Family::Engine => apis::engine::error::framework_error(status, message),
+        _ => admin::AdminError::response(status, framework_code(status), message),
+    }
+}
+
+fn framework_code(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        _ => "bad_request",
+    }
+}

@@ -1,0 +1,90 @@
+//! The `leadsim` binary: parse flags, load fixtures, serve until Ctrl-C or SIGTERM.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use leadsim::config::Config;
+use leadsim::fixtures::Fixtures;
+use leadsim::{AppState, app};
+use tracing_subscriber::EnvFilter;
+
+/// Exit code for bad fixtures or a listener that cannot start.
+const EXIT_CONFIG: u8 = 2;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = Config::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("leadsim=info")))
+        .with_writer(std::io::stderr)
+        .init();
+
+    let fixtures = match Fixtures::load(config.fixtures.as_deref()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("leadsim: bad fixtures: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(config.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("leadsim: cannot listen on {}: {e}", config.listen);
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let address = listener.local_addr().unwrap_or(config.listen);
+    let state = AppState::new(&config, fixtures);
+    let clock = match config.now {
+        Some(_) => format!(
+            "frozen at {}",
+            leadsim::shared::time::format_seconds(state.clock.now())
+        ),
+        None => "real time".to_owned(),
+    };
+    tracing::info!(
+        "leadsim {} listening on http://{address} (seed {}, clock {clock}; fixtures: {})",
+        env!("CARGO_PKG_VERSION"),
+        config.seed,
+        state.fixtures_summary()
+    );
+
+    let served = axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    match served {
+        Ok(()) => {
+            tracing::info!("leadsim stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("leadsim: server error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM (what `docker stop` sends).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

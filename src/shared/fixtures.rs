@@ -1,0 +1,140 @@
+//! Strict loading of fixture files: unknown fields are rejected and every
+//! error names the file, the JSON path and the reason, on one line.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+/// A fixture problem, rendered as `file: path: reason`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct FixtureError {
+    pub file: String,
+    /// JSON path such as `companies[0].uuid`; `.` for the document itself.
+    pub path: String,
+    pub reason: String,
+}
+
+impl fmt::Display for FixtureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.file, self.path, self.reason)
+    }
+}
+
+impl FixtureError {
+    pub fn new(file: impl Into<String>, path: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            file: file.into(),
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A fixture's text and the name errors should show for it.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+impl Source {
+    pub fn embedded(name: &str, text: &str) -> Self {
+        Self {
+            name: format!("(embedded) fixtures/{name}"),
+            text: text.to_owned(),
+        }
+    }
+
+    /// Reads `dir/name`; `Ok(None)` when the file does not exist.
+    pub fn read(dir: &Path, name: &str) -> Result<Option<Self>, FixtureError> {
+        let path: PathBuf = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(Self {
+                name: path.display().to_string(),
+                text,
+            })),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(FixtureError::new(path.display().to_string(), ".", e.to_string())),
+        }
+    }
+}
+
+/// Parses a fixture strictly. `T` should be `#[serde(deny_unknown_fields)]`
+/// all the way down; the error carries the JSON path of the offending value.
+pub fn parse<T: DeserializeOwned>(source: &Source) -> Result<T, FixtureError> {
+    parse_str(&source.name, &source.text)
+}
+
+pub fn parse_str<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, FixtureError> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = json_path(e.path());
+        let inner = e.into_inner();
+        // serde_json appends " at line L column C"; keep it, it helps in big files.
+        FixtureError::new(name, path, inner.to_string())
+    })
+}
+
+/// serde_path_to_error writes `?` when a syntax error has no position in the
+/// document's structure; `.` (the document) reads better.
+pub fn json_path(path: &serde_path_to_error::Path) -> String {
+    match path.to_string().as_str() {
+        "?" | "" => ".".to_owned(),
+        p => p.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Doc {
+        items: Vec<Item>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Item {
+        name: String,
+        count: u32,
+    }
+
+    #[test]
+    fn error_names_file_path_and_reason() {
+        let err = parse_str::<Doc>(
+            "f.json",
+            r#"{"items":[{"name":"a","count":1},{"name":"b","count":"x"}]}"#,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(
+            err.starts_with("f.json: items[1].count: invalid type: string \"x\", expected u32"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        let err = parse_str::<Doc>("f.json", r#"{"items":[{"name":"a","count":1,"colour":"red"}]}"#)
+            .err()
+            .unwrap_or_else(|| FixtureError::new("", "", ""));
+        assert_eq!(err.path, "items[0].colour");
+        assert!(err.reason.starts_with("unknown field `colour`"), "{}", err.reason);
+    }
+
+    #[test]
+    fn syntax_errors_name_the_document() {
+        let err = parse_str::<Doc>("f.json", "{")
+            .err()
+            .unwrap_or_else(|| FixtureError::new("", "", ""));
+        assert_eq!(err.path, ".");
+        assert!(err.reason.contains("EOF"), "{}", err.reason);
+    }
+}

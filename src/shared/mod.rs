@@ -1,0 +1,10 @@
+//! Mechanisms every family uses; nothing here knows any vendor's API.
+
+pub mod clock;
+pub mod family;
+pub mod fixtures;
+pub mod http;
+pub mod journal;
+pub mod request;
+pub mod seed;
+pub mod time;

@@ -1,0 +1,101 @@
+//! Timestamp parsing and formatting shared by every family.
+//!
+//! leadsim is lenient in what it accepts (real SDKs send `+0000` offsets and
+//! microseconds) and strict in what it sends (RFC 3339 with `Z`).
+
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serializer};
+
+/// A timestamp in a fixture or request body, read with [`parse_rfc3339`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp(pub DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_rfc3339(&text)
+            .map(Timestamp)
+            .ok_or_else(|| serde::de::Error::custom(format!("'{text}' is not an RFC 3339 timestamp")))
+    }
+}
+
+/// Parses an RFC 3339 timestamp, also accepting the forms real clients send:
+/// `+0000` offsets (`2020-01-09T00:00:00.000000+0000`, the generated Python
+/// client's default) and naive timestamps, which are taken as UTC.
+pub fn parse_rfc3339(input: &str) -> Option<DateTime<Utc>> {
+    let input = input.trim();
+    // An unencoded `+01:00` in a query string arrives as ` 01:00`.
+    if input.contains(' ') {
+        return parse_rfc3339(&input.replace(' ', "+"));
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(input) {
+        return Some(t.with_timezone(&Utc));
+    }
+    if let Ok(t) = DateTime::parse_from_str(input, "%Y-%m-%dT%H:%M:%S%.f%z") {
+        return Some(t.with_timezone(&Utc));
+    }
+    NaiveDateTime::parse_from_str(input, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+/// `2020-01-01T08:00:00Z`: whole seconds, UTC.
+pub fn format_seconds(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// `2020-01-01T08:00:00.000Z`: milliseconds, UTC.
+pub fn format_millis(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Serde adapter: whole-second RFC 3339 in UTC.
+pub fn serialize_rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_seconds(*t))
+}
+
+/// Serde adapter: millisecond RFC 3339 in UTC.
+pub fn serialize_rfc3339_millis<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_millis(*t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_what_generated_clients_send() {
+        let expected = parse_rfc3339("2020-01-09T00:00:00Z");
+        assert!(expected.is_some());
+        for form in [
+            "2020-01-09T00:00:00.000000+0000",
+            "2020-01-09T01:00:00+01:00",
+            "2020-01-09T00:00:00.000Z",
+            "2020-01-09T00:00:00",
+            "2020-01-08T19:00:00-0500",
+            "2020-01-09T01:00:00 01:00",
+        ] {
+            assert_eq!(parse_rfc3339(form), expected, "{form}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_timestamp() {
+        for bad in [
+            "",
+            "yesterday",
+            "2020-13-01T00:00:00Z",
+            "2020-01-09",
+            "2020-01-09T25:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn formats_strictly_in_utc() {
+        let t = parse_rfc3339("2020-01-09T01:02:03.456+01:00").unwrap_or_default();
+        assert_eq!(format_seconds(t), "2020-01-09T00:02:03Z");
+        assert_eq!(format_millis(t), "2020-01-09T00:02:03.456Z");
+    }
+}

@@ -1,0 +1,56 @@
+//! `AppState`: cheap-to-clone handles on everything the handlers share.
+
+use std::sync::Arc;
+
+use crate::apis::engine::EngineState;
+use crate::config::Config;
+use crate::fixtures::Fixtures;
+use crate::shared::clock::Clock;
+use crate::shared::journal::Journal;
+use crate::shared::seed::Seed;
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub clock: Clock,
+    pub seed: Seed,
+    pub journal: Journal,
+    pub settings: Arc<Settings>,
+    pub fixtures: Arc<Fixtures>,
+    pub engine: EngineState,
+}
+
+/// Process settings handlers may need.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Base for absolute links (`--public-url`); `None`: from request headers.
+    pub public_url: Option<String>,
+    pub ui_event_capacity: usize,
+}
+
+impl AppState {
+    pub fn new(config: &Config, fixtures: Fixtures) -> Self {
+        let settings = Settings {
+            public_url: config.public_url.clone(),
+            ui_event_capacity: config.ui_event_capacity,
+        };
+        Self {
+            clock: Clock::starting_at(config.now),
+            seed: Seed::new(config.seed),
+            journal: Journal::new(config.journal_capacity),
+            engine: EngineState::new(&fixtures.engine),
+            settings: Arc::new(settings),
+            fixtures: Arc::new(fixtures),
+        }
+    }
+
+    /// Back to the loaded fixtures: posted data, journal and clock.
+    pub fn reset(&self) {
+        self.clock.reset();
+        self.journal.clear();
+        self.engine.reset();
+    }
+
+    pub fn fixtures_summary(&self) -> String {
+        self.fixtures.summary()
+    }
+}

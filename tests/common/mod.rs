@@ -1,0 +1,154 @@
+//! Test helpers: an in-process leadsim (`TestApp`, driven with `oneshot`)
+//! and small assertions on responses.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use leadsim::config::Config;
+use leadsim::fixtures::Fixtures;
+use leadsim::shared::time::parse_rfc3339;
+use leadsim::{AppState, app};
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub const CONFIDENTIAL: &str = "demo-confidential-token";
+pub const PUBLISHABLE: &str = "demo-publishable-token";
+
+/// leadsim in-process, on the embedded fixtures.
+pub struct TestApp {
+    pub state: AppState,
+    router: Router,
+}
+
+impl TestApp {
+    /// Real time, seed 42.
+    pub fn new() -> Self {
+        Self::with(
+            Config::defaults(),
+            Fixtures::embedded().expect("embedded fixtures"),
+        )
+    }
+
+    /// The clock frozen at `now` (RFC 3339).
+    pub fn at(now: &str) -> Self {
+        let mut config = Config::defaults();
+        config.now = Some(parse_rfc3339(now).expect("valid --now"));
+        Self::with(config, Fixtures::embedded().expect("embedded fixtures"))
+    }
+
+    pub fn with(config: Config, fixtures: Fixtures) -> Self {
+        let state = AppState::new(&config, fixtures);
+        Self {
+            router: app(state.clone()),
+            state,
+        }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = self.router.clone().oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.expect("body").to_bytes();
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A request with headers given as pairs and a raw body.
+    pub async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Body>,
+    ) -> TestResponse {
+        let mut builder = Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        self.send(builder.body(body.into()).expect("request")).await
+    }
+
+    pub async fn get(&self, uri: &str) -> TestResponse {
+        self.call(Method::GET, uri, &[], Body::empty()).await
+    }
+
+    pub async fn get_as(&self, uri: &str, token: &str) -> TestResponse {
+        let auth = format!("Bearer {token}");
+        self.call(Method::GET, uri, &[("authorization", &auth)], Body::empty())
+            .await
+    }
+
+    pub async fn post_json(&self, uri: &str, body: &str) -> TestResponse {
+        self.call(
+            Method::POST,
+            uri,
+            &[("content-type", "application/json")],
+            body.to_owned(),
+        )
+        .await
+    }
+
+    pub async fn post_json_as(&self, uri: &str, token: &str, body: &str) -> TestResponse {
+        let auth = format!("Bearer {token}");
+        self.call(
+            Method::POST,
+            uri,
+            &[("content-type", "application/json"), ("authorization", &auth)],
+            body.to_owned(),
+        )
+        .await
+    }
+
+    pub async fn put_json(&self, uri: &str, body: &str) -> TestResponse {
+        self.call(
+            Method::PUT,
+            uri,
+            &[("content-type", "application/json")],
+            body.to_owned(),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, uri: &str) -> TestResponse {
+        self.call(Method::DELETE, uri, &[], Body::empty()).await
+    }
+
+    /// The virtual time as the admin API reports it.
+    pub async fn now(&self) -> String {
+        let clock = self.get("/__admin/clock").await.json();
+        clock["now"].as_str().expect("now").to_owned()
+    }
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn assert_status(&self, expected: u16) -> &Self {
+        assert_eq!(self.status.as_u16(), expected, "body: {}", self.text());
+        self
+    }
+}

@@ -1,0 +1,374 @@
+//! The framework every family plugs into: admin API, virtual clock, journal,
+//! reset, framework errors and CORS.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use axum::body::Body;
+use axum::http::Method;
+use common::{CONFIDENTIAL, TestApp};
+use serde_json::json;
+
+#[tokio::test]
+async fn health_reports_seed_clock_and_fixtures() {
+    let app = TestApp::at("2020-01-01T08:15:00Z");
+    let health = app.get("/__admin/health").await;
+    health.assert_status(200);
+    assert_eq!(health.header("content-type"), Some("application/json"));
+    let body = health.json();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["seed"], 42);
+    assert_eq!(
+        body["clock"],
+        json!({"now": "2020-01-01T08:15:00Z", "frozen": true, "offsetSeconds": body["clock"]["offsetSeconds"]})
+    );
+    assert!(body["fixtures"].as_str().unwrap().contains("engine: 2 companies"));
+}
+
+#[tokio::test]
+async fn clock_can_be_frozen_set_advanced_and_released() {
+    let app = TestApp::new();
+    assert_eq!(app.get("/__admin/clock").await.json()["frozen"], false);
+
+    let set = app
+        .put_json("/__admin/clock", r#"{"now":"2021-03-04T05:06:07+01:00"}"#)
+        .await;
+    set.assert_status(200);
+    assert_eq!(set.json()["now"], "2021-03-04T04:06:07Z");
+    assert_eq!(set.json()["frozen"], true);
+
+    let advanced = app
+        .post_json("/__admin/clock/advance", r#"{"seconds": 3600}"#)
+        .await;
+    advanced.assert_status(200);
+    assert_eq!(advanced.json()["now"], "2021-03-04T05:06:07Z");
+    assert_eq!(
+        app.now().await,
+        "2021-03-04T05:06:07Z",
+        "the clock holds still while frozen"
+    );
+
+    let released = app.delete("/__admin/clock").await;
+    released.assert_status(200);
+    assert_eq!(released.json()["frozen"], false);
+    assert_eq!(released.json()["offsetSeconds"], 0);
+}
+
+#[tokio::test]
+async fn the_app_reads_the_virtual_clock() {
+    // The journal stamps each request with the app's notion of now.
+    let app = TestApp::at("2019-05-05T10:00:00Z");
+    app.get("/supplyAnalytics/nothing-here").await;
+    app.post_json("/__admin/clock/advance", r#"{"seconds": 90.5}"#)
+        .await
+        .assert_status(200);
+    app.get("/supplyAnalytics/nothing-here-either").await;
+    let listing = app.get("/__admin/requests").await.json();
+    let times: Vec<_> = listing["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["time"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(times, ["2019-05-05T10:01:30.500Z", "2019-05-05T10:00:00.000Z"]);
+}
+
+#[tokio::test]
+async fn bad_clock_requests_are_refused_and_change_nothing() {
+    let app = TestApp::at("2020-01-01T00:00:00Z");
+    let cases = [
+        ("/__admin/clock", Method::PUT, "{", "Malformed JSON body"),
+        (
+            "/__admin/clock",
+            Method::PUT,
+            r#"{"now":"soon"}"#,
+            "now: 'soon' is not an RFC 3339 timestamp",
+        ),
+        ("/__admin/clock", Method::PUT, r#"{"now":1}"#, "now: invalid type"),
+        (
+            "/__admin/clock",
+            Method::PUT,
+            r#"{"when":"2020-01-01T00:00:00Z"}"#,
+            "unknown field `when`",
+        ),
+        (
+            "/__admin/clock/advance",
+            Method::POST,
+            r#"{"seconds":"ten"}"#,
+            "seconds: invalid type",
+        ),
+        (
+            "/__admin/clock/advance",
+            Method::POST,
+            r#"{"seconds":1e300}"#,
+            "seconds: must be a number between",
+        ),
+        ("/__admin/clock/advance", Method::POST, "", "Malformed JSON body"),
+    ];
+    for (uri, method, body, message) in cases {
+        let response = app
+            .call(
+                method,
+                uri,
+                &[("content-type", "application/json")],
+                body.to_owned(),
+            )
+            .await;
+        response.assert_status(400);
+        assert_eq!(response.json()["error"], "bad_request");
+        let text = response.json()["message"].as_str().unwrap().to_owned();
+        assert!(text.contains(message), "{body}: {text}");
+    }
+    assert_eq!(app.now().await, "2020-01-01T00:00:00Z");
+}
+
+#[tokio::test]
+async fn journal_records_requests_newest_first_with_credentials_redacted() {
+    let app = TestApp::at("2020-01-01T08:15:00Z");
+    app.get_as("/supplyAnalytics/unknown?timestamp=x", CONFIDENTIAL)
+        .await;
+    app.post_json("/uiEvent/unknown", r#"{"hello":"world"}"#).await;
+    app.get("/__admin/health").await; // admin calls are not journaled
+
+    let listing = app.get("/__admin/requests").await.json();
+    assert_eq!(listing["matched"], 2);
+    let newest = &listing["requests"][0];
+    assert_eq!(newest["method"], "POST");
+    assert_eq!(newest["path"], "/uiEvent/unknown");
+    assert_eq!(newest["status"], 404);
+    assert_eq!(newest["family"], "engine");
+    assert_eq!(newest["body"], r#"{"hello":"world"}"#);
+    let oldest = &listing["requests"][1];
+    assert_eq!(oldest["query"], "timestamp=x");
+    let auth = oldest["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h[0] == "authorization")
+        .unwrap();
+    assert_eq!(auth[1], "Bearer [redacted]");
+    assert!(
+        !listing.to_string().contains(CONFIDENTIAL),
+        "no secret anywhere in the journal"
+    );
+
+    let filtered = app
+        .get("/__admin/requests?method=post&path=/uiEvent&limit=5")
+        .await
+        .json();
+    assert_eq!(filtered["matched"], 1);
+    let since = app
+        .get("/__admin/requests?since=2030-01-01T00:00:00Z")
+        .await
+        .json();
+    assert_eq!(since["matched"], 0);
+    app.get("/__admin/requests?limit=-1").await.assert_status(400);
+    app.get("/__admin/requests?colour=red").await.assert_status(400);
+
+    let cleared = app.delete("/__admin/requests").await;
+    assert_eq!(cleared.json(), json!({"cleared": 2}));
+    assert_eq!(app.get("/__admin/requests").await.json()["recorded"], 0);
+}
+
+#[tokio::test]
+async fn journal_is_bounded_by_its_capacity() {
+    let mut config = leadsim::config::Config::defaults();
+    config.journal_capacity = 3;
+    let app = TestApp::with(config, leadsim::fixtures::Fixtures::embedded().unwrap());
+    for i in 0..5 {
+        app.get(&format!("/nowhere/{i}")).await;
+    }
+    let listing = app.get("/__admin/requests").await.json();
+    assert_eq!(listing["recorded"], 3);
+    assert_eq!(listing["capacity"], 3);
+    assert_eq!(listing["dropped"], 2);
+    assert_eq!(listing["requests"][0]["path"], "/nowhere/4");
+}
+
+#[tokio::test]
+async fn reset_restores_the_loaded_state() {
+    let app = TestApp::at("2020-01-01T08:15:00Z");
+    app.put_json("/__admin/clock", r#"{"now":"2025-01-01T00:00:00Z"}"#)
+        .await;
+    app.get("/nowhere").await;
+    let reset = app.post_json("/__admin/reset", "").await;
+    reset.assert_status(200);
+    assert_eq!(reset.json()["status"], "reset");
+    assert_eq!(app.now().await, "2020-01-01T08:15:00Z");
+    assert_eq!(app.get("/__admin/requests").await.json()["recorded"], 0);
+}
+
+#[tokio::test]
+async fn unknown_routes_get_a_json_404() {
+    let app = TestApp::new();
+    let response = app.get("/no/such/thing").await;
+    response.assert_status(404);
+    assert_eq!(
+        response.json(),
+        json!({"error": "not_found", "message": "No route for /no/such/thing"})
+    );
+
+    // On a family's own paths, the family's error shape.
+    let engine = app.get("/supplyAnalytics/leadThings").await;
+    engine.assert_status(404);
+    assert_eq!(
+        engine.json(),
+        json!([{"type": "not_found", "message": "No route for /supplyAnalytics/leadThings"}])
+    );
+}
+
+#[tokio::test]
+async fn wrong_methods_get_405_with_allow() {
+    let app = TestApp::new();
+    let response = app
+        .call(Method::PATCH, "/__admin/clock", &[], Body::empty())
+        .await;
+    response.assert_status(405);
+    let allow = response.header("allow").unwrap().to_owned();
+    for m in ["GET", "PUT", "DELETE", "HEAD"] {
+        assert!(allow.contains(m), "{allow}");
+    }
+    assert_eq!(response.json()["error"], "method_not_allowed");
+}
+
+#[tokio::test]
+async fn bodies_over_one_mib_get_413() {
+    let app = TestApp::new();
+    let big = vec![b' '; 1024 * 1024 + 1];
+    let declared = app
+        .call(
+            Method::PUT,
+            "/__admin/clock",
+            &[("content-type", "application/json")],
+            big.clone(),
+        )
+        .await;
+    declared.assert_status(413);
+    assert_eq!(declared.json()["error"], "payload_too_large");
+
+    // Without a Content-Length (streamed), the limit still holds.
+    let stream = futures_stream(big);
+    let streamed = app
+        .call(Method::POST, "/uiEvent/offerDisplays", &[], stream)
+        .await;
+    streamed.assert_status(413);
+    assert_eq!(streamed.json()[0]["type"], "payload_too_large");
+
+    // Exactly 1 MiB is accepted by the limit (and then judged by the route).
+    let exact = vec![b' '; 1024 * 1024];
+    let ok = app
+        .call(
+            Method::PUT,
+            "/__admin/clock",
+            &[("content-type", "application/json")],
+            exact,
+        )
+        .await;
+    ok.assert_status(400);
+}
+
+fn futures_stream(bytes: Vec<u8>) -> Body {
+    let chunks: Vec<Result<axum::body::Bytes, std::io::Error>> = bytes
+        .chunks(64 * 1024)
+        .map(|c| Ok(axum::body::Bytes::copy_from_slice(c)))
+        .collect();
+    Body::from_stream(tokio_stream_iter(chunks))
+}
+
+fn tokio_stream_iter<T: Send + Unpin + 'static>(
+    items: Vec<T>,
+) -> impl futures_core::Stream<Item = T> + Send + 'static {
+    struct Iter<T>(std::vec::IntoIter<T>);
+    impl<T> futures_core::Stream for Iter<T>
+    where
+        T: Unpin,
+    {
+        type Item = T;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<T>> {
+            std::task::Poll::Ready(self.0.next())
+        }
+    }
+    Iter(items.into_iter())
+}
+
+#[tokio::test]
+async fn head_is_served_where_get_is() {
+    let app = TestApp::new();
+    let response = app
+        .call(Method::HEAD, "/__admin/health", &[], Body::empty())
+        .await;
+    response.assert_status(200);
+    assert!(response.body.is_empty());
+}
+
+#[tokio::test]
+async fn cors_preflight_allows_browser_calls_with_authorization() {
+    let app = TestApp::new();
+    let response = app
+        .call(
+            Method::OPTIONS,
+            "/uiEvent/offerDisplays",
+            &[
+                ("origin", "https://partner.example"),
+                ("access-control-request-method", "POST"),
+                ("access-control-request-headers", "authorization,content-type"),
+            ],
+            Body::empty(),
+        )
+        .await;
+    response.assert_status(200);
+    assert_eq!(
+        response.header("access-control-allow-origin"),
+        Some("https://partner.example")
+    );
+    let allowed = response
+        .header("access-control-allow-headers")
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        allowed.contains("authorization") && allowed.contains("content-type"),
+        "{allowed}"
+    );
+}
+
+#[tokio::test]
+async fn hostile_inputs_never_panic() {
+    let app = TestApp::new();
+    let weird_paths = [
+        "/__admin/requests?since=%FF%FE",
+        "/__admin/requests?limit=99999999999999999999999",
+        "/supplyAnalytics/leadEvents?timestamp=%00",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/__admin/clock/advance/extra",
+    ];
+    for path in weird_paths {
+        let response = app.get(path).await;
+        assert!(response.status.as_u16() < 500, "{path}: {}", response.status);
+    }
+    let bodies: [&[u8]; 5] = [
+        b"\xff\xfe\x00",
+        b"[]",
+        b"null",
+        b"{\"seconds\":",
+        b"{\"seconds\":1,\"seconds\":2}",
+    ];
+    for body in bodies {
+        let response = app
+            .call(
+                Method::POST,
+                "/__admin/clock/advance",
+                &[("content-type", "application/json")],
+                body.to_vec(),
+            )
+            .await;
+        assert_eq!(
+            response.status.as_u16(),
+            400,
+            "{:?}",
+            String::from_utf8_lossy(body)
+        );
+    }
+}
