@@ -4,16 +4,16 @@
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::shared::admin::AdminError;
 use crate::shared::journal::Filter;
-use crate::shared::request::{BodyError, parse_json, query_pairs};
+use crate::shared::request::{parse_json, query_pairs};
 use crate::shared::time::parse_rfc3339;
 use crate::state::AppState;
 
@@ -24,45 +24,6 @@ pub fn router() -> Router<AppState> {
         .route("/clock", get(clock).put(set_clock).delete(release_clock))
         .route("/clock/advance", post(advance_clock))
         .route("/requests", get(list_requests).delete(clear_requests))
-}
-
-/// An admin API error: status plus a stable code and a human message.
-#[derive(Debug)]
-pub struct AdminError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl AdminError {
-    fn bad_request(message: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            code: "bad_request",
-            message: message.into(),
-        }
-    }
-
-    /// The admin API's own shape, also used for framework errors on `/__admin`
-    /// and on paths no family serves.
-    pub fn response(status: StatusCode, code: &str, message: &str) -> Response {
-        (status, Json(json!({ "error": code, "message": message }))).into_response()
-    }
-}
-
-impl From<BodyError> for AdminError {
-    fn from(e: BodyError) -> Self {
-        match e {
-            BodyError::Malformed { reason } => Self::bad_request(format!("Malformed JSON body: {reason}")),
-            BodyError::Invalid { path, reason } => Self::bad_request(format!("{path}: {reason}")),
-        }
-    }
-}
-
-impl IntoResponse for AdminError {
-    fn into_response(self) -> Response {
-        Self::response(self.status, self.code, &self.message)
-    }
 }
 
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {

@@ -23,6 +23,7 @@ pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .merge(apis::engine::router())
         .nest("/__admin", admin::router())
+        .nest("/__admin/engine", apis::engine::admin_router())
         .fallback(not_found)
         .with_state(state.clone());
     let ctx = HttpContext {
@@ -46,7 +47,7 @@ async fn not_found(uri: Uri) -> Response {
 fn framework_error(family: Family, status: StatusCode, message: &str) -> Response {
     match family {
         Family::Engine => apis::engine::error::framework_error(status, message),
-        _ => admin::AdminError::response(status, framework_code(status), message),
+        _ => shared::admin::AdminError::response(status, framework_code(status), message),
     }
 }
 

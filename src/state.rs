@@ -24,20 +24,19 @@ pub struct AppState {
 pub struct Settings {
     /// Base for absolute links (`--public-url`); `None`: from request headers.
     pub public_url: Option<String>,
-    pub ui_event_capacity: usize,
 }
 
 impl AppState {
     pub fn new(config: &Config, fixtures: Fixtures) -> Self {
         let settings = Settings {
             public_url: config.public_url.clone(),
-            ui_event_capacity: config.ui_event_capacity,
         };
+        let seed = Seed::new(config.seed);
         Self {
             clock: Clock::starting_at(config.now),
-            seed: Seed::new(config.seed),
+            seed,
             journal: Journal::new(config.journal_capacity),
-            engine: EngineState::new(&fixtures.engine),
+            engine: EngineState::new(&fixtures.engine, seed, config.ui_event_capacity),
             settings: Arc::new(settings),
             fixtures: Arc::new(fixtures),
         }

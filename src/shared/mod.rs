@@ -1,5 +1,6 @@
 //! Mechanisms every family uses; nothing here knows any vendor's API.
 
+pub mod admin;
 pub mod clock;
 pub mod family;
 pub mod fixtures;

@@ -13,6 +13,8 @@ use leadsim::{AppState, app};
 use serde_json::Value;
 use tower::ServiceExt;
 
+pub mod schema;
+
 pub const CONFIDENTIAL: &str = "demo-confidential-token";
 pub const PUBLISHABLE: &str = "demo-publishable-token";
 

@@ -25,8 +25,41 @@ pub struct ApiError {
     pub message: String,
 }
 
+impl ApiError {
+    /// `{attribute} must be specified` (`type: missing`).
+    pub fn missing(attribute: &str) -> Self {
+        Self {
+            attribute: Some(attribute.to_owned()),
+            kind: Some("missing".into()),
+            details: BTreeMap::new(),
+            message: format!("{attribute} must be specified"),
+        }
+    }
+
+    /// `type: malformed`, echoing what was specified (cut to a readable length).
+    pub fn malformed(attribute: &str, specified: &str, message: impl Into<String>) -> Self {
+        Self {
+            attribute: Some(attribute.to_owned()),
+            kind: Some("malformed".into()),
+            details: BTreeMap::from([("specified".to_owned(), shorten(specified))]),
+            message: message.into(),
+        }
+    }
+}
+
+/// Echoed input is cut so a huge bad value does not make a huge error.
+pub fn shorten(text: &str) -> String {
+    const MAX: usize = 200;
+    match text.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EngineError {
+    /// One or more attributes are missing or malformed, each its own `ApiError`.
+    Attributes(Vec<ApiError>),
     /// No `Authorization: Bearer` header at all.
     MissingToken,
     /// A token leadsim does not know.
@@ -62,14 +95,22 @@ impl EngineError {
     fn status(&self) -> StatusCode {
         match self {
             Self::MissingToken | Self::InvalidToken | Self::TokenNotPermitted => StatusCode::UNAUTHORIZED,
-            Self::Missing { .. } | Self::Malformed { .. } | Self::TimestampTooLate { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            Self::Attributes(_)
+            | Self::Missing { .. }
+            | Self::Malformed { .. }
+            | Self::TimestampTooLate { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Framework { status, .. } => *status,
         }
     }
 
-    fn body(self) -> ApiError {
+    fn body(self) -> Vec<ApiError> {
+        match self {
+            Self::Attributes(errors) => errors,
+            single => vec![single.single_body()],
+        }
+    }
+
+    fn single_body(self) -> ApiError {
         let plain = |message: &str| ApiError {
             attribute: None,
             kind: None,
@@ -80,12 +121,8 @@ impl EngineError {
             Self::MissingToken => plain("Access token is missing"),
             Self::InvalidToken => plain("Access token is invalid"),
             Self::TokenNotPermitted => plain("Access token is not permitted to access this resource"),
-            Self::Missing { attribute } => ApiError {
-                message: format!("{attribute} must be specified"),
-                attribute: Some(attribute),
-                kind: Some("missing".into()),
-                details: BTreeMap::new(),
-            },
+            Self::Attributes(mut errors) => errors.pop().unwrap_or_else(|| plain("Invalid request")),
+            Self::Missing { attribute } => ApiError::missing(&attribute),
             Self::Malformed {
                 attribute,
                 specified,
@@ -94,7 +131,7 @@ impl EngineError {
                 attribute,
                 kind: Some("malformed".into()),
                 details: specified
-                    .map(|s| BTreeMap::from([("specified".to_owned(), s)]))
+                    .map(|s| BTreeMap::from([("specified".to_owned(), shorten(&s))]))
                     .unwrap_or_default(),
                 message,
             },
@@ -135,7 +172,7 @@ fn framework_kind(status: StatusCode) -> &'static str {
 impl IntoResponse for EngineError {
     fn into_response(self) -> Response {
         let status = self.status();
-        (status, Json([self.body()])).into_response()
+        (status, Json(self.body())).into_response()
     }
 }
 
@@ -191,7 +228,7 @@ mod tests {
     use super::*;
 
     fn json(e: EngineError) -> serde_json::Value {
-        serde_json::to_value([e.body()]).unwrap_or_default()
+        serde_json::to_value(e.body()).unwrap_or_default()
     }
 
     #[test]

@@ -2,37 +2,92 @@
 //! simulated lead funnels) and UI events (offer displays, session inits, the
 //! pixel GIF).
 
+pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod fixtures;
 pub mod institutions;
+pub mod lead_ids;
 pub mod models;
+pub mod ui_events;
+pub mod ui_store;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::routing::{get, post};
+use uuid::Uuid;
 
+use crate::shared::seed::Seed;
 use crate::state::AppState;
 use auth::Companies;
 use fixtures::EngineFixtures;
+use lead_ids::CompanyTag;
+use ui_store::UiEvents;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/uiEvent/offerDisplays", post(ui_events::create_offer_display))
+        .route("/uiEvent/sessionInits", post(ui_events::create_session_init))
+        .route(
+            "/uiEvent/offerDisplays/{lead_uuid}/{rate_table_uuid}/{offer_uuid}/pixel.gif",
+            get(ui_events::pixel),
+        )
+}
+
+/// Routes nested under `/__admin/engine`.
+pub fn admin_router() -> Router<AppState> {
+    Router::new()
+        .route("/offerDisplays", get(admin::offer_displays))
+        .route("/sessionInits", get(admin::session_inits))
 }
 
 /// Engine's share of the application state.
 #[derive(Debug, Clone)]
 pub struct EngineState {
     pub companies: Arc<Companies>,
+    pub ui: UiEvents,
+    /// Which company owns a lead: scripted leads by uuid, generated ones by tag.
+    lead_owners: Arc<LeadOwners>,
+}
+
+#[derive(Debug, Default)]
+struct LeadOwners {
+    scripted: HashMap<Uuid, Uuid>,
+    tags: HashMap<CompanyTag, Uuid>,
 }
 
 impl EngineState {
-    pub fn new(fixtures: &EngineFixtures) -> Self {
+    pub fn new(fixtures: &EngineFixtures, seed: Seed, ui_capacity: usize) -> Self {
+        let companies = Companies::from_fixtures(fixtures);
+        let mut owners = LeadOwners::default();
+        for company in companies.all() {
+            owners
+                .tags
+                .insert(lead_ids::company_tag(seed, company.uuid), company.uuid);
+            for lead in &company.scripted_leads {
+                owners.scripted.insert(lead.uuid, company.uuid);
+            }
+        }
         Self {
-            companies: Arc::new(Companies::from_fixtures(fixtures)),
+            companies: Arc::new(companies),
+            ui: UiEvents::new(ui_capacity, seed),
+            lead_owners: Arc::new(owners),
         }
     }
 
+    /// The company a lead belongs to, if leadsim made or was given that lead.
+    pub fn owner_of_lead(&self, lead: Uuid) -> Option<Uuid> {
+        self.lead_owners
+            .scripted
+            .get(&lead)
+            .or_else(|| self.lead_owners.tags.get(&lead_ids::tag_of(lead)))
+            .copied()
+    }
+
     /// Forgets everything clients posted.
-    pub fn reset(&self) {}
+    pub fn reset(&self) {
+        self.ui.clear();
+    }
 }

@@ -1,0 +1,195 @@
+//! `POST /uiEvent/offerDisplays`, `POST /uiEvent/sessionInits` and the pixel
+//! `GET /uiEvent/offerDisplays/{leadUuid}/{rateTableUuid}/{offerUuid}/pixel.gif`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::auth::TokenKind;
+use super::error::{ApiError, EngineError};
+use super::ui_store::{DisplayedOffer, Source};
+use crate::shared::request::parse_json;
+use crate::state::AppState;
+
+/// A transparent 1x1 GIF89a: the smallest image every browser renders.
+pub const PIXEL_GIF: [u8; 43] = [
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, // "GIF89a"
+    0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, // 1x1, 2-colour global table
+    0x00, 0x00, 0x00, 0xff, 0xff, 0xff, // black, white
+    0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, // colour 0 is transparent
+    0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, // image descriptor
+    0x02, 0x02, 0x44, 0x01, 0x00, // LZW data
+    0x3b, // trailer
+];
+
+pub async fn create_offer_display(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<impl IntoResponse, EngineError> {
+    let company = state
+        .engine
+        .companies
+        .authenticate(&headers, TokenKind::Publishable)?;
+    let offer = read_offer(&body)?;
+    let display = state
+        .engine
+        .ui
+        .record_display(Some(company.uuid), offer, Source::Api, state.clock.now());
+    Ok((StatusCode::CREATED, Json(display)))
+}
+
+pub async fn create_session_init(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<impl IntoResponse, EngineError> {
+    let company = state
+        .engine
+        .companies
+        .authenticate(&headers, TokenKind::Publishable)?;
+    // Generated SDKs send an empty body when the optional body is omitted.
+    let fields = read_object(&body)?;
+    let mut errors = Vec::new();
+    let session_uuid = match fields.get("sessionUuid") {
+        None | Some(Value::Null) => None,
+        Some(value) => uuid_value("sessionUuid", value, &mut errors),
+    };
+    if !errors.is_empty() {
+        return Err(EngineError::Attributes(errors));
+    }
+    let session = state
+        .engine
+        .ui
+        .record_session(Some(company.uuid), session_uuid, state.clock.now());
+    Ok((StatusCode::CREATED, Json(session)))
+}
+
+/// Always answers the GIF, as the vendor promises; records a display only
+/// for a GET whose three segments are uuids. The display is credited to the
+/// token's company, else the lead's company, else nobody (unattributed).
+pub async fn pixel(State(state): State<AppState>, method: Method, headers: HeaderMap, uri: Uri) -> Response {
+    if method == Method::GET {
+        if let Some(offer) = offer_from_pixel_path(uri.path()) {
+            let owner = state
+                .engine
+                .companies
+                .identify(&headers)
+                .map(|c| c.uuid)
+                .or_else(|| state.engine.owner_of_lead(offer.lead_uuid));
+            state
+                .engine
+                .ui
+                .record_display(owner, offer, Source::Pixel, state.clock.now());
+        }
+    }
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("image/gif")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        PIXEL_GIF.as_slice(),
+    )
+        .into_response()
+}
+
+/// `/uiEvent/offerDisplays/{lead}/{rateTable}/{offer}/pixel.gif`
+fn offer_from_pixel_path(path: &str) -> Option<DisplayedOffer> {
+    let mut segments = path.trim_start_matches('/').split('/').skip(2);
+    let mut next_uuid = || strict_uuid(segments.next()?);
+    Some(DisplayedOffer {
+        lead_uuid: next_uuid()?,
+        rate_table_uuid: next_uuid()?,
+        offer_uuid: next_uuid()?,
+    })
+}
+
+fn read_offer(body: &[u8]) -> Result<DisplayedOffer, EngineError> {
+    let fields = read_object(body)?;
+    let mut errors = Vec::new();
+    let mut required = |name: &str| match fields.get(name) {
+        None | Some(Value::Null) => {
+            errors.push(ApiError::missing(name));
+            None
+        }
+        Some(value) => uuid_value(name, value, &mut errors),
+    };
+    let (lead, rate_table, offer) = (
+        required("leadUuid"),
+        required("rateTableUuid"),
+        required("offerUuid"),
+    );
+    match (lead, rate_table, offer) {
+        (Some(lead_uuid), Some(rate_table_uuid), Some(offer_uuid)) => Ok(DisplayedOffer {
+            lead_uuid,
+            rate_table_uuid,
+            offer_uuid,
+        }),
+        _ => Err(EngineError::Attributes(errors)),
+    }
+}
+
+/// The body as a JSON object; an empty body is `{}`.
+fn read_object(body: &[u8]) -> Result<Map<String, Value>, EngineError> {
+    match parse_json::<Value>(body, Some("{}"))? {
+        Value::Object(fields) => Ok(fields),
+        other => Err(EngineError::Malformed {
+            attribute: None,
+            specified: Some(other.to_string()),
+            message: "Request body must be a JSON object".into(),
+        }),
+    }
+}
+
+fn uuid_value(name: &str, value: &Value, errors: &mut Vec<ApiError>) -> Option<Uuid> {
+    match value {
+        Value::String(text) => strict_uuid(text).or_else(|| {
+            errors.push(ApiError::malformed(
+                name,
+                text,
+                format!("{name} must be a UUID, but is '{}'", super::error::shorten(text)),
+            ));
+            None
+        }),
+        other => {
+            let text = other.to_string();
+            errors.push(ApiError::malformed(
+                name,
+                &text,
+                format!(
+                    "{name} must be a string containing a UUID, but is {}",
+                    super::error::shorten(&text)
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// Only the hyphenated form the spec's `format: uuid` means.
+fn strict_uuid(text: &str) -> Option<Uuid> {
+    (text.len() == 36).then(|| Uuid::try_parse(text).ok()).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pixel_path_needs_three_hyphenated_uuids() {
+        let u = "39197a3f-d2f4-43eb-9999-7f7a154d79bc";
+        let ok = format!("/uiEvent/offerDisplays/{u}/{u}/{u}/pixel.gif");
+        assert!(offer_from_pixel_path(&ok).is_some());
+        let simple = "39197a3fd2f443eb99997f7a154d79bc";
+        for bad in [
+            format!("/uiEvent/offerDisplays/x/{u}/{u}/pixel.gif"),
+            format!("/uiEvent/offerDisplays/{simple}/{u}/{u}/pixel.gif"),
+        ] {
+            assert!(offer_from_pixel_path(&bad).is_none(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! Recorded UI events (offer displays and session inits), in memory and
+//! bounded: when a kind exceeds its capacity the oldest records are dropped
+//! and counted, so a long load test cannot exhaust memory.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::shared::seed::Seed;
+use crate::shared::time::serialize_rfc3339_millis;
+
+/// Who a display or session belongs to: a company, or nobody we can tell
+/// (a pixel hit for a lead no company owns).
+pub type Owner = Option<Uuid>;
+
+/// `createdBy` for records no company can be credited with.
+pub const UNATTRIBUTED: Uuid = Uuid::from_u128(0x756e_6174_7472_6962_7574_6564_0000_0000);
+
+/// How a display reached leadsim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Api,
+    Pixel,
+}
+
+/// The vendor's `OfferDisplay`, plus where it came from (admin view only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferDisplay {
+    pub id: i64,
+    pub uuid: Uuid,
+    pub lead_uuid: Uuid,
+    pub rate_table_uuid: Uuid,
+    pub offer_uuid: Uuid,
+    #[serde(serialize_with = "serialize_rfc3339_millis")]
+    pub created_at: DateTime<Utc>,
+    pub created_by: Uuid,
+    #[serde(skip)]
+    pub source: Source,
+}
+
+/// The vendor's `SessionInit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInit {
+    pub id: i64,
+    pub uuid: Uuid,
+    pub session_uuid: Uuid,
+    #[serde(serialize_with = "serialize_rfc3339_millis")]
+    pub created_at: DateTime<Utc>,
+    pub created_by: Uuid,
+}
+
+/// The three uuids a display names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DisplayedOffer {
+    pub lead_uuid: Uuid,
+    pub rate_table_uuid: Uuid,
+    pub offer_uuid: Uuid,
+}
+
+/// A bounded, oldest-first ring with a count of what it dropped.
+#[derive(Debug)]
+struct Ring<T> {
+    items: VecDeque<T>,
+    dropped: u64,
+}
+
+impl<T> Ring<T> {
+    fn new() -> Self {
+        Self {
+            items: VecDeque::new(),
+            dropped: 0,
+        }
+    }
+
+    fn push(&mut self, item: T, capacity: usize) {
+        if capacity == 0 {
+            self.dropped += 1;
+            return;
+        }
+        while self.items.len() >= capacity {
+            self.items.pop_front();
+            self.dropped += 1;
+        }
+        self.items.push_back(item);
+    }
+}
+
+#[derive(Debug)]
+struct Store {
+    displays: Ring<OfferDisplay>,
+    sessions: Ring<SessionInit>,
+    /// Last id handed out per owner: ids increase per company and never repeat
+    /// until reset, even when old records are dropped.
+    display_ids: HashMap<Owner, i64>,
+    session_ids: HashMap<Owner, i64>,
+}
+
+impl Store {
+    fn new() -> Self {
+        Self {
+            displays: Ring::new(),
+            sessions: Ring::new(),
+            display_ids: HashMap::new(),
+            session_ids: HashMap::new(),
+        }
+    }
+}
+
+fn next_id(ids: &mut HashMap<Owner, i64>, owner: Owner) -> i64 {
+    let id = ids.entry(owner).or_insert(0);
+    *id += 1;
+    *id
+}
+
+/// A listing for test assertions.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Listing<T> {
+    pub count: usize,
+    /// Records dropped because the store reached its capacity (since reset).
+    pub dropped: u64,
+    pub capacity: usize,
+    pub items: Vec<T>,
+}
+
+/// Cheap-to-clone handle; the lock never leaves this type.
+#[derive(Debug, Clone)]
+pub struct UiEvents {
+    store: Arc<Mutex<Store>>,
+    capacity: usize,
+    seed: Seed,
+}
+
+impl UiEvents {
+    pub fn new(capacity: usize, seed: Seed) -> Self {
+        Self {
+            store: Arc::new(Mutex::new(Store::new())),
+            capacity,
+            seed,
+        }
+    }
+
+    pub fn record_display(
+        &self,
+        owner: Owner,
+        offer: DisplayedOffer,
+        source: Source,
+        now: DateTime<Utc>,
+    ) -> OfferDisplay {
+        let mut store = self.lock();
+        let id = next_id(&mut store.display_ids, owner);
+        let display = OfferDisplay {
+            id,
+            uuid: self
+                .seed
+                .uuid("engine.offerDisplay", (owner_key(owner), id as u64)),
+            lead_uuid: offer.lead_uuid,
+            rate_table_uuid: offer.rate_table_uuid,
+            offer_uuid: offer.offer_uuid,
+            created_at: now,
+            created_by: owner.unwrap_or(UNATTRIBUTED),
+            source,
+        };
+        store.displays.push(display.clone(), self.capacity);
+        display
+    }
+
+    /// Records a session; `session_uuid` is generated when the client gave none.
+    pub fn record_session(
+        &self,
+        owner: Owner,
+        session_uuid: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> SessionInit {
+        let mut store = self.lock();
+        let id = next_id(&mut store.session_ids, owner);
+        let key = (owner_key(owner), id as u64);
+        let session = SessionInit {
+            id,
+            uuid: self.seed.uuid("engine.sessionInit", key),
+            session_uuid: session_uuid.unwrap_or_else(|| self.seed.uuid("engine.sessionUuid", key)),
+            created_at: now,
+            created_by: owner.unwrap_or(UNATTRIBUTED),
+        };
+        store.sessions.push(session.clone(), self.capacity);
+        session
+    }
+
+    /// Displays, oldest first, optionally only those of one lead.
+    pub fn displays(&self, lead: Option<Uuid>) -> Listing<OfferDisplay> {
+        let store = self.lock();
+        let items: Vec<_> = store
+            .displays
+            .items
+            .iter()
+            .filter(|d| lead.is_none_or(|l| d.lead_uuid == l))
+            .cloned()
+            .collect();
+        Listing {
+            count: items.len(),
+            dropped: store.displays.dropped,
+            capacity: self.capacity,
+            items,
+        }
+    }
+
+    /// Sessions, oldest first, optionally only those with one `sessionUuid`.
+    pub fn sessions(&self, session: Option<Uuid>) -> Listing<SessionInit> {
+        let store = self.lock();
+        let items: Vec<_> = store
+            .sessions
+            .items
+            .iter()
+            .filter(|s| session.is_none_or(|u| s.session_uuid == u))
+            .cloned()
+            .collect();
+        Listing {
+            count: items.len(),
+            dropped: store.sessions.dropped,
+            capacity: self.capacity,
+            items,
+        }
+    }
+
+    pub fn clear(&self) {
+        *self.lock() = Store::new();
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Store> {
+        // Each mutation completes before the guard drops; a poisoned store is still consistent.
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn owner_key(owner: Owner) -> Uuid {
+    owner.unwrap_or(UNATTRIBUTED)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offer(n: u128) -> DisplayedOffer {
+        DisplayedOffer {
+            lead_uuid: Uuid::from_u128(n),
+            rate_table_uuid: Uuid::from_u128(n + 1),
+            offer_uuid: Uuid::from_u128(n + 2),
+        }
+    }
+
+    #[test]
+    fn ids_increase_per_owner() {
+        let store = UiEvents::new(10, Seed::new(1));
+        let a = Some(Uuid::from_u128(1));
+        let b = Some(Uuid::from_u128(2));
+        let now = Utc::now();
+        let ids: Vec<_> = [a, a, b, None, a]
+            .into_iter()
+            .map(|o| store.record_display(o, offer(9), Source::Api, now).id)
+            .collect();
+        assert_eq!(ids, [1, 2, 1, 1, 3]);
+    }
+
+    #[test]
+    fn capacity_drops_the_oldest_and_counts_them() {
+        let store = UiEvents::new(2, Seed::new(1));
+        for n in 0..5 {
+            store.record_display(None, offer(n * 10), Source::Pixel, Utc::now());
+        }
+        let listing = store.displays(None);
+        assert_eq!(listing.count, 2);
+        assert_eq!(listing.dropped, 3);
+        assert_eq!(listing.items[0].id, 4, "ids keep increasing after drops");
+        assert_eq!(listing.items[0].lead_uuid, Uuid::from_u128(30));
+    }
+
+    #[test]
+    fn generated_session_uuids_are_distinct_and_given_ones_echoed() {
+        let store = UiEvents::new(10, Seed::new(1));
+        let given = Uuid::from_u128(77);
+        let s1 = store.record_session(None, None, Utc::now());
+        let s2 = store.record_session(None, None, Utc::now());
+        let s3 = store.record_session(None, Some(given), Utc::now());
+        assert_ne!(s1.session_uuid, s2.session_uuid);
+        assert_eq!(s3.session_uuid, given);
+        assert_eq!(store.sessions(Some(given)).count, 1);
+    }
+}

@@ -1,0 +1,48 @@
+//! The admin API's error shape, `{"error": "<code>", "message": "..."}`,
+//! shared by `/__admin` and each family's admin routes under it.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::shared::request::BodyError;
+
+/// An admin API error: status plus a stable code and a human message.
+#[derive(Debug)]
+pub struct AdminError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl AdminError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            message: message.into(),
+        }
+    }
+
+    /// The admin API's own shape, also used for framework errors on `/__admin`
+    /// and on paths no family serves.
+    pub fn response(status: StatusCode, code: &str, message: &str) -> Response {
+        (status, Json(json!({ "error": code, "message": message }))).into_response()
+    }
+}
+
+impl From<BodyError> for AdminError {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::Malformed { reason } => Self::bad_request(format!("Malformed JSON body: {reason}")),
+            BodyError::Invalid { path, reason } => Self::bad_request(format!("{path}: {reason}")),
+        }
+    }
+}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        Self::response(self.status, self.code, &self.message)
+    }
+}

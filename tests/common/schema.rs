@@ -1,0 +1,61 @@
+//! Validation of response bodies against the vendors' OpenAPI schemas.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use serde_json::{Value, json};
+
+const ENGINE_SPEC: &str = include_str!("../vendor/engine-openapi.json");
+const BASE: &str = "urn:leadsim:vendor:engine";
+
+/// Asserts `instance` is valid against `#/components/schemas/{name}` of the
+/// Engine spec, with `format` (uuid, date-time) checked.
+#[track_caller]
+pub fn assert_engine_schema(name: &str, instance: &Value) {
+    assert_valid(
+        json!({ "$ref": format!("{BASE}#/components/schemas/{name}") }),
+        instance,
+    );
+}
+
+/// Asserts `instance` is an array of Engine `ApiError`s.
+#[track_caller]
+pub fn assert_engine_errors(instance: &Value) {
+    assert_valid(
+        json!({ "type": "array", "minItems": 1, "items": { "$ref": format!("{BASE}#/components/schemas/ApiError") } }),
+        instance,
+    );
+}
+
+/// The violations of `instance` against Engine's `name` schema (empty when valid).
+pub fn engine_schema_violations(name: &str, instance: &Value) -> Vec<String> {
+    violations(
+        json!({ "$ref": format!("{BASE}#/components/schemas/{name}") }),
+        instance,
+    )
+}
+
+#[track_caller]
+fn assert_valid(schema: Value, instance: &Value) {
+    let errors = violations(schema, instance);
+    assert!(
+        errors.is_empty(),
+        "schema violations: {errors:#?}\ninstance: {instance}"
+    );
+}
+
+fn violations(schema: Value, instance: &Value) -> Vec<String> {
+    let spec: Value = serde_json::from_str(ENGINE_SPEC).unwrap();
+    let registry = jsonschema::Registry::new()
+        .add(BASE, &spec)
+        .unwrap()
+        .prepare()
+        .unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .with_registry(&registry)
+        .build(&schema)
+        .expect("schema compiles");
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
