@@ -73,19 +73,19 @@ pub async fn create_session_init(
 /// for a GET whose three segments are uuids. The display is credited to the
 /// token's company, else the lead's company, else nobody (unattributed).
 pub async fn pixel(State(state): State<AppState>, method: Method, headers: HeaderMap, uri: Uri) -> Response {
-    if method == Method::GET {
-        if let Some(offer) = offer_from_pixel_path(uri.path()) {
-            let owner = state
-                .engine
-                .companies
-                .identify(&headers)
-                .map(|c| c.uuid)
-                .or_else(|| state.engine.owner_of_lead(offer.lead_uuid));
-            state
-                .engine
-                .ui
-                .record_display(owner, offer, Source::Pixel, state.clock.now());
-        }
+    if method == Method::GET
+        && let Some(offer) = offer_from_pixel_path(uri.path())
+    {
+        let owner = state
+            .engine
+            .companies
+            .identify(&headers)
+            .map(|c| c.uuid)
+            .or_else(|| state.engine.owner_of_lead(offer.lead_uuid));
+        state
+            .engine
+            .ui
+            .record_display(owner, offer, Source::Pixel, state.clock.now());
     }
     (
         [
