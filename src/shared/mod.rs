@@ -1,6 +1,7 @@
 //! Mechanisms every family uses; nothing here knows any vendor's API.
 
 pub mod admin;
+pub mod cache;
 pub mod clock;
 pub mod family;
 pub mod fixtures;

@@ -77,6 +77,40 @@ pub fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a 
     pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
+/// The scheme and authority clients reach leadsim at, for absolute links:
+/// `--public-url` when set, else `X-Forwarded-Proto` / `X-Forwarded-Host` /
+/// `Host` (so links work behind Docker port maps and proxies).
+pub fn public_base_url(configured: Option<&str>, headers: &http::HeaderMap) -> String {
+    if let Some(url) = configured {
+        return url.to_owned();
+    }
+    let first = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let scheme = match first("x-forwarded-proto") {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
+    let host = first("x-forwarded-host")
+        .filter(|h| is_authority(h))
+        .or_else(|| first("host").filter(|h| is_authority(h)))
+        .unwrap_or("localhost");
+    format!("{scheme}://{host}")
+}
+
+/// Host headers are client input: accept only what a URL authority may hold.
+fn is_authority(host: &str) -> bool {
+    host.len() <= 255
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']' | b'_'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +144,28 @@ mod tests {
         }
         assert_eq!(parse_json::<Empty>(b"  ", Some("{}")), Ok(Empty { name: None }));
         assert!(parse_json::<Empty>(b"", None).is_err());
+    }
+
+    #[test]
+    fn base_url_follows_proxies_and_ignores_hostile_hosts() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("host", http::HeaderValue::from_static("127.0.0.1:8080"));
+        assert_eq!(public_base_url(None, &headers), "http://127.0.0.1:8080");
+        headers.insert("x-forwarded-proto", http::HeaderValue::from_static("https"));
+        headers.insert(
+            "x-forwarded-host",
+            http::HeaderValue::from_static("sim.example, inner"),
+        );
+        assert_eq!(public_base_url(None, &headers), "https://sim.example");
+        headers.insert(
+            "x-forwarded-host",
+            http::HeaderValue::from_static("evil.example/path?"),
+        );
+        assert_eq!(public_base_url(None, &headers), "https://127.0.0.1:8080");
+        assert_eq!(
+            public_base_url(Some("https://fixed:1"), &headers),
+            "https://fixed:1"
+        );
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub enum TokenKind {
 /// A partner company as leadsim knows it.
 #[derive(Debug)]
 pub struct Company {
+    /// Position in the fixtures; keys caches.
+    pub index: usize,
     pub name: String,
     pub uuid: Uuid,
     pub is_test: bool,
@@ -31,9 +33,10 @@ pub struct Company {
     pub scripted_leads: Vec<ScriptedLead>,
 }
 
-impl From<&CompanyFixture> for Company {
-    fn from(f: &CompanyFixture) -> Self {
+impl Company {
+    fn new(index: usize, f: &CompanyFixture) -> Self {
         Self {
+            index,
             name: f.name.clone(),
             uuid: f.uuid,
             is_test: f.is_test,
@@ -56,7 +59,7 @@ impl Companies {
     pub fn from_fixtures(fixtures: &EngineFixtures) -> Self {
         let mut companies = Self::default();
         for (i, f) in fixtures.companies.iter().enumerate() {
-            companies.all.push(Arc::new(Company::from(f)));
+            companies.all.push(Arc::new(Company::new(i, f)));
             companies
                 .by_token
                 .insert(f.confidential_token.clone(), (i, TokenKind::Confidential));

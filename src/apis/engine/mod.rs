@@ -6,11 +6,14 @@ pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod fixtures;
+pub mod generator;
 pub mod institutions;
 pub mod lead_ids;
 pub mod models;
+pub mod supply_analytics;
 pub mod ui_events;
 pub mod ui_store;
+pub mod windows;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,9 +28,19 @@ use auth::Companies;
 use fixtures::EngineFixtures;
 use lead_ids::CompanyTag;
 use ui_store::UiEvents;
+use windows::Windows;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/supplyAnalytics/leadEvents", get(supply_analytics::lead_events))
+        .route(
+            "/supplyAnalytics/leadPayouts",
+            get(supply_analytics::lead_payouts),
+        )
+        .route(
+            "/supplyAnalytics/leadClientTags",
+            get(supply_analytics::lead_client_tags),
+        )
         .route("/uiEvent/offerDisplays", post(ui_events::create_offer_display))
         .route("/uiEvent/sessionInits", post(ui_events::create_session_init))
         .route(
@@ -48,6 +61,7 @@ pub fn admin_router() -> Router<AppState> {
 pub struct EngineState {
     pub companies: Arc<Companies>,
     pub ui: UiEvents,
+    pub windows: Arc<Windows>,
     /// Which company owns a lead: scripted leads by uuid, generated ones by tag.
     lead_owners: Arc<LeadOwners>,
 }
@@ -60,7 +74,7 @@ struct LeadOwners {
 
 impl EngineState {
     pub fn new(fixtures: &EngineFixtures, seed: Seed, ui_capacity: usize) -> Self {
-        let companies = Companies::from_fixtures(fixtures);
+        let companies = Arc::new(Companies::from_fixtures(fixtures));
         let mut owners = LeadOwners::default();
         for company in companies.all() {
             owners
@@ -71,7 +85,8 @@ impl EngineState {
             }
         }
         Self {
-            companies: Arc::new(companies),
+            windows: Arc::new(Windows::new(seed, companies.clone())),
+            companies,
             ui: UiEvents::new(ui_capacity, seed),
             lead_owners: Arc::new(owners),
         }

@@ -1,6 +1,8 @@
 //! Engine by MoneyLion wire types (API v1.58.0, see reference/engine).
 //! Optional fields are omitted, never `null`; times are RFC 3339 with `Z`.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -111,7 +113,7 @@ pub struct LeadEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub financial_institution_uuid: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub financial_institution_name: Option<String>,
+    pub financial_institution_name: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_type: Option<ProductType>,
     pub is_test: bool,
@@ -132,7 +134,7 @@ pub struct LeadPayout {
     )]
     pub deleted_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub financial_institution_name: Option<String>,
+    pub financial_institution_name: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub financial_institution_uuid: Option<Uuid>,
 }

@@ -1,0 +1,926 @@
+//! The lead-funnel simulation: leads, their events, payouts and client tags
+//! as a pure function of (seed, company, creation hour).
+//!
+//! Every record a lead produces falls within [`LOOKBACK`] of the lead's
+//! creation, so the records of any window are found among the leads created
+//! in the `LOOKBACK` hours before it. No axum here: unit-testable directly.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, TimeDelta, Timelike, Utc};
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use uuid::Uuid;
+
+use super::auth::Company;
+use super::fixtures::ScriptedLead;
+use super::institutions::{self, Institution};
+use super::lead_ids::{self, CompanyTag};
+use super::models::{EventData, EventType, LeadClientTag, LeadEvent, LeadPayout, ProductType, RejectReason};
+use crate::shared::seed::{Seed, sha256_hex, uuid_from};
+use crate::shared::time::format_seconds;
+
+/// The longest time between a lead's creation and its last record
+/// (a payout deletion). Funnel delays are clamped to stay inside it.
+pub const LOOKBACK: TimeDelta = TimeDelta::days(28);
+
+/// Everything generated for one company's leads of one creation hour (or all
+/// its scripted leads), each list sorted by the time that places a record in
+/// a window.
+#[derive(Debug, Default, Clone)]
+pub struct Batch {
+    pub events: Vec<LeadEvent>,
+    /// `(window time, payout)`: `bookedAt`, or `deletedAt` for a deletion record.
+    pub payouts: Vec<(DateTime<Utc>, LeadPayout)>,
+    pub tags: Vec<LeadClientTag>,
+}
+
+impl Batch {
+    fn sort(&mut self) {
+        self.events
+            .sort_by(|a, b| (a.event_created_at, &a.id).cmp(&(b.event_created_at, &b.id)));
+        self.payouts.sort_by(|a, b| {
+            (a.0, a.1.uuid, a.1.deleted_at.is_some()).cmp(&(b.0, b.1.uuid, b.1.deleted_at.is_some()))
+        });
+        self.tags
+            .sort_by(|a, b| (a.created_at, &a.hash).cmp(&(b.created_at, &b.hash)));
+    }
+}
+
+/// A company's view of the simulation: what generation needs to know.
+pub struct Simulation<'a> {
+    pub seed: Seed,
+    pub company: &'a Company,
+    pub tag: CompanyTag,
+}
+
+impl Simulation<'_> {
+    /// All records of the leads created in `[hour, hour + 1h)`.
+    pub fn hour(&self, hour: DateTime<Utc>) -> Batch {
+        let mut batch = Batch::default();
+        let mut rng = self.seed.rng("engine.leads", (self.company.uuid, hour));
+        let count = poisson(&mut rng, self.mean_leads(hour));
+        let mix = product_mix(self.company);
+        let mut offsets: Vec<i64> = (0..count).map(|_| rng.random_range(0..3600)).collect();
+        offsets.sort_unstable();
+        for offset in offsets {
+            let created_at = hour + TimeDelta::seconds(offset);
+            let uuid = lead_ids::tagged_lead_uuid(self.tag, &mut rng);
+            let product = pick_weighted(&mut rng, &mix);
+            // Each lead's funnel has its own stream, so changing one lead's
+            // model never reshuffles its neighbours.
+            let mut lead_rng = self.seed.rng("engine.funnel", uuid);
+            let lead = LeadContext {
+                uuid,
+                created_at,
+                product,
+                is_test: self.company.is_test,
+                event_data: self.company.event_data,
+            };
+            run_funnel(&lead, &mut lead_rng, &mut batch);
+        }
+        batch.sort();
+        batch
+    }
+
+    /// Mean leads created in `hour`: the company's daily mean shaped by hour
+    /// of day (US evenings busiest) and day of week (weekends quieter).
+    fn mean_leads(&self, hour: DateTime<Utc>) -> f64 {
+        // UTC hours; US traffic peaks 00:00-04:00 UTC (evening) and dips 08:00-12:00 UTC.
+        const HOUR_WEIGHTS: [f64; 24] = [
+            1.55, 1.5, 1.35, 1.15, 0.9, 0.65, 0.45, 0.35, 0.3, 0.3, 0.35, 0.5, 0.75, 0.95, 1.1, 1.2, 1.25,
+            1.3, 1.3, 1.3, 1.35, 1.4, 1.5, 1.55,
+        ];
+        const DAY_WEIGHTS: [f64; 7] = [1.1, 1.1, 1.05, 1.0, 0.95, 0.8, 1.0]; // Mon..Sun
+        let hour_weight = HOUR_WEIGHTS[hour.hour() as usize] / mean(&HOUR_WEIGHTS);
+        let day_weight = DAY_WEIGHTS[hour.weekday().num_days_from_monday() as usize] / mean(&DAY_WEIGHTS);
+        self.company.leads_per_day / 24.0 * hour_weight * day_weight
+    }
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+/// Default product mix when a company gives none: mostly personal loans.
+fn product_mix(company: &Company) -> Vec<(ProductType, f64)> {
+    if company.product_mix.is_empty() {
+        vec![
+            (ProductType::Loan, 70.0),
+            (ProductType::CreditCard, 15.0),
+            (ProductType::Savings, 6.0),
+            (ProductType::Mortgage, 5.0),
+            (ProductType::LifeInsurance, 2.0),
+            (ProductType::AutoInsurance, 2.0),
+        ]
+    } else {
+        company.product_mix.iter().map(|(p, w)| (*p, *w)).collect()
+    }
+}
+
+fn pick_weighted<T: Copy>(rng: &mut ChaCha8Rng, items: &[(T, f64)]) -> T {
+    let total: f64 = items.iter().map(|(_, w)| w).sum();
+    let mut roll = rng.random::<f64>() * total;
+    for (item, weight) in items {
+        if roll < *weight {
+            return *item;
+        }
+        roll -= weight;
+    }
+    items[items.len() - 1].0
+}
+
+/// Poisson-distributed count: Knuth's method for small means, a normal
+/// approximation for large ones (fast, and plenty for traffic volumes).
+fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> usize {
+    if mean <= 0.0 {
+        return 0;
+    }
+    if mean < 30.0 {
+        let limit = (-mean).exp();
+        let mut product = rng.random::<f64>();
+        let mut count = 0;
+        while product > limit {
+            product *= rng.random::<f64>();
+            count += 1;
+        }
+        return count;
+    }
+    // Box-Muller
+    let (u1, u2) = (rng.random::<f64>().max(f64::MIN_POSITIVE), rng.random::<f64>());
+    let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+    (mean + z * mean.sqrt()).round().max(0.0) as usize
+}
+
+struct LeadContext {
+    uuid: Uuid,
+    created_at: DateTime<Utc>,
+    product: ProductType,
+    is_test: bool,
+    event_data: bool,
+}
+
+/// A point in the funnel: when, at which institution.
+struct Step {
+    at: DateTime<Utc>,
+    institution: &'static Institution,
+}
+
+/// Funnel shape per product family.
+struct Rates {
+    submit: f64,
+    approve: f64,
+    click: f64,
+    apply: f64,
+    approved: f64,
+    /// What an approval turns into: `funded` (loans), `opened` (cards, savings) or `conversion`.
+    outcome: EventType,
+    outcome_rate: f64,
+    /// Amount range in dollars (None: no amounts for this product).
+    amount_dollars: Option<(i64, i64)>,
+}
+
+fn rates(product: ProductType) -> Rates {
+    use ProductType::*;
+    match product {
+        Loan | Generic | Other => Rates {
+            submit: 0.72,
+            approve: 0.42,
+            click: 0.38,
+            apply: 0.55,
+            approved: 0.45,
+            outcome: EventType::Funded,
+            outcome_rate: 0.7,
+            amount_dollars: Some((1_000, 40_000)),
+        },
+        Mortgage => Rates {
+            submit: 0.6,
+            approve: 0.35,
+            click: 0.3,
+            apply: 0.4,
+            approved: 0.5,
+            outcome: EventType::Funded,
+            outcome_rate: 0.6,
+            amount_dollars: Some((80_000, 600_000)),
+        },
+        CreditCard => Rates {
+            submit: 0.8,
+            approve: 0.5,
+            click: 0.45,
+            apply: 0.6,
+            approved: 0.55,
+            outcome: EventType::Opened,
+            outcome_rate: 0.8,
+            amount_dollars: Some((500, 15_000)),
+        },
+        Savings => Rates {
+            submit: 0.75,
+            approve: 0.9,
+            click: 0.4,
+            apply: 0.5,
+            approved: 0.9,
+            outcome: EventType::Opened,
+            outcome_rate: 0.7,
+            amount_dollars: None,
+        },
+        Insurance | LifeInsurance | AutoInsurance => Rates {
+            submit: 0.7,
+            approve: 0.6,
+            click: 0.4,
+            apply: 0.5,
+            approved: 0.6,
+            outcome: EventType::Conversion,
+            outcome_rate: 0.6,
+            amount_dollars: None,
+        },
+    }
+}
+
+const REJECT_REASONS: [RejectReason; 8] = [
+    RejectReason::LowFico,
+    RejectReason::NoFico,
+    RejectReason::MajorDerogatory,
+    RejectReason::UnderwritingDecline,
+    RejectReason::DebtToIncomeRatio,
+    RejectReason::NotInActiveState,
+    RejectReason::IncorrectDataProvided,
+    RejectReason::Duplicate,
+];
+
+fn seconds(rng: &mut ChaCha8Rng, min: i64, max: i64) -> TimeDelta {
+    TimeDelta::seconds(rng.random_range(min..=max))
+}
+
+/// Runs one lead through the funnel, appending its records to `batch`.
+fn run_funnel(lead: &LeadContext, rng: &mut ChaCha8Rng, batch: &mut Batch) {
+    let r = rates(lead.product);
+    let deadline = lead.created_at + LOOKBACK - TimeDelta::days(15);
+    // Later steps never pass the deadline, leaving room for payout booking
+    // (≤ 1 day) and deletion (≤ 14 days) inside LOOKBACK.
+    let clamp = |t: DateTime<Utc>| t.min(deadline);
+    push_event(
+        lead,
+        batch,
+        EventType::LeadCreated,
+        lead.created_at,
+        None,
+        None,
+        None,
+    );
+    client_tags(lead, rng, batch);
+
+    if !rng.random_bool(r.submit) {
+        return;
+    }
+    let submitted = clamp(lead.created_at + seconds(rng, 60, 20 * 60));
+    push_event(lead, batch, EventType::AppSubmitted, submitted, None, None, None);
+
+    let mut lenders = institutions::offering(lead.product);
+    let asked = rng.random_range(1..=lenders.len().min(5));
+    let mut approvals = Vec::new();
+    for i in 0..asked {
+        // A partial Fisher-Yates shuffle keeps the asked lenders distinct.
+        let j = rng.random_range(i..lenders.len());
+        lenders.swap(i, j);
+        let institution = lenders[i];
+        let at = clamp(submitted + seconds(rng, 2, 90));
+        if rng.random_bool(r.approve) {
+            push_event(
+                lead,
+                batch,
+                EventType::ApiApproved,
+                at,
+                Some(institution),
+                None,
+                None,
+            );
+            approvals.push(Step { at, institution });
+        } else {
+            let reason = REJECT_REASONS[rng.random_range(0..REJECT_REASONS.len())];
+            push_event(
+                lead,
+                batch,
+                EventType::ApiRejected,
+                at,
+                Some(institution),
+                None,
+                Some(reason),
+            );
+        }
+    }
+    let Some(chosen) = approvals.get(rng.random_range(0..approvals.len().max(1))) else {
+        return;
+    };
+    if !rng.random_bool(r.click) {
+        return;
+    }
+    let clicked = Step {
+        at: clamp(chosen.at + seconds(rng, 30, 45 * 60)),
+        institution: chosen.institution,
+    };
+    push_event(
+        lead,
+        batch,
+        EventType::OfferClicked,
+        clicked.at,
+        Some(clicked.institution),
+        None,
+        None,
+    );
+    let amount = r.amount_dollars.map(|(lo, hi)| {
+        // Round amounts, as lenders quote them.
+        let dollars = rng.random_range(lo..=hi) / 100 * 100;
+        i32::try_from(dollars * 100).unwrap_or(i32::MAX)
+    });
+
+    if lead.product == ProductType::Insurance
+        || lead.product == ProductType::LifeInsurance
+        || lead.product == ProductType::AutoInsurance
+    {
+        // Insurance converts straight from the click, reported as `conversion`.
+        if rng.random_bool(r.apply * r.outcome_rate) {
+            let at = clamp(clicked.at + seconds(rng, 10 * 60, 2 * 86_400));
+            let payout = rng.random_range(2_500..=12_000);
+            push_event(
+                lead,
+                batch,
+                EventType::Conversion,
+                at,
+                Some(clicked.institution),
+                None,
+                None,
+            );
+            payouts(lead, rng, batch, at, f64::from(payout), clicked.institution);
+        }
+        return;
+    }
+
+    if !rng.random_bool(r.apply) {
+        return;
+    }
+    let applied = clamp(clicked.at + seconds(rng, 5 * 60, 2 * 86_400));
+    push_event(
+        lead,
+        batch,
+        EventType::Applied,
+        applied,
+        Some(clicked.institution),
+        amount,
+        None,
+    );
+    if rng.random_bool(0.3) {
+        let at = clamp(applied + seconds(rng, 10 * 60, 86_400));
+        // lenderQualifiedLead requires an amount (prose); fall back to a nominal one.
+        let qualified_amount = amount.or(Some(100_000));
+        push_event(
+            lead,
+            batch,
+            EventType::LenderQualifiedLead,
+            at,
+            Some(clicked.institution),
+            qualified_amount,
+            None,
+        );
+    }
+    if !rng.random_bool(r.approved) {
+        return;
+    }
+    let approved = clamp(applied + seconds(rng, 30 * 60, 3 * 86_400));
+    push_event(
+        lead,
+        batch,
+        EventType::Approved,
+        approved,
+        Some(clicked.institution),
+        amount,
+        None,
+    );
+    let mut outcome_at = approved;
+    if r.outcome == EventType::Funded && lead.product == ProductType::Loan && rng.random_bool(0.4) {
+        outcome_at = clamp(approved + seconds(rng, 30 * 60, 86_400));
+        push_event(
+            lead,
+            batch,
+            EventType::Listed,
+            outcome_at,
+            Some(clicked.institution),
+            amount,
+            None,
+        );
+    }
+    if !rng.random_bool(r.outcome_rate) {
+        return;
+    }
+    let done = clamp(outcome_at + seconds(rng, 3600, 5 * 86_400));
+    let outcome_amount = if r.outcome == EventType::Funded {
+        amount
+    } else {
+        None
+    };
+    push_event(
+        lead,
+        batch,
+        r.outcome,
+        done,
+        Some(clicked.institution),
+        outcome_amount,
+        None,
+    );
+    let payout = match (r.outcome, amount) {
+        // Lenders pay a share of the funded amount, sometimes in fractional cents.
+        (EventType::Funded, Some(cents)) => {
+            (f64::from(cents) * rng.random_range(0.008..0.025) * 2.0).round() / 2.0
+        }
+        _ => f64::from(rng.random_range(5_000..=25_000)),
+    };
+    payouts(lead, rng, batch, done, payout, clicked.institution);
+}
+
+/// Books a payout a little after the converting event; about one in sixteen
+/// is later deleted, which shows up as a second record with the same `uuid`
+/// and `deletedAt`, placed in the window of its deletion.
+fn payouts(
+    lead: &LeadContext,
+    rng: &mut ChaCha8Rng,
+    batch: &mut Batch,
+    converted_at: DateTime<Utc>,
+    payout_in_cents: f64,
+    institution: &'static Institution,
+) {
+    let booked_at = converted_at + seconds(rng, 60, 86_400);
+    let uuid = uuid_from(rng);
+    // Not every payout can be traced to a lender (the vendor's words).
+    let traced = rng.random_bool(0.9);
+    let payout = LeadPayout {
+        lead_uuid: lead.uuid,
+        booked_at,
+        payout_in_cents,
+        uuid,
+        deleted_at: None,
+        financial_institution_name: traced.then_some(Cow::Borrowed(institution.name)),
+        financial_institution_uuid: traced.then_some(institution.uuid),
+    };
+    if rng.random_bool(1.0 / 16.0) {
+        let deleted_at = booked_at + seconds(rng, 3600, 14 * 86_400);
+        batch.payouts.push((
+            deleted_at,
+            LeadPayout {
+                deleted_at: Some(deleted_at),
+                ..payout.clone()
+            },
+        ));
+    }
+    batch.payouts.push((booked_at, payout));
+}
+
+const TRAFFIC_SOURCES: [&str; 8] = [
+    "google",
+    "facebook",
+    "newsletter",
+    "tiktok",
+    "bing",
+    "youtube",
+    "partner_blog",
+    "email_retarget",
+];
+const ARTICLES: [&str; 6] = [
+    "best-personal-loans",
+    "debt-consolidation-guide",
+    "credit-cards-for-fair-credit",
+    "how-to-build-credit",
+    "high-yield-savings",
+    "refinance-your-mortgage",
+];
+
+/// Tags set when the lead was created: traffic_source (sometimes twice),
+/// article, subid, clientid, and now and then Engine's own `platform` tag.
+fn client_tags(lead: &LeadContext, rng: &mut ChaCha8Rng, batch: &mut Batch) {
+    let mut tags: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let source = TRAFFIC_SOURCES[rng.random_range(0..TRAFFIC_SOURCES.len())];
+    tags.entry("traffic_source").or_default().push(source.to_owned());
+    if rng.random_bool(0.08) {
+        tags.entry("traffic_source")
+            .or_default()
+            .push(rng.random_range(1000..10_000).to_string());
+    }
+    if rng.random_bool(0.6) {
+        tags.entry("article")
+            .or_default()
+            .push(ARTICLES[rng.random_range(0..ARTICLES.len())].to_owned());
+    }
+    if rng.random_bool(0.5) {
+        tags.entry("subid")
+            .or_default()
+            .push(rng.random_range(100_000..1_000_000).to_string());
+    }
+    let date = lead.created_at.format("%Y%m%d").to_string();
+    let suffix: String = (0..6)
+        .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
+        .collect();
+    tags.entry("clientid")
+        .or_default()
+        .push(format!("{date}{suffix}"));
+    if rng.random_bool(0.15) {
+        let platform = ["web", "ios", "android"][rng.random_range(0..3)];
+        tags.entry("platform").or_default().push(platform.to_owned());
+    }
+    let created_at = lead.created_at + seconds(rng, 0, 5);
+    for (key, values) in tags {
+        for value in values {
+            push_tag(batch, lead.uuid, key, &value, created_at);
+        }
+    }
+}
+
+fn push_tag(batch: &mut Batch, lead: Uuid, key: &str, value: &str, created_at: DateTime<Utc>) {
+    let lead_text = lead.to_string();
+    batch.tags.push(LeadClientTag {
+        hash: sha256_hex(&[&lead_text, key, value, &format_seconds(created_at)]),
+        lead_uuid: lead,
+        key: key.to_owned(),
+        value: value.to_owned(),
+        created_at,
+    });
+}
+
+fn push_event(
+    lead: &LeadContext,
+    batch: &mut Batch,
+    event_type: EventType,
+    at: DateTime<Utc>,
+    institution: Option<&Institution>,
+    amount_in_cents: Option<i32>,
+    reject_reason: Option<RejectReason>,
+) {
+    push_event_raw(
+        lead,
+        batch,
+        event_type,
+        at,
+        institution.map(|i| (i.uuid, Cow::Borrowed(i.name))),
+        amount_in_cents,
+        reject_reason,
+    );
+}
+
+fn push_event_raw(
+    lead: &LeadContext,
+    batch: &mut Batch,
+    event_type: EventType,
+    at: DateTime<Utc>,
+    institution: Option<(Uuid, Cow<'static, str>)>,
+    amount_in_cents: Option<i32>,
+    reject_reason: Option<RejectReason>,
+) {
+    let product_type = event_type.involves_institution().then_some(lead.product);
+    let event_data = lead
+        .event_data
+        .then(|| event_data(event_type, lead.product, amount_in_cents, reject_reason))
+        .flatten();
+    let (financial_institution_uuid, financial_institution_name) = institution.unzip();
+    batch.events.push(LeadEvent {
+        id: sha256_hex(&[&lead.uuid.to_string(), event_type.as_str(), &format_seconds(at)]),
+        lead_uuid: lead.uuid,
+        lead_created_at: lead.created_at,
+        event_type,
+        event_created_at: at,
+        event_data,
+        amount_in_cents,
+        financial_institution_uuid,
+        financial_institution_name,
+        product_type,
+        is_test: lead.is_test,
+    });
+}
+
+/// The `EventData` variant whose title is the event type; none for event
+/// types the spec gives no variant (leadCreated, appSubmitted, lenderQualifiedLead).
+fn event_data(
+    event_type: EventType,
+    product: ProductType,
+    amount_in_cents: Option<i32>,
+    reject_reason: Option<RejectReason>,
+) -> Option<EventData> {
+    let base = EventData {
+        reject_reason: None,
+        amount: None,
+        payout_in_cents: None,
+        product_type: Some(product),
+    };
+    match event_type {
+        EventType::LeadCreated | EventType::AppSubmitted | EventType::LenderQualifiedLead => None,
+        EventType::ApiRejected => Some(EventData {
+            reject_reason,
+            ..base
+        }),
+        EventType::Applied | EventType::Approved | EventType::Listed | EventType::Funded => Some(EventData {
+            amount: amount_in_cents.map(|c| c / 100),
+            ..base
+        }),
+        EventType::Conversion => Some(base),
+        EventType::ApiApproved | EventType::OfferClicked | EventType::Opened => Some(base),
+    }
+}
+
+/// A company's scripted leads as one batch.
+pub fn scripted(seed: Seed, company: &Company) -> Batch {
+    let mut batch = Batch::default();
+    for lead in &company.scripted_leads {
+        add_scripted_lead(seed, company, lead, &mut batch);
+    }
+    batch.sort();
+    batch
+}
+
+fn add_scripted_lead(seed: Seed, company: &Company, scripted: &ScriptedLead, batch: &mut Batch) {
+    let lead = LeadContext {
+        uuid: scripted.uuid,
+        created_at: scripted.created_at.0,
+        product: scripted.product_type,
+        is_test: company.is_test,
+        event_data: company.event_data,
+    };
+    push_event(
+        &lead,
+        batch,
+        EventType::LeadCreated,
+        lead.created_at,
+        None,
+        None,
+        None,
+    );
+    for event in &scripted.events {
+        let institution = event.financial_institution_uuid.map(|uuid| {
+            let name = event
+                .financial_institution_name
+                .clone()
+                .map(Cow::Owned)
+                .or_else(|| institutions::by_uuid(uuid).map(|i| Cow::Borrowed(i.name)))
+                .unwrap_or(Cow::Borrowed("Unknown lender"));
+            (uuid, name)
+        });
+        let institution = if event.event_type.involves_institution() {
+            institution
+        } else {
+            None
+        };
+        push_event_raw(
+            &lead,
+            batch,
+            event.event_type,
+            event.event_created_at.0,
+            institution,
+            event.amount_in_cents,
+            event.reject_reason,
+        );
+    }
+    for (i, payout) in scripted.payouts.iter().enumerate() {
+        let uuid = payout
+            .uuid
+            .unwrap_or_else(|| seed.uuid("engine.scriptedPayout", (scripted.uuid, i as u64)));
+        let name = payout
+            .financial_institution_name
+            .clone()
+            .map(Cow::Owned)
+            .or_else(|| {
+                payout
+                    .financial_institution_uuid
+                    .and_then(institutions::by_uuid)
+                    .map(|i| Cow::Borrowed(i.name))
+            });
+        let record = LeadPayout {
+            lead_uuid: scripted.uuid,
+            booked_at: payout.booked_at.0,
+            payout_in_cents: payout.payout_in_cents,
+            uuid,
+            deleted_at: None,
+            financial_institution_name: name,
+            financial_institution_uuid: payout.financial_institution_uuid,
+        };
+        if let Some(deleted_at) = payout.deleted_at {
+            batch.payouts.push((
+                deleted_at.0,
+                LeadPayout {
+                    deleted_at: Some(deleted_at.0),
+                    ..record.clone()
+                },
+            ));
+        }
+        batch.payouts.push((payout.booked_at.0, record));
+    }
+    for (key, values) in &scripted.client_tags {
+        for value in values {
+            push_tag(batch, scripted.uuid, key, value, lead.created_at);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashMap};
+
+    use super::*;
+    use crate::apis::engine::auth::Companies;
+    use crate::apis::engine::fixtures::EngineFixtures;
+    use crate::shared::time::parse_rfc3339;
+
+    fn company(leads_per_day: f64) -> std::sync::Arc<Company> {
+        let fixtures: EngineFixtures = serde_json::from_value(serde_json::json!({"companies": [{
+            "name": "T", "uuid": "3f1a6c2e-8b4d-4e7a-9c21-5d0b7e9f4a10",
+            "confidentialToken": "c", "publishableToken": "p", "leadsPerDay": leads_per_day
+        }]}))
+        .unwrap_or_default();
+        Companies::from_fixtures(&fixtures).all()[0].clone()
+    }
+
+    fn hours(company: &Company, from: &str, count: i64) -> Vec<Batch> {
+        let start = parse_rfc3339(from).unwrap_or_default();
+        let sim = Simulation {
+            seed: Seed::new(42),
+            company,
+            tag: lead_ids::company_tag(Seed::new(42), company.uuid),
+        };
+        (0..count)
+            .map(|h| sim.hour(start + TimeDelta::hours(h)))
+            .collect()
+    }
+
+    #[test]
+    fn generation_is_a_pure_function_of_its_inputs() {
+        let c = company(240.0);
+        let a = hours(&c, "2020-01-01T00:00:00Z", 3);
+        let b = hours(&c, "2020-01-01T00:00:00Z", 3);
+        assert_eq!(
+            a.iter().map(|x| &x.events).collect::<Vec<_>>(),
+            b.iter().map(|x| &x.events).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn volume_follows_the_configured_daily_mean() {
+        let c = company(240.0);
+        let batches = hours(&c, "2020-01-06T00:00:00Z", 24 * 14);
+        let leads = batches
+            .iter()
+            .flat_map(|b| &b.events)
+            .filter(|e| e.event_type == EventType::LeadCreated)
+            .count() as f64;
+        let per_day = leads / 14.0;
+        assert!((216.0..=264.0).contains(&per_day), "{per_day} leads/day");
+        // Evenings (US) are busier than mornings (US night).
+        let count_at = |h: u32| {
+            batches
+                .iter()
+                .flat_map(|b| &b.events)
+                .filter(|e| e.event_type == EventType::LeadCreated && e.lead_created_at.hour() == h)
+                .count()
+        };
+        assert!(
+            count_at(0) > 2 * count_at(9),
+            "{} vs {}",
+            count_at(0),
+            count_at(9)
+        );
+    }
+
+    #[test]
+    fn every_record_stays_within_the_lookback_of_its_lead() {
+        let c = company(500.0);
+        for batch in hours(&c, "2021-03-01T00:00:00Z", 48) {
+            for e in &batch.events {
+                assert!(e.event_created_at >= e.lead_created_at);
+                assert!(e.event_created_at - e.lead_created_at < LOOKBACK);
+                assert!(e.amount_in_cents.is_none_or(|a| a > 0));
+            }
+            let created: HashMap<Uuid, DateTime<Utc>> = batch
+                .events
+                .iter()
+                .filter(|e| e.event_type == EventType::LeadCreated)
+                .map(|e| (e.lead_uuid, e.lead_created_at))
+                .collect();
+            for (at, p) in &batch.payouts {
+                let lead_created = created[&p.lead_uuid];
+                assert!(
+                    *at - lead_created < LOOKBACK,
+                    "payout record {at} of lead {lead_created}"
+                );
+                assert!(p.deleted_at.is_none_or(|d| d > p.booked_at && d == *at));
+            }
+        }
+    }
+
+    #[test]
+    fn funnels_run_in_order() {
+        use EventType::*;
+        let c = company(800.0);
+        let mut by_lead: BTreeMap<Uuid, Vec<LeadEvent>> = BTreeMap::new();
+        let mut payouts = Vec::new();
+        for batch in hours(&c, "2021-03-01T00:00:00Z", 72) {
+            for e in batch.events {
+                by_lead.entry(e.lead_uuid).or_default().push(e);
+            }
+            payouts.extend(batch.payouts.into_iter().map(|(_, p)| p));
+        }
+        let mut seen_types = std::collections::BTreeSet::new();
+        for events in by_lead.values_mut() {
+            events.sort_by_key(|e| (e.event_created_at, e.event_type));
+            assert_eq!(events[0].event_type, LeadCreated);
+            let time_of = |t: EventType| {
+                events
+                    .iter()
+                    .find(|e| e.event_type == t)
+                    .map(|e| e.event_created_at)
+            };
+            let order = [
+                (AppSubmitted, LeadCreated),
+                (ApiApproved, AppSubmitted),
+                (ApiRejected, AppSubmitted),
+                (OfferClicked, ApiApproved),
+                (Applied, OfferClicked),
+                (Conversion, OfferClicked),
+                (Approved, Applied),
+                (LenderQualifiedLead, Applied),
+                (Listed, Approved),
+                (Funded, Approved),
+                (Opened, Approved),
+            ];
+            for (later, earlier) in order {
+                if let Some(t) = time_of(later) {
+                    let before = time_of(earlier);
+                    assert!(
+                        before.is_some_and(|b| b <= t),
+                        "{later:?} without an earlier {earlier:?}: {events:#?}"
+                    );
+                }
+            }
+            for e in events.iter() {
+                seen_types.insert(e.event_type);
+                assert_eq!(
+                    e.financial_institution_uuid.is_some(),
+                    e.event_type.involves_institution()
+                );
+                assert_eq!(
+                    e.financial_institution_name.is_some(),
+                    e.event_type.involves_institution()
+                );
+            }
+            // A click goes to a lender that approved the lead.
+            if let Some(click) = events.iter().find(|e| e.event_type == OfferClicked) {
+                assert!(events.iter().any(|e| e.event_type == ApiApproved
+                    && e.financial_institution_uuid == click.financial_institution_uuid));
+            }
+        }
+        for t in [
+            LeadCreated,
+            AppSubmitted,
+            ApiApproved,
+            ApiRejected,
+            OfferClicked,
+            Applied,
+            Approved,
+            Funded,
+            Opened,
+        ] {
+            assert!(seen_types.contains(&t), "{t:?} never generated");
+        }
+        // Payouts follow a converting event of their lead.
+        assert!(!payouts.is_empty());
+        for p in &payouts {
+            let events = &by_lead[&p.lead_uuid];
+            let converted = events
+                .iter()
+                .filter(|e| matches!(e.event_type, Funded | Opened | Conversion))
+                .map(|e| e.event_created_at)
+                .min();
+            assert!(
+                converted.is_some_and(|c| c <= p.booked_at),
+                "payout without conversion"
+            );
+        }
+    }
+
+    #[test]
+    fn a_company_without_volume_generates_nothing() {
+        let c = company(0.0);
+        assert!(
+            hours(&c, "2021-03-01T00:00:00Z", 24)
+                .iter()
+                .all(|b| b.events.is_empty())
+        );
+    }
+
+    #[test]
+    fn poisson_mean_is_right_for_small_and_large_means() {
+        let mut rng = Seed::new(1).rng("poisson", ());
+        for mean in [0.5, 4.0, 80.0] {
+            let n = 4000;
+            let total: usize = (0..n).map(|_| poisson(&mut rng, mean)).sum();
+            let observed = total as f64 / f64::from(n);
+            assert!(
+                (observed - mean).abs() < mean * 0.08 + 0.05,
+                "mean {mean}: {observed}"
+            );
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! `GET /supplyAnalytics/{leadEvents,leadPayouts,leadClientTags}?timestamp=`:
+//! one hour of records per call, a `nextUrl` cursor, and the 1-hour SLA on
+//! the virtual clock.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::auth::TokenKind;
+use super::error::EngineError;
+use super::windows::{Feed, WINDOW};
+use crate::shared::http::JSON;
+use crate::shared::request::{public_base_url, query_pairs, query_value};
+use crate::shared::time::parse_rfc3339;
+use crate::state::AppState;
+
+/// Data is published one hour after it happens.
+pub const SLA: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+pub async fn lead_events(
+    state: State<AppState>,
+    headers: HeaderMap,
+    query: RawQuery,
+) -> Result<Response, EngineError> {
+    serve(state, headers, query, Feed::Events)
+}
+
+pub async fn lead_payouts(
+    state: State<AppState>,
+    headers: HeaderMap,
+    query: RawQuery,
+) -> Result<Response, EngineError> {
+    serve(state, headers, query, Feed::Payouts)
+}
+
+pub async fn lead_client_tags(
+    state: State<AppState>,
+    headers: HeaderMap,
+    query: RawQuery,
+) -> Result<Response, EngineError> {
+    serve(state, headers, query, Feed::ClientTags)
+}
+
+fn serve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    feed: Feed,
+) -> Result<Response, EngineError> {
+    let company = state
+        .engine
+        .companies
+        .authenticate(&headers, TokenKind::Confidential)?;
+    let now = state.clock.now();
+    let start = window_start(query.as_deref(), now)?;
+    let next = start + WINDOW;
+    let next_url = format!(
+        "{}{}?timestamp={}",
+        public_base_url(state.settings.public_url.as_deref(), &headers),
+        feed.path(),
+        cursor(next)
+    );
+    let should_continue_polling = is_published(next, now);
+    let data = state.engine.windows.data_json(&company, feed, start);
+    Ok(envelope(&next_url, should_continue_polling, &data))
+}
+
+/// The requested window's start, checked against the SLA.
+fn window_start(query: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>, EngineError> {
+    let pairs = query_pairs(query);
+    let given = query_value(&pairs, "timestamp")
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| EngineError::Missing {
+            attribute: "timestamp".into(),
+        })?;
+    let start = parse_rfc3339(given).ok_or_else(|| {
+        EngineError::malformed(
+            "timestamp",
+            Some(given),
+            format!(
+                "timestamp must be an ISO 8601 date-time, but is '{}'",
+                super::error::shorten(given)
+            ),
+        )
+    })?;
+    if !is_published(start, now) {
+        return Err(EngineError::TimestampTooLate {
+            specified: start,
+            requirement: now - SLA,
+        });
+    }
+    Ok(start)
+}
+
+/// A window is served once its start is at least an hour old.
+fn is_published(start: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    start <= now - SLA
+}
+
+/// RFC 3339 in UTC with `Z`, with fractional seconds only when the cursor has them.
+fn cursor(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// `{"nextUrl":…,"shouldContinuePolling":…,"data":[…]}` around cached data bytes.
+fn envelope(next_url: &str, should_continue_polling: bool, data: &Bytes) -> Response {
+    let next_url = serde_json::Value::from(next_url).to_string();
+    let mut body = Vec::with_capacity(next_url.len() + data.len() + 64);
+    body.extend_from_slice(b"{\"nextUrl\":");
+    body.extend_from_slice(next_url.as_bytes());
+    body.extend_from_slice(b",\"shouldContinuePolling\":");
+    body.extend_from_slice(if should_continue_polling {
+        b"true"
+    } else {
+        b"false"
+    });
+    body.extend_from_slice(b",\"data\":");
+    body.extend_from_slice(data);
+    body.push(b'}');
+    let mut response = Response::new(Body::from(body));
+    response.headers_mut().insert(header::CONTENT_TYPE, JSON);
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        parse_rfc3339(s).unwrap_or_default()
+    }
+
+    #[test]
+    fn sla_matches_the_vendor_examples() {
+        let now = at("2020-01-01T08:15:00Z");
+        assert!(!is_published(at("2020-01-01T08:00:00Z"), now));
+        assert!(is_published(at("2020-01-01T07:00:00Z"), now));
+        assert!(is_published(at("2020-01-01T07:10:00Z"), now));
+        assert!(
+            is_published(at("2020-01-01T07:15:00Z"), now),
+            "exactly an hour old"
+        );
+        assert!(!is_published(at("2020-01-01T07:15:01Z"), now));
+    }
+
+    #[test]
+    fn cursors_keep_sub_second_precision_only_when_present() {
+        assert_eq!(cursor(at("2020-01-01T08:00:00Z")), "2020-01-01T08:00:00Z");
+        assert_eq!(cursor(at("2020-01-01T08:00:00.250Z")), "2020-01-01T08:00:00.250Z");
+    }
+}

@@ -1,0 +1,182 @@
+//! Hourly windows over the simulation: which records fall in
+//! `[start, start + 1h)` for a company, generated lazily and cached with a
+//! bound (generation hours and rendered windows), never stored for all time.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use serde::Serialize;
+
+use super::auth::{Companies, Company};
+use super::generator::{self, Batch, LOOKBACK, Simulation};
+use super::lead_ids::{self, CompanyTag};
+use super::models::{LeadClientTag, LeadEvent, LeadPayout};
+use crate::shared::cache::BoundedCache;
+use crate::shared::seed::Seed;
+
+pub const WINDOW: TimeDelta = TimeDelta::hours(1);
+
+/// Generated hours kept (one company's hour at default volume is a few KB).
+const HOUR_CACHE: usize = 4096;
+/// Rendered windows kept, for repeated polls of the same cursor.
+const WINDOW_CACHE: usize = 512;
+
+/// The three cursor feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Feed {
+    Events,
+    Payouts,
+    ClientTags,
+}
+
+impl Feed {
+    pub fn path(self) -> &'static str {
+        match self {
+            Feed::Events => "/supplyAnalytics/leadEvents",
+            Feed::Payouts => "/supplyAnalytics/leadPayouts",
+            Feed::ClientTags => "/supplyAnalytics/leadClientTags",
+        }
+    }
+}
+
+/// A window's records, in window order.
+#[derive(Debug, Default, PartialEq)]
+pub struct WindowRecords {
+    pub events: Vec<LeadEvent>,
+    pub payouts: Vec<LeadPayout>,
+    pub tags: Vec<LeadClientTag>,
+}
+
+#[derive(Debug)]
+pub struct Windows {
+    seed: Seed,
+    companies: Arc<Companies>,
+    tags: Vec<CompanyTag>,
+    scripted: Vec<Arc<Batch>>,
+    hours: BoundedCache<(usize, i64), Arc<Batch>>,
+    rendered: BoundedCache<(usize, Feed, i64), Bytes>,
+}
+
+impl Windows {
+    pub fn new(seed: Seed, companies: Arc<Companies>) -> Self {
+        let tags = companies
+            .all()
+            .iter()
+            .map(|c| lead_ids::company_tag(seed, c.uuid))
+            .collect();
+        let scripted = companies
+            .all()
+            .iter()
+            .map(|c| Arc::new(generator::scripted(seed, c)))
+            .collect();
+        Self {
+            seed,
+            companies,
+            tags,
+            scripted,
+            hours: BoundedCache::new(HOUR_CACHE),
+            rendered: BoundedCache::new(WINDOW_CACHE),
+        }
+    }
+
+    /// The JSON array of one feed's window, rendered once and then cached.
+    pub fn data_json(&self, company: &Company, feed: Feed, start: DateTime<Utc>) -> Bytes {
+        let key = (
+            company.index,
+            feed,
+            start.timestamp_nanos_opt().unwrap_or(i64::MIN),
+        );
+        self.rendered.get_or_insert_with(key, || {
+            let end = start + WINDOW;
+            let json = match feed {
+                Feed::Events => {
+                    to_json(&self.collect(company, start, end, |b| &b.events, |e| e.event_created_at))
+                }
+                Feed::Payouts => {
+                    let payouts = self.collect(company, start, end, |b| &b.payouts, |p| p.0);
+                    to_json(&payouts.iter().map(|(_, p)| p).collect::<Vec<_>>())
+                }
+                Feed::ClientTags => {
+                    to_json(&self.collect(company, start, end, |b| &b.tags, |t| t.created_at))
+                }
+            };
+            Bytes::from(json)
+        })
+    }
+
+    /// Every record of `[start, end)` for a company (for tests and tools).
+    pub fn records(&self, company: &Company, start: DateTime<Utc>, end: DateTime<Utc>) -> WindowRecords {
+        WindowRecords {
+            events: self.collect(company, start, end, |b| &b.events, |e| e.event_created_at),
+            payouts: self
+                .collect(company, start, end, |b| &b.payouts, |p| p.0)
+                .into_iter()
+                .map(|(_, p)| p)
+                .collect(),
+            tags: self.collect(company, start, end, |b| &b.tags, |t| t.created_at),
+        }
+    }
+
+    /// Records of one kind with `time` in `[start, end)`, from every batch
+    /// that can hold them, in time order (ties broken by batch order, which
+    /// is itself sorted, so the result is deterministic).
+    fn collect<T: Clone>(
+        &self,
+        company: &Company,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        list: impl Fn(&Batch) -> &Vec<T>,
+        time: impl Fn(&T) -> DateTime<Utc> + Copy,
+    ) -> Vec<T> {
+        let mut out = Vec::new();
+        let mut take = |batch: &Batch| {
+            let items = list(batch);
+            let from = items.partition_point(|x| time(x) < start);
+            let to = items.partition_point(|x| time(x) < end);
+            out.extend_from_slice(&items[from..to]);
+        };
+        if let Some(scripted) = self.scripted.get(company.index) {
+            take(scripted);
+        }
+        if company.leads_per_day > 0.0 {
+            for hour in creation_hours(start, end) {
+                take(&self.hour(company, hour));
+            }
+        }
+        out.sort_by_key(|x| time(x));
+        out
+    }
+
+    fn hour(&self, company: &Company, hour: DateTime<Utc>) -> Arc<Batch> {
+        self.hours
+            .get_or_insert_with((company.index, hour.timestamp()), || {
+                let simulation = Simulation {
+                    seed: self.seed,
+                    company,
+                    tag: self.tags.get(company.index).copied().unwrap_or_default(),
+                };
+                Arc::new(simulation.hour(hour))
+            })
+    }
+
+    pub fn companies(&self) -> &Companies {
+        &self.companies
+    }
+}
+
+/// Creation hours whose leads may have records in `[start, end)`.
+fn creation_hours(start: DateTime<Utc>, end: DateTime<Utc>) -> impl Iterator<Item = DateTime<Utc>> {
+    let first = floor_hour(start - LOOKBACK);
+    let last = floor_hour(end - TimeDelta::nanoseconds(1));
+    std::iter::successors(Some(first), move |h| Some(*h + WINDOW).filter(|n| *n <= last))
+}
+
+pub fn floor_hour(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.duration_trunc(WINDOW).unwrap_or(t)
+}
+
+fn to_json<T: Serialize>(items: &T) -> Vec<u8> {
+    // Serializing plain data with string keys cannot fail.
+    serde_json::to_vec(items).unwrap_or_else(|_| b"[]".to_vec())
+}
