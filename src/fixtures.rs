@@ -66,6 +66,20 @@ impl Fixtures {
         })
     }
 
+    /// Fixtures from an Engine fixture document given as JSON text (tests, tools).
+    pub fn from_engine_json(text: &str) -> Result<Self, FixtureError> {
+        let name = "(given) engine.json";
+        let engine: EngineFixtures = crate::shared::fixtures::parse_str(name, text)?;
+        engine.validate(name)?;
+        Ok(Self {
+            origins: vec![format!(
+                "engine: {} companies from {name}",
+                engine.companies.len()
+            )],
+            engine,
+        })
+    }
+
     pub fn summary(&self) -> String {
         self.origins.join("; ")
     }

@@ -164,7 +164,15 @@ impl ScriptedLead {
     fn validate(&self, file: &str, at: &str) -> Result<(), FixtureError> {
         let fail =
             |field: String, reason: String| Err(FixtureError::new(file, format!("{at}.{field}"), reason));
+        let mut seen = HashSet::new();
         for (e, event) in self.events.iter().enumerate() {
+            // The vendor's event id hashes lead, type and time: they must be unique.
+            if !seen.insert((event.event_type, event.event_created_at)) {
+                return fail(
+                    format!("events[{e}].eventCreatedAt"),
+                    "another event of this type has the same time".into(),
+                );
+            }
             if event.event_type == EventType::LeadCreated {
                 return fail(
                     format!("events[{e}].eventType"),

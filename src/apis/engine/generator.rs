@@ -279,12 +279,15 @@ fn run_funnel(lead: &LeadContext, rng: &mut ChaCha8Rng, batch: &mut Batch) {
     let mut lenders = institutions::offering(lead.product);
     let asked = rng.random_range(1..=lenders.len().min(5));
     let mut approvals = Vec::new();
+    // Lenders answer one after another, so no two decisions of a lead share a
+    // second (an event's id hashes lead, type and time, and must be unique).
+    let mut at = submitted;
     for i in 0..asked {
         // A partial Fisher-Yates shuffle keeps the asked lenders distinct.
         let j = rng.random_range(i..lenders.len());
         lenders.swap(i, j);
         let institution = lenders[i];
-        let at = clamp(submitted + seconds(rng, 2, 90));
+        at = clamp(at + seconds(rng, 1, 30));
         if rng.random_bool(r.approve) {
             push_event(
                 lead,
