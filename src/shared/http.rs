@@ -3,7 +3,7 @@
 //! permissive CORS and request tracing.
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -65,7 +65,7 @@ async fn journal_and_limit(State(ctx): State<HttpContext>, request: Request, nex
             &parts.method,
             &parts.uri,
             &parts.headers,
-            body.as_deref().unwrap_or_default(),
+            body.as_ref().unwrap_or(&Bytes::new()),
         )
     });
 

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http::HeaderMap;
 use serde::Serialize;
@@ -32,7 +33,7 @@ const SECRET_HEADERS: &[&str] = &[
 /// Query parameters whose values are credentials (compared case-insensitively).
 const SECRET_QUERY_PARAMS: &[&str] = &["secretkey", "accesskey", "access_token", "token"];
 
-/// One recorded exchange.
+/// One recorded exchange, as the admin API shows it (credentials redacted).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
@@ -53,39 +54,86 @@ pub struct Entry {
     pub body_truncated: bool,
 }
 
-/// What a request looked like, before the response exists.
-#[derive(Debug)]
+/// What a request looked like, before the response exists. Copied into
+/// three compact allocations: holding on to the request's own buffers would
+/// keep whole read buffers alive for as long as the entry lives. Redaction
+/// happens when the journal is read; secrets never leave the process.
+#[derive(Debug, Clone)]
 pub struct RequestRecord {
-    pub time: DateTime<Utc>,
-    pub method: String,
-    pub path: String,
-    pub query: Option<String>,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-    pub body_bytes: usize,
-    pub body_truncated: bool,
+    time: DateTime<Utc>,
+    method: http::Method,
+    path_and_query: String,
+    /// `name: value` lines.
+    headers: String,
+    body: Bytes,
+    body_bytes: usize,
 }
 
 impl RequestRecord {
-    /// Captures a request with its credentials redacted and its body cut at
-    /// [`MAX_RECORDED_BODY`].
+    /// Captures a request; its body is cut at [`MAX_RECORDED_BODY`].
     pub fn capture(
         time: DateTime<Utc>,
         method: &http::Method,
         uri: &http::Uri,
         headers: &HeaderMap,
-        body: &[u8],
+        body: &Bytes,
     ) -> Self {
-        let kept = &body[..body.len().min(MAX_RECORDED_BODY)];
+        let size = headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 3).sum();
+        let mut lines = String::with_capacity(size);
+        for (name, value) in headers {
+            lines.push_str(name.as_str());
+            lines.push_str(": ");
+            lines.push_str(&String::from_utf8_lossy(value.as_bytes()));
+            lines.push('\n');
+        }
         Self {
             time,
-            method: method.as_str().to_owned(),
-            path: uri.path().to_owned(),
-            query: uri.query().map(redact_query),
-            headers: redact_headers(headers),
-            body: String::from_utf8_lossy(kept).into_owned(),
+            method: method.clone(),
+            path_and_query: uri
+                .path_and_query()
+                .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned()),
+            headers: lines,
+            body: Bytes::copy_from_slice(&body[..body.len().min(MAX_RECORDED_BODY)]),
             body_bytes: body.len(),
-            body_truncated: body.len() > MAX_RECORDED_BODY,
+        }
+    }
+
+    fn path(&self) -> &str {
+        self.path_and_query
+            .split_once('?')
+            .map_or(self.path_and_query.as_str(), |(p, _)| p)
+    }
+
+    fn query(&self) -> Option<&str> {
+        self.path_and_query.split_once('?').map(|(_, q)| q)
+    }
+}
+
+#[derive(Debug)]
+struct Stored {
+    id: u64,
+    family: Family,
+    status: u16,
+    latency_ms: f64,
+    request: RequestRecord,
+}
+
+impl Stored {
+    fn entry(&self) -> Entry {
+        let r = &self.request;
+        Entry {
+            id: self.id,
+            time: r.time,
+            family: self.family,
+            method: r.method.as_str().to_owned(),
+            path: r.path().to_owned(),
+            query: r.query().map(redact_query),
+            status: self.status,
+            latency_ms: self.latency_ms,
+            headers: redact_headers(&r.headers),
+            body: String::from_utf8_lossy(&r.body).into_owned(),
+            body_bytes: r.body_bytes,
+            body_truncated: r.body_bytes > r.body.len(),
         }
     }
 }
@@ -100,12 +148,16 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn matches(&self, e: &Entry) -> bool {
+    fn matches(&self, e: &Stored) -> bool {
+        let r = &e.request;
         self.method
             .as_deref()
-            .is_none_or(|m| e.method.eq_ignore_ascii_case(m))
-            && self.path_prefix.as_deref().is_none_or(|p| e.path.starts_with(p))
-            && self.since.is_none_or(|t| e.time >= t)
+            .is_none_or(|m| r.method.as_str().eq_ignore_ascii_case(m))
+            && self
+                .path_prefix
+                .as_deref()
+                .is_none_or(|p| r.path().starts_with(p))
+            && self.since.is_none_or(|t| r.time >= t)
     }
 }
 
@@ -125,7 +177,7 @@ pub struct Listing {
 
 #[derive(Debug)]
 struct Ring {
-    entries: VecDeque<Entry>,
+    entries: VecDeque<Stored>,
     next_id: u64,
     dropped: u64,
 }
@@ -164,19 +216,12 @@ impl Journal {
             ring.entries.pop_front();
             ring.dropped += 1;
         }
-        ring.entries.push_back(Entry {
+        ring.entries.push_back(Stored {
             id,
-            time: request.time,
             family,
-            method: request.method,
-            path: request.path,
-            query: request.query,
             status,
             latency_ms,
-            headers: request.headers,
-            body: request.body,
-            body_bytes: request.body_bytes,
-            body_truncated: request.body_truncated,
+            request,
         });
     }
 
@@ -186,7 +231,7 @@ impl Journal {
         let matched = matching.clone().count();
         let requests = matching
             .take(filter.limit.unwrap_or(usize::MAX))
-            .cloned()
+            .map(Stored::entry)
             .collect();
         Listing {
             requests,
@@ -212,17 +257,17 @@ impl Journal {
     }
 }
 
-fn redact_headers(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
+fn redact_headers(lines: &str) -> Vec<(String, String)> {
+    lines
+        .lines()
+        .filter_map(|line| line.split_once(": "))
         .map(|(name, value)| {
-            let name = name.as_str().to_owned();
-            let value = if SECRET_HEADERS.contains(&name.as_str()) {
-                redact_header_value(value.to_str().unwrap_or_default())
+            let value = if SECRET_HEADERS.contains(&name) {
+                redact_header_value(value)
             } else {
-                String::from_utf8_lossy(value.as_bytes()).into_owned()
+                value.to_owned()
             };
-            (name, value)
+            (name.to_owned(), value)
         })
         .collect()
 }
@@ -253,17 +298,22 @@ fn redact_query(query: &str) -> String {
 mod tests {
     use super::*;
 
-    fn record(journal: &Journal, path: &str) {
-        let uri: http::Uri = path.parse().unwrap_or_default();
-        let req = RequestRecord::capture(Utc::now(), &http::Method::GET, &uri, &HeaderMap::new(), b"");
+    fn record(journal: &Journal, uri: &str, headers: &HeaderMap, body: &[u8]) {
+        let uri: http::Uri = uri.parse().unwrap_or_default();
+        let body = Bytes::copy_from_slice(body);
+        let req = RequestRecord::capture(Utc::now(), &http::Method::GET, &uri, headers, &body);
         journal.record(req, Family::Engine, 200, 0.1);
+    }
+
+    fn newest(journal: &Journal) -> Entry {
+        journal.list(&Filter::default()).requests.remove(0)
     }
 
     #[test]
     fn ring_is_bounded_and_counts_what_it_drops() {
         let journal = Journal::new(3);
         for i in 0..5 {
-            record(&journal, &format!("/r/{i}"));
+            record(&journal, &format!("/r/{i}"), &HeaderMap::new(), b"");
         }
         let listing = journal.list(&Filter::default());
         let paths: Vec<_> = listing.requests.iter().map(|e| e.path.as_str()).collect();
@@ -275,37 +325,34 @@ mod tests {
     #[test]
     fn credentials_are_redacted_but_schemes_kept() {
         let mut headers = HeaderMap::new();
-        headers.insert(
-            "authorization",
-            "Bearer s3cret".parse().unwrap_or_else(|_| unreachable!()),
-        );
-        headers.insert(
-            "finicity-app-key",
-            "k3y".parse().unwrap_or_else(|_| unreachable!()),
-        );
-        headers.insert(
-            "accept",
-            "application/json".parse().unwrap_or_else(|_| unreachable!()),
-        );
-        let uri: http::Uri = "/x?accessKey=a&secretKey=b&page=2".parse().unwrap_or_default();
-        let rec = RequestRecord::capture(Utc::now(), &http::Method::POST, &uri, &headers, b"{}");
-        let find = |n: &str| rec.headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
-        assert_eq!(find("authorization"), Some("Bearer [redacted]"));
-        assert_eq!(find("finicity-app-key"), Some("[redacted]"));
-        assert_eq!(find("accept"), Some("application/json"));
+        headers.insert("authorization", http::HeaderValue::from_static("Bearer s3cret"));
+        headers.insert("finicity-app-key", http::HeaderValue::from_static("k3y"));
+        headers.insert("accept", http::HeaderValue::from_static("application/json"));
+        let journal = Journal::new(3);
+        record(&journal, "/x?accessKey=a&secretKey=b&page=2", &headers, b"{}");
+        let entry = newest(&journal);
+        let find = |n: &str| entry.headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+        assert_eq!(find("authorization").as_deref(), Some("Bearer [redacted]"));
+        assert_eq!(find("finicity-app-key").as_deref(), Some("[redacted]"));
+        assert_eq!(find("accept").as_deref(), Some("application/json"));
         assert_eq!(
-            rec.query.as_deref(),
+            entry.query.as_deref(),
             Some("accessKey=[redacted]&secretKey=[redacted]&page=2")
         );
     }
 
     #[test]
     fn large_bodies_are_cut_at_64_kib() {
-        let body = vec![b'a'; MAX_RECORDED_BODY + 10];
-        let uri: http::Uri = "/x".parse().unwrap_or_default();
-        let rec = RequestRecord::capture(Utc::now(), &http::Method::POST, &uri, &HeaderMap::new(), &body);
-        assert_eq!(rec.body.len(), MAX_RECORDED_BODY);
-        assert_eq!(rec.body_bytes, MAX_RECORDED_BODY + 10);
-        assert!(rec.body_truncated);
+        let journal = Journal::new(3);
+        record(
+            &journal,
+            "/x",
+            &HeaderMap::new(),
+            &vec![b'a'; MAX_RECORDED_BODY + 10],
+        );
+        let entry = newest(&journal);
+        assert_eq!(entry.body.len(), MAX_RECORDED_BODY);
+        assert_eq!(entry.body_bytes, MAX_RECORDED_BODY + 10);
+        assert!(entry.body_truncated);
     }
 }

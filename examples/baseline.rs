@@ -1,0 +1,57 @@
+//! The physical limit for leadsim's hot routes: a bare axum server that
+//! serves the same bytes with no logic, journal, CORS or tracing.
+//! Benchmarks report leadsim's throughput as a ratio to this, measured in
+//! the same run on the same machine.
+//!
+//! `cargo run --release --example baseline -- 127.0.0.1:18081`
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+
+const PIXEL: [u8; 43] = [
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff,
+    0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
+    0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
+];
+
+const DISPLAY: &str = r#"{"id":1,"uuid":"7e8c2908-dd34-4dea-a558-b0330fc234a8","leadUuid":"f914eb07-a64f-51d8-b882-ff508a8c5c81","rateTableUuid":"952a1184-d369-5958-9a0f-bec903e11c48","offerUuid":"3426f971-1aa5-5cb0-91a9-cf2edcfa5dfa","createdAt":"2020-01-01T08:15:00.000Z","createdBy":"3f1a6c2e-8b4d-4e7a-9c21-5d0b7e9f4a10"}"#;
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let address = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:18081".to_owned());
+    let app = Router::new()
+        .route(
+            "/uiEvent/offerDisplays/{a}/{b}/{c}/pixel.gif",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "image/gif"),
+                        (header::CACHE_CONTROL, "no-store"),
+                    ],
+                    PIXEL.as_slice(),
+                )
+            }),
+        )
+        .route(
+            "/uiEvent/offerDisplays",
+            post(|body: axum::body::Bytes| async move {
+                let _ = body;
+                (
+                    StatusCode::CREATED,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    DISPLAY,
+                )
+                    .into_response()
+            }),
+        )
+        .route(
+            "/supplyAnalytics/leadEvents",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], DISPLAY) }),
+        );
+    let listener = tokio::net::TcpListener::bind(&address).await?;
+    axum::serve(listener, app).await
+}
