@@ -17,10 +17,11 @@ use crate::shared::seed::Seed;
 
 pub const WINDOW: TimeDelta = TimeDelta::hours(1);
 
-/// Generated hours kept (one company's hour at default volume is a few KB).
-const HOUR_CACHE: usize = 4096;
+/// Generated hours kept: a sequential walk needs the 673 hours of its
+/// lookback; one hour at default volume is about 10 KB.
+const HOUR_CACHE: usize = 1024;
 /// Rendered windows kept, for repeated polls of the same cursor.
-const WINDOW_CACHE: usize = 512;
+const WINDOW_CACHE: usize = 256;
 
 /// The three cursor feeds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
