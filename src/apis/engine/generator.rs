@@ -322,13 +322,12 @@ fn run_funnel(lead: &LeadContext, rng: &mut ChaCha8Rng, batch: &mut Batch) {
         at: clamp(chosen.at + seconds(rng, 30, 45 * 60)),
         institution: chosen.institution,
     };
-    push_event(
+    push_lender_event(
         lead,
         batch,
         EventType::OfferClicked,
         clicked.at,
-        Some(clicked.institution),
-        None,
+        clicked.institution,
         None,
     );
     let amount = r.amount_dollars.map(|(lo, hi)| {
@@ -345,15 +344,7 @@ fn run_funnel(lead: &LeadContext, rng: &mut ChaCha8Rng, batch: &mut Batch) {
         if rng.random_bool(r.apply * r.outcome_rate) {
             let at = clamp(clicked.at + seconds(rng, 10 * 60, 2 * 86_400));
             let payout = rng.random_range(2_500..=12_000);
-            push_event(
-                lead,
-                batch,
-                EventType::Conversion,
-                at,
-                Some(clicked.institution),
-                None,
-                None,
-            );
+            push_lender_event(lead, batch, EventType::Conversion, at, clicked.institution, None);
             payouts(lead, rng, batch, at, f64::from(payout), clicked.institution);
         }
         return;
@@ -363,53 +354,49 @@ fn run_funnel(lead: &LeadContext, rng: &mut ChaCha8Rng, batch: &mut Batch) {
         return;
     }
     let applied = clamp(clicked.at + seconds(rng, 5 * 60, 2 * 86_400));
-    push_event(
+    push_lender_event(
         lead,
         batch,
         EventType::Applied,
         applied,
-        Some(clicked.institution),
+        clicked.institution,
         amount,
-        None,
     );
     if rng.random_bool(0.3) {
         let at = clamp(applied + seconds(rng, 10 * 60, 86_400));
         // lenderQualifiedLead requires an amount (prose); fall back to a nominal one.
         let qualified_amount = amount.or(Some(100_000));
-        push_event(
+        push_lender_event(
             lead,
             batch,
             EventType::LenderQualifiedLead,
             at,
-            Some(clicked.institution),
+            clicked.institution,
             qualified_amount,
-            None,
         );
     }
     if !rng.random_bool(r.approved) {
         return;
     }
     let approved = clamp(applied + seconds(rng, 30 * 60, 3 * 86_400));
-    push_event(
+    push_lender_event(
         lead,
         batch,
         EventType::Approved,
         approved,
-        Some(clicked.institution),
+        clicked.institution,
         amount,
-        None,
     );
     let mut outcome_at = approved;
     if r.outcome == EventType::Funded && lead.product == ProductType::Loan && rng.random_bool(0.4) {
         outcome_at = clamp(approved + seconds(rng, 30 * 60, 86_400));
-        push_event(
+        push_lender_event(
             lead,
             batch,
             EventType::Listed,
             outcome_at,
-            Some(clicked.institution),
+            clicked.institution,
             amount,
-            None,
         );
     }
     if !rng.random_bool(r.outcome_rate) {
@@ -421,15 +408,7 @@ fn run_funnel(lead: &LeadContext, rng: &mut ChaCha8Rng, batch: &mut Batch) {
     } else {
         None
     };
-    push_event(
-        lead,
-        batch,
-        r.outcome,
-        done,
-        Some(clicked.institution),
-        outcome_amount,
-        None,
-    );
+    push_lender_event(lead, batch, r.outcome, done, clicked.institution, outcome_amount);
     let payout = match (r.outcome, amount) {
         // Lenders pay a share of the funded amount, sometimes in fractional cents.
         (EventType::Funded, Some(cents)) => {
@@ -545,6 +524,26 @@ fn push_tag(batch: &mut Batch, lead: Uuid, key: &str, value: &str, created_at: D
         value: value.to_owned(),
         created_at,
     });
+}
+
+/// An event at the lender the lead clicked through to.
+fn push_lender_event(
+    lead: &LeadContext,
+    batch: &mut Batch,
+    event_type: EventType,
+    at: DateTime<Utc>,
+    institution: &Institution,
+    amount_in_cents: Option<i32>,
+) {
+    push_event(
+        lead,
+        batch,
+        event_type,
+        at,
+        Some(institution),
+        amount_in_cents,
+        None,
+    );
 }
 
 fn push_event(

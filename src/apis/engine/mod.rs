@@ -85,7 +85,7 @@ impl EngineState {
             }
         }
         Self {
-            windows: Arc::new(Windows::new(seed, companies.clone())),
+            windows: Arc::new(Windows::new(seed, &companies)),
             companies,
             ui: UiEvents::new(ui_capacity, seed),
             lead_owners: Arc::new(owners),

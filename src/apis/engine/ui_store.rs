@@ -78,6 +78,19 @@ impl<T> Ring<T> {
         }
     }
 
+    fn listing(&self, capacity: usize, keep: impl Fn(&T) -> bool) -> Listing<T>
+    where
+        T: Clone,
+    {
+        let items: Vec<T> = self.items.iter().filter(|item| keep(item)).cloned().collect();
+        Listing {
+            count: items.len(),
+            dropped: self.dropped,
+            capacity,
+            items,
+        }
+    }
+
     fn push(&mut self, item: T, capacity: usize) {
         if capacity == 0 {
             self.dropped += 1;
@@ -195,37 +208,17 @@ impl UiEvents {
     /// Displays, oldest first, optionally only those of one lead.
     pub fn displays(&self, lead: Option<Uuid>) -> Listing<OfferDisplay> {
         let store = self.lock();
-        let items: Vec<_> = store
+        store
             .displays
-            .items
-            .iter()
-            .filter(|d| lead.is_none_or(|l| d.lead_uuid == l))
-            .cloned()
-            .collect();
-        Listing {
-            count: items.len(),
-            dropped: store.displays.dropped,
-            capacity: self.capacity,
-            items,
-        }
+            .listing(self.capacity, |d| lead.is_none_or(|l| d.lead_uuid == l))
     }
 
     /// Sessions, oldest first, optionally only those with one `sessionUuid`.
     pub fn sessions(&self, session: Option<Uuid>) -> Listing<SessionInit> {
         let store = self.lock();
-        let items: Vec<_> = store
+        store
             .sessions
-            .items
-            .iter()
-            .filter(|s| session.is_none_or(|u| s.session_uuid == u))
-            .cloned()
-            .collect();
-        Listing {
-            count: items.len(),
-            dropped: store.sessions.dropped,
-            capacity: self.capacity,
-            items,
-        }
+            .listing(self.capacity, |s| session.is_none_or(|u| s.session_uuid == u))
     }
 
     pub fn clear(&self) {

@@ -52,7 +52,6 @@ pub struct WindowRecords {
 #[derive(Debug)]
 pub struct Windows {
     seed: Seed,
-    companies: Arc<Companies>,
     tags: Vec<CompanyTag>,
     scripted: Vec<Arc<Batch>>,
     hours: BoundedCache<(usize, i64), Arc<Batch>>,
@@ -60,7 +59,7 @@ pub struct Windows {
 }
 
 impl Windows {
-    pub fn new(seed: Seed, companies: Arc<Companies>) -> Self {
+    pub fn new(seed: Seed, companies: &Companies) -> Self {
         let tags = companies
             .all()
             .iter()
@@ -73,7 +72,6 @@ impl Windows {
             .collect();
         Self {
             seed,
-            companies,
             tags,
             scripted,
             hours: BoundedCache::new(HOUR_CACHE),
@@ -159,10 +157,6 @@ impl Windows {
                 };
                 Arc::new(simulation.hour(hour))
             })
-    }
-
-    pub fn companies(&self) -> &Companies {
-        &self.companies
     }
 }
 
