@@ -44,6 +44,11 @@ pub struct Config {
     /// in memory before the oldest are dropped.
     #[arg(long, env = "LEADSIM_UI_EVENT_CAPACITY", default_value_t = 100_000)]
     pub ui_event_capacity: usize,
+
+    /// How many Data Analytics Service events (lead and contact) are kept in
+    /// memory before the oldest are dropped.
+    #[arg(long, env = "LEADSIM_ANALYTICS_EVENT_CAPACITY", default_value_t = 200_000)]
+    pub analytics_event_capacity: usize,
 }
 
 impl Config {
@@ -57,6 +62,7 @@ impl Config {
             public_url: None,
             journal_capacity: journal::DEFAULT_CAPACITY,
             ui_event_capacity: 100_000,
+            analytics_event_capacity: 200_000,
         }
     }
 }

@@ -4,20 +4,29 @@
 
 use std::path::Path;
 
+use crate::apis::data_analytics::fixtures::{self as data_analytics, DataAnalyticsFixtures, SeededEvent};
 use crate::apis::engine::fixtures::{self as engine, EngineFixtures};
 use crate::shared::fixtures::{FixtureError, Source, parse};
 
 /// The repo's fixtures, compiled in.
-const EMBEDDED_ENGINE: &str = include_str!("../fixtures/engine.json");
+const EMBEDDED: &[(&str, &str)] = &[
+    (engine::FILE, include_str!("../fixtures/engine.json")),
+    (
+        data_analytics::FILE,
+        include_str!("../fixtures/data_analytics.json"),
+    ),
+];
 
 /// Files of families this version does not serve yet; refused rather than
 /// silently ignored, so nobody believes a scenario was loaded.
-const NOT_YET_SERVED: &[&str] = &["finicity.json", "leadsquared.json", "data_analytics.json"];
+const NOT_YET_SERVED: &[&str] = &["finicity.json", "leadsquared.json"];
 
 /// Every family's fixtures, validated.
 #[derive(Debug, Clone, Default)]
 pub struct Fixtures {
     pub engine: EngineFixtures,
+    /// Data Analytics Service events present at start and after each reset.
+    pub data_analytics: Vec<SeededEvent>,
     /// Where each family's fixtures came from, for the startup line and health.
     pub origins: Vec<String>,
 }
@@ -49,34 +58,66 @@ impl Fixtures {
                 }
             }
         }
-        let source = match dir {
-            Some(dir) => Source::read(dir, engine::FILE)?,
-            None => None,
-        }
-        .unwrap_or_else(|| Source::embedded(engine::FILE, EMBEDDED_ENGINE));
-        let engine: EngineFixtures = parse(&source)?;
-        engine.validate(&source.name)?;
-        Ok(Self {
-            origins: vec![format!(
-                "engine: {} companies from {}",
-                engine.companies.len(),
-                source.name
-            )],
-            engine,
+        Self::build(|file| match dir {
+            Some(dir) => Source::read(dir, file),
+            None => Ok(None),
         })
     }
 
-    /// Fixtures from an Engine fixture document given as JSON text (tests, tools).
+    /// The embedded defaults with some files given as JSON text (tests, tools):
+    /// `&[("engine.json", text)]`.
+    pub fn with_files(files: &[(&str, &str)]) -> Result<Self, FixtureError> {
+        Self::build(|file| {
+            Ok(files
+                .iter()
+                .find(|(name, _)| *name == file)
+                .map(|(name, text)| Source {
+                    name: format!("(given) {name}"),
+                    text: (*text).to_owned(),
+                }))
+        })
+    }
+
+    /// Fixtures from an Engine fixture document given as JSON text.
     pub fn from_engine_json(text: &str) -> Result<Self, FixtureError> {
-        let name = "(given) engine.json";
-        let engine: EngineFixtures = crate::shared::fixtures::parse_str(name, text)?;
-        engine.validate(name)?;
+        Self::with_files(&[(engine::FILE, text)])
+    }
+
+    /// Reads each family's file from `override_of` or else the embedded copy.
+    fn build(
+        override_of: impl Fn(&str) -> Result<Option<Source>, FixtureError>,
+    ) -> Result<Self, FixtureError> {
+        let source = |file: &str| -> Result<Source, FixtureError> {
+            let embedded = EMBEDDED
+                .iter()
+                .find(|(name, _)| *name == file)
+                .map_or("{}", |(_, text)| text);
+            Ok(override_of(file)?.unwrap_or_else(|| Source::embedded(file, embedded)))
+        };
+
+        let engine_source = source(engine::FILE)?;
+        let engine: EngineFixtures = parse(&engine_source)?;
+        engine.validate(&engine_source.name)?;
+
+        let analytics_source = source(data_analytics::FILE)?;
+        let analytics: DataAnalyticsFixtures = parse(&analytics_source)?;
+        let data_analytics = analytics.events(&analytics_source.name)?;
+
         Ok(Self {
-            origins: vec![format!(
-                "engine: {} companies from {name}",
-                engine.companies.len()
-            )],
+            origins: vec![
+                format!(
+                    "engine: {} companies from {}",
+                    engine.companies.len(),
+                    engine_source.name
+                ),
+                format!(
+                    "data_analytics: {} events from {}",
+                    data_analytics.len(),
+                    analytics_source.name
+                ),
+            ],
             engine,
+            data_analytics,
         })
     }
 
@@ -101,6 +142,18 @@ mod tests {
                 .iter()
                 .any(|c| c.confidential_token == "demo-confidential-token"
                     && c.publishable_token == "demo-publishable-token")
+        );
+        assert!(!fixtures.data_analytics.is_empty());
+    }
+
+    #[test]
+    fn a_bad_data_analytics_fixture_names_the_entry_and_field() {
+        let text = r#"{"leadAnalytics": [{"created_at": "2020-01-01T00:00:00Z", "customer_id": "c",
+            "user_id": "u", "recording_id": "r", "lead_id": 5}]}"#;
+        let error = Fixtures::with_files(&[("data_analytics.json", text)]).err();
+        assert_eq!(
+            error.map(|e| e.to_string()).as_deref(),
+            Some("(given) data_analytics.json: leadAnalytics[0].lead_id: lead_id must be a string")
         );
     }
 }

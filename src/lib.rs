@@ -22,8 +22,10 @@ pub use crate::state::AppState;
 pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .merge(apis::engine::router())
+        .merge(apis::data_analytics::router())
         .nest("/__admin", admin::router())
         .nest("/__admin/engine", apis::engine::admin_router())
+        .nest("/__admin/data_analytics", apis::data_analytics::admin_router())
         .fallback(not_found)
         .with_state(state.clone());
     let ctx = HttpContext {
@@ -47,6 +49,7 @@ async fn not_found(uri: Uri) -> Response {
 fn framework_error(family: Family, status: StatusCode, message: &str) -> Response {
     match family {
         Family::Engine => apis::engine::error::framework_error(status, message),
+        Family::DataAnalytics => apis::data_analytics::error::framework_error(status, message),
         _ => shared::admin::AdminError::response(status, framework_code(status), message),
     }
 }

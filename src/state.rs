@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::apis::data_analytics::DataAnalyticsState;
 use crate::apis::engine::EngineState;
 use crate::config::Config;
 use crate::fixtures::Fixtures;
@@ -17,6 +18,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub fixtures: Arc<Fixtures>,
     pub engine: EngineState,
+    pub data_analytics: DataAnalyticsState,
 }
 
 /// Process settings handlers may need.
@@ -37,6 +39,11 @@ impl AppState {
             seed,
             journal: Journal::new(config.journal_capacity),
             engine: EngineState::new(&fixtures.engine, seed, config.ui_event_capacity),
+            data_analytics: DataAnalyticsState::new(
+                fixtures.data_analytics.clone(),
+                seed,
+                config.analytics_event_capacity,
+            ),
             settings: Arc::new(settings),
             fixtures: Arc::new(fixtures),
         }
@@ -47,6 +54,7 @@ impl AppState {
         self.clock.reset();
         self.journal.clear();
         self.engine.reset();
+        self.data_analytics.reset();
     }
 
     pub fn fixtures_summary(&self) -> String {

@@ -1,3 +1,4 @@
 //! One module per vendor API family. Families never import each other.
 
+pub mod data_analytics;
 pub mod engine;

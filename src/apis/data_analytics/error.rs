@@ -1,0 +1,55 @@
+//! The Data Analytics Service's error shape. Its vendor documents only the
+//! 422 status; leadsim answers every error with one JSON shape that names
+//! each offending field: `{"message": "...", "errors": [{"field", "message"}]}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::event::FieldError;
+use crate::shared::request::BodyError;
+
+#[derive(Debug)]
+pub enum DataAnalyticsError {
+    /// 422: the body or query failed validation; nothing was stored.
+    Validation(Vec<FieldError>),
+    /// 404, 405, 413 from the framework.
+    Framework { status: StatusCode, message: String },
+}
+
+impl IntoResponse for DataAnalyticsError {
+    fn into_response(self) -> Response {
+        match self {
+            DataAnalyticsError::Validation(errors) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({ "message": "Validation failed", "errors": errors })),
+            )
+                .into_response(),
+            DataAnalyticsError::Framework { status, message } => {
+                (status, Json(json!({ "message": message, "errors": [] }))).into_response()
+            }
+        }
+    }
+}
+
+impl From<BodyError> for DataAnalyticsError {
+    fn from(e: BodyError) -> Self {
+        let message = match e {
+            BodyError::Malformed { reason } => format!("body must be valid JSON: {reason}"),
+            BodyError::Invalid { path, reason } => format!("{path}: {reason}"),
+        };
+        DataAnalyticsError::Validation(vec![FieldError {
+            field: "body".into(),
+            message,
+        }])
+    }
+}
+
+pub fn framework_error(status: StatusCode, message: &str) -> Response {
+    DataAnalyticsError::Framework {
+        status,
+        message: message.to_owned(),
+    }
+    .into_response()
+}

@@ -1,0 +1,480 @@
+//! Analytics events: what a POST may carry, how it is validated, and the
+//! shapes the service answers with (the seed's examples, field for field).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::shared::time::format_millis;
+
+/// Lead or contact: the two tables the service keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Lead,
+    Contact,
+}
+
+impl EventKind {
+    /// `entity_type` in stored records and search results.
+    pub fn entity_type(self) -> &'static str {
+        match self {
+            EventKind::Lead => "lead",
+            EventKind::Contact => "contact",
+        }
+    }
+
+    /// `entityType` in the 201 body.
+    pub fn table(self) -> &'static str {
+        match self {
+            EventKind::Lead => "lead_analytics_event",
+            EventKind::Contact => "contact_analytics_event",
+        }
+    }
+
+    /// The part of `partitionKey` before the `|`.
+    pub fn partition_prefix(self) -> &'static str {
+        match self {
+            EventKind::Lead => "Lead analytics event",
+            EventKind::Contact => "Contact analytics event",
+        }
+    }
+
+    /// The typed route's identifying field, `lead_id` or `contact_id`.
+    pub fn id_field(self) -> &'static str {
+        match self {
+            EventKind::Lead => "lead_id",
+            EventKind::Contact => "contact_id",
+        }
+    }
+
+    fn from_entity_type(value: &str) -> Option<Self> {
+        match value {
+            "lead" => Some(EventKind::Lead),
+            "contact" => Some(EventKind::Contact),
+            _ => None,
+        }
+    }
+}
+
+/// The route an event was posted to; it decides which identifying fields are
+/// required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `POST /api/v1/analytics_events`: `entity_id` + `entity_type`.
+    AnalyticsEvents,
+    /// `POST /api/v1/lead_analytics` or `/contact_analytics`: `lead_id` /
+    /// `contact_id`, or `entity_id` (the Browser Extension variant).
+    Typed(EventKind),
+}
+
+/// How the request named its entity; the 201 echoes it the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityNaming {
+    /// `lead_id` or `contact_id`.
+    TypedId,
+    /// `entity_id` alone (Browser Extension events).
+    EntityId,
+    /// `entity_id` with `entity_type` (the generic analytics_events route).
+    EntityIdAndType,
+}
+
+/// A validation failure on one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A validated event, before the store gives it keys and a time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub kind: EventKind,
+    pub naming: EntityNaming,
+    pub customer_id: String,
+    pub entity_id: String,
+    pub user_id: String,
+    pub recording_id: String,
+    pub tool_signature: Option<String>,
+    pub event_type: Option<String>,
+    pub event_id: Option<String>,
+    pub message: Option<String>,
+    pub javascript_local_time: Option<String>,
+    pub apex_local_time: Option<String>,
+    pub event_environment_path: Option<String>,
+    pub name_parser_event_id: Option<String>,
+    pub recommendation_model_event_id: Option<String>,
+    pub version_info: Option<Map<String, Value>>,
+}
+
+/// Optional string fields, in the order the seed documents them.
+const OPTIONAL_STRINGS: [&str; 9] = [
+    "tool_signature",
+    "event_type",
+    "event_id",
+    "message",
+    "javascript_local_time",
+    "apex_local_time",
+    "event_environment_path",
+    "name_parser_event_id",
+    "recommendation_model_event_id",
+];
+
+impl NewEvent {
+    /// Validates a posted body, collecting every offending field.
+    ///
+    /// Required: `customer_id` (the sort key), `user_id`, `recording_id` and
+    /// the entity (`lead_id` / `contact_id` / `entity_id`, plus `entity_type`
+    /// on the generic route): exactly the fields search needs, so every
+    /// stored event can be found again. Unknown fields are ignored.
+    pub fn from_json(route: Route, body: &Value) -> Result<Self, Vec<FieldError>> {
+        let Value::Object(fields) = body else {
+            return Err(vec![FieldError::new("body", "must be a JSON object")]);
+        };
+        let mut errors = Vec::new();
+        let mut required = |name: &str| required_string(fields, name, &mut errors);
+        let customer_id = required("customer_id");
+        let user_id = required("user_id");
+        let recording_id = required("recording_id");
+        let entity = entity(route, fields, &mut errors);
+        let mut optional = OPTIONAL_STRINGS.map(|name| optional_string(fields, name, &mut errors));
+        let version_info = match fields.get("version_info") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(map)) => Some(map.clone()),
+            Some(_) => {
+                errors.push(FieldError::new("version_info", "must be an object"));
+                None
+            }
+        };
+        let (Some(customer_id), Some(user_id), Some(recording_id), Some((kind, naming, entity_id))) =
+            (customer_id, user_id, recording_id, entity)
+        else {
+            return Err(errors);
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut take = |i: usize| optional[i].take();
+        Ok(Self {
+            kind,
+            naming,
+            customer_id,
+            entity_id,
+            user_id,
+            recording_id,
+            tool_signature: take(0),
+            event_type: take(1),
+            event_id: take(2),
+            message: take(3),
+            javascript_local_time: take(4),
+            apex_local_time: take(5),
+            event_environment_path: take(6),
+            name_parser_event_id: take(7),
+            recommendation_model_event_id: take(8),
+            version_info,
+        })
+    }
+}
+
+fn entity(
+    route: Route,
+    fields: &Map<String, Value>,
+    errors: &mut Vec<FieldError>,
+) -> Option<(EventKind, EntityNaming, String)> {
+    match route {
+        Route::AnalyticsEvents => {
+            let id = required_string(fields, "entity_id", errors);
+            let kind = match required_string(fields, "entity_type", errors) {
+                Some(t) => match EventKind::from_entity_type(&t) {
+                    Some(kind) => Some(kind),
+                    None => {
+                        errors.push(FieldError::new("entity_type", "must be \"lead\" or \"contact\""));
+                        None
+                    }
+                },
+                None => None,
+            };
+            Some((kind?, EntityNaming::EntityIdAndType, id?))
+        }
+        Route::Typed(kind) => {
+            let typed = kind.id_field();
+            if let Some(t) = fields.get("entity_type").filter(|v| !v.is_null())
+                && t.as_str() != Some(kind.entity_type())
+            {
+                errors.push(FieldError::new(
+                    "entity_type",
+                    format!("must be \"{}\" on this route", kind.entity_type()),
+                ));
+            }
+            let present = |name: &str| fields.get(name).is_some_and(|v| !v.is_null());
+            match (present(typed), present("entity_id")) {
+                (true, true) => {
+                    errors.push(FieldError::new(
+                        "entity_id",
+                        format!("give {typed} or entity_id, not both"),
+                    ));
+                    None
+                }
+                (false, true) => {
+                    required_string(fields, "entity_id", errors).map(|id| (kind, EntityNaming::EntityId, id))
+                }
+                _ => required_string(fields, typed, errors).map(|id| (kind, EntityNaming::TypedId, id)),
+            }
+        }
+    }
+}
+
+fn required_string(fields: &Map<String, Value>, name: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    match fields.get(name) {
+        None | Some(Value::Null) => {
+            errors.push(FieldError::new(name, format!("{name} is required")));
+            None
+        }
+        Some(Value::String(s)) if s.trim().is_empty() => {
+            errors.push(FieldError::new(name, format!("{name} must not be blank")));
+            None
+        }
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            errors.push(FieldError::new(name, format!("{name} must be a string")));
+            None
+        }
+    }
+}
+
+fn optional_string(fields: &Map<String, Value>, name: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    match fields.get(name) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            errors.push(FieldError::new(name, format!("{name} must be a string")));
+            None
+        }
+    }
+}
+
+/// A stored event: what was posted plus the keys the service gave it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub new: NewEvent,
+    /// The time-based (version 1) half of `partitionKey`.
+    pub partition_uuid: Uuid,
+    pub created_at: DateTime<Utc>,
+    /// Arrival order, for stable newest-first sorting.
+    pub seq: u64,
+}
+
+impl Event {
+    pub fn partition_key(&self) -> String {
+        format!("{}|{}", self.new.kind.partition_prefix(), self.partition_uuid)
+    }
+
+    /// The 201 body, field for field as in the seed's examples.
+    pub fn created(&self) -> Created<'_> {
+        Created(self)
+    }
+
+    /// A search result record, as in the seed's search example.
+    pub fn record(&self) -> Record<'_> {
+        Record(self)
+    }
+
+    /// Everything stored, for the admin API.
+    pub fn stored(&self) -> Stored<'_> {
+        Stored(self)
+    }
+}
+
+/// Writes `name: value` only when the value is present (optional fields are
+/// omitted, not null).
+fn entry<M: SerializeMap, V: Serialize>(map: &mut M, name: &str, value: Option<&V>) -> Result<(), M::Error> {
+    match value {
+        Some(v) => map.serialize_entry(name, v),
+        None => Ok(()),
+    }
+}
+
+pub struct Created<'a>(&'a Event);
+
+impl Serialize for Created<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let event = self.0;
+        let new = &event.new;
+        let time = format_millis(event.created_at);
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("customer_id", &new.customer_id)?;
+        match new.naming {
+            EntityNaming::TypedId => map.serialize_entry(new.kind.id_field(), &new.entity_id)?,
+            EntityNaming::EntityId => map.serialize_entry("entity_id", &new.entity_id)?,
+            EntityNaming::EntityIdAndType => {
+                map.serialize_entry("entity_id", &new.entity_id)?;
+                map.serialize_entry("entity_type", new.kind.entity_type())?;
+            }
+        }
+        map.serialize_entry("user_id", &new.user_id)?;
+        entry(&mut map, "tool_signature", new.tool_signature.as_ref())?;
+        map.serialize_entry("recording_id", &new.recording_id)?;
+        entry(&mut map, "event_type", new.event_type.as_ref())?;
+        entry(&mut map, "event_id", new.event_id.as_ref())?;
+        // The seed's contact example puts `message` after the keys; its lead
+        // example before them. Clients read JSON by name; mirror it anyway.
+        if new.kind == EventKind::Lead {
+            entry(&mut map, "message", new.message.as_ref())?;
+        }
+        map.serialize_entry("entityType", new.kind.table())?;
+        map.serialize_entry("partitionKey", &event.partition_key())?;
+        map.serialize_entry("sortKey", &new.customer_id)?;
+        if new.kind == EventKind::Contact {
+            entry(&mut map, "message", new.message.as_ref())?;
+        }
+        map.serialize_entry("created_at", &time)?;
+        map.serialize_entry("updated_at", &time)?;
+        map.end()
+    }
+}
+
+pub struct Record<'a>(&'a Event);
+
+impl Serialize for Record<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let event = self.0;
+        let new = &event.new;
+        let time = format_millis(event.created_at);
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("customer_id", &new.customer_id)?;
+        map.serialize_entry("entity_type", new.kind.entity_type())?;
+        map.serialize_entry("entity_id", &new.entity_id)?;
+        map.serialize_entry("user_id", &new.user_id)?;
+        entry(&mut map, "tool_signature", new.tool_signature.as_ref())?;
+        map.serialize_entry("recording_id", &new.recording_id)?;
+        entry(&mut map, "event_type", new.event_type.as_ref())?;
+        entry(&mut map, "event_id", new.event_id.as_ref())?;
+        entry(&mut map, "message", new.message.as_ref())?;
+        map.serialize_entry("created_at", &time)?;
+        map.serialize_entry("updated_at", &time)?;
+        map.end()
+    }
+}
+
+pub struct Stored<'a>(&'a Event);
+
+impl Serialize for Stored<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let event = self.0;
+        let new = &event.new;
+        let time = format_millis(event.created_at);
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("partitionKey", &event.partition_key())?;
+        map.serialize_entry("entityType", new.kind.table())?;
+        map.serialize_entry("naming", &new.naming)?;
+        map.serialize_entry("customer_id", &new.customer_id)?;
+        map.serialize_entry("entity_type", new.kind.entity_type())?;
+        map.serialize_entry("entity_id", &new.entity_id)?;
+        map.serialize_entry("user_id", &new.user_id)?;
+        map.serialize_entry("recording_id", &new.recording_id)?;
+        for (name, value) in [
+            ("tool_signature", &new.tool_signature),
+            ("event_type", &new.event_type),
+            ("event_id", &new.event_id),
+            ("message", &new.message),
+            ("javascript_local_time", &new.javascript_local_time),
+            ("apex_local_time", &new.apex_local_time),
+            ("event_environment_path", &new.event_environment_path),
+            ("name_parser_event_id", &new.name_parser_event_id),
+            (
+                "recommendation_model_event_id",
+                &new.recommendation_model_event_id,
+            ),
+        ] {
+            entry(&mut map, name, value.as_ref())?;
+        }
+        entry(&mut map, "version_info", new.version_info.as_ref())?;
+        map.serialize_entry("created_at", &time)?;
+        map.serialize_entry("updated_at", &time)?;
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(result: Result<NewEvent, Vec<FieldError>>) -> Vec<String> {
+        result
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    }
+
+    #[test]
+    fn every_missing_identifier_is_named() {
+        let result = NewEvent::from_json(Route::Typed(EventKind::Lead), &json!({}));
+        assert_eq!(
+            fields(result),
+            ["customer_id", "user_id", "recording_id", "lead_id"]
+        );
+        let result = NewEvent::from_json(Route::AnalyticsEvents, &json!({"entity_type": "deal"}));
+        assert_eq!(
+            fields(result),
+            [
+                "customer_id",
+                "user_id",
+                "recording_id",
+                "entity_id",
+                "entity_type"
+            ]
+        );
+    }
+
+    #[test]
+    fn wrong_types_and_blanks_are_refused_by_name() {
+        let body = json!({"customer_id": 7, "user_id": " ", "recording_id": "r", "contact_id": "c",
+            "event_type": false, "version_info": "1.2"});
+        let result = NewEvent::from_json(Route::Typed(EventKind::Contact), &body);
+        assert_eq!(
+            fields(result),
+            ["customer_id", "user_id", "event_type", "version_info"]
+        );
+    }
+
+    #[test]
+    fn browser_extension_events_name_the_entity_by_entity_id() {
+        let body = json!({"customer_id": "c", "user_id": "u", "recording_id": "r",
+            "entity_id": "e", "tool_signature": "browser_extension"});
+        let event = NewEvent::from_json(Route::Typed(EventKind::Lead), &body);
+        let event = event.unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(event.naming, EntityNaming::EntityId);
+        assert_eq!(event.entity_id, "e");
+        let both = json!({"customer_id": "c", "user_id": "u", "recording_id": "r",
+            "entity_id": "e", "lead_id": "l"});
+        assert_eq!(
+            fields(NewEvent::from_json(Route::Typed(EventKind::Lead), &both)),
+            ["entity_id"]
+        );
+    }
+
+    #[test]
+    fn non_objects_are_refused_as_a_whole() {
+        for body in [json!([]), json!("x"), json!(null), json!(3)] {
+            assert_eq!(
+                fields(NewEvent::from_json(Route::AnalyticsEvents, &body)),
+                ["body"]
+            );
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! `POST /api/v1/analytics_events`, `/api/v1/lead_analytics` (with the
+//! Browser Extension variant) and `/api/v1/contact_analytics`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::error::DataAnalyticsError;
+use super::event::{EventKind, NewEvent, Route};
+use crate::shared::request::parse_json;
+use crate::state::AppState;
+
+pub async fn create_analytics_event(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Response, DataAnalyticsError> {
+    create(&state, Route::AnalyticsEvents, &body)
+}
+
+pub async fn create_lead_analytics(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Response, DataAnalyticsError> {
+    create(&state, Route::Typed(EventKind::Lead), &body)
+}
+
+pub async fn create_contact_analytics(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Response, DataAnalyticsError> {
+    create(&state, Route::Typed(EventKind::Contact), &body)
+}
+
+fn create(state: &AppState, route: Route, body: &[u8]) -> Result<Response, DataAnalyticsError> {
+    let value: Value = parse_json(body, None)?;
+    let new = NewEvent::from_json(route, &value).map_err(DataAnalyticsError::Validation)?;
+    let event = state.data_analytics.events.insert(new, state.clock.now());
+    Ok((StatusCode::CREATED, Json(event.created())).into_response())
+}

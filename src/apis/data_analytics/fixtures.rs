@@ -1,0 +1,86 @@
+//! `fixtures/data_analytics.json`: events the service holds at start and
+//! after every reset. Each entry is the body its route accepts plus a
+//! required `created_at` (so seeded partition keys are reproducible).
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::event::{EventKind, NewEvent, Route};
+use crate::shared::fixtures::FixtureError;
+use crate::shared::time::parse_rfc3339;
+
+pub const FILE: &str = "data_analytics.json";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DataAnalyticsFixtures {
+    /// Bodies of `POST /api/v1/analytics_events`.
+    #[serde(default)]
+    pub analytics_events: Vec<Value>,
+    /// Bodies of `POST /api/v1/lead_analytics`.
+    #[serde(default)]
+    pub lead_analytics: Vec<Value>,
+    /// Bodies of `POST /api/v1/contact_analytics`.
+    #[serde(default)]
+    pub contact_analytics: Vec<Value>,
+}
+
+/// A fixture event, validated exactly as its route would validate it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeededEvent {
+    pub event: NewEvent,
+    pub created_at: DateTime<Utc>,
+}
+
+impl DataAnalyticsFixtures {
+    /// Every event, validated, ordered by `created_at` (file order on ties).
+    pub fn events(&self, file: &str) -> Result<Vec<SeededEvent>, FixtureError> {
+        let lists = [
+            ("analyticsEvents", Route::AnalyticsEvents, &self.analytics_events),
+            (
+                "leadAnalytics",
+                Route::Typed(EventKind::Lead),
+                &self.lead_analytics,
+            ),
+            (
+                "contactAnalytics",
+                Route::Typed(EventKind::Contact),
+                &self.contact_analytics,
+            ),
+        ];
+        let mut seeded = Vec::new();
+        for (list, route, bodies) in lists {
+            for (i, body) in bodies.iter().enumerate() {
+                let at = |field: &str| format!("{list}[{i}].{field}");
+                let created_at = match body.get("created_at") {
+                    Some(Value::String(s)) => parse_rfc3339(s).ok_or_else(|| {
+                        FixtureError::new(file, at("created_at"), "not an RFC 3339 timestamp")
+                    })?,
+                    Some(_) => return Err(FixtureError::new(file, at("created_at"), "must be a string")),
+                    None => {
+                        return Err(FixtureError::new(
+                            file,
+                            at("created_at"),
+                            "is required in fixtures (an RFC 3339 timestamp)",
+                        ));
+                    }
+                };
+                let event = NewEvent::from_json(route, body).map_err(|errors| {
+                    let first = errors.into_iter().next();
+                    let (field, message) =
+                        first.map_or(("body".into(), "invalid".into()), |e| (e.field, e.message));
+                    let path = if field == "body" {
+                        format!("{list}[{i}]")
+                    } else {
+                        at(&field)
+                    };
+                    FixtureError::new(file, path, message)
+                })?;
+                seeded.push(SeededEvent { event, created_at });
+            }
+        }
+        seeded.sort_by_key(|s| s.created_at);
+        Ok(seeded)
+    }
+}

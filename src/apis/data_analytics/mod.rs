@@ -1,0 +1,71 @@
+//! The Data Analytics Service: lead, contact and Browser Extension analytics
+//! events, stored in memory and searchable per customer, user, entity and
+//! recording. The vendor documents no auth, so none is required.
+
+pub mod admin;
+pub mod error;
+pub mod event;
+pub mod events;
+pub mod fixtures;
+pub mod search;
+pub mod store;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::shared::seed::Seed;
+use crate::state::AppState;
+use fixtures::SeededEvent;
+use store::EventStore;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/analytics_events", post(events::create_analytics_event))
+        .route("/api/v1/lead_analytics", post(events::create_lead_analytics))
+        .route(
+            "/api/v1/lead_analytics/search",
+            get(search::search_lead_analytics),
+        )
+        .route(
+            "/api/v1/contact_analytics",
+            post(events::create_contact_analytics),
+        )
+        .route(
+            "/api/v1/contact_analytics/search",
+            get(search::search_contact_analytics),
+        )
+}
+
+/// Routes nested under `/__admin/data_analytics`.
+pub fn admin_router() -> Router<AppState> {
+    Router::new().route("/events", get(admin::events))
+}
+
+/// The family's share of the application state.
+#[derive(Debug, Clone)]
+pub struct DataAnalyticsState {
+    pub events: EventStore,
+    /// Fixture events, restored on every reset.
+    seeded: Arc<Vec<SeededEvent>>,
+}
+
+impl DataAnalyticsState {
+    pub fn new(seeded: Vec<SeededEvent>, seed: Seed, capacity: usize) -> Self {
+        let state = Self {
+            events: EventStore::new(seed, capacity),
+            seeded: Arc::new(seeded),
+        };
+        state.reset();
+        state
+    }
+
+    /// Back to the fixture events only.
+    pub fn reset(&self) {
+        self.events.clear();
+        for seeded in self.seeded.iter() {
+            self.events.insert(seeded.event.clone(), seeded.created_at);
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! The event tables: a bounded, indexed, in-memory store with the service's
+//! search semantics. No axum here.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use rand::RngExt;
+use uuid::Builder;
+
+use super::event::{Event, EventKind, NewEvent};
+use crate::shared::seed::Seed;
+
+/// 100 ns ticks between the Gregorian epoch (1582-10-15) and the Unix epoch.
+const GREGORIAN_OFFSET_TICKS: i64 = 0x01B2_1DD2_1381_4000;
+
+/// The largest page a search may ask for.
+pub const MAX_PAGE_SIZE: usize = 100;
+pub const DEFAULT_PAGE_SIZE: usize = 10;
+
+/// What search matches on: one user's events about one entity of one
+/// customer. Every search names all four, so this is the index key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct SearchKey {
+    kind: EventKind,
+    customer_id: String,
+    user_id: String,
+    entity_id: String,
+}
+
+impl SearchKey {
+    fn of(event: &NewEvent) -> Self {
+        Self {
+            kind: event.kind,
+            customer_id: event.customer_id.clone(),
+            user_id: event.user_id.clone(),
+            entity_id: event.entity_id.clone(),
+        }
+    }
+}
+
+/// A validated search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    pub kind: EventKind,
+    pub customer_id: String,
+    pub user_id: String,
+    pub entity_id: String,
+    pub recording_ids: Vec<String>,
+    /// Only the newest event of each recording.
+    pub latest: bool,
+    /// 1-based.
+    pub page: usize,
+    pub page_size: usize,
+}
+
+/// One page of results, newest first, and the total match count.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    pub recordings: Vec<Event>,
+    pub row_count: usize,
+}
+
+/// Everything stored, for the admin API.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub events: Vec<Event>,
+    pub capacity: usize,
+    pub dropped: u64,
+}
+
+/// Cheap-to-clone handle on both tables; the lock stays inside.
+#[derive(Debug, Clone)]
+pub struct EventStore {
+    inner: Arc<Mutex<Tables>>,
+    /// The version 1 uuid node and first clock sequence, fixed per seed so
+    /// runs with the same seed and clock give the same partition keys.
+    node: [u8; 6],
+    clock_sequence: u16,
+}
+
+#[derive(Debug)]
+struct Tables {
+    /// Oldest first; `events[i].seq == first_seq + i`.
+    events: VecDeque<Event>,
+    first_seq: u64,
+    next_seq: u64,
+    /// Sequence numbers per search key, oldest first.
+    index: HashMap<SearchKey, VecDeque<u64>>,
+    capacity: usize,
+    dropped: u64,
+    /// Last version 1 timestamp handed out and the clock sequence in use,
+    /// so keys stay unique with a frozen clock or one set backwards.
+    last_ticks: u64,
+    clock_sequence: u16,
+}
+
+impl EventStore {
+    pub fn new(seed: Seed, capacity: usize) -> Self {
+        let mut rng = seed.rng("data_analytics.uuid_v1", "node");
+        let mut node: [u8; 6] = rng.random();
+        // RFC 9562: a random node id sets the multicast bit.
+        node[0] |= 0x01;
+        let clock_sequence = rng.random::<u16>() & 0x3fff;
+        let store = Self {
+            inner: Arc::new(Mutex::new(Tables {
+                events: VecDeque::new(),
+                first_seq: 0,
+                next_seq: 0,
+                index: HashMap::new(),
+                capacity: capacity.max(1),
+                dropped: 0,
+                last_ticks: 0,
+                clock_sequence: 0,
+            })),
+            node,
+            clock_sequence,
+        };
+        store.clear();
+        store
+    }
+
+    fn tables(&self) -> MutexGuard<'_, Tables> {
+        // A panic while holding the lock cannot leave the tables half-written
+        // (every mutation is a push or pop), so a poisoned lock is still usable.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Stores an event created at `at`; the oldest is dropped when full.
+    pub fn insert(&self, new: NewEvent, at: DateTime<Utc>) -> Event {
+        let mut tables = self.tables();
+        let ticks = tables.next_ticks(gregorian_ticks(at));
+        let event = Event {
+            partition_uuid: Builder::from_gregorian_timestamp(ticks, tables.clock_sequence, &self.node)
+                .into_uuid(),
+            created_at: at,
+            seq: tables.next_seq,
+            new,
+        };
+        tables.next_seq += 1;
+        if tables.events.len() >= tables.capacity {
+            tables.evict_oldest();
+        }
+        tables
+            .index
+            .entry(SearchKey::of(&event.new))
+            .or_default()
+            .push_back(event.seq);
+        tables.events.push_back(event.clone());
+        event
+    }
+
+    pub fn search(&self, search: &Search) -> SearchPage {
+        let key = SearchKey {
+            kind: search.kind,
+            customer_id: search.customer_id.clone(),
+            user_id: search.user_id.clone(),
+            entity_id: search.entity_id.clone(),
+        };
+        let wanted: HashSet<&str> = search.recording_ids.iter().map(String::as_str).collect();
+        let tables = self.tables();
+        let mut matches: Vec<&Event> = tables
+            .index
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .filter_map(|seq| tables.get(*seq))
+            .filter(|e| wanted.contains(e.new.recording_id.as_str()))
+            .collect();
+        // Newest first; arrival order breaks ties (and wins over a clock set back).
+        matches.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.seq.cmp(&a.seq)));
+        if search.latest {
+            let mut seen = HashSet::new();
+            matches.retain(|e| seen.insert(e.new.recording_id.as_str()));
+        }
+        let row_count = matches.len();
+        let start = (search.page - 1).saturating_mul(search.page_size);
+        let recordings = matches
+            .into_iter()
+            .skip(start)
+            .take(search.page_size)
+            .cloned()
+            .collect();
+        SearchPage {
+            recordings,
+            row_count,
+        }
+    }
+
+    /// Every stored event, oldest first, optionally of one customer.
+    pub fn list(&self, customer_id: Option<&str>) -> Listing {
+        let tables = self.tables();
+        Listing {
+            events: tables
+                .events
+                .iter()
+                .filter(|e| customer_id.is_none_or(|c| e.new.customer_id == c))
+                .cloned()
+                .collect(),
+            capacity: tables.capacity,
+            dropped: tables.dropped,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.tables().events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn clear(&self) {
+        let mut tables = self.tables();
+        tables.events.clear();
+        tables.index.clear();
+        tables.first_seq = tables.next_seq;
+        tables.dropped = 0;
+        tables.last_ticks = 0;
+        tables.clock_sequence = self.clock_sequence;
+    }
+}
+
+impl Tables {
+    /// RFC 9562's rules: several events in one clock tick take the following
+    /// 100 ns ticks of the same millisecond; a clock that went backwards (or
+    /// ran out of ticks in that millisecond) takes a new clock sequence.
+    fn next_ticks(&mut self, now: u64) -> u64 {
+        const TICKS_PER_MS: u64 = 10_000;
+        let ticks = if now > self.last_ticks {
+            now
+        } else if (self.last_ticks + 1) / TICKS_PER_MS == now / TICKS_PER_MS {
+            self.last_ticks + 1
+        } else {
+            self.clock_sequence = (self.clock_sequence + 1) & 0x3fff;
+            now
+        };
+        self.last_ticks = ticks;
+        ticks
+    }
+
+    fn get(&self, seq: u64) -> Option<&Event> {
+        let offset = seq.checked_sub(self.first_seq)?;
+        self.events.get(usize::try_from(offset).ok()?)
+    }
+
+    fn evict_oldest(&mut self) {
+        let Some(oldest) = self.events.pop_front() else {
+            return;
+        };
+        self.first_seq = oldest.seq + 1;
+        self.dropped += 1;
+        let key = SearchKey::of(&oldest.new);
+        if let Some(seqs) = self.index.get_mut(&key) {
+            seqs.pop_front();
+            if seqs.is_empty() {
+                self.index.remove(&key);
+            }
+        }
+    }
+}
+
+fn gregorian_ticks(at: DateTime<Utc>) -> u64 {
+    let ticks = at.timestamp() * 10_000_000 + i64::from(at.timestamp_subsec_nanos() / 100);
+    u64::try_from(ticks + GREGORIAN_OFFSET_TICKS).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apis::data_analytics::event::Route;
+    use serde_json::json;
+    use uuid::Uuid;
+
+    fn event(recording: &str) -> NewEvent {
+        let body = json!({"customer_id": "c1", "user_id": "u1", "lead_id": "l1", "recording_id": recording});
+        NewEvent::from_json(Route::Typed(EventKind::Lead), &body).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_541_164_324 + seconds, 0).unwrap_or_default()
+    }
+
+    fn search(recordings: &[&str], latest: bool, page: usize, page_size: usize) -> Search {
+        Search {
+            kind: EventKind::Lead,
+            customer_id: "c1".into(),
+            user_id: "u1".into(),
+            entity_id: "l1".into(),
+            recording_ids: recordings.iter().map(|r| (*r).to_owned()).collect(),
+            latest,
+            page,
+            page_size,
+        }
+    }
+
+    #[test]
+    fn partition_uuids_are_version_1_from_the_given_time_and_unique_when_frozen() {
+        let store = EventStore::new(Seed::new(42), 10);
+        let first = store.insert(event("r"), at(0));
+        let second = store.insert(event("r"), at(0));
+        assert_eq!(first.partition_uuid.get_version_num(), 1);
+        assert_ne!(first.partition_uuid, second.partition_uuid);
+        let (ticks, _) = first
+            .partition_uuid
+            .get_timestamp()
+            .map(|t| t.to_gregorian())
+            .unwrap_or_default();
+        assert_eq!(ticks, gregorian_ticks(at(0)));
+        let (seconds, _) = first
+            .partition_uuid
+            .get_timestamp()
+            .map(|t| t.to_unix())
+            .unwrap_or_default();
+        assert_eq!(i64::try_from(seconds).ok(), Some(at(0).timestamp()));
+        // Same seed, same keys.
+        let again = EventStore::new(Seed::new(42), 10).insert(event("r"), at(0));
+        assert_eq!(again.partition_uuid, first.partition_uuid);
+    }
+
+    #[test]
+    fn a_clock_set_backwards_keeps_true_timestamps_and_unique_keys() {
+        let store = EventStore::new(Seed::new(42), 10);
+        let keys: Vec<Uuid> = [10, 0, 0, 10]
+            .iter()
+            .map(|s| store.insert(event("r"), at(*s)).partition_uuid)
+            .collect();
+        let unique: HashSet<Uuid> = keys.iter().copied().collect();
+        assert_eq!(unique.len(), 4);
+        let seconds: Vec<u64> = keys
+            .iter()
+            .map(|k| k.get_timestamp().map(|t| t.to_unix().0).unwrap_or_default())
+            .collect();
+        let expected: Vec<u64> = [10, 0, 0, 10]
+            .iter()
+            .map(|s| u64::try_from(at(*s).timestamp()).unwrap_or_default())
+            .collect();
+        assert_eq!(seconds, expected);
+    }
+
+    #[test]
+    fn search_is_newest_first_with_latest_per_recording_and_paging() {
+        let store = EventStore::new(Seed::new(1), 100);
+        for (i, recording) in ["a", "b", "a", "c", "b"].iter().enumerate() {
+            store.insert(event(recording), at(i64::try_from(i).unwrap_or(0)));
+        }
+        let page = store.search(&search(&["a", "b"], false, 1, 10));
+        assert_eq!(page.row_count, 4);
+        let seqs: Vec<u64> = page.recordings.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [4, 2, 1, 0]);
+        let latest = store.search(&search(&["a", "b", "c"], true, 1, 10));
+        let seqs: Vec<u64> = latest.recordings.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [4, 3, 2]);
+        let second_page = store.search(&search(&["a", "b"], false, 2, 3));
+        assert_eq!(second_page.row_count, 4);
+        assert_eq!(second_page.recordings.len(), 1);
+        assert!(store.search(&search(&["a"], false, 9, 3)).recordings.is_empty());
+    }
+
+    #[test]
+    fn eviction_keeps_the_index_consistent() {
+        let store = EventStore::new(Seed::new(1), 3);
+        for i in 0..5 {
+            store.insert(event("a"), at(i));
+        }
+        let page = store.search(&search(&["a"], false, 1, 10));
+        let seqs: Vec<u64> = page.recordings.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [4, 3, 2]);
+        assert_eq!(store.list(None).dropped, 2);
+        store.clear();
+        assert!(store.search(&search(&["a"], false, 1, 10)).recordings.is_empty());
+    }
+}
