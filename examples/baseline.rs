@@ -18,6 +18,8 @@ const PIXEL: [u8; 43] = [
 
 const DISPLAY: &str = r#"{"id":1,"uuid":"7e8c2908-dd34-4dea-a558-b0330fc234a8","leadUuid":"f914eb07-a64f-51d8-b882-ff508a8c5c81","rateTableUuid":"952a1184-d369-5958-9a0f-bec903e11c48","offerUuid":"3426f971-1aa5-5cb0-91a9-cf2edcfa5dfa","createdAt":"2020-01-01T08:15:00.000Z","createdBy":"3f1a6c2e-8b4d-4e7a-9c21-5d0b7e9f4a10"}"#;
 
+const LEAD_EVENT: &str = r#"{"customer_id":"bench","lead_id":"lead-1","user_id":"u1","tool_signature":"vfp","recording_id":"r1","event_type":"view","event_id":"e1","message":"m","entityType":"lead_analytics_event","partitionKey":"Lead analytics event|a4d45290-af9b-11e8-b20e-0d4f82fa24f6","sortKey":"bench","created_at":"2018-09-03T17:06:05.719Z","updated_at":"2018-09-03T17:06:05.719Z"}"#;
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let address = std::env::args()
@@ -51,6 +53,22 @@ async fn main() -> std::io::Result<()> {
         .route(
             "/supplyAnalytics/leadEvents",
             get(|| async { ([(header::CONTENT_TYPE, "application/json")], DISPLAY) }),
+        )
+        .route(
+            "/api/v1/lead_analytics",
+            post(|body: axum::body::Bytes| async move {
+                let _ = body;
+                (
+                    StatusCode::CREATED,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    LEAD_EVENT,
+                )
+                    .into_response()
+            }),
+        )
+        .route(
+            "/api/v1/lead_analytics/search",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], LEAD_EVENT) }),
         );
     let listener = tokio::net::TcpListener::bind(&address).await?;
     axum::serve(listener, app).await

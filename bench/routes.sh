@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Loopback benchmark of Engine's hot routes against a bare axum baseline
+# Loopback benchmark of leadsim's hot routes against a bare axum baseline
 # serving the same bytes, alternating the two servers to cancel drift.
 # Bounded: each load runs DUR seconds; both servers are stopped by pid.
 # Servers are pinned to CPU 0 and wrk to CPU 1, so the ratio compares
 # server CPU per request rather than who wins the shared cores.
-#   bench/engine.sh [DUR_SECONDS] [ROUNDS]
+#   bench/routes.sh [DUR_SECONDS] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-5}
@@ -15,6 +15,7 @@ cargo build -q --release --bin leadsim --example baseline
 
 LEAD=f914eb07-a64f-51d8-b882-ff508a8c5c81
 PIXEL=/uiEvent/offerDisplays/$LEAD/952a1184-d369-5958-9a0f-bec903e11c48/3426f971-1aa5-5cb0-91a9-cf2edcfa5dfa/pixel.gif
+SEARCH="/api/v1/lead_analytics/search?customer_id=bench&user_id=u1&lead_id=lead-1&recording_id=r1&recording_id=r2&pageSize=10"
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 
@@ -48,6 +49,9 @@ for round in $(seq 1 "$ROUNDS"); do
   run post-offerDisplay 18080 /uiEvent/offerDisplays bench/post_display.lua
   run leadEvents-cached 18081 "/supplyAnalytics/leadEvents?timestamp=2020-02-10T00:00:00Z" bench/auth_get.lua
   run leadEvents-cached 18080 "/supplyAnalytics/leadEvents?timestamp=2020-02-10T00:00:00Z" bench/auth_get.lua
+  run da-post 18081 /api/v1/lead_analytics bench/post_lead_analytics.lua
+  run da-post 18080 /api/v1/lead_analytics bench/post_lead_analytics.lua
+  run da-search 18081 "$SEARCH"; run da-search 18080 "$SEARCH"
 done
 echo "leadsim RSS after: $(rss) MB"
 echo
