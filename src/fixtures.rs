@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::apis::data_analytics::fixtures::{self as data_analytics, DataAnalyticsFixtures, SeededEvent};
 use crate::apis::engine::fixtures::{self as engine, EngineFixtures};
+use crate::apis::leadsquared::fixtures::{self as leadsquared, LeadSquaredFixtures};
 use crate::shared::fixtures::{FixtureError, Source, parse};
 
 /// The repo's fixtures, compiled in.
@@ -15,11 +16,12 @@ const EMBEDDED: &[(&str, &str)] = &[
         data_analytics::FILE,
         include_str!("../fixtures/data_analytics.json"),
     ),
+    (leadsquared::FILE, include_str!("../fixtures/leadsquared.json")),
 ];
 
 /// Files of families this version does not serve yet; refused rather than
 /// silently ignored, so nobody believes a scenario was loaded.
-const NOT_YET_SERVED: &[&str] = &["finicity.json", "leadsquared.json"];
+const NOT_YET_SERVED: &[&str] = &["finicity.json"];
 
 /// Every family's fixtures, validated.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +29,7 @@ pub struct Fixtures {
     pub engine: EngineFixtures,
     /// Data Analytics Service events present at start and after each reset.
     pub data_analytics: Vec<SeededEvent>,
+    pub leadsquared: LeadSquaredFixtures,
     /// Where each family's fixtures came from, for the startup line and health.
     pub origins: Vec<String>,
 }
@@ -103,6 +106,10 @@ impl Fixtures {
         let analytics: DataAnalyticsFixtures = parse(&analytics_source)?;
         let data_analytics = analytics.events(&analytics_source.name)?;
 
+        let lsq_source = source(leadsquared::FILE)?;
+        let leadsquared: LeadSquaredFixtures = parse(&lsq_source)?;
+        leadsquared.validate(&lsq_source.name)?;
+
         Ok(Self {
             origins: vec![
                 format!(
@@ -115,9 +122,15 @@ impl Fixtures {
                     data_analytics.len(),
                     analytics_source.name
                 ),
+                format!(
+                    "leadsquared: {} accounts from {}",
+                    leadsquared.accounts.len(),
+                    lsq_source.name
+                ),
             ],
             engine,
             data_analytics,
+            leadsquared,
         })
     }
 

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::apis::data_analytics::DataAnalyticsState;
 use crate::apis::engine::EngineState;
+use crate::apis::leadsquared::LeadSquaredState;
 use crate::config::Config;
 use crate::fixtures::Fixtures;
 use crate::shared::clock::Clock;
@@ -19,6 +20,7 @@ pub struct AppState {
     pub fixtures: Arc<Fixtures>,
     pub engine: EngineState,
     pub data_analytics: DataAnalyticsState,
+    pub leadsquared: LeadSquaredState,
 }
 
 /// Process settings handlers may need.
@@ -44,6 +46,7 @@ impl AppState {
                 seed,
                 config.analytics_event_capacity,
             ),
+            leadsquared: LeadSquaredState::new(&fixtures.leadsquared, seed),
             settings: Arc::new(settings),
             fixtures: Arc::new(fixtures),
         }
@@ -55,6 +58,7 @@ impl AppState {
         self.journal.clear();
         self.engine.reset();
         self.data_analytics.reset();
+        self.leadsquared.reset();
     }
 
     pub fn fixtures_summary(&self) -> String {

@@ -2,3 +2,4 @@
 
 pub mod data_analytics;
 pub mod engine;
+pub mod leadsquared;

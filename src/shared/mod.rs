@@ -7,6 +7,7 @@ pub mod family;
 pub mod fixtures;
 pub mod http;
 pub mod journal;
+pub mod rate_limit;
 pub mod request;
 pub mod seed;
 pub mod time;

@@ -1,0 +1,144 @@
+//! `POST /Leads/LeadDistribution/FilterByLeadField?accessKey=&secretKey=&responseformat=`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use super::error::LsqError;
+use super::query::{Cell, Query, Request, Table, run};
+use crate::shared::request::{parse_json, query_pairs};
+use crate::state::AppState;
+
+/// JSON (default) or CSV, from `responseformat` (any case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+}
+
+pub async fn filter_by_lead_field(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Result<Response, LsqError> {
+    let pairs = query_pairs(query.as_deref());
+    // Parameter names are matched case-insensitively: the vendor's docs
+    // spell `responseformat` and `ResponseFormat` both.
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let access_key = param("accessKey").or_else(|| header("x-LSQ-AccessKey"));
+    let secret_key = param("secretKey").or_else(|| header("x-LSQ-SecretKey"));
+    let lsq = &state.leadsquared;
+    let (index, account) = match (access_key, secret_key) {
+        (Some(access), Some(secret)) => lsq.account(access, secret).ok_or(LsqError::InvalidAccess)?,
+        _ => return Err(LsqError::InvalidAccess),
+    };
+    let now = state.clock.now();
+    if let Some(limit) = account.limit {
+        lsq.limiter
+            .check(&account.access_key, limit, now)
+            .map_err(LsqError::RateLimited)?;
+    }
+    let format = match param("responseformat").map(str::trim) {
+        None | Some("") => Format::Json,
+        Some(f) if f.eq_ignore_ascii_case("json") => Format::Json,
+        Some(f) if f.eq_ignore_ascii_case("csv") => Format::Csv,
+        Some(other) => {
+            return Err(LsqError::Query(super::query::QueryError::InvalidInput(format!(
+                "Invalid Input! Parameter Name: ResponseFormat. '{other}' is not JSON or CSV."
+            ))));
+        }
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(LsqError::Query(super::query::QueryError::InvalidInput(
+            "Invalid Input! Parameter Name: You have not passed Parameter.".to_owned(),
+        )));
+    }
+    let request: Request = parse_json(&body, None)?;
+    let query = Query::from_request(request)?;
+    let leads = lsq.leads(index, now.date_naive());
+    let table = run(&query, &account.users, &leads, now.naive_utc());
+    Ok(match format {
+        Format::Json => Json(JsonTable(&table)).into_response(),
+        Format::Csv => csv_response(&table),
+    })
+}
+
+/// `{"TotalCount": "<n>", "Results": [...]}`, each row keyed by column in
+/// column order. List rows leave out empty fields; aggregate rows keep
+/// `null` (as in the vendor's example, `"Average_EngagementScore": null`).
+struct JsonTable<'a>(&'a Table);
+
+impl Serialize for JsonTable<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let table = self.0;
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("TotalCount", &table.total.to_string())?;
+        let rows: Vec<JsonRow<'_>> = table.rows.iter().map(|r| JsonRow(table, r)).collect();
+        map.serialize_entry("Results", &rows)?;
+        map.end()
+    }
+}
+
+struct JsonRow<'a>(&'a Table, &'a [Cell]);
+
+impl Serialize for JsonRow<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let JsonRow(table, cells) = self;
+        let mut map = serializer.serialize_map(None)?;
+        for (column, cell) in table.columns.iter().zip(cells.iter()) {
+            match cell {
+                Cell::Null if table.is_list => {}
+                Cell::Null => map.serialize_entry(column, &())?,
+                Cell::Text(s) => map.serialize_entry(column, s)?,
+                Cell::Integer(n) => map.serialize_entry(column, n)?,
+                Cell::Float(f) => map.serialize_entry(column, f)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// The same rows as CSV: a header row, empty fields for nulls, served as an
+/// attachment.
+fn csv_response(table: &Table) -> Response {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut rows_written = writer.write_record(&table.columns);
+    for row in &table.rows {
+        if rows_written.is_err() {
+            break;
+        }
+        rows_written = writer.write_record(row.iter().map(Cell::csv));
+    }
+    let bytes = match (rows_written, writer.into_inner()) {
+        (Ok(()), Ok(bytes)) => bytes,
+        // Writing to a Vec cannot fail; answer as the vendor answers failures.
+        _ => {
+            return LsqError::Query(super::query::QueryError::InvalidInput(
+                "The CSV could not be written.".to_owned(),
+            ))
+            .into_response();
+        }
+    };
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"LeadDistribution.csv\""),
+    );
+    response
+}

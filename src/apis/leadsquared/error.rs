@@ -1,0 +1,124 @@
+//! LeadSquared's MX error envelope:
+//! `{"Status":"Error","ExceptionType":"MX…Exception","ExceptionMessage":"…"}`.
+//! Statuses follow what real accounts answer (reference NOTES.md): 401 for
+//! bad keys, 400 for a body that is not the API's JSON, 429 for the rate
+//! limit, and 500 for values the API refuses.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::query::QueryError;
+use crate::shared::rate_limit::Exceeded;
+use crate::shared::request::BodyError;
+
+#[derive(Debug)]
+pub enum LsqError {
+    /// Missing, unknown or mismatched access/secret key.
+    InvalidAccess,
+    RateLimited(Exceeded),
+    /// Not JSON, or members of the wrong type.
+    BadRequest(String),
+    Query(QueryError),
+    /// 404, 405, 413 from the framework.
+    Framework {
+        status: StatusCode,
+        message: String,
+    },
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Envelope<'a> {
+    status: &'static str,
+    exception_type: &'a str,
+    exception_message: &'a str,
+}
+
+fn envelope(status: StatusCode, exception_type: &str, message: &str) -> Response {
+    let body = Envelope {
+        status: "Error",
+        exception_type,
+        exception_message: message,
+    };
+    (status, Json(body)).into_response()
+}
+
+impl IntoResponse for LsqError {
+    fn into_response(self) -> Response {
+        match self {
+            LsqError::InvalidAccess => envelope(
+                StatusCode::UNAUTHORIZED,
+                "MXInvalidAccessDetailsException",
+                "Invalid Access Details provided.",
+            ),
+            LsqError::RateLimited(exceeded) => {
+                let message = format!(
+                    "API calls exceeded the limit of {} in {} second(s)",
+                    exceeded.limit.calls,
+                    exceeded.limit.window.num_seconds()
+                );
+                let mut response = envelope(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "MXAPIRateLimitExceededException",
+                    &message,
+                );
+                if let Ok(value) = HeaderValue::from_str(&exceeded.retry_after_seconds().to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+                response
+            }
+            LsqError::BadRequest(message) => {
+                envelope(StatusCode::BAD_REQUEST, "MXInvalidRequestException", &message)
+            }
+            LsqError::Query(QueryError::InvalidInput(message)) => envelope(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "MXInvalidInputException",
+                &message,
+            ),
+            LsqError::Query(QueryError::UnknownAttribute(message)) => envelope(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "MXUnknownAttributeException",
+                &message,
+            ),
+            LsqError::Framework { status, message } => {
+                let exception_type = match status {
+                    StatusCode::NOT_FOUND => "MXAPINotFoundException",
+                    StatusCode::METHOD_NOT_ALLOWED => "MXMethodNotAllowedException",
+                    StatusCode::PAYLOAD_TOO_LARGE => "MXRequestTooLargeException",
+                    _ => "MXInvalidRequestException",
+                };
+                envelope(status, exception_type, &message)
+            }
+        }
+    }
+}
+
+impl From<QueryError> for LsqError {
+    fn from(e: QueryError) -> Self {
+        LsqError::Query(e)
+    }
+}
+
+impl From<BodyError> for LsqError {
+    fn from(e: BodyError) -> Self {
+        LsqError::BadRequest(match e {
+            BodyError::Malformed { reason } => {
+                format!("The request body contains malformed JSON: {reason}")
+            }
+            BodyError::Invalid { path, reason } => {
+                format!("The request body contains unexpected JSON at {path}: {reason}")
+            }
+        })
+    }
+}
+
+pub fn framework_error(status: StatusCode, message: &str) -> Response {
+    let message = if status == StatusCode::NOT_FOUND {
+        format!("The API could not be found. Please check the API signature. ({message})")
+    } else {
+        message.to_owned()
+    };
+    LsqError::Framework { status, message }.into_response()
+}

@@ -1,0 +1,241 @@
+//! `fixtures/leadsquared.json`: accounts (one per access/secret key pair),
+//! their rate limit, and users and leads that extend or replace the
+//! generated ones.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::model::{Field, Kind, Lead, User, Value, fields};
+use crate::shared::fixtures::FixtureError;
+use crate::shared::rate_limit::Limit;
+
+pub const FILE: &str = "leadsquared.json";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LeadSquaredFixtures {
+    #[serde(default)]
+    pub accounts: Vec<AccountFixture>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AccountFixture {
+    pub name: String,
+    pub access_key: String,
+    pub secret_key: String,
+    /// Calls per window; `null` turns the limit off. Default 25 per 5 seconds.
+    #[serde(default = "default_rate_limit")]
+    pub rate_limit: Option<RateLimitFixture>,
+    /// Generated users besides the listed ones (default 25).
+    #[serde(default = "default_users")]
+    pub generated_users: usize,
+    /// Generated leads over the two years before the virtual clock's day
+    /// (default 20,000; 0 serves only the listed leads).
+    #[serde(default = "default_leads")]
+    pub generated_leads: usize,
+    #[serde(default)]
+    pub users: Vec<UserFixture>,
+    /// Leads given field by field (schema names, as the API returns them).
+    #[serde(default)]
+    pub leads: Vec<BTreeMap<String, serde_json::Value>>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RateLimitFixture {
+    pub calls: u32,
+    pub seconds: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct UserFixture {
+    #[serde(rename = "ID")]
+    pub id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub email_address: String,
+    #[serde(default = "default_role")]
+    pub role: String,
+    #[serde(default)]
+    pub status_code: u8,
+    #[serde(default)]
+    pub member_of_groups: Vec<String>,
+}
+
+fn default_rate_limit() -> Option<RateLimitFixture> {
+    Some(RateLimitFixture {
+        calls: 25,
+        seconds: 5,
+    })
+}
+fn default_users() -> usize {
+    25
+}
+fn default_leads() -> usize {
+    20_000
+}
+fn default_role() -> String {
+    "Sales_User".to_owned()
+}
+
+/// Upper bounds that keep one account's data in memory comfortably.
+pub const MAX_GENERATED_USERS: usize = 1_000;
+pub const MAX_GENERATED_LEADS: usize = 200_000;
+
+impl AccountFixture {
+    pub fn limit(&self) -> Option<Limit> {
+        self.rate_limit.map(|r| Limit {
+            calls: r.calls,
+            window: chrono::TimeDelta::seconds(i64::from(r.seconds)),
+        })
+    }
+
+    pub fn fixture_users(&self) -> Vec<User> {
+        self.users
+            .iter()
+            .map(|u| User {
+                id: u.id,
+                first_name: u.first_name.clone(),
+                last_name: u.last_name.clone(),
+                email: u.email_address.clone(),
+                role: u.role.clone(),
+                status_code: u.status_code,
+                groups: u.member_of_groups.clone(),
+            })
+            .collect()
+    }
+}
+
+impl LeadSquaredFixtures {
+    /// Checks what serde cannot: unique keys and ids, limits, and that each
+    /// listed lead has known fields of the right kind and an owner.
+    pub fn validate(&self, file: &str) -> Result<(), FixtureError> {
+        let mut keys = HashSet::new();
+        for (a, account) in self.accounts.iter().enumerate() {
+            let at = |path: &str| format!("accounts[{a}].{path}");
+            if account.access_key.is_empty() || account.secret_key.is_empty() {
+                return Err(FixtureError::new(file, at("accessKey"), "keys must not be empty"));
+            }
+            if !keys.insert(account.access_key.clone()) {
+                return Err(FixtureError::new(file, at("accessKey"), "duplicate access key"));
+            }
+            if let Some(limit) = account.rate_limit
+                && (limit.calls == 0 || limit.seconds == 0)
+            {
+                return Err(FixtureError::new(
+                    file,
+                    at("rateLimit"),
+                    "calls and seconds must be at least 1 (use null for no limit)",
+                ));
+            }
+            if account.generated_users > MAX_GENERATED_USERS {
+                return Err(FixtureError::new(
+                    file,
+                    at("generatedUsers"),
+                    format!("at most {MAX_GENERATED_USERS}"),
+                ));
+            }
+            if account.generated_leads > MAX_GENERATED_LEADS {
+                return Err(FixtureError::new(
+                    file,
+                    at("generatedLeads"),
+                    format!("at most {MAX_GENERATED_LEADS}"),
+                ));
+            }
+            if account.generated_leads > 0 && account.generated_users == 0 && account.users.is_empty() {
+                return Err(FixtureError::new(
+                    file,
+                    at("generatedLeads"),
+                    "generated leads need at least one user to own them",
+                ));
+            }
+            let mut ids = HashSet::new();
+            for (u, user) in account.users.iter().enumerate() {
+                if !ids.insert(user.id) {
+                    return Err(FixtureError::new(
+                        file,
+                        at(&format!("users[{u}].ID")),
+                        "duplicate user ID",
+                    ));
+                }
+                if user.status_code > 1 {
+                    return Err(FixtureError::new(
+                        file,
+                        at(&format!("users[{u}].StatusCode")),
+                        "0 (active) or 1 (inactive)",
+                    ));
+                }
+            }
+            let users = account.fixture_users();
+            for (l, lead) in account.leads.iter().enumerate() {
+                fixture_lead(lead, &users).map_err(|(field, reason)| {
+                    FixtureError::new(file, at(&format!("leads[{l}].{field}")), reason)
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A listed lead as a [`Lead`]: owner fields filled from the owner, `ProspectID`
+/// required, `CreatedOn` required, `ModifiedOn` defaulting to `CreatedOn`.
+pub fn fixture_lead(
+    given: &BTreeMap<String, serde_json::Value>,
+    users: &[User],
+) -> Result<Lead, (String, String)> {
+    let mut lead = Lead::empty();
+    for (name, raw) in given {
+        let field = Field::named(name).ok_or_else(|| (name.clone(), "unknown lead field".to_owned()))?;
+        if field == fields::LEAD_AGE
+            || field == fields::OWNER_ID_NAME
+            || field == fields::OWNER_ID_EMAIL_ADDRESS
+        {
+            return Err((name.clone(), "is computed; leave it out".to_owned()));
+        }
+        let value = match (field.kind(), raw) {
+            (_, serde_json::Value::Null) => Value::Null,
+            (Kind::Text, serde_json::Value::String(s)) => Value::text(s.as_str()),
+            (Kind::Number, serde_json::Value::Number(n)) => Value::Number(
+                n.as_i64()
+                    .ok_or_else(|| (name.clone(), "must be a whole number".to_owned()))?,
+            ),
+            (Kind::Number, serde_json::Value::String(s)) => Value::Number(
+                s.trim()
+                    .parse()
+                    .map_err(|_| (name.clone(), "must be a whole number".to_owned()))?,
+            ),
+            (Kind::DateTime, serde_json::Value::String(s)) => Value::DateTime(
+                super::query::parse_lsq_date(s)
+                    .ok_or_else(|| (name.clone(), "must be a date as yyyy-MM-dd HH:mm:ss".to_owned()))?,
+            ),
+            _ => return Err((name.clone(), format!("wrong type for a {:?} field", field.kind()))),
+        };
+        lead.set(field, value);
+    }
+    if !matches!(lead.stored(fields::PROSPECT_ID), Value::Text(_)) {
+        return Err(("ProspectID".into(), "is required".into()));
+    }
+    let Value::DateTime(created) = lead.stored(fields::CREATED_ON).clone() else {
+        return Err(("CreatedOn".into(), "is required".into()));
+    };
+    if matches!(lead.stored(fields::MODIFIED_ON), Value::Null) {
+        lead.set(fields::MODIFIED_ON, Value::DateTime(created));
+    }
+    let owner_id = lead
+        .owner()
+        .ok_or_else(|| ("OwnerId".to_owned(), "is required".to_owned()))?;
+    let (owner_index, owner) = users
+        .iter()
+        .enumerate()
+        .find(|(_, u)| u.id.to_string().eq_ignore_ascii_case(owner_id))
+        .ok_or_else(|| ("OwnerId".to_owned(), "is not a user of this account".to_owned()))?;
+    lead.owner_index = owner_index;
+    lead.set(fields::OWNER_ID, Value::text(owner.id.to_string()));
+    lead.set(fields::OWNER_ID_NAME, Value::text(owner.full_name()));
+    lead.set(fields::OWNER_ID_EMAIL_ADDRESS, Value::text(owner.email.as_str()));
+    Ok(lead)
+}

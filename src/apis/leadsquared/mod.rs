@@ -1,0 +1,125 @@
+//! LeadSquared Lead Distribution Analytics: a query engine over generated,
+//! deterministic users and leads per account, JSON or CSV output, and the
+//! per-account rate limit.
+
+pub mod distribution;
+pub mod error;
+pub mod fixtures;
+pub mod generator;
+pub mod model;
+pub mod query;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::post;
+use chrono::NaiveDate;
+
+use crate::shared::cache::BoundedCache;
+use crate::shared::rate_limit::{Limit, RateLimiter};
+use crate::shared::seed::Seed;
+use crate::state::AppState;
+use fixtures::{LeadSquaredFixtures, fixture_lead};
+use model::{Dataset, Lead, User};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/Leads/LeadDistribution/FilterByLeadField",
+        post(distribution::filter_by_lead_field),
+    )
+}
+
+/// An account's leads for one day of the virtual clock.
+type LeadsByDay = BoundedCache<(usize, NaiveDate), Arc<Dataset>>;
+
+/// One account (tenant): its key pair, limit, users and listed leads.
+#[derive(Debug)]
+pub struct Account {
+    pub name: String,
+    pub access_key: String,
+    secret_key: String,
+    pub limit: Option<Limit>,
+    pub users: Vec<User>,
+    listed_leads: Vec<Lead>,
+    generated_leads: usize,
+}
+
+/// The family's share of the application state.
+#[derive(Debug, Clone)]
+pub struct LeadSquaredState {
+    accounts: Arc<Vec<Account>>,
+    /// Leads per (account, day of the virtual clock); two entries cover a
+    /// walk across midnight.
+    leads: Arc<LeadsByDay>,
+    pub limiter: RateLimiter,
+    seed: Seed,
+}
+
+impl LeadSquaredState {
+    pub fn new(fixtures: &LeadSquaredFixtures, seed: Seed) -> Self {
+        let accounts = fixtures
+            .accounts
+            .iter()
+            .map(|a| {
+                let users = generator::users(seed, &a.access_key, a.generated_users, &a.fixture_users());
+                // Validated at load: every listed lead converts.
+                let listed_leads = a
+                    .leads
+                    .iter()
+                    .filter_map(|l| fixture_lead(l, &users).ok())
+                    .collect();
+                Account {
+                    name: a.name.clone(),
+                    access_key: a.access_key.clone(),
+                    secret_key: a.secret_key.clone(),
+                    limit: a.limit(),
+                    users,
+                    listed_leads,
+                    generated_leads: a.generated_leads,
+                }
+            })
+            .collect();
+        Self {
+            accounts: Arc::new(accounts),
+            leads: Arc::new(BoundedCache::new(4)),
+            limiter: RateLimiter::default(),
+            seed,
+        }
+    }
+
+    /// The account a key pair opens, if any.
+    pub fn account(&self, access_key: &str, secret_key: &str) -> Option<(usize, &Account)> {
+        self.accounts
+            .iter()
+            .enumerate()
+            .find(|(_, a)| a.access_key == access_key && a.secret_key == secret_key)
+    }
+
+    /// The account's leads as of `today`: generated over the two years
+    /// before it, plus the listed ones.
+    pub fn leads(&self, index: usize, today: NaiveDate) -> Arc<Dataset> {
+        self.leads.get_or_insert_with((index, today), || {
+            let Some(account) = self.accounts.get(index) else {
+                return Arc::new(Dataset::default());
+            };
+            let mut leads = generator::leads(
+                self.seed,
+                &account.access_key,
+                account.generated_leads,
+                &account.users,
+                today,
+            );
+            leads.extend(account.listed_leads.iter().cloned());
+            Arc::new(Dataset::from_leads(leads))
+        })
+    }
+
+    pub fn account_count(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// Forgets rate-limit history.
+    pub fn reset(&self) {
+        self.limiter.clear();
+    }
+}

@@ -1,0 +1,297 @@
+//! Users and leads of a LeadSquared account, and the lead schema the query
+//! engine filters, groups and lists by. No axum here.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+use uuid::Uuid;
+
+/// How a lead field compares and prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Number,
+    DateTime,
+}
+
+/// A lead field by its schema name (case-sensitive, as in LeadSquared).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Field(pub(crate) usize);
+
+/// The lead schema: standard fields plus a few `mx_` custom ones. The
+/// position is the index of the value in [`Lead::values`].
+pub const FIELDS: &[(&str, Kind)] = &[
+    ("ProspectID", Kind::Text),
+    ("ProspectAutoId", Kind::Number),
+    ("FirstName", Kind::Text),
+    ("LastName", Kind::Text),
+    ("EmailAddress", Kind::Text),
+    ("Phone", Kind::Text),
+    ("Mobile", Kind::Text),
+    ("Company", Kind::Text),
+    ("JobTitle", Kind::Text),
+    ("City", Kind::Text),
+    ("State", Kind::Text),
+    ("Country", Kind::Text),
+    ("Source", Kind::Text),
+    ("SourceMedium", Kind::Text),
+    ("SourceCampaign", Kind::Text),
+    ("Origin", Kind::Text),
+    ("ProspectStage", Kind::Text),
+    ("Score", Kind::Number),
+    ("EngagementScore", Kind::Number),
+    ("Revenue", Kind::Number),
+    ("TotalVisits", Kind::Number),
+    ("DoNotEmail", Kind::Text),
+    ("DoNotCall", Kind::Text),
+    ("OwnerId", Kind::Text),
+    ("OwnerIdName", Kind::Text),
+    ("OwnerIdEmailAddress", Kind::Text),
+    ("CreatedBy", Kind::Text),
+    ("CreatedByName", Kind::Text),
+    ("CreatedOn", Kind::DateTime),
+    ("ModifiedOn", Kind::DateTime),
+    ("LastVisitDate", Kind::DateTime),
+    ("mx_Sub_Source", Kind::Text),
+    ("mx_Product_Interest", Kind::Text),
+    ("mx_Budget", Kind::Number),
+    // Computed at query time from CreatedOn and the virtual clock.
+    ("LeadAge", Kind::Number),
+];
+
+impl Field {
+    pub fn named(name: &str) -> Option<Self> {
+        FIELDS.iter().position(|(n, _)| *n == name).map(Field)
+    }
+
+    /// A field that must exist (compile-time names only).
+    pub(crate) const fn at(index: usize) -> Self {
+        Field(index)
+    }
+
+    pub fn name(self) -> &'static str {
+        FIELDS[self.0].0
+    }
+
+    pub fn kind(self) -> Kind {
+        FIELDS[self.0].1
+    }
+}
+
+/// Fields the generator and the query engine refer to directly.
+pub mod fields {
+    use super::Field;
+    pub const PROSPECT_ID: Field = Field::at(0);
+    pub const PROSPECT_AUTO_ID: Field = Field::at(1);
+    pub const FIRST_NAME: Field = Field::at(2);
+    pub const LAST_NAME: Field = Field::at(3);
+    pub const EMAIL_ADDRESS: Field = Field::at(4);
+    pub const PHONE: Field = Field::at(5);
+    pub const MOBILE: Field = Field::at(6);
+    pub const COMPANY: Field = Field::at(7);
+    pub const JOB_TITLE: Field = Field::at(8);
+    pub const CITY: Field = Field::at(9);
+    pub const STATE: Field = Field::at(10);
+    pub const COUNTRY: Field = Field::at(11);
+    pub const SOURCE: Field = Field::at(12);
+    pub const SOURCE_MEDIUM: Field = Field::at(13);
+    pub const SOURCE_CAMPAIGN: Field = Field::at(14);
+    pub const ORIGIN: Field = Field::at(15);
+    pub const PROSPECT_STAGE: Field = Field::at(16);
+    pub const SCORE: Field = Field::at(17);
+    pub const ENGAGEMENT_SCORE: Field = Field::at(18);
+    pub const REVENUE: Field = Field::at(19);
+    pub const TOTAL_VISITS: Field = Field::at(20);
+    pub const DO_NOT_EMAIL: Field = Field::at(21);
+    pub const DO_NOT_CALL: Field = Field::at(22);
+    pub const OWNER_ID: Field = Field::at(23);
+    pub const OWNER_ID_NAME: Field = Field::at(24);
+    pub const OWNER_ID_EMAIL_ADDRESS: Field = Field::at(25);
+    pub const CREATED_BY: Field = Field::at(26);
+    pub const CREATED_BY_NAME: Field = Field::at(27);
+    pub const CREATED_ON: Field = Field::at(28);
+    pub const MODIFIED_ON: Field = Field::at(29);
+    pub const LAST_VISIT_DATE: Field = Field::at(30);
+    pub const MX_SUB_SOURCE: Field = Field::at(31);
+    pub const MX_PRODUCT_INTEREST: Field = Field::at(32);
+    pub const MX_BUDGET: Field = Field::at(33);
+    pub const LEAD_AGE: Field = Field::at(34);
+}
+
+/// One stored value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Value {
+    Null,
+    /// Shared: a dataset interns repeated texts (sources, stages, owners).
+    Text(Arc<str>),
+    Number(i64),
+    DateTime(NaiveDateTime),
+}
+
+impl Value {
+    pub fn text(s: impl Into<Arc<str>>) -> Self {
+        Value::Text(s.into())
+    }
+
+    /// LeadSquared prints every lead value as a string; dates as
+    /// `yyyy-MM-dd HH:mm:ss.fff` (UTC).
+    pub fn display(&self) -> Option<String> {
+        match self {
+            Value::Null => None,
+            Value::Text(s) => Some(s.to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::DateTime(t) => Some(t.format("%Y-%m-%d %H:%M:%S%.3f").to_string()),
+        }
+    }
+}
+
+/// A lead: one value per [`FIELDS`] entry (`LeadAge` is stored as Null and
+/// computed on read).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lead {
+    pub values: Vec<Value>,
+    /// Index of the owner in the account's user list (resolved once, so a
+    /// query tests ownership without hashing ids).
+    pub owner_index: usize,
+}
+
+impl Lead {
+    pub fn empty() -> Self {
+        Self {
+            values: vec![Value::Null; FIELDS.len()],
+            owner_index: usize::MAX,
+        }
+    }
+
+    pub fn set(&mut self, field: Field, value: Value) {
+        self.values[field.0] = value;
+    }
+
+    pub fn stored(&self, field: Field) -> &Value {
+        &self.values[field.0]
+    }
+
+    pub fn owner(&self) -> Option<&str> {
+        match &self.values[fields::OWNER_ID.0] {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// An account's leads stored by column: a query scans one or two columns
+/// sequentially instead of visiting every lead's whole record, and repeated
+/// texts are shared, so an aggregate over 20,000 leads stays well under a
+/// millisecond or two.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    columns: Vec<Vec<Value>>,
+    owners: Vec<usize>,
+}
+
+/// Columns with more distinct texts than this are not interned (names, ids).
+const INTERN_LIMIT: usize = 4_096;
+
+impl Dataset {
+    pub fn from_leads(leads: Vec<Lead>) -> Self {
+        let mut columns: Vec<Vec<Value>> = (0..FIELDS.len())
+            .map(|_| Vec::with_capacity(leads.len()))
+            .collect();
+        let mut owners = Vec::with_capacity(leads.len());
+        let mut interned: Vec<HashMap<Arc<str>, Arc<str>>> = vec![HashMap::new(); FIELDS.len()];
+        for lead in leads {
+            owners.push(lead.owner_index);
+            for (index, value) in lead.values.into_iter().enumerate() {
+                let value = match value {
+                    Value::Text(text) if interned[index].len() < INTERN_LIMIT => {
+                        let shared = interned[index].entry(text.clone()).or_insert(text);
+                        Value::Text(Arc::clone(shared))
+                    }
+                    other => other,
+                };
+                columns[index].push(value);
+            }
+        }
+        Self { columns, owners }
+    }
+
+    pub fn len(&self) -> usize {
+        self.owners.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.owners.is_empty()
+    }
+
+    pub fn rows(&self) -> impl Iterator<Item = LeadRef<'_>> {
+        (0..self.len()).map(move |row| LeadRef { data: self, row })
+    }
+}
+
+/// One lead of a [`Dataset`].
+#[derive(Debug, Clone, Copy)]
+pub struct LeadRef<'a> {
+    data: &'a Dataset,
+    row: usize,
+}
+
+impl<'a> LeadRef<'a> {
+    /// The stored value (`LeadAge` reads as Null here; see [`LeadRef::get`]).
+    pub fn stored(self, field: Field) -> &'a Value {
+        &self.data.columns[field.0][self.row]
+    }
+
+    /// The value of `field`, with `LeadAge` (whole days since creation) as of `now`.
+    pub fn get(self, field: Field, now: NaiveDateTime) -> Value {
+        if field == fields::LEAD_AGE {
+            return match self.stored(fields::CREATED_ON) {
+                Value::DateTime(created) => Value::Number((now - *created).num_days().max(0)),
+                _ => Value::Null,
+            };
+        }
+        self.stored(field).clone()
+    }
+
+    pub fn owner_index(self) -> usize {
+        self.data.owners[self.row]
+    }
+}
+
+/// A user of the account (a lead owner), as Get Users describes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    /// `Administrator`, `Sales_Manager` or `Sales_User`.
+    pub role: String,
+    /// 0 active, 1 inactive.
+    pub status_code: u8,
+    pub groups: Vec<String>,
+}
+
+impl User {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_constants_match_the_schema_table() {
+        for (index, (name, _)) in FIELDS.iter().enumerate() {
+            assert_eq!(Field::named(name), Some(Field(index)));
+        }
+        assert_eq!(fields::LEAD_AGE.name(), "LeadAge");
+        assert_eq!(fields::MX_BUDGET.name(), "mx_Budget");
+        assert_eq!(fields::CREATED_ON.name(), "CreatedOn");
+        assert_eq!(fields::OWNER_ID.name(), "OwnerId");
+        assert_eq!(fields::ENGAGEMENT_SCORE.name(), "EngagementScore");
+        assert_eq!(Field::named("engagementscore"), None, "names are case-sensitive");
+    }
+}

@@ -1,0 +1,106 @@
+//! Sliding-window rate limits on the virtual clock: at most `calls` accepted
+//! calls in any `window`, per key. Vendors state their limits this way ("25
+//! calls in 5 seconds"); a token bucket (GCRA) would let a call through
+//! every 200 ms after a burst, which is not what the vendor does. Tests move
+//! the clock instead of sleeping.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// A limit: `calls` per `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub calls: u32,
+    pub window: TimeDelta,
+}
+
+/// A refused call: the limit it hit and when the oldest counted call leaves
+/// the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exceeded {
+    pub limit: Limit,
+    pub retry_after: TimeDelta,
+}
+
+impl Exceeded {
+    /// Whole seconds for a `Retry-After` header, at least 1.
+    pub fn retry_after_seconds(&self) -> i64 {
+        let millis = self.retry_after.num_milliseconds().max(1);
+        (millis + 999) / 1000
+    }
+}
+
+/// Cheap-to-clone handle on every key's window; the lock stays inside.
+#[derive(Debug, Clone, Default)]
+pub struct RateLimiter {
+    windows: Arc<Mutex<HashMap<String, VecDeque<DateTime<Utc>>>>>,
+}
+
+impl RateLimiter {
+    fn windows(&self) -> MutexGuard<'_, HashMap<String, VecDeque<DateTime<Utc>>>> {
+        // Every mutation is a push or pop: a poisoned lock holds valid data.
+        self.windows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Counts a call at `now` against `key`, or refuses it (refused calls
+    /// are not counted). A clock set backwards forgets the calls "after" it.
+    pub fn check(&self, key: &str, limit: Limit, now: DateTime<Utc>) -> Result<(), Exceeded> {
+        let mut windows = self.windows();
+        let calls = windows.entry(key.to_owned()).or_default();
+        calls.retain(|t| *t > now - limit.window && *t <= now);
+        if calls.len() >= limit.calls as usize {
+            let oldest = calls.front().copied().unwrap_or(now);
+            return Err(Exceeded {
+                limit,
+                retry_after: oldest + limit.window - now,
+            });
+        }
+        calls.push_back(now);
+        Ok(())
+    }
+
+    pub fn clear(&self) {
+        self.windows().clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(millis: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(1_600_000_000_000 + millis).unwrap_or_default()
+    }
+
+    const LIMIT: Limit = Limit {
+        calls: 25,
+        window: TimeDelta::seconds(5),
+    };
+
+    #[test]
+    fn the_26th_call_in_a_window_is_refused_until_the_first_leaves_it() {
+        let limiter = RateLimiter::default();
+        for i in 0..25 {
+            assert!(limiter.check("a", LIMIT, at(i * 100)).is_ok(), "call {i}");
+        }
+        let refused = limiter.check("a", LIMIT, at(2_500));
+        assert_eq!(
+            refused.map_err(|e| (e.retry_after, e.retry_after_seconds())),
+            Err((TimeDelta::milliseconds(2_500), 3))
+        );
+        assert!(
+            limiter.check("b", LIMIT, at(2_500)).is_ok(),
+            "keys are independent"
+        );
+        assert!(limiter.check("a", LIMIT, at(4_999)).is_err());
+        assert!(
+            limiter.check("a", LIMIT, at(5_000)).is_ok(),
+            "first call left the window"
+        );
+        assert!(limiter.check("a", LIMIT, at(5_000)).is_err(), "second has not");
+    }
+}
