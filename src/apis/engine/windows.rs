@@ -9,7 +9,7 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::auth::{Companies, Company};
-use super::generator::{self, Batch, LOOKBACK, Simulation};
+use super::generator::{self, Batch, Finish, LOOKBACK, Simulation};
 use super::lead_ids::{self, CompanyTag};
 use super::models::{LeadClientTag, LeadEvent, LeadPayout};
 use crate::shared::cache::BoundedCache;
@@ -120,7 +120,7 @@ impl Windows {
     /// Records of one kind with `time` in `[start, end)`, from every batch
     /// that can hold them, in time order (ties broken by batch order, which
     /// is itself sorted, so the result is deterministic).
-    fn collect<T: Clone>(
+    fn collect<T: Clone + Finish>(
         &self,
         company: &Company,
         start: DateTime<Utc>,
@@ -133,7 +133,10 @@ impl Windows {
             let items = list(batch);
             let from = items.partition_point(|x| time(x) < start);
             let to = items.partition_point(|x| time(x) < end);
-            out.extend_from_slice(&items[from..to]);
+            out.extend(items[from..to].iter().cloned().map(|mut item| {
+                item.finish();
+                item
+            }));
         };
         if let Some(scripted) = self.scripted.get(company.index) {
             take(scripted);
