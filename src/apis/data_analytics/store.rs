@@ -202,14 +202,6 @@ impl EventStore {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.tables().events.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     pub fn clear(&self) {
         let mut tables = self.tables();
         tables.events.clear();

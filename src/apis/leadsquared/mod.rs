@@ -114,10 +114,6 @@ impl LeadSquaredState {
         })
     }
 
-    pub fn account_count(&self) -> usize {
-        self.accounts.len()
-    }
-
     /// Forgets rate-limit history.
     pub fn reset(&self) {
         self.limiter.clear();
