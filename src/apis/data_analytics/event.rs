@@ -306,13 +306,30 @@ fn entry<M: SerializeMap, V: Serialize>(map: &mut M, name: &str, value: Option<&
     }
 }
 
+/// What the user did, in the order both the 201 body and search records
+/// list it: `user_id` through `event_id`.
+fn activity<M: SerializeMap>(map: &mut M, new: &NewEvent) -> Result<(), M::Error> {
+    map.serialize_entry("user_id", &new.user_id)?;
+    entry(map, "tool_signature", new.tool_signature.as_ref())?;
+    map.serialize_entry("recording_id", &new.recording_id)?;
+    entry(map, "event_type", new.event_type.as_ref())?;
+    entry(map, "event_id", new.event_id.as_ref())
+}
+
+/// `created_at` and `updated_at`: events are never updated, so both are the
+/// creation time.
+fn timestamps<M: SerializeMap>(map: &mut M, event: &Event) -> Result<(), M::Error> {
+    let time = format_millis(event.created_at);
+    map.serialize_entry("created_at", &time)?;
+    map.serialize_entry("updated_at", &time)
+}
+
 pub struct Created<'a>(&'a Event);
 
 impl Serialize for Created<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let event = self.0;
         let new = &event.new;
-        let time = format_millis(event.created_at);
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("customer_id", &new.customer_id)?;
         match new.naming {
@@ -323,11 +340,7 @@ impl Serialize for Created<'_> {
                 map.serialize_entry("entity_type", new.kind.entity_type())?;
             }
         }
-        map.serialize_entry("user_id", &new.user_id)?;
-        entry(&mut map, "tool_signature", new.tool_signature.as_ref())?;
-        map.serialize_entry("recording_id", &new.recording_id)?;
-        entry(&mut map, "event_type", new.event_type.as_ref())?;
-        entry(&mut map, "event_id", new.event_id.as_ref())?;
+        activity(&mut map, new)?;
         // The seed's contact example puts `message` after the keys; its lead
         // example before them. Clients read JSON by name; mirror it anyway.
         if new.kind == EventKind::Lead {
@@ -339,8 +352,7 @@ impl Serialize for Created<'_> {
         if new.kind == EventKind::Contact {
             entry(&mut map, "message", new.message.as_ref())?;
         }
-        map.serialize_entry("created_at", &time)?;
-        map.serialize_entry("updated_at", &time)?;
+        timestamps(&mut map, event)?;
         map.end()
     }
 }
@@ -351,19 +363,13 @@ impl Serialize for Record<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let event = self.0;
         let new = &event.new;
-        let time = format_millis(event.created_at);
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("customer_id", &new.customer_id)?;
         map.serialize_entry("entity_type", new.kind.entity_type())?;
         map.serialize_entry("entity_id", &new.entity_id)?;
-        map.serialize_entry("user_id", &new.user_id)?;
-        entry(&mut map, "tool_signature", new.tool_signature.as_ref())?;
-        map.serialize_entry("recording_id", &new.recording_id)?;
-        entry(&mut map, "event_type", new.event_type.as_ref())?;
-        entry(&mut map, "event_id", new.event_id.as_ref())?;
+        activity(&mut map, new)?;
         entry(&mut map, "message", new.message.as_ref())?;
-        map.serialize_entry("created_at", &time)?;
-        map.serialize_entry("updated_at", &time)?;
+        timestamps(&mut map, event)?;
         map.end()
     }
 }
@@ -374,7 +380,6 @@ impl Serialize for Stored<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let event = self.0;
         let new = &event.new;
-        let time = format_millis(event.created_at);
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("partitionKey", &event.partition_key())?;
         map.serialize_entry("entityType", new.kind.table())?;
@@ -401,8 +406,7 @@ impl Serialize for Stored<'_> {
             entry(&mut map, name, value.as_ref())?;
         }
         entry(&mut map, "version_info", new.version_info.as_ref())?;
-        map.serialize_entry("created_at", &time)?;
-        map.serialize_entry("updated_at", &time)?;
+        timestamps(&mut map, event)?;
         map.end()
     }
 }
