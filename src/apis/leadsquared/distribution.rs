@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use super::error::LsqError;
-use super::query::{Cell, Query, Request, Table, run};
+use super::query::{Cell, Query, QueryError, Request, Table, run};
 use crate::shared::request::{parse_json, query_pairs};
 use crate::state::AppState;
 
@@ -54,13 +54,13 @@ pub async fn filter_by_lead_field(
         Some(f) if f.eq_ignore_ascii_case("json") => Format::Json,
         Some(f) if f.eq_ignore_ascii_case("csv") => Format::Csv,
         Some(other) => {
-            return Err(LsqError::Query(super::query::QueryError::InvalidInput(format!(
+            return Err(LsqError::Query(QueryError::InvalidInput(format!(
                 "Invalid Input! Parameter Name: ResponseFormat. '{other}' is not JSON or CSV."
             ))));
         }
     };
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(LsqError::Query(super::query::QueryError::InvalidInput(
+        return Err(LsqError::Query(QueryError::InvalidInput(
             "Invalid Input! Parameter Name: You have not passed Parameter.".to_owned(),
         )));
     }
@@ -124,7 +124,7 @@ fn csv_response(table: &Table) -> Response {
         (Ok(()), Ok(bytes)) => bytes,
         // Writing to a Vec cannot fail; answer as the vendor answers failures.
         _ => {
-            return LsqError::Query(super::query::QueryError::InvalidInput(
+            return LsqError::Query(QueryError::InvalidInput(
                 "The CSV could not be written.".to_owned(),
             ))
             .into_response();
