@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::apis::data_analytics::fixtures::{self as data_analytics, DataAnalyticsFixtures, SeededEvent};
 use crate::apis::engine::fixtures::{self as engine, EngineFixtures};
+use crate::apis::finicity::fixtures::{self as finicity, FinicityFixtures};
 use crate::apis::leadsquared::fixtures::{self as leadsquared, LeadSquaredFixtures};
 use crate::shared::fixtures::{FixtureError, Source, parse};
 
@@ -16,12 +17,9 @@ const EMBEDDED: &[(&str, &str)] = &[
         data_analytics::FILE,
         include_str!("../fixtures/data_analytics.json"),
     ),
+    (finicity::FILE, include_str!("../fixtures/finicity.json")),
     (leadsquared::FILE, include_str!("../fixtures/leadsquared.json")),
 ];
-
-/// Files of families this version does not serve yet; refused rather than
-/// silently ignored, so nobody believes a scenario was loaded.
-const NOT_YET_SERVED: &[&str] = &["finicity.json"];
 
 /// Every family's fixtures, validated.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +27,7 @@ pub struct Fixtures {
     pub engine: EngineFixtures,
     /// Data Analytics Service events present at start and after each reset.
     pub data_analytics: Vec<SeededEvent>,
+    pub finicity: FinicityFixtures,
     pub leadsquared: LeadSquaredFixtures,
     /// Where each family's fixtures came from, for the startup line and health.
     pub origins: Vec<String>,
@@ -43,23 +42,14 @@ impl Fixtures {
     /// Files in `dir` replace the embedded file of the same name; a missing
     /// file keeps that family's embedded defaults.
     pub fn load(dir: Option<&Path>) -> Result<Self, FixtureError> {
-        if let Some(dir) = dir {
-            if !dir.is_dir() {
-                return Err(FixtureError::new(
-                    dir.display().to_string(),
-                    ".",
-                    "not a directory",
-                ));
-            }
-            for name in NOT_YET_SERVED {
-                if let Some(source) = Source::read(dir, name)? {
-                    return Err(FixtureError::new(
-                        source.name,
-                        ".",
-                        "this family is not served by this version of leadsim yet",
-                    ));
-                }
-            }
+        if let Some(dir) = dir
+            && !dir.is_dir()
+        {
+            return Err(FixtureError::new(
+                dir.display().to_string(),
+                ".",
+                "not a directory",
+            ));
         }
         Self::build(|file| match dir {
             Some(dir) => Source::read(dir, file),
@@ -106,6 +96,10 @@ impl Fixtures {
         let analytics: DataAnalyticsFixtures = parse(&analytics_source)?;
         let data_analytics = analytics.events(&analytics_source.name)?;
 
+        let finicity_source = source(finicity::FILE)?;
+        let finicity: FinicityFixtures = parse(&finicity_source)?;
+        finicity.validate(&finicity_source.name)?;
+
         let lsq_source = source(leadsquared::FILE)?;
         let leadsquared: LeadSquaredFixtures = parse(&lsq_source)?;
         leadsquared.validate(&lsq_source.name)?;
@@ -123,6 +117,12 @@ impl Fixtures {
                     analytics_source.name
                 ),
                 format!(
+                    "finicity: {} partners, {} customers from {}",
+                    finicity.partners.len(),
+                    finicity.customers.len(),
+                    finicity_source.name
+                ),
+                format!(
                     "leadsquared: {} accounts from {}",
                     leadsquared.accounts.len(),
                     lsq_source.name
@@ -130,6 +130,7 @@ impl Fixtures {
             ],
             engine,
             data_analytics,
+            finicity,
             leadsquared,
         })
     }

@@ -23,6 +23,7 @@ pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .merge(apis::engine::router())
         .merge(apis::data_analytics::router())
+        .merge(apis::finicity::router())
         .merge(apis::leadsquared::router())
         .nest("/__admin", admin::router())
         .nest("/__admin/engine", apis::engine::admin_router())
@@ -51,6 +52,7 @@ fn framework_error(family: Family, status: StatusCode, message: &str) -> Respons
     match family {
         Family::Engine => apis::engine::error::framework_error(status, message),
         Family::DataAnalytics => apis::data_analytics::error::framework_error(status, message),
+        Family::Finicity => apis::finicity::error::framework_error(status, message),
         Family::LeadSquared => apis::leadsquared::error::framework_error(status, message),
         _ => shared::admin::AdminError::response(status, framework_code(status), message),
     }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::apis::data_analytics::DataAnalyticsState;
 use crate::apis::engine::EngineState;
+use crate::apis::finicity::FinicityState;
 use crate::apis::leadsquared::LeadSquaredState;
 use crate::config::Config;
 use crate::fixtures::Fixtures;
@@ -20,6 +21,7 @@ pub struct AppState {
     pub fixtures: Arc<Fixtures>,
     pub engine: EngineState,
     pub data_analytics: DataAnalyticsState,
+    pub finicity: FinicityState,
     pub leadsquared: LeadSquaredState,
 }
 
@@ -46,6 +48,7 @@ impl AppState {
                 seed,
                 config.analytics_event_capacity,
             ),
+            finicity: FinicityState::new(&fixtures.finicity, seed),
             leadsquared: LeadSquaredState::new(&fixtures.leadsquared, seed),
             settings: Arc::new(settings),
             fixtures: Arc::new(fixtures),
@@ -58,6 +61,7 @@ impl AppState {
         self.journal.clear();
         self.engine.reset();
         self.data_analytics.reset();
+        self.finicity.reset();
         self.leadsquared.reset();
     }
 

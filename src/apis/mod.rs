@@ -2,4 +2,5 @@
 
 pub mod data_analytics;
 pub mod engine;
+pub mod finicity;
 pub mod leadsquared;

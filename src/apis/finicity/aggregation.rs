@@ -1,0 +1,272 @@
+//! The aggregation calls a client makes before analytics: partner
+//! authentication, testing customers, a customer and its accounts.
+//! Errors are `ErrorMessage` bodies; field problems read like the
+//! vendor's (`"partnerId" is required`).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::extract::rejection::PathRejection;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::auth::Caller;
+use super::customers::{Account, Customer};
+use super::error::ApiError;
+use super::fixtures::{CustomerKind, valid_username};
+use crate::shared::request::query_pairs;
+use crate::state::AppState;
+
+/// `POST /aggregation/v2/partners/authentication`.
+pub async fn create_token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let result = (|| {
+        let finicity = &state.finicity;
+        let app_partner = finicity.auth.app(&headers).map_err(ApiError::Auth)?;
+        let fields = object(&body)?;
+        let partner_id = required_string(&fields, "partnerId")?;
+        let secret = required_string(&fields, "partnerSecret")?;
+        let token = finicity
+            .auth
+            .authenticate(app_partner, &partner_id, &secret, state.clock.now())?;
+        Ok::<_, ApiError>(Json(serde_json::json!({ "token": token })))
+    })();
+    result.into_response()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreatedCustomer<'a> {
+    id: String,
+    username: &'a str,
+    created_date: i64,
+}
+
+/// `POST /aggregation/v2/customers/testing`: 201 with the new customer.
+pub async fn add_testing_customer(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let now = state.clock.now();
+    let result = (|| {
+        let caller = state.finicity.auth.caller(&headers, now).map_err(ApiError::Auth)?;
+        let fields = object(&body)?;
+        let username = required_string(&fields, "username")?;
+        if username.chars().count() < 6 {
+            return Err(ApiError::InvalidField(
+                "\"username\" length must be at least 6 characters long".into(),
+            ));
+        }
+        if !valid_username(&username) {
+            return Err(ApiError::InvalidField(
+                "\"username\" length must be less than or equal to 255 characters long".into(),
+            ));
+        }
+        let optional = |name: &str| optional_string(&fields, name);
+        let first_name = optional("firstName")?;
+        let last_name = optional("lastName")?;
+        for name in ["applicationId", "phone", "email"] {
+            optional(name)?;
+        }
+        let customer = state
+            .finicity
+            .customers
+            .enroll_testing(caller.partner, &username, first_name, last_name, now)
+            .ok_or_else(|| ApiError::InvalidField("\"username\" must be unique".into()))?;
+        let body = CreatedCustomer {
+            id: customer.id.to_string(),
+            username: &customer.username,
+            created_date: customer.created.timestamp(),
+        };
+        Ok((StatusCode::CREATED, Json(body)).into_response())
+    })();
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CustomerBody<'a> {
+    id: String,
+    username: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_name: Option<&'a str>,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    created_date: String,
+    last_modified_date: String,
+}
+
+/// `GET /aggregation/v1/customers/{customerId}`.
+pub async fn get_customer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    customer_id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let result = (|| {
+        let (_, customer) = owned_customer(&state, &headers, customer_id)?;
+        let created = customer.created.timestamp().to_string();
+        Ok::<_, ApiError>(Json(CustomerBody {
+            id: customer.id.to_string(),
+            username: &customer.username,
+            first_name: customer.first_name.as_deref(),
+            last_name: customer.last_name.as_deref(),
+            kind: if customer.testing { "testing" } else { "active" },
+            created_date: created.clone(),
+            last_modified_date: created,
+        })
+        .into_response())
+    })();
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AccountBody<'a> {
+    id: String,
+    number: &'a str,
+    account_number_display: &'a str,
+    real_account_number_last4: &'a str,
+    name: &'a str,
+    account_nickname: &'a str,
+    balance: f64,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    aggregation_status_code: i32,
+    status: &'a str,
+    customer_id: String,
+    institution_id: String,
+    balance_date: i64,
+    aggregation_success_date: i64,
+    aggregation_attempt_date: i64,
+    created_date: i64,
+    last_updated_date: i64,
+    market_segment: &'static str,
+    currency: &'a str,
+    institution_login_id: i64,
+    display_position: u32,
+}
+
+/// `GET /aggregation/v1/customers/{customerId}/accounts` with the optional
+/// `status` filter and `account_type=ava` (deposit accounts only, the one
+/// type the vendor supports there).
+pub async fn get_customer_accounts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    customer_id: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let now = state.clock.now();
+    let result = (|| {
+        let (_, customer) = owned_customer(&state, &headers, customer_id)?;
+        let pairs = query_pairs(query.as_deref());
+        let status = pairs.iter().find(|(k, _)| k == "status").map(|(_, v)| v.as_str());
+        let deposits_only = match pairs.iter().find(|(k, _)| k == "account_type").map(|(_, v)| v.as_str()) {
+            None | Some("") => false,
+            Some("ava") => true,
+            Some(_) => return Err(ApiError::AccountTypeNotSupported),
+        };
+        let today = super::clock::local_date(now);
+        let accounts: Vec<AccountBody<'_>> = customer
+            .accounts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| status.is_none_or(|s| s.is_empty() || a.status == s))
+            .filter(|(_, a)| !deposits_only || a.is_deposit())
+            .map(|(position, a)| account_body(&customer, a, position, today, now.timestamp()))
+            .collect();
+        Ok::<_, ApiError>(Json(serde_json::json!({ "accounts": accounts })).into_response())
+    })();
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+fn account_body<'a>(
+    customer: &'a Customer,
+    account: &'a Account,
+    position: usize,
+    today: chrono::NaiveDate,
+    now: i64,
+) -> AccountBody<'a> {
+    AccountBody {
+        id: account.id.to_string(),
+        number: &account.number,
+        account_number_display: account.last4(),
+        real_account_number_last4: account.last4(),
+        name: &account.name,
+        account_nickname: &account.name,
+        balance: super::metrics::dollars(account.balances.ending_balance(today)),
+        kind: &account.kind,
+        aggregation_status_code: 0,
+        status: &account.status,
+        customer_id: customer.id.to_string(),
+        institution_id: account.institution.id.to_string(),
+        balance_date: now,
+        aggregation_success_date: now,
+        aggregation_attempt_date: now,
+        created_date: account.created.timestamp(),
+        last_updated_date: now,
+        market_segment: match customer.kind {
+            CustomerKind::Business => "business",
+            CustomerKind::Personal => "personal",
+        },
+        currency: &account.currency,
+        institution_login_id: account.institution_login_id,
+        display_position: u32::try_from(position + 1).unwrap_or(u32::MAX),
+    }
+}
+
+/// The caller and the customer named in the path, if it is theirs. A
+/// malformed id or another partner's customer is the vendor's 400 "does not
+/// exist or does not belong to this partner"; an unknown one is 404.
+fn owned_customer(
+    state: &AppState,
+    headers: &HeaderMap,
+    customer_id: Result<Path<String>, PathRejection>,
+) -> Result<(Caller, std::sync::Arc<Customer>), ApiError> {
+    let caller = state
+        .finicity
+        .auth
+        .caller(headers, state.clock.now())
+        .map_err(ApiError::Auth)?;
+    let not_ours = || ApiError::InvalidField("Customer ID does not exist or does not belong to this partner".into());
+    let id = customer_id
+        .ok()
+        .and_then(|Path(id)| super::parse_customer_id(&id))
+        .ok_or_else(not_ours)?;
+    let customer = state.finicity.customers.get(id).ok_or(ApiError::CustomerNotFound)?;
+    if customer.partner != caller.partner {
+        return Err(not_ours());
+    }
+    Ok((caller, customer))
+}
+
+/// The body as a JSON object; an empty body reads as `{}` so that the
+/// missing fields are named.
+fn object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(fields)) => Ok(fields),
+        Ok(_) => Err(ApiError::InvalidField("\"value\" must be of type object".into())),
+        Err(_) => Err(ApiError::BadRequest),
+    }
+}
+
+fn required_string(fields: &Map<String, Value>, name: &str) -> Result<String, ApiError> {
+    match fields.get(name) {
+        None | Some(Value::Null) => Err(ApiError::InvalidField(format!("\"{name}\" is required"))),
+        Some(Value::String(s)) if s.trim().is_empty() => Err(ApiError::InvalidField(format!(
+            "\"{name}\" is not allowed to be empty"
+        ))),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(ApiError::InvalidField(format!("\"{name}\" must be a string"))),
+    }
+}
+
+fn optional_string(fields: &Map<String, Value>, name: &str) -> Result<Option<String>, ApiError> {
+    match fields.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ApiError::InvalidField(format!("\"{name}\" must be a string"))),
+    }
+}

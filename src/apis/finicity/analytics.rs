@@ -1,0 +1,291 @@
+//! Balance Analytics: generate a report (plain or FCRA) and read it back as
+//! JSON or PDF. Generate errors are `ObbErrorMessage` bodies; report reads
+//! answer `ErrorMessage` bodies like the aggregation calls.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::error::{ApiError, ObbError};
+use super::fixtures::CustomerKind;
+use super::report::{self, DEFAULT_LENGTH, LENGTHS, NewReport};
+use super::{parse_customer_id, pdf};
+use crate::shared::request::{BodyError, parse_json, query_pairs, query_value};
+use crate::state::AppState;
+
+/// Permissible purpose codes accepted on the FCRA read (the vendor's
+/// documentation lists these; its spec lists none).
+pub const PURPOSES: [&str; 5] = ["99", "8J", "31", "1B", "3F"];
+
+/// `BalanceAndCashFlowAnalyticsReportConstraints`. Unknown members are
+/// ignored: the schema does not forbid them.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Constraints {
+    #[serde(default)]
+    account_ids: Option<Vec<i64>>,
+    #[serde(default)]
+    length_of_report: Option<i64>,
+}
+
+pub async fn generate(
+    state: State<AppState>,
+    headers: HeaderMap,
+    customer_id: Result<Path<String>, PathRejection>,
+    query: RawQuery,
+    body: Bytes,
+) -> Response {
+    generate_report(state, headers, customer_id, query, body, false)
+}
+
+pub async fn generate_fcra(
+    state: State<AppState>,
+    headers: HeaderMap,
+    customer_id: Result<Path<String>, PathRejection>,
+    query: RawQuery,
+    body: Bytes,
+) -> Response {
+    generate_report(state, headers, customer_id, query, body, true)
+}
+
+/// Checks in this order, and stores nothing unless all pass: credentials
+/// (401), the path's id and the body (400), the customer (404), whose it is
+/// (403), that it is a business (409), then the constraints (400).
+fn generate_report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    customer_id: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+    fcra: bool,
+) -> Response {
+    let now = state.clock.now();
+    let finicity = &state.finicity;
+    let result = (|| {
+        let caller = finicity.auth.caller(&headers, now)?;
+        let id = customer_id
+            .ok()
+            .and_then(|Path(id)| parse_customer_id(&id))
+            .ok_or_else(|| ObbError::bad_request("Invalid parameter 'customerId': a numeric customer ID is required"))?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Err(ObbError::bad_request("Missing required request body"));
+        }
+        let constraints: Constraints = parse_json(&body, None).map_err(|e| match e {
+            BodyError::Malformed { .. } => ObbError::bad_request("Malformed JSON in request body"),
+            BodyError::Invalid { path, reason } => ObbError::bad_request(format!("Invalid value for '{path}': {reason}")),
+        })?;
+        let pairs = query_pairs(query.as_deref());
+        let reference_number = query_value(&pairs, "reference-number").map(str::to_owned);
+        if reference_number.as_ref().is_some_and(|r| r.chars().count() > 255) {
+            return Err(ObbError::bad_request("'reference-number' must be at most 255 characters"));
+        }
+
+        let customer = finicity.customers.get(id).ok_or_else(ObbError::customer_not_found)?;
+        if customer.partner != caller.partner {
+            return Err(ObbError::forbidden());
+        }
+        if customer.kind != CustomerKind::Business {
+            return Err(ObbError::not_a_business());
+        }
+
+        let length_days = match constraints.length_of_report {
+            None => DEFAULT_LENGTH,
+            Some(days) => LENGTHS
+                .into_iter()
+                .find(|l| i64::from(*l) == days)
+                .ok_or_else(|| {
+                    ObbError::bad_request(format!(
+                        "Invalid lengthOfReport {days}: must be one of 30, 90, 180, 270, 365 or 730"
+                    ))
+                })?,
+        };
+        let account_ids = match constraints.account_ids {
+            None => customer.accounts.iter().map(|a| a.id).collect(),
+            Some(ids) if ids.is_empty() => {
+                return Err(ObbError::bad_request("accountIds must list at least one account"));
+            }
+            Some(ids) => {
+                let mut chosen: Vec<u64> = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let account = u64::try_from(id).ok().and_then(|id| customer.account(id));
+                    let Some(account) = account else {
+                        return Err(ObbError::bad_request(format!(
+                            "Account {id} does not belong to customer {}",
+                            customer.id
+                        )));
+                    };
+                    if !chosen.contains(&account.id) {
+                        chosen.push(account.id);
+                    }
+                }
+                chosen
+            }
+        };
+        if account_ids.is_empty() {
+            return Err(ObbError::bad_request(format!("Customer {} has no accounts", customer.id)));
+        }
+
+        let requester_name = finicity
+            .auth
+            .partner(caller.partner)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        let spec = finicity.reports.create(NewReport {
+            fcra,
+            partner: caller.partner,
+            requester_name,
+            customer,
+            account_ids,
+            length_days,
+            reference_number,
+            created: now,
+        });
+        Ok(Json(spec.ack()).into_response())
+    })();
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+pub async fn get_report(
+    state: State<AppState>,
+    headers: HeaderMap,
+    report_id: Result<Path<String>, PathRejection>,
+    query: RawQuery,
+) -> Response {
+    read_report(state, headers, report_id, query, false)
+}
+
+pub async fn get_report_fcra(
+    state: State<AppState>,
+    headers: HeaderMap,
+    report_id: Result<Path<String>, PathRejection>,
+    query: RawQuery,
+) -> Response {
+    read_report(state, headers, report_id, query, true)
+}
+
+/// A report is read only through the route of its own kind: an FCRA report
+/// needs a permissible purpose, so the plain route does not serve it, and
+/// the FCRA route does not serve plain reports. Either way it is 404, as
+/// for an unknown id or another partner's report.
+fn read_report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    report_id: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+    fcra: bool,
+) -> Response {
+    let finicity = &state.finicity;
+    let result = (|| {
+        let caller = finicity
+            .auth
+            .caller(&headers, state.clock.now())
+            .map_err(ApiError::Auth)?;
+        if fcra {
+            let pairs = query_pairs(query.as_deref());
+            match query_value(&pairs, "purpose").map(str::trim) {
+                None | Some("") => return Err(ApiError::InvalidField("\"purpose\" is required".into())),
+                Some(p) if !PURPOSES.contains(&p) => {
+                    return Err(ApiError::InvalidField(format!(
+                        "\"purpose\" must be one of [{}]",
+                        PURPOSES.join(", ")
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        let format = negotiate(&headers).ok_or(ApiError::NotAcceptable)?;
+        let spec = report_id
+            .ok()
+            .and_then(|Path(id)| finicity.reports.get(&id))
+            .filter(|s| s.partner == caller.partner && s.fcra == fcra)
+            .ok_or(ApiError::ResourceNotFound)?;
+        let report = report::build(&spec);
+        Ok(match format {
+            Format::Json => Json(report).into_response(),
+            Format::Pdf => {
+                let mut response = pdf::render(&report, spec.fcra).into_response();
+                let headers = response.headers_mut();
+                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+                if let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"{}.pdf\"", spec.id)) {
+                    headers.insert(header::CONTENT_DISPOSITION, value);
+                }
+                response
+            }
+        })
+    })();
+    result.unwrap_or_else(|e: ApiError| {
+        let mut response = e.into_response();
+        if response.status() == StatusCode::NOT_ACCEPTABLE {
+            response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept"));
+        }
+        response
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Pdf,
+}
+
+/// The representation `Accept` prefers: the highest q among JSON and PDF,
+/// the first listed on a tie; JSON for no header or only wildcards; `None`
+/// when neither is acceptable.
+fn negotiate(headers: &HeaderMap) -> Option<Format> {
+    let accept = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    if accept.trim().is_empty() {
+        return Some(Format::Json);
+    }
+    let mut best: Option<(Format, f32)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let format = match media.as_str() {
+            "application/json" | "application/*" | "*/*" => Format::Json,
+            "application/pdf" => Format::Pdf,
+            _ => continue,
+        };
+        if q > 0.0 && best.is_none_or(|(_, best_q)| q > best_q) {
+            best = Some((format, q));
+        }
+    }
+    best.map(|(format, _)| format)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> Option<Format> {
+        let mut headers = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(header::ACCEPT, v);
+        }
+        negotiate(&headers)
+    }
+
+    #[test]
+    fn accept_picks_the_preferred_representation() {
+        assert_eq!(accept(""), Some(Format::Json));
+        assert_eq!(accept("application/json"), Some(Format::Json));
+        assert_eq!(accept("application/pdf"), Some(Format::Pdf));
+        assert_eq!(accept("application/json, application/pdf"), Some(Format::Json));
+        assert_eq!(accept("application/json;q=0.5, application/pdf"), Some(Format::Pdf));
+        assert_eq!(accept("*/*"), Some(Format::Json));
+        assert_eq!(accept("text/html"), None);
+        assert_eq!(accept("application/pdf;q=0"), None);
+    }
+}

@@ -1,0 +1,167 @@
+//! Partner authentication: `Finicity-App-Key` on every call, and a
+//! `Finicity-App-Token` from `POST /aggregation/v2/partners/authentication`
+//! on every other one. Tokens live two hours on the virtual clock; five
+//! failed authentications in a row lock the partner until a reset.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use axum::http::HeaderMap;
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::RngExt;
+
+use super::error::{ApiError, AuthFailure};
+use super::fixtures::PartnerFixture;
+use crate::shared::seed::Seed;
+
+/// The vendor's token lifetime.
+pub const TOKEN_LIFETIME: TimeDelta = TimeDelta::hours(2);
+/// Failed attempts in a row that lock a partner.
+pub const LOCKOUT_AFTER: u32 = 5;
+/// Tokens kept at most; expired ones are dropped first.
+const MAX_SESSIONS: usize = 10_000;
+
+pub const APP_KEY: &str = "finicity-app-key";
+pub const APP_TOKEN: &str = "finicity-app-token";
+
+/// Who is calling: an index into the partner list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    pub partner: usize,
+}
+
+#[derive(Debug)]
+struct Session {
+    partner: usize,
+    issued_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default)]
+struct Sessions {
+    tokens: HashMap<String, Session>,
+    /// Consecutive failed authentications per partner.
+    failures: HashMap<usize, u32>,
+    issued: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Auth {
+    partners: Arc<Vec<PartnerFixture>>,
+    sessions: Arc<Mutex<Sessions>>,
+    seed: Seed,
+}
+
+impl Auth {
+    pub fn new(partners: Vec<PartnerFixture>, seed: Seed) -> Self {
+        Self {
+            partners: Arc::new(partners),
+            sessions: Arc::default(),
+            seed,
+        }
+    }
+
+    pub fn partner(&self, index: usize) -> Option<&PartnerFixture> {
+        self.partners.get(index)
+    }
+
+    pub fn partner_index(&self, partner_id: &str) -> Option<usize> {
+        self.partners.iter().position(|p| p.partner_id == partner_id)
+    }
+
+    /// The partner whose app key the call carries.
+    pub fn app(&self, headers: &HeaderMap) -> Result<usize, AuthFailure> {
+        let key = header(headers, APP_KEY).ok_or(AuthFailure::MissingAppKey)?;
+        self.partners
+            .iter()
+            .position(|p| p.app_key == key)
+            .ok_or(AuthFailure::UnknownAppKey)
+    }
+
+    /// App key and a live token of the same partner.
+    pub fn caller(&self, headers: &HeaderMap, now: DateTime<Utc>) -> Result<Caller, AuthFailure> {
+        let partner = self.app(headers)?;
+        let token = header(headers, APP_TOKEN).ok_or(AuthFailure::BadToken)?;
+        let sessions = self.lock();
+        match sessions.tokens.get(token) {
+            Some(s) if s.partner == partner && !expired(s.issued_at, now) => Ok(Caller { partner }),
+            _ => Err(AuthFailure::BadToken),
+        }
+    }
+
+    /// CreateToken: checks the partner's secret and app key, counts failures.
+    pub fn authenticate(
+        &self,
+        app_partner: usize,
+        partner_id: &str,
+        secret: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
+        let mut sessions = self.lock();
+        let Some(partner) = self.partner_index(partner_id) else {
+            return Err(ApiError::InvalidCredentials);
+        };
+        if sessions.failures.get(&partner).copied().unwrap_or(0) >= LOCKOUT_AFTER {
+            return Err(ApiError::PartnerLocked);
+        }
+        let valid = partner == app_partner && self.partners[partner].partner_secret == secret;
+        if !valid {
+            *sessions.failures.entry(partner).or_default() += 1;
+            return Err(ApiError::InvalidCredentials);
+        }
+        sessions.failures.remove(&partner);
+        if sessions.tokens.len() >= MAX_SESSIONS {
+            sessions.tokens.retain(|_, s| !expired(s.issued_at, now));
+            if sessions.tokens.len() >= MAX_SESSIONS {
+                // Still full of live tokens: the oldest goes.
+                if let Some(oldest) = sessions
+                    .tokens
+                    .iter()
+                    .min_by_key(|(_, s)| s.issued_at)
+                    .map(|(t, _)| t.clone())
+                {
+                    sessions.tokens.remove(&oldest);
+                }
+            }
+        }
+        let token = self.token(sessions.issued);
+        sessions.issued += 1;
+        sessions.tokens.insert(
+            token.clone(),
+            Session {
+                partner,
+                issued_at: now,
+            },
+        );
+        Ok(token)
+    }
+
+    /// Forgets tokens and lockouts.
+    pub fn reset(&self) {
+        *self.lock() = Sessions::default();
+    }
+
+    /// The n-th token of this run: 20 letters and digits, like the vendor's.
+    fn token(&self, n: u64) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut rng = self.seed.rng("finicity.tokens", n);
+        (0..20)
+            .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+            .collect()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Sessions> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn expired(issued_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now - issued_at >= TOKEN_LIFETIME
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}

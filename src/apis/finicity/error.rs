@@ -1,0 +1,201 @@
+//! Finicity's two error shapes, with the vendor's example bodies verbatim.
+//!
+//! - `ErrorMessage` (`code`, sometimes as a string, `message`, ...): the
+//!   aggregation calls and the report GETs.
+//! - `ObbErrorMessage` (`errorCode` = the HTTP status, `message`): the two
+//!   generate calls.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
+
+/// `user_message` of the vendor's 400 examples.
+const FIELDS_NOT_VALIDATED: &str =
+    "One or more of the fields could not be validated. Please ensure you have entered the correct data.";
+
+/// Why the credentials of a call were refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    MissingAppKey,
+    UnknownAppKey,
+    /// Missing, unknown, expired, or issued to another app.
+    BadToken,
+}
+
+/// An `ErrorMessage` answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    Auth(AuthFailure),
+    /// Wrong partner id or secret (CreateToken).
+    InvalidCredentials,
+    /// Five failed authentications in a row.
+    PartnerLocked,
+    /// Not JSON at all: `{"code": 14020, "message": "Bad request."}`.
+    BadRequest,
+    /// A field failed validation (`"partnerId" is required`), in the
+    /// vendor's code-10010 shape.
+    InvalidField(String),
+    /// `?account_type=` other than `ava`.
+    AccountTypeNotSupported,
+    CustomerNotFound,
+    ResourceNotFound,
+    NotAcceptable,
+    Framework { status: StatusCode, message: String },
+}
+
+/// `ErrorMessage` fields in the order the vendor's examples use.
+#[derive(Serialize)]
+struct ErrorMessage<'a> {
+    code: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'a str>,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tags: Option<&'a str>,
+}
+
+fn simple(status: StatusCode, code: u32, message: &str) -> Response {
+    let body = ErrorMessage {
+        code: code.into(),
+        status: None,
+        message,
+        user_message: None,
+        tags: None,
+    };
+    (status, Json(body)).into_response()
+}
+
+fn detailed(status: StatusCode, code: &str, message: &str, user_message: &str) -> Response {
+    let body = ErrorMessage {
+        code: code.into(),
+        status: Some(status.as_str()),
+        message,
+        user_message: Some(user_message),
+        tags: Some(""),
+    };
+    (status, Json(body)).into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        use StatusCode as S;
+        match self {
+            ApiError::Auth(AuthFailure::MissingAppKey) => {
+                simple(S::UNAUTHORIZED, 10026, "Missing parameter (Finicity-App-Key)")
+            }
+            ApiError::Auth(AuthFailure::UnknownAppKey) | ApiError::InvalidCredentials => {
+                simple(S::UNAUTHORIZED, 10001, "Invalid credentials")
+            }
+            ApiError::Auth(AuthFailure::BadToken) => detailed(
+                S::UNAUTHORIZED,
+                "10022",
+                "Invalid authorization credentials",
+                "The session has expired or is invalid",
+            ),
+            ApiError::PartnerLocked => simple(
+                S::UNAUTHORIZED,
+                10001,
+                "Invalid credentials: the partner is locked after five failed attempts; contact support",
+            ),
+            ApiError::BadRequest => simple(S::BAD_REQUEST, 14020, "Bad request."),
+            ApiError::InvalidField(message) => {
+                detailed(S::BAD_REQUEST, "10010", &message, FIELDS_NOT_VALIDATED)
+            }
+            ApiError::AccountTypeNotSupported => {
+                simple(S::BAD_REQUEST, 14020, "Bad request. (Account type not supported).")
+            }
+            ApiError::CustomerNotFound => simple(S::NOT_FOUND, 14001, "Customer not found."),
+            ApiError::ResourceNotFound => simple(S::NOT_FOUND, 14001, "Resource not found."),
+            ApiError::NotAcceptable => simple(
+                S::NOT_ACCEPTABLE,
+                14020,
+                "Bad request. (Accept must allow application/json or application/pdf).",
+            ),
+            ApiError::Framework { status, message } => {
+                simple(status, u32::from(status.as_u16()), &message)
+            }
+        }
+    }
+}
+
+/// An `ObbErrorMessage` answer of the generate calls.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObbError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ObbErrorMessage<'a> {
+    error_code: u16,
+    message: &'a str,
+}
+
+impl ObbError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        let mut message = message.into();
+        // The schema caps `message` at 255 characters.
+        if message.len() > 255 {
+            let mut cut = 252;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+            message.push_str("...");
+        }
+        Self { status, message }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn customer_not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "Customer not found")
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "Partner does not have access to this resource")
+    }
+
+    pub fn not_a_business() -> Self {
+        Self::new(StatusCode::CONFLICT, "Customer is not registered as a business")
+    }
+}
+
+impl From<AuthFailure> for ObbError {
+    fn from(failure: AuthFailure) -> Self {
+        let message = match failure {
+            AuthFailure::MissingAppKey | AuthFailure::UnknownAppKey => "Invalid Finicity-App-Key",
+            AuthFailure::BadToken => "Invalid Finicity-App-Token",
+        };
+        Self::new(StatusCode::UNAUTHORIZED, message)
+    }
+}
+
+impl IntoResponse for ObbError {
+    fn into_response(self) -> Response {
+        let body = ObbErrorMessage {
+            error_code: self.status.as_u16(),
+            message: &self.message,
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// 404, 405 and 413 from the framework, as `ErrorMessage`.
+pub fn framework_error(status: StatusCode, message: &str) -> Response {
+    if status == StatusCode::NOT_FOUND {
+        return ApiError::ResourceNotFound.into_response();
+    }
+    ApiError::Framework {
+        status,
+        message: message.to_owned(),
+    }
+    .into_response()
+}

@@ -1,0 +1,208 @@
+//! `fixtures/finicity.json`: partners (credentials and app key), and
+//! customers with their accounts and each account's balance profile.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::balances::Profile;
+use super::institutions;
+use crate::shared::fixtures::FixtureError;
+use crate::shared::time::Timestamp;
+
+pub const FILE: &str = "finicity.json";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FinicityFixtures {
+    #[serde(default)]
+    pub partners: Vec<PartnerFixture>,
+    #[serde(default)]
+    pub customers: Vec<CustomerFixture>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PartnerFixture {
+    pub partner_id: String,
+    pub partner_secret: String,
+    /// The `Finicity-App-Key` of the partner's app.
+    pub app_key: String,
+    /// Shown as `requesterName` in reports.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CustomerKind {
+    Personal,
+    Business,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CustomerFixture {
+    /// Digits only: the API shows it as a string and as an int64.
+    pub id: String,
+    pub username: String,
+    /// The owning partner; the first partner when omitted.
+    #[serde(default)]
+    pub partner_id: Option<String>,
+    /// Only business customers may use Balance Analytics (others get 409).
+    #[serde(rename = "type")]
+    pub kind: CustomerKind,
+    /// A testing customer (`"type": "testing"` on the wire) or an active one.
+    #[serde(default)]
+    pub testing: bool,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub created_date: Option<Timestamp>,
+    #[serde(default)]
+    pub business: Option<BusinessFixture>,
+    #[serde(default)]
+    pub address: Option<AddressFixture>,
+    #[serde(default)]
+    pub accounts: Vec<AccountFixture>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BusinessFixture {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AddressFixture {
+    pub street: String,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AccountFixture {
+    pub id: u64,
+    /// `checking`, `savings`, `moneyMarket`, `creditCard`, ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: String,
+    /// The full account number; derived from the id when omitted.
+    #[serde(default)]
+    pub number: Option<String>,
+    /// One of the FinBank test institutions (default 101732, FinBank).
+    #[serde(default = "default_institution")]
+    pub institution_id: u64,
+    #[serde(default = "default_profile")]
+    pub profile: Profile,
+    /// The balance level in dollars; drawn from the seed when omitted.
+    #[serde(default)]
+    pub average_balance: Option<f64>,
+    /// The first day with data; reports before it are shortened. Default:
+    /// two years of history before any report.
+    #[serde(default)]
+    pub opened_date: Option<NaiveDate>,
+    #[serde(default = "default_status")]
+    pub status: String,
+    #[serde(default = "default_currency")]
+    pub currency: String,
+}
+
+fn default_institution() -> u64 {
+    institutions::FINBANK
+}
+fn default_profile() -> Profile {
+    Profile::Steady
+}
+fn default_status() -> String {
+    "active".to_owned()
+}
+fn default_currency() -> String {
+    "USD".to_owned()
+}
+
+impl FinicityFixtures {
+    /// Checks what serde cannot: unique, well-formed ids and usernames,
+    /// known partners and institutions, and the vendor's length limits.
+    pub fn validate(&self, file: &str) -> Result<(), FixtureError> {
+        let error = |path: String, reason: &str| Err(FixtureError::new(file, path, reason));
+        let mut partner_ids = HashSet::new();
+        let mut app_keys = HashSet::new();
+        for (p, partner) in self.partners.iter().enumerate() {
+            if partner.partner_id.is_empty() || partner.partner_secret.is_empty() || partner.app_key.is_empty() {
+                return error(format!("partners[{p}]"), "partnerId, partnerSecret and appKey must not be empty");
+            }
+            if !partner_ids.insert(partner.partner_id.as_str()) {
+                return error(format!("partners[{p}].partnerId"), "duplicate partnerId");
+            }
+            if !app_keys.insert(partner.app_key.as_str()) {
+                return error(format!("partners[{p}].appKey"), "duplicate appKey");
+            }
+            if partner.name.len() > 255 {
+                return error(format!("partners[{p}].name"), "at most 255 characters");
+            }
+        }
+        if !self.customers.is_empty() && self.partners.is_empty() {
+            return error("customers".into(), "customers need at least one partner");
+        }
+
+        let mut customer_ids = HashSet::new();
+        let mut usernames = HashSet::new();
+        let mut account_ids = HashSet::new();
+        for (c, customer) in self.customers.iter().enumerate() {
+            let at = |field: &str| format!("customers[{c}].{field}");
+            if customer.id.parse::<i64>().map_or(true, |id| id <= 0) || !customer.id.bytes().all(|b| b.is_ascii_digit()) {
+                return error(at("id"), "must be a positive int64 written as digits");
+            }
+            if !customer_ids.insert(customer.id.as_str()) {
+                return error(at("id"), "duplicate customer id");
+            }
+            if !valid_username(&customer.username) {
+                return error(at("username"), "6 to 255 characters");
+            }
+            if !usernames.insert(customer.username.as_str()) {
+                return error(at("username"), "duplicate username");
+            }
+            if let Some(partner) = &customer.partner_id
+                && !partner_ids.contains(partner.as_str())
+            {
+                return error(at("partnerId"), "no partner with this partnerId");
+            }
+            if customer.business.is_some() && customer.kind == CustomerKind::Personal {
+                return error(at("business"), "only business customers have a business");
+            }
+            for (a, account) in customer.accounts.iter().enumerate() {
+                let at = |field: &str| format!("customers[{c}].accounts[{a}].{field}");
+                if account.id == 0 || account.id > i64::MAX as u64 {
+                    return error(at("id"), "must be a positive int64");
+                }
+                if !account_ids.insert(account.id) {
+                    return error(at("id"), "duplicate account id");
+                }
+                if institutions::find(account.institution_id).is_none() {
+                    return error(at("institutionId"), &format!("unknown institution; use one of {}", institutions::ids()));
+                }
+                for (field, value, max) in [("type", &account.kind, 50), ("name", &account.name, 50), ("status", &account.status, 50), ("currency", &account.currency, 5)] {
+                    if value.is_empty() || value.len() > max {
+                        return error(at(field), &format!("1 to {max} characters"));
+                    }
+                }
+                if account.average_balance.is_some_and(|b| !b.is_finite() || b.abs() > 1e12) {
+                    return error(at("averageBalance"), "a finite amount of dollars");
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The vendor's rule for usernames: 6 to 255 characters.
+pub fn valid_username(username: &str) -> bool {
+    (6..=255).contains(&username.chars().count())
+}

@@ -1,0 +1,93 @@
+//! Finicity (Mastercard Open Banking US) Balance Analytics, and the
+//! aggregation calls a client makes first: partner authentication, testing
+//! customers, a customer and its accounts. Reports are computed from
+//! deterministic daily balance histories and served as JSON or PDF.
+
+pub mod aggregation;
+pub mod analytics;
+pub mod auth;
+pub mod balances;
+pub mod clock;
+pub mod customers;
+pub mod error;
+pub mod fixtures;
+pub mod institutions;
+pub mod metrics;
+pub mod pdf;
+pub mod report;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::shared::seed::Seed;
+use crate::state::AppState;
+use auth::Auth;
+use customers::Directory;
+use fixtures::FinicityFixtures;
+use report::Reports;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/aggregation/v2/partners/authentication",
+            post(aggregation::create_token),
+        )
+        .route(
+            "/aggregation/v2/customers/testing",
+            post(aggregation::add_testing_customer),
+        )
+        .route(
+            "/aggregation/v1/customers/{customer_id}",
+            get(aggregation::get_customer),
+        )
+        .route(
+            "/aggregation/v1/customers/{customer_id}/accounts",
+            get(aggregation::get_customer_accounts),
+        )
+        .route(
+            "/analytics/balance/v1/customer/{customer_id}",
+            post(analytics::generate),
+        )
+        .route(
+            "/analytics/balance/v1/customer/{customer_id}/fcra",
+            post(analytics::generate_fcra),
+        )
+        .route("/analytics/data/v1/{report_id}", get(analytics::get_report))
+        .route(
+            "/analytics/data/v1/{report_id}/fcra",
+            get(analytics::get_report_fcra),
+        )
+}
+
+/// The family's share of the application state.
+#[derive(Debug, Clone)]
+pub struct FinicityState {
+    pub auth: Auth,
+    pub customers: Directory,
+    pub reports: Reports,
+}
+
+impl FinicityState {
+    pub fn new(fixtures: &FinicityFixtures, seed: Seed) -> Self {
+        Self {
+            auth: Auth::new(fixtures.partners.clone(), seed),
+            customers: Directory::new(fixtures.clone(), seed),
+            reports: Reports::new(seed),
+        }
+    }
+
+    /// Back to the fixtures: tokens, lockouts, testing customers and reports go.
+    pub fn reset(&self) {
+        self.auth.reset();
+        self.customers.reset();
+        self.reports.reset();
+    }
+}
+
+/// A customer id as the paths carry it: digits of a positive int64.
+pub fn parse_customer_id(id: &str) -> Option<i64> {
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    id.parse().ok().filter(|id| *id > 0)
+}
