@@ -5,6 +5,8 @@ use serde_json::{Value, json};
 
 const ENGINE_SPEC: &str = include_str!("../vendor/engine-openapi.json");
 const BASE: &str = "urn:leadsim:vendor:engine";
+const FINICITY_SPEC: &str = include_str!("../vendor/finicity-openapi.yaml");
+const FINICITY_BASE: &str = "urn:leadsim:vendor:finicity";
 
 /// Asserts `instance` is valid against `#/components/schemas/{name}` of the
 /// Engine spec, with `format` (uuid, date-time) checked.
@@ -33,6 +35,25 @@ pub fn engine_schema_violations(name: &str, instance: &Value) -> Vec<String> {
     )
 }
 
+/// Asserts `instance` is valid against `#/components/schemas/{name}` of the
+/// Finicity spec (OpenAPI 3.0 YAML; `allOf` branches all checked).
+#[track_caller]
+pub fn assert_finicity_schema(name: &str, instance: &Value) {
+    let errors = finicity_schema_violations(name, instance);
+    assert!(
+        errors.is_empty(),
+        "schema violations: {errors:#?}\ninstance (first 2000 chars): {:.2000}",
+        instance.to_string()
+    );
+}
+
+/// The violations of `instance` against Finicity's `name` schema.
+pub fn finicity_schema_violations(name: &str, instance: &Value) -> Vec<String> {
+    let spec: Value = serde_yaml_ng::from_str(FINICITY_SPEC).expect("Finicity spec parses");
+    let schema = json!({ "$ref": format!("{FINICITY_BASE}#/components/schemas/{name}") });
+    violations_in(FINICITY_BASE, &spec, schema, instance)
+}
+
 #[track_caller]
 fn assert_valid(schema: Value, instance: &Value) {
     let errors = violations(schema, instance);
@@ -44,8 +65,12 @@ fn assert_valid(schema: Value, instance: &Value) {
 
 fn violations(schema: Value, instance: &Value) -> Vec<String> {
     let spec: Value = serde_json::from_str(ENGINE_SPEC).unwrap();
+    violations_in(BASE, &spec, schema, instance)
+}
+
+fn violations_in(base: &str, spec: &Value, schema: Value, instance: &Value) -> Vec<String> {
     let registry = jsonschema::Registry::new()
-        .add(BASE, &spec)
+        .add(base, spec)
         .unwrap()
         .prepare()
         .unwrap();

@@ -5,8 +5,8 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
 use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -44,10 +44,18 @@ struct CreatedCustomer<'a> {
 }
 
 /// `POST /aggregation/v2/customers/testing`: 201 with the new customer.
-pub async fn add_testing_customer(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn add_testing_customer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let now = state.clock.now();
     let result = (|| {
-        let caller = state.finicity.auth.caller(&headers, now).map_err(ApiError::Auth)?;
+        let caller = state
+            .finicity
+            .auth
+            .caller(&headers, now)
+            .map_err(ApiError::Auth)?;
         let fields = object(&body)?;
         let username = required_string(&fields, "username")?;
         if username.chars().count() < 6 {
@@ -105,16 +113,18 @@ pub async fn get_customer(
     let result = (|| {
         let (_, customer) = owned_customer(&state, &headers, customer_id)?;
         let created = customer.created.timestamp().to_string();
-        Ok::<_, ApiError>(Json(CustomerBody {
-            id: customer.id.to_string(),
-            username: &customer.username,
-            first_name: customer.first_name.as_deref(),
-            last_name: customer.last_name.as_deref(),
-            kind: if customer.testing { "testing" } else { "active" },
-            created_date: created.clone(),
-            last_modified_date: created,
-        })
-        .into_response())
+        Ok::<_, ApiError>(
+            Json(CustomerBody {
+                id: customer.id.to_string(),
+                username: &customer.username,
+                first_name: customer.first_name.as_deref(),
+                last_name: customer.last_name.as_deref(),
+                kind: if customer.testing { "testing" } else { "active" },
+                created_date: created.clone(),
+                last_modified_date: created,
+            })
+            .into_response(),
+        )
     })();
     result.unwrap_or_else(IntoResponse::into_response)
 }
@@ -160,7 +170,11 @@ pub async fn get_customer_accounts(
         let (_, customer) = owned_customer(&state, &headers, customer_id)?;
         let pairs = query_pairs(query.as_deref());
         let status = pairs.iter().find(|(k, _)| k == "status").map(|(_, v)| v.as_str());
-        let deposits_only = match pairs.iter().find(|(k, _)| k == "account_type").map(|(_, v)| v.as_str()) {
+        let deposits_only = match pairs
+            .iter()
+            .find(|(k, _)| k == "account_type")
+            .map(|(_, v)| v.as_str())
+        {
             None | Some("") => false,
             Some("ava") => true,
             Some(_) => return Err(ApiError::AccountTypeNotSupported),
@@ -227,12 +241,17 @@ fn owned_customer(
         .auth
         .caller(headers, state.clock.now())
         .map_err(ApiError::Auth)?;
-    let not_ours = || ApiError::InvalidField("Customer ID does not exist or does not belong to this partner".into());
+    let not_ours =
+        || ApiError::InvalidField("Customer ID does not exist or does not belong to this partner".into());
     let id = customer_id
         .ok()
         .and_then(|Path(id)| super::parse_customer_id(&id))
         .ok_or_else(not_ours)?;
-    let customer = state.finicity.customers.get(id).ok_or(ApiError::CustomerNotFound)?;
+    let customer = state
+        .finicity
+        .customers
+        .get(id)
+        .ok_or(ApiError::CustomerNotFound)?;
     if customer.partner != caller.partner {
         return Err(not_ours());
     }

@@ -70,21 +70,39 @@ fn generate_report(
         let id = customer_id
             .ok()
             .and_then(|Path(id)| parse_customer_id(&id))
-            .ok_or_else(|| ObbError::bad_request("Invalid parameter 'customerId': a numeric customer ID is required"))?;
+            .ok_or_else(|| {
+                ObbError::bad_request("Invalid parameter 'customerId': a numeric customer ID is required")
+            })?;
         if body.iter().all(u8::is_ascii_whitespace) {
             return Err(ObbError::bad_request("Missing required request body"));
         }
+        // serde would read a JSON array as the struct's fields in order.
+        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
+                Ok(_) => {
+                    ObbError::bad_request("Invalid value for '.': the request body must be a JSON object")
+                }
+                Err(_) => ObbError::bad_request("Malformed JSON in request body"),
+            });
+        }
         let constraints: Constraints = parse_json(&body, None).map_err(|e| match e {
             BodyError::Malformed { .. } => ObbError::bad_request("Malformed JSON in request body"),
-            BodyError::Invalid { path, reason } => ObbError::bad_request(format!("Invalid value for '{path}': {reason}")),
+            BodyError::Invalid { path, reason } => {
+                ObbError::bad_request(format!("Invalid value for '{path}': {reason}"))
+            }
         })?;
         let pairs = query_pairs(query.as_deref());
         let reference_number = query_value(&pairs, "reference-number").map(str::to_owned);
         if reference_number.as_ref().is_some_and(|r| r.chars().count() > 255) {
-            return Err(ObbError::bad_request("'reference-number' must be at most 255 characters"));
+            return Err(ObbError::bad_request(
+                "'reference-number' must be at most 255 characters",
+            ));
         }
 
-        let customer = finicity.customers.get(id).ok_or_else(ObbError::customer_not_found)?;
+        let customer = finicity
+            .customers
+            .get(id)
+            .ok_or_else(ObbError::customer_not_found)?;
         if customer.partner != caller.partner {
             return Err(ObbError::forbidden());
         }
@@ -126,7 +144,10 @@ fn generate_report(
             }
         };
         if account_ids.is_empty() {
-            return Err(ObbError::bad_request(format!("Customer {} has no accounts", customer.id)));
+            return Err(ObbError::bad_request(format!(
+                "Customer {} has no accounts",
+                customer.id
+            )));
         }
 
         let requester_name = finicity
@@ -220,7 +241,9 @@ fn read_report(
     result.unwrap_or_else(|e: ApiError| {
         let mut response = e.into_response();
         if response.status() == StatusCode::NOT_ACCEPTABLE {
-            response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept"));
+            response
+                .headers_mut()
+                .insert(header::VARY, HeaderValue::from_static("accept"));
         }
         response
     })
@@ -283,7 +306,10 @@ mod tests {
         assert_eq!(accept("application/json"), Some(Format::Json));
         assert_eq!(accept("application/pdf"), Some(Format::Pdf));
         assert_eq!(accept("application/json, application/pdf"), Some(Format::Json));
-        assert_eq!(accept("application/json;q=0.5, application/pdf"), Some(Format::Pdf));
+        assert_eq!(
+            accept("application/json;q=0.5, application/pdf"),
+            Some(Format::Pdf)
+        );
         assert_eq!(accept("*/*"), Some(Format::Json));
         assert_eq!(accept("text/html"), None);
         assert_eq!(accept("application/pdf;q=0"), None);

@@ -226,7 +226,10 @@ mod tests {
         assert_ne!(a, other);
         // A day reads the same whatever period it is asked in.
         let m = model(Profile::Steady);
-        assert_eq!(m.ending_balance(day("2021-06-20")), m.series(day("2021-06-01"), day("2021-06-30"))[19].1);
+        assert_eq!(
+            m.ending_balance(day("2021-06-20")),
+            m.series(day("2021-06-01"), day("2021-06-30"))[19].1
+        );
     }
 
     #[test]
@@ -242,7 +245,10 @@ mod tests {
                 }
             }
         }
-        assert!(lifts * 10 >= paydays * 9, "{lifts} of {paydays} paydays lifted the balance");
+        assert!(
+            lifts * 10 >= paydays * 9,
+            "{lifts} of {paydays} paydays lifted the balance"
+        );
     }
 
     #[test]
@@ -251,8 +257,14 @@ mod tests {
             let s = model(p).series(day(from), day(to));
             s.iter().map(|(_, b)| *b).sum::<i64>() / s.len() as i64
         };
-        assert!(mean(Profile::Growing, "2023-01-01", "2023-12-31") > mean(Profile::Growing, "2021-01-01", "2021-12-31"));
-        assert!(mean(Profile::Declining, "2023-01-01", "2023-12-31") < mean(Profile::Declining, "2021-01-01", "2021-12-31"));
+        assert!(
+            mean(Profile::Growing, "2023-01-01", "2023-12-31")
+                > mean(Profile::Growing, "2021-01-01", "2021-12-31")
+        );
+        assert!(
+            mean(Profile::Declining, "2023-01-01", "2023-12-31")
+                < mean(Profile::Declining, "2021-01-01", "2021-12-31")
+        );
         let negative_days = |p: Profile| {
             model(p)
                 .series(day("2021-01-01"), day("2022-12-31"))
@@ -260,7 +272,11 @@ mod tests {
                 .filter(|(_, b)| *b < 0)
                 .count()
         };
-        assert!(negative_days(Profile::OverdraftProne) > 60, "{}", negative_days(Profile::OverdraftProne));
+        assert!(
+            negative_days(Profile::OverdraftProne) > 60,
+            "{}",
+            negative_days(Profile::OverdraftProne)
+        );
         assert!(negative_days(Profile::Steady) < negative_days(Profile::OverdraftProne));
     }
 

@@ -79,6 +79,9 @@ mod tests {
     fn the_local_day_starts_at_local_midnight() {
         assert_eq!(local_date(at("2022-03-31T05:59:59Z")).to_string(), "2022-03-30");
         assert_eq!(local_date(at("2022-03-31T06:00:00Z")).to_string(), "2022-03-31");
-        assert_eq!(day_name(NaiveDate::from_ymd_opt(2021, 10, 11).unwrap_or_default()), "Monday");
+        assert_eq!(
+            day_name(NaiveDate::from_ymd_opt(2021, 10, 11).unwrap_or_default()),
+            "Monday"
+        );
     }
 }

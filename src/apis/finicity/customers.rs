@@ -102,7 +102,9 @@ impl Account {
 
 /// Fixture customers are on record from this instant unless they say.
 fn default_created() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2021, 1, 4, 16, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2021, 1, 4, 16, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 /// Testing customer ids start here (plus a seed-chosen offset).
@@ -169,7 +171,10 @@ impl Directory {
         if customers.values().any(|c| c.username == username) {
             return None;
         }
-        let testing_count = customers.values().filter(|c| c.id >= TESTING_CUSTOMER_BASE).count() as i64;
+        let testing_count = customers
+            .values()
+            .filter(|c| c.id >= TESTING_CUSTOMER_BASE)
+            .count() as i64;
         let offset = (self.seed.value() % 900) as i64 * 1_000;
         let mut id = TESTING_CUSTOMER_BASE + offset + testing_count;
         while customers.contains_key(&id) {
@@ -179,13 +184,25 @@ impl Directory {
         let mut rng = self.seed.rng("finicity.testing-customer", id as u64);
         let company: String = CompanyName().fake_with_rng(&mut rng);
         let address = Address {
-            street: format!("{} {}", rng.random_range(100..9999), StreetName().fake_with_rng::<String, _>(&mut rng)),
+            street: format!(
+                "{} {}",
+                rng.random_range(100..9999),
+                StreetName().fake_with_rng::<String, _>(&mut rng)
+            ),
             city: CityName().fake_with_rng(&mut rng),
             state: StateAbbr().fake_with_rng(&mut rng),
             zip: ZipCode().fake_with_rng(&mut rng),
         };
-        let operating = if rng.random_bool(0.5) { Profile::Steady } else { Profile::Seasonal };
-        let payroll = if rng.random_bool(0.5) { Profile::Declining } else { Profile::OverdraftProne };
+        let operating = if rng.random_bool(0.5) {
+            Profile::Steady
+        } else {
+            Profile::Seasonal
+        };
+        let payroll = if rng.random_bool(0.5) {
+            Profile::Declining
+        } else {
+            Profile::OverdraftProne
+        };
         let institution = institutions::find(institutions::FINBANK_PROFILES_A);
         let login_id = 1_007_000_000 + id % 1_000_000;
         let accounts = [
@@ -223,7 +240,10 @@ impl Directory {
             first_name,
             last_name,
             created: now,
-            business: Some(Business { id: id % 100_000_000, name: company }),
+            business: Some(Business {
+                id: id % 100_000_000,
+                name: company,
+            }),
             address,
             accounts,
         });
@@ -276,7 +296,12 @@ impl Directory {
         }
     }
 
-    fn account_from_fixture(&self, customer: i64, a: &AccountFixture, created: DateTime<Utc>) -> Option<Account> {
+    fn account_from_fixture(
+        &self,
+        customer: i64,
+        a: &AccountFixture,
+        created: DateTime<Utc>,
+    ) -> Option<Account> {
         Some(Account {
             id: a.id,
             kind: a.kind.clone(),

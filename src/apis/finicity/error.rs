@@ -42,7 +42,10 @@ pub enum ApiError {
     CustomerNotFound,
     ResourceNotFound,
     NotAcceptable,
-    Framework { status: StatusCode, message: String },
+    Framework {
+        status: StatusCode,
+        message: String,
+    },
 }
 
 /// `ErrorMessage` fields in the order the vendor's examples use.
@@ -105,9 +108,11 @@ impl IntoResponse for ApiError {
             ApiError::InvalidField(message) => {
                 detailed(S::BAD_REQUEST, "10010", &message, FIELDS_NOT_VALIDATED)
             }
-            ApiError::AccountTypeNotSupported => {
-                simple(S::BAD_REQUEST, 14020, "Bad request. (Account type not supported).")
-            }
+            ApiError::AccountTypeNotSupported => simple(
+                S::BAD_REQUEST,
+                14020,
+                "Bad request. (Account type not supported).",
+            ),
             ApiError::CustomerNotFound => simple(S::NOT_FOUND, 14001, "Customer not found."),
             ApiError::ResourceNotFound => simple(S::NOT_FOUND, 14001, "Resource not found."),
             ApiError::NotAcceptable => simple(
@@ -115,9 +120,7 @@ impl IntoResponse for ApiError {
                 14020,
                 "Bad request. (Accept must allow application/json or application/pdf).",
             ),
-            ApiError::Framework { status, message } => {
-                simple(status, u32::from(status.as_u16()), &message)
-            }
+            ApiError::Framework { status, message } => simple(status, u32::from(status.as_u16()), &message),
         }
     }
 }
@@ -160,7 +163,10 @@ impl ObbError {
     }
 
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "Partner does not have access to this resource")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "Partner does not have access to this resource",
+        )
     }
 
     pub fn not_a_business() -> Self {

@@ -135,8 +135,14 @@ impl FinicityFixtures {
         let mut partner_ids = HashSet::new();
         let mut app_keys = HashSet::new();
         for (p, partner) in self.partners.iter().enumerate() {
-            if partner.partner_id.is_empty() || partner.partner_secret.is_empty() || partner.app_key.is_empty() {
-                return error(format!("partners[{p}]"), "partnerId, partnerSecret and appKey must not be empty");
+            if partner.partner_id.is_empty()
+                || partner.partner_secret.is_empty()
+                || partner.app_key.is_empty()
+            {
+                return error(
+                    format!("partners[{p}]"),
+                    "partnerId, partnerSecret and appKey must not be empty",
+                );
             }
             if !partner_ids.insert(partner.partner_id.as_str()) {
                 return error(format!("partners[{p}].partnerId"), "duplicate partnerId");
@@ -157,7 +163,9 @@ impl FinicityFixtures {
         let mut account_ids = HashSet::new();
         for (c, customer) in self.customers.iter().enumerate() {
             let at = |field: &str| format!("customers[{c}].{field}");
-            if customer.id.parse::<i64>().map_or(true, |id| id <= 0) || !customer.id.bytes().all(|b| b.is_ascii_digit()) {
+            if customer.id.parse::<i64>().map_or(true, |id| id <= 0)
+                || !customer.id.bytes().all(|b| b.is_ascii_digit())
+            {
                 return error(at("id"), "must be a positive int64 written as digits");
             }
             if !customer_ids.insert(customer.id.as_str()) {
@@ -186,14 +194,25 @@ impl FinicityFixtures {
                     return error(at("id"), "duplicate account id");
                 }
                 if institutions::find(account.institution_id).is_none() {
-                    return error(at("institutionId"), &format!("unknown institution; use one of {}", institutions::ids()));
+                    return error(
+                        at("institutionId"),
+                        &format!("unknown institution; use one of {}", institutions::ids()),
+                    );
                 }
-                for (field, value, max) in [("type", &account.kind, 50), ("name", &account.name, 50), ("status", &account.status, 50), ("currency", &account.currency, 5)] {
+                for (field, value, max) in [
+                    ("type", &account.kind, 50),
+                    ("name", &account.name, 50),
+                    ("status", &account.status, 50),
+                    ("currency", &account.currency, 5),
+                ] {
                     if value.is_empty() || value.len() > max {
                         return error(at(field), &format!("1 to {max} characters"));
                     }
                 }
-                if account.average_balance.is_some_and(|b| !b.is_finite() || b.abs() > 1e12) {
+                if account
+                    .average_balance
+                    .is_some_and(|b| !b.is_finite() || b.abs() > 1e12)
+                {
                     return error(at("averageBalance"), "a finite amount of dollars");
                 }
             }

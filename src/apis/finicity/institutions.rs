@@ -50,5 +50,8 @@ pub fn find(id: u64) -> Option<&'static Institution> {
 
 /// The ids, for error messages.
 pub fn ids() -> String {
-    ALL.iter().map(|i| i.id.to_string()).collect::<Vec<_>>().join(", ")
+    ALL.iter()
+        .map(|i| i.id.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -220,9 +220,7 @@ fn weeks(series: &Series) -> WeeksIncreasing {
     let mut buckets: BTreeMap<(i32, u32), (NaiveDate, NaiveDate, i128, i64)> = BTreeMap::new();
     for (day, cents) in series {
         let week = day.ordinal0() / 7 + 1;
-        let entry = buckets
-            .entry((day.year(), week))
-            .or_insert((*day, *day, 0, 0));
+        let entry = buckets.entry((day.year(), week)).or_insert((*day, *day, 0, 0));
         entry.1 = *day;
         entry.2 += i128::from(*cents);
         entry.3 += 1;

@@ -20,7 +20,11 @@ const REGULAR: Name<'static> = Name(b"F1");
 const BOLD: Name<'static> = Name(b"F2");
 
 pub fn render(report: &Report, fcra: bool) -> Vec<u8> {
-    let title = if fcra { format!("{TITLE} - FCRA") } else { TITLE.to_owned() };
+    let title = if fcra {
+        format!("{TITLE} - FCRA")
+    } else {
+        TITLE.to_owned()
+    };
     let mut pages = vec![summary_page(report, &title)];
     pages.extend(report.account_results.iter().map(|result| {
         let details = &result.account_details;
@@ -43,7 +47,9 @@ pub fn render(report: &Report, fcra: bool) -> Vec<u8> {
         page.metrics(&result.balance_analytics_metrics);
         page.chart(
             "Daily ending balance",
-            &result.balance_analytics_metrics.daily_balances_for_the_report_time_period,
+            &result
+                .balance_analytics_metrics
+                .daily_balances_for_the_report_time_period,
         );
         page.periods(&result.balance_analytics_metrics);
         page.footer(&report.report_header.report_id);
@@ -69,10 +75,15 @@ fn summary_page(report: &Report, title: &str) -> Page {
     if let Some(name) = &header.business_name {
         rows.push(("Business", name.clone()));
     }
-    let address: Vec<&str> = [&header.business_address, &header.business_city, &header.business_state, &header.business_zip]
-        .into_iter()
-        .filter_map(|p| p.as_deref())
-        .collect();
+    let address: Vec<&str> = [
+        &header.business_address,
+        &header.business_city,
+        &header.business_state,
+        &header.business_zip,
+    ]
+    .into_iter()
+    .filter_map(|p| p.as_deref())
+    .collect();
     if !address.is_empty() {
         rows.push(("Address", address.join(", ")));
     }
@@ -91,7 +102,9 @@ fn summary_page(report: &Report, title: &str) -> Page {
     page.metrics(&summary.balance_analytics_metrics);
     page.chart(
         "Daily ending balance, all accounts",
-        &summary.balance_analytics_metrics.daily_balances_for_the_report_time_period,
+        &summary
+            .balance_analytics_metrics
+            .daily_balances_for_the_report_time_period,
     );
     page.heading("Accounts");
     page.row_bold(&["Account ID", "Name", "Type", "Institution", "Current balance"]);
@@ -123,7 +136,9 @@ fn assemble(report: &Report, title: &str, pages: Vec<Page>) -> Vec<u8> {
 
     let mut pdf = Pdf::new();
     pdf.catalog(catalog).pages(tree);
-    pdf.pages(tree).kids(page_ids.iter().copied()).count(page_ids.len() as i32);
+    pdf.pages(tree)
+        .kids(page_ids.iter().copied())
+        .count(page_ids.len() as i32);
     pdf.type1_font(regular)
         .base_font(Name(b"Helvetica"))
         .encoding_predefined(Name(b"WinAnsiEncoding"));
@@ -152,11 +167,7 @@ fn assemble(report: &Report, title: &str, pages: Vec<Page>) -> Vec<u8> {
             .parent(tree)
             .media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT))
             .contents(content_id);
-        writer
-            .resources()
-            .fonts()
-            .pair(REGULAR, regular)
-            .pair(BOLD, bold);
+        writer.resources().fonts().pair(REGULAR, regular).pair(BOLD, bold);
         drop(writer);
         pdf.stream(content_id, &page.content.finish());
     }
@@ -244,10 +255,22 @@ impl Page {
         let rows = [
             ("Current balance", money(m.current_running_balance)),
             ("Available balance", money(m.available_balance)),
-            ("Average daily balance", money(m.average_daily_balance_for_the_report_time_period)),
-            ("Average weekday balance", money(m.average_weekday_balance_for_the_report_time_period)),
-            ("Minimum daily balance", money(m.minimum_running_balance_for_the_report_time_period)),
-            ("Maximum daily balance", money(m.maximum_running_balance_for_the_report_time_period)),
+            (
+                "Average daily balance",
+                money(m.average_daily_balance_for_the_report_time_period),
+            ),
+            (
+                "Average weekday balance",
+                money(m.average_weekday_balance_for_the_report_time_period),
+            ),
+            (
+                "Minimum daily balance",
+                money(m.minimum_running_balance_for_the_report_time_period),
+            ),
+            (
+                "Maximum daily balance",
+                money(m.maximum_running_balance_for_the_report_time_period),
+            ),
             ("Days ending negative", negative_days.to_string()),
             (
                 "Weeks average rose",
@@ -265,7 +288,15 @@ impl Page {
     /// The 30-day periods, newest first.
     fn periods(&mut self, m: &BalanceAnalyticsMetrics) {
         self.heading("30-day periods");
-        self.row_bold(&["Period", "From", "To", "Minimum", "Average", "Maximum", "Negative days"]);
+        self.row_bold(&[
+            "Period",
+            "From",
+            "To",
+            "Minimum",
+            "Average",
+            "Maximum",
+            "Negative days",
+        ]);
         let periods = m
             .minimum_daily_balance_by_month_for_the_report_time_period
             .iter()
@@ -313,13 +344,18 @@ impl Page {
                 .set_dash_pattern([], 0.0);
         }
         if let Some(first) = days.first() {
-            let step = if days.len() > 1 { width / (days.len() - 1) as f32 } else { 0.0 };
+            let step = if days.len() > 1 {
+                width / (days.len() - 1) as f32
+            } else {
+                0.0
+            };
             self.content
                 .set_stroke_rgb(0.11, 0.24, 0.29)
                 .set_line_width(1.0)
                 .move_to(left, y_of(first.ending_balance));
             for (i, day) in days.iter().enumerate().skip(1) {
-                self.content.line_to(left + step * i as f32, y_of(day.ending_balance));
+                self.content
+                    .line_to(left + step * i as f32, y_of(day.ending_balance));
             }
             self.content.stroke();
         }
@@ -333,7 +369,13 @@ impl Page {
     }
 
     fn footer(&mut self, report_id: &str) {
-        self.text(REGULAR, 7.0, MARGIN, MARGIN / 2.0, &format!("Report {report_id} - generated by leadsim"));
+        self.text(
+            REGULAR,
+            7.0,
+            MARGIN,
+            MARGIN / 2.0,
+            &format!("Report {report_id} - generated by leadsim"),
+        );
     }
 }
 
@@ -356,7 +398,13 @@ fn money(amount: f64) -> String {
 /// Helvetica with WinAnsiEncoding shows ASCII as is; anything else becomes `?`.
 fn win_ansi(text: &str) -> Vec<u8> {
     text.chars()
-        .map(|c| if c.is_ascii() && !c.is_ascii_control() { c as u8 } else { b'?' })
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c as u8
+            } else {
+                b'?'
+            }
+        })
         .collect()
 }
 

@@ -83,7 +83,9 @@ impl Reports {
         store.issued += 1;
         let mut rng = self.seed.rng("finicity.reports", n);
         let id = crate::shared::seed::uuid_from(&mut rng).to_string();
-        let pin: String = (0..4).map(|_| char::from(rng.random_range(b'a'..=b'z'))).collect();
+        let pin: String = (0..4)
+            .map(|_| char::from(rng.random_range(b'a'..=b'z')))
+            .collect();
         let spec = Arc::new(ReportSpec {
             id: id.clone(),
             pin,
