@@ -103,40 +103,66 @@ impl BalanceModel {
 
     /// The ending balance of `day`, in cents.
     pub fn ending_balance(&self, day: NaiveDate) -> i64 {
-        let payday = last_payday(day);
-        let next = next_payday(payday);
-        let cycle_days = (next - payday).num_days().max(1);
+        self.balance_in(&self.cycle(last_payday(day)), day)
+    }
+
+    /// Ending balances of `from..=to`, working out each pay cycle once.
+    pub fn series(&self, from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, i64)> {
+        let mut cycle = self.cycle(last_payday(from));
+        from.iter_days()
+            .take_while(|d| *d <= to)
+            .map(|d| {
+                if last_payday(d) != cycle.payday {
+                    cycle = self.cycle(last_payday(d));
+                }
+                (d, self.balance_in(&cycle, d))
+            })
+            .collect()
+    }
+
+    /// The pay cycle starting on `payday`: its bill, and running totals of
+    /// spending weights and shocks by day, so the cycle spends exactly its
+    /// budget whatever day is asked.
+    fn cycle(&self, payday: NaiveDate) -> Cycle {
+        let days = (next_payday(payday) - payday).num_days().max(1);
         let (bill, bill_day) = if payday.day() == 1 {
             (self.rent, 3)
         } else {
             (self.utilities, 20)
         };
-        let budget = (self.pay - bill).max(0);
-
-        // Daily spending weights over the whole cycle, so the cycle spends
-        // exactly `budget`.
-        let weights: Vec<u64> = (0..cycle_days)
-            .map(|i| 30 + self.noise(payday + TimeDelta::days(i)) % 140)
-            .collect();
-        let total_weight: u64 = weights.iter().sum::<u64>().max(1);
-        let elapsed = (day - payday).num_days() as usize + 1;
-        let spent_weight: u64 = weights.iter().take(elapsed).sum();
-        let spent = (budget as i128 * i128::from(spent_weight) / i128::from(total_weight)) as i64;
-
-        let bills = if day.day() >= bill_day { bill } else { 0 };
-        let shocks: i64 = (0..elapsed as i64)
-            .map(|i| self.shock(payday + TimeDelta::days(i)))
-            .sum();
-
-        self.level(day) + self.pay / 2 - spent - bills - shocks
+        let mut weight = 0;
+        let mut shocks = 0;
+        let (running_weight, running_shocks) = (0..days)
+            .map(|i| {
+                let day = payday + TimeDelta::days(i);
+                weight += 30 + self.noise(day) % 140;
+                shocks += self.shock(day);
+                (weight, shocks)
+            })
+            .unzip();
+        Cycle {
+            payday,
+            budget: (self.pay - bill).max(0),
+            bill,
+            bill_day,
+            running_weight,
+            running_shocks,
+        }
     }
 
-    /// Ending balances of `from..=to`.
-    pub fn series(&self, from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, i64)> {
-        from.iter_days()
-            .take_while(|d| *d <= to)
-            .map(|d| (d, self.ending_balance(d)))
-            .collect()
+    fn balance_in(&self, cycle: &Cycle, day: NaiveDate) -> i64 {
+        let elapsed = (day - cycle.payday).num_days() as usize;
+        let last = cycle.running_weight.len() - 1;
+        let spent_weight = cycle.running_weight[elapsed.min(last)];
+        let total_weight = cycle.running_weight[last].max(1);
+        let spent = (i128::from(cycle.budget) * i128::from(spent_weight) / i128::from(total_weight)) as i64;
+        let bills = if day.day() >= cycle.bill_day {
+            cycle.bill
+        } else {
+            0
+        };
+        let shocks = cycle.running_shocks[elapsed.min(last)];
+        self.level(day) + self.pay / 2 - spent - bills - shocks
     }
 
     /// Held by pending card transactions: the available balance is this much
@@ -182,6 +208,18 @@ impl BalanceModel {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
+}
+
+/// One pay cycle, from a payday to the day before the next.
+struct Cycle {
+    payday: NaiveDate,
+    budget: i64,
+    bill: i64,
+    bill_day: u32,
+    /// Spending weight up to and including each day of the cycle.
+    running_weight: Vec<u64>,
+    /// Shocks up to and including each day of the cycle.
+    running_shocks: Vec<i64>,
 }
 
 /// The 1st or the 15th on or before `day`.
