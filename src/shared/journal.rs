@@ -30,6 +30,10 @@ const SECRET_HEADERS: &[&str] = &[
     "x-lsq-secretkey",
 ];
 
+/// Top-level JSON body members whose values are credentials (Finicity's
+/// partner authentication).
+const SECRET_BODY_MEMBERS: &[&str] = &["partnerSecret"];
+
 /// Query parameters whose values are credentials (compared case-insensitively).
 const SECRET_QUERY_PARAMS: &[&str] = &["secretkey", "accesskey", "access_token", "token"];
 
@@ -131,7 +135,7 @@ impl Stored {
             status: self.status,
             latency_ms: self.latency_ms,
             headers: redact_headers(&r.headers),
-            body: String::from_utf8_lossy(&r.body).into_owned(),
+            body: redact_body(&r.body),
             body_bytes: r.body_bytes,
             body_truncated: r.body_bytes > r.body.len(),
         }
@@ -281,6 +285,27 @@ fn redact_header_value(value: &str) -> String {
     }
 }
 
+/// The body as text, with secret members of a JSON object replaced. Done
+/// when the journal is read, so recording stays a copy.
+fn redact_body(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    if !SECRET_BODY_MEMBERS.iter().any(|m| text.contains(m)) {
+        return text.into_owned();
+    }
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Object(mut members)) => {
+            for name in SECRET_BODY_MEMBERS {
+                if let Some(value) = members.get_mut(*name) {
+                    *value = REDACTED.into();
+                }
+            }
+            serde_json::Value::Object(members).to_string()
+        }
+        // Not JSON (or cut at the size limit): hide it all rather than leak.
+        _ => REDACTED.to_owned(),
+    }
+}
+
 fn redact_query(query: &str) -> String {
     query
         .split('&')
@@ -297,6 +322,19 @@ fn redact_query(query: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn partner_secrets_never_reach_the_journal() {
+        let body = br#"{"partnerId":"demo-partner","partnerSecret":"s3cret"}"#;
+        let shown = redact_body(body);
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.contains("demo-partner") && shown.contains("[redacted]"),
+            "{shown}"
+        );
+        assert_eq!(redact_body(br#"{"partnerSecret": "s3cret"#), "[redacted]");
+        assert_eq!(redact_body(b"plain text"), "plain text");
+    }
 
     fn record(journal: &Journal, uri: &str, headers: &HeaderMap, body: &[u8]) {
         let uri: http::Uri = uri.parse().unwrap_or_default();
