@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Body;
 use axum::http::Method;
-use common::schema::{assert_finicity_schema, finicity_schema_violations};
+use common::schema::{assert_finicity_schema, finicity_schema_violations, leadsim_schema_violations};
 use common::{TestApp, TestResponse};
 use leadsim::config::Config;
 use leadsim::fixtures::Fixtures;
@@ -997,4 +997,41 @@ async fn the_schema_check_would_catch_the_type_traps() {
         !finicity_schema_violations("ObbAnalyticsReport", &report).is_empty(),
         "the cash-flow branch requires it"
     );
+}
+
+#[tokio::test]
+async fn error_bodies_match_leadsims_own_spec() {
+    let f = Finicity::at(NOW).await;
+    let app = &f.app;
+    let bodies = [
+        authenticate(app, None, CREDENTIALS).await.json(),
+        authenticate(app, Some(APP_KEY), "{}").await.json(),
+        app.call(
+            Method::GET,
+            "/aggregation/v1/customers/1",
+            &[("finicity-app-key", APP_KEY)],
+            "",
+        )
+        .await
+        .json(),
+        f.get("/aggregation/v1/customers/9999999999").await.json(),
+        f.get("/analytics/data/v1/unknown").await.json(),
+        f.get("/analytics/data/v1/unknown/fcra").await.json(),
+    ];
+    for body in &bodies {
+        let errors = leadsim_schema_violations("finicity", "ErrorMessage", body);
+        assert!(errors.is_empty(), "{body}: {errors:?}");
+        // The vendor's own ErrorMessage declares `code` an object, which no
+        // body (not even its own examples) satisfies.
+        assert!(!finicity_schema_violations("ErrorMessage", body).is_empty());
+    }
+    let generate = f
+        .post("/analytics/balance/v1/customer/9999999999", "{}")
+        .await
+        .json();
+    assert!(leadsim_schema_violations("finicity", "ObbErrorMessage", &generate).is_empty());
+    let ack = f.generate(CUSTOMER, r#"{"lengthOfReport": 30}"#).await;
+    assert!(leadsim_schema_violations("finicity", "BalanceAndCashFlowAnalyticsReportAck", &ack).is_empty());
+    let report = f.report(ack["reportId"].as_str().unwrap()).await;
+    assert!(leadsim_schema_violations("finicity", "ObbAnalyticsReport", &report).is_empty());
 }

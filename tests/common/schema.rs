@@ -47,6 +47,17 @@ pub fn assert_finicity_schema(name: &str, instance: &Value) {
     );
 }
 
+/// The violations of `instance` against `name` in leadsim's own spec of a
+/// family (`openapi/<family>.yaml`).
+pub fn leadsim_schema_violations(family: &str, name: &str, instance: &Value) -> Vec<String> {
+    let path = format!("{}/openapi/{family}.yaml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("our spec exists");
+    let spec: Value = serde_yaml_ng::from_str(&text).expect("our spec parses");
+    let base = format!("urn:leadsim:own:{family}");
+    let schema = json!({ "$ref": format!("{base}#/components/schemas/{name}") });
+    violations_in(&base, &spec, schema, instance)
+}
+
 /// The violations of `instance` against Finicity's `name` schema.
 pub fn finicity_schema_violations(name: &str, instance: &Value) -> Vec<String> {
     let spec: Value = serde_yaml_ng::from_str(FINICITY_SPEC).expect("Finicity spec parses");
