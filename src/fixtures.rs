@@ -170,4 +170,50 @@ mod tests {
             Some("(given) data_analytics.json: leadAnalytics[0].lead_id: lead_id must be a string")
         );
     }
+
+    #[test]
+    fn a_bad_finicity_fixture_names_the_entry_and_field() {
+        let with_account = |account: &str| {
+            format!(
+                r#"{{"partners": [{{"partnerId": "p", "partnerSecret": "s", "appKey": "k", "name": "P"}}],
+                "customers": [{{"id": "1001", "username": "someone", "type": "business", "accounts": [{account}]}}]}}"#
+            )
+        };
+        let error = |text: &str| {
+            Fixtures::with_files(&[("finicity.json", text)])
+                .err()
+                .map(|e| e.to_string())
+        };
+        assert_eq!(
+            error(&with_account(
+                r#"{"id": 1, "type": "checking", "name": "C", "institutionId": 5}"#
+            ))
+            .as_deref(),
+            Some(
+                "(given) finicity.json: customers[0].accounts[0].institutionId: unknown institution; use one of 101732, 102105, 102106, 102224"
+            )
+        );
+        assert_eq!(
+            error(&with_account(
+                r#"{"id": 1, "type": "checking", "name": "C", "number": "12ab"}"#
+            ))
+            .as_deref(),
+            Some("(given) finicity.json: customers[0].accounts[0].number: 4 to 17 digits")
+        );
+        let profile = error(&with_account(
+            r#"{"id": 1, "type": "checking", "name": "C", "profile": "wobbly"}"#,
+        ));
+        assert!(
+            profile
+                .as_deref()
+                .is_some_and(|e| e.contains("customers[0].accounts[0].profile: unknown variant `wobbly`")),
+            "{profile:?}"
+        );
+        let no_partner = r#"{"customers": [{"id": "1", "username": "someone", "type": "business"}]}"#;
+        assert_eq!(
+            error(no_partner).as_deref(),
+            Some("(given) finicity.json: customers: customers need at least one partner")
+        );
+        assert!(error(&with_account(r#"{"id": 1, "type": "checking", "name": "C"}"#)).is_none());
+    }
 }

@@ -210,6 +210,13 @@ impl FinicityFixtures {
                     }
                 }
                 if account
+                    .number
+                    .as_ref()
+                    .is_some_and(|n| !(4..=17).contains(&n.len()) || !n.bytes().all(|b| b.is_ascii_digit()))
+                {
+                    return error(at("number"), "4 to 17 digits");
+                }
+                if account
                     .average_balance
                     .is_some_and(|b| !b.is_finite() || b.abs() > 1e12)
                 {
