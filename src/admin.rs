@@ -24,6 +24,8 @@ pub fn router() -> Router<AppState> {
         .route("/clock", get(clock).put(set_clock).delete(release_clock))
         .route("/clock/advance", post(advance_clock))
         .route("/requests", get(list_requests).delete(clear_requests))
+        .route("/openapi", get(crate::openapi::index))
+        .route("/openapi/{file}", get(crate::openapi::spec))
 }
 
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod apis;
 pub mod config;
 pub mod fixtures;
+pub mod openapi;
 pub mod shared;
 pub mod state;
 
