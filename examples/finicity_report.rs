@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use leadsim::apis::finicity::FinicityState;
 use leadsim::apis::finicity::pdf;
-use leadsim::apis::finicity::report::{self, NewReport};
+use leadsim::apis::finicity::report::{self, ReportRequest};
 use leadsim::fixtures::Fixtures;
 use leadsim::shared::seed::Seed;
 use leadsim::shared::time::parse_rfc3339;
@@ -26,7 +26,7 @@ fn main() {
         .customers
         .enroll_testing(0, "bench-customer", None, None, now)
         .expect("new username");
-    let spec = finicity.reports.create(NewReport {
+    let spec = finicity.reports.create(ReportRequest {
         fcra: false,
         partner: 0,
         requester_name: "Bench".into(),

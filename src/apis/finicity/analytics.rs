@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::error::{ApiError, ObbError};
 use super::fixtures::CustomerKind;
-use super::report::{self, DEFAULT_LENGTH, LENGTHS, NewReport};
+use super::report::{self, DEFAULT_LENGTH, LENGTHS, ReportRequest};
 use super::{parse_customer_id, pdf};
 use crate::shared::request::{BodyError, parse_json, query_pairs, query_value};
 use crate::state::AppState;
@@ -155,7 +155,7 @@ fn generate_report(
             .partner(caller.partner)
             .map(|p| p.name.clone())
             .unwrap_or_default();
-        let spec = finicity.reports.create(NewReport {
+        let spec = finicity.reports.create(ReportRequest {
             fcra,
             partner: caller.partner,
             requester_name,
@@ -222,13 +222,13 @@ fn read_report(
         let spec = report_id
             .ok()
             .and_then(|Path(id)| finicity.reports.get(&id))
-            .filter(|s| s.partner == caller.partner && s.fcra == fcra)
+            .filter(|s| s.request.partner == caller.partner && s.request.fcra == fcra)
             .ok_or(ApiError::ResourceNotFound)?;
         let report = report::build(&spec);
         Ok(match format {
             Format::Json => Json(report).into_response(),
             Format::Pdf => {
-                let mut response = pdf::render(&report, spec.fcra).into_response();
+                let mut response = pdf::render(&report, spec.request.fcra).into_response();
                 let headers = response.headers_mut();
                 headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
                 if let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"{}.pdf\"", spec.id)) {

@@ -22,19 +22,13 @@ pub const DEFAULT_LENGTH: u32 = 730;
 /// How far back account history goes, whatever the report asks.
 pub const HISTORY_DAYS: i64 = 730;
 
-/// What a generate call asked for, fixed at that moment.
+/// A stored report: what the generate call asked for, fixed at that
+/// moment, under the id and PIN the store gave it.
 #[derive(Debug)]
 pub struct ReportSpec {
     pub id: String,
     pub pin: String,
-    pub fcra: bool,
-    pub partner: usize,
-    pub requester_name: String,
-    pub customer: Arc<Customer>,
-    pub account_ids: Vec<u64>,
-    pub length_days: u32,
-    pub reference_number: Option<String>,
-    pub created: DateTime<Utc>,
+    pub request: ReportRequest,
 }
 
 /// The generated reports, oldest evicted first past the capacity.
@@ -54,9 +48,9 @@ struct Store {
 /// Reports kept at most: each is a few hundred bytes until it is read.
 const CAPACITY: usize = 100_000;
 
-/// Everything of a spec but its id and pin, which the store assigns.
+/// What a generate call asked for.
 #[derive(Debug)]
-pub struct NewReport {
+pub struct ReportRequest {
     pub fcra: bool,
     pub partner: usize,
     pub requester_name: String,
@@ -77,7 +71,7 @@ impl Reports {
 
     /// Stores a report under the next id of this run: a lowercase UUID (as
     /// in the vendor's examples) and a four-letter PIN, both from the seed.
-    pub fn create(&self, new: NewReport) -> Arc<ReportSpec> {
+    pub fn create(&self, request: ReportRequest) -> Arc<ReportSpec> {
         let mut store = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let n = store.issued;
         store.issued += 1;
@@ -89,14 +83,7 @@ impl Reports {
         let spec = Arc::new(ReportSpec {
             id: id.clone(),
             pin,
-            fcra: new.fcra,
-            partner: new.partner,
-            requester_name: new.requester_name,
-            customer: new.customer,
-            account_ids: new.account_ids,
-            length_days: new.length_days,
-            reference_number: new.reference_number,
-            created: new.created,
+            request,
         });
         if store.order.len() >= CAPACITY
             && let Some(oldest) = store.order.pop_front()
@@ -139,14 +126,15 @@ pub struct Ack<'a> {
 
 impl ReportSpec {
     pub fn ack(&self) -> Ack<'_> {
+        let request = &self.request;
         Ack {
-            account_ids: &self.account_ids,
-            business_id: self.customer.business.as_ref().map(|b| b.id),
-            created_date: clock::timestamp(self.created),
-            customer_id: self.customer.id,
+            account_ids: &request.account_ids,
+            business_id: request.customer.business.as_ref().map(|b| b.id),
+            created_date: clock::timestamp(request.created),
+            customer_id: request.customer.id,
             report_id: &self.id,
             report_pin: &self.pin,
-            requester_name: &self.requester_name,
+            requester_name: &request.requester_name,
             title: TITLE,
         }
     }
@@ -274,21 +262,21 @@ struct Period {
 }
 
 impl Period {
-    fn of(spec: &ReportSpec) -> Self {
-        let today = clock::local_date(spec.created);
+    fn of(request: &ReportRequest) -> Self {
+        let today = clock::local_date(request.created);
         Self {
             today,
-            requested_begin: today - TimeDelta::days(i64::from(spec.length_days) - 1),
+            requested_begin: today - TimeDelta::days(i64::from(request.length_days) - 1),
             history_begin: today - TimeDelta::days(HISTORY_DAYS - 1),
         }
     }
 
-    fn request(&self, begin: NaiveDate, spec: &ReportSpec) -> CurrentReportRequest {
+    fn request(&self, begin: NaiveDate, request: &ReportRequest) -> CurrentReportRequest {
         CurrentReportRequest {
             report_begin_date: clock::date(begin),
             report_end_date: clock::date(self.today),
-            report_request_date: clock::timestamp(spec.created),
-            requested_days_for_report: spec.length_days,
+            report_request_date: clock::timestamp(request.created),
+            requested_days_for_report: request.length_days,
             requested_report_begin_date: clock::date(self.requested_begin),
         }
     }
@@ -310,9 +298,10 @@ impl Period {
 
 /// Builds the report a spec describes.
 pub fn build(spec: &ReportSpec) -> Report {
-    let period = Period::of(spec);
-    let customer = &spec.customer;
-    let days: Vec<AccountDays<'_>> = spec
+    let request = &spec.request;
+    let period = Period::of(request);
+    let customer = &request.customer;
+    let days: Vec<AccountDays<'_>> = request
         .account_ids
         .iter()
         .filter_map(|id| customer.account(*id))
@@ -328,7 +317,7 @@ pub fn build(spec: &ReportSpec) -> Report {
         })
         .collect();
 
-    let stamp = clock::timestamp(spec.created);
+    let stamp = clock::timestamp(request.created);
     let owner = AccountOwner {
         address: customer.address.one_line(),
         name: customer.owner_name(),
@@ -350,13 +339,13 @@ pub fn build(spec: &ReportSpec) -> Report {
             let snapshot = Snapshot {
                 current,
                 available,
-                as_of: spec.created,
+                as_of: request.created,
             };
             AccountResult {
                 account_details: details(d.account, &owner, current, &stamp),
                 account_id: d.account.id,
                 balance_analytics_metrics: metrics::compute(&d.series, period.today, snapshot),
-                current_report_request: period.request(begin, spec),
+                current_report_request: period.request(begin, request),
                 historic_data_availability: period.availability(d.available_from),
             }
         })
@@ -376,10 +365,10 @@ pub fn build(spec: &ReportSpec) -> Report {
             Snapshot {
                 current: total_current,
                 available: total_available,
-                as_of: spec.created,
+                as_of: request.created,
             },
         ),
-        current_report_request: period.request(summary_begin, spec),
+        current_report_request: period.request(summary_begin, request),
         historic_data_availability: period.availability(summary_available_from),
     };
 
@@ -397,11 +386,11 @@ pub fn build(spec: &ReportSpec) -> Report {
             business_name: business.map(|b| b.name.clone()),
             business_state: non_empty(&address.state),
             business_zip: non_empty(&address.zip),
-            reference_number: spec.reference_number.clone(),
+            reference_number: request.reference_number.clone(),
             report_date: stamp,
             report_id: spec.id.clone(),
         },
-        requester_name: spec.requester_name.clone(),
+        requester_name: request.requester_name.clone(),
         title: TITLE,
     }
 }
