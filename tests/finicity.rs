@@ -748,6 +748,13 @@ async fn report_reads_check_purpose_route_and_accept() {
         .await;
     html.assert_status(406);
     assert_eq!(html.json()["code"], 14020);
+    let vary: Vec<&str> = html
+        .headers
+        .get_all("vary")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert!(vary.contains(&"accept"), "{vary:?}");
     let pdf = f
         .call(
             Method::GET,

@@ -20,19 +20,20 @@ use crate::shared::request::query_pairs;
 use crate::state::AppState;
 
 /// `POST /aggregation/v2/partners/authentication`.
-pub async fn create_token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let result = (|| {
-        let finicity = &state.finicity;
-        let app_partner = finicity.auth.app(&headers).map_err(ApiError::Auth)?;
-        let fields = object(&body)?;
-        let partner_id = required_string(&fields, "partnerId")?;
-        let secret = required_string(&fields, "partnerSecret")?;
-        let token = finicity
-            .auth
-            .authenticate(app_partner, &partner_id, &secret, state.clock.now())?;
-        Ok::<_, ApiError>(Json(serde_json::json!({ "token": token })))
-    })();
-    result.into_response()
+pub async fn create_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let finicity = &state.finicity;
+    let app_partner = finicity.auth.app(&headers).map_err(ApiError::Auth)?;
+    let fields = object(&body)?;
+    let partner_id = required_string(&fields, "partnerId")?;
+    let secret = required_string(&fields, "partnerSecret")?;
+    let token = finicity
+        .auth
+        .authenticate(app_partner, &partner_id, &secret, state.clock.now())?;
+    Ok(Json(serde_json::json!({ "token": token })).into_response())
 }
 
 #[derive(Serialize)]
@@ -48,45 +49,42 @@ pub async fn add_testing_customer(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> Result<Response, ApiError> {
     let now = state.clock.now();
-    let result = (|| {
-        let caller = state
-            .finicity
-            .auth
-            .caller(&headers, now)
-            .map_err(ApiError::Auth)?;
-        let fields = object(&body)?;
-        let username = required_string(&fields, "username")?;
-        if username.chars().count() < 6 {
-            return Err(ApiError::InvalidField(
-                "\"username\" length must be at least 6 characters long".into(),
-            ));
-        }
-        if !valid_username(&username) {
-            return Err(ApiError::InvalidField(
-                "\"username\" length must be less than or equal to 255 characters long".into(),
-            ));
-        }
-        let optional = |name: &str| optional_string(&fields, name);
-        let first_name = optional("firstName")?;
-        let last_name = optional("lastName")?;
-        for name in ["applicationId", "phone", "email"] {
-            optional(name)?;
-        }
-        let customer = state
-            .finicity
-            .customers
-            .enroll_testing(caller.partner, &username, first_name, last_name, now)
-            .ok_or_else(|| ApiError::InvalidField("\"username\" must be unique".into()))?;
-        let body = CreatedCustomer {
-            id: customer.id.to_string(),
-            username: &customer.username,
-            created_date: customer.created.timestamp(),
-        };
-        Ok((StatusCode::CREATED, Json(body)).into_response())
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+    let caller = state
+        .finicity
+        .auth
+        .caller(&headers, now)
+        .map_err(ApiError::Auth)?;
+    let fields = object(&body)?;
+    let username = required_string(&fields, "username")?;
+    if username.chars().count() < 6 {
+        return Err(ApiError::InvalidField(
+            "\"username\" length must be at least 6 characters long".into(),
+        ));
+    }
+    if !valid_username(&username) {
+        return Err(ApiError::InvalidField(
+            "\"username\" length must be less than or equal to 255 characters long".into(),
+        ));
+    }
+    let optional = |name: &str| optional_string(&fields, name);
+    let first_name = optional("firstName")?;
+    let last_name = optional("lastName")?;
+    for name in ["applicationId", "phone", "email"] {
+        optional(name)?;
+    }
+    let customer = state
+        .finicity
+        .customers
+        .enroll_testing(caller.partner, &username, first_name, last_name, now)
+        .ok_or_else(|| ApiError::InvalidField("\"username\" must be unique".into()))?;
+    let body = CreatedCustomer {
+        id: customer.id.to_string(),
+        username: &customer.username,
+        created_date: customer.created.timestamp(),
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 #[derive(Serialize)]
@@ -109,24 +107,19 @@ pub async fn get_customer(
     State(state): State<AppState>,
     headers: HeaderMap,
     customer_id: Result<Path<String>, PathRejection>,
-) -> Response {
-    let result = (|| {
-        let (_, customer) = owned_customer(&state, &headers, customer_id)?;
-        let created = customer.created.timestamp().to_string();
-        Ok::<_, ApiError>(
-            Json(CustomerBody {
-                id: customer.id.to_string(),
-                username: &customer.username,
-                first_name: customer.first_name.as_deref(),
-                last_name: customer.last_name.as_deref(),
-                kind: if customer.testing { "testing" } else { "active" },
-                created_date: created.clone(),
-                last_modified_date: created,
-            })
-            .into_response(),
-        )
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+) -> Result<Response, ApiError> {
+    let (_, customer) = owned_customer(&state, &headers, customer_id)?;
+    let created = customer.created.timestamp().to_string();
+    Ok(Json(CustomerBody {
+        id: customer.id.to_string(),
+        username: &customer.username,
+        first_name: customer.first_name.as_deref(),
+        last_name: customer.last_name.as_deref(),
+        kind: if customer.testing { "testing" } else { "active" },
+        created_date: created.clone(),
+        last_modified_date: created,
+    })
+    .into_response())
 }
 
 #[derive(Serialize)]
@@ -164,33 +157,30 @@ pub async fn get_customer_accounts(
     headers: HeaderMap,
     customer_id: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
-) -> Response {
+) -> Result<Response, ApiError> {
     let now = state.clock.now();
-    let result = (|| {
-        let (_, customer) = owned_customer(&state, &headers, customer_id)?;
-        let pairs = query_pairs(query.as_deref());
-        let status = pairs.iter().find(|(k, _)| k == "status").map(|(_, v)| v.as_str());
-        let deposits_only = match pairs
-            .iter()
-            .find(|(k, _)| k == "account_type")
-            .map(|(_, v)| v.as_str())
-        {
-            None | Some("") => false,
-            Some("ava") => true,
-            Some(_) => return Err(ApiError::AccountTypeNotSupported),
-        };
-        let today = super::clock::local_date(now);
-        let accounts: Vec<AccountBody<'_>> = customer
-            .accounts
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| status.is_none_or(|s| s.is_empty() || a.status == s))
-            .filter(|(_, a)| !deposits_only || a.is_deposit())
-            .map(|(position, a)| account_body(&customer, a, position, today, now.timestamp()))
-            .collect();
-        Ok::<_, ApiError>(Json(serde_json::json!({ "accounts": accounts })).into_response())
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+    let (_, customer) = owned_customer(&state, &headers, customer_id)?;
+    let pairs = query_pairs(query.as_deref());
+    let status = pairs.iter().find(|(k, _)| k == "status").map(|(_, v)| v.as_str());
+    let deposits_only = match pairs
+        .iter()
+        .find(|(k, _)| k == "account_type")
+        .map(|(_, v)| v.as_str())
+    {
+        None | Some("") => false,
+        Some("ava") => true,
+        Some(_) => return Err(ApiError::AccountTypeNotSupported),
+    };
+    let today = super::clock::local_date(now);
+    let accounts: Vec<AccountBody<'_>> = customer
+        .accounts
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| status.is_none_or(|s| s.is_empty() || a.status == s))
+        .filter(|(_, a)| !deposits_only || a.is_deposit())
+        .map(|(position, a)| account_body(&customer, a, position, today, now.timestamp()))
+        .collect();
+    Ok(Json(serde_json::json!({ "accounts": accounts })).into_response())
 }
 
 fn account_body<'a>(

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -38,7 +38,7 @@ pub async fn generate(
     customer_id: Result<Path<String>, PathRejection>,
     query: RawQuery,
     body: Bytes,
-) -> Response {
+) -> Result<Response, ObbError> {
     generate_report(state, headers, customer_id, query, body, false)
 }
 
@@ -48,7 +48,7 @@ pub async fn generate_fcra(
     customer_id: Result<Path<String>, PathRejection>,
     query: RawQuery,
     body: Bytes,
-) -> Response {
+) -> Result<Response, ObbError> {
     generate_report(state, headers, customer_id, query, body, true)
 }
 
@@ -62,112 +62,107 @@ fn generate_report(
     RawQuery(query): RawQuery,
     body: Bytes,
     fcra: bool,
-) -> Response {
+) -> Result<Response, ObbError> {
     let now = state.clock.now();
     let finicity = &state.finicity;
-    let result = (|| {
-        let caller = finicity.auth.caller(&headers, now)?;
-        let id = customer_id
-            .ok()
-            .and_then(|Path(id)| parse_customer_id(&id))
-            .ok_or_else(|| {
-                ObbError::bad_request("Invalid parameter 'customerId': a numeric customer ID is required")
-            })?;
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Err(ObbError::bad_request("Missing required request body"));
-        }
-        // serde would read a JSON array as the struct's fields in order.
-        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
-                Ok(_) => {
-                    ObbError::bad_request("Invalid value for '.': the request body must be a JSON object")
-                }
-                Err(_) => ObbError::bad_request("Malformed JSON in request body"),
-            });
-        }
-        let constraints: Constraints = parse_json(&body, None).map_err(|e| match e {
-            BodyError::Malformed { .. } => ObbError::bad_request("Malformed JSON in request body"),
-            BodyError::Invalid { path, reason } => {
-                ObbError::bad_request(format!("Invalid value for '{path}': {reason}"))
-            }
+    let caller = finicity.auth.caller(&headers, now)?;
+    let id = customer_id
+        .ok()
+        .and_then(|Path(id)| parse_customer_id(&id))
+        .ok_or_else(|| {
+            ObbError::bad_request("Invalid parameter 'customerId': a numeric customer ID is required")
         })?;
-        let pairs = query_pairs(query.as_deref());
-        let reference_number = query_value(&pairs, "reference-number").map(str::to_owned);
-        if reference_number.as_ref().is_some_and(|r| r.chars().count() > 255) {
-            return Err(ObbError::bad_request(
-                "'reference-number' must be at most 255 characters",
-            ));
-        }
-
-        let customer = finicity
-            .customers
-            .get(id)
-            .ok_or_else(ObbError::customer_not_found)?;
-        if customer.partner != caller.partner {
-            return Err(ObbError::forbidden());
-        }
-        if customer.kind != CustomerKind::Business {
-            return Err(ObbError::not_a_business());
-        }
-
-        let length_days = match constraints.length_of_report {
-            None => DEFAULT_LENGTH,
-            Some(days) => LENGTHS
-                .into_iter()
-                .find(|l| i64::from(*l) == days)
-                .ok_or_else(|| {
-                    ObbError::bad_request(format!(
-                        "Invalid lengthOfReport {days}: must be one of 30, 90, 180, 270, 365 or 730"
-                    ))
-                })?,
-        };
-        let account_ids = match constraints.account_ids {
-            None => customer.accounts.iter().map(|a| a.id).collect(),
-            Some(ids) if ids.is_empty() => {
-                return Err(ObbError::bad_request("accountIds must list at least one account"));
-            }
-            Some(ids) => {
-                let mut chosen: Vec<u64> = Vec::with_capacity(ids.len());
-                for id in ids {
-                    let account = u64::try_from(id).ok().and_then(|id| customer.account(id));
-                    let Some(account) = account else {
-                        return Err(ObbError::bad_request(format!(
-                            "Account {id} does not belong to customer {}",
-                            customer.id
-                        )));
-                    };
-                    if !chosen.contains(&account.id) {
-                        chosen.push(account.id);
-                    }
-                }
-                chosen
-            }
-        };
-        if account_ids.is_empty() {
-            return Err(ObbError::bad_request(format!(
-                "Customer {} has no accounts",
-                customer.id
-            )));
-        }
-
-        let requester_name = finicity
-            .auth
-            .partner(caller.partner)
-            .map(|p| p.name.clone())
-            .unwrap_or_default();
-        let spec = finicity.reports.create(ReportRequest {
-            fcra,
-            partner: caller.partner,
-            requester_name,
-            customer,
-            account_ids,
-            length_days,
-            reference_number,
-            created: now,
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ObbError::bad_request("Missing required request body"));
+    }
+    // serde would read a JSON array as the struct's fields in order.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
+            Ok(_) => ObbError::bad_request("Invalid value for '.': the request body must be a JSON object"),
+            Err(_) => ObbError::bad_request("Malformed JSON in request body"),
         });
-        Ok(Json(spec.ack()).into_response())
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+    }
+    let constraints: Constraints = parse_json(&body, None).map_err(|e| match e {
+        BodyError::Malformed { .. } => ObbError::bad_request("Malformed JSON in request body"),
+        BodyError::Invalid { path, reason } => {
+            ObbError::bad_request(format!("Invalid value for '{path}': {reason}"))
+        }
+    })?;
+    let pairs = query_pairs(query.as_deref());
+    let reference_number = query_value(&pairs, "reference-number").map(str::to_owned);
+    if reference_number.as_ref().is_some_and(|r| r.chars().count() > 255) {
+        return Err(ObbError::bad_request(
+            "'reference-number' must be at most 255 characters",
+        ));
+    }
+
+    let customer = finicity
+        .customers
+        .get(id)
+        .ok_or_else(ObbError::customer_not_found)?;
+    if customer.partner != caller.partner {
+        return Err(ObbError::forbidden());
+    }
+    if customer.kind != CustomerKind::Business {
+        return Err(ObbError::not_a_business());
+    }
+
+    let length_days = match constraints.length_of_report {
+        None => DEFAULT_LENGTH,
+        Some(days) => LENGTHS
+            .into_iter()
+            .find(|l| i64::from(*l) == days)
+            .ok_or_else(|| {
+                ObbError::bad_request(format!(
+                    "Invalid lengthOfReport {days}: must be one of 30, 90, 180, 270, 365 or 730"
+                ))
+            })?,
+    };
+    let account_ids = match constraints.account_ids {
+        None => customer.accounts.iter().map(|a| a.id).collect(),
+        Some(ids) if ids.is_empty() => {
+            return Err(ObbError::bad_request("accountIds must list at least one account"));
+        }
+        Some(ids) => {
+            let mut chosen: Vec<u64> = Vec::with_capacity(ids.len());
+            for id in ids {
+                let account = u64::try_from(id).ok().and_then(|id| customer.account(id));
+                let Some(account) = account else {
+                    return Err(ObbError::bad_request(format!(
+                        "Account {id} does not belong to customer {}",
+                        customer.id
+                    )));
+                };
+                if !chosen.contains(&account.id) {
+                    chosen.push(account.id);
+                }
+            }
+            chosen
+        }
+    };
+    if account_ids.is_empty() {
+        return Err(ObbError::bad_request(format!(
+            "Customer {} has no accounts",
+            customer.id
+        )));
+    }
+
+    let requester_name = finicity
+        .auth
+        .partner(caller.partner)
+        .map(|p| p.name.clone())
+        .unwrap_or_default();
+    let spec = finicity.reports.create(ReportRequest {
+        fcra,
+        partner: caller.partner,
+        requester_name,
+        customer,
+        account_ids,
+        length_days,
+        reference_number,
+        created: now,
+    });
+    Ok(Json(spec.ack()).into_response())
 }
 
 pub async fn get_report(
@@ -175,7 +170,7 @@ pub async fn get_report(
     headers: HeaderMap,
     report_id: Result<Path<String>, PathRejection>,
     query: RawQuery,
-) -> Response {
+) -> Result<Response, ApiError> {
     read_report(state, headers, report_id, query, false)
 }
 
@@ -184,7 +179,7 @@ pub async fn get_report_fcra(
     headers: HeaderMap,
     report_id: Result<Path<String>, PathRejection>,
     query: RawQuery,
-) -> Response {
+) -> Result<Response, ApiError> {
     read_report(state, headers, report_id, query, true)
 }
 
@@ -198,54 +193,43 @@ fn read_report(
     report_id: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
     fcra: bool,
-) -> Response {
+) -> Result<Response, ApiError> {
     let finicity = &state.finicity;
-    let result = (|| {
-        let caller = finicity
-            .auth
-            .caller(&headers, state.clock.now())
-            .map_err(ApiError::Auth)?;
-        if fcra {
-            let pairs = query_pairs(query.as_deref());
-            match query_value(&pairs, "purpose").map(str::trim) {
-                None | Some("") => return Err(ApiError::InvalidField("\"purpose\" is required".into())),
-                Some(p) if !PURPOSES.contains(&p) => {
-                    return Err(ApiError::InvalidField(format!(
-                        "\"purpose\" must be one of [{}]",
-                        PURPOSES.join(", ")
-                    )));
-                }
-                Some(_) => {}
+    let caller = finicity
+        .auth
+        .caller(&headers, state.clock.now())
+        .map_err(ApiError::Auth)?;
+    if fcra {
+        let pairs = query_pairs(query.as_deref());
+        match query_value(&pairs, "purpose").map(str::trim) {
+            None | Some("") => return Err(ApiError::InvalidField("\"purpose\" is required".into())),
+            Some(p) if !PURPOSES.contains(&p) => {
+                return Err(ApiError::InvalidField(format!(
+                    "\"purpose\" must be one of [{}]",
+                    PURPOSES.join(", ")
+                )));
             }
+            Some(_) => {}
         }
-        let format = negotiate(&headers).ok_or(ApiError::NotAcceptable)?;
-        let spec = report_id
-            .ok()
-            .and_then(|Path(id)| finicity.reports.get(&id))
-            .filter(|s| s.request.partner == caller.partner && s.request.fcra == fcra)
-            .ok_or(ApiError::ResourceNotFound)?;
-        let report = report::build(&spec);
-        Ok(match format {
-            Format::Json => Json(report).into_response(),
-            Format::Pdf => {
-                let mut response = pdf::render(&report, spec.request.fcra).into_response();
-                let headers = response.headers_mut();
-                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-                if let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"{}.pdf\"", spec.id)) {
-                    headers.insert(header::CONTENT_DISPOSITION, value);
-                }
-                response
+    }
+    let format = negotiate(&headers).ok_or(ApiError::NotAcceptable)?;
+    let spec = report_id
+        .ok()
+        .and_then(|Path(id)| finicity.reports.get(&id))
+        .filter(|s| s.request.partner == caller.partner && s.request.fcra == fcra)
+        .ok_or(ApiError::ResourceNotFound)?;
+    let report = report::build(&spec);
+    Ok(match format {
+        Format::Json => Json(report).into_response(),
+        Format::Pdf => {
+            let mut response = pdf::render(&report, spec.request.fcra).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+            if let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"{}.pdf\"", spec.id)) {
+                headers.insert(header::CONTENT_DISPOSITION, value);
             }
-        })
-    })();
-    result.unwrap_or_else(|e: ApiError| {
-        let mut response = e.into_response();
-        if response.status() == StatusCode::NOT_ACCEPTABLE {
             response
-                .headers_mut()
-                .insert(header::VARY, HeaderValue::from_static("accept"));
         }
-        response
     })
 }
 

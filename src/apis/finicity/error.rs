@@ -6,7 +6,7 @@
 //!   generate calls.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
@@ -115,11 +115,18 @@ impl IntoResponse for ApiError {
             ),
             ApiError::CustomerNotFound => simple(S::NOT_FOUND, 14001, "Customer not found."),
             ApiError::ResourceNotFound => simple(S::NOT_FOUND, 14001, "Resource not found."),
-            ApiError::NotAcceptable => simple(
-                S::NOT_ACCEPTABLE,
-                14020,
-                "Bad request. (Accept must allow application/json or application/pdf).",
-            ),
+            ApiError::NotAcceptable => {
+                let mut response = simple(
+                    S::NOT_ACCEPTABLE,
+                    14020,
+                    "Bad request. (Accept must allow application/json or application/pdf).",
+                );
+                // The answer depends on Accept, so caches must key on it.
+                response
+                    .headers_mut()
+                    .insert(header::VARY, HeaderValue::from_static("accept"));
+                response
+            }
             ApiError::Framework { status, message } => simple(status, u32::from(status.as_u16()), &message),
         }
     }
