@@ -12,24 +12,9 @@ use fake::faker::company::en::CompanyName;
 use rand::RngExt;
 
 use super::balances::{BalanceModel, Profile};
-use super::fixtures::{AccountFixture, CustomerFixture, CustomerKind, FinicityFixtures};
+use super::fixtures::{AccountFixture, Address, CustomerFixture, CustomerKind, FinicityFixtures};
 use super::institutions::{self, Institution};
 use crate::shared::seed::Seed;
-
-#[derive(Debug, Clone)]
-pub struct Address {
-    pub street: String,
-    pub city: String,
-    pub state: String,
-    pub zip: String,
-}
-
-impl Address {
-    /// `123 Main St, Portland, OR 97205`, as `accountOwner.address`.
-    pub fn one_line(&self) -> String {
-        format!("{}, {}, {} {}", self.street, self.city, self.state, self.zip)
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct Business {
@@ -260,20 +245,7 @@ impl Directory {
             .and_then(|p| self.fixtures.partners.iter().position(|x| &x.partner_id == p))
             .unwrap_or(0);
         let created = c.created_date.map_or_else(default_created, |t| t.0);
-        let address = c.address.as_ref().map_or_else(
-            || Address {
-                street: String::new(),
-                city: String::new(),
-                state: String::new(),
-                zip: String::new(),
-            },
-            |a| Address {
-                street: a.street.clone(),
-                city: a.city.clone(),
-                state: a.state.clone(),
-                zip: a.zip.clone(),
-            },
-        );
+        let address = c.address.clone().unwrap_or_default();
         Customer {
             id,
             username: c.username.clone(),

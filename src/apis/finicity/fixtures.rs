@@ -64,7 +64,7 @@ pub struct CustomerFixture {
     #[serde(default)]
     pub business: Option<BusinessFixture>,
     #[serde(default)]
-    pub address: Option<AddressFixture>,
+    pub address: Option<Address>,
     #[serde(default)]
     pub accounts: Vec<AccountFixture>,
 }
@@ -76,13 +76,21 @@ pub struct BusinessFixture {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A customer's address, as fixtures give it and reports show it.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct AddressFixture {
+pub struct Address {
     pub street: String,
     pub city: String,
     pub state: String,
     pub zip: String,
+}
+
+impl Address {
+    /// `123 Main St, Portland, OR 97205`, as `accountOwner.address`.
+    pub fn one_line(&self) -> String {
+        format!("{}, {}, {} {}", self.street, self.city, self.state, self.zip)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
