@@ -16,7 +16,7 @@ use super::auth::Caller;
 use super::customers::{Account, Customer};
 use super::error::ApiError;
 use super::fixtures::{CustomerKind, valid_username};
-use crate::shared::request::query_pairs;
+use crate::shared::request::{query_pairs, query_value};
 use crate::state::AppState;
 
 /// `POST /aggregation/v2/partners/authentication`.
@@ -161,12 +161,8 @@ pub async fn get_customer_accounts(
     let now = state.clock.now();
     let (_, customer) = owned_customer(&state, &headers, customer_id)?;
     let pairs = query_pairs(query.as_deref());
-    let status = pairs.iter().find(|(k, _)| k == "status").map(|(_, v)| v.as_str());
-    let deposits_only = match pairs
-        .iter()
-        .find(|(k, _)| k == "account_type")
-        .map(|(_, v)| v.as_str())
-    {
+    let status = query_value(&pairs, "status");
+    let deposits_only = match query_value(&pairs, "account_type") {
         None | Some("") => false,
         Some("ava") => true,
         Some(_) => return Err(ApiError::AccountTypeNotSupported),
