@@ -1,5 +1,6 @@
-//! `AppState`: cheap-to-clone handles on everything the handlers share.
+//! `AppState`: one shared handle on everything the handlers share.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::apis::data_analytics::DataAnalyticsState;
@@ -12,8 +13,14 @@ use crate::shared::clock::Clock;
 use crate::shared::journal::Journal;
 use crate::shared::seed::Seed;
 
+/// axum clones the state for every request (router, `State` extractor), so
+/// it is one `Arc`: a single reference-count bump instead of one per store.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What every handler can reach, through `AppState`'s `Deref`.
+#[derive(Debug)]
+pub struct Shared {
     pub clock: Clock,
     pub seed: Seed,
     pub journal: Journal,
@@ -38,7 +45,7 @@ impl AppState {
             public_url: config.public_url.clone(),
         };
         let seed = Seed::new(config.seed);
-        Self {
+        Self(Arc::new(Shared {
             clock: Clock::starting_at(config.now),
             seed,
             journal: Journal::new(config.journal_capacity),
@@ -52,7 +59,7 @@ impl AppState {
             leadsquared: LeadSquaredState::new(&fixtures.leadsquared, seed),
             settings: Arc::new(settings),
             fixtures: Arc::new(fixtures),
-        }
+        }))
     }
 
     /// Back to the loaded fixtures: posted data, journal and clock.
@@ -67,5 +74,13 @@ impl AppState {
 
     pub fn fixtures_summary(&self) -> String {
         self.fixtures.summary()
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }

@@ -335,6 +335,40 @@ async fn cors_preflight_allows_browser_calls_with_authorization() {
 }
 
 #[tokio::test]
+async fn cors_headers_go_only_to_browsers() {
+    let app = TestApp::new();
+    let sdk = app.call(Method::GET, "/__admin/health", &[], Body::empty()).await;
+    sdk.assert_status(200);
+    assert_eq!(sdk.header("access-control-allow-origin"), None);
+    assert_eq!(sdk.header("vary"), None);
+
+    let browser = app
+        .call(
+            Method::GET,
+            "/__admin/health",
+            &[("origin", "https://partner.example")],
+            Body::empty(),
+        )
+        .await;
+    browser.assert_status(200);
+    assert_eq!(
+        browser.header("access-control-allow-origin"),
+        Some("https://partner.example")
+    );
+    assert_eq!(browser.header("access-control-allow-credentials"), Some("true"));
+    assert_eq!(
+        browser.header("vary"),
+        Some("origin, access-control-request-method, access-control-request-headers")
+    );
+
+    // Without an Origin an OPTIONS is not a preflight: the route's own 405.
+    let options = app
+        .call(Method::OPTIONS, "/uiEvent/offerDisplays", &[], Body::empty())
+        .await;
+    options.assert_status(405);
+}
+
+#[tokio::test]
 async fn hostile_inputs_never_panic() {
     let app = TestApp::new();
     let weird_paths = [

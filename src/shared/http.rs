@@ -2,13 +2,18 @@
 //! journal, framework errors (404/405/413) in the owning vendor's shape,
 //! permissive CORS and request tracing.
 
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
 use axum::response::Response;
-use tower_http::cors::CorsLayer;
+use futures_util::future::Either;
+use tower::{Layer, Service};
+use tower_http::cors::{self, Cors, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::shared::clock::Clock;
@@ -32,49 +37,160 @@ pub struct HttpContext {
 
 /// Wraps a fully routed application in the shared layers.
 pub fn with_layers(router: Router, ctx: HttpContext) -> Router {
-    router
-        .layer(middleware::from_fn_with_state(ctx, journal_and_limit))
-        // Browsers call the UI-event routes with an Authorization header, which
-        // a wildcard does not cover, so request headers are mirrored.
-        .layer(CorsLayer::very_permissive())
-        .layer(TraceLayer::new_for_http())
+    // Request spans cost a few percent of the pixel's throughput even when
+    // no subscriber wants them, so the layer is only there when they are
+    // wanted (`RUST_LOG=tower_http=debug`).
+    let router = router.layer(JournalLayer { ctx }).layer(BrowserCorsLayer);
+    if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
+        router.layer(TraceLayer::new_for_http())
+    } else {
+        router
+    }
+}
+
+/// Permissive CORS, for the requests browsers make.
+///
+/// Browsers send `Origin` on every cross-origin request and preflight; SDKs,
+/// curl and test clients never do, and CORS headers mean nothing to them.
+/// Running tower-http's CORS only when `Origin` is present saves the hot
+/// routes a header map per request. Browsers call the UI-event routes with an
+/// `Authorization` header, which a wildcard does not cover, so request
+/// headers are mirrored (`very_permissive`).
+#[derive(Clone)]
+struct BrowserCorsLayer;
+
+impl<S: Clone> Layer<S> for BrowserCorsLayer {
+    type Service = BrowserCors<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        BrowserCors {
+            cors: CorsLayer::very_permissive().layer(inner.clone()),
+            plain: inner,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct BrowserCors<S> {
+    cors: Cors<S>,
+    plain: S,
+}
+
+impl<S> Service<Request> for BrowserCors<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<cors::ResponseFuture<S::Future>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        match self.plain.poll_ready(cx) {
+            Poll::Ready(Ok(())) => self.cors.poll_ready(cx),
+            pending => pending,
+        }
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        if request.headers().contains_key(header::ORIGIN) {
+            Either::Left(self.cors.call(request))
+        } else {
+            Either::Right(self.plain.call(request))
+        }
+    }
 }
 
 /// Buffers the body (refusing more than [`MAX_BODY_BYTES`]), runs the request,
 /// gives framework errors the family's shape and records the exchange.
-async fn journal_and_limit(State(ctx): State<HttpContext>, request: Request, next: Next) -> Response {
+///
+/// A hand-written layer rather than `middleware::from_fn`: bodiless requests
+/// (the pixel, every GET) go straight through without re-assembling the
+/// request, which keeps the hottest route close to bare axum.
+#[derive(Clone)]
+struct JournalLayer {
+    ctx: HttpContext,
+}
+
+impl<S> Layer<S> for JournalLayer {
+    type Service = JournalService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        JournalService {
+            inner,
+            ctx: self.ctx.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct JournalService<S> {
+    inner: S,
+    ctx: HttpContext,
+}
+
+impl<S> Service<Request> for JournalService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        // The clone is not ready; the service that was polled ready is the
+        // one that must take this call (tower's contract).
+        let ready = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, ready);
+        Box::pin(journal_and_limit(self.ctx.clone(), inner, request))
+    }
+}
+
+async fn journal_and_limit<S>(
+    ctx: HttpContext,
+    mut inner: S,
+    request: Request,
+) -> Result<Response, Infallible>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
     let started = tokio::time::Instant::now();
     let family = Family::of_path(request.uri().path());
-    let (parts, body) = request.into_parts();
-
-    let declared_len = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let body = match declared_len {
-        Some(len) if len > MAX_BODY_BYTES as u64 => Err(StatusCode::PAYLOAD_TOO_LARGE),
-        _ => axum::body::to_bytes(body, MAX_BODY_BYTES)
-            .await
-            .map_err(|e| body_error_status(&e)),
+    let capture = |parts: &http::request::Parts, body: &Bytes| {
+        (family != Family::Admin)
+            .then(|| RequestRecord::capture(ctx.clock.now(), &parts.method, &parts.uri, &parts.headers, body))
     };
 
-    let record = (family != Family::Admin).then(|| {
-        RequestRecord::capture(
-            ctx.clock.now(),
-            &parts.method,
-            &parts.uri,
-            &parts.headers,
-            body.as_ref().unwrap_or(&Bytes::new()),
-        )
-    });
-
-    let response = match body {
-        Ok(bytes) => {
-            let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
-            shape_framework_error(response, family, ctx.render_error)
-        }
-        Err(status) => (ctx.render_error)(family, status, &body_error_message(status)),
+    let (parts, body) = request.into_parts();
+    let (response, record) = if body.is_end_stream() {
+        let record = capture(&parts, &Bytes::new());
+        let response = inner.call(Request::from_parts(parts, body)).await?;
+        (shape_framework_error(response, family, ctx.render_error), record)
+    } else {
+        let declared_len = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let body = match declared_len {
+            Some(len) if len > MAX_BODY_BYTES as u64 => Err(StatusCode::PAYLOAD_TOO_LARGE),
+            _ => axum::body::to_bytes(body, MAX_BODY_BYTES)
+                .await
+                .map_err(|e| body_error_status(&e)),
+        };
+        let record = capture(&parts, body.as_ref().unwrap_or(&Bytes::new()));
+        let response = match body {
+            Ok(bytes) => {
+                let response = inner.call(Request::from_parts(parts, Body::from(bytes))).await?;
+                shape_framework_error(response, family, ctx.render_error)
+            }
+            Err(status) => (ctx.render_error)(family, status, &body_error_message(status)),
+        };
+        (response, record)
     };
 
     if let Some(record) = record {
@@ -82,7 +198,7 @@ async fn journal_and_limit(State(ctx): State<HttpContext>, request: Request, nex
         ctx.journal
             .record(record, family, response.status().as_u16(), latency_ms);
     }
-    response
+    Ok(response)
 }
 
 fn body_error_status(error: &axum::Error) -> StatusCode {

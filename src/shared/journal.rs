@@ -58,17 +58,19 @@ pub struct Entry {
     pub body_truncated: bool,
 }
 
-/// What a request looked like, before the response exists. Copied into
-/// three compact allocations: holding on to the request's own buffers would
-/// keep whole read buffers alive for as long as the entry lives. Redaction
-/// happens when the journal is read; secrets never leave the process.
+/// What a request looked like, before the response exists. The request
+/// line and headers are copied into one compact string (holding on to the
+/// request's own buffers would keep whole read buffers alive for as long as
+/// the entry lives, and one allocation keeps the hot routes cheap).
+/// Redaction happens when the journal is read; secrets never leave the process.
 #[derive(Debug, Clone)]
 pub struct RequestRecord {
     time: DateTime<Utc>,
     method: http::Method,
-    path_and_query: String,
-    /// `name: value` lines.
-    headers: String,
+    /// The path and query, then `name: value\n` header lines.
+    head: String,
+    /// Where the header lines start in `head`.
+    headers_start: usize,
     body: Bytes,
     body_bytes: usize,
 }
@@ -82,34 +84,45 @@ impl RequestRecord {
         headers: &HeaderMap,
         body: &Bytes,
     ) -> Self {
-        let size = headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 3).sum();
-        let mut lines = String::with_capacity(size);
+        let target = uri.path_and_query().map_or_else(|| uri.path(), |pq| pq.as_str());
+        let size = target.len()
+            + headers
+                .iter()
+                .map(|(n, v)| n.as_str().len() + v.len() + 3)
+                .sum::<usize>();
+        let mut head = String::with_capacity(size);
+        head.push_str(target);
         for (name, value) in headers {
-            lines.push_str(name.as_str());
-            lines.push_str(": ");
-            lines.push_str(&String::from_utf8_lossy(value.as_bytes()));
-            lines.push('\n');
+            head.push_str(name.as_str());
+            head.push_str(": ");
+            head.push_str(&String::from_utf8_lossy(value.as_bytes()));
+            head.push('\n');
         }
         Self {
             time,
             method: method.clone(),
-            path_and_query: uri
-                .path_and_query()
-                .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned()),
-            headers: lines,
+            head,
+            headers_start: target.len(),
             body: Bytes::copy_from_slice(&body[..body.len().min(MAX_RECORDED_BODY)]),
             body_bytes: body.len(),
         }
     }
 
+    fn path_and_query(&self) -> &str {
+        &self.head[..self.headers_start]
+    }
+
+    fn header_lines(&self) -> &str {
+        &self.head[self.headers_start..]
+    }
+
     fn path(&self) -> &str {
-        self.path_and_query
-            .split_once('?')
-            .map_or(self.path_and_query.as_str(), |(p, _)| p)
+        let target = self.path_and_query();
+        target.split_once('?').map_or(target, |(p, _)| p)
     }
 
     fn query(&self) -> Option<&str> {
-        self.path_and_query.split_once('?').map(|(_, q)| q)
+        self.path_and_query().split_once('?').map(|(_, q)| q)
     }
 }
 
@@ -134,7 +147,7 @@ impl Stored {
             query: r.query().map(redact_query),
             status: self.status,
             latency_ms: self.latency_ms,
-            headers: redact_headers(&r.headers),
+            headers: redact_headers(r.header_lines()),
             body: redact_body(&r.body),
             body_bytes: r.body_bytes,
             body_truncated: r.body_bytes > r.body.len(),

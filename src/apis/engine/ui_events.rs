@@ -3,8 +3,8 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -72,14 +72,17 @@ pub async fn create_session_init(
 /// Always answers the GIF, as the vendor promises; records a display only
 /// for a GET whose three segments are uuids. The display is credited to the
 /// token's company, else the lead's company, else nobody (unattributed).
-pub async fn pixel(State(state): State<AppState>, method: Method, headers: HeaderMap, uri: Uri) -> Response {
-    if method == Method::GET
-        && let Some(offer) = offer_from_pixel_path(uri.path())
+///
+/// Takes the whole request rather than `HeaderMap`/`Uri` extractors, which
+/// would clone them on the hottest route.
+pub async fn pixel(State(state): State<AppState>, request: Request) -> Response {
+    if request.method() == Method::GET
+        && let Some(offer) = offer_from_pixel_path(request.uri().path())
     {
         let owner = state
             .engine
             .companies
-            .identify(&headers)
+            .identify(request.headers())
             .map(|c| c.uuid)
             .or_else(|| state.engine.owner_of_lead(offer.lead_uuid));
         state
