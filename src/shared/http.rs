@@ -4,6 +4,7 @@
 
 use std::convert::Infallible;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::Router;
@@ -12,8 +13,10 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use futures_util::future::Either;
-use tower::{Layer, Service};
-use tower_http::cors::{self, Cors, CorsLayer};
+use pin_project_lite::pin_project;
+use tower::util::Oneshot;
+use tower::{Layer, Service, ServiceExt};
+use tower_http::cors::{Cors, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::shared::clock::Clock;
@@ -40,7 +43,9 @@ pub fn with_layers(router: Router, ctx: HttpContext) -> Router {
     // Request spans cost a few percent of the pixel's throughput even when
     // no subscriber wants them, so the layer is only there when they are
     // wanted (`RUST_LOG=tower_http=debug`).
-    let router = router.layer(JournalLayer { ctx }).layer(BrowserCorsLayer);
+    let router = router
+        .layer(JournalLayer { ctx })
+        .layer(BrowserCorsLayer::very_permissive());
     if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
         router.layer(TraceLayer::new_for_http())
     } else {
@@ -53,49 +58,53 @@ pub fn with_layers(router: Router, ctx: HttpContext) -> Router {
 /// Browsers send `Origin` on every cross-origin request and preflight; SDKs,
 /// curl and test clients never do, and CORS headers mean nothing to them.
 /// Running tower-http's CORS only when `Origin` is present saves the hot
-/// routes a header map per request. Browsers call the UI-event routes with an
-/// `Authorization` header, which a wildcard does not cover, so request
-/// headers are mirrored (`very_permissive`).
+/// routes a header map per request, and holding the layer behind an `Arc`
+/// saves cloning its header lists each time axum clones the route's service.
+/// Browsers call the UI-event routes with an `Authorization` header, which a
+/// wildcard does not cover, so request headers are mirrored (`very_permissive`).
 #[derive(Clone)]
-struct BrowserCorsLayer;
+struct BrowserCorsLayer(Arc<CorsLayer>);
 
-impl<S: Clone> Layer<S> for BrowserCorsLayer {
+impl BrowserCorsLayer {
+    fn very_permissive() -> Self {
+        Self(Arc::new(CorsLayer::very_permissive()))
+    }
+}
+
+impl<S> Layer<S> for BrowserCorsLayer {
     type Service = BrowserCors<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
         BrowserCors {
-            cors: CorsLayer::very_permissive().layer(inner.clone()),
-            plain: inner,
+            cors: self.0.clone(),
+            inner,
         }
     }
 }
 
 #[derive(Clone)]
 struct BrowserCors<S> {
-    cors: Cors<S>,
-    plain: S,
+    cors: Arc<CorsLayer>,
+    inner: S,
 }
 
 impl<S> Service<Request> for BrowserCors<S>
 where
-    S: Service<Request, Response = Response, Error = Infallible>,
+    S: Service<Request, Response = Response, Error = Infallible> + Clone,
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Either<cors::ResponseFuture<S::Future>, S::Future>;
+    type Future = Either<Oneshot<Cors<S>, Request>, S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        match self.plain.poll_ready(cx) {
-            Poll::Ready(Ok(())) => self.cors.poll_ready(cx),
-            pending => pending,
-        }
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
         if request.headers().contains_key(header::ORIGIN) {
-            Either::Left(self.cors.call(request))
+            Either::Left(self.cors.layer(self.inner.clone()).oneshot(request))
         } else {
-            Either::Right(self.plain.call(request))
+            Either::Right(self.inner.call(request))
         }
     }
 }
@@ -104,8 +113,9 @@ where
 /// gives framework errors the family's shape and records the exchange.
 ///
 /// A hand-written layer rather than `middleware::from_fn`: bodiless requests
-/// (the pixel, every GET) go straight through without re-assembling the
-/// request, which keeps the hottest route close to bare axum.
+/// (the pixel, every GET) go straight to the route inside a small unboxed
+/// future, which keeps the hottest route close to bare axum; only requests
+/// with a body pay for an async buffering step.
 #[derive(Clone)]
 struct JournalLayer {
     ctx: HttpContext,
@@ -128,6 +138,8 @@ struct JournalService<S> {
     ctx: HttpContext,
 }
 
+type BoxedResponse = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
 impl<S> Service<Request> for JournalService<S>
 where
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
@@ -135,70 +147,126 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = Either<Journaled<S::Future>, BoxedResponse>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
+        let exchange = Exchange::begin(&self.ctx, request.uri().path());
+        if request.body().is_end_stream() {
+            let record = exchange.capture(&request, &Bytes::new());
+            return Either::Left(Journaled {
+                response: self.inner.call(request),
+                finish: Some((exchange, record)),
+            });
+        }
         // The clone is not ready; the service that was polled ready is the
         // one that must take this call (tower's contract).
         let ready = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, ready);
-        Box::pin(journal_and_limit(self.ctx.clone(), inner, request))
+        Either::Right(Box::pin(buffer_then_call(exchange, inner, request)))
     }
 }
 
-async fn journal_and_limit<S>(
+/// One request on its way through the journal layer.
+struct Exchange {
     ctx: HttpContext,
+    family: Family,
+    started: std::time::Instant,
+}
+
+impl Exchange {
+    fn begin(ctx: &HttpContext, path: &str) -> Self {
+        Self {
+            ctx: ctx.clone(),
+            family: Family::of_path(path),
+            started: std::time::Instant::now(),
+        }
+    }
+
+    /// What the journal keeps of the request; the admin API's own calls are not kept.
+    fn capture<B>(&self, request: &http::Request<B>, body: &Bytes) -> Option<RequestRecord> {
+        (self.family != Family::Admin).then(|| {
+            RequestRecord::capture(
+                self.ctx.clock.now(),
+                request.method(),
+                request.uri(),
+                request.headers(),
+                body,
+            )
+        })
+    }
+
+    /// Shapes a framework error the family's way and records the exchange.
+    fn finish(self, response: Response, record: Option<RequestRecord>) -> Response {
+        let response = shape_framework_error(response, self.family, self.ctx.render_error);
+        if let Some(record) = record {
+            let latency_ms = self.started.elapsed().as_secs_f64() * 1000.0;
+            self.ctx
+                .journal
+                .record(record, self.family, response.status().as_u16(), latency_ms);
+        }
+        response
+    }
+}
+
+pin_project! {
+    /// The route's own future, finished by the journal when it completes.
+    struct Journaled<F> {
+        #[pin]
+        response: F,
+        finish: Option<(Exchange, Option<RequestRecord>)>,
+    }
+}
+
+impl<F> Future for Journaled<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let response = std::task::ready!(this.response.poll(cx))?;
+        Poll::Ready(Ok(match this.finish.take() {
+            Some((exchange, record)) => exchange.finish(response, record),
+            None => response,
+        }))
+    }
+}
+
+async fn buffer_then_call<S>(
+    exchange: Exchange,
     mut inner: S,
     request: Request,
 ) -> Result<Response, Infallible>
 where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
-    let started = tokio::time::Instant::now();
-    let family = Family::of_path(request.uri().path());
-    let capture = |parts: &http::request::Parts, body: &Bytes| {
-        (family != Family::Admin)
-            .then(|| RequestRecord::capture(ctx.clock.now(), &parts.method, &parts.uri, &parts.headers, body))
-    };
-
+    let declared_len = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     let (parts, body) = request.into_parts();
-    let (response, record) = if body.is_end_stream() {
-        let record = capture(&parts, &Bytes::new());
-        let response = inner.call(Request::from_parts(parts, body)).await?;
-        (shape_framework_error(response, family, ctx.render_error), record)
-    } else {
-        let declared_len = parts
-            .headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        let body = match declared_len {
-            Some(len) if len > MAX_BODY_BYTES as u64 => Err(StatusCode::PAYLOAD_TOO_LARGE),
-            _ => axum::body::to_bytes(body, MAX_BODY_BYTES)
-                .await
-                .map_err(|e| body_error_status(&e)),
-        };
-        let record = capture(&parts, body.as_ref().unwrap_or(&Bytes::new()));
-        let response = match body {
-            Ok(bytes) => {
-                let response = inner.call(Request::from_parts(parts, Body::from(bytes))).await?;
-                shape_framework_error(response, family, ctx.render_error)
-            }
-            Err(status) => (ctx.render_error)(family, status, &body_error_message(status)),
-        };
-        (response, record)
+    let body = match declared_len {
+        Some(len) if len > MAX_BODY_BYTES as u64 => Err(StatusCode::PAYLOAD_TOO_LARGE),
+        _ => axum::body::to_bytes(body, MAX_BODY_BYTES)
+            .await
+            .map_err(|e| body_error_status(&e)),
     };
-
-    if let Some(record) = record {
-        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        ctx.journal
-            .record(record, family, response.status().as_u16(), latency_ms);
-    }
-    Ok(response)
+    let request = Request::from_parts(parts, Body::empty());
+    let record = exchange.capture(&request, body.as_ref().unwrap_or(&Bytes::new()));
+    let response = match body {
+        Ok(bytes) => {
+            let (parts, _) = request.into_parts();
+            inner.call(Request::from_parts(parts, Body::from(bytes))).await?
+        }
+        Err(status) => (exchange.ctx.render_error)(exchange.family, status, &body_error_message(status)),
+    };
+    Ok(exchange.finish(response, record))
 }
 
 fn body_error_status(error: &axum::Error) -> StatusCode {

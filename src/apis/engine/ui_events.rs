@@ -36,11 +36,9 @@ pub async fn create_offer_display(
         .companies
         .authenticate(&headers, TokenKind::Publishable)?;
     let offer = read_offer(&body)?;
-    let display = state
-        .engine
-        .ui
-        .record_display(Some(company.uuid), offer, Source::Api, state.clock.now());
-    Ok((StatusCode::CREATED, Json(display)))
+    let ui = &state.engine.ui;
+    let recorded = ui.record_display(Some(company.uuid), offer, Source::Api, state.clock.now());
+    Ok((StatusCode::CREATED, Json(ui.offer_display(&recorded))))
 }
 
 pub async fn create_session_init(
@@ -100,14 +98,22 @@ pub async fn pixel(State(state): State<AppState>, request: Request) -> Response 
         .into_response()
 }
 
-/// `/uiEvent/offerDisplays/{lead}/{rateTable}/{offer}/pixel.gif`
+/// `/uiEvent/offerDisplays/{lead}/{rateTable}/{offer}/pixel.gif`, with
+/// three hyphenated uuids; read by position because the route already
+/// matched the shape.
 fn offer_from_pixel_path(path: &str) -> Option<DisplayedOffer> {
-    let mut segments = path.trim_start_matches('/').split('/').skip(2);
-    let mut next_uuid = || strict_uuid(segments.next()?);
+    const UUID_LEN: usize = 36;
+    let segments = path
+        .strip_prefix("/uiEvent/offerDisplays/")?
+        .strip_suffix("/pixel.gif")?;
+    let (lead, rest) = segments.split_at_checked(UUID_LEN)?;
+    let rest = rest.strip_prefix('/')?;
+    let (rate_table, rest) = rest.split_at_checked(UUID_LEN)?;
+    let offer = rest.strip_prefix('/')?;
     Some(DisplayedOffer {
-        lead_uuid: next_uuid()?,
-        rate_table_uuid: next_uuid()?,
-        offer_uuid: next_uuid()?,
+        lead_uuid: strict_uuid(lead)?,
+        rate_table_uuid: strict_uuid(rate_table)?,
+        offer_uuid: strict_uuid(offer)?,
     })
 }
 
@@ -191,6 +197,10 @@ mod tests {
         for bad in [
             format!("/uiEvent/offerDisplays/x/{u}/{u}/pixel.gif"),
             format!("/uiEvent/offerDisplays/{simple}/{u}/{u}/pixel.gif"),
+            format!("/uiEvent/offerDisplays/{u}/{u}/{simple}/pixel.gif"),
+            format!("/uiEvent/offerDisplays/{u}/{u}/{u}x/pixel.gif"),
+            format!("/uiEvent/offerDisplays/{u}{u}/{u}/pixel.gif"),
+            format!("/uiEvent/offerDisplays/{u}/é{}/{u}/pixel.gif", &u[2..]),
         ] {
             assert!(offer_from_pixel_path(&bad).is_none(), "{bad}");
         }

@@ -55,6 +55,17 @@ pub struct SessionInit {
     pub created_by: Uuid,
 }
 
+/// A display as stored: its `uuid` is a pure function of (seed, owner, id),
+/// derived when someone reads it, so the pixel route never hashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordedDisplay {
+    pub id: i64,
+    pub owner: Owner,
+    pub offer: DisplayedOffer,
+    pub created_at: DateTime<Utc>,
+    pub source: Source,
+}
+
 /// The three uuids a display names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DisplayedOffer {
@@ -106,7 +117,7 @@ impl<T> Ring<T> {
 
 #[derive(Debug)]
 struct Store {
-    displays: Ring<OfferDisplay>,
+    displays: Ring<RecordedDisplay>,
     sessions: Ring<SessionInit>,
     /// Last id handed out per owner: ids increase per company and never repeat
     /// until reset, even when old records are dropped.
@@ -165,23 +176,34 @@ impl UiEvents {
         offer: DisplayedOffer,
         source: Source,
         now: DateTime<Utc>,
-    ) -> OfferDisplay {
+    ) -> RecordedDisplay {
         let mut store = self.lock();
-        let id = next_id(&mut store.display_ids, owner);
-        let display = OfferDisplay {
-            id,
-            uuid: self
-                .seed
-                .uuid("engine.offerDisplay", (owner_key(owner), id as u64)),
-            lead_uuid: offer.lead_uuid,
-            rate_table_uuid: offer.rate_table_uuid,
-            offer_uuid: offer.offer_uuid,
+        let display = RecordedDisplay {
+            id: next_id(&mut store.display_ids, owner),
+            owner,
+            offer,
             created_at: now,
-            created_by: owner.unwrap_or(UNATTRIBUTED),
             source,
         };
-        store.displays.push(display.clone(), self.capacity);
+        store.displays.push(display, self.capacity);
         display
+    }
+
+    /// The vendor's view of a recorded display.
+    pub fn offer_display(&self, recorded: &RecordedDisplay) -> OfferDisplay {
+        OfferDisplay {
+            id: recorded.id,
+            uuid: self.seed.uuid(
+                "engine.offerDisplay",
+                (owner_key(recorded.owner), recorded.id as u64),
+            ),
+            lead_uuid: recorded.offer.lead_uuid,
+            rate_table_uuid: recorded.offer.rate_table_uuid,
+            offer_uuid: recorded.offer.offer_uuid,
+            created_at: recorded.created_at,
+            created_by: owner_key(recorded.owner),
+            source: recorded.source,
+        }
     }
 
     /// Records a session; `session_uuid` is generated when the client gave none.
@@ -207,10 +229,18 @@ impl UiEvents {
 
     /// Displays, oldest first, optionally only those of one lead.
     pub fn displays(&self, lead: Option<Uuid>) -> Listing<OfferDisplay> {
-        let store = self.lock();
-        store
-            .displays
-            .listing(self.capacity, |d| lead.is_none_or(|l| d.lead_uuid == l))
+        let listing = {
+            let store = self.lock();
+            store
+                .displays
+                .listing(self.capacity, |d| lead.is_none_or(|l| d.offer.lead_uuid == l))
+        };
+        Listing {
+            count: listing.count,
+            dropped: listing.dropped,
+            capacity: listing.capacity,
+            items: listing.items.iter().map(|d| self.offer_display(d)).collect(),
+        }
     }
 
     /// Sessions, oldest first, optionally only those with one `sessionUuid`.
