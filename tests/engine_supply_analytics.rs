@@ -356,7 +356,7 @@ async fn every_payout_and_tag_belongs_to_a_lead_seen_in_lead_events() {
     // Tag keys may carry several values; clientid is on every lead.
     let mut values: BTreeMap<(uuid::Uuid, &str), usize> = BTreeMap::new();
     for tag in &checked.tags {
-        *values.entry((tag.lead_uuid, tag.key.as_str())).or_default() += 1;
+        *values.entry((tag.lead_uuid, tag.key.as_ref())).or_default() += 1;
     }
     assert!(
         values

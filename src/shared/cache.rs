@@ -29,6 +29,11 @@ impl<K: Eq + Hash + Clone, V: Clone> BoundedCache<K, V> {
         }
     }
 
+    /// The cached value, if there is one.
+    pub fn get(&self, key: &K) -> Option<V> {
+        self.lock().map.get(key).cloned()
+    }
+
     /// The cached value, or `make()` (computed outside the lock) stored and returned.
     pub fn get_or_insert_with(&self, key: K, make: impl FnOnce() -> V) -> V {
         if let Some(v) = self.lock().map.get(&key) {

@@ -6,7 +6,6 @@
 //! in the `LOOKBACK` hours before it. No axum here: unit-testable directly.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, TimeDelta, Timelike, Utc};
 use rand::RngExt;
@@ -29,69 +28,169 @@ pub const LOOKBACK: TimeDelta = TimeDelta::days(28);
 /// Everything generated for one company's leads of one creation hour (or all
 /// its scripted leads), each list sorted by the time that places a record in
 /// a window.
+///
+/// Events, by far the most numerous records, are kept compact (a lead
+/// index instead of the lead's fields, an institution index instead of its
+/// uuid and name): a cold window generates four weeks of them, and turns
+/// into wire records only the few it serves.
 #[derive(Debug, Default, Clone)]
 pub struct Batch {
-    pub events: Vec<LeadEvent>,
+    pub leads: Vec<GeneratedLead>,
+    pub events: Vec<EventRecord>,
     /// `(window time, payout)`: `bookedAt`, or `deletedAt` for a deletion record.
     pub payouts: Vec<(DateTime<Utc>, LeadPayout)>,
     pub tags: Vec<LeadClientTag>,
+    /// Institutions scripted leads name that are not in the stable list;
+    /// [`InstitutionRef::Scripted`] indexes this.
+    named_institutions: Vec<(Uuid, Cow<'static, str>)>,
 }
+
+/// What a lead's events share.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GeneratedLead {
+    pub uuid: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub product: ProductType,
+    pub is_test: bool,
+    pub event_data: bool,
+}
+
+/// An event as the simulation keeps it; [`Batch::lead_event`] makes it a
+/// wire `LeadEvent`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EventRecord {
+    pub at: DateTime<Utc>,
+    /// Index into [`Batch::leads`].
+    pub lead: u32,
+    pub event_type: EventType,
+    pub institution: Option<InstitutionRef>,
+    pub amount_in_cents: Option<i32>,
+    pub reject_reason: Option<RejectReason>,
+}
+
+/// Which institution an event names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstitutionRef {
+    Listed(&'static Institution),
+    /// Index into the batch's scripted institutions.
+    Scripted(u32),
+}
+
+impl PartialEq for Institution {
+    fn eq(&self, other: &Self) -> bool {
+        self.uuid == other.uuid
+    }
+}
+
+impl Eq for Institution {}
 
 impl Batch {
     /// Time order; ties broken by fields (not by the SHA-256 `id`/`hash`,
     /// which are only computed for records a window actually serves).
     fn sort(&mut self) {
-        self.events.sort_by(|a, b| {
-            (a.event_created_at, a.lead_uuid, a.event_type.as_str()).cmp(&(
-                b.event_created_at,
-                b.lead_uuid,
-                b.event_type.as_str(),
-            ))
+        let leads = &self.leads;
+        self.events.sort_by_cached_key(|e| {
+            let lead = leads.get(e.lead as usize).map(|l| l.uuid);
+            (e.at, lead, e.event_type.as_str())
         });
-        self.payouts.sort_by(|a, b| {
-            (a.0, a.1.uuid, a.1.deleted_at.is_some()).cmp(&(b.0, b.1.uuid, b.1.deleted_at.is_some()))
-        });
-        self.tags.sort_by(|a, b| {
-            (a.created_at, a.lead_uuid, &a.key, &a.value).cmp(&(b.created_at, b.lead_uuid, &b.key, &b.value))
-        });
+        self.payouts
+            .sort_by_cached_key(|(at, p)| (*at, p.uuid, p.deleted_at.is_some()));
+        // A lead's tags are generated (and scripted ones listed) in (key,
+        // value) order, and all share its creation time: a stable sort by
+        // (time, lead) keeps that order.
+        self.tags.sort_by_cached_key(|t| (t.created_at, t.lead_uuid));
+    }
+
+    /// The wire form of one of this batch's events, `id` included.
+    pub fn lead_event(&self, event: &EventRecord) -> Option<LeadEvent> {
+        let lead = self.leads.get(event.lead as usize)?;
+        let institution = match event.institution {
+            Some(InstitutionRef::Listed(i)) => Some((i.uuid, Cow::Borrowed(i.name))),
+            Some(InstitutionRef::Scripted(n)) => self.named_institutions.get(n as usize).cloned(),
+            None => None,
+        };
+        let (financial_institution_uuid, financial_institution_name) = institution.unzip();
+        Some(LeadEvent {
+            id: sha256_hex(&[
+                &lead.uuid.to_string(),
+                event.event_type.as_str(),
+                &format_seconds(event.at),
+            ]),
+            lead_uuid: lead.uuid,
+            lead_created_at: lead.created_at,
+            event_type: event.event_type,
+            event_created_at: event.at,
+            event_data: lead
+                .event_data
+                .then(|| {
+                    event_data(
+                        event.event_type,
+                        lead.product,
+                        event.amount_in_cents,
+                        event.reject_reason,
+                    )
+                })
+                .flatten(),
+            amount_in_cents: event.amount_in_cents,
+            financial_institution_uuid,
+            financial_institution_name,
+            product_type: event.event_type.involves_institution().then_some(lead.product),
+            is_test: lead.is_test,
+        })
+    }
+
+    /// Every event in wire form (tests and tools).
+    pub fn lead_events(&self) -> Vec<LeadEvent> {
+        self.events.iter().filter_map(|e| self.lead_event(e)).collect()
+    }
+
+    /// Events with `eventCreatedAt` in `[start, end)`, in wire form.
+    pub fn events_in(&self, start: DateTime<Utc>, end: DateTime<Utc>, out: &mut Vec<LeadEvent>) {
+        let range = time_range(&self.events, start, end, |e| e.at);
+        out.extend(self.events[range].iter().filter_map(|e| self.lead_event(e)));
+    }
+
+    /// Payout records whose window time is in `[start, end)`.
+    pub fn payouts_in(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        out: &mut Vec<(DateTime<Utc>, LeadPayout)>,
+    ) {
+        let range = time_range(&self.payouts, start, end, |p| p.0);
+        out.extend_from_slice(&self.payouts[range]);
+    }
+
+    /// Client tags created in `[start, end)`, `hash` included.
+    pub fn tags_in(&self, start: DateTime<Utc>, end: DateTime<Utc>, out: &mut Vec<LeadClientTag>) {
+        let range = time_range(&self.tags, start, end, |t| t.created_at);
+        out.extend(self.tags[range].iter().map(|t| LeadClientTag {
+            hash: sha256_hex(&[
+                &t.lead_uuid.to_string(),
+                &t.key,
+                &t.value,
+                &format_seconds(t.created_at),
+            ]),
+            ..t.clone()
+        }));
+    }
+
+    fn add_lead(&mut self, lead: GeneratedLead) -> u32 {
+        self.leads.push(lead);
+        u32::try_from(self.leads.len() - 1).unwrap_or(u32::MAX)
     }
 }
 
-/// Fills in what generation leaves out because it is costly and derived:
-/// an event's `id` and a tag's `hash` (SHA-256s, as the vendor describes
-/// them). A cold window generates 28 days of leads but serves one hour of
-/// records, so hashing only what is served keeps it fast.
-pub trait Finish {
-    fn finish(&mut self);
-}
-
-impl Finish for LeadEvent {
-    fn finish(&mut self) {
-        if self.id.is_empty() {
-            self.id = sha256_hex(&[
-                &self.lead_uuid.to_string(),
-                self.event_type.as_str(),
-                &format_seconds(self.event_created_at),
-            ]);
-        }
-    }
-}
-
-impl Finish for LeadClientTag {
-    fn finish(&mut self) {
-        if self.hash.is_empty() {
-            self.hash = sha256_hex(&[
-                &self.lead_uuid.to_string(),
-                &self.key,
-                &self.value,
-                &format_seconds(self.created_at),
-            ]);
-        }
-    }
-}
-
-impl Finish for (DateTime<Utc>, LeadPayout) {
-    fn finish(&mut self) {}
+/// The indices of the time-sorted `items` that fall in `[start, end)`.
+fn time_range<T>(
+    items: &[T],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    time: impl Fn(&T) -> DateTime<Utc>,
+) -> std::ops::Range<usize> {
+    let from = items.partition_point(|x| time(x) < start);
+    let to = items.partition_point(|x| time(x) < end).max(from);
+    from..to
 }
 
 /// A company's view of the simulation: what generation needs to know.
@@ -104,9 +203,16 @@ pub struct Simulation<'a> {
 impl Simulation<'_> {
     /// All records of the leads created in `[hour, hour + 1h)`.
     pub fn hour(&self, hour: DateTime<Utc>) -> Batch {
-        let mut batch = Batch::default();
         let mut rng = self.seed.rng("engine.leads", (self.company.uuid, hour));
         let count = poisson(&mut rng, self.mean_leads(hour));
+        // Sized for a typical funnel, so pushes rarely move the records.
+        let mut batch = Batch {
+            leads: Vec::with_capacity(count),
+            events: Vec::with_capacity(count * 6),
+            payouts: Vec::with_capacity(count / 4 + 1),
+            tags: Vec::with_capacity(count * 4),
+            named_institutions: Vec::new(),
+        };
         let mix = product_mix(self.company);
         let mut offsets: Vec<i64> = (0..count).map(|_| rng.random_range(0..3600)).collect();
         offsets.sort_unstable();
@@ -119,14 +225,14 @@ impl Simulation<'_> {
             // Seeded from the hour's stream: as independent as a SHA-256
             // derivation per lead, at a fraction of the cost.
             let mut lead_rng = ChaCha8Rng::from_seed(rng.random());
-            let lead = LeadContext {
+            let lead = GeneratedLead {
                 uuid,
                 created_at,
                 product,
                 is_test: self.company.is_test,
                 event_data: self.company.event_data,
             };
-            run_funnel(&lead, &mut lead_rng, &mut batch);
+            run_funnel(lead, &mut lead_rng, &mut batch);
         }
         batch.sort();
         batch
@@ -201,12 +307,12 @@ fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> usize {
     (mean + z * mean.sqrt()).round().max(0.0) as usize
 }
 
+/// A lead on its way through the funnel: its fields and its index in the batch.
 struct LeadContext {
+    index: u32,
     uuid: Uuid,
     created_at: DateTime<Utc>,
     product: ProductType,
-    is_test: bool,
-    event_data: bool,
 }
 
 /// A point in the funnel: when, at which institution.
@@ -301,7 +407,13 @@ fn seconds(rng: &mut ChaCha8Rng, min: i64, max: i64) -> TimeDelta {
 }
 
 /// Runs one lead through the funnel, appending its records to `batch`.
-fn run_funnel(lead: &LeadContext, rng: &mut ChaCha8Rng, batch: &mut Batch) {
+fn run_funnel(generated: GeneratedLead, rng: &mut ChaCha8Rng, batch: &mut Batch) {
+    let lead = &LeadContext {
+        index: batch.add_lead(generated),
+        uuid: generated.uuid,
+        created_at: generated.created_at,
+        product: generated.product,
+    };
     let r = rates(lead.product);
     let deadline = lead.created_at + LOOKBACK - TimeDelta::days(15);
     // Later steps never pass the deadline, leaving room for payout booking
@@ -324,7 +436,10 @@ fn run_funnel(lead: &LeadContext, rng: &mut ChaCha8Rng, batch: &mut Batch) {
     let submitted = clamp(lead.created_at + seconds(rng, 60, 20 * 60));
     push_event(lead, batch, EventType::AppSubmitted, submitted, None, None, None);
 
-    let mut lenders = institutions::offering(lead.product);
+    let offered = institutions::offering(lead.product);
+    let mut lenders = [offered[0]; institutions::COUNT];
+    lenders[..offered.len()].copy_from_slice(offered);
+    let lenders = &mut lenders[..offered.len()];
     let asked = rng.random_range(1..=lenders.len().min(5));
     let mut approvals = Vec::new();
     // Lenders answer one after another, so no two decisions of a lead share a
@@ -525,50 +640,64 @@ const ARTICLES: [&str; 6] = [
 
 /// Tags set when the lead was created: traffic_source (sometimes twice),
 /// article, subid, clientid, and now and then Engine's own `platform` tag.
+/// Pushed in (key, value) order, the order a window serves a lead's tags in.
 fn client_tags(lead: &LeadContext, rng: &mut ChaCha8Rng, batch: &mut Batch) {
-    let mut tags: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let source = TRAFFIC_SOURCES[rng.random_range(0..TRAFFIC_SOURCES.len())];
-    tags.entry("traffic_source").or_default().push(source.to_owned());
-    if rng.random_bool(0.08) {
-        tags.entry("traffic_source")
-            .or_default()
-            .push(rng.random_range(1000..10_000).to_string());
-    }
-    if rng.random_bool(0.6) {
-        tags.entry("article")
-            .or_default()
-            .push(ARTICLES[rng.random_range(0..ARTICLES.len())].to_owned());
-    }
-    if rng.random_bool(0.5) {
-        tags.entry("subid")
-            .or_default()
-            .push(rng.random_range(100_000..1_000_000).to_string());
-    }
-    let date = lead.created_at.format("%Y%m%d").to_string();
-    let suffix: String = (0..6)
-        .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
-        .collect();
-    tags.entry("clientid")
-        .or_default()
-        .push(format!("{date}{suffix}"));
-    if rng.random_bool(0.15) {
-        let platform = ["web", "ios", "android"][rng.random_range(0..3)];
-        tags.entry("platform").or_default().push(platform.to_owned());
-    }
-    let created_at = lead.created_at + seconds(rng, 0, 5);
-    for (key, values) in tags {
-        for value in values {
-            push_tag(batch, lead.uuid, key, &value, created_at);
+    let second_source = rng
+        .random_bool(0.08)
+        .then(|| rng.random_range(1000..10_000).to_string());
+    let article = rng
+        .random_bool(0.6)
+        .then(|| ARTICLES[rng.random_range(0..ARTICLES.len())]);
+    let subid = rng
+        .random_bool(0.5)
+        .then(|| rng.random_range(100_000..1_000_000).to_string());
+    let mut clientid = String::with_capacity(14);
+    let date = lead.created_at.date_naive();
+    // `{:04}{:02}{:02}` by hand: chrono's strftime parses its format each call.
+    for (value, digits) in [(date.year(), 4), (date.month() as i32, 2), (date.day() as i32, 2)] {
+        for place in (0..digits).rev() {
+            clientid.push(char::from(b'0' + (value / 10_i32.pow(place) % 10) as u8));
         }
     }
+    clientid.extend((0..6).map(|_| char::from(b'a' + rng.random_range(0..26u8))));
+    let platform = rng
+        .random_bool(0.15)
+        .then(|| ["web", "ios", "android"][rng.random_range(0..3)]);
+    let created_at = lead.created_at + seconds(rng, 0, 5);
+
+    let mut push = |key: &'static str, value: Cow<'static, str>| {
+        batch.tags.push(LeadClientTag {
+            hash: String::new(), // filled by Finish when served
+            lead_uuid: lead.uuid,
+            key: Cow::Borrowed(key),
+            value,
+            created_at,
+        });
+    };
+    if let Some(article) = article {
+        push("article", Cow::Borrowed(article));
+    }
+    push("clientid", Cow::Owned(clientid));
+    if let Some(platform) = platform {
+        push("platform", Cow::Borrowed(platform));
+    }
+    if let Some(subid) = subid {
+        push("subid", Cow::Owned(subid));
+    }
+    // Digits sort before letters: the numeric source comes first.
+    if let Some(second) = second_source {
+        push("traffic_source", Cow::Owned(second));
+    }
+    push("traffic_source", Cow::Borrowed(source));
 }
 
 fn push_tag(batch: &mut Batch, lead: Uuid, key: &str, value: &str, created_at: DateTime<Utc>) {
     batch.tags.push(LeadClientTag {
         hash: String::new(), // filled by Finish when served
         lead_uuid: lead,
-        key: key.to_owned(),
-        value: value.to_owned(),
+        key: Cow::Owned(key.to_owned()),
+        value: Cow::Owned(value.to_owned()),
         created_at,
     });
 }
@@ -579,7 +708,7 @@ fn push_lender_event(
     batch: &mut Batch,
     event_type: EventType,
     at: DateTime<Utc>,
-    institution: &Institution,
+    institution: &'static Institution,
     amount_in_cents: Option<i32>,
 ) {
     push_event(
@@ -598,7 +727,7 @@ fn push_event(
     batch: &mut Batch,
     event_type: EventType,
     at: DateTime<Utc>,
-    institution: Option<&Institution>,
+    institution: Option<&'static Institution>,
     amount_in_cents: Option<i32>,
     reject_reason: Option<RejectReason>,
 ) {
@@ -607,7 +736,7 @@ fn push_event(
         batch,
         event_type,
         at,
-        institution.map(|i| (i.uuid, Cow::Borrowed(i.name))),
+        institution.map(InstitutionRef::Listed),
         amount_in_cents,
         reject_reason,
     );
@@ -618,28 +747,17 @@ fn push_event_raw(
     batch: &mut Batch,
     event_type: EventType,
     at: DateTime<Utc>,
-    institution: Option<(Uuid, Cow<'static, str>)>,
+    institution: Option<InstitutionRef>,
     amount_in_cents: Option<i32>,
     reject_reason: Option<RejectReason>,
 ) {
-    let product_type = event_type.involves_institution().then_some(lead.product);
-    let event_data = lead
-        .event_data
-        .then(|| event_data(event_type, lead.product, amount_in_cents, reject_reason))
-        .flatten();
-    let (financial_institution_uuid, financial_institution_name) = institution.unzip();
-    batch.events.push(LeadEvent {
-        id: String::new(), // filled by Finish when served
-        lead_uuid: lead.uuid,
-        lead_created_at: lead.created_at,
+    batch.events.push(EventRecord {
+        at,
+        lead: lead.index,
         event_type,
-        event_created_at: at,
-        event_data,
+        institution,
         amount_in_cents,
-        financial_institution_uuid,
-        financial_institution_name,
-        product_type,
-        is_test: lead.is_test,
+        reject_reason,
     });
 }
 
@@ -683,12 +801,18 @@ pub fn scripted(seed: Seed, company: &Company) -> Batch {
 }
 
 fn add_scripted_lead(seed: Seed, company: &Company, scripted: &ScriptedLead, batch: &mut Batch) {
-    let lead = LeadContext {
+    let generated = GeneratedLead {
         uuid: scripted.uuid,
         created_at: scripted.created_at.0,
         product: scripted.product_type,
         is_test: company.is_test,
         event_data: company.event_data,
+    };
+    let lead = LeadContext {
+        index: batch.add_lead(generated),
+        uuid: generated.uuid,
+        created_at: generated.created_at,
+        product: generated.product,
     };
     push_event(
         &lead,
@@ -700,20 +824,27 @@ fn add_scripted_lead(seed: Seed, company: &Company, scripted: &ScriptedLead, bat
         None,
     );
     for event in &scripted.events {
-        let institution = event.financial_institution_uuid.map(|uuid| {
-            let name = event
-                .financial_institution_name
-                .clone()
-                .map(Cow::Owned)
-                .or_else(|| institutions::by_uuid(uuid).map(|i| Cow::Borrowed(i.name)))
-                .unwrap_or(Cow::Borrowed("Unknown lender"));
-            (uuid, name)
-        });
-        let institution = if event.event_type.involves_institution() {
-            institution
-        } else {
-            None
+        let named = |uuid: Uuid| {
+            let listed = institutions::by_uuid(uuid);
+            match (&event.financial_institution_name, listed) {
+                (None, Some(listed)) => InstitutionRef::Listed(listed),
+                (name, listed) => {
+                    let name = name
+                        .clone()
+                        .map(Cow::Owned)
+                        .or_else(|| listed.map(|i| Cow::Borrowed(i.name)))
+                        .unwrap_or(Cow::Borrowed("Unknown lender"));
+                    batch.named_institutions.push((uuid, name));
+                    InstitutionRef::Scripted(
+                        u32::try_from(batch.named_institutions.len() - 1).unwrap_or(u32::MAX),
+                    )
+                }
+            }
         };
+        let institution = event
+            .financial_institution_uuid
+            .filter(|_| event.event_type.involves_institution())
+            .map(named);
         push_event_raw(
             &lead,
             batch,
@@ -758,7 +889,11 @@ fn add_scripted_lead(seed: Seed, company: &Company, scripted: &ScriptedLead, bat
         }
         batch.payouts.push((payout.booked_at.0, record));
     }
+    // Keys come sorted from the map; values are sorted here, so the batch
+    // holds each lead's tags in (key, value) order.
     for (key, values) in &scripted.client_tags {
+        let mut values: Vec<&String> = values.iter().collect();
+        values.sort();
         for value in values {
             push_tag(batch, scripted.uuid, key, value, lead.created_at);
         }
@@ -801,8 +936,8 @@ mod tests {
         let a = hours(&c, "2020-01-01T00:00:00Z", 3);
         let b = hours(&c, "2020-01-01T00:00:00Z", 3);
         assert_eq!(
-            a.iter().map(|x| &x.events).collect::<Vec<_>>(),
-            b.iter().map(|x| &x.events).collect::<Vec<_>>()
+            a.iter().map(Batch::lead_events).collect::<Vec<_>>(),
+            b.iter().map(Batch::lead_events).collect::<Vec<_>>()
         );
     }
 
@@ -812,7 +947,7 @@ mod tests {
         let batches = hours(&c, "2020-01-06T00:00:00Z", 24 * 14);
         let leads = batches
             .iter()
-            .flat_map(|b| &b.events)
+            .flat_map(Batch::lead_events)
             .filter(|e| e.event_type == EventType::LeadCreated)
             .count() as f64;
         let per_day = leads / 14.0;
@@ -821,7 +956,7 @@ mod tests {
         let count_at = |h: u32| {
             batches
                 .iter()
-                .flat_map(|b| &b.events)
+                .flat_map(Batch::lead_events)
                 .filter(|e| e.event_type == EventType::LeadCreated && e.lead_created_at.hour() == h)
                 .count()
         };
@@ -837,13 +972,13 @@ mod tests {
     fn every_record_stays_within_the_lookback_of_its_lead() {
         let c = company(500.0);
         for batch in hours(&c, "2021-03-01T00:00:00Z", 48) {
-            for e in &batch.events {
+            let events = batch.lead_events();
+            for e in &events {
                 assert!(e.event_created_at >= e.lead_created_at);
                 assert!(e.event_created_at - e.lead_created_at < LOOKBACK);
                 assert!(e.amount_in_cents.is_none_or(|a| a > 0));
             }
-            let created: HashMap<Uuid, DateTime<Utc>> = batch
-                .events
+            let created: HashMap<Uuid, DateTime<Utc>> = events
                 .iter()
                 .filter(|e| e.event_type == EventType::LeadCreated)
                 .map(|e| (e.lead_uuid, e.lead_created_at))
@@ -866,7 +1001,7 @@ mod tests {
         let mut by_lead: BTreeMap<Uuid, Vec<LeadEvent>> = BTreeMap::new();
         let mut payouts = Vec::new();
         for batch in hours(&c, "2021-03-01T00:00:00Z", 72) {
-            for e in batch.events {
+            for e in batch.lead_events() {
                 by_lead.entry(e.lead_uuid).or_default().push(e);
             }
             payouts.extend(batch.payouts.into_iter().map(|(_, p)| p));

@@ -58,14 +58,28 @@ pub fn by_uuid(uuid: Uuid) -> Option<&'static Institution> {
     ALL.iter().find(|i| i.uuid == uuid)
 }
 
+/// How many institutions there are.
+pub const COUNT: usize = TABLE.len();
+
+/// Per product (by its declaration index), the institutions offering it.
+static OFFERING: LazyLock<Vec<Vec<&'static Institution>>> = LazyLock::new(|| {
+    ProductType::ALL
+        .iter()
+        .map(|product| {
+            let found: Vec<_> = ALL.iter().filter(|i| i.products.contains(product)).collect();
+            if found.is_empty() {
+                ALL.iter().collect()
+            } else {
+                found
+            }
+        })
+        .collect()
+});
+
 /// Institutions that offer `product`; never empty (falls back to all).
-pub fn offering(product: ProductType) -> Vec<&'static Institution> {
-    let found: Vec<_> = ALL.iter().filter(|i| i.products.contains(&product)).collect();
-    if found.is_empty() {
-        ALL.iter().collect()
-    } else {
-        found
-    }
+/// Computed once: the funnel asks for every lead.
+pub fn offering(product: ProductType) -> &'static [&'static Institution] {
+    &OFFERING[product as usize]
 }
 
 #[cfg(test)]

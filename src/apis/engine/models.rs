@@ -66,6 +66,21 @@ pub enum ProductType {
     Other,
 }
 
+impl ProductType {
+    /// Every product type, in declaration order (`ALL[p as usize] == p`).
+    pub const ALL: [ProductType; 9] = [
+        ProductType::CreditCard,
+        ProductType::Generic,
+        ProductType::AutoInsurance,
+        ProductType::Insurance,
+        ProductType::LifeInsurance,
+        ProductType::Loan,
+        ProductType::Mortgage,
+        ProductType::Savings,
+        ProductType::Other,
+    ];
+}
+
 /// The spec's `RejectReason` enum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -144,8 +159,9 @@ pub struct LeadPayout {
 pub struct LeadClientTag {
     pub hash: String,
     pub lead_uuid: Uuid,
-    pub key: String,
-    pub value: String,
+    /// Generated tags borrow their keys and most values from static lists.
+    pub key: Cow<'static, str>,
+    pub value: Cow<'static, str>,
     #[serde(serialize_with = "serialize_rfc3339")]
     pub created_at: DateTime<Utc>,
 }

@@ -4,7 +4,7 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use chrono::{DateTime, SecondsFormat, Utc};
 
@@ -24,7 +24,7 @@ pub async fn lead_events(
     headers: HeaderMap,
     query: RawQuery,
 ) -> Result<Response, EngineError> {
-    serve(state, headers, query, Feed::Events)
+    serve(state, headers, query, Feed::Events).await
 }
 
 pub async fn lead_payouts(
@@ -32,7 +32,7 @@ pub async fn lead_payouts(
     headers: HeaderMap,
     query: RawQuery,
 ) -> Result<Response, EngineError> {
-    serve(state, headers, query, Feed::Payouts)
+    serve(state, headers, query, Feed::Payouts).await
 }
 
 pub async fn lead_client_tags(
@@ -40,10 +40,10 @@ pub async fn lead_client_tags(
     headers: HeaderMap,
     query: RawQuery,
 ) -> Result<Response, EngineError> {
-    serve(state, headers, query, Feed::ClientTags)
+    serve(state, headers, query, Feed::ClientTags).await
 }
 
-fn serve(
+async fn serve(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
@@ -63,7 +63,21 @@ fn serve(
         cursor(next)
     );
     let should_continue_polling = is_published(next, now);
-    let data = state.engine.windows.data_json(&company, feed, start);
+    let windows = &state.engine.windows;
+    let data = match windows.rendered_json(&company, feed, start) {
+        Some(data) => data,
+        // Generating up to 28 days of funnels takes milliseconds: off the
+        // async workers, so other requests keep flowing meanwhile.
+        None => {
+            let windows = windows.clone();
+            tokio::task::spawn_blocking(move || windows.data_json(&company, feed, start))
+                .await
+                .map_err(|e| EngineError::Framework {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    message: format!("Window generation failed: {e}"),
+                })?
+        }
+    };
     Ok(envelope(&next_url, should_continue_polling, &data))
 }
 

@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::auth::{Companies, Company};
-use super::generator::{self, Batch, Finish, LOOKBACK, Simulation};
+use super::generator::{self, Batch, LOOKBACK, Simulation};
 use super::lead_ids::{self, CompanyTag};
 use super::models::{LeadClientTag, LeadEvent, LeadPayout};
 use crate::shared::cache::BoundedCache;
@@ -22,6 +23,8 @@ pub const WINDOW: TimeDelta = TimeDelta::hours(1);
 const HOUR_CACHE: usize = 1024;
 /// Rendered windows kept, for repeated polls of the same cursor.
 const WINDOW_CACHE: usize = 256;
+/// Missing hours worth spreading over threads (a walk's next window needs one).
+const PARALLEL_FROM_HOURS: usize = 48;
 
 /// The three cursor feeds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,75 +82,83 @@ impl Windows {
         }
     }
 
+    /// The window's JSON if it was rendered before (cheap; no generation).
+    pub fn rendered_json(&self, company: &Company, feed: Feed, start: DateTime<Utc>) -> Option<Bytes> {
+        self.rendered.get(&rendered_key(company, feed, start))
+    }
+
     /// The JSON array of one feed's window, rendered once and then cached.
+    /// May generate weeks of funnels: call it off the async workers.
     pub fn data_json(&self, company: &Company, feed: Feed, start: DateTime<Utc>) -> Bytes {
-        let key = (
-            company.index,
-            feed,
-            start.timestamp_nanos_opt().unwrap_or(i64::MIN),
-        );
-        self.rendered.get_or_insert_with(key, || {
-            let end = start + WINDOW;
-            let json = match feed {
-                Feed::Events => {
-                    to_json(&self.collect(company, start, end, |b| &b.events, |e| e.event_created_at))
-                }
-                Feed::Payouts => {
-                    let payouts = self.collect(company, start, end, |b| &b.payouts, |p| p.0);
-                    to_json(&payouts.iter().map(|(_, p)| p).collect::<Vec<_>>())
-                }
-                Feed::ClientTags => {
-                    to_json(&self.collect(company, start, end, |b| &b.tags, |t| t.created_at))
-                }
-            };
-            Bytes::from(json)
-        })
+        self.rendered
+            .get_or_insert_with(rendered_key(company, feed, start), || {
+                let end = start + WINDOW;
+                let json = match feed {
+                    Feed::Events => {
+                        to_json(&self.collect(company, start, end, Batch::events_in, |e| e.event_created_at))
+                    }
+                    Feed::Payouts => {
+                        let payouts = self.collect(company, start, end, Batch::payouts_in, |p| p.0);
+                        to_json(&payouts.iter().map(|(_, p)| p).collect::<Vec<_>>())
+                    }
+                    Feed::ClientTags => {
+                        to_json(&self.collect(company, start, end, Batch::tags_in, |t| t.created_at))
+                    }
+                };
+                Bytes::from(json)
+            })
     }
 
     /// Every record of `[start, end)` for a company (for tests and tools).
     pub fn records(&self, company: &Company, start: DateTime<Utc>, end: DateTime<Utc>) -> WindowRecords {
         WindowRecords {
-            events: self.collect(company, start, end, |b| &b.events, |e| e.event_created_at),
+            events: self.collect(company, start, end, Batch::events_in, |e| e.event_created_at),
             payouts: self
-                .collect(company, start, end, |b| &b.payouts, |p| p.0)
+                .collect(company, start, end, Batch::payouts_in, |p| p.0)
                 .into_iter()
                 .map(|(_, p)| p)
                 .collect(),
-            tags: self.collect(company, start, end, |b| &b.tags, |t| t.created_at),
+            tags: self.collect(company, start, end, Batch::tags_in, |t| t.created_at),
         }
     }
 
     /// Records of one kind with `time` in `[start, end)`, from every batch
     /// that can hold them, in time order (ties broken by batch order, which
     /// is itself sorted, so the result is deterministic).
-    fn collect<T: Clone + Finish>(
+    fn collect<T>(
         &self,
         company: &Company,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-        list: impl Fn(&Batch) -> &Vec<T>,
-        time: impl Fn(&T) -> DateTime<Utc> + Copy,
+        take: impl Fn(&Batch, DateTime<Utc>, DateTime<Utc>, &mut Vec<T>),
+        time: impl Fn(&T) -> DateTime<Utc>,
     ) -> Vec<T> {
         let mut out = Vec::new();
-        let mut take = |batch: &Batch| {
-            let items = list(batch);
-            let from = items.partition_point(|x| time(x) < start);
-            let to = items.partition_point(|x| time(x) < end);
-            out.extend(items[from..to].iter().cloned().map(|mut item| {
-                item.finish();
-                item
-            }));
-        };
         if let Some(scripted) = self.scripted.get(company.index) {
-            take(scripted);
+            take(scripted, start, end, &mut out);
         }
         if company.leads_per_day > 0.0 {
+            self.generate_missing_hours(company, creation_hours(start, end));
             for hour in creation_hours(start, end) {
-                take(&self.hour(company, hour));
+                take(&self.hour(company, hour), start, end, &mut out);
             }
         }
         out.sort_by_key(|x| time(x));
         out
+    }
+
+    /// A cold window needs four weeks of creation hours; they are
+    /// independent, so they are generated on every core (rayon's pool: its
+    /// threads, and their allocator caches, outlive one request).
+    fn generate_missing_hours(&self, company: &Company, hours: impl Iterator<Item = DateTime<Utc>>) {
+        let missing: Vec<_> = hours
+            .filter(|h| self.hours.get(&(company.index, h.timestamp())).is_none())
+            .collect();
+        if missing.len() >= PARALLEL_FROM_HOURS {
+            missing.par_iter().for_each(|hour| {
+                self.hour(company, *hour);
+            });
+        }
     }
 
     fn hour(&self, company: &Company, hour: DateTime<Utc>) -> Arc<Batch> {
@@ -161,6 +172,14 @@ impl Windows {
                 Arc::new(simulation.hour(hour))
             })
     }
+}
+
+fn rendered_key(company: &Company, feed: Feed, start: DateTime<Utc>) -> (usize, Feed, i64) {
+    (
+        company.index,
+        feed,
+        start.timestamp_nanos_opt().unwrap_or(i64::MIN),
+    )
 }
 
 /// Creation hours whose leads may have records in `[start, end)`.
