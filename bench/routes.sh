@@ -1,61 +1,164 @@
 #!/usr/bin/env bash
 # Loopback benchmark of leadsim's hot routes against a bare axum baseline
-# serving the same bytes, alternating the two servers to cancel drift.
-# Bounded: each load runs DUR seconds; both servers are stopped by pid.
-# Servers are pinned to CPU 0 and wrk to CPU 1, so the ratio compares
-# server CPU per request rather than who wins the shared cores.
-#   bench/routes.sh [DUR_SECONDS] [ROUNDS]
+# (examples/baseline.rs) serving the same bytes, alternating the two servers
+# route by route to cancel drift. Prints one row per route: req/s, p50, p99,
+# the ratio to the baseline, server CPU per request, and leadsim's RSS before
+# and after; then startup time.
+#
+# Bounded: each load runs DUR seconds; every server is stopped by pid.
+# Servers are pinned to CPU 0 and wrk to CPU 1, so the ratio compares server
+# CPU per request rather than who wins the shared cores.
+#
+#   bench/routes.sh [DUR_SECONDS] [ROUNDS]       (needs wrk, curl, python3, taskset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-5}
 ROUNDS=${2:-2}
 CONNS=32
-command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 2; }
+LS=127.0.0.1:18080
+BL=127.0.0.1:18081
+for tool in wrk curl python3 taskset; do
+  command -v $tool >/dev/null || { echo "needs $tool (apt-get install wrk curl python3 util-linux)"; exit 2; }
+done
 cargo build -q --release --bin leadsim --example baseline
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+wait_healthy() { for _ in $(seq 1 200); do curl -s -o /dev/null "http://$1/" && return; sleep 0.02; done; echo "server on $1 did not start"; exit 1; }
+
+# --- startup to healthy, five times --------------------------------------
+startup=$(python3 - <<'EOF'
+import socket, subprocess, time
+times = []
+for _ in range(5):
+    t0 = time.perf_counter()
+    p = subprocess.Popen(["./target/release/leadsim", "--listen", "127.0.0.1:18089"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", 18089), timeout=0.05) as s:
+                s.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                if s.recv(12).startswith(b"HTTP/1.1 200"):
+                    break
+        except OSError:
+            time.sleep(0.001)
+    times.append((time.perf_counter() - t0) * 1000)
+    p.terminate(); p.wait()
+times.sort()
+print(f"{times[len(times)//2]:.1f} ms (median of 5; max {times[-1]:.1f} ms)")
+EOF
+)
+
+# --- leadsim, and the bodies the baseline needs ---------------------------
+taskset -c 0 ./target/release/leadsim --listen $LS --fixtures bench/fixtures \
+  --now 2030-01-01T00:00:00Z --journal-capacity 10000 >"$work/leadsim.log" 2>&1 &
+pids+=($!); LEADSIM_PID=$!
+wait_healthy $LS
+rss() { awk '/^VmRSS:/{printf "%.1f", $2/1024}' "/proc/$LEADSIM_PID/status"; }
+RSS_START=$(rss)
+
+TOKEN=$(curl -s -X POST "http://$LS/aggregation/v2/partners/authentication" \
+  -H 'Finicity-App-Key: demo-app-key' -H 'Content-Type: application/json' \
+  -d '{"partnerId":"demo-partner","partnerSecret":"demo-partner-secret"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+FH=(-H 'Finicity-App-Key: demo-app-key' -H "Finicity-App-Token: $TOKEN")
+REPORT=$(curl -s "${FH[@]}" -H 'Content-Type: application/json' -X POST \
+  "http://$LS/analytics/balance/v1/customer/1005061234" -d '{"lengthOfReport":365}' \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["reportId"])')
+curl -s "${FH[@]}" -H 'Accept: application/json' "http://$LS/analytics/data/v1/$REPORT" -o "$work/report.json"
+curl -s "${FH[@]}" -H 'Accept: application/pdf' "http://$LS/analytics/data/v1/$REPORT" -o "$work/report.pdf"
+LSQ_URL="/Leads/LeadDistribution/FilterByLeadField?accessKey=demo-access-key&secretKey=demo-secret-key"
+LSQ_BODY='{"Output":{"Type":"aggregate","GroupBy":"Source","AggregateFunction":"Average,Sum,Min,Max","AggregateField":"Score"}}'
+curl -s -X POST "http://$LS$LSQ_URL" -H 'Content-Type: application/json' -d "$LSQ_BODY" -o "$work/aggregate.json"
+
+taskset -c 0 ./target/release/examples/baseline $BL "$work" >"$work/baseline.log" 2>&1 &
+pids+=($!); BASELINE_PID=$!
+wait_healthy $BL
+
+# --- wrk scripts ----------------------------------------------------------
+lua() { # lua NAME METHOD BODY HEADER...
+  local name=$1 method=$2 body=$3; shift 3
+  { echo "wrk.method = \"$method\""
+    [[ -n $body ]] && printf 'wrk.body = [[%s]]\n' "$body"
+    for h in "$@"; do echo "wrk.headers[\"${h%%:*}\"] = \"${h#*: }\""; done
+  } > "$work/$name.lua"
+}
+lua pixel GET ''
+lua post-display POST '{"leadUuid":"f914eb07-a64f-51d8-b882-ff508a8c5c81","rateTableUuid":"952a1184-d369-5958-9a0f-bec903e11c48","offerUuid":"3426f971-1aa5-5cb0-91a9-cf2edcfa5dfa"}' \
+  'Content-Type: application/json' 'Authorization: Bearer demo-publishable-token'
+lua events GET '' 'Authorization: Bearer demo-confidential-token'
+cp bench/post_lead_analytics.lua "$work/da-post.lua"   # events spread over 1,000 leads
+lua da-search GET ''
+lua report-json GET '' 'Finicity-App-Key: demo-app-key' "Finicity-App-Token: $TOKEN" 'Accept: application/json'
+lua report-pdf GET '' 'Finicity-App-Key: demo-app-key' "Finicity-App-Token: $TOKEN" 'Accept: application/pdf'
+lua lsq-aggregate POST "$LSQ_BODY" 'Content-Type: application/json'
+# Every request a window nobody asked for: 28 days of funnels generated each time.
+cat > "$work/events-cold.lua" <<'EOF'
+wrk.headers["Authorization"] = "Bearer demo-confidential-token"
+local n = 0
+request = function()
+  n = n + 1
+  -- 30 days apart, so no two requests share a generated hour.
+  local t = 315532800 + n * 30 * 86400 + (n % 24) * 3600   -- from 1980, 600 windows
+  return wrk.format(nil, "/supplyAnalytics/leadEvents?timestamp=" .. os.date("!%Y-%m-%dT%H:00:00Z", t))
+end
+EOF
 
 LEAD=f914eb07-a64f-51d8-b882-ff508a8c5c81
 PIXEL=/uiEvent/offerDisplays/$LEAD/952a1184-d369-5958-9a0f-bec903e11c48/3426f971-1aa5-5cb0-91a9-cf2edcfa5dfa/pixel.gif
 SEARCH="/api/v1/lead_analytics/search?customer_id=bench&user_id=u1&lead_id=lead-1&recording_id=r1&recording_id=r2&pageSize=10"
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+# A window of the default company's generated traffic, rendered once then cached.
+CACHED="/supplyAnalytics/leadEvents?timestamp=2020-02-10T00:00:00Z"
+curl -s -o /dev/null -H 'Authorization: Bearer demo-confidential-token' "http://$LS$CACHED"
 
-taskset -c 0 ./target/release/leadsim --listen 127.0.0.1:18080 --now 2020-03-01T00:00:00Z --journal-capacity 10000 >/tmp/bench-leadsim.log 2>&1 &
-pids+=($!); LEADSIM_PID=$!
-taskset -c 0 ./target/release/examples/baseline 127.0.0.1:18081 >/tmp/bench-baseline.log 2>&1 &
-pids+=($!)
-for port in 18080 18081; do
-  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.05; done
-done
-
-rss() { awk '/^VmRSS:/{printf "%.1f", $2/1024}' "/proc/$LEADSIM_PID/status"; }
-cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
-run() { # run LABEL PORT PATH [LUA]
-  local label=$1 port=$2 path=$3 lua=${4:-} out
-  if [[ -n $lua ]]; then out=$(taskset -c 1 wrk -t1 -c$CONNS -d${DUR}s --latency -s "$lua" "http://127.0.0.1:$port$path")
-  else out=$(taskset -c 1 wrk -t1 -c$CONNS -d${DUR}s --latency "http://127.0.0.1:$port$path"); fi
-  local rps p50 p99 non2xx
-  rps=$(awk '/^Requests\/sec:/{print $2}' <<<"$out")
-  p50=$(awk '$1=="50%"{print $2}' <<<"$out"); p99=$(awk '$1=="99%"{print $2}' <<<"$out")
-  non2xx=$(awk '/Non-2xx/{print $NF}' <<<"$out")
-  printf '%-22s %-9s %10s %9s %9s %6s\n' "$label" "$port" "$rps" "$p50" "$p99" "${non2xx:-0}"
-  echo "$label $port $rps" >> /tmp/bench-rows.txt
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+: > "$work/rows"
+run() { # run ROUTE SERVER PID PATH LUA [CONNS]
+  local route=$1 server=$2 pid=$3 path=$4 script=$5 conns=${6:-$CONNS} out before after n
+  before=$(cpu_ticks "$pid")
+  out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${DUR}s" --latency -s "$work/$script.lua" "http://$server$path")
+  after=$(cpu_ticks "$pid")
+  n=$(awk '/requests in/{print $1}' <<<"$out")
+  local non2xx; non2xx=$(awk '/Non-2xx/{print $NF}' <<<"$out")
+  if [[ -n $non2xx ]]; then echo "!! $route on $server: $non2xx non-2xx responses"; fi
+  echo "$route $server $(awk '/^Requests\/sec:/{print $2}' <<<"$out") $(awk '$1=="50%"{print $2}' <<<"$out") $(awk '$1=="99%"{print $2}' <<<"$out") $n $((after - before))" >> "$work/rows"
 }
-: > /tmp/bench-rows.txt
-echo "leadsim RSS at start: $(rss) MB"
-printf '%-22s %-9s %10s %9s %9s %6s\n' route port req/s p50 p99 non2xx
+CLK=$(getconf CLK_TCK)
 for round in $(seq 1 "$ROUNDS"); do
-  run pixel 18081 "$PIXEL"; run pixel 18080 "$PIXEL"
-  run post-offerDisplay 18081 /uiEvent/offerDisplays bench/post_display.lua
-  run post-offerDisplay 18080 /uiEvent/offerDisplays bench/post_display.lua
-  run leadEvents-cached 18081 "/supplyAnalytics/leadEvents?timestamp=2020-02-10T00:00:00Z" bench/auth_get.lua
-  run leadEvents-cached 18080 "/supplyAnalytics/leadEvents?timestamp=2020-02-10T00:00:00Z" bench/auth_get.lua
-  run da-post 18081 /api/v1/lead_analytics bench/post_lead_analytics.lua
-  run da-post 18080 /api/v1/lead_analytics bench/post_lead_analytics.lua
-  run da-search 18081 "$SEARCH"; run da-search 18080 "$SEARCH"
+  for spec in "pixel $PIXEL pixel" "post-offerDisplays /uiEvent/offerDisplays post-display" \
+              "leadEvents-cached $CACHED events" "da-post /api/v1/lead_analytics da-post" \
+              "da-search $SEARCH da-search" "report-json /analytics/data/v1/$REPORT report-json" \
+              "report-pdf /analytics/data/v1/$REPORT report-pdf" "lsq-aggregate $LSQ_URL lsq-aggregate"; do
+    read -r route path script <<<"$spec"
+    run "$route" $BL $BASELINE_PID "$path" "$script"
+    run "$route" $LS $LEADSIM_PID "$path" "$script"
+  done
 done
-echo "leadsim RSS after: $(rss) MB"
-echo
-echo "ratios (leadsim / baseline, mean over rounds):"
-awk '{sum[$1" "$2]+=$3; n[$1" "$2]++} END {
-  for (k in sum) { split(k, a, " "); avg[a[1], a[2]] = sum[k]/n[k]; routes[a[1]] = 1 }
-  for (r in routes) printf "  %-22s %.2fx  (%.0f vs %.0f req/s)\n", r, avg[r, "18080"]/avg[r, "18081"], avg[r, "18080"], avg[r, "18081"] }' /tmp/bench-rows.txt
+# Cold windows are seconds of CPU each batch; one connection, leadsim only.
+run leadEvents-cold $LS $LEADSIM_PID / events-cold 1
+RSS_END=$(rss)
+
+echo "leadsim $(git describe --always --dirty 2>/dev/null || echo '?'), $(nproc) cores, $(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | sed 's/^ *//')"
+echo "DUR=${DUR}s ROUNDS=$ROUNDS connections=$CONNS (cold: 1); medians over rounds"
+python3 - "$work/rows" "$LS" "$BL" "$CLK" <<'EOF'
+import statistics, sys
+rows, ls, bl, clk = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+def ms(x):
+    return float(x[:-2]) if x.endswith("ms") else float(x[:-2]) / 1000 if x.endswith("us") else float(x[:-1]) * 1000
+data = {}
+for line in open(rows):
+    route, server, rps, p50, p99, n, ticks = line.split()
+    data.setdefault((route, server), []).append((float(rps), ms(p50), ms(p99), int(n), int(ticks)))
+print(f"{'route':20} {'leadsim req/s':>13} {'p50 ms':>7} {'p99 ms':>7} {'baseline req/s':>14} {'ratio':>6} {'CPU µs/req':>10} {'base µs/req':>11}")
+for route in dict.fromkeys(r for r, _ in data):
+    med = lambda xs, i: statistics.median(x[i] for x in xs)
+    l = data[(route, ls)]
+    cpu = lambda xs: sum(x[4] for x in xs) / clk / max(1, sum(x[3] for x in xs)) * 1e6
+    b = data.get((route, bl))
+    base = f"{med(b, 0):14.0f} {med(l, 0) / med(b, 0):5.2f}x" if b else f"{'-':>14} {'-':>6}"
+    bcpu = f"{cpu(b):11.1f}" if b else f"{'-':>11}"
+    print(f"{route:20} {med(l, 0):13.0f} {med(l, 1):7.2f} {med(l, 2):7.2f} {base} {cpu(l):10.1f} {bcpu}")
+EOF
+echo "leadsim RSS: ${RSS_START} MB at start, ${RSS_END} MB after"
+echo "startup to healthy: $startup"

@@ -3,10 +3,15 @@
 //! Benchmarks report leadsim's throughput as a ratio to this, measured in
 //! the same run on the same machine.
 //!
-//! `cargo run --release --example baseline -- 127.0.0.1:18081`
+//! Bodies that depend on leadsim's data (a Finicity report as JSON and PDF,
+//! a LeadSquared aggregate) are read from files the benchmark script first
+//! fetched from leadsim, so both servers send exactly the same bytes.
+//!
+//! `cargo run --release --example baseline -- 127.0.0.1:18081 [BODIES_DIR]`
 
 use axum::Router;
-use axum::http::{StatusCode, header};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
@@ -25,6 +30,16 @@ async fn main() -> std::io::Result<()> {
     let address = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:18081".to_owned());
+    let bodies = std::env::args().nth(2).map(std::path::PathBuf::from);
+    let body = |name: &str| -> Bytes {
+        bodies
+            .as_ref()
+            .and_then(|dir| std::fs::read(dir.join(name)).ok())
+            .unwrap_or_default()
+            .into()
+    };
+    let (report_json, report_pdf, aggregate) =
+        (body("report.json"), body("report.pdf"), body("aggregate.json"));
     let app = Router::new()
         .route(
             "/uiEvent/offerDisplays/{a}/{b}/{c}/pixel.gif",
@@ -40,7 +55,7 @@ async fn main() -> std::io::Result<()> {
         )
         .route(
             "/uiEvent/offerDisplays",
-            post(|body: axum::body::Bytes| async move {
+            post(|body: Bytes| async move {
                 let _ = body;
                 (
                     StatusCode::CREATED,
@@ -56,7 +71,7 @@ async fn main() -> std::io::Result<()> {
         )
         .route(
             "/api/v1/lead_analytics",
-            post(|body: axum::body::Bytes| async move {
+            post(|body: Bytes| async move {
                 let _ = body;
                 (
                     StatusCode::CREATED,
@@ -69,6 +84,26 @@ async fn main() -> std::io::Result<()> {
         .route(
             "/api/v1/lead_analytics/search",
             get(|| async { ([(header::CONTENT_TYPE, "application/json")], LEAD_EVENT) }),
+        )
+        .route(
+            "/analytics/data/v1/{id}",
+            get(move |headers: HeaderMap| async move {
+                let pdf = headers
+                    .get(header::ACCEPT)
+                    .is_some_and(|v| v.as_bytes().starts_with(b"application/pdf"));
+                if pdf {
+                    ([(header::CONTENT_TYPE, "application/pdf")], report_pdf)
+                } else {
+                    ([(header::CONTENT_TYPE, "application/json")], report_json)
+                }
+            }),
+        )
+        .route(
+            "/Leads/LeadDistribution/FilterByLeadField",
+            post(move |body: Bytes| async move {
+                let _ = body;
+                ([(header::CONTENT_TYPE, "application/json")], aggregate)
+            }),
         );
     let listener = tokio::net::TcpListener::bind(&address).await?;
     axum::serve(listener, app).await

@@ -1042,3 +1042,39 @@ async fn error_bodies_match_leadsims_own_spec() {
     let report = f.report(ack["reportId"].as_str().unwrap()).await;
     assert!(leadsim_schema_violations("finicity", "ObbAnalyticsReport", &report).is_empty());
 }
+
+#[tokio::test]
+async fn a_read_report_is_served_again_as_the_same_bytes_and_forgotten_on_reset() {
+    let f = Finicity::at(NOW).await;
+    let ack = f.generate(BAKERY, r#"{"lengthOfReport": 30}"#).await;
+    let id = ack["reportId"].as_str().unwrap().to_owned();
+    let uri = format!("/analytics/data/v1/{id}");
+    let first = f.get(&uri).await;
+    let again = f.get(&uri).await;
+    assert_eq!(first.body, again.body);
+    assert_eq!(again.header("content-type"), Some("application/json"));
+    let accept_pdf = [("accept", "application/pdf")];
+    let pdf_first = f.call(Method::GET, &uri, &accept_pdf, "").await;
+    let pdf_again = f.call(Method::GET, &uri, &accept_pdf, "").await;
+    assert_eq!(pdf_first.body, pdf_again.body);
+    assert_eq!(pdf_again.header("content-type"), Some("application/pdf"));
+
+    // After a reset the same id names a new report, which must not be served stale.
+    f.app
+        .call(Method::POST, "/__admin/reset", &[], Body::empty())
+        .await
+        .assert_status(200);
+    let f = Finicity::signed_in(f.app).await;
+    let ack = f.generate(BAKERY, r#"{"lengthOfReport": 90}"#).await;
+    assert_eq!(
+        ack["reportId"].as_str(),
+        Some(id.as_str()),
+        "ids restart with the run"
+    );
+    let report = f.report(&id).await;
+    assert_ne!(serde_json::to_vec(&report).unwrap(), first.body.to_vec());
+    assert_eq!(
+        report,
+        serde_json::from_slice::<Value>(&f.get(&uri).await.body).unwrap()
+    );
+}

@@ -56,6 +56,13 @@ impl<K: Eq + Hash + Clone, V: Clone> BoundedCache<K, V> {
         value
     }
 
+    /// Forgets every entry.
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        inner.map.clear();
+        inner.order.clear();
+    }
+
     pub fn len(&self) -> usize {
         self.lock().map.len()
     }

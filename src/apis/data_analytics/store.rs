@@ -20,6 +20,9 @@ pub const DEFAULT_PAGE_SIZE: usize = 10;
 
 /// What search matches on: one user's events about one entity of one
 /// customer. Every search names all four, so this is the index key.
+/// Events reserved for at start, at most (the default capacity).
+const PREALLOCATED_EVENTS: usize = 200_000;
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct SearchKey {
     kind: EventKind,
@@ -104,10 +107,14 @@ impl EventStore {
         let clock_sequence = rng.random::<u16>() & 0x3fff;
         let store = Self {
             inner: Arc::new(Mutex::new(Tables {
-                events: VecDeque::new(),
+                // Reserved up front (address space only; pages are touched as
+                // events arrive): growing a full ring copies every event
+                // under the lock, a stall of tens of milliseconds for every
+                // client of the family.
+                events: VecDeque::with_capacity(capacity.clamp(1, PREALLOCATED_EVENTS)),
                 first_seq: 0,
                 next_seq: 0,
-                index: HashMap::new(),
+                index: HashMap::with_capacity(capacity.clamp(1, PREALLOCATED_EVENTS) / 8),
                 capacity: capacity.max(1),
                 dropped: 0,
                 last_ticks: 0,

@@ -218,11 +218,24 @@ fn read_report(
         .and_then(|Path(id)| finicity.reports.get(&id))
         .filter(|s| s.request.partner == caller.partner && s.request.fcra == fcra)
         .ok_or(ApiError::ResourceNotFound)?;
-    let report = report::build(&spec);
+    let pdf = format == Format::Pdf;
+    let body = finicity.rendered.get_or_insert_with((spec.id.clone(), pdf), || {
+        let report = report::build(&spec);
+        if pdf {
+            Bytes::from(pdf::render(&report, spec.request.fcra))
+        } else {
+            // Plain data serializes infallibly.
+            Bytes::from(serde_json::to_vec(&report).unwrap_or_default())
+        }
+    });
     Ok(match format {
-        Format::Json => Json(report).into_response(),
+        Format::Json => (
+            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            body,
+        )
+            .into_response(),
         Format::Pdf => {
-            let mut response = pdf::render(&report, spec.request.fcra).into_response();
+            let mut response = body.into_response();
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
             if let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"{}.pdf\"", spec.id)) {

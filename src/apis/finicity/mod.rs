@@ -16,9 +16,13 @@ pub mod metrics;
 pub mod pdf;
 pub mod report;
 
+use std::sync::Arc;
+
 use axum::Router;
+use axum::body::Bytes;
 use axum::routing::{get, post};
 
+use crate::shared::cache::BoundedCache;
 use crate::shared::seed::Seed;
 use crate::state::AppState;
 use auth::Auth;
@@ -60,11 +64,18 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The family's share of the application state.
+/// Rendered report bodies kept (up to a few MB each at 730 days).
+const RENDERED_REPORTS: usize = 16;
+
 #[derive(Debug, Clone)]
 pub struct FinicityState {
     pub auth: Auth,
     pub customers: Directory,
     pub reports: Reports,
+    /// Recently read reports as sent, by (report id, PDF?): a report never
+    /// changes once generated, and building one takes milliseconds, which
+    /// a client polling for it should not pay on every read.
+    pub rendered: Arc<BoundedCache<(String, bool), Bytes>>,
 }
 
 impl FinicityState {
@@ -73,6 +84,7 @@ impl FinicityState {
             auth: Auth::new(fixtures.partners.clone(), seed),
             customers: Directory::new(fixtures.clone(), seed),
             reports: Reports::new(seed),
+            rendered: Arc::new(BoundedCache::new(RENDERED_REPORTS)),
         }
     }
 
@@ -81,6 +93,8 @@ impl FinicityState {
         self.auth.reset();
         self.customers.reset();
         self.reports.reset();
+        // Report ids start over, so the same id may name another report.
+        self.rendered.clear();
     }
 }
 

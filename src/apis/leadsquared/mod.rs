@@ -12,6 +12,7 @@ pub mod query;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::routing::post;
 use chrono::NaiveDate;
 
@@ -21,6 +22,7 @@ use crate::shared::seed::Seed;
 use crate::state::AppState;
 use fixtures::{LeadSquaredFixtures, fixture_lead};
 use model::{Dataset, Lead, User};
+use query::Table;
 
 pub fn router() -> Router<AppState> {
     Router::new().route(
@@ -28,6 +30,13 @@ pub fn router() -> Router<AppState> {
         post(distribution::filter_by_lead_field),
     )
 }
+
+/// Query results kept for repeated identical queries.
+const QUERY_RESULTS: usize = 64;
+
+/// Results of recent queries: a table is a pure function of the account's
+/// leads (fixed per day), the query and the instant it ran at.
+pub type QueryResults = BoundedCache<(usize, i64, Bytes), Arc<Table>>;
 
 /// An account's leads for one day of the virtual clock.
 type LeadsByDay = BoundedCache<(usize, NaiveDate), Arc<Dataset>>;
@@ -51,6 +60,8 @@ pub struct LeadSquaredState {
     /// Leads per (account, day of the virtual clock); two entries cover a
     /// walk across midnight.
     leads: Arc<LeadsByDay>,
+    /// Recent query results by (account, virtual instant, request body).
+    pub results: Arc<QueryResults>,
     pub limiter: RateLimiter,
     seed: Seed,
 }
@@ -82,6 +93,7 @@ impl LeadSquaredState {
         Self {
             accounts: Arc::new(accounts),
             leads: Arc::new(BoundedCache::new(4)),
+            results: Arc::new(BoundedCache::new(QUERY_RESULTS)),
             limiter: RateLimiter::default(),
             seed,
         }
