@@ -3,7 +3,7 @@ twice: cold (nothing cached), then again (rendered windows cached where the
 bound allows), reading server-side latency from leadsim's own journal and
 RSS from /proc before, during and after. Loopback only.
 
-Usage: month_walk.py PID BASE_URL    (leadsim started with --now 2020-03-01T00:00:00Z)
+Usage: month_walk.py PID BASE_URL    (leadsim started with --now 2020-06-01T00:00:00Z or later)
 """
 import json
 import statistics
