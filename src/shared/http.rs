@@ -257,14 +257,17 @@ where
             .await
             .map_err(|e| body_error_status(&e)),
     };
-    let request = Request::from_parts(parts, Body::empty());
-    let record = exchange.capture(&request, body.as_ref().unwrap_or(&Bytes::new()));
-    let response = match body {
+    let (response, record) = match body {
         Ok(bytes) => {
-            let (parts, _) = request.into_parts();
-            inner.call(Request::from_parts(parts, Body::from(bytes))).await?
+            let request = Request::from_parts(parts, Body::from(bytes.clone()));
+            let record = exchange.capture(&request, &bytes);
+            (inner.call(request).await?, record)
         }
-        Err(status) => (exchange.ctx.render_error)(exchange.family, status, &body_error_message(status)),
+        Err(status) => {
+            let record = exchange.capture(&http::Request::from_parts(parts, ()), &Bytes::new());
+            let response = (exchange.ctx.render_error)(exchange.family, status, &body_error_message(status));
+            (response, record)
+        }
     };
     Ok(exchange.finish(response, record))
 }

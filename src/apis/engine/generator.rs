@@ -57,7 +57,7 @@ pub struct GeneratedLead {
 
 /// An event as the simulation keeps it; [`Batch::lead_event`] makes it a
 /// wire `LeadEvent`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub struct EventRecord {
     pub at: DateTime<Utc>,
     /// Index into [`Batch::leads`].
@@ -69,20 +69,12 @@ pub struct EventRecord {
 }
 
 /// Which institution an event names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum InstitutionRef {
     Listed(&'static Institution),
     /// Index into the batch's scripted institutions.
     Scripted(u32),
 }
-
-impl PartialEq for Institution {
-    fn eq(&self, other: &Self) -> bool {
-        self.uuid == other.uuid
-    }
-}
-
-impl Eq for Institution {}
 
 impl Batch {
     /// Time order; ties broken by fields (not by the SHA-256 `id`/`hash`,

@@ -153,6 +153,17 @@ pub struct Listing<T> {
     pub items: Vec<T>,
 }
 
+impl<T> Listing<T> {
+    fn map<U>(self, f: impl FnMut(T) -> U) -> Listing<U> {
+        Listing {
+            count: self.count,
+            dropped: self.dropped,
+            capacity: self.capacity,
+            items: self.items.into_iter().map(f).collect(),
+        }
+    }
+}
+
 /// Cheap-to-clone handle; the lock never leaves this type.
 #[derive(Debug, Clone)]
 pub struct UiEvents {
@@ -229,18 +240,12 @@ impl UiEvents {
 
     /// Displays, oldest first, optionally only those of one lead.
     pub fn displays(&self, lead: Option<Uuid>) -> Listing<OfferDisplay> {
-        let listing = {
-            let store = self.lock();
-            store
-                .displays
-                .listing(self.capacity, |d| lead.is_none_or(|l| d.offer.lead_uuid == l))
-        };
-        Listing {
-            count: listing.count,
-            dropped: listing.dropped,
-            capacity: listing.capacity,
-            items: listing.items.iter().map(|d| self.offer_display(d)).collect(),
-        }
+        let recorded = self
+            .lock()
+            .displays
+            .listing(self.capacity, |d| lead.is_none_or(|l| d.offer.lead_uuid == l));
+        // Uuids are hashed here, after the lock is released.
+        recorded.map(|d| self.offer_display(&d))
     }
 
     /// Sessions, oldest first, optionally only those with one `sessionUuid`.

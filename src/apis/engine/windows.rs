@@ -138,26 +138,35 @@ impl Windows {
             take(scripted, start, end, &mut out);
         }
         if company.leads_per_day > 0.0 {
-            self.generate_missing_hours(company, creation_hours(start, end));
-            for hour in creation_hours(start, end) {
-                take(&self.hour(company, hour), start, end, &mut out);
+            for batch in self.creation_batches(company, start, end) {
+                take(&batch, start, end, &mut out);
             }
         }
         out.sort_by_key(|x| time(x));
         out
     }
 
-    /// A cold window needs four weeks of creation hours; they are
-    /// independent, so they are generated on every core (rayon's pool: its
-    /// threads, and their allocator caches, outlive one request).
-    fn generate_missing_hours(&self, company: &Company, hours: impl Iterator<Item = DateTime<Utc>>) {
-        let missing: Vec<_> = hours
-            .filter(|h| self.hours.get(&(company.index, h.timestamp())).is_none())
+    /// The batches of every creation hour that can hold records of
+    /// `[start, end)`, in hour order, each looked up once. A cold window
+    /// misses four weeks of them; they are independent, so they are
+    /// generated on every core (rayon's pool: its threads, and their
+    /// allocator caches, outlive one request).
+    fn creation_batches(
+        &self,
+        company: &Company,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Vec<Arc<Batch>> {
+        let cached: Vec<_> = creation_hours(start, end)
+            .map(|hour| (hour, self.hours.get(&(company.index, hour.timestamp()))))
             .collect();
-        if missing.len() >= PARALLEL_FROM_HOURS {
-            missing.par_iter().for_each(|hour| {
-                self.hour(company, *hour);
-            });
+        let batch = |(hour, cached): (DateTime<Utc>, Option<Arc<Batch>>)| {
+            cached.unwrap_or_else(|| self.hour(company, hour))
+        };
+        if cached.iter().filter(|(_, c)| c.is_none()).count() >= PARALLEL_FROM_HOURS {
+            cached.into_par_iter().map(batch).collect()
+        } else {
+            cached.into_iter().map(batch).collect()
         }
     }
 

@@ -14,6 +14,7 @@ use super::error::{ApiError, ObbError};
 use super::fixtures::CustomerKind;
 use super::report::{self, DEFAULT_LENGTH, LENGTHS, ReportRequest};
 use super::{parse_customer_id, pdf};
+use crate::shared::http::JSON;
 use crate::shared::request::{BodyError, parse_json, query_pairs, query_value};
 use crate::state::AppState;
 
@@ -229,11 +230,7 @@ fn read_report(
         }
     });
     Ok(match format {
-        Format::Json => (
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-            body,
-        )
-            .into_response(),
+        Format::Json => ([(header::CONTENT_TYPE, JSON)], body).into_response(),
         Format::Pdf => {
             let mut response = body.into_response();
             let headers = response.headers_mut();
