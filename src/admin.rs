@@ -2,11 +2,10 @@
 //! the request journal. JSON in, JSON out; errors are
 //! `{"error": "<code>", "message": "..."}`.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -14,18 +13,22 @@ use serde_json::json;
 use crate::shared::admin::AdminError;
 use crate::shared::journal::Filter;
 use crate::shared::request::{parse_json, query_pairs};
+use crate::shared::routes::Routes;
 use crate::shared::time::parse_rfc3339;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(health))
-        .route("/reset", post(reset))
-        .route("/clock", get(clock).put(set_clock).delete(release_clock))
-        .route("/clock/advance", post(advance_clock))
-        .route("/requests", get(list_requests).delete(clear_requests))
-        .route("/openapi", get(crate::openapi::index))
-        .route("/openapi/{file}", get(crate::openapi::spec))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/health", health)
+        .post("/reset", reset)
+        .get("/clock", clock)
+        .put("/clock", set_clock)
+        .delete("/clock", release_clock)
+        .post("/clock/advance", advance_clock)
+        .get("/requests", list_requests)
+        .delete("/requests", clear_requests)
+        .get("/openapi", crate::openapi::index)
+        .get("/openapi/{file}", crate::openapi::spec)
 }
 
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {

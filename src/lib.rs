@@ -17,18 +17,13 @@ use axum::response::Response;
 
 use crate::shared::family::Family;
 use crate::shared::http::{HttpContext, with_layers};
+use crate::shared::routes::Routes;
 pub use crate::state::AppState;
 
 /// The whole product: every family's routes, the admin API and the shared layers.
 pub fn app(state: AppState) -> Router {
-    let routes = Router::new()
-        .merge(apis::engine::router())
-        .merge(apis::data_analytics::router())
-        .merge(apis::finicity::router())
-        .merge(apis::leadsquared::router())
-        .nest("/__admin", admin::router())
-        .nest("/__admin/engine", apis::engine::admin_router())
-        .nest("/__admin/data_analytics", apis::data_analytics::admin_router())
+    let routes = routes()
+        .into_router()
         .fallback(not_found)
         .with_state(state.clone());
     let ctx = HttpContext {
@@ -37,6 +32,18 @@ pub fn app(state: AppState) -> Router {
         render_error: framework_error,
     };
     with_layers(routes, ctx)
+}
+
+/// Every route leadsim serves, vendor APIs and control plane alike.
+pub fn routes() -> Routes {
+    Routes::new()
+        .merge(apis::engine::routes())
+        .merge(apis::data_analytics::routes())
+        .merge(apis::finicity::routes())
+        .merge(apis::leadsquared::routes())
+        .nest("/__admin", admin::routes())
+        .nest("/__admin/engine", apis::engine::admin_routes())
+        .nest("/__admin/data_analytics", apis::data_analytics::admin_routes())
 }
 
 async fn not_found(uri: Uri) -> Response {

@@ -10,9 +10,11 @@ use serde_json::json;
 
 use crate::shared::admin::AdminError;
 
-/// (family, spec text). Families without a file here are not described yet.
+/// (family, spec text): every vendor family and the control plane (`admin`).
 pub const SPECS: &[(&str, &str)] = &[
+    ("admin", include_str!("../openapi/admin.yaml")),
     ("data_analytics", include_str!("../openapi/data_analytics.yaml")),
+    ("engine", include_str!("../openapi/engine.yaml")),
     ("finicity", include_str!("../openapi/finicity.yaml")),
     ("leadsquared", include_str!("../openapi/leadsquared.yaml")),
 ];

@@ -9,5 +9,6 @@ pub mod http;
 pub mod journal;
 pub mod rate_limit;
 pub mod request;
+pub mod routes;
 pub mod seed;
 pub mod time;

@@ -12,35 +12,26 @@ pub mod store;
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::routing::{get, post};
-
+use crate::shared::routes::Routes;
 use crate::shared::seed::Seed;
-use crate::state::AppState;
 use fixtures::SeededEvent;
 use store::EventStore;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/analytics_events", post(events::create_analytics_event))
-        .route("/api/v1/lead_analytics", post(events::create_lead_analytics))
-        .route(
-            "/api/v1/lead_analytics/search",
-            get(search::search_lead_analytics),
-        )
-        .route(
-            "/api/v1/contact_analytics",
-            post(events::create_contact_analytics),
-        )
-        .route(
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/api/v1/analytics_events", events::create_analytics_event)
+        .post("/api/v1/lead_analytics", events::create_lead_analytics)
+        .get("/api/v1/lead_analytics/search", search::search_lead_analytics)
+        .post("/api/v1/contact_analytics", events::create_contact_analytics)
+        .get(
             "/api/v1/contact_analytics/search",
-            get(search::search_contact_analytics),
+            search::search_contact_analytics,
         )
 }
 
 /// Routes nested under `/__admin/data_analytics`.
-pub fn admin_router() -> Router<AppState> {
-    Router::new().route("/events", get(admin::events))
+pub fn admin_routes() -> Routes {
+    Routes::new().get("/events", admin::events)
 }
 
 /// The family's share of the application state.

@@ -18,42 +18,37 @@ pub mod windows;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Router;
-use axum::routing::{get, post};
 use uuid::Uuid;
 
+use crate::shared::routes::Routes;
 use crate::shared::seed::Seed;
-use crate::state::AppState;
 use auth::Companies;
 use fixtures::EngineFixtures;
 use lead_ids::CompanyTag;
 use ui_store::UiEvents;
 use windows::Windows;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/supplyAnalytics/leadEvents", get(supply_analytics::lead_events))
-        .route(
-            "/supplyAnalytics/leadPayouts",
-            get(supply_analytics::lead_payouts),
-        )
-        .route(
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/supplyAnalytics/leadEvents", supply_analytics::lead_events)
+        .get("/supplyAnalytics/leadPayouts", supply_analytics::lead_payouts)
+        .get(
             "/supplyAnalytics/leadClientTags",
-            get(supply_analytics::lead_client_tags),
+            supply_analytics::lead_client_tags,
         )
-        .route("/uiEvent/offerDisplays", post(ui_events::create_offer_display))
-        .route("/uiEvent/sessionInits", post(ui_events::create_session_init))
-        .route(
-            "/uiEvent/offerDisplays/{lead_uuid}/{rate_table_uuid}/{offer_uuid}/pixel.gif",
-            get(ui_events::pixel),
+        .post("/uiEvent/offerDisplays", ui_events::create_offer_display)
+        .post("/uiEvent/sessionInits", ui_events::create_session_init)
+        .get(
+            "/uiEvent/offerDisplays/{leadUuid}/{rateTableUuid}/{offerUuid}/pixel.gif",
+            ui_events::pixel,
         )
 }
 
 /// Routes nested under `/__admin/engine`.
-pub fn admin_router() -> Router<AppState> {
-    Router::new()
-        .route("/offerDisplays", get(admin::offer_displays))
-        .route("/sessionInits", get(admin::session_inits))
+pub fn admin_routes() -> Routes {
+    Routes::new()
+        .get("/offerDisplays", admin::offer_displays)
+        .get("/sessionInits", admin::session_inits)
 }
 
 /// Engine's share of the application state.

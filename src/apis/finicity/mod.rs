@@ -18,49 +18,41 @@ pub mod report;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
-use axum::routing::{get, post};
 
 use crate::shared::cache::BoundedCache;
+use crate::shared::routes::Routes;
 use crate::shared::seed::Seed;
-use crate::state::AppState;
 use auth::Auth;
 use customers::Directory;
 use fixtures::FinicityFixtures;
 use report::Reports;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
+pub fn routes() -> Routes {
+    Routes::new()
+        .post(
             "/aggregation/v2/partners/authentication",
-            post(aggregation::create_token),
+            aggregation::create_token,
         )
-        .route(
+        .post(
             "/aggregation/v2/customers/testing",
-            post(aggregation::add_testing_customer),
+            aggregation::add_testing_customer,
         )
-        .route(
-            "/aggregation/v1/customers/{customer_id}",
-            get(aggregation::get_customer),
+        .get(
+            "/aggregation/v1/customers/{customerId}",
+            aggregation::get_customer,
         )
-        .route(
-            "/aggregation/v1/customers/{customer_id}/accounts",
-            get(aggregation::get_customer_accounts),
+        .get(
+            "/aggregation/v1/customers/{customerId}/accounts",
+            aggregation::get_customer_accounts,
         )
-        .route(
-            "/analytics/balance/v1/customer/{customer_id}",
-            post(analytics::generate),
+        .post("/analytics/balance/v1/customer/{customerId}", analytics::generate)
+        .post(
+            "/analytics/balance/v1/customer/{customerId}/fcra",
+            analytics::generate_fcra,
         )
-        .route(
-            "/analytics/balance/v1/customer/{customer_id}/fcra",
-            post(analytics::generate_fcra),
-        )
-        .route("/analytics/data/v1/{report_id}", get(analytics::get_report))
-        .route(
-            "/analytics/data/v1/{report_id}/fcra",
-            get(analytics::get_report_fcra),
-        )
+        .get("/analytics/data/v1/{reportId}", analytics::get_report)
+        .get("/analytics/data/v1/{reportId}/fcra", analytics::get_report_fcra)
 }
 
 /// The family's share of the application state.

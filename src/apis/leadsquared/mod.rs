@@ -11,23 +11,21 @@ pub mod query;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
-use axum::routing::post;
 use chrono::NaiveDate;
 
 use crate::shared::cache::BoundedCache;
 use crate::shared::rate_limit::{Limit, RateLimiter};
+use crate::shared::routes::Routes;
 use crate::shared::seed::Seed;
-use crate::state::AppState;
 use fixtures::{LeadSquaredFixtures, fixture_lead};
 use model::{Dataset, Lead, User};
 use query::Table;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route(
+pub fn routes() -> Routes {
+    Routes::new().post(
         "/Leads/LeadDistribution/FilterByLeadField",
-        post(distribution::filter_by_lead_field),
+        distribution::filter_by_lead_field,
     )
 }
 
