@@ -10,6 +10,7 @@ pub enum Family {
     Engine,
     DataAnalytics,
     Finicity,
+    #[serde(rename = "leadsquared")]
     LeadSquared,
     Admin,
     /// A path no family serves.
@@ -33,6 +34,20 @@ impl Family {
             .map_or(Family::Unknown, |(_, family)| *family)
     }
 
+    pub const ALL: [Family; 6] = [
+        Family::Engine,
+        Family::DataAnalytics,
+        Family::Finicity,
+        Family::LeadSquared,
+        Family::Admin,
+        Family::Unknown,
+    ];
+
+    /// The family called `name` on the wire (`engine`, `leadsquared`, …).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|family| family.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Family::Engine => "engine",
@@ -48,6 +63,16 @@ impl Family {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_on_the_wire_match_serialization() {
+        for family in Family::ALL {
+            let serialized = serde_json::to_value(family).unwrap();
+            assert_eq!(serialized, family.as_str());
+            assert_eq!(Family::from_name(family.as_str()), Some(family));
+        }
+        assert_eq!(Family::from_name("lead_squared"), None);
+    }
 
     #[test]
     fn each_family_is_found_by_its_prefix() {

@@ -52,7 +52,10 @@ pub fn routes() -> Routes {
             analytics::generate_fcra,
         )
         .get("/analytics/data/v1/{obb_report_id}", analytics::get_report)
-        .get("/analytics/data/v1/{obb_report_id}/fcra", analytics::get_report_fcra)
+        .get(
+            "/analytics/data/v1/{obb_report_id}/fcra",
+            analytics::get_report_fcra,
+        )
 }
 
 /// The family's share of the application state.
