@@ -9,14 +9,25 @@ use axum::response::IntoResponse;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use serde_json::json;
+use std::time::Duration;
 
 use crate::shared::admin::AdminError;
+use crate::shared::family::Family;
 use crate::shared::journal::Filter;
 use crate::shared::request::{parse_json, query_pairs};
 use crate::shared::routes::Routes;
 use crate::shared::time::parse_rfc3339;
 use crate::state::AppState;
 
+/// The HTML page, with and without the trailing slash (a nested `/` route
+/// would only give the bare prefix).
+pub fn page_routes() -> Routes {
+    Routes::new()
+        .get("/__admin", crate::admin_page::page)
+        .get("/__admin/", crate::admin_page::page)
+}
+
+/// Nested under `/__admin`.
 pub fn routes() -> Routes {
     Routes::new()
         .get("/health", health)
@@ -92,42 +103,108 @@ async fn release_clock(State(state): State<AppState>) -> impl IntoResponse {
     Json(state.clock.status())
 }
 
+/// Longest a `GET /__admin/requests?wait=` may hold the connection.
+const MAX_WAIT_SECONDS: f64 = 60.0;
+
 async fn list_requests(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, AdminError> {
-    let filter = journal_filter(query.as_deref())?;
-    Ok(Json(state.journal.list(&filter)))
+    let JournalQuery { filter, wait } = journal_query(query.as_deref())?;
+    let Some(Wait { count, timeout }) = wait else {
+        return Ok(Json(json!(state.journal.list(&filter))));
+    };
+    let (listing, satisfied) = state.journal.wait_for(&filter, count, timeout).await;
+    let mut body = json!(listing);
+    body["waited"] = json!({ "count": count, "satisfied": satisfied });
+    Ok(Json(body))
+}
+
+struct JournalQuery {
+    filter: Filter,
+    wait: Option<Wait>,
+}
+
+/// `wait=<seconds>&count=<n>`: answer once `n` requests match (default 1).
+struct Wait {
+    count: usize,
+    timeout: Duration,
 }
 
 async fn clear_requests(State(state): State<AppState>) -> impl IntoResponse {
     Json(json!({ "cleared": state.journal.clear() }))
 }
 
-fn journal_filter(query: Option<&str>) -> Result<Filter, AdminError> {
+fn journal_query(query: Option<&str>) -> Result<JournalQuery, AdminError> {
     let mut filter = Filter {
         limit: Some(100),
         ..Filter::default()
     };
+    let mut wait_seconds = None;
+    let mut count = None;
     for (name, value) in query_pairs(query) {
         match name.as_str() {
+            "family" => {
+                filter.family = Some(Family::from_name(&value).ok_or_else(|| {
+                    AdminError::bad_request(format!(
+                        "family: '{value}' is not one of engine, data_analytics, finicity, leadsquared, unknown"
+                    ))
+                })?);
+            }
             "method" => filter.method = Some(value),
             "path" => filter.path_prefix = Some(value),
+            "status" => filter.status = Some(parse_number(&name, &value, 100..=599)? as u16),
+            "credential" => filter.credential = Some(value),
+            "body" => filter.body_contains = Some(value),
             "since" => filter.since = Some(parse_since(&value)?),
-            "limit" => {
-                let limit = value.parse::<usize>().map_err(|_| {
-                    AdminError::bad_request(format!("limit: '{value}' is not a non-negative integer"))
-                })?;
-                filter.limit = Some(limit);
+            "limit" => filter.limit = Some(parse_number(&name, &value, 0..=usize::MAX)?),
+            "count" => count = Some(parse_number(&name, &value, 1..=usize::MAX)?),
+            "wait" => {
+                let seconds = value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| (0.0..=MAX_WAIT_SECONDS).contains(s))
+                    .ok_or_else(|| {
+                        AdminError::bad_request(format!(
+                            "wait: '{value}' is not a number of seconds between 0 and {MAX_WAIT_SECONDS}"
+                        ))
+                    })?;
+                wait_seconds = Some(seconds);
             }
             other => {
                 return Err(AdminError::bad_request(format!(
-                    "{other}: unknown filter (use method, path, since or limit)"
+                    "{other}: unknown filter (use family, method, path, status, credential, body, since, limit, wait or count)"
                 )));
             }
         }
     }
-    Ok(filter)
+    let wait = match (wait_seconds, count) {
+        (Some(seconds), count) => Some(Wait {
+            count: count.unwrap_or(1),
+            timeout: Duration::from_secs_f64(seconds),
+        }),
+        (None, Some(_)) => return Err(AdminError::bad_request("count: only with wait")),
+        (None, None) => None,
+    };
+    Ok(JournalQuery { filter, wait })
+}
+
+fn parse_number(
+    name: &str,
+    value: &str,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<usize, AdminError> {
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            let bounds = match *range.end() {
+                usize::MAX => format!("of at least {}", range.start()),
+                end => format!("between {} and {end}", range.start()),
+            };
+            AdminError::bad_request(format!("{name}: '{value}' is not an integer {bounds}"))
+        })
 }
 
 fn parse_since(value: &str) -> Result<DateTime<Utc>, AdminError> {

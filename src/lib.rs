@@ -4,6 +4,7 @@
 //! [`app`] is the one place that lists every family.
 
 pub mod admin;
+pub mod admin_page;
 pub mod apis;
 pub mod config;
 pub mod fixtures;
@@ -41,6 +42,7 @@ pub fn routes() -> Routes {
         .merge(apis::data_analytics::routes())
         .merge(apis::finicity::routes())
         .merge(apis::leadsquared::routes())
+        .merge(admin::page_routes())
         .nest("/__admin", admin::routes())
         .nest("/__admin/engine", apis::engine::admin_routes())
         .nest("/__admin/data_analytics", apis::data_analytics::admin_routes())

@@ -519,3 +519,175 @@ fn every_served_route_is_documented_and_every_documented_route_is_served() {
     // The table is the whole product: all four families and the control plane.
     assert!(served.len() >= 30, "{served:?}");
 }
+
+/// Requests for the verification tests: one per family, with credentials.
+async fn traffic(app: &TestApp) {
+    let pixel = "/uiEvent/offerDisplays/39197a3f-d2f4-43eb-9999-7f7a154d79bc/eb0e6cc4-df13-42fe-b254-c58c9b35a3d6/a698f56f-0946-4642-9720-5f280bc8b2e0/pixel.gif";
+    app.get(pixel).await.assert_status(200);
+    app.get(pixel).await.assert_status(200);
+    app.get_as(
+        "/supplyAnalytics/leadEvents?timestamp=2020-01-01T06:00:00Z",
+        CONFIDENTIAL,
+    )
+    .await
+    .assert_status(200);
+    app.get_as("/supplyAnalytics/leadEvents", CONFIDENTIAL)
+        .await
+        .assert_status(422);
+    app.post_json(
+        "/api/v1/lead_analytics",
+        r#"{"customer_id":"acme","lead_id":"L-7","user_id":"u","recording_id":"r","event_type":"view"}"#,
+    )
+    .await
+    .assert_status(201);
+    app.call(
+        Method::POST,
+        "/Leads/LeadDistribution/FilterByLeadField?accessKey=demo-access-key&secretKey=demo-secret-key",
+        &[("content-type", "application/json")],
+        "not json",
+    )
+    .await;
+}
+
+fn matched(app_response: &common::TestResponse) -> u64 {
+    app_response.assert_status(200);
+    app_response.json()["matched"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn requests_filter_by_family_method_path_status_credential_and_body() {
+    let app = TestApp::at("2020-01-01T08:15:00Z");
+    traffic(&app).await;
+
+    let count = |query: &str| {
+        let (app, uri) = (app.clone(), format!("/__admin/requests?{query}"));
+        async move { matched(&app.get(&uri).await) }
+    };
+    assert_eq!(count("").await, 6);
+    assert_eq!(count("family=engine").await, 4);
+    assert_eq!(count("family=leadsquared").await, 1);
+    assert_eq!(count("family=data_analytics&method=post").await, 1);
+    assert_eq!(count("path=/uiEvent/offerDisplays/").await, 2);
+    assert_eq!(count("status=422").await, 1);
+    assert_eq!(count("status=200&family=engine").await, 3);
+    // Credentials match however they were sent, though the journal redacts them.
+    assert_eq!(count(&format!("credential={CONFIDENTIAL}")).await, 2);
+    assert_eq!(count("credential=demo-access-key").await, 1);
+    assert_eq!(
+        count("credential=demo-secret-key").await,
+        0,
+        "only identifying keys"
+    );
+    assert_eq!(count("body=L-7").await, 1);
+    assert_eq!(count("body=L-7&family=engine").await, 0);
+
+    let listed = app.get("/__admin/requests?status=422").await.json();
+    assert_eq!(listed["requests"][0]["path"], "/supplyAnalytics/leadEvents");
+    assert!(listed.get("waited").is_none(), "no wait asked, none reported");
+
+    for (query, message) in [
+        (
+            "family=nope",
+            "family: 'nope' is not one of engine, data_analytics, finicity, leadsquared, unknown",
+        ),
+        ("status=99", "status: '99' is not an integer between 100 and 599"),
+        ("limit=-1", "limit: '-1' is not an integer of at least 0"),
+        ("count=2", "count: only with wait"),
+        (
+            "wait=61",
+            "wait: '61' is not a number of seconds between 0 and 60",
+        ),
+        ("wait=2&count=0", "count: '0' is not an integer of at least 1"),
+        (
+            "colour=red",
+            "colour: unknown filter (use family, method, path, status, credential, body, since, limit, wait or count)",
+        ),
+    ] {
+        let response = app.get(&format!("/__admin/requests?{query}")).await;
+        response.assert_status(400);
+        assert_eq!(
+            response.json(),
+            json!({"error": "bad_request", "message": message}),
+            "{query}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_waiting_request_returns_as_soon_as_enough_requests_arrive() {
+    let app = TestApp::at("2020-01-01T08:15:00Z");
+    let waiter = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            app.get("/__admin/requests?path=/uiEvent/offerDisplays/&wait=30&count=2")
+                .await
+                .json()
+        })
+    };
+    // Let the waiter register before the traffic starts.
+    tokio::task::yield_now().await;
+    traffic(&app).await;
+    let body = tokio::time::timeout(std::time::Duration::from_secs(10), waiter)
+        .await
+        .expect("the wait ended when the second hit arrived, not at its timeout")
+        .unwrap();
+    assert_eq!(body["waited"], json!({"count": 2, "satisfied": true}));
+    assert_eq!(body["matched"], 2);
+    assert_eq!(body["requests"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_that_is_not_satisfied_ends_at_its_timeout() {
+    let app = TestApp::at("2020-01-01T08:15:00Z");
+    traffic(&app).await;
+    let started = tokio::time::Instant::now();
+    let body = app
+        .get("/__admin/requests?path=/uiEvent/offerDisplays/&wait=20&count=3")
+        .await
+        .json();
+    assert_eq!(started.elapsed(), std::time::Duration::from_secs(20));
+    assert_eq!(body["waited"], json!({"count": 3, "satisfied": false}));
+    assert_eq!(body["matched"], 2, "what did arrive is still listed");
+
+    // Already satisfied: no waiting at all.
+    let started = tokio::time::Instant::now();
+    let body = app
+        .get("/__admin/requests?path=/uiEvent/offerDisplays/&wait=20&count=2")
+        .await
+        .json();
+    assert_eq!(started.elapsed(), std::time::Duration::ZERO);
+    assert_eq!(body["waited"]["satisfied"], true);
+}
+
+#[tokio::test]
+async fn the_admin_page_shows_the_clock_and_the_latest_requests_escaped() {
+    let app = TestApp::at("2020-01-01T08:15:00Z");
+    traffic(&app).await;
+    app.post_json(
+        "/api/v1/lead_analytics",
+        r#"{"customer_id":"<script>alert(1)</script>"}"#,
+    )
+    .await
+    .assert_status(422);
+
+    for uri in ["/__admin/", "/__admin"] {
+        let page = app.get(uri).await;
+        page.assert_status(200);
+        assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+        let html = page.text();
+        assert!(
+            html.contains("<code>2020-01-01T08:15:00Z</code> — frozen"),
+            "{html}"
+        );
+        // Newest first: the hostile body is the first row, escaped, never markup.
+        let newest = html.find("<code>POST /api/v1/lead_analytics</code>").unwrap();
+        let pixel = html.find("pixel.gif").unwrap();
+        assert!(newest < pixel);
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(!html.contains("<script>"));
+        assert!(html.contains(r#"<td class="client-error">422</td>"#));
+        assert!(!html.contains("http-equiv=\"refresh\""));
+    }
+    let refreshing = app.get("/__admin/?refresh=5").await.text();
+    assert!(refreshing.contains(r#"<meta http-equiv="refresh" content="5">"#));
+}

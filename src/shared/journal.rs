@@ -2,12 +2,15 @@
 //! so tests can verify calls and people can debug a failing CI job.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http::HeaderMap;
 use serde::Serialize;
+use tokio::sync::Notify;
 
 use crate::shared::family::Family;
 
@@ -124,6 +127,27 @@ impl RequestRecord {
     fn query(&self) -> Option<&str> {
         self.path_and_query().split_once('?').map(|(_, q)| q)
     }
+
+    /// Every credential the request carried, unredacted (for matching only).
+    fn credentials(&self) -> impl Iterator<Item = &str> {
+        let from_headers = self
+            .header_lines()
+            .lines()
+            .filter_map(|line| line.split_once(": "))
+            .filter_map(|(name, value)| match name {
+                "authorization" => Some(value.split_once(' ').map_or(value, |(_, token)| token)),
+                "finicity-app-key" | "finicity-app-token" | "x-lsq-accesskey" => Some(value),
+                _ => None,
+            });
+        let from_query = self
+            .query()
+            .into_iter()
+            .flat_map(|q| q.split('&'))
+            .filter_map(|pair| pair.split_once('='))
+            .filter(|(name, _)| name.eq_ignore_ascii_case("accesskey"))
+            .map(|(_, value)| value);
+        from_headers.chain(from_query)
+    }
 }
 
 #[derive(Debug)]
@@ -155,11 +179,18 @@ impl Stored {
     }
 }
 
-/// Filters for listing the journal (all optional).
+/// Filters for listing the journal (all optional, all must hold).
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
+    pub family: Option<Family>,
     pub method: Option<String>,
     pub path_prefix: Option<String>,
+    pub status: Option<u16>,
+    /// A credential the request carried: a bearer token, a Finicity app key
+    /// or token, a LeadSquared access key (header or query).
+    pub credential: Option<String>,
+    /// A substring of the (recorded part of the) body.
+    pub body_contains: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub limit: Option<usize>,
 }
@@ -167,14 +198,25 @@ pub struct Filter {
 impl Filter {
     fn matches(&self, e: &Stored) -> bool {
         let r = &e.request;
-        self.method
-            .as_deref()
-            .is_none_or(|m| r.method.as_str().eq_ignore_ascii_case(m))
+        self.family.is_none_or(|f| e.family == f)
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| r.method.as_str().eq_ignore_ascii_case(m))
             && self
                 .path_prefix
                 .as_deref()
                 .is_none_or(|p| r.path().starts_with(p))
+            && self.status.is_none_or(|s| e.status == s)
             && self.since.is_none_or(|t| r.time >= t)
+            && self
+                .credential
+                .as_deref()
+                .is_none_or(|c| r.credentials().any(|sent| sent == c))
+            && self.body_contains.as_deref().is_none_or(|needle| {
+                let body = String::from_utf8_lossy(&r.body);
+                body.contains(needle)
+            })
     }
 }
 
@@ -204,6 +246,15 @@ struct Ring {
 pub struct Journal {
     ring: Arc<Mutex<Ring>>,
     capacity: usize,
+    arrivals: Arc<Arrivals>,
+}
+
+/// Wakes requests waiting for matching entries. Recording checks a counter
+/// first, so the hot routes pay one atomic load when nobody waits.
+#[derive(Debug, Default)]
+struct Arrivals {
+    waiting: AtomicUsize,
+    notify: Notify,
 }
 
 impl Journal {
@@ -215,6 +266,7 @@ impl Journal {
                 dropped: 0,
             })),
             capacity,
+            arrivals: Arc::default(),
         }
     }
 
@@ -240,6 +292,31 @@ impl Journal {
             latency_ms,
             request,
         });
+        drop(ring);
+        // SeqCst pairs with `wait_for`: either it sees this entry, or we see it waiting.
+        if self.arrivals.waiting.load(Ordering::SeqCst) > 0 {
+            self.arrivals.notify.notify_waiters();
+        }
+    }
+
+    /// Lists matching entries once at least `count` match, or when `timeout`
+    /// (real time) runs out, whichever comes first; the flag says which.
+    pub async fn wait_for(&self, filter: &Filter, count: usize, timeout: Duration) -> (Listing, bool) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        self.arrivals.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = scopeguard(&self.arrivals.waiting);
+        loop {
+            let notified = self.arrivals.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let listing = self.list(filter);
+            if listing.matched >= count {
+                return (listing, true);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return (self.list(filter), false);
+            }
+        }
     }
 
     pub fn list(&self, filter: &Filter) -> Listing {
@@ -272,6 +349,18 @@ impl Journal {
         // Every mutation leaves the ring consistent, so a poisoned lock is safe to reuse.
         self.ring.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Takes a waiter off the count however its request ends (a client that
+/// hangs up drops the future mid-wait).
+fn scopeguard(waiting: &AtomicUsize) -> impl Drop + '_ {
+    struct Guard<'a>(&'a AtomicUsize);
+    impl Drop for Guard<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    Guard(waiting)
 }
 
 fn redact_headers(lines: &str) -> Vec<(String, String)> {

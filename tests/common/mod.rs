@@ -18,7 +18,8 @@ pub mod schema;
 pub const CONFIDENTIAL: &str = "demo-confidential-token";
 pub const PUBLISHABLE: &str = "demo-publishable-token";
 
-/// leadsim in-process, on the embedded fixtures.
+/// leadsim in-process, on the embedded fixtures. Clones share one server.
+#[derive(Clone)]
 pub struct TestApp {
     pub state: AppState,
     router: Router,

@@ -121,7 +121,7 @@ fuzz vendor-engine-supply tests/vendor/engine-openapi.json "$theirs" -H "$engine
 fuzz vendor-engine-ui tests/vendor/engine-openapi.json "$theirs" -H "$engine_publishable" --include-path-regex '^/uiEvent/'
 fuzz vendor-finicity "$vendor_finicity" "$theirs" --config-file "$here/finicity.toml" "${finicity[@]}"
 # Last: it moves the clock and resets the server.
-fuzz admin openapi/admin.yaml "$ours"
+fuzz admin openapi/admin.yaml "$ours" --config-file "$here/admin.toml"
 
 echo "== conformance summary (max $examples examples per operation and phase)"
 printf '  %s\n' "${summary[@]}"

@@ -1,0 +1,122 @@
+//! `GET /__admin/`: one server-rendered page (no scripts, no build step)
+//! with what a person debugging a failing CI job wants first: the clock,
+//! what was loaded, and the latest requests with their status.
+
+use axum::extract::{RawQuery, State};
+use axum::response::Html;
+use maud::{DOCTYPE, Markup, html};
+
+use crate::openapi::SPECS;
+use crate::shared::journal::{Entry, Filter};
+use crate::shared::request::{query_pairs, query_value};
+use crate::state::AppState;
+
+/// Requests shown on the page, newest first.
+const LATEST: usize = 50;
+/// Bodies are cut to this many characters on the page; the JSON API has them whole.
+const BODY_PREVIEW: usize = 400;
+
+/// `?refresh=<seconds>` reloads the page on its own (1 to 3600).
+pub async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> Html<String> {
+    let pairs = query_pairs(query.as_deref());
+    let refresh = query_value(&pairs, "refresh")
+        .and_then(|value| value.parse::<u32>().ok())
+        .filter(|seconds| (1..=3600).contains(seconds));
+    let clock = state.clock.status();
+    let listing = state.journal.list(&Filter {
+        limit: Some(LATEST),
+        ..Filter::default()
+    });
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                @if let Some(seconds) = refresh {
+                    meta http-equiv="refresh" content=(seconds);
+                }
+                title { "leadsim admin" }
+                style { (STYLE) }
+            }
+            body {
+                h1 { "leadsim " small { (env!("CARGO_PKG_VERSION")) } }
+                section {
+                    h2 { "Clock" }
+                    p {
+                        code { (clock.now.format("%Y-%m-%dT%H:%M:%SZ")) }
+                        " — " (if clock.frozen { "frozen" } else { "running" })
+                        ", " (clock.offset_seconds) " s from real time"
+                    }
+                    p.muted {
+                        "Seed " (state.seed.value()) ". " (state.fixtures_summary()) "."
+                    }
+                }
+                section {
+                    h2 { "Latest requests " small { (listing.recorded) " kept of " (listing.capacity) } }
+                    @if listing.requests.is_empty() {
+                        p.muted { "No requests yet." }
+                    } @else {
+                        table {
+                            thead { tr { th { "#" } th { "time" } th { "family" } th { "request" } th { "status" } th { "ms" } } }
+                            tbody {
+                                @for entry in &listing.requests { (request_row(entry)) }
+                            }
+                        }
+                    }
+                }
+                section {
+                    h2 { "API" }
+                    p {
+                        "JSON: " a href="/__admin/requests" { "/__admin/requests" } ", "
+                        a href="/__admin/health" { "/__admin/health" } ", "
+                        a href="/__admin/clock" { "/__admin/clock" } ". Specs: "
+                        @for (i, (family, _)) in SPECS.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            a href={ "/__admin/openapi/" (family) ".yaml" } { (family) }
+                        }
+                        ". Reload every 5 s: " a href="/__admin/?refresh=5" { "?refresh=5" } "."
+                    }
+                }
+            }
+        }
+    };
+    Html(markup.into_string())
+}
+
+fn request_row(entry: &Entry) -> Markup {
+    let target = match &entry.query {
+        Some(query) => format!("{}?{query}", entry.path),
+        None => entry.path.clone(),
+    };
+    let class = match entry.status {
+        200..=299 => "ok",
+        400..=499 => "client-error",
+        _ => "server-error",
+    };
+    let body: String = entry.body.chars().take(BODY_PREVIEW).collect();
+    html! {
+        tr {
+            td.muted { (entry.id) }
+            td { code { (entry.time.format("%Y-%m-%dT%H:%M:%S%.3fZ")) } }
+            td { (entry.family.as_str()) }
+            td {
+                code { (entry.method) " " (target) }
+                @if !body.is_empty() {
+                    details { summary { (entry.body_bytes) " bytes" } pre { (body) } }
+                }
+            }
+            td class=(class) { (entry.status) }
+            td.muted { (format!("{:.2}", entry.latency_ms)) }
+        }
+    }
+}
+
+const STYLE: &str = "
+body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; }
+h1 small, h2 small, .muted { color: #777; font-weight: normal; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eee; vertical-align: top; }
+code, pre { font-size: 13px; }
+pre { white-space: pre-wrap; word-break: break-all; margin: 4px 0; }
+.ok { color: #187a30; } .client-error { color: #a05a00; } .server-error { color: #b00020; font-weight: bold; }
+";
