@@ -63,7 +63,7 @@ fuzz() {
   # One worker: CPython 3.11's ast module is not thread-safe and Hypothesis
   # parses lambdas while describing strategies (seen as "AST constructor
   # recursion depth mismatch"); a second worker gained nothing here anyway.
-  timeout "$per_run_timeout" "$st" "${config[@]}" run "$spec" --url "$base" \
+  SCHEMATHESIS_HOOKS=$here/hooks.py timeout "$per_run_timeout" "$st" "${config[@]}" run "$spec" --url "$base" \
     --checks "$checks" --max-examples "$examples" --seed 20261123 --workers 1 \
     --request-timeout 30 --no-color "$@" >"$out" 2>&1 || status=$?
   local cases
@@ -121,7 +121,7 @@ fuzz vendor-engine-supply tests/vendor/engine-openapi.json "$theirs" -H "$engine
 fuzz vendor-engine-ui tests/vendor/engine-openapi.json "$theirs" -H "$engine_publishable" --include-path-regex '^/uiEvent/'
 fuzz vendor-finicity "$vendor_finicity" "$theirs" --config-file "$here/finicity.toml" "${finicity[@]}"
 # Last: it moves the clock and resets the server.
-fuzz admin openapi/admin.yaml "$ours" --config-file "$here/admin.toml"
+fuzz admin openapi/admin.yaml "$ours"
 
 echo "== conformance summary (max $examples examples per operation and phase)"
 printf '  %s\n' "${summary[@]}"
