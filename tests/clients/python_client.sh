@@ -34,16 +34,6 @@ rm -rf "$work/client"
   || { tail -20 "$work/generate.log"; exit 1; }
 "$py" -m pip install -q --disable-pip-version-check "$work/client"
 
-cargo build -q --bin leadsim
-log=$work/leadsim.log
-./target/debug/leadsim --listen 127.0.0.1:0 --now "$now" >"$log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
-address=""
-for _ in $(seq 1 100); do
-  address=$(grep -o 'listening on http://[0-9.:]*' "$log" | sed 's/listening on //' || true)
-  [[ -n $address ]] && break
-  sleep 0.1
-done
-[[ -n $address ]] || { cat "$log"; echo "leadsim did not start"; exit 1; }
-"$py" "tests/clients/${family}_python_client.py" "$address"
+source tests/support/start_leadsim.sh
+start_leadsim "$work/leadsim.log" --now "$now"
+"$py" "tests/clients/${family}_python_client.py" "$base"
