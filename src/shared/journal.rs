@@ -309,14 +309,18 @@ impl Journal {
             let notified = self.arrivals.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let listing = self.list(filter);
-            if listing.matched >= count {
-                return (listing, true);
+            // Only count while waiting: every arrival wakes every waiter.
+            if self.matched(filter) >= count {
+                return (self.list(filter), true);
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 return (self.list(filter), false);
             }
         }
+    }
+
+    fn matched(&self, filter: &Filter) -> usize {
+        self.lock().entries.iter().filter(|e| filter.matches(e)).count()
     }
 
     pub fn list(&self, filter: &Filter) -> Listing {
