@@ -4,16 +4,18 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::{DateTime, TimeDelta, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::time::Duration;
 
 use crate::shared::admin::AdminError;
 use crate::shared::family::Family;
-use crate::shared::journal::Filter;
+use crate::shared::faults::{FaultRequest, FaultView};
+use crate::shared::journal::{FaultFilter, Filter};
 use crate::shared::request::{parse_json, query_pairs};
 use crate::shared::routes::Routes;
 use crate::shared::time::parse_rfc3339;
@@ -38,6 +40,11 @@ pub fn routes() -> Routes {
         .post("/clock/advance", advance_clock)
         .get("/requests", list_requests)
         .delete("/requests", clear_requests)
+        .get("/faults", list_faults)
+        .post("/faults", add_fault)
+        .delete("/faults", clear_faults)
+        .get("/faults/{id}", get_fault)
+        .delete("/faults/{id}", remove_fault)
         .get("/openapi", crate::openapi::index)
         .get("/openapi/{file}", crate::openapi::spec)
 }
@@ -157,6 +164,18 @@ fn journal_query(query: Option<&str>) -> Result<JournalQuery, AdminError> {
             "credential" => filter.credential = Some(value),
             "body" => filter.body_contains = Some(value),
             "since" => filter.since = Some(parse_since(&value)?),
+            "fault" => {
+                filter.fault = Some(match value.as_str() {
+                    "true" => FaultFilter::Injected,
+                    "false" => FaultFilter::NotInjected,
+                    id if id.starts_with("fault-") => FaultFilter::Id(value),
+                    _ => {
+                        return Err(AdminError::bad_request(format!(
+                            "fault: '{value}' is not true, false or a fault id such as fault-1"
+                        )));
+                    }
+                });
+            }
             "limit" => filter.limit = Some(parse_number(&name, &value, 0..=usize::MAX)?),
             "count" => count = Some(parse_number(&name, &value, 1..=usize::MAX)?),
             "wait" => {
@@ -173,7 +192,7 @@ fn journal_query(query: Option<&str>) -> Result<JournalQuery, AdminError> {
             }
             other => {
                 return Err(AdminError::bad_request(format!(
-                    "{other}: unknown filter (use family, method, path, status, credential, body, since, limit, wait or count)"
+                    "{other}: unknown filter (use family, method, path, status, credential, body, since, fault, limit, wait or count)"
                 )));
             }
         }
@@ -210,4 +229,48 @@ fn parse_number(
 fn parse_since(value: &str) -> Result<DateTime<Utc>, AdminError> {
     parse_rfc3339(value)
         .ok_or_else(|| AdminError::bad_request(format!("since: '{value}' is not an RFC 3339 timestamp")))
+}
+
+#[derive(Serialize)]
+struct FaultList {
+    faults: Vec<FaultView>,
+}
+
+async fn list_faults(State(state): State<AppState>) -> impl IntoResponse {
+    Json(FaultList {
+        faults: state.faults.list(),
+    })
+}
+
+async fn add_fault(State(state): State<AppState>, body: Bytes) -> Result<impl IntoResponse, AdminError> {
+    let request: FaultRequest = parse_json(&body, None)?;
+    let fault = state
+        .faults
+        .add(request, state.clock.now())
+        .map_err(AdminError::bad_request)?;
+    Ok((StatusCode::CREATED, Json(fault)))
+}
+
+async fn get_fault(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, AdminError> {
+    state.faults.get(&id).map(Json).ok_or_else(|| no_fault(&id))
+}
+
+async fn remove_fault(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, AdminError> {
+    state.faults.remove(&id).map(Json).ok_or_else(|| no_fault(&id))
+}
+
+async fn clear_faults(State(state): State<AppState>) -> impl IntoResponse {
+    Json(json!({ "removed": state.faults.clear() }))
+}
+
+fn no_fault(id: &str) -> AdminError {
+    AdminError::not_found(format!(
+        "No active fault '{id}' (faults that ran out of times are retired)"
+    ))
 }

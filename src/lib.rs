@@ -30,6 +30,7 @@ pub fn app(state: AppState) -> Router {
     let ctx = HttpContext {
         clock: state.clock.clone(),
         journal: state.journal.clone(),
+        faults: state.faults.clone(),
         render_error: framework_error,
     };
     with_layers(routes, ctx)

@@ -10,6 +10,7 @@ use crate::apis::leadsquared::LeadSquaredState;
 use crate::config::Config;
 use crate::fixtures::Fixtures;
 use crate::shared::clock::Clock;
+use crate::shared::faults::Faults;
 use crate::shared::journal::Journal;
 use crate::shared::seed::Seed;
 
@@ -24,6 +25,7 @@ pub struct Shared {
     pub clock: Clock,
     pub seed: Seed,
     pub journal: Journal,
+    pub faults: Faults,
     pub settings: Arc<Settings>,
     pub fixtures: Arc<Fixtures>,
     pub engine: EngineState,
@@ -49,6 +51,7 @@ impl AppState {
             clock: Clock::starting_at(config.now),
             seed,
             journal: Journal::new(config.journal_capacity),
+            faults: Faults::new(seed),
             engine: EngineState::new(&fixtures.engine, seed, config.ui_event_capacity),
             data_analytics: DataAnalyticsState::new(
                 fixtures.data_analytics.clone(),
@@ -62,10 +65,11 @@ impl AppState {
         }))
     }
 
-    /// Back to the loaded fixtures: posted data, journal and clock.
+    /// Back to the loaded fixtures: posted data, faults, journal and clock.
     pub fn reset(&self) {
         self.clock.reset();
         self.journal.clear();
+        self.faults.reset();
         self.engine.reset();
         self.data_analytics.reset();
         self.finicity.reset();

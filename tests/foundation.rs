@@ -600,7 +600,11 @@ async fn requests_filter_by_family_method_path_status_credential_and_body() {
         ("wait=2&count=0", "count: '0' is not an integer of at least 1"),
         (
             "colour=red",
-            "colour: unknown filter (use family, method, path, status, credential, body, since, limit, wait or count)",
+            "colour: unknown filter (use family, method, path, status, credential, body, since, fault, limit, wait or count)",
+        ),
+        (
+            "fault=maybe",
+            "fault: 'maybe' is not true, false or a fault id such as fault-1",
         ),
     ] {
         let response = app.get(&format!("/__admin/requests?{query}")).await;

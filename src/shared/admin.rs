@@ -25,6 +25,14 @@ impl AdminError {
         }
     }
 
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: message.into(),
+        }
+    }
+
     /// The admin API's own shape, also used for framework errors on `/__admin`
     /// and on paths no family serves.
     pub fn response(status: StatusCode, code: &str, message: &str) -> Response {

@@ -34,6 +34,14 @@ impl Family {
             .map_or(Family::Unknown, |(_, family)| *family)
     }
 
+    /// The simulated vendor APIs.
+    pub const VENDORS: [Family; 4] = [
+        Family::Engine,
+        Family::DataAnalytics,
+        Family::Finicity,
+        Family::LeadSquared,
+    ];
+
     pub const ALL: [Family; 6] = [
         Family::Engine,
         Family::DataAnalytics,

@@ -21,7 +21,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::shared::clock::Clock;
 use crate::shared::family::Family;
-use crate::shared::journal::{Journal, RequestRecord};
+use crate::shared::faults::{Action, Call, Faults, Injection};
+use crate::shared::journal::{InjectedFault, Journal, Outcome, RequestRecord};
 
 /// Largest request body accepted; larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -35,6 +36,7 @@ pub type ErrorRenderer = fn(Family, StatusCode, &str) -> Response;
 pub struct HttpContext {
     pub clock: Clock,
     pub journal: Journal,
+    pub faults: Faults,
     pub render_error: ErrorRenderer,
 }
 
@@ -109,8 +111,9 @@ where
     }
 }
 
-/// Buffers the body (refusing more than [`MAX_BODY_BYTES`]), runs the request,
-/// gives framework errors the family's shape and records the exchange.
+/// Buffers the body (refusing more than [`MAX_BODY_BYTES`]), applies an
+/// injected fault if one fires, runs the request, gives framework errors the
+/// family's shape and records the exchange.
 ///
 /// A hand-written layer rather than `middleware::from_fn`: bodiless requests
 /// (the pixel, every GET) go straight to the route inside a small unboxed
@@ -155,7 +158,18 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         let exchange = Exchange::begin(&self.ctx, request.uri().path());
-        if request.body().is_end_stream() {
+        let injection = if self.ctx.faults.any() {
+            self.ctx.faults.decide(&Call {
+                family: exchange.family,
+                method: request.method(),
+                path: request.uri().path(),
+                query: request.uri().query(),
+                headers: request.headers(),
+            })
+        } else {
+            None
+        };
+        if injection.is_none() && request.body().is_end_stream() {
             let record = exchange.capture(&request, &Bytes::new());
             return Either::Left(Journaled {
                 response: self.inner.call(request),
@@ -166,7 +180,7 @@ where
         // one that must take this call (tower's contract).
         let ready = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, ready);
-        Either::Right(Box::pin(buffer_then_call(exchange, inner, request)))
+        Either::Right(Box::pin(buffer_then_call(exchange, inner, request, injection)))
     }
 }
 
@@ -202,13 +216,21 @@ impl Exchange {
     /// Shapes a framework error the family's way and records the exchange.
     fn finish(self, response: Response, record: Option<RequestRecord>) -> Response {
         let response = shape_framework_error(response, self.family, self.ctx.render_error);
+        let status = response.status().as_u16();
+        self.record(record, status, None);
+        response
+    }
+
+    fn record(&self, record: Option<RequestRecord>, status: u16, fault: Option<InjectedFault>) {
         if let Some(record) = record {
             let latency_ms = self.started.elapsed().as_secs_f64() * 1000.0;
-            self.ctx
-                .journal
-                .record(record, self.family, response.status().as_u16(), latency_ms);
+            let outcome = Outcome {
+                status,
+                latency_ms,
+                fault,
+            };
+            self.ctx.journal.record(record, self.family, outcome);
         }
-        response
     }
 }
 
@@ -241,6 +263,7 @@ async fn buffer_then_call<S>(
     exchange: Exchange,
     mut inner: S,
     request: Request,
+    injection: Option<Injection>,
 ) -> Result<Response, Infallible>
 where
     S: Service<Request, Response = Response, Error = Infallible>,
@@ -257,19 +280,138 @@ where
             .await
             .map_err(|e| body_error_status(&e)),
     };
-    let (response, record) = match body {
-        Ok(bytes) => {
-            let request = Request::from_parts(parts, Body::from(bytes.clone()));
-            let record = exchange.capture(&request, &bytes);
-            (inner.call(request).await?, record)
-        }
+    let bytes = match body {
+        Ok(bytes) => bytes,
         Err(status) => {
             let record = exchange.capture(&http::Request::from_parts(parts, ()), &Bytes::new());
             let response = (exchange.ctx.render_error)(exchange.family, status, &body_error_message(status));
-            (response, record)
+            return Ok(exchange.finish(response, record));
         }
     };
-    Ok(exchange.finish(response, record))
+    let request = Request::from_parts(parts, Body::from(bytes.clone()));
+    let record = exchange.capture(&request, &bytes);
+    let Some(injection) = injection else {
+        let response = inner.call(request).await?;
+        return Ok(exchange.finish(response, record));
+    };
+    let fault = InjectedFault {
+        id: injection.fault_id,
+        effect: injection.action.name(),
+    };
+    let response = match injection.action {
+        Action::Respond {
+            status,
+            body,
+            headers,
+        } => injected_response(&exchange, status, body, headers),
+        Action::Delay(delay) => {
+            tokio::time::sleep(delay).await;
+            shape_framework_error(
+                inner.call(request).await?,
+                exchange.family,
+                exchange.ctx.render_error,
+            )
+        }
+        Action::Drop => {
+            exchange.record(record, 0, Some(fault));
+            return Ok(dropped_connection());
+        }
+        Action::Truncate { bytes } => {
+            let response = inner.call(request).await?;
+            truncated(
+                shape_framework_error(response, exchange.family, exchange.ctx.render_error),
+                bytes,
+            )
+            .await
+        }
+    };
+    exchange.record(record, response.status().as_u16(), Some(fault));
+    Ok(response)
+}
+
+/// An injected status: the given body (a JSON string is sent as text), or
+/// the family's own error for that status; given headers go on top.
+fn injected_response(
+    exchange: &Exchange,
+    status: StatusCode,
+    body: Option<serde_json::Value>,
+    headers: Vec<(header::HeaderName, HeaderValue)>,
+) -> Response {
+    let mut response = match body {
+        None => {
+            let reason = status.canonical_reason().unwrap_or("Injected fault");
+            (exchange.ctx.render_error)(exchange.family, status, reason)
+        }
+        Some(serde_json::Value::String(text)) => {
+            let mut response = Response::new(Body::from(text));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            response
+        }
+        Some(json) => {
+            let mut response = Response::new(Body::from(json.to_string()));
+            response.headers_mut().insert(header::CONTENT_TYPE, JSON);
+            response
+        }
+    };
+    *response.status_mut() = status;
+    for (name, value) in headers {
+        response.headers_mut().insert(name, value);
+    }
+    response
+}
+
+/// A response hyper can never send: its body fails before the head is
+/// flushed, so the server closes the connection and the client reads nothing.
+fn dropped_connection() -> Response {
+    let failing = futures_util::stream::once(async {
+        Err::<Bytes, _>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "connection dropped by an injected fault",
+        ))
+    });
+    Response::new(Body::from_stream(failing))
+}
+
+/// The response's head with its full `Content-Length`, then only the first
+/// `bytes` bytes of its body (default half), then the connection closes.
+async fn truncated(response: Response, bytes: Option<usize>) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(full) = axum::body::to_bytes(body, usize::MAX).await else {
+        return dropped_connection();
+    };
+    if full.is_empty() {
+        // Nothing to cut: the answer goes out whole.
+        return Response::from_parts(parts, Body::from(full));
+    }
+    let kept = bytes.unwrap_or(full.len() / 2).min(full.len() - 1);
+    parts.headers.remove(header::TRANSFER_ENCODING);
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(full.len()));
+    let prefix = full.slice(..kept);
+    let frames = futures_util::stream::unfold(0u8, move |step| {
+        let prefix = prefix.clone();
+        async move {
+            match step {
+                0 => Some((Ok(prefix), 1)),
+                1 => {
+                    // Let the server flush the head and the prefix first:
+                    // hyper drops unflushed output when a body fails.
+                    tokio::task::yield_now().await;
+                    let error = std::io::Error::new(
+                        std::io::ErrorKind::ConnectionAborted,
+                        "body truncated by an injected fault",
+                    );
+                    Some((Err(error), 2))
+                }
+                _ => None,
+            }
+        }
+    });
+    Response::from_parts(parts, Body::from_stream(frames))
 }
 
 fn body_error_status(error: &axum::Error) -> StatusCode {

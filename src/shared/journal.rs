@@ -55,6 +55,9 @@ pub struct Entry {
     pub query: Option<String>,
     pub status: u16,
     pub latency_ms: f64,
+    /// Present when an injected fault shaped the answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<InjectedFault>,
     pub headers: Vec<(String, String)>,
     pub body: String,
     pub body_bytes: usize,
@@ -130,33 +133,57 @@ impl RequestRecord {
 
     /// Every credential the request carried, unredacted (for matching only).
     fn credentials(&self) -> impl Iterator<Item = &str> {
-        let from_headers = self
+        let headers = self
             .header_lines()
             .lines()
-            .filter_map(|line| line.split_once(": "))
-            .filter_map(|(name, value)| match name {
-                "authorization" => Some(value.split_once(' ').map_or(value, |(_, token)| token)),
-                "finicity-app-key" | "finicity-app-token" | "x-lsq-accesskey" => Some(value),
-                _ => None,
-            });
-        let from_query = self
-            .query()
-            .into_iter()
-            .flat_map(|q| q.split('&'))
-            .filter_map(|pair| pair.split_once('='))
-            .filter(|(name, _)| name.eq_ignore_ascii_case("accesskey"))
-            .map(|(_, value)| value);
-        from_headers.chain(from_query)
+            .filter_map(|line| line.split_once(": "));
+        credentials_in(headers, self.query())
     }
+}
+
+/// The credentials among a request's headers (lower-case names) and query:
+/// a bearer token, Finicity's app key and token, LeadSquared's access key.
+pub fn credentials_in<'a>(
+    headers: impl Iterator<Item = (&'a str, &'a str)>,
+    query: Option<&'a str>,
+) -> impl Iterator<Item = &'a str> {
+    let from_headers = headers.filter_map(|(name, value)| match name {
+        "authorization" => Some(value.split_once(' ').map_or(value, |(_, token)| token.trim())),
+        "finicity-app-key" | "finicity-app-token" | "x-lsq-accesskey" => Some(value.trim()),
+        _ => None,
+    });
+    let from_query = query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(name, _)| name.eq_ignore_ascii_case("accesskey"))
+        .map(|(_, value)| value);
+    from_headers.chain(from_query)
 }
 
 #[derive(Debug)]
 struct Stored {
     id: u64,
     family: Family,
-    status: u16,
-    latency_ms: f64,
+    outcome: Outcome,
     request: RequestRecord,
+}
+
+/// How an exchange ended.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The status sent; 0 when the connection was dropped without an answer.
+    pub status: u16,
+    pub latency_ms: f64,
+    /// The injected fault that shaped the answer, if any.
+    pub fault: Option<InjectedFault>,
+}
+
+/// Marks a journal entry whose answer an injected fault shaped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InjectedFault {
+    pub id: String,
+    pub effect: &'static str,
 }
 
 impl Stored {
@@ -169,8 +196,9 @@ impl Stored {
             method: r.method.as_str().to_owned(),
             path: r.path().to_owned(),
             query: r.query().map(redact_query),
-            status: self.status,
-            latency_ms: self.latency_ms,
+            status: self.outcome.status,
+            latency_ms: self.outcome.latency_ms,
+            fault: self.outcome.fault.clone(),
             headers: redact_headers(r.header_lines()),
             body: redact_body(&r.body),
             body_bytes: r.body_bytes,
@@ -192,7 +220,29 @@ pub struct Filter {
     /// A substring of the (recorded part of the) body.
     pub body_contains: Option<String>,
     pub since: Option<DateTime<Utc>>,
+    pub fault: Option<FaultFilter>,
     pub limit: Option<usize>,
+}
+
+/// Requests by whether an injected fault shaped their answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultFilter {
+    /// Any injected fault.
+    Injected,
+    /// No injected fault.
+    NotInjected,
+    /// This fault (`fault-3`).
+    Id(String),
+}
+
+impl FaultFilter {
+    fn matches(&self, fault: Option<&InjectedFault>) -> bool {
+        match self {
+            FaultFilter::Injected => fault.is_some(),
+            FaultFilter::NotInjected => fault.is_none(),
+            FaultFilter::Id(id) => fault.is_some_and(|f| &f.id == id),
+        }
+    }
 }
 
 impl Filter {
@@ -207,8 +257,12 @@ impl Filter {
                 .path_prefix
                 .as_deref()
                 .is_none_or(|p| r.path().starts_with(p))
-            && self.status.is_none_or(|s| e.status == s)
+            && self.status.is_none_or(|s| e.outcome.status == s)
             && self.since.is_none_or(|t| r.time >= t)
+            && self
+                .fault
+                .as_ref()
+                .is_none_or(|f| f.matches(e.outcome.fault.as_ref()))
             && self
                 .credential
                 .as_deref()
@@ -274,7 +328,7 @@ impl Journal {
         self.capacity
     }
 
-    pub fn record(&self, request: RequestRecord, family: Family, status: u16, latency_ms: f64) {
+    pub fn record(&self, request: RequestRecord, family: Family, outcome: Outcome) {
         if self.capacity == 0 {
             return;
         }
@@ -288,8 +342,7 @@ impl Journal {
         ring.entries.push_back(Stored {
             id,
             family,
-            status,
-            latency_ms,
+            outcome,
             request,
         });
         drop(ring);
@@ -446,7 +499,15 @@ mod tests {
         let uri: http::Uri = uri.parse().unwrap_or_default();
         let body = Bytes::copy_from_slice(body);
         let req = RequestRecord::capture(Utc::now(), &http::Method::GET, &uri, headers, &body);
-        journal.record(req, Family::Engine, 200, 0.1);
+        journal.record(
+            req,
+            Family::Engine,
+            Outcome {
+                status: 200,
+                latency_ms: 0.1,
+                fault: None,
+            },
+        );
     }
 
     fn newest(journal: &Journal) -> Entry {

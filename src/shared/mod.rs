@@ -4,6 +4,7 @@ pub mod admin;
 pub mod cache;
 pub mod clock;
 pub mod family;
+pub mod faults;
 pub mod fixtures;
 pub mod http;
 pub mod journal;

@@ -121,6 +121,16 @@ impl TestApp {
         self.call(Method::DELETE, uri, &[], Body::empty()).await
     }
 
+    /// Serves this app on a loopback port, for tests that need a real
+    /// connection; the server lives as long as the test's runtime.
+    pub async fn serve(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        let router = self.router.clone();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        address
+    }
+
     /// The virtual time as the admin API reports it.
     pub async fn now(&self) -> String {
         let clock = self.get("/__admin/clock").await.json();
