@@ -126,7 +126,7 @@ fn finicity_report_pdf(bencher: Bencher, days: u32) {
 #[divan::bench(args = ["by-source", "like-by-owner"])]
 fn leadsquared_aggregate(bencher: Bencher, name: &str) {
     let fixtures = Fixtures::load(Some(Path::new("bench/fixtures"))).unwrap();
-    let lsq = LeadSquaredState::new(&fixtures.leadsquared, SEED);
+    let lsq = LeadSquaredState::new(&fixtures.leadsquared, SEED).catalog();
     let now = parse_rfc3339("2026-11-23T10:00:00Z").unwrap();
     let (index, account) = lsq.account("demo-access-key", "demo-secret-key").unwrap();
     let leads = lsq.leads(index, now.date_naive());

@@ -12,14 +12,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::time::Duration;
 
+use crate::fixtures::Posted;
 use crate::shared::admin::AdminError;
 use crate::shared::family::Family;
 use crate::shared::faults::{FaultRequest, FaultView};
 use crate::shared::journal::{FaultFilter, Filter};
+use crate::shared::rate_limit::RateLimitSpec;
 use crate::shared::request::{parse_json, query_pairs};
 use crate::shared::routes::Routes;
 use crate::shared::time::parse_rfc3339;
 use crate::state::AppState;
+use crate::tenants::{self, NewTenant, Tenant};
 
 /// The HTML page, with and without the trailing slash (a nested `/` route
 /// would only give the bare prefix).
@@ -45,6 +48,11 @@ pub fn routes() -> Routes {
         .delete("/faults", clear_faults)
         .get("/faults/{id}", get_fault)
         .delete("/faults/{id}", remove_fault)
+        .post("/fixtures", merge_fixtures)
+        .get("/tenants", list_tenants)
+        .post("/tenants", create_tenant)
+        .get("/tenants/{family}/{id}", get_tenant)
+        .put("/tenants/{family}/{id}/rateLimit", set_tenant_rate_limit)
         .get("/openapi", crate::openapi::index)
         .get("/openapi/{file}", crate::openapi::spec)
 }
@@ -273,4 +281,67 @@ fn no_fault(id: &str) -> AdminError {
     AdminError::not_found(format!(
         "No active fault '{id}' (faults that ran out of times are retired)"
     ))
+}
+
+/// `POST /__admin/fixtures`: merges fixture documents in at run time.
+async fn merge_fixtures(State(state): State<AppState>, body: Bytes) -> Result<impl IntoResponse, AdminError> {
+    let posted = Posted::parse(&body).map_err(|e| AdminError::bad_request(e.to_string()))?;
+    let merged = state
+        .merge_fixtures(posted)
+        .map_err(|e| AdminError::bad_request(e.to_string()))?;
+    Ok(Json(
+        json!({ "merged": merged, "fixtures": state.fixtures_summary() }),
+    ))
+}
+
+#[derive(Serialize)]
+struct TenantList {
+    tenants: Vec<Tenant>,
+}
+
+async fn list_tenants(State(state): State<AppState>) -> impl IntoResponse {
+    Json(TenantList {
+        tenants: tenants::list(&state),
+    })
+}
+
+async fn create_tenant(State(state): State<AppState>, body: Bytes) -> Result<impl IntoResponse, AdminError> {
+    let request: NewTenant = parse_json(&body, None)?;
+    let tenant = tenants::create(&state, request)?;
+    Ok((StatusCode::CREATED, Json(tenant)))
+}
+
+async fn get_tenant(
+    State(state): State<AppState>,
+    Path((family, id)): Path<(String, String)>,
+) -> Result<impl IntoResponse, AdminError> {
+    let family = vendor_family(&family)?;
+    tenants::get(&state, family, &id)
+        .map(Json)
+        .ok_or_else(|| AdminError::not_found(format!("No {} tenant '{id}'", family.as_str())))
+}
+
+async fn set_tenant_rate_limit(
+    State(state): State<AppState>,
+    Path((family, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<impl IntoResponse, AdminError> {
+    let family = vendor_family(&family)?;
+    let limit: Option<RateLimitSpec> = parse_json(&body, None)?;
+    if let Some(limit) = limit {
+        limit
+            .validate("rateLimit", ".")
+            .map_err(|e| AdminError::bad_request(e.reason))?;
+    }
+    Ok(Json(tenants::set_rate_limit(&state, family, &id, limit)?))
+}
+
+fn vendor_family(name: &str) -> Result<Family, AdminError> {
+    Family::from_name(name)
+        .filter(|f| Family::VENDORS.contains(f))
+        .ok_or_else(|| {
+            AdminError::not_found(format!(
+                "No family '{name}'; use engine, data_analytics, finicity or leadsquared"
+            ))
+        })
 }

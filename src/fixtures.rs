@@ -4,11 +4,12 @@
 
 use std::path::Path;
 
-use crate::apis::data_analytics::fixtures::{self as data_analytics, DataAnalyticsFixtures, SeededEvent};
+use crate::apis::data_analytics::DataAnalyticsScenario;
+use crate::apis::data_analytics::fixtures::{self as data_analytics, DataAnalyticsFixtures};
 use crate::apis::engine::fixtures::{self as engine, EngineFixtures};
 use crate::apis::finicity::fixtures::{self as finicity, FinicityFixtures};
 use crate::apis::leadsquared::fixtures::{self as leadsquared, LeadSquaredFixtures};
-use crate::shared::fixtures::{FixtureError, Source, parse};
+use crate::shared::fixtures::{FixtureError, Source, parse, parse_str};
 
 /// The repo's fixtures, compiled in.
 const EMBEDDED: &[(&str, &str)] = &[
@@ -25,12 +26,15 @@ const EMBEDDED: &[(&str, &str)] = &[
 #[derive(Debug, Clone, Default)]
 pub struct Fixtures {
     pub engine: EngineFixtures,
-    /// Data Analytics Service events present at start and after each reset.
-    pub data_analytics: Vec<SeededEvent>,
+    /// Data Analytics Service events present at start and after each
+    /// reset, and customers' settings.
+    pub data_analytics: DataAnalyticsScenario,
     pub finicity: FinicityFixtures,
     pub leadsquared: LeadSquaredFixtures,
     /// Where each family's fixtures came from, for the startup line and health.
     pub origins: Vec<String>,
+    /// How many `POST /__admin/fixtures` (and tenants) were merged in.
+    pub merges: usize,
 }
 
 impl Fixtures {
@@ -94,7 +98,11 @@ impl Fixtures {
 
         let analytics_source = source(data_analytics::FILE)?;
         let analytics: DataAnalyticsFixtures = parse(&analytics_source)?;
-        let data_analytics = analytics.events(&analytics_source.name)?;
+        analytics.validate_customers(&analytics_source.name)?;
+        let data_analytics = DataAnalyticsScenario {
+            events: analytics.events(&analytics_source.name)?,
+            customers: analytics.customers,
+        };
 
         let finicity_source = source(finicity::FILE)?;
         let finicity: FinicityFixtures = parse(&finicity_source)?;
@@ -106,28 +114,12 @@ impl Fixtures {
 
         Ok(Self {
             origins: vec![
-                format!(
-                    "engine: {} companies from {}",
-                    engine.companies.len(),
-                    engine_source.name
-                ),
-                format!(
-                    "data_analytics: {} events from {}",
-                    data_analytics.len(),
-                    analytics_source.name
-                ),
-                format!(
-                    "finicity: {} partners, {} customers from {}",
-                    finicity.partners.len(),
-                    finicity.customers.len(),
-                    finicity_source.name
-                ),
-                format!(
-                    "leadsquared: {} accounts from {}",
-                    leadsquared.accounts.len(),
-                    lsq_source.name
-                ),
+                engine_source.name,
+                analytics_source.name,
+                finicity_source.name,
+                lsq_source.name,
             ],
+            merges: 0,
             engine,
             data_analytics,
             finicity,
@@ -135,8 +127,182 @@ impl Fixtures {
         })
     }
 
+    /// What each family holds and where it came from, on one line.
     pub fn summary(&self) -> String {
-        self.origins.join("; ")
+        let origin = |i: usize| self.origins.get(i).map_or("?", String::as_str);
+        let mut summary = format!(
+            "engine: {} companies from {}; data_analytics: {} events from {}; \
+             finicity: {} partners, {} customers from {}; leadsquared: {} accounts from {}",
+            self.engine.companies.len(),
+            origin(0),
+            self.data_analytics.events.len(),
+            origin(1),
+            self.finicity.partners.len(),
+            self.finicity.customers.len(),
+            origin(2),
+            self.leadsquared.accounts.len(),
+            origin(3),
+        );
+        if self.merges > 0 {
+            summary.push_str(&format!("; plus {} merged at run time", self.merges));
+        }
+        summary
+    }
+
+    /// These fixtures with `posted` merged in. Every part is checked as
+    /// strictly as a file, then the merged whole is checked again. Entries
+    /// with the identity of an existing one replace it in place (company
+    /// `uuid`, partner `partnerId`, customer `id`, account `accessKey`,
+    /// Data Analytics `customerId`); others are appended, and Data
+    /// Analytics events are always appended.
+    pub fn merged(&self, posted: Posted) -> Result<(Fixtures, MergeSummary), FixtureError> {
+        let mut merged = self.clone();
+        let mut summary = MergeSummary::default();
+        if let Some(engine) = posted.engine {
+            let file = posted_file(engine::FILE);
+            engine.validate(&file)?;
+            for company in engine.companies {
+                summary.count(upsert(&mut merged.engine.companies, company, |c| c.uuid));
+            }
+            summary.families.push("engine");
+        }
+        if let Some(analytics) = posted.data_analytics {
+            let file = posted_file(data_analytics::FILE);
+            analytics.validate_customers(&file)?;
+            let events = analytics.events(&file)?;
+            summary.added += events.len();
+            merged.data_analytics.events.extend(events);
+            for customer in analytics.customers {
+                let id = |c: &data_analytics::CustomerFixture| c.customer_id.clone();
+                summary.count(upsert(&mut merged.data_analytics.customers, customer, id));
+            }
+            summary.families.push("data_analytics");
+        }
+        if let Some(posted) = posted.finicity {
+            // Posted customers may belong to partners already there.
+            let mut check = posted.clone();
+            for known in &merged.finicity.partners {
+                if !check.partners.iter().any(|p| p.partner_id == known.partner_id) {
+                    check.partners.push(known.clone());
+                }
+            }
+            check.validate(&posted_file(finicity::FILE))?;
+            for partner in posted.partners {
+                let id = |p: &finicity::PartnerFixture| p.partner_id.clone();
+                summary.count(upsert(&mut merged.finicity.partners, partner, id));
+            }
+            for customer in posted.customers {
+                let id = |c: &finicity::CustomerFixture| c.id.clone();
+                summary.count(upsert(&mut merged.finicity.customers, customer, id));
+            }
+            summary.families.push("finicity");
+        }
+        if let Some(posted) = posted.leadsquared {
+            posted.validate(&posted_file(leadsquared::FILE))?;
+            for account in posted.accounts {
+                let id = |a: &leadsquared::AccountFixture| a.access_key.clone();
+                summary.count(upsert(&mut merged.leadsquared.accounts, account, id));
+            }
+            summary.families.push("leadsquared");
+        }
+        // Conflicts between what was posted and what was there (a token
+        // another company uses, say) show up only in the whole.
+        let whole = "(posted, merged with the current fixtures)";
+        merged.engine.validate(whole)?;
+        merged.data_analytics_fixtures().validate_customers(whole)?;
+        merged.finicity.validate(whole)?;
+        merged.leadsquared.validate(whole)?;
+        merged.merges += 1;
+        Ok((merged, summary))
+    }
+
+    fn data_analytics_fixtures(&self) -> DataAnalyticsFixtures {
+        DataAnalyticsFixtures {
+            customers: self.data_analytics.customers.clone(),
+            ..DataAnalyticsFixtures::default()
+        }
+    }
+}
+
+/// Fixtures posted at run time (`POST /__admin/fixtures`):
+/// `{"engine": {...}, "finicity": {...}, ...}`, each member exactly what
+/// that family's file holds.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Posted {
+    #[serde(default)]
+    pub engine: Option<EngineFixtures>,
+    #[serde(default)]
+    pub data_analytics: Option<DataAnalyticsFixtures>,
+    #[serde(default)]
+    pub finicity: Option<FinicityFixtures>,
+    #[serde(default)]
+    pub leadsquared: Option<LeadSquaredFixtures>,
+}
+
+impl Posted {
+    /// Parses a posted document with the files' strictness; errors name
+    /// the JSON path from the document (`engine.companies[0].uuid`).
+    pub fn parse(body: &[u8]) -> Result<Self, FixtureError> {
+        let text = std::str::from_utf8(body)
+            .map_err(|_| FixtureError::new(POSTED, ".", "the body is not UTF-8 text"))?;
+        let posted: Self = parse_str(POSTED, text)?;
+        if posted.engine.is_none()
+            && posted.data_analytics.is_none()
+            && posted.finicity.is_none()
+            && posted.leadsquared.is_none()
+        {
+            return Err(FixtureError::new(
+                POSTED,
+                ".",
+                "give at least one of engine, data_analytics, finicity, leadsquared",
+            ));
+        }
+        Ok(posted)
+    }
+}
+
+const POSTED: &str = "(posted)";
+
+fn posted_file(file: &str) -> String {
+    format!("(posted) {file}")
+}
+
+/// What a merge did.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct MergeSummary {
+    /// The families the posted document had.
+    pub families: Vec<&'static str>,
+    /// Entries appended (events included).
+    pub added: usize,
+    /// Entries that replaced one with the same identity.
+    pub replaced: usize,
+}
+
+impl MergeSummary {
+    fn count(&mut self, replaced: bool) {
+        if replaced {
+            self.replaced += 1;
+        } else {
+            self.added += 1;
+        }
+    }
+}
+
+/// Replaces the entry with `item`'s identity in place, or appends `item`;
+/// true when it replaced one. In place matters: families key runtime state
+/// (sessions, caches) by position.
+fn upsert<T, K: PartialEq>(list: &mut Vec<T>, item: T, identity: impl Fn(&T) -> K) -> bool {
+    let key = identity(&item);
+    match list.iter_mut().find(|existing| identity(existing) == key) {
+        Some(existing) => {
+            *existing = item;
+            true
+        }
+        None => {
+            list.push(item);
+            false
+        }
     }
 }
 
@@ -157,7 +323,7 @@ mod tests {
                 .any(|c| c.confidential_token == "demo-confidential-token"
                     && c.publishable_token == "demo-publishable-token")
         );
-        assert!(!fixtures.data_analytics.is_empty());
+        assert!(!fixtures.data_analytics.events.is_empty());
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod fixtures;
 pub mod openapi;
 pub mod shared;
 pub mod state;
+pub mod tenants;
 
 use axum::Router;
 use axum::http::{StatusCode, Uri};

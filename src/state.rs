@@ -1,16 +1,18 @@
 //! `AppState`: one shared handle on everything the handlers share.
 
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::apis::data_analytics::DataAnalyticsState;
 use crate::apis::engine::EngineState;
 use crate::apis::finicity::FinicityState;
 use crate::apis::leadsquared::LeadSquaredState;
 use crate::config::Config;
-use crate::fixtures::Fixtures;
+use crate::fixtures::{Fixtures, MergeSummary, Posted};
 use crate::shared::clock::Clock;
 use crate::shared::faults::Faults;
+use crate::shared::fixtures::FixtureError;
 use crate::shared::journal::Journal;
 use crate::shared::seed::Seed;
 
@@ -27,7 +29,13 @@ pub struct Shared {
     pub journal: Journal,
     pub faults: Faults,
     pub settings: Arc<Settings>,
-    pub fixtures: Arc<Fixtures>,
+    /// The fixtures loaded at start; reset returns to them.
+    pub loaded: Arc<Fixtures>,
+    /// The fixtures in force, runtime merges included. The lock also
+    /// serializes merges, so two never interleave.
+    current: Mutex<Arc<Fixtures>>,
+    /// Tenants created since start or reset: numbers their generated credentials.
+    pub tenants_created: AtomicU64,
     pub engine: EngineState,
     pub data_analytics: DataAnalyticsState,
     pub finicity: FinicityState,
@@ -54,19 +62,64 @@ impl AppState {
             faults: Faults::new(seed),
             engine: EngineState::new(&fixtures.engine, seed, config.ui_event_capacity),
             data_analytics: DataAnalyticsState::new(
-                fixtures.data_analytics.clone(),
+                &fixtures.data_analytics,
                 seed,
                 config.analytics_event_capacity,
             ),
             finicity: FinicityState::new(&fixtures.finicity, seed),
             leadsquared: LeadSquaredState::new(&fixtures.leadsquared, seed),
             settings: Arc::new(settings),
-            fixtures: Arc::new(fixtures),
+            tenants_created: AtomicU64::new(0),
+            current: Mutex::new(Arc::new(fixtures.clone())),
+            loaded: Arc::new(fixtures),
         }))
     }
 
-    /// Back to the loaded fixtures: posted data, faults, journal and clock.
+    /// The fixtures in force now.
+    pub fn fixtures(&self) -> Arc<Fixtures> {
+        self.lock_current().clone()
+    }
+
+    /// Merges posted fixtures into those in force and hands each family
+    /// it touched its new fixtures; nothing changes when validation fails.
+    pub fn merge_fixtures(&self, posted: Posted) -> Result<MergeSummary, FixtureError> {
+        let mut current = self.lock_current();
+        let (merged, summary) = current.merged(posted)?;
+        for family in &summary.families {
+            self.install(&merged, family);
+        }
+        *current = Arc::new(merged);
+        Ok(summary)
+    }
+
+    fn install(&self, fixtures: &Fixtures, family: &str) {
+        match family {
+            "engine" => self.engine.install(&fixtures.engine),
+            "data_analytics" => self.data_analytics.install(&fixtures.data_analytics),
+            "finicity" => self.finicity.install(&fixtures.finicity),
+            "leadsquared" => self.leadsquared.install(&fixtures.leadsquared),
+            _ => {}
+        }
+    }
+
+    fn lock_current(&self) -> MutexGuard<'_, Arc<Fixtures>> {
+        self.current.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Back to the loaded fixtures: merged fixtures and tenants, posted
+    /// data, faults, journal and clock all go.
     pub fn reset(&self) {
+        {
+            let mut current = self.lock_current();
+            if current.merges > 0 {
+                // Only after merges: rebuilding drops generated caches.
+                for family in ["engine", "data_analytics", "finicity", "leadsquared"] {
+                    self.install(&self.loaded, family);
+                }
+                *current = self.loaded.clone();
+            }
+        }
+        self.tenants_created.store(0, Ordering::Relaxed);
         self.clock.reset();
         self.journal.clear();
         self.faults.reset();
@@ -77,7 +130,7 @@ impl AppState {
     }
 
     pub fn fixtures_summary(&self) -> String {
-        self.fixtures.summary()
+        self.fixtures().summary()
     }
 }
 

@@ -340,8 +340,9 @@ async fn a_week_of_windows_is_contiguous_complete_and_coherent() {
 #[tokio::test]
 async fn every_payout_and_tag_belongs_to_a_lead_seen_in_lead_events() {
     let app = TestApp::at("2020-03-01T00:00:00Z");
-    let company = app.state.engine.companies.all()[0].clone();
-    let windows = &app.state.engine.windows;
+    let company = app.state.engine.catalog().companies.all()[0].clone();
+    let catalog = app.state.engine.catalog();
+    let windows = &catalog.windows;
     let (from, to) = (at("2020-01-01T00:00:00Z"), at("2020-02-15T00:00:00Z"));
     let all = windows.records(&company, from - TimeDelta::days(28), to);
     let leads: HashSet<_> = all.events.iter().map(|e| e.lead_uuid).collect();
@@ -451,12 +452,12 @@ async fn companies_see_only_their_own_leads() {
             .all(|e| e["leadUuid"] == SANDBOX_LEAD && e["isTest"] == true)
     );
 
-    let demo = app.state.engine.companies.all()[0].clone();
-    let records =
-        app.state
-            .engine
-            .windows
-            .records(&demo, at("2019-12-31T00:00:00Z"), at("2020-01-05T00:00:00Z"));
+    let demo = app.state.engine.catalog().companies.all()[0].clone();
+    let records = app.state.engine.catalog().windows.records(
+        &demo,
+        at("2019-12-31T00:00:00Z"),
+        at("2020-01-05T00:00:00Z"),
+    );
     assert!(
         records
             .events
@@ -465,7 +466,7 @@ async fn companies_see_only_their_own_leads() {
     );
     for event in &records.events {
         assert_eq!(
-            app.state.engine.owner_of_lead(event.lead_uuid),
+            app.state.engine.catalog().owner_of_lead(event.lead_uuid),
             Some(demo.uuid),
             "generated leads carry their company"
         );

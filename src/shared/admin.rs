@@ -33,6 +33,14 @@ impl AdminError {
         }
     }
 
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::CONFLICT,
+            code: "conflict",
+            message: message.into(),
+        }
+    }
+
     /// The admin API's own shape, also used for framework errors on `/__admin`
     /// and on paths no family serves.
     pub fn response(status: StatusCode, code: &str, message: &str) -> Response {

@@ -7,13 +7,66 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::shared::fixtures::FixtureError;
 
 /// A limit: `calls` per `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
     pub calls: u32,
     pub window: TimeDelta,
+}
+
+/// A limit as fixtures and the admin API write it: `{"calls": 25, "seconds": 5}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSpec {
+    pub calls: u32,
+    pub seconds: u32,
+}
+
+impl RateLimitSpec {
+    pub fn limit(self) -> Limit {
+        Limit {
+            calls: self.calls,
+            window: TimeDelta::seconds(i64::from(self.seconds)),
+        }
+    }
+
+    /// Both numbers must be positive; `null` is how a limit is turned off.
+    pub fn validate(self, file: &str, path: &str) -> Result<(), FixtureError> {
+        if self.calls == 0 || self.seconds == 0 {
+            return Err(FixtureError::new(
+                file,
+                path,
+                "calls and seconds must be at least 1 (use null for no limit)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Adds `Retry-After` (whole seconds) to a family's 429 body.
+pub fn with_retry_after(mut response: Response, exceeded: &Exceeded) -> Response {
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(exceeded.retry_after_seconds()),
+    );
+    response
+}
+
+/// The message every family but LeadSquared (which has its own) puts in its 429.
+pub fn exceeded_message(exceeded: &Exceeded) -> String {
+    format!(
+        "Rate limit exceeded: at most {} calls in {} second(s); retry after {} second(s)",
+        exceeded.limit.calls,
+        exceeded.limit.window.num_seconds(),
+        exceeded.retry_after_seconds()
+    )
 }
 
 /// A refused call: the limit it hit and when the oldest counted call leaves

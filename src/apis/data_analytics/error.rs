@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::event::FieldError;
+use crate::shared::rate_limit::{Exceeded, exceeded_message, with_retry_after};
 use crate::shared::request::BodyError;
 
 #[derive(Debug)]
@@ -16,6 +17,8 @@ pub enum DataAnalyticsError {
     Validation(Vec<FieldError>),
     /// 404, 405, 413 from the framework.
     Framework { status: StatusCode, message: String },
+    /// The customer's rate limit (fixtures `customers[].rateLimit`).
+    RateLimited(Exceeded),
 }
 
 impl IntoResponse for DataAnalyticsError {
@@ -28,6 +31,13 @@ impl IntoResponse for DataAnalyticsError {
                 .into_response(),
             DataAnalyticsError::Framework { status, message } => {
                 (status, Json(json!({ "message": message, "errors": [] }))).into_response()
+            }
+            DataAnalyticsError::RateLimited(exceeded) => {
+                let body = json!({ "message": exceeded_message(&exceeded), "errors": [] });
+                with_retry_after(
+                    (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response(),
+                    &exceeded,
+                )
             }
         }
     }

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::event::{EventKind, NewEvent, Route};
 use crate::shared::fixtures::FixtureError;
+use crate::shared::rate_limit::RateLimitSpec;
 use crate::shared::time::parse_rfc3339;
 
 pub const FILE: &str = "data_analytics.json";
@@ -24,6 +25,20 @@ pub struct DataAnalyticsFixtures {
     /// Bodies of `POST /api/v1/contact_analytics`.
     #[serde(default)]
     pub contact_analytics: Vec<Value>,
+    /// Customers (tenants, by `customer_id`) with settings of their own.
+    #[serde(default)]
+    pub customers: Vec<CustomerFixture>,
+}
+
+/// The service has no credentials: a tenant is a `customer_id`, the key
+/// every event and search carries.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CustomerFixture {
+    pub customer_id: String,
+    /// Calls per window for this customer's events and searches (off when absent or null).
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitSpec>,
 }
 
 /// A fixture event, validated exactly as its route would validate it.
@@ -34,6 +49,28 @@ pub struct SeededEvent {
 }
 
 impl DataAnalyticsFixtures {
+    /// Unique, non-blank customer ids with valid limits.
+    pub fn validate_customers(&self, file: &str) -> Result<(), FixtureError> {
+        let mut seen = std::collections::HashSet::new();
+        for (c, customer) in self.customers.iter().enumerate() {
+            let at = |field: &str| format!("customers[{c}].{field}");
+            if customer.customer_id.trim().is_empty() {
+                return Err(FixtureError::new(file, at("customerId"), "must not be blank"));
+            }
+            if !seen.insert(customer.customer_id.as_str()) {
+                return Err(FixtureError::new(
+                    file,
+                    at("customerId"),
+                    format!("customer '{}' is listed twice", customer.customer_id),
+                ));
+            }
+            if let Some(limit) = customer.rate_limit {
+                limit.validate(file, &at("rateLimit"))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Every event, validated, ordered by `created_at` (file order on ties).
     pub fn events(&self, file: &str) -> Result<Vec<SeededEvent>, FixtureError> {
         let lists = [

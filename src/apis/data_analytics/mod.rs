@@ -10,11 +10,17 @@ pub mod fixtures;
 pub mod search;
 pub mod store;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
 
+use arc_swap::ArcSwap;
+use chrono::{DateTime, Utc};
+
+use crate::shared::rate_limit::{Limit, RateLimiter};
 use crate::shared::routes::Routes;
 use crate::shared::seed::Seed;
-use fixtures::SeededEvent;
+use error::DataAnalyticsError;
+use fixtures::{CustomerFixture, SeededEvent};
 use store::EventStore;
 
 pub fn routes() -> Routes {
@@ -35,28 +41,72 @@ pub fn admin_routes() -> Routes {
 }
 
 /// The family's share of the application state.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct DataAnalyticsState {
     pub events: EventStore,
-    /// Fixture events, restored on every reset.
-    seeded: Arc<Vec<SeededEvent>>,
+    /// Fixture events, restored on every reset; merged fixtures add to them.
+    seeded: RwLock<Arc<Vec<SeededEvent>>>,
+    /// Rate limits by customer id.
+    limits: ArcSwap<HashMap<String, Limit>>,
+    limiter: RateLimiter,
 }
 
 impl DataAnalyticsState {
-    pub fn new(seeded: Vec<SeededEvent>, seed: Seed, capacity: usize) -> Self {
+    pub fn new(fixtures: &DataAnalyticsScenario, seed: Seed, capacity: usize) -> Self {
         let state = Self {
             events: EventStore::new(seed, capacity),
-            seeded: Arc::new(seeded),
+            seeded: RwLock::new(Arc::new(fixtures.events.clone())),
+            limits: ArcSwap::from_pointee(limits_of(&fixtures.customers)),
+            limiter: RateLimiter::default(),
         };
         state.reset();
         state
     }
 
+    /// Takes merged fixtures: events not seen before are stored now (and
+    /// on every reset), customers' limits are replaced.
+    pub fn install(&self, fixtures: &DataAnalyticsScenario) {
+        let mut seeded = self.seeded.write().unwrap_or_else(PoisonError::into_inner);
+        for added in fixtures.events.iter().skip(seeded.len()) {
+            self.events.insert(added.event.clone(), added.created_at);
+        }
+        *seeded = Arc::new(fixtures.events.clone());
+        self.limits.store(Arc::new(limits_of(&fixtures.customers)));
+    }
+
+    /// Counts a call against the customer's limit, if it has one.
+    pub fn check_rate(&self, customer_id: &str, now: DateTime<Utc>) -> Result<(), DataAnalyticsError> {
+        match self.limits.load().get(customer_id) {
+            Some(limit) => self
+                .limiter
+                .check(customer_id, *limit, now)
+                .map_err(DataAnalyticsError::RateLimited),
+            None => Ok(()),
+        }
+    }
+
     /// Back to the fixture events only.
     pub fn reset(&self) {
+        self.limiter.clear();
         self.events.clear();
-        for seeded in self.seeded.iter() {
+        let seeded = self.seeded.read().unwrap_or_else(PoisonError::into_inner).clone();
+        for seeded in seeded.iter() {
             self.events.insert(seeded.event.clone(), seeded.created_at);
         }
     }
+}
+
+/// What Data Analytics' fixtures amount to: events to hold and customers' settings.
+#[derive(Debug, Clone, Default)]
+pub struct DataAnalyticsScenario {
+    /// Validated, in `created_at` order for the first file, then in merge order.
+    pub events: Vec<SeededEvent>,
+    pub customers: Vec<CustomerFixture>,
+}
+
+fn limits_of(customers: &[CustomerFixture]) -> HashMap<String, Limit> {
+    customers
+        .iter()
+        .filter_map(|c| Some((c.customer_id.clone(), c.rate_limit?.limit())))
+        .collect()
 }

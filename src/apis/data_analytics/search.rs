@@ -49,6 +49,9 @@ fn search(
     query: Option<&str>,
 ) -> Result<Json<SearchResponse>, DataAnalyticsError> {
     let search = parse_search(kind, query).map_err(DataAnalyticsError::Validation)?;
+    state
+        .data_analytics
+        .check_rate(&search.customer_id, state.clock.now())?;
     let page = state.data_analytics.events.search(&search);
     Ok(Json(SearchResponse {
         recordings: page.recordings,

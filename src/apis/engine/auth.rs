@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::error::EngineError;
 use super::fixtures::{CompanyFixture, EngineFixtures, ScriptedLead};
 use super::models::ProductType;
+use crate::shared::rate_limit::{Limit, RateLimitSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -31,6 +32,7 @@ pub struct Company {
     pub product_mix: BTreeMap<ProductType, f64>,
     pub event_data: bool,
     pub scripted_leads: Vec<ScriptedLead>,
+    pub rate_limit: Option<Limit>,
 }
 
 impl Company {
@@ -44,6 +46,7 @@ impl Company {
             product_mix: f.product_mix.clone(),
             event_data: f.event_data,
             scripted_leads: f.leads.clone(),
+            rate_limit: f.rate_limit.map(RateLimitSpec::limit),
         }
     }
 }

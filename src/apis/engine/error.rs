@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::shared::rate_limit::{Exceeded, exceeded_message, with_retry_after};
 use crate::shared::request::BodyError;
 use crate::shared::time::{format_millis, format_seconds};
 
@@ -81,6 +82,8 @@ pub enum EngineError {
     },
     /// Unknown route, wrong method, body too large.
     Framework { status: StatusCode, message: String },
+    /// The company's rate limit (fixtures `rateLimit`): 429 with `Retry-After`.
+    RateLimited(Exceeded),
 }
 
 impl EngineError {
@@ -100,6 +103,7 @@ impl EngineError {
             | Self::Malformed { .. }
             | Self::TimestampTooLate { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Framework { status, .. } => *status,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -156,6 +160,22 @@ impl EngineError {
                 details: BTreeMap::new(),
                 message,
             },
+            Self::RateLimited(exceeded) => ApiError {
+                attribute: None,
+                kind: Some("rate_limited".into()),
+                details: BTreeMap::from([
+                    ("limit".to_owned(), exceeded.limit.calls.to_string()),
+                    (
+                        "windowSeconds".to_owned(),
+                        exceeded.limit.window.num_seconds().to_string(),
+                    ),
+                    (
+                        "retryAfterSeconds".to_owned(),
+                        exceeded.retry_after_seconds().to_string(),
+                    ),
+                ]),
+                message: exceeded_message(&exceeded),
+            },
         }
     }
 }
@@ -172,7 +192,15 @@ fn framework_kind(status: StatusCode) -> &'static str {
 impl IntoResponse for EngineError {
     fn into_response(self) -> Response {
         let status = self.status();
-        (status, Json(self.body())).into_response()
+        let exceeded = match &self {
+            Self::RateLimited(exceeded) => Some(*exceeded),
+            _ => None,
+        };
+        let response = (status, Json(self.body())).into_response();
+        match exceeded {
+            Some(exceeded) => with_retry_after(response, &exceeded),
+            None => response,
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::institutions;
 use super::models::{EventType, ProductType, RejectReason};
 use crate::shared::fixtures::FixtureError;
+use crate::shared::rate_limit::RateLimitSpec;
 use crate::shared::time::Timestamp;
 
 pub const FILE: &str = "engine.json";
@@ -46,6 +47,10 @@ pub struct CompanyFixture {
     /// read the spec's ambiguous `oneOf`).
     #[serde(default)]
     pub event_data: bool,
+    /// Calls per window for this company's tokens (off when absent or null);
+    /// the pixel is never limited.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitSpec>,
     #[serde(default)]
     pub leads: Vec<ScriptedLead>,
 }
@@ -128,6 +133,9 @@ impl EngineFixtures {
                 if !tokens.insert(token.as_str()) {
                     return fail(field, format!("token '{token}' is used twice"));
                 }
+            }
+            if let Some(limit) = company.rate_limit {
+                limit.validate(file, &at("rateLimit"))?;
             }
             if !(0.0..=MAX_LEADS_PER_DAY).contains(&company.leads_per_day) {
                 return fail(

@@ -18,11 +18,15 @@ pub mod windows;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::shared::rate_limit::RateLimiter;
 use crate::shared::routes::Routes;
 use crate::shared::seed::Seed;
-use auth::Companies;
+use auth::{Companies, Company};
+use error::EngineError;
 use fixtures::EngineFixtures;
 use lead_ids::CompanyTag;
 use ui_store::UiEvents;
@@ -52,13 +56,23 @@ pub fn admin_routes() -> Routes {
 }
 
 /// Engine's share of the application state.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct EngineState {
-    pub companies: Arc<Companies>,
+    /// What the fixtures define; replaced whole when fixtures are merged at run time.
+    catalog: ArcSwap<EngineCatalog>,
     pub ui: UiEvents,
+    /// Per-company limits, keyed by company uuid; outlives catalog swaps.
+    pub limiter: RateLimiter,
+    seed: Seed,
+}
+
+/// Everything derived from Engine's fixtures: companies, their windows and
+/// which company owns which lead.
+#[derive(Debug)]
+pub struct EngineCatalog {
+    pub companies: Arc<Companies>,
     pub windows: Arc<Windows>,
-    /// Which company owns a lead: scripted leads by uuid, generated ones by tag.
-    lead_owners: Arc<LeadOwners>,
+    lead_owners: LeadOwners,
 }
 
 #[derive(Debug, Default)]
@@ -67,8 +81,8 @@ struct LeadOwners {
     tags: HashMap<CompanyTag, Uuid>,
 }
 
-impl EngineState {
-    pub fn new(fixtures: &EngineFixtures, seed: Seed, ui_capacity: usize) -> Self {
+impl EngineCatalog {
+    fn new(fixtures: &EngineFixtures, seed: Seed) -> Self {
         let companies = Arc::new(Companies::from_fixtures(fixtures));
         let mut owners = LeadOwners::default();
         for company in companies.all() {
@@ -82,8 +96,7 @@ impl EngineState {
         Self {
             windows: Arc::new(Windows::new(seed, &companies)),
             companies,
-            ui: UiEvents::new(ui_capacity, seed),
-            lead_owners: Arc::new(owners),
+            lead_owners: owners,
         }
     }
 
@@ -95,9 +108,50 @@ impl EngineState {
             .or_else(|| self.lead_owners.tags.get(&lead_ids::tag_of(lead)))
             .copied()
     }
+}
+
+impl EngineState {
+    pub fn new(fixtures: &EngineFixtures, seed: Seed, ui_capacity: usize) -> Self {
+        Self {
+            catalog: ArcSwap::from_pointee(EngineCatalog::new(fixtures, seed)),
+            ui: UiEvents::new(ui_capacity, seed),
+            limiter: RateLimiter::default(),
+            seed,
+        }
+    }
+
+    /// The current catalog; cheap, and consistent for as long as it is held.
+    pub fn catalog(&self) -> Arc<EngineCatalog> {
+        self.catalog.load_full()
+    }
+
+    /// The current catalog for a short, synchronous look (the pixel): no
+    /// reference-count traffic, but not to be held across an `.await`.
+    pub fn peek(&self) -> arc_swap::Guard<Arc<EngineCatalog>> {
+        self.catalog.load()
+    }
+
+    /// Replaces the catalog (fixtures merged at run time, or a reset).
+    /// Windows are regenerated on demand: they are a function of the fixtures.
+    pub fn install(&self, fixtures: &EngineFixtures) {
+        self.catalog
+            .store(Arc::new(EngineCatalog::new(fixtures, self.seed)));
+    }
+
+    /// Counts a call against the company's limit, if it has one.
+    pub fn check_rate(&self, company: &Company, now: DateTime<Utc>) -> Result<(), EngineError> {
+        match company.rate_limit {
+            Some(limit) => self
+                .limiter
+                .check(&company.uuid.to_string(), limit, now)
+                .map_err(EngineError::RateLimited),
+            None => Ok(()),
+        }
+    }
 
     /// Forgets everything clients posted.
     pub fn reset(&self) {
         self.ui.clear();
+        self.limiter.clear();
     }
 }

@@ -49,11 +49,12 @@ async fn serve(
     RawQuery(query): RawQuery,
     feed: Feed,
 ) -> Result<Response, EngineError> {
-    let company = state
-        .engine
+    let catalog = state.engine.catalog();
+    let company = catalog
         .companies
         .authenticate(&headers, TokenKind::Confidential)?;
     let now = state.clock.now();
+    state.engine.check_rate(&company, now)?;
     let start = window_start(query.as_deref(), now)?;
     let next = start + WINDOW;
     let next_url = format!(
@@ -63,7 +64,7 @@ async fn serve(
         cursor(next)
     );
     let should_continue_polling = is_published(next, now);
-    let windows = &state.engine.windows;
+    let windows = &catalog.windows;
     let data = match windows.rendered_json(&company, feed, start) {
         Some(data) => data,
         // Generating up to 28 days of funnels takes milliseconds: off the

@@ -33,8 +33,10 @@ pub async fn create_offer_display(
 ) -> Result<impl IntoResponse, EngineError> {
     let company = state
         .engine
+        .catalog()
         .companies
         .authenticate(&headers, TokenKind::Publishable)?;
+    state.engine.check_rate(&company, state.clock.now())?;
     let offer = read_offer(&body)?;
     let ui = &state.engine.ui;
     let recorded = ui.record_display(Some(company.uuid), offer, Source::Api, state.clock.now());
@@ -48,8 +50,10 @@ pub async fn create_session_init(
 ) -> Result<impl IntoResponse, EngineError> {
     let company = state
         .engine
+        .catalog()
         .companies
         .authenticate(&headers, TokenKind::Publishable)?;
+    state.engine.check_rate(&company, state.clock.now())?;
     // Generated SDKs send an empty body when the optional body is omitted.
     let fields = read_object(&body)?;
     let mut errors = Vec::new();
@@ -77,12 +81,12 @@ pub async fn pixel(State(state): State<AppState>, request: Request) -> Response 
     if request.method() == Method::GET
         && let Some(offer) = offer_from_pixel_path(request.uri().path())
     {
-        let owner = state
-            .engine
+        let catalog = state.engine.peek();
+        let owner = catalog
             .companies
             .identify(request.headers())
             .map(|c| c.uuid)
-            .or_else(|| state.engine.owner_of_lead(offer.lead_uuid));
+            .or_else(|| catalog.owner_of_lead(offer.lead_uuid));
         state
             .engine
             .ui

@@ -26,7 +26,10 @@ pub async fn create_token(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let finicity = &state.finicity;
-    let app_partner = finicity.auth.app(&headers).map_err(ApiError::Auth)?;
+    let app_partner = finicity
+        .auth
+        .app(&headers, state.clock.now())
+        .map_err(ApiError::Auth)?;
     let fields = object(&body)?;
     let partner_id = required_string(&fields, "partnerId")?;
     let secret = required_string(&fields, "partnerSecret")?;

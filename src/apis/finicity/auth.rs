@@ -6,12 +6,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use arc_swap::ArcSwap;
 use axum::http::HeaderMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::RngExt;
 
 use super::error::{ApiError, AuthFailure};
 use super::fixtures::PartnerFixture;
+use crate::shared::rate_limit::RateLimiter;
 use crate::shared::seed::Seed;
 
 /// The vendor's token lifetime.
@@ -44,42 +46,62 @@ struct Sessions {
     issued: u64,
 }
 
+/// Partners (swapped whole when fixtures are merged at run time; a
+/// partner keeps its index, so sessions, customers and reports stay
+/// attached), their sessions and their rate limits.
 #[derive(Debug, Clone)]
 pub struct Auth {
-    partners: Arc<Vec<PartnerFixture>>,
+    partners: Arc<ArcSwap<Vec<PartnerFixture>>>,
     sessions: Arc<Mutex<Sessions>>,
+    limiter: RateLimiter,
     seed: Seed,
 }
 
 impl Auth {
     pub fn new(partners: Vec<PartnerFixture>, seed: Seed) -> Self {
         Self {
-            partners: Arc::new(partners),
+            partners: Arc::new(ArcSwap::from_pointee(partners)),
             sessions: Arc::default(),
+            limiter: RateLimiter::default(),
             seed,
         }
     }
 
-    pub fn partner(&self, index: usize) -> Option<&PartnerFixture> {
-        self.partners.get(index)
+    /// Replaces the partner list; existing partners must keep their positions.
+    pub fn install(&self, partners: Vec<PartnerFixture>) {
+        self.partners.store(Arc::new(partners));
+    }
+
+    pub fn partner(&self, index: usize) -> Option<PartnerFixture> {
+        self.partners.load().get(index).cloned()
     }
 
     pub fn partner_index(&self, partner_id: &str) -> Option<usize> {
-        self.partners.iter().position(|p| p.partner_id == partner_id)
+        self.partners
+            .load()
+            .iter()
+            .position(|p| p.partner_id == partner_id)
     }
 
-    /// The partner whose app key the call carries.
-    pub fn app(&self, headers: &HeaderMap) -> Result<usize, AuthFailure> {
+    /// The partner whose app key the call carries, if within its rate limit.
+    pub fn app(&self, headers: &HeaderMap, now: DateTime<Utc>) -> Result<usize, AuthFailure> {
         let key = header(headers, APP_KEY).ok_or(AuthFailure::MissingAppKey)?;
-        self.partners
+        let partners = self.partners.load();
+        let index = partners
             .iter()
             .position(|p| p.app_key == key)
-            .ok_or(AuthFailure::UnknownAppKey)
+            .ok_or(AuthFailure::UnknownAppKey)?;
+        if let Some(limit) = partners[index].rate_limit {
+            self.limiter
+                .check(&partners[index].partner_id, limit.limit(), now)
+                .map_err(AuthFailure::RateLimited)?;
+        }
+        Ok(index)
     }
 
     /// App key and a live token of the same partner.
     pub fn caller(&self, headers: &HeaderMap, now: DateTime<Utc>) -> Result<Caller, AuthFailure> {
-        let partner = self.app(headers)?;
+        let partner = self.app(headers, now)?;
         let token = header(headers, APP_TOKEN).ok_or(AuthFailure::BadToken)?;
         let sessions = self.lock();
         match sessions.tokens.get(token) {
@@ -103,7 +125,8 @@ impl Auth {
         if sessions.failures.get(&partner).copied().unwrap_or(0) >= LOCKOUT_AFTER {
             return Err(ApiError::PartnerLocked);
         }
-        let valid = partner == app_partner && self.partners[partner].partner_secret == secret;
+        let valid =
+            partner == app_partner && self.partner(partner).is_some_and(|p| p.partner_secret == secret);
         if !valid {
             *sessions.failures.entry(partner).or_default() += 1;
             return Err(ApiError::InvalidCredentials);
@@ -135,9 +158,10 @@ impl Auth {
         Ok(token)
     }
 
-    /// Forgets tokens and lockouts.
+    /// Forgets tokens, lockouts and rate-limit history.
     pub fn reset(&self) {
         *self.lock() = Sessions::default();
+        self.limiter.clear();
     }
 
     /// The n-th token of this run: 20 letters and digits, like the vendor's.

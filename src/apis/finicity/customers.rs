@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
+use arc_swap::ArcSwap;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use fake::Fake;
 use fake::faker::address::en::{CityName, StateAbbr, StreetName, ZipCode};
@@ -99,7 +100,7 @@ const TESTING_ACCOUNT_BASE: u64 = 5_020_000_000;
 /// Every customer, by id; rebuilt from the fixtures on reset.
 #[derive(Debug, Clone)]
 pub struct Directory {
-    fixtures: Arc<FinicityFixtures>,
+    fixtures: Arc<ArcSwap<FinicityFixtures>>,
     customers: Arc<RwLock<BTreeMap<i64, Arc<Customer>>>>,
     seed: Seed,
 }
@@ -107,7 +108,7 @@ pub struct Directory {
 impl Directory {
     pub fn new(fixtures: FinicityFixtures, seed: Seed) -> Self {
         let directory = Self {
-            fixtures: Arc::new(fixtures),
+            fixtures: Arc::new(ArcSwap::from_pointee(fixtures)),
             customers: Arc::default(),
             seed,
         };
@@ -115,17 +116,29 @@ impl Directory {
         directory
     }
 
+    /// Back to the fixture customers only.
     pub fn reset(&self) {
-        let customers = self
-            .fixtures
-            .customers
-            .iter()
-            .map(|c| {
-                let customer = self.customer_from_fixture(c);
-                (customer.id, Arc::new(customer))
-            })
-            .collect();
+        let customers = self.fixture_customers().collect();
         *self.customers.write().unwrap_or_else(PoisonError::into_inner) = customers;
+    }
+
+    /// Takes merged fixtures: their customers are added or replaced, and
+    /// testing customers enrolled meanwhile stay.
+    pub fn install(&self, fixtures: FinicityFixtures) {
+        self.fixtures.store(Arc::new(fixtures));
+        let updated: Vec<_> = self.fixture_customers().collect();
+        self.customers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(updated);
+    }
+
+    fn fixture_customers(&self) -> impl Iterator<Item = (i64, Arc<Customer>)> + use<'_> {
+        let fixtures = self.fixtures.load_full();
+        (0..fixtures.customers.len()).map(move |i| {
+            let customer = self.customer_from_fixture(&fixtures, &fixtures.customers[i]);
+            (customer.id, Arc::new(customer))
+        })
     }
 
     pub fn get(&self, id: i64) -> Option<Arc<Customer>> {
@@ -153,7 +166,11 @@ impl Directory {
         now: DateTime<Utc>,
     ) -> Option<Arc<Customer>> {
         let mut customers = self.customers.write().unwrap_or_else(PoisonError::into_inner);
-        if customers.values().any(|c| c.username == username) {
+        // Per partner, so isolated tenants can use the same usernames.
+        if customers
+            .values()
+            .any(|c| c.partner == partner && c.username == username)
+        {
             return None;
         }
         let testing_count = customers
@@ -236,13 +253,13 @@ impl Directory {
         Some(customer)
     }
 
-    fn customer_from_fixture(&self, c: &CustomerFixture) -> Customer {
+    fn customer_from_fixture(&self, fixtures: &FinicityFixtures, c: &CustomerFixture) -> Customer {
         // Validated at load: digits, known partner and institutions.
         let id = c.id.parse().unwrap_or_default();
         let partner = c
             .partner_id
             .as_ref()
-            .and_then(|p| self.fixtures.partners.iter().position(|x| &x.partner_id == p))
+            .and_then(|p| fixtures.partners.iter().position(|x| &x.partner_id == p))
             .unwrap_or(0);
         let created = c.created_date.map_or_else(default_created, |t| t.0);
         let address = c.address.clone().unwrap_or_default();

@@ -11,6 +11,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::shared::rate_limit::{Exceeded, exceeded_message, with_retry_after};
+
 /// `user_message` of the vendor's 400 examples.
 const FIELDS_NOT_VALIDATED: &str =
     "One or more of the fields could not be validated. Please ensure you have entered the correct data.";
@@ -22,6 +24,8 @@ pub enum AuthFailure {
     UnknownAppKey,
     /// Missing, unknown, expired, or issued to another app.
     BadToken,
+    /// The partner's rate limit (fixtures `rateLimit`).
+    RateLimited(Exceeded),
 }
 
 /// An `ErrorMessage` answer.
@@ -128,6 +132,10 @@ impl IntoResponse for ApiError {
                 response
             }
             ApiError::Framework { status, message } => simple(status, u32::from(status.as_u16()), &message),
+            ApiError::Auth(AuthFailure::RateLimited(exceeded)) => with_retry_after(
+                simple(S::TOO_MANY_REQUESTS, 429, &exceeded_message(&exceeded)),
+                &exceeded,
+            ),
         }
     }
 }
@@ -137,6 +145,8 @@ impl IntoResponse for ApiError {
 pub struct ObbError {
     pub status: StatusCode,
     pub message: String,
+    /// Set on a 429: the `Retry-After` to send.
+    pub rate_limited: Option<Exceeded>,
 }
 
 #[derive(Serialize)]
@@ -158,7 +168,11 @@ impl ObbError {
             message.truncate(cut);
             message.push_str("...");
         }
-        Self { status, message }
+        Self {
+            status,
+            message,
+            rate_limited: None,
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -186,6 +200,11 @@ impl From<AuthFailure> for ObbError {
         let message = match failure {
             AuthFailure::MissingAppKey | AuthFailure::UnknownAppKey => "Invalid Finicity-App-Key",
             AuthFailure::BadToken => "Invalid Finicity-App-Token",
+            AuthFailure::RateLimited(exceeded) => {
+                let mut error = Self::new(StatusCode::TOO_MANY_REQUESTS, exceeded_message(&exceeded));
+                error.rate_limited = Some(exceeded);
+                return error;
+            }
         };
         Self::new(StatusCode::UNAUTHORIZED, message)
     }
@@ -197,7 +216,11 @@ impl IntoResponse for ObbError {
             error_code: self.status.as_u16(),
             message: &self.message,
         };
-        (self.status, Json(body)).into_response()
+        let response = (self.status, Json(body)).into_response();
+        match &self.rate_limited {
+            Some(exceeded) => with_retry_after(response, exceeded),
+            None => response,
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::balances::Profile;
 use super::institutions;
 use crate::shared::fixtures::FixtureError;
+use crate::shared::rate_limit::RateLimitSpec;
 use crate::shared::time::Timestamp;
 
 pub const FILE: &str = "finicity.json";
@@ -31,6 +32,9 @@ pub struct PartnerFixture {
     pub app_key: String,
     /// Shown as `requesterName` in reports.
     pub name: String,
+    /// Calls per window for this partner's app key (off when absent or null).
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitSpec>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -160,6 +164,9 @@ impl FinicityFixtures {
             }
             if partner.name.len() > 255 {
                 return error(format!("partners[{p}].name"), "at most 255 characters");
+            }
+            if let Some(limit) = partner.rate_limit {
+                limit.validate(file, &format!("partners[{p}].rateLimit"))?;
             }
         }
         if !self.customers.is_empty() && self.partners.is_empty() {

@@ -83,6 +83,15 @@ impl FinicityState {
         }
     }
 
+    /// Takes merged fixtures (partners and customers are only added or
+    /// replaced in place, so everything keyed by partner index stays valid).
+    pub fn install(&self, fixtures: &FinicityFixtures) {
+        self.auth.install(fixtures.partners.clone());
+        self.customers.install(fixtures.clone());
+        // A replaced customer may have other accounts now.
+        self.rendered.clear();
+    }
+
     /// Back to the fixtures: tokens, lockouts, testing customers and reports go.
     pub fn reset(&self) {
         self.auth.reset();

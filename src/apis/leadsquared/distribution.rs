@@ -40,14 +40,16 @@ pub async fn filter_by_lead_field(
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let access_key = param("accessKey").or_else(|| header("x-LSQ-AccessKey"));
     let secret_key = param("secretKey").or_else(|| header("x-LSQ-SecretKey"));
-    let lsq = &state.leadsquared;
+    let lsq = state.leadsquared.catalog();
     let (index, account) = match (access_key, secret_key) {
         (Some(access), Some(secret)) => lsq.account(access, secret).ok_or(LsqError::InvalidAccess)?,
         _ => return Err(LsqError::InvalidAccess),
     };
     let now = state.clock.now();
     if let Some(limit) = account.limit {
-        lsq.limiter
+        state
+            .leadsquared
+            .limiter
             .check(&account.access_key, limit, now)
             .map_err(LsqError::RateLimited)?;
     }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::model::{Field, Kind, Lead, User, Value, fields};
 use crate::shared::fixtures::FixtureError;
-use crate::shared::rate_limit::Limit;
+use crate::shared::rate_limit::{Limit, RateLimitSpec};
 
 pub const FILE: &str = "leadsquared.json";
 
@@ -43,12 +43,8 @@ pub struct AccountFixture {
     pub leads: Vec<BTreeMap<String, serde_json::Value>>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RateLimitFixture {
-    pub calls: u32,
-    pub seconds: u32,
-}
+/// LeadSquared's limits are written like every family's.
+pub type RateLimitFixture = RateLimitSpec;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "PascalCase")]
@@ -66,11 +62,14 @@ pub struct UserFixture {
     pub member_of_groups: Vec<String>,
 }
 
+/// The vendor's documented limit: 25 calls in 5 seconds per account.
+pub const DEFAULT_RATE_LIMIT: RateLimitSpec = RateLimitSpec {
+    calls: 25,
+    seconds: 5,
+};
+
 fn default_rate_limit() -> Option<RateLimitFixture> {
-    Some(RateLimitFixture {
-        calls: 25,
-        seconds: 5,
-    })
+    Some(DEFAULT_RATE_LIMIT)
 }
 fn default_users() -> usize {
     25
@@ -88,10 +87,7 @@ pub const MAX_GENERATED_LEADS: usize = 200_000;
 
 impl AccountFixture {
     pub fn limit(&self) -> Option<Limit> {
-        self.rate_limit.map(|r| Limit {
-            calls: r.calls,
-            window: chrono::TimeDelta::seconds(i64::from(r.seconds)),
-        })
+        self.rate_limit.map(RateLimitSpec::limit)
     }
 
     pub fn fixture_users(&self) -> Vec<User> {
@@ -123,14 +119,8 @@ impl LeadSquaredFixtures {
             if !keys.insert(account.access_key.clone()) {
                 return Err(FixtureError::new(file, at("accessKey"), "duplicate access key"));
             }
-            if let Some(limit) = account.rate_limit
-                && (limit.calls == 0 || limit.seconds == 0)
-            {
-                return Err(FixtureError::new(
-                    file,
-                    at("rateLimit"),
-                    "calls and seconds must be at least 1 (use null for no limit)",
-                ));
+            if let Some(limit) = account.rate_limit {
+                limit.validate(file, &at("rateLimit"))?;
             }
             if account.generated_users > MAX_GENERATED_USERS {
                 return Err(FixtureError::new(

@@ -11,6 +11,7 @@ pub mod query;
 
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use axum::body::Bytes;
 use chrono::NaiveDate;
 
@@ -52,20 +53,29 @@ pub struct Account {
 }
 
 /// The family's share of the application state.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct LeadSquaredState {
-    accounts: Arc<Vec<Account>>,
-    /// Leads per (account, day of the virtual clock); two entries cover a
-    /// walk across midnight.
-    leads: Arc<LeadsByDay>,
-    /// Recent query results by (account, virtual instant, request body).
-    pub results: Arc<QueryResults>,
+    /// The accounts; replaced whole when fixtures are merged at run time.
+    catalog: ArcSwap<Catalog>,
+    /// Per access key; outlives catalog swaps.
     pub limiter: RateLimiter,
     seed: Seed,
 }
 
-impl LeadSquaredState {
-    pub fn new(fixtures: &LeadSquaredFixtures, seed: Seed) -> Self {
+/// Everything derived from the fixtures: accounts and the caches over them.
+#[derive(Debug)]
+pub struct Catalog {
+    accounts: Vec<Account>,
+    /// Leads per (account, day of the virtual clock); two entries cover a
+    /// walk across midnight.
+    leads: LeadsByDay,
+    /// Recent query results by (account, virtual instant, request body).
+    pub results: QueryResults,
+    seed: Seed,
+}
+
+impl Catalog {
+    fn new(fixtures: &LeadSquaredFixtures, seed: Seed) -> Self {
         let accounts = fixtures
             .accounts
             .iter()
@@ -89,10 +99,9 @@ impl LeadSquaredState {
             })
             .collect();
         Self {
-            accounts: Arc::new(accounts),
-            leads: Arc::new(BoundedCache::new(4)),
-            results: Arc::new(BoundedCache::new(QUERY_RESULTS)),
-            limiter: RateLimiter::default(),
+            accounts,
+            leads: BoundedCache::new(4),
+            results: BoundedCache::new(QUERY_RESULTS),
             seed,
         }
     }
@@ -122,6 +131,25 @@ impl LeadSquaredState {
             leads.extend(account.listed_leads.iter().cloned());
             Arc::new(Dataset::from_leads(leads))
         })
+    }
+}
+
+impl LeadSquaredState {
+    pub fn new(fixtures: &LeadSquaredFixtures, seed: Seed) -> Self {
+        Self {
+            catalog: ArcSwap::from_pointee(Catalog::new(fixtures, seed)),
+            limiter: RateLimiter::default(),
+            seed,
+        }
+    }
+
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.load_full()
+    }
+
+    /// Replaces the accounts (fixtures merged at run time, or a reset).
+    pub fn install(&self, fixtures: &LeadSquaredFixtures) {
+        self.catalog.store(Arc::new(Catalog::new(fixtures, self.seed)));
     }
 
     /// Forgets rate-limit history.

@@ -1,0 +1,374 @@
+//! Tenants: one per credential set of a family (an Engine company, a
+//! Finicity partner, a LeadSquared account, a Data Analytics customer id).
+//! `POST /__admin/tenants` makes a fresh one, so parallel CI jobs sharing one
+//! leadsim never see each other's data; it is a fixture merge underneath,
+//! with the same validation, and goes away on reset like any merge.
+
+use std::sync::atomic::Ordering;
+
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::fixtures::Posted;
+use crate::shared::admin::AdminError;
+use crate::shared::family::Family;
+use crate::shared::rate_limit::RateLimitSpec;
+use crate::state::AppState;
+
+/// `POST /__admin/tenants`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NewTenant {
+    pub family: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The family's credentials, to choose them; generated when absent.
+    #[serde(default)]
+    pub credentials: Option<Value>,
+    /// Absent: the family's default (LeadSquared 25 calls per 5 seconds,
+    /// others none); `null`: no limit.
+    #[serde(default, deserialize_with = "serde_with_null::deserialize")]
+    pub rate_limit: Option<Option<RateLimitSpec>>,
+}
+
+/// Distinguishes an absent member (`None`) from `null` (`Some(None)`).
+mod serde_with_null {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
+}
+
+/// A tenant as the admin API shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tenant {
+    pub family: Family,
+    /// Company uuid, partner id, access key or customer id.
+    pub id: String,
+    pub name: String,
+    /// What a client sends, and for Finicity the customer made for it.
+    pub credentials: Value,
+    pub rate_limit: Option<RateLimitSpec>,
+    /// `fixtures` (loaded at start) or `runtime` (merged or created since).
+    pub origin: &'static str,
+}
+
+/// Creates a tenant: builds the family's fixture entry and merges it.
+pub fn create(state: &AppState, request: NewTenant) -> Result<Tenant, AdminError> {
+    let family = Family::from_name(&request.family)
+        .filter(|f| Family::VENDORS.contains(f))
+        .ok_or_else(|| {
+            AdminError::bad_request(format!(
+                "family: '{}' is not one of engine, data_analytics, finicity, leadsquared",
+                request.family
+            ))
+        })?;
+    let number = state.tenants_created.fetch_add(1, Ordering::Relaxed) + 1;
+    let mut rng = state.seed.rng("tenants", number);
+    let mut token = |prefix: &str, length: usize| {
+        const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        let tail: String = (0..length)
+            .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+            .collect();
+        format!("{prefix}{tail}")
+    };
+    let given = |name: &str| -> Result<Option<String>, AdminError> {
+        match request.credentials.as_ref().and_then(|c| c.get(name)) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(AdminError::bad_request(format!(
+                "credentials.{name}: must be a string"
+            ))),
+        }
+    };
+    check_credential_names(family, request.credentials.as_ref())?;
+    let name = request.name.clone().unwrap_or_else(|| format!("Tenant {number}"));
+    let limit = |default: Option<RateLimitSpec>| match request.rate_limit {
+        None => json!(default),
+        Some(limit) => json!(limit),
+    };
+    let document = match family {
+        Family::Engine => {
+            let uuid = state.seed.uuid("tenants.company", number);
+            json!({"engine": {"companies": [{
+                "name": name,
+                "uuid": uuid,
+                "confidentialToken": given("confidentialToken")?.unwrap_or_else(|| token("conf_", 32)),
+                "publishableToken": given("publishableToken")?.unwrap_or_else(|| token("pub_", 32)),
+                "rateLimit": limit(None),
+            }]}})
+        }
+        Family::Finicity => {
+            let partner_id = given("partnerId")?.unwrap_or_else(|| token("tenant-", 12));
+            // A business customer with two accounts, ready for reports;
+            // ids far from the fixtures' and from testing customers'.
+            let customer = 1_009_000_000 + number;
+            let account = 5_090_000_000 + 2 * number;
+            json!({"finicity": {
+                "partners": [{
+                    "partnerId": partner_id,
+                    "partnerSecret": given("partnerSecret")?.unwrap_or_else(|| token("", 20)),
+                    "appKey": given("appKey")?.unwrap_or_else(|| token("", 32)),
+                    "name": name,
+                    "rateLimit": limit(None),
+                }],
+                "customers": [{
+                    "id": customer.to_string(),
+                    "username": format!("tenant-{number}-business"),
+                    "partnerId": partner_id,
+                    "type": "business",
+                    "business": {"id": 9_000 + number, "name": name},
+                    "accounts": [
+                        {"id": account, "type": "checking", "name": "Business Checking", "institutionId": 101732, "profile": "steady"},
+                        {"id": account + 1, "type": "savings", "name": "Business Savings", "institutionId": 101732, "profile": "growing"},
+                    ],
+                }],
+            }})
+        }
+        Family::LeadSquared => json!({"leadsquared": {"accounts": [{
+            "name": name,
+            "accessKey": given("accessKey")?.unwrap_or_else(|| token("u$r", 32)),
+            "secretKey": given("secretKey")?.unwrap_or_else(|| token("", 40)),
+            "rateLimit": limit(Some(crate::apis::leadsquared::fixtures::DEFAULT_RATE_LIMIT)),
+        }]}}),
+        _ => json!({"data_analytics": {"customers": [{
+            "customerId": given("customerId")?.unwrap_or_else(|| token("tenant-", 12)),
+            "rateLimit": limit(None),
+        }]}}),
+    };
+    let id = tenant_id(family, &document);
+    // A tenant is new by definition: an existing id would be replaced, not created.
+    if find(state, family, &id).is_some() {
+        return Err(AdminError::conflict(format!(
+            "a {} tenant '{id}' already exists; choose other credentials",
+            family.as_str()
+        )));
+    }
+    merge(state, document)?;
+    find(state, family, &id)
+        .ok_or_else(|| AdminError::not_found(format!("tenant '{id}' vanished (a reset ran meanwhile)")))
+}
+
+/// Changes one tenant's rate limit (`null`: none).
+pub fn set_rate_limit(
+    state: &AppState,
+    family: Family,
+    id: &str,
+    limit: Option<RateLimitSpec>,
+) -> Result<Tenant, AdminError> {
+    let fixtures = state.fixtures();
+    let missing = || AdminError::not_found(format!("No {} tenant '{id}'", family.as_str()));
+    let document = match family {
+        Family::Engine => {
+            let mut company = fixtures
+                .engine
+                .companies
+                .iter()
+                .find(|c| c.uuid.to_string() == id)
+                .cloned()
+                .ok_or_else(missing)?;
+            company.rate_limit = limit;
+            Posted {
+                engine: Some(crate::apis::engine::fixtures::EngineFixtures {
+                    companies: vec![company],
+                }),
+                ..Posted::default()
+            }
+        }
+        Family::Finicity => {
+            let mut partner = fixtures
+                .finicity
+                .partners
+                .iter()
+                .find(|p| p.partner_id == id)
+                .cloned()
+                .ok_or_else(missing)?;
+            partner.rate_limit = limit;
+            Posted {
+                finicity: Some(crate::apis::finicity::fixtures::FinicityFixtures {
+                    partners: vec![partner],
+                    customers: Vec::new(),
+                }),
+                ..Posted::default()
+            }
+        }
+        Family::LeadSquared => {
+            let mut account = fixtures
+                .leadsquared
+                .accounts
+                .iter()
+                .find(|a| a.access_key == id)
+                .cloned()
+                .ok_or_else(missing)?;
+            account.rate_limit = limit;
+            Posted {
+                leadsquared: Some(crate::apis::leadsquared::fixtures::LeadSquaredFixtures {
+                    accounts: vec![account],
+                }),
+                ..Posted::default()
+            }
+        }
+        // Any customer id is a Data Analytics tenant: a limit can be set on
+        // one nobody declared.
+        _ => Posted {
+            data_analytics: Some(crate::apis::data_analytics::fixtures::DataAnalyticsFixtures {
+                customers: vec![crate::apis::data_analytics::fixtures::CustomerFixture {
+                    customer_id: id.to_owned(),
+                    rate_limit: limit,
+                }],
+                ..Default::default()
+            }),
+            ..Posted::default()
+        },
+    };
+    state
+        .merge_fixtures(document)
+        .map_err(|e| AdminError::bad_request(e.to_string()))?;
+    find(state, family, id).ok_or_else(missing)
+}
+
+/// Every tenant: fixture ones first, in fixture order, then runtime ones.
+pub fn list(state: &AppState) -> Vec<Tenant> {
+    let fixtures = state.fixtures();
+    let loaded = &state.loaded;
+    let origin = |known: bool| if known { "fixtures" } else { "runtime" };
+    let mut tenants = Vec::new();
+    for c in &fixtures.engine.companies {
+        tenants.push(Tenant {
+            family: Family::Engine,
+            id: c.uuid.to_string(),
+            name: c.name.clone(),
+            credentials: json!({
+                "confidentialToken": c.confidential_token,
+                "publishableToken": c.publishable_token,
+            }),
+            rate_limit: c.rate_limit,
+            origin: origin(loaded.engine.companies.iter().any(|l| l.uuid == c.uuid)),
+        });
+    }
+    for p in &fixtures.finicity.partners {
+        let customers: Vec<&str> = fixtures
+            .finicity
+            .customers
+            .iter()
+            .filter(|c| c.partner_id.as_deref() == Some(p.partner_id.as_str()))
+            .map(|c| c.id.as_str())
+            .collect();
+        tenants.push(Tenant {
+            family: Family::Finicity,
+            id: p.partner_id.clone(),
+            name: p.name.clone(),
+            credentials: json!({
+                "partnerId": p.partner_id,
+                "partnerSecret": p.partner_secret,
+                "appKey": p.app_key,
+                "customerIds": customers,
+            }),
+            rate_limit: p.rate_limit,
+            origin: origin(
+                loaded
+                    .finicity
+                    .partners
+                    .iter()
+                    .any(|l| l.partner_id == p.partner_id),
+            ),
+        });
+    }
+    for a in &fixtures.leadsquared.accounts {
+        tenants.push(Tenant {
+            family: Family::LeadSquared,
+            id: a.access_key.clone(),
+            name: a.name.clone(),
+            credentials: json!({"accessKey": a.access_key, "secretKey": a.secret_key}),
+            rate_limit: a.rate_limit,
+            origin: origin(
+                loaded
+                    .leadsquared
+                    .accounts
+                    .iter()
+                    .any(|l| l.access_key == a.access_key),
+            ),
+        });
+    }
+    for c in &fixtures.data_analytics.customers {
+        tenants.push(Tenant {
+            family: Family::DataAnalytics,
+            id: c.customer_id.clone(),
+            name: c.customer_id.clone(),
+            credentials: json!({"customerId": c.customer_id}),
+            rate_limit: c.rate_limit,
+            origin: origin(
+                loaded
+                    .data_analytics
+                    .customers
+                    .iter()
+                    .any(|l| l.customer_id == c.customer_id),
+            ),
+        });
+    }
+    tenants
+}
+
+pub fn get(state: &AppState, family: Family, id: &str) -> Option<Tenant> {
+    find(state, family, id)
+}
+
+fn find(state: &AppState, family: Family, id: &str) -> Option<Tenant> {
+    list(state).into_iter().find(|t| t.family == family && t.id == id)
+}
+
+fn merge(state: &AppState, document: Value) -> Result<(), AdminError> {
+    let posted =
+        Posted::parse(document.to_string().as_bytes()).map_err(|e| AdminError::bad_request(e.to_string()))?;
+    state
+        .merge_fixtures(posted)
+        .map(|_| ())
+        .map_err(|e| AdminError::bad_request(e.to_string()))
+}
+
+/// The id the tenant will be known by, read back from its fixture entry.
+fn tenant_id(family: Family, document: &Value) -> String {
+    let pointer = match family {
+        Family::Engine => "/engine/companies/0/uuid",
+        Family::Finicity => "/finicity/partners/0/partnerId",
+        Family::LeadSquared => "/leadsquared/accounts/0/accessKey",
+        _ => "/data_analytics/customers/0/customerId",
+    };
+    document
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Refuses credential names the family does not have (a typo would
+/// otherwise silently generate the credential instead).
+fn check_credential_names(family: Family, credentials: Option<&Value>) -> Result<(), AdminError> {
+    let allowed: &[&str] = match family {
+        Family::Engine => &["confidentialToken", "publishableToken"],
+        Family::Finicity => &["partnerId", "partnerSecret", "appKey"],
+        Family::LeadSquared => &["accessKey", "secretKey"],
+        _ => &["customerId"],
+    };
+    let Some(credentials) = credentials else {
+        return Ok(());
+    };
+    let Some(object) = credentials.as_object() else {
+        return Err(AdminError::bad_request("credentials: must be an object"));
+    };
+    match object.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(unknown) => Err(AdminError::bad_request(format!(
+            "credentials.{unknown}: not a {} credential (use {})",
+            family.as_str(),
+            allowed.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
