@@ -1,6 +1,7 @@
 //! `GET /__admin/`: one server-rendered page (no scripts, no build step)
 //! with what a person debugging a failing CI job wants first: the clock,
-//! what was loaded, and the latest requests with their status.
+//! what was loaded, the tenants, the active faults and the latest requests
+//! with their status.
 
 use axum::extract::{RawQuery, State};
 use axum::response::Html;
@@ -10,6 +11,11 @@ use crate::openapi::SPECS;
 use crate::shared::journal::{Entry, Filter};
 use crate::shared::request::{query_pairs, query_value};
 use crate::state::AppState;
+use crate::tenants;
+
+fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
 
 /// Requests shown on the page, newest first.
 const LATEST: usize = 50;
@@ -23,6 +29,8 @@ pub async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> H
         .and_then(|value| value.parse::<u32>().ok())
         .filter(|seconds| (1..=3600).contains(seconds));
     let clock = state.clock.status();
+    let tenants = tenants::list(&state);
+    let faults = state.faults.list();
     let listing = state.journal.list(&Filter {
         limit: Some(LATEST),
         ..Filter::default()
@@ -52,12 +60,58 @@ pub async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> H
                     }
                 }
                 section {
+                    h2 { "Tenants " small { (tenants.len()) } }
+                    table {
+                        thead { tr { th { "family" } th { "id" } th { "name" } th { "credentials" } th { "rate limit" } th { "origin" } } }
+                        tbody {
+                            @for tenant in &tenants {
+                                tr {
+                                    td { (tenant.family.as_str()) }
+                                    td { code { (tenant.id) } }
+                                    td { (tenant.name) }
+                                    td { code { (tenant.credentials.to_string()) } }
+                                    td {
+                                        @match tenant.rate_limit {
+                                            Some(limit) => { (limit.calls) " / " (limit.seconds) " s" }
+                                            None => span.muted { "none" },
+                                        }
+                                    }
+                                    td.muted { (tenant.origin) }
+                                }
+                            }
+                        }
+                    }
+                }
+                section {
+                    h2 { "Active faults " small { (faults.len()) } }
+                    @if faults.is_empty() {
+                        p.muted { "None. " code { "POST /__admin/faults" } " adds one." }
+                    } @else {
+                        table {
+                            thead { tr { th { "id" } th { "match" } th { "effect" } th { "times" } th { "probability" } th { "matched" } th { "applied" } } }
+                            tbody {
+                                @for fault in &faults {
+                                    tr {
+                                        td { code { (fault.id) } }
+                                        td { code { (json(&fault.matcher)) } }
+                                        td { code { (json(&fault.effect)) } }
+                                        td { (fault.times.map_or("until removed".to_owned(), |t| t.to_string())) }
+                                        td { (fault.probability.map_or("always".to_owned(), |p| p.to_string())) }
+                                        td { (fault.matched) }
+                                        td { (fault.applied) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                section {
                     h2 { "Latest requests " small { (listing.recorded) " kept of " (listing.capacity) } }
                     @if listing.requests.is_empty() {
                         p.muted { "No requests yet." }
                     } @else {
                         table {
-                            thead { tr { th { "#" } th { "time" } th { "family" } th { "request" } th { "status" } th { "ms" } } }
+                            thead { tr { th { "#" } th { "time" } th { "family" } th { "request" } th { "status" } th { "ms" } th { "fault" } } }
                             tbody {
                                 @for entry in &listing.requests { (request_row(entry)) }
                             }
@@ -69,7 +123,9 @@ pub async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> H
                     p {
                         "JSON: " a href="/__admin/requests" { "/__admin/requests" } ", "
                         a href="/__admin/health" { "/__admin/health" } ", "
-                        a href="/__admin/clock" { "/__admin/clock" } ". Specs: "
+                        a href="/__admin/clock" { "/__admin/clock" } ", "
+                        a href="/__admin/tenants" { "/__admin/tenants" } ", "
+                        a href="/__admin/faults" { "/__admin/faults" } ". Specs: "
                         @for (i, (family, _)) in SPECS.iter().enumerate() {
                             @if i > 0 { ", " }
                             a href={ "/__admin/openapi/" (family) ".yaml" } { (family) }
@@ -105,8 +161,13 @@ fn request_row(entry: &Entry) -> Markup {
                     details { summary { (entry.body_bytes) " bytes" } pre { (body) } }
                 }
             }
-            td class=(class) { (entry.status) }
+            td class=(class) {
+                @if entry.status == 0 { "dropped" } @else { (entry.status) }
+            }
             td.muted { (format!("{:.2}", entry.latency_ms)) }
+            td {
+                @if let Some(fault) = &entry.fault { code { (fault.id) " " (fault.effect) } }
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use axum::body::Body;
-use axum::http::Method;
+use axum::http::{Method, Request};
 use common::{CONFIDENTIAL, TestApp};
 use serde_json::json;
 
@@ -694,4 +694,49 @@ async fn the_admin_page_shows_the_clock_and_the_latest_requests_escaped() {
     }
     let refreshing = app.get("/__admin/?refresh=5").await.text();
     assert!(refreshing.contains(r#"<meta http-equiv="refresh" content="5">"#));
+}
+
+#[tokio::test]
+async fn the_admin_page_shows_tenants_faults_and_which_requests_a_fault_shaped() {
+    let app = TestApp::at("2020-01-01T08:15:00Z");
+    let html = app.get("/__admin/").await.text();
+    assert!(html.contains("<h2>Active faults <small>0</small></h2>"), "{html}");
+    assert!(html.contains("<code>demo-access-key</code>"));
+
+    app.post_json(
+        "/__admin/tenants",
+        r#"{"family": "leadsquared", "name": "ci-<job>", "credentials": {"accessKey": "page-key"}}"#,
+    )
+    .await
+    .assert_status(201);
+    app.post_json(
+        "/__admin/faults",
+        r#"{"match": {"family": "engine"}, "effect": {"type": "drop"}, "times": 2}"#,
+    )
+    .await
+    .assert_status(201);
+    let pixel = "/uiEvent/offerDisplays/a/b/c/pixel.gif";
+    let request = Request::get(pixel).body(Body::empty()).unwrap();
+    assert!(app.try_send(request).await.is_none(), "the connection is dropped");
+
+    let html = app.get("/__admin/").await.text();
+    assert!(
+        html.contains("<td><code>page-key</code></td><td>ci-&lt;job&gt;</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>25 / 5 s</td><td class=\"muted\">runtime</td>"),
+        "{html}"
+    );
+    assert!(html.contains("<h2>Active faults <small>1</small></h2>"), "{html}");
+    assert!(html.contains("<td><code>fault-1</code></td>"));
+    assert!(
+        html.contains("<td>2</td><td>always</td><td>1</td><td>1</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<td class="server-error">dropped</td>"#),
+        "{html}"
+    );
+    assert!(html.contains("<code>fault-1 drop</code>"));
 }
