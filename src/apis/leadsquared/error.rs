@@ -5,12 +5,12 @@
 //! limit, and 500 for values the API refuses.
 
 use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::query::QueryError;
-use crate::shared::rate_limit::Exceeded;
+use crate::shared::rate_limit::{Exceeded, with_retry_after};
 use crate::shared::request::BodyError;
 
 #[derive(Debug)]
@@ -59,15 +59,12 @@ impl IntoResponse for LsqError {
                     exceeded.limit.calls,
                     exceeded.limit.window.num_seconds()
                 );
-                let mut response = envelope(
+                let response = envelope(
                     StatusCode::TOO_MANY_REQUESTS,
                     "MXAPIRateLimitExceededException",
                     &message,
                 );
-                if let Ok(value) = HeaderValue::from_str(&exceeded.retry_after_seconds().to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
-                response
+                with_retry_after(response, &exceeded)
             }
             LsqError::BadRequest(message) => {
                 envelope(StatusCode::BAD_REQUEST, "MXInvalidRequestException", &message)
