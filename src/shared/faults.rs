@@ -430,6 +430,18 @@ fn validate_effect(effect: &Effect) -> Result<Action, String> {
                 .map(|(name, value)| {
                     let header = HeaderName::from_bytes(name.as_bytes())
                         .map_err(|_| format!("effect.headers: '{name}' is not a header name"))?;
+                    // Framing is the server's: a wrong length would corrupt the connection.
+                    if [
+                        http::header::CONTENT_LENGTH,
+                        http::header::TRANSFER_ENCODING,
+                        http::header::CONNECTION,
+                    ]
+                    .contains(&header)
+                    {
+                        return Err(format!(
+                            "effect.headers: '{name}' is set by leadsim (the truncate effect cuts a body)"
+                        ));
+                    }
                     let value = HeaderValue::from_str(value)
                         .map_err(|_| format!("effect.headers.{name}: not a valid header value"))?;
                     Ok((header, value))
@@ -561,6 +573,10 @@ mod tests {
         assert_eq!(
             error(r#"{"match": {"path": "uiEvent"}, "effect": {"type": "drop"}}"#),
             "match.path: 'uiEvent' must start with '/' (or '*'); '*' matches any run of characters"
+        );
+        assert_eq!(
+            error(r#"{"effect": {"type": "status", "status": 500, "headers": {"Content-Length": "3"}}}"#),
+            "effect.headers: 'Content-Length' is set by leadsim (the truncate effect cuts a body)"
         );
         assert_eq!(
             error(r#"{"effect": {"type": "drop"}, "times": 0}"#),
