@@ -9,6 +9,7 @@ use crate::apis::data_analytics::fixtures::{self as data_analytics, DataAnalytic
 use crate::apis::engine::fixtures::{self as engine, EngineFixtures};
 use crate::apis::finicity::fixtures::{self as finicity, FinicityFixtures};
 use crate::apis::leadsquared::fixtures::{self as leadsquared, LeadSquaredFixtures};
+use crate::shared::family::Family;
 use crate::shared::fixtures::{FixtureError, Source, parse, parse_str};
 
 /// The repo's fixtures, compiled in.
@@ -164,7 +165,7 @@ impl Fixtures {
             for company in engine.companies {
                 summary.count(upsert(&mut merged.engine.companies, company, |c| c.uuid));
             }
-            summary.families.push("engine");
+            summary.families.push(Family::Engine);
         }
         if let Some(analytics) = posted.data_analytics {
             let file = posted_file(data_analytics::FILE);
@@ -176,7 +177,7 @@ impl Fixtures {
                 let id = |c: &data_analytics::CustomerFixture| c.customer_id.clone();
                 summary.count(upsert(&mut merged.data_analytics.customers, customer, id));
             }
-            summary.families.push("data_analytics");
+            summary.families.push(Family::DataAnalytics);
         }
         if let Some(posted) = posted.finicity {
             // Posted customers may belong to partners already there.
@@ -195,7 +196,7 @@ impl Fixtures {
                 let id = |c: &finicity::CustomerFixture| c.id.clone();
                 summary.count(upsert(&mut merged.finicity.customers, customer, id));
             }
-            summary.families.push("finicity");
+            summary.families.push(Family::Finicity);
         }
         if let Some(posted) = posted.leadsquared {
             posted.validate(&posted_file(leadsquared::FILE))?;
@@ -203,7 +204,7 @@ impl Fixtures {
                 let id = |a: &leadsquared::AccountFixture| a.access_key.clone();
                 summary.count(upsert(&mut merged.leadsquared.accounts, account, id));
             }
-            summary.families.push("leadsquared");
+            summary.families.push(Family::LeadSquared);
         }
         // Conflicts between what was posted and what was there (a token
         // another company uses, say) show up only in the whole.
@@ -272,7 +273,7 @@ fn posted_file(file: &str) -> String {
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct MergeSummary {
     /// The families the posted document had.
-    pub families: Vec<&'static str>,
+    pub families: Vec<Family>,
     /// Entries appended (events included).
     pub added: usize,
     /// Entries that replaced one with the same identity.

@@ -11,6 +11,7 @@ use crate::apis::leadsquared::LeadSquaredState;
 use crate::config::Config;
 use crate::fixtures::{Fixtures, MergeSummary, Posted};
 use crate::shared::clock::Clock;
+use crate::shared::family::Family;
 use crate::shared::faults::Faults;
 use crate::shared::fixtures::FixtureError;
 use crate::shared::journal::Journal;
@@ -86,19 +87,19 @@ impl AppState {
         let mut current = self.lock_current();
         let (merged, summary) = current.merged(posted)?;
         for family in &summary.families {
-            self.install(&merged, family);
+            self.install(&merged, *family);
         }
         *current = Arc::new(merged);
         Ok(summary)
     }
 
-    fn install(&self, fixtures: &Fixtures, family: &str) {
+    fn install(&self, fixtures: &Fixtures, family: Family) {
         match family {
-            "engine" => self.engine.install(&fixtures.engine),
-            "data_analytics" => self.data_analytics.install(&fixtures.data_analytics),
-            "finicity" => self.finicity.install(&fixtures.finicity),
-            "leadsquared" => self.leadsquared.install(&fixtures.leadsquared),
-            _ => {}
+            Family::Engine => self.engine.install(&fixtures.engine),
+            Family::DataAnalytics => self.data_analytics.install(&fixtures.data_analytics),
+            Family::Finicity => self.finicity.install(&fixtures.finicity),
+            Family::LeadSquared => self.leadsquared.install(&fixtures.leadsquared),
+            Family::Admin | Family::Unknown => {}
         }
     }
 
@@ -113,7 +114,7 @@ impl AppState {
             let mut current = self.lock_current();
             if current.merges > 0 {
                 // Only after merges: rebuilding drops generated caches.
-                for family in ["engine", "data_analytics", "finicity", "leadsquared"] {
+                for family in Family::VENDORS {
                     self.install(&self.loaded, family);
                 }
                 *current = self.loaded.clone();

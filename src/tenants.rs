@@ -10,6 +10,10 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::apis::data_analytics::fixtures::{CustomerFixture, DataAnalyticsFixtures};
+use crate::apis::engine::fixtures::EngineFixtures;
+use crate::apis::finicity::fixtures::FinicityFixtures;
+use crate::apis::leadsquared::fixtures::{DEFAULT_RATE_LIMIT, LeadSquaredFixtures};
 use crate::fixtures::Posted;
 use crate::shared::admin::AdminError;
 use crate::shared::family::Family;
@@ -136,7 +140,7 @@ pub fn create(state: &AppState, request: NewTenant) -> Result<Tenant, AdminError
             "name": name,
             "accessKey": given("accessKey")?.unwrap_or_else(|| token("u$r", 32)),
             "secretKey": given("secretKey")?.unwrap_or_else(|| token("", 40)),
-            "rateLimit": limit(Some(crate::apis::leadsquared::fixtures::DEFAULT_RATE_LIMIT)),
+            "rateLimit": limit(Some(DEFAULT_RATE_LIMIT)),
         }]}}),
         _ => json!({"data_analytics": {"customers": [{
             "customerId": given("customerId")?.unwrap_or_else(|| token("tenant-", 12)),
@@ -176,7 +180,7 @@ pub fn set_rate_limit(
                 .ok_or_else(missing)?;
             company.rate_limit = limit;
             Posted {
-                engine: Some(crate::apis::engine::fixtures::EngineFixtures {
+                engine: Some(EngineFixtures {
                     companies: vec![company],
                 }),
                 ..Posted::default()
@@ -192,7 +196,7 @@ pub fn set_rate_limit(
                 .ok_or_else(missing)?;
             partner.rate_limit = limit;
             Posted {
-                finicity: Some(crate::apis::finicity::fixtures::FinicityFixtures {
+                finicity: Some(FinicityFixtures {
                     partners: vec![partner],
                     customers: Vec::new(),
                 }),
@@ -209,7 +213,7 @@ pub fn set_rate_limit(
                 .ok_or_else(missing)?;
             account.rate_limit = limit;
             Posted {
-                leadsquared: Some(crate::apis::leadsquared::fixtures::LeadSquaredFixtures {
+                leadsquared: Some(LeadSquaredFixtures {
                     accounts: vec![account],
                 }),
                 ..Posted::default()
@@ -218,8 +222,8 @@ pub fn set_rate_limit(
         // Any customer id is a Data Analytics tenant: a limit can be set on
         // one nobody declared.
         _ => Posted {
-            data_analytics: Some(crate::apis::data_analytics::fixtures::DataAnalyticsFixtures {
-                customers: vec![crate::apis::data_analytics::fixtures::CustomerFixture {
+            data_analytics: Some(DataAnalyticsFixtures {
+                customers: vec![CustomerFixture {
                     customer_id: id.to_owned(),
                     rate_limit: limit,
                 }],
