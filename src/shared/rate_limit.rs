@@ -99,6 +99,15 @@ impl RateLimiter {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// `check` for a tenant whose limit may be off (`None`): every family's
+    /// entry point, so "no limit" is decided in one place.
+    pub fn admit(&self, key: &str, limit: Option<Limit>, now: DateTime<Utc>) -> Result<(), Exceeded> {
+        match limit {
+            Some(limit) => self.check(key, limit, now),
+            None => Ok(()),
+        }
+    }
+
     /// Counts a call at `now` against `key`, or refuses it (refused calls
     /// are not counted). A clock set backwards forgets the calls "after" it.
     pub fn check(&self, key: &str, limit: Limit, now: DateTime<Utc>) -> Result<(), Exceeded> {

@@ -76,13 +76,10 @@ impl DataAnalyticsState {
 
     /// Counts a call against the customer's limit, if it has one.
     pub fn check_rate(&self, customer_id: &str, now: DateTime<Utc>) -> Result<(), DataAnalyticsError> {
-        match self.limits.load().get(customer_id) {
-            Some(limit) => self
-                .limiter
-                .check(customer_id, *limit, now)
-                .map_err(DataAnalyticsError::RateLimited),
-            None => Ok(()),
-        }
+        let limit = self.limits.load().get(customer_id).copied();
+        self.limiter
+            .admit(customer_id, limit, now)
+            .map_err(DataAnalyticsError::RateLimited)
     }
 
     /// Back to the fixture events only.

@@ -140,13 +140,11 @@ impl EngineState {
 
     /// Counts a call against the company's limit, if it has one.
     pub fn check_rate(&self, company: &Company, now: DateTime<Utc>) -> Result<(), EngineError> {
-        match company.rate_limit {
-            Some(limit) => self
-                .limiter
-                .check(&company.uuid.to_string(), limit, now)
-                .map_err(EngineError::RateLimited),
-            None => Ok(()),
-        }
+        let mut key = Uuid::encode_buffer();
+        let key = company.uuid.hyphenated().encode_lower(&mut key);
+        self.limiter
+            .admit(key, company.rate_limit, now)
+            .map_err(EngineError::RateLimited)
     }
 
     /// Forgets everything clients posted.

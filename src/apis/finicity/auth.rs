@@ -13,7 +13,7 @@ use rand::RngExt;
 
 use super::error::{ApiError, AuthFailure};
 use super::fixtures::PartnerFixture;
-use crate::shared::rate_limit::RateLimiter;
+use crate::shared::rate_limit::{RateLimitSpec, RateLimiter};
 use crate::shared::seed::Seed;
 
 /// The vendor's token lifetime.
@@ -91,11 +91,14 @@ impl Auth {
             .iter()
             .position(|p| p.app_key == key)
             .ok_or(AuthFailure::UnknownAppKey)?;
-        if let Some(limit) = partners[index].rate_limit {
-            self.limiter
-                .check(&partners[index].partner_id, limit.limit(), now)
-                .map_err(AuthFailure::RateLimited)?;
-        }
+        let partner = &partners[index];
+        self.limiter
+            .admit(
+                &partner.partner_id,
+                partner.rate_limit.map(RateLimitSpec::limit),
+                now,
+            )
+            .map_err(AuthFailure::RateLimited)?;
         Ok(index)
     }
 

@@ -46,13 +46,11 @@ pub async fn filter_by_lead_field(
         _ => return Err(LsqError::InvalidAccess),
     };
     let now = state.clock.now();
-    if let Some(limit) = account.limit {
-        state
-            .leadsquared
-            .limiter
-            .check(&account.access_key, limit, now)
-            .map_err(LsqError::RateLimited)?;
-    }
+    state
+        .leadsquared
+        .limiter
+        .admit(&account.access_key, account.limit, now)
+        .map_err(LsqError::RateLimited)?;
     let format = match param("responseformat").map(str::trim) {
         None | Some("") => Format::Json,
         Some(f) if f.eq_ignore_ascii_case("json") => Format::Json,
