@@ -99,7 +99,7 @@ impl Fixtures {
 
         let analytics_source = source(data_analytics::FILE)?;
         let analytics: DataAnalyticsFixtures = parse(&analytics_source)?;
-        analytics.validate_customers(&analytics_source.name)?;
+        data_analytics::validate_customers(&analytics.customers, &analytics_source.name)?;
         let data_analytics = DataAnalyticsScenario {
             events: analytics.events(&analytics_source.name)?,
             customers: analytics.customers,
@@ -169,7 +169,7 @@ impl Fixtures {
         }
         if let Some(analytics) = posted.data_analytics {
             let file = posted_file(data_analytics::FILE);
-            analytics.validate_customers(&file)?;
+            data_analytics::validate_customers(&analytics.customers, &file)?;
             let events = analytics.events(&file)?;
             summary.added += events.len();
             merged.data_analytics.events.extend(events);
@@ -210,18 +210,11 @@ impl Fixtures {
         // another company uses, say) show up only in the whole.
         let whole = "(posted, merged with the current fixtures)";
         merged.engine.validate(whole)?;
-        merged.data_analytics_fixtures().validate_customers(whole)?;
+        data_analytics::validate_customers(&merged.data_analytics.customers, whole)?;
         merged.finicity.validate(whole)?;
         merged.leadsquared.validate(whole)?;
         merged.merges += 1;
         Ok((merged, summary))
-    }
-
-    fn data_analytics_fixtures(&self) -> DataAnalyticsFixtures {
-        DataAnalyticsFixtures {
-            customers: self.data_analytics.customers.clone(),
-            ..DataAnalyticsFixtures::default()
-        }
     }
 }
 

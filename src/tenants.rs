@@ -149,14 +149,14 @@ pub fn create(state: &AppState, request: NewTenant) -> Result<Tenant, AdminError
     };
     let id = tenant_id(family, &document);
     // A tenant is new by definition: an existing id would be replaced, not created.
-    if find(state, family, &id).is_some() {
+    if get(state, family, &id).is_some() {
         return Err(AdminError::conflict(format!(
             "a {} tenant '{id}' already exists; choose other credentials",
             family.as_str()
         )));
     }
     merge(state, document)?;
-    find(state, family, &id)
+    get(state, family, &id)
         .ok_or_else(|| AdminError::not_found(format!("tenant '{id}' vanished (a reset ran meanwhile)")))
 }
 
@@ -235,7 +235,7 @@ pub fn set_rate_limit(
     state
         .merge_fixtures(document)
         .map_err(|e| AdminError::bad_request(e.to_string()))?;
-    find(state, family, id).ok_or_else(missing)
+    get(state, family, id).ok_or_else(missing)
 }
 
 /// Every tenant: fixture ones first, in fixture order, then runtime ones.
@@ -321,10 +321,6 @@ pub fn list(state: &AppState) -> Vec<Tenant> {
 }
 
 pub fn get(state: &AppState, family: Family, id: &str) -> Option<Tenant> {
-    find(state, family, id)
-}
-
-fn find(state: &AppState, family: Family, id: &str) -> Option<Tenant> {
     list(state).into_iter().find(|t| t.family == family && t.id == id)
 }
 

@@ -263,7 +263,7 @@ impl Faults {
         };
         let view = rule.view();
         rules.active.push(rule);
-        self.inner.any.store(true, Ordering::Relaxed);
+        self.publish(&rules);
         Ok(view)
     }
 
@@ -286,7 +286,7 @@ impl Faults {
         let mut rules = self.lock();
         let index = rules.active.iter().position(|r| r.number == number)?;
         let removed = rules.active.remove(index);
-        self.inner.any.store(!rules.active.is_empty(), Ordering::Relaxed);
+        self.publish(&rules);
         Some(removed.view())
     }
 
@@ -295,7 +295,7 @@ impl Faults {
         let mut rules = self.lock();
         let removed = rules.active.len();
         rules.active.clear();
-        self.inner.any.store(false, Ordering::Relaxed);
+        self.publish(&rules);
         removed
     }
 
@@ -303,7 +303,7 @@ impl Faults {
     pub fn reset(&self) {
         let mut rules = self.lock();
         *rules = Rules::default();
-        self.inner.any.store(false, Ordering::Relaxed);
+        self.publish(&rules);
     }
 
     /// The injection for this call, if a fault fires: the first fault (in
@@ -331,9 +331,15 @@ impl Faults {
         };
         if rule.request.times.is_some_and(|times| rule.applied >= times) {
             rules.active.remove(index);
-            self.inner.any.store(!rules.active.is_empty(), Ordering::Relaxed);
+            self.publish(&rules);
         }
         Some(injection)
+    }
+
+    /// Mirrors whether any fault is active into the flag the hot path reads;
+    /// called with the lock held after every change to the list.
+    fn publish(&self, rules: &Rules) {
+        self.inner.any.store(!rules.active.is_empty(), Ordering::Relaxed);
     }
 
     fn lock(&self) -> MutexGuard<'_, Rules> {

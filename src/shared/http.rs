@@ -213,9 +213,14 @@ impl Exchange {
         })
     }
 
+    /// Gives axum's bodiless framework errors the family's shape.
+    fn shape(&self, response: Response) -> Response {
+        shape_framework_error(response, self.family, self.ctx.render_error)
+    }
+
     /// Shapes a framework error the family's way and records the exchange.
     fn finish(self, response: Response, record: Option<RequestRecord>) -> Response {
-        let response = shape_framework_error(response, self.family, self.ctx.render_error);
+        let response = self.shape(response);
         let status = response.status().as_u16();
         self.record(record, status, None);
         response
@@ -306,24 +311,13 @@ where
         } => injected_response(&exchange, status, body, headers),
         Action::Delay(delay) => {
             tokio::time::sleep(delay).await;
-            shape_framework_error(
-                inner.call(request).await?,
-                exchange.family,
-                exchange.ctx.render_error,
-            )
+            exchange.shape(inner.call(request).await?)
         }
         Action::Drop => {
             exchange.record(record, 0, Some(fault));
             return Ok(dropped_connection());
         }
-        Action::Truncate { bytes } => {
-            let response = inner.call(request).await?;
-            truncated(
-                shape_framework_error(response, exchange.family, exchange.ctx.render_error),
-                bytes,
-            )
-            .await
-        }
+        Action::Truncate { bytes } => truncated(exchange.shape(inner.call(request).await?), bytes).await,
     };
     exchange.record(record, response.status().as_u16(), Some(fault));
     Ok(response)

@@ -49,28 +49,6 @@ pub struct SeededEvent {
 }
 
 impl DataAnalyticsFixtures {
-    /// Unique, non-blank customer ids with valid limits.
-    pub fn validate_customers(&self, file: &str) -> Result<(), FixtureError> {
-        let mut seen = std::collections::HashSet::new();
-        for (c, customer) in self.customers.iter().enumerate() {
-            let at = |field: &str| format!("customers[{c}].{field}");
-            if customer.customer_id.trim().is_empty() {
-                return Err(FixtureError::new(file, at("customerId"), "must not be blank"));
-            }
-            if !seen.insert(customer.customer_id.as_str()) {
-                return Err(FixtureError::new(
-                    file,
-                    at("customerId"),
-                    format!("customer '{}' is listed twice", customer.customer_id),
-                ));
-            }
-            if let Some(limit) = customer.rate_limit {
-                limit.validate(file, &at("rateLimit"))?;
-            }
-        }
-        Ok(())
-    }
-
     /// Every event, validated, ordered by `created_at` (file order on ties).
     pub fn events(&self, file: &str) -> Result<Vec<SeededEvent>, FixtureError> {
         let lists = [
@@ -120,4 +98,27 @@ impl DataAnalyticsFixtures {
         seeded.sort_by_key(|s| s.created_at);
         Ok(seeded)
     }
+}
+
+/// Unique, non-blank customer ids with valid limits (a file's, or the
+/// whole after a runtime merge).
+pub fn validate_customers(customers: &[CustomerFixture], file: &str) -> Result<(), FixtureError> {
+    let mut seen = std::collections::HashSet::new();
+    for (c, customer) in customers.iter().enumerate() {
+        let at = |field: &str| format!("customers[{c}].{field}");
+        if customer.customer_id.trim().is_empty() {
+            return Err(FixtureError::new(file, at("customerId"), "must not be blank"));
+        }
+        if !seen.insert(customer.customer_id.as_str()) {
+            return Err(FixtureError::new(
+                file,
+                at("customerId"),
+                format!("customer '{}' is listed twice", customer.customer_id),
+            ));
+        }
+        if let Some(limit) = customer.rate_limit {
+            limit.validate(file, &at("rateLimit"))?;
+        }
+    }
+    Ok(())
 }
