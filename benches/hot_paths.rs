@@ -52,7 +52,7 @@ fn engine_generate_hour(bencher: Bencher) {
     });
 }
 
-/// A leadEvents window with nothing cached: 28 days of funnels generated.
+/// A leadEvents window with nothing cached: 13 days of funnels generated.
 #[divan::bench(sample_count = 30, sample_size = 1)]
 fn engine_cold_window(bencher: Bencher) {
     let companies = engine();

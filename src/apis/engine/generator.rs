@@ -1,9 +1,11 @@
 //! The lead-funnel simulation: leads, their events, payouts and client tags
 //! as a pure function of (seed, company, creation hour).
 //!
-//! Every record a lead produces falls within [`LOOKBACK`] of the lead's
-//! creation, so the records of any window are found among the leads created
-//! in the `LOOKBACK` hours before it. No axum here: unit-testable directly.
+//! Every record a lead produces falls within a fixed span of the lead's
+//! creation, one per kind of record ([`Lookback`]), so the records of any
+//! window are found among the leads created in that span before it: a
+//! leadEvents window looks 13 days back, a leadPayouts window 28 days and a
+//! leadClientTags window seconds. No axum here: unit-testable directly.
 
 use std::borrow::Cow;
 
@@ -21,9 +23,28 @@ use super::models::{EventData, EventType, LeadClientTag, LeadEvent, LeadPayout, 
 use crate::shared::seed::{Seed, sha256_hex, uuid_from};
 use crate::shared::time::format_seconds;
 
-/// The longest time between a lead's creation and its last record
-/// (a payout deletion). Funnel delays are clamped to stay inside it.
-pub const LOOKBACK: TimeDelta = TimeDelta::days(28);
+/// The longest time between a lead's creation and a record of each kind.
+///
+/// Funnel delays are clamped to [`Lookback::EVENTS`], which leaves room for
+/// booking a payout (≤ 1 day) and deleting it (≤ 14 days) inside
+/// [`Lookback::PAYOUTS`]. Keeping the spans apart matters for cold windows:
+/// a leadEvents window generates 13 days of leads rather than 28.
+pub struct Lookback;
+
+impl Lookback {
+    pub const EVENTS: TimeDelta = TimeDelta::days(13);
+    pub const PAYOUTS: TimeDelta = TimeDelta::days(28);
+    /// Tags are stamped within five seconds of their lead's creation.
+    pub const CLIENT_TAGS: TimeDelta = TimeDelta::seconds(TAG_DELAY_SECONDS);
+}
+
+const TAG_DELAY_SECONDS: i64 = 5;
+const PAYOUT_BOOKING_SECONDS: i64 = 86_400;
+const PAYOUT_DELETION_SECONDS: i64 = 14 * 86_400;
+const _: () = assert!(
+    Lookback::EVENTS.num_seconds() + PAYOUT_BOOKING_SECONDS + PAYOUT_DELETION_SECONDS
+        <= Lookback::PAYOUTS.num_seconds()
+);
 
 /// Everything generated for one company's leads of one creation hour (or all
 /// its scripted leads), each list sorted by the time that places a record in
@@ -31,7 +52,7 @@ pub const LOOKBACK: TimeDelta = TimeDelta::days(28);
 ///
 /// Events, by far the most numerous records, are kept compact (a lead
 /// index instead of the lead's fields, an institution index instead of its
-/// uuid and name): a cold window generates four weeks of them, and turns
+/// uuid and name): a cold window generates two weeks of them, and turns
 /// into wire records only the few it serves.
 #[derive(Debug, Default, Clone)]
 pub struct Batch {
@@ -407,9 +428,7 @@ fn run_funnel(generated: GeneratedLead, rng: &mut ChaCha8Rng, batch: &mut Batch)
         product: generated.product,
     };
     let r = rates(lead.product);
-    let deadline = lead.created_at + LOOKBACK - TimeDelta::days(15);
-    // Later steps never pass the deadline, leaving room for payout booking
-    // (≤ 1 day) and deletion (≤ 14 days) inside LOOKBACK.
+    let deadline = lead.created_at + Lookback::EVENTS;
     let clamp = |t: DateTime<Utc>| t.min(deadline);
     push_event(
         lead,
@@ -585,7 +604,7 @@ fn payouts(
     payout_in_cents: f64,
     institution: &'static Institution,
 ) {
-    let booked_at = converted_at + seconds(rng, 60, 86_400);
+    let booked_at = converted_at + seconds(rng, 60, PAYOUT_BOOKING_SECONDS);
     let uuid = uuid_from(rng);
     // Not every payout can be traced to a lender (the vendor's words).
     let traced = rng.random_bool(0.9);
@@ -599,7 +618,7 @@ fn payouts(
         financial_institution_uuid: traced.then_some(institution.uuid),
     };
     if rng.random_bool(1.0 / 16.0) {
-        let deleted_at = booked_at + seconds(rng, 3600, 14 * 86_400);
+        let deleted_at = booked_at + seconds(rng, 3600, PAYOUT_DELETION_SECONDS);
         batch.payouts.push((
             deleted_at,
             LeadPayout {
@@ -656,7 +675,7 @@ fn client_tags(lead: &LeadContext, rng: &mut ChaCha8Rng, batch: &mut Batch) {
     let platform = rng
         .random_bool(0.15)
         .then(|| ["web", "ios", "android"][rng.random_range(0..3)]);
-    let created_at = lead.created_at + seconds(rng, 0, 5);
+    let created_at = lead.created_at + seconds(rng, 0, TAG_DELAY_SECONDS);
 
     let mut push = |key: &'static str, value: Cow<'static, str>| {
         batch.tags.push(LeadClientTag {
@@ -967,7 +986,7 @@ mod tests {
             let events = batch.lead_events();
             for e in &events {
                 assert!(e.event_created_at >= e.lead_created_at);
-                assert!(e.event_created_at - e.lead_created_at < LOOKBACK);
+                assert!(e.event_created_at - e.lead_created_at <= Lookback::EVENTS);
                 assert!(e.amount_in_cents.is_none_or(|a| a > 0));
             }
             let created: HashMap<Uuid, DateTime<Utc>> = events
@@ -978,10 +997,14 @@ mod tests {
             for (at, p) in &batch.payouts {
                 let lead_created = created[&p.lead_uuid];
                 assert!(
-                    *at - lead_created < LOOKBACK,
+                    *at - lead_created <= Lookback::PAYOUTS,
                     "payout record {at} of lead {lead_created}"
                 );
                 assert!(p.deleted_at.is_none_or(|d| d > p.booked_at && d == *at));
+            }
+            for t in &batch.tags {
+                let lead_created = created[&t.lead_uuid];
+                assert!(t.created_at >= lead_created && t.created_at - lead_created <= Lookback::CLIENT_TAGS);
             }
         }
     }

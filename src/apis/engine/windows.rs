@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::auth::{Companies, Company};
-use super::generator::{self, Batch, LOOKBACK, Simulation};
+use super::generator::{self, Batch, Lookback, Simulation};
 use super::lead_ids::{self, CompanyTag};
 use super::models::{LeadClientTag, LeadEvent, LeadPayout};
 use crate::shared::cache::BoundedCache;
@@ -18,8 +18,8 @@ use crate::shared::seed::Seed;
 
 pub const WINDOW: TimeDelta = TimeDelta::hours(1);
 
-/// Generated hours kept: a sequential walk needs the 673 hours of its
-/// lookback; one hour at default volume is about 10 KB.
+/// Generated hours kept: a sequential walk of leadPayouts needs the 673
+/// hours of its lookback; one hour at default volume is about 10 KB.
 const HOUR_CACHE: usize = 1024;
 /// Rendered windows kept, for repeated polls of the same cursor.
 const WINDOW_CACHE: usize = 256;
@@ -35,6 +35,15 @@ pub enum Feed {
 }
 
 impl Feed {
+    /// How long before a window the leads that can have records in it were created.
+    pub fn lookback(self) -> TimeDelta {
+        match self {
+            Feed::Events => Lookback::EVENTS,
+            Feed::Payouts => Lookback::PAYOUTS,
+            Feed::ClientTags => Lookback::CLIENT_TAGS,
+        }
+    }
+
     pub fn path(self) -> &'static str {
         match self {
             Feed::Events => "/supplyAnalytics/leadEvents",
@@ -94,16 +103,12 @@ impl Windows {
             .get_or_insert_with(rendered_key(company, feed, start), || {
                 let end = start + WINDOW;
                 let json = match feed {
-                    Feed::Events => {
-                        to_json(&self.collect(company, start, end, Batch::events_in, |e| e.event_created_at))
-                    }
+                    Feed::Events => to_json(&self.events(company, start, end)),
                     Feed::Payouts => {
-                        let payouts = self.collect(company, start, end, Batch::payouts_in, |p| p.0);
+                        let payouts = self.payouts(company, start, end);
                         to_json(&payouts.iter().map(|(_, p)| p).collect::<Vec<_>>())
                     }
-                    Feed::ClientTags => {
-                        to_json(&self.collect(company, start, end, Batch::tags_in, |t| t.created_at))
-                    }
+                    Feed::ClientTags => to_json(&self.tags(company, start, end)),
                 };
                 Bytes::from(json)
             })
@@ -112,14 +117,35 @@ impl Windows {
     /// Every record of `[start, end)` for a company (for tests and tools).
     pub fn records(&self, company: &Company, start: DateTime<Utc>, end: DateTime<Utc>) -> WindowRecords {
         WindowRecords {
-            events: self.collect(company, start, end, Batch::events_in, |e| e.event_created_at),
+            events: self.events(company, start, end),
             payouts: self
-                .collect(company, start, end, Batch::payouts_in, |p| p.0)
+                .payouts(company, start, end)
                 .into_iter()
                 .map(|(_, p)| p)
                 .collect(),
-            tags: self.collect(company, start, end, Batch::tags_in, |t| t.created_at),
+            tags: self.tags(company, start, end),
         }
+    }
+
+    fn events(&self, company: &Company, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<LeadEvent> {
+        self.collect(company, Feed::Events, start, end, Batch::events_in, |e| {
+            e.event_created_at
+        })
+    }
+
+    fn payouts(
+        &self,
+        company: &Company,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Vec<(DateTime<Utc>, LeadPayout)> {
+        self.collect(company, Feed::Payouts, start, end, Batch::payouts_in, |p| p.0)
+    }
+
+    fn tags(&self, company: &Company, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<LeadClientTag> {
+        self.collect(company, Feed::ClientTags, start, end, Batch::tags_in, |t| {
+            t.created_at
+        })
     }
 
     /// Records of one kind with `time` in `[start, end)`, from every batch
@@ -128,6 +154,7 @@ impl Windows {
     fn collect<T>(
         &self,
         company: &Company,
+        feed: Feed,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         take: impl Fn(&Batch, DateTime<Utc>, DateTime<Utc>, &mut Vec<T>),
@@ -138,7 +165,7 @@ impl Windows {
             take(scripted, start, end, &mut out);
         }
         if company.leads_per_day > 0.0 {
-            for batch in self.creation_batches(company, start, end) {
+            for batch in self.creation_batches(company, feed, start, end) {
                 take(&batch, start, end, &mut out);
             }
         }
@@ -146,18 +173,19 @@ impl Windows {
         out
     }
 
-    /// The batches of every creation hour that can hold records of
+    /// The batches of every creation hour that can hold `feed`'s records of
     /// `[start, end)`, in hour order, each looked up once. A cold window
-    /// misses four weeks of them; they are independent, so they are
+    /// misses up to four weeks of them; they are independent, so they are
     /// generated on every core (rayon's pool: its threads, and their
     /// allocator caches, outlive one request).
     fn creation_batches(
         &self,
         company: &Company,
+        feed: Feed,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Vec<Arc<Batch>> {
-        let cached: Vec<_> = creation_hours(start, end)
+        let cached: Vec<_> = creation_hours(start - feed.lookback(), end)
             .map(|hour| (hour, self.hours.get(&(company.index, hour.timestamp()))))
             .collect();
         let batch = |(hour, cached): (DateTime<Utc>, Option<Arc<Batch>>)| {
@@ -191,9 +219,10 @@ fn rendered_key(company: &Company, feed: Feed, start: DateTime<Utc>) -> (usize, 
     )
 }
 
-/// Creation hours whose leads may have records in `[start, end)`.
-fn creation_hours(start: DateTime<Utc>, end: DateTime<Utc>) -> impl Iterator<Item = DateTime<Utc>> {
-    let first = floor_hour(start - LOOKBACK);
+/// The hours that overlap `[earliest, end)`: leads created then may have
+/// records in a window ending at `end`.
+fn creation_hours(earliest: DateTime<Utc>, end: DateTime<Utc>) -> impl Iterator<Item = DateTime<Utc>> {
+    let first = floor_hour(earliest);
     let last = floor_hour(end - TimeDelta::nanoseconds(1));
     std::iter::successors(Some(first), move |h| Some(*h + WINDOW).filter(|n| *n <= last))
 }
@@ -205,4 +234,28 @@ pub fn floor_hour(t: DateTime<Utc>) -> DateTime<Utc> {
 fn to_json<T: Serialize>(items: &T) -> Vec<u8> {
     // Serializing plain data with string keys cannot fail.
     serde_json::to_vec(items).unwrap_or_else(|_| b"[]".to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::Fixtures;
+    use crate::shared::time::parse_rfc3339;
+
+    #[test]
+    fn a_cold_window_generates_only_the_hours_its_feed_can_reach() {
+        let fixtures = Fixtures::embedded().expect("embedded fixtures");
+        let companies = Companies::from_fixtures(&fixtures.engine);
+        let company = companies.all()[0].clone();
+        let start = parse_rfc3339("2020-02-10T00:00:00Z").expect("time");
+        for (feed, hours) in [
+            (Feed::ClientTags, 2),
+            (Feed::Events, 13 * 24 + 1),
+            (Feed::Payouts, 28 * 24 + 1),
+        ] {
+            let windows = Windows::new(Seed::new(7), &companies);
+            windows.data_json(&company, feed, start);
+            assert_eq!(windows.hours.len(), hours, "{feed:?}");
+        }
+    }
 }
