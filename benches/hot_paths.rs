@@ -1,11 +1,15 @@
 //! Micro-benchmarks of leadsim's pure hot paths, without HTTP: Engine window
 //! generation, Finicity report computation and PDF rendering, and the
-//! LeadSquared query engine. `cargo bench --bench hot_paths`.
+//! LeadSquared query engine; plus the hottest routes through the whole
+//! application (layers, routing, handler) without sockets, which isolates
+//! leadsim's own cost per request from the kernel's. `cargo bench --bench hot_paths`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 use std::sync::Arc;
 
+use axum::Router;
+use axum::body::Body;
 use chrono::TimeDelta;
 use divan::Bencher;
 use leadsim::apis::engine::auth::Companies;
@@ -142,5 +146,85 @@ fn leadsquared_aggregate(bencher: Bencher, name: &str) {
         let request: Request = serde_json::from_str(body).unwrap();
         let query = Query::from_request(request).unwrap();
         query::run(&query, &account.users, &leads, now.naive_utc())
+    });
+}
+
+/// The whole application in-process, frozen at a time the bench fixtures serve.
+fn application() -> Router {
+    let mut config = leadsim::config::Config::defaults();
+    config.now = parse_rfc3339("2030-01-01T00:00:00Z");
+    let fixtures = Fixtures::load(Some(Path::new("bench/fixtures"))).unwrap();
+    leadsim::app(leadsim::AppState::new(&config, fixtures))
+}
+
+/// Sends one request through the application and drains the response.
+fn serve(runtime: &tokio::runtime::Runtime, app: &Router, request: http::Request<Body>) {
+    use tower::ServiceExt;
+    runtime.block_on(async {
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+        axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+    });
+}
+
+const PIXEL_PATH: &str = "/uiEvent/offerDisplays/f914eb07-a64f-51d8-b882-ff508a8c5c81/952a1184-d369-5958-9a0f-bec903e11c48/3426f971-1aa5-5cb0-91a9-cf2edcfa5dfa/pixel.gif";
+
+fn pixel_request() -> http::Request<Body> {
+    http::Request::get(PIXEL_PATH)
+        .header("host", "127.0.0.1:18080")
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// The pixel on bare axum (as `examples/baseline.rs` serves it): what
+/// `route_pixel` costs beyond this is leadsim's own.
+#[divan::bench(sample_count = 2000)]
+fn route_pixel_bare_axum(bencher: Bencher) {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let app = Router::new().route(
+        "/uiEvent/offerDisplays/{a}/{b}/{c}/pixel.gif",
+        axum::routing::get(|| async {
+            (
+                [
+                    (http::header::CONTENT_TYPE, "image/gif"),
+                    (http::header::CACHE_CONTROL, "no-store"),
+                ],
+                [0u8; 43].as_slice(),
+            )
+        }),
+    );
+    bencher.bench_local(|| serve(&runtime, &app, pixel_request()));
+}
+
+/// `GET …/pixel.gif`: routing, the journal and recording the display.
+#[divan::bench(sample_count = 2000)]
+fn route_pixel(bencher: Bencher) {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let app = application();
+    bencher.bench_local(|| serve(&runtime, &app, pixel_request()));
+}
+
+/// `POST /api/v1/lead_analytics`: buffering, parsing, validation, storage.
+#[divan::bench(sample_count = 2000)]
+fn route_data_analytics_post(bencher: Bencher) {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let app = application();
+    let mut n = 0u64;
+    bencher.bench_local(|| {
+        n += 1;
+        let body = format!(
+            r#"{{"customer_id":"bench","lead_id":"lead-{}","user_id":"u1","tool_signature":"vfp","recording_id":"r{}","event_type":"view","event_id":"e{n}","message":"m","javascript_local_time":"t","version_info":{{"key":"value"}}}}"#,
+            n % 1000,
+            n % 5
+        );
+        let request = http::Request::post("/api/v1/lead_analytics")
+            .header("host", "127.0.0.1:18080")
+            .header("content-type", "application/json")
+            .header("content-length", body.len())
+            .body(Body::from(body))
+            .unwrap();
+        serve(&runtime, &app, request);
     });
 }

@@ -46,7 +46,7 @@ pub fn with_layers(router: Router, ctx: HttpContext) -> Router {
     // no subscriber wants them, so the layer is only there when they are
     // wanted (`RUST_LOG=tower_http=debug`).
     let router = router
-        .layer(JournalLayer { ctx })
+        .layer(JournalLayer { ctx: Arc::new(ctx) })
         .layer(BrowserCorsLayer::very_permissive());
     if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
         router.layer(TraceLayer::new_for_http())
@@ -119,9 +119,11 @@ where
 /// (the pixel, every GET) go straight to the route inside a small unboxed
 /// future, which keeps the hottest route close to bare axum; only requests
 /// with a body pay for an async buffering step.
+/// The context sits behind one `Arc`: axum clones a route's service stack
+/// for every request, and each exchange keeps a handle until it is recorded.
 #[derive(Clone)]
 struct JournalLayer {
-    ctx: HttpContext,
+    ctx: Arc<HttpContext>,
 }
 
 impl<S> Layer<S> for JournalLayer {
@@ -138,7 +140,7 @@ impl<S> Layer<S> for JournalLayer {
 #[derive(Clone)]
 struct JournalService<S> {
     inner: S,
-    ctx: HttpContext,
+    ctx: Arc<HttpContext>,
 }
 
 type BoxedResponse = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
@@ -186,13 +188,13 @@ where
 
 /// One request on its way through the journal layer.
 struct Exchange {
-    ctx: HttpContext,
+    ctx: Arc<HttpContext>,
     family: Family,
     started: std::time::Instant,
 }
 
 impl Exchange {
-    fn begin(ctx: &HttpContext, path: &str) -> Self {
+    fn begin(ctx: &Arc<HttpContext>, path: &str) -> Self {
         Self {
             ctx: ctx.clone(),
             family: Family::of_path(path),

@@ -31,27 +31,37 @@ impl BodyError {
 /// Parses a JSON body, naming the JSON path of the first problem.
 /// An empty (or all-whitespace) body is read as `empty_as` (e.g. `{}`),
 /// because generated SDKs send empty bodies with a JSON content type.
+/// Anything after the JSON value but whitespace is malformed.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8], empty_as: Option<&str>) -> Result<T, BodyError> {
     let body = match empty_as {
         Some(default) if body.iter().all(u8::is_ascii_whitespace) => default.as_bytes(),
         _ => body,
     };
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = crate::shared::fixtures::json_path(e.path());
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-            BodyError::Malformed {
-                reason: inner.to_string(),
+    // Tracking the path costs every POST a wrapper around each value, so it
+    // is only done again, to describe the problem, once a parse has failed.
+    serde_json::from_slice(body).map_err(|error| describe_failure::<T>(body, error))
+}
+
+fn describe_failure<T: DeserializeOwned>(body: &[u8], error: serde_json::Error) -> BodyError {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let error = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => {
+            let path = crate::shared::fixtures::json_path(e.path());
+            let inner = e.into_inner();
+            if !(inner.is_syntax() || inner.is_eof() || inner.is_io()) {
+                return BodyError::Invalid {
+                    path,
+                    reason: strip_position(&inner.to_string()),
+                };
             }
-        } else {
-            BodyError::Invalid {
-                path,
-                reason: strip_position(&inner.to_string()),
-            }
+            inner
         }
-    })?;
-    Ok(value)
+        // The value parsed: what failed is what follows it.
+        Ok(_) => de.end().err().unwrap_or(error),
+    };
+    BodyError::Malformed {
+        reason: error.to_string(),
+    }
 }
 
 /// serde_json appends " at line 1 column 42"; for a single field that is noise.
@@ -133,6 +143,21 @@ mod tests {
         assert_eq!(
             err.as_ref().map(BodyError::reason),
             Some("invalid type: string \"ten\", expected i64")
+        );
+        let nested = parse_json::<serde_json::Value>(br#"{"a":[1,}"#, None).err();
+        assert!(matches!(nested, Some(BodyError::Malformed { .. })), "{nested:?}");
+    }
+
+    #[test]
+    fn trailing_characters_are_malformed() {
+        let err = parse_json::<Advance>(br#"{"seconds":1} x"#, None).err();
+        assert_eq!(
+            err.as_ref().map(BodyError::reason),
+            Some("trailing characters at line 1 column 15")
+        );
+        assert_eq!(
+            parse_json::<Advance>(b"{\"seconds\":1}\n ", None),
+            Ok(Advance { seconds: 1 })
         );
     }
 

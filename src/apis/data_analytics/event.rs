@@ -139,20 +139,23 @@ impl NewEvent {
     /// the entity (`lead_id` / `contact_id` / `entity_id`, plus `entity_type`
     /// on the generic route): exactly the fields search needs, so every
     /// stored event can be found again. Unknown fields are ignored.
-    pub fn from_json(route: Route, body: &Value) -> Result<Self, Vec<FieldError>> {
-        let Value::Object(fields) = body else {
+    ///
+    /// Takes the body by value and moves its strings out: the POST routes
+    /// are hot, and copying a dozen strings per event showed up in profiles.
+    pub fn from_json(route: Route, body: Value) -> Result<Self, Vec<FieldError>> {
+        let Value::Object(mut fields) = body else {
             return Err(vec![FieldError::new("body", "must be a JSON object")]);
         };
+        let fields = &mut fields;
         let mut errors = Vec::new();
-        let mut required = |name: &str| required_string(fields, name, &mut errors);
-        let customer_id = required("customer_id");
-        let user_id = required("user_id");
-        let recording_id = required("recording_id");
+        let customer_id = required_string(fields, "customer_id", &mut errors);
+        let user_id = required_string(fields, "user_id", &mut errors);
+        let recording_id = required_string(fields, "recording_id", &mut errors);
         let entity = entity(route, fields, &mut errors);
         let mut optional = OPTIONAL_STRINGS.map(|name| optional_string(fields, name, &mut errors));
-        let version_info = match fields.get("version_info") {
+        let version_info = match fields.remove("version_info") {
             None | Some(Value::Null) => None,
-            Some(Value::Object(map)) => Some(map.clone()),
+            Some(Value::Object(map)) => Some(map),
             Some(_) => {
                 errors.push(FieldError::new("version_info", "must be an object"));
                 None
@@ -190,7 +193,7 @@ impl NewEvent {
 
 fn entity(
     route: Route,
-    fields: &Map<String, Value>,
+    fields: &mut Map<String, Value>,
     errors: &mut Vec<FieldError>,
 ) -> Option<(EventKind, EntityNaming, String)> {
     match route {
@@ -236,8 +239,12 @@ fn entity(
     }
 }
 
-fn required_string(fields: &Map<String, Value>, name: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    match fields.get(name) {
+fn required_string(
+    fields: &mut Map<String, Value>,
+    name: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    match fields.remove(name) {
         None | Some(Value::Null) => {
             errors.push(FieldError::new(name, format!("{name} is required")));
             None
@@ -246,7 +253,7 @@ fn required_string(fields: &Map<String, Value>, name: &str, errors: &mut Vec<Fie
             errors.push(FieldError::new(name, format!("{name} must not be blank")));
             None
         }
-        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::String(s)) => Some(s),
         Some(_) => {
             errors.push(FieldError::new(name, format!("{name} must be a string")));
             None
@@ -254,10 +261,14 @@ fn required_string(fields: &Map<String, Value>, name: &str, errors: &mut Vec<Fie
     }
 }
 
-fn optional_string(fields: &Map<String, Value>, name: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    match fields.get(name) {
+fn optional_string(
+    fields: &mut Map<String, Value>,
+    name: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    match fields.remove(name) {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::String(s)) => Some(s),
         Some(_) => {
             errors.push(FieldError::new(name, format!("{name} must be a string")));
             None
@@ -427,12 +438,12 @@ mod tests {
 
     #[test]
     fn every_missing_identifier_is_named() {
-        let result = NewEvent::from_json(Route::Typed(EventKind::Lead), &json!({}));
+        let result = NewEvent::from_json(Route::Typed(EventKind::Lead), json!({}));
         assert_eq!(
             fields(result),
             ["customer_id", "user_id", "recording_id", "lead_id"]
         );
-        let result = NewEvent::from_json(Route::AnalyticsEvents, &json!({"entity_type": "deal"}));
+        let result = NewEvent::from_json(Route::AnalyticsEvents, json!({"entity_type": "deal"}));
         assert_eq!(
             fields(result),
             [
@@ -449,7 +460,7 @@ mod tests {
     fn wrong_types_and_blanks_are_refused_by_name() {
         let body = json!({"customer_id": 7, "user_id": " ", "recording_id": "r", "contact_id": "c",
             "event_type": false, "version_info": "1.2"});
-        let result = NewEvent::from_json(Route::Typed(EventKind::Contact), &body);
+        let result = NewEvent::from_json(Route::Typed(EventKind::Contact), body);
         assert_eq!(
             fields(result),
             ["customer_id", "user_id", "event_type", "version_info"]
@@ -460,14 +471,14 @@ mod tests {
     fn browser_extension_events_name_the_entity_by_entity_id() {
         let body = json!({"customer_id": "c", "user_id": "u", "recording_id": "r",
             "entity_id": "e", "tool_signature": "browser_extension"});
-        let event = NewEvent::from_json(Route::Typed(EventKind::Lead), &body);
+        let event = NewEvent::from_json(Route::Typed(EventKind::Lead), body);
         let event = event.unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(event.naming, EntityNaming::EntityId);
         assert_eq!(event.entity_id, "e");
         let both = json!({"customer_id": "c", "user_id": "u", "recording_id": "r",
             "entity_id": "e", "lead_id": "l"});
         assert_eq!(
-            fields(NewEvent::from_json(Route::Typed(EventKind::Lead), &both)),
+            fields(NewEvent::from_json(Route::Typed(EventKind::Lead), both)),
             ["entity_id"]
         );
     }
@@ -476,7 +487,7 @@ mod tests {
     fn non_objects_are_refused_as_a_whole() {
         for body in [json!([]), json!("x"), json!(null), json!(3)] {
             assert_eq!(
-                fields(NewEvent::from_json(Route::AnalyticsEvents, &body)),
+                fields(NewEvent::from_json(Route::AnalyticsEvents, body)),
                 ["body"]
             );
         }

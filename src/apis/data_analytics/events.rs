@@ -36,7 +36,7 @@ pub async fn create_contact_analytics(
 
 fn create(state: &AppState, route: Route, body: &[u8]) -> Result<Response, DataAnalyticsError> {
     let value: Value = parse_json(body, None)?;
-    let new = NewEvent::from_json(route, &value).map_err(DataAnalyticsError::Validation)?;
+    let new = NewEvent::from_json(route, value).map_err(DataAnalyticsError::Validation)?;
     state
         .data_analytics
         .check_rate(&new.customer_id, state.clock.now())?;

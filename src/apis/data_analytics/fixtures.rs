@@ -81,7 +81,7 @@ impl DataAnalyticsFixtures {
                         ));
                     }
                 };
-                let event = NewEvent::from_json(route, body).map_err(|errors| {
+                let event = NewEvent::from_json(route, body.clone()).map_err(|errors| {
                     let first = errors.into_iter().next();
                     let (field, message) =
                         first.map_or(("body".into(), "invalid".into()), |e| (e.field, e.message));

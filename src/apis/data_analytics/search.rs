@@ -1,5 +1,7 @@
 //! `GET /api/v1/lead_analytics/search` and `/api/v1/contact_analytics/search`.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde::Serialize;
@@ -13,12 +15,12 @@ use crate::state::AppState;
 #[derive(Serialize)]
 pub struct SearchResponse {
     #[serde(serialize_with = "records")]
-    recordings: Vec<Event>,
+    recordings: Vec<Arc<Event>>,
     meta: Meta,
 }
 
-fn records<S: serde::Serializer>(events: &[Event], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(events.iter().map(Event::record))
+fn records<S: serde::Serializer>(events: &[Arc<Event>], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(events.iter().map(|e| e.record()))
 }
 
 #[derive(Serialize)]

@@ -18,28 +18,31 @@ const GREGORIAN_OFFSET_TICKS: i64 = 0x01B2_1DD2_1381_4000;
 pub const MAX_PAGE_SIZE: usize = 100;
 pub const DEFAULT_PAGE_SIZE: usize = 10;
 
-/// What search matches on: one user's events about one entity of one
-/// customer. Every search names all four, so this is the index key.
 /// Events reserved for at start, at most (the default capacity).
 const PREALLOCATED_EVENTS: usize = 200_000;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct SearchKey {
-    kind: EventKind,
-    customer_id: String,
-    user_id: String,
-    entity_id: String,
+/// What search matches on: one user's events about one entity of one
+/// customer. Every search names all four, so this is the index key, encoded
+/// as one string (each id length-prefixed, so no two keys collide) that a
+/// `&str` can look up: inserting an event for a known key allocates nothing.
+fn write_search_key(key: &mut String, kind: EventKind, customer_id: &str, user_id: &str, entity_id: &str) {
+    use std::fmt::Write;
+    key.clear();
+    key.push_str(kind.entity_type());
+    for id in [customer_id, user_id, entity_id] {
+        // Writing to a String cannot fail.
+        let _ = write!(key, "|{}:{id}", id.len());
+    }
 }
 
-impl SearchKey {
-    fn of(event: &NewEvent) -> Self {
-        Self {
-            kind: event.kind,
-            customer_id: event.customer_id.clone(),
-            user_id: event.user_id.clone(),
-            entity_id: event.entity_id.clone(),
-        }
-    }
+fn search_key_of(key: &mut String, event: &NewEvent) {
+    write_search_key(
+        key,
+        event.kind,
+        &event.customer_id,
+        &event.user_id,
+        &event.entity_id,
+    );
 }
 
 /// A validated search.
@@ -60,14 +63,14 @@ pub struct Search {
 /// One page of results, newest first, and the total match count.
 #[derive(Debug, Clone)]
 pub struct SearchPage {
-    pub recordings: Vec<Event>,
+    pub recordings: Vec<Arc<Event>>,
     pub row_count: usize,
 }
 
 /// Everything stored, for the admin API.
 #[derive(Debug, Clone)]
 pub struct Listing {
-    pub events: Vec<Event>,
+    pub events: Vec<Arc<Event>>,
     pub capacity: usize,
     pub dropped: u64,
 }
@@ -84,12 +87,15 @@ pub struct EventStore {
 
 #[derive(Debug)]
 struct Tables {
-    /// Oldest first; `events[i].seq == first_seq + i`.
-    events: VecDeque<Event>,
+    /// Oldest first; `events[i].seq == first_seq + i`. Shared with the
+    /// responses that carry them, so storing and serving copy nothing.
+    events: VecDeque<Arc<Event>>,
     first_seq: u64,
     next_seq: u64,
     /// Sequence numbers per search key, oldest first.
-    index: HashMap<SearchKey, VecDeque<u64>>,
+    index: HashMap<String, VecDeque<u64>>,
+    /// Scratch space for building search keys under the lock.
+    key: String,
     capacity: usize,
     dropped: u64,
     /// Last version 1 timestamp handed out and the clock sequence in use,
@@ -115,6 +121,7 @@ impl EventStore {
                 first_seq: 0,
                 next_seq: 0,
                 index: HashMap::with_capacity(capacity.clamp(1, PREALLOCATED_EVENTS) / 8),
+                key: String::new(),
                 capacity: capacity.max(1),
                 dropped: 0,
                 last_ticks: 0,
@@ -134,39 +141,46 @@ impl EventStore {
     }
 
     /// Stores an event created at `at`; the oldest is dropped when full.
-    pub fn insert(&self, new: NewEvent, at: DateTime<Utc>) -> Event {
-        let mut tables = self.tables();
+    pub fn insert(&self, new: NewEvent, at: DateTime<Utc>) -> Arc<Event> {
+        let mut guard = self.tables();
+        let tables = &mut *guard;
         let ticks = tables.next_ticks(gregorian_ticks(at));
-        let event = Event {
+        let event = Arc::new(Event {
             partition_uuid: Builder::from_gregorian_timestamp(ticks, tables.clock_sequence, &self.node)
                 .into_uuid(),
             created_at: at,
             seq: tables.next_seq,
             new,
-        };
+        });
         tables.next_seq += 1;
         if tables.events.len() >= tables.capacity {
             tables.evict_oldest();
         }
-        tables
-            .index
-            .entry(SearchKey::of(&event.new))
-            .or_default()
-            .push_back(event.seq);
-        tables.events.push_back(event.clone());
+        search_key_of(&mut tables.key, &event.new);
+        match tables.index.get_mut(tables.key.as_str()) {
+            Some(seqs) => seqs.push_back(event.seq),
+            None => {
+                tables
+                    .index
+                    .insert(tables.key.clone(), VecDeque::from([event.seq]));
+            }
+        }
+        tables.events.push_back(Arc::clone(&event));
         event
     }
 
     pub fn search(&self, search: &Search) -> SearchPage {
-        let key = SearchKey {
-            kind: search.kind,
-            customer_id: search.customer_id.clone(),
-            user_id: search.user_id.clone(),
-            entity_id: search.entity_id.clone(),
-        };
+        let mut key = String::new();
+        write_search_key(
+            &mut key,
+            search.kind,
+            &search.customer_id,
+            &search.user_id,
+            &search.entity_id,
+        );
         let wanted: HashSet<&str> = search.recording_ids.iter().map(String::as_str).collect();
         let tables = self.tables();
-        let mut matches: Vec<&Event> = tables
+        let mut matches: Vec<&Arc<Event>> = tables
             .index
             .get(&key)
             .into_iter()
@@ -238,7 +252,7 @@ impl Tables {
         ticks
     }
 
-    fn get(&self, seq: u64) -> Option<&Event> {
+    fn get(&self, seq: u64) -> Option<&Arc<Event>> {
         let offset = seq.checked_sub(self.first_seq)?;
         self.events.get(usize::try_from(offset).ok()?)
     }
@@ -249,11 +263,11 @@ impl Tables {
         };
         self.first_seq = oldest.seq + 1;
         self.dropped += 1;
-        let key = SearchKey::of(&oldest.new);
-        if let Some(seqs) = self.index.get_mut(&key) {
+        search_key_of(&mut self.key, &oldest.new);
+        if let Some(seqs) = self.index.get_mut(self.key.as_str()) {
             seqs.pop_front();
             if seqs.is_empty() {
-                self.index.remove(&key);
+                self.index.remove(self.key.as_str());
             }
         }
     }
@@ -273,7 +287,7 @@ mod tests {
 
     fn event(recording: &str) -> NewEvent {
         let body = json!({"customer_id": "c1", "user_id": "u1", "lead_id": "l1", "recording_id": recording});
-        NewEvent::from_json(Route::Typed(EventKind::Lead), &body).unwrap_or_else(|e| panic!("{e:?}"))
+        NewEvent::from_json(Route::Typed(EventKind::Lead), body).unwrap_or_else(|e| panic!("{e:?}"))
     }
 
     fn at(seconds: i64) -> DateTime<Utc> {
