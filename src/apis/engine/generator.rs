@@ -100,18 +100,32 @@ pub enum InstitutionRef {
 impl Batch {
     /// Time order; ties broken by fields (not by the SHA-256 `id`/`hash`,
     /// which are only computed for records a window actually serves).
+    ///
+    /// Comparators rather than cached keys: records arrive as runs already
+    /// in order (leads by creation, each funnel forward in time), which the
+    /// standard sort merges cheaply, and almost every comparison is settled
+    /// by the time alone. Sorting was a sixth of a cold window's cost.
     fn sort(&mut self) {
         let leads = &self.leads;
-        self.events.sort_by_cached_key(|e| {
-            let lead = leads.get(e.lead as usize).map(|l| l.uuid);
-            (e.at, lead, e.event_type.as_str())
+        let lead_uuid = |e: &EventRecord| leads.get(e.lead as usize).map(|l| l.uuid);
+        self.events.sort_by(|a, b| {
+            a.at.cmp(&b.at)
+                .then_with(|| lead_uuid(a).cmp(&lead_uuid(b)))
+                .then_with(|| a.event_type.as_str().cmp(b.event_type.as_str()))
         });
-        self.payouts
-            .sort_by_cached_key(|(at, p)| (*at, p.uuid, p.deleted_at.is_some()));
+        self.payouts.sort_by(|(a_at, a), (b_at, b)| {
+            a_at.cmp(b_at)
+                .then_with(|| a.uuid.cmp(&b.uuid))
+                .then_with(|| a.deleted_at.is_some().cmp(&b.deleted_at.is_some()))
+        });
         // A lead's tags are generated (and scripted ones listed) in (key,
         // value) order, and all share its creation time: a stable sort by
         // (time, lead) keeps that order.
-        self.tags.sort_by_cached_key(|t| (t.created_at, t.lead_uuid));
+        self.tags.sort_by(|a, b| {
+            a.created_at
+                .cmp(&b.created_at)
+                .then_with(|| a.lead_uuid.cmp(&b.lead_uuid))
+        });
     }
 
     /// The wire form of one of this batch's events, `id` included.
