@@ -15,7 +15,6 @@ pub mod ui_events;
 pub mod ui_store;
 pub mod windows;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -76,9 +75,11 @@ pub struct EngineCatalog {
 }
 
 #[derive(Debug, Default)]
+/// Looked up on every pixel hit: foldhash, as the keys are uuids nobody
+/// can choose to collide (and SipHash showed in the pixel's profile).
 struct LeadOwners {
-    scripted: HashMap<Uuid, Uuid>,
-    tags: HashMap<CompanyTag, Uuid>,
+    scripted: foldhash::HashMap<Uuid, Uuid>,
+    tags: foldhash::HashMap<CompanyTag, Uuid>,
 }
 
 impl EngineCatalog {

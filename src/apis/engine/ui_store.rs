@@ -2,7 +2,9 @@
 //! bounded: when a kind exceeds its capacity the oldest records are dropped
 //! and counted, so a long load test cannot exhaust memory.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
@@ -130,8 +132,8 @@ impl Store {
         Self {
             displays: Ring::new(),
             sessions: Ring::new(),
-            display_ids: HashMap::new(),
-            session_ids: HashMap::new(),
+            display_ids: HashMap::default(),
+            session_ids: HashMap::default(),
         }
     }
 }
