@@ -44,7 +44,7 @@ def latencies():
 samples = [rss_mb()]
 get(f"{base}/supplyAnalytics/leadEvents?timestamp=2019-06-01T00:00:00Z", AUTH)
 first = latencies()
-print(f"first window (cold, 673 hours generated): {first[0]:.3f} ms")
+print(f"first window (cold: 13 days of hours generated): {first[0]:.3f} ms")
 walk(720)
 cold = latencies()
 walk(720)

@@ -315,7 +315,9 @@ impl Journal {
     pub fn new(capacity: usize) -> Self {
         Self {
             ring: Arc::new(Mutex::new(Ring {
-                entries: VecDeque::with_capacity(capacity.min(1024)),
+                // Reserved up front, as a ring grown by doubling leaves
+                // its outgrown buffers behind in the allocator.
+                entries: VecDeque::with_capacity(capacity.min(100_000)),
                 next_id: 1,
                 dropped: 0,
             })),

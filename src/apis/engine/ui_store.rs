@@ -84,9 +84,12 @@ struct Ring<T> {
 }
 
 impl<T> Ring<T> {
-    fn new() -> Self {
+    /// Reserved up front (address space; pages are touched as records
+    /// arrive): a ring grown by doubling leaves its outgrown buffers to the
+    /// allocator, which showed as RSS over a million pixel hits.
+    fn with_capacity(capacity: usize) -> Self {
         Self {
-            items: VecDeque::new(),
+            items: VecDeque::with_capacity(capacity.min(PREALLOCATED_RECORDS)),
             dropped: 0,
         }
     }
@@ -127,11 +130,14 @@ struct Store {
     session_ids: HashMap<Owner, i64>,
 }
 
+/// Records reserved for per kind at start, at most.
+const PREALLOCATED_RECORDS: usize = 1_000_000;
+
 impl Store {
-    fn new() -> Self {
+    fn new(capacity: usize) -> Self {
         Self {
-            displays: Ring::new(),
-            sessions: Ring::new(),
+            displays: Ring::with_capacity(capacity),
+            sessions: Ring::with_capacity(capacity),
             display_ids: HashMap::default(),
             session_ids: HashMap::default(),
         }
@@ -177,7 +183,7 @@ pub struct UiEvents {
 impl UiEvents {
     pub fn new(capacity: usize, seed: Seed) -> Self {
         Self {
-            store: Arc::new(Mutex::new(Store::new())),
+            store: Arc::new(Mutex::new(Store::new(capacity))),
             capacity,
             seed,
         }
@@ -259,7 +265,7 @@ impl UiEvents {
     }
 
     pub fn clear(&self) {
-        *self.lock() = Store::new();
+        *self.lock() = Store::new(self.capacity);
     }
 
     fn lock(&self) -> MutexGuard<'_, Store> {
