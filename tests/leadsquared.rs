@@ -201,6 +201,8 @@ async fn csv_has_the_same_rows_as_json() {
                 }
             }
         }
+        // Served again from the cached rendering: the same document.
+        assert_eq!(ok_json(&app, body).await, json);
     }
 }
 

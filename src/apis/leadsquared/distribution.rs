@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -10,8 +9,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
+use super::QueryResult;
 use super::error::LsqError;
 use super::query::{Cell, Query, QueryError, Request, Table, run};
+use crate::shared::http::JSON;
 use crate::shared::request::{parse_json, query_pairs};
 use crate::state::AppState;
 
@@ -69,19 +70,30 @@ pub async fn filter_by_lead_field(
     // The same query at the same virtual instant gives the same table:
     // repeated polls (and load tests) skip the scan of every lead.
     let key = (index, now.timestamp_nanos_opt().unwrap_or(i64::MIN), body.clone());
-    let table = match lsq.results.get(&key) {
-        Some(table) => table,
+    let result = match lsq.results.get(&key) {
+        Some(result) => result,
         None => {
             let request: Request = parse_json(&body, None)?;
             let query = Query::from_request(request)?;
             let leads = lsq.leads(index, now.date_naive());
-            let table = Arc::new(run(&query, &account.users, &leads, now.naive_utc()));
-            lsq.results.get_or_insert_with(key, || table)
+            let result = Arc::new(QueryResult::new(run(
+                &query,
+                &account.users,
+                &leads,
+                now.naive_utc(),
+            )));
+            lsq.results.get_or_insert_with(key, || result)
         }
     };
     Ok(match format {
-        Format::Json => Json(JsonTable(&table)).into_response(),
-        Format::Csv => csv_response(&table),
+        Format::Json => {
+            let json = result.json(|table| {
+                // Plain data with string keys always serializes.
+                serde_json::to_vec(&JsonTable(table)).unwrap_or_default().into()
+            });
+            ([(header::CONTENT_TYPE, JSON)], json).into_response()
+        }
+        Format::Csv => csv_response(&result.table),
     })
 }
 

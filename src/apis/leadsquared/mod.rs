@@ -9,7 +9,7 @@ pub mod generator;
 pub mod model;
 pub mod query;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwap;
 use axum::body::Bytes;
@@ -35,7 +35,28 @@ const QUERY_RESULTS: usize = 64;
 
 /// Results of recent queries: a table is a pure function of the account's
 /// leads (fixed per day), the query and the instant it ran at.
-pub type QueryResults = BoundedCache<(usize, i64, Bytes), Arc<Table>>;
+pub type QueryResults = BoundedCache<(usize, i64, Bytes), Arc<QueryResult>>;
+
+/// A query's table, and its JSON body once someone has asked for it: a
+/// repeated poll then costs a lookup rather than a serialization.
+#[derive(Debug)]
+pub struct QueryResult {
+    pub table: Table,
+    json: OnceLock<Bytes>,
+}
+
+impl QueryResult {
+    pub fn new(table: Table) -> Self {
+        Self {
+            table,
+            json: OnceLock::new(),
+        }
+    }
+
+    pub fn json(&self, render: impl FnOnce(&Table) -> Bytes) -> Bytes {
+        self.json.get_or_init(|| render(&self.table)).clone()
+    }
+}
 
 /// An account's leads for one day of the virtual clock.
 type LeadsByDay = BoundedCache<(usize, NaiveDate), Arc<Dataset>>;
