@@ -1,5 +1,6 @@
 //! Times Engine supply-analytics windows: a cold window (nothing cached, so
-//! 28 days of lead funnels are generated) and a cached one, per feed, at the
+//! each feed generates the leads of its lookback: 13 days for leadEvents, 28
+//! for leadPayouts, an hour for leadClientTags) and a cached one, per feed, at the
 //! default fixtures' volume. A benchmark, not a test:
 //!
 //!     cargo run --release --example engine_window [iterations]
