@@ -74,9 +74,10 @@ pub struct EngineCatalog {
     lead_owners: LeadOwners,
 }
 
-#[derive(Debug, Default)]
+/// Which company owns a lead: scripted leads by uuid, generated ones by tag.
 /// Looked up on every pixel hit: foldhash, as the keys are uuids nobody
 /// can choose to collide (and SipHash showed in the pixel's profile).
+#[derive(Debug, Default)]
 struct LeadOwners {
     scripted: foldhash::HashMap<Uuid, Uuid>,
     tags: foldhash::HashMap<CompanyTag, Uuid>,

@@ -3,11 +3,10 @@
 //! and counted, so a long load test cannot exhaust memory.
 
 use std::collections::VecDeque;
-
-use foldhash::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
+use foldhash::HashMap;
 use serde::Serialize;
 use uuid::Uuid;
 
