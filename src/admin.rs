@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -13,10 +13,10 @@ use serde_json::json;
 use std::time::Duration;
 
 use crate::fixtures::Posted;
-use crate::shared::admin::AdminError;
+use crate::shared::admin::{AdminError, AdminPath as Path};
 use crate::shared::family::Family;
 use crate::shared::faults::{FaultRequest, FaultView};
-use crate::shared::journal::{FaultFilter, Filter};
+use crate::shared::journal::{FaultFilter, Filter, MAX_LIMIT};
 use crate::shared::rate_limit::RateLimitSpec;
 use crate::shared::request::{parse_json, query_pairs};
 use crate::shared::routes::Routes;
@@ -86,7 +86,10 @@ async fn set_clock(State(state): State<AppState>, body: Bytes) -> Result<impl In
     let SetClock { now } = parse_json(&body, None)?;
     let at = parse_rfc3339(&now)
         .ok_or_else(|| AdminError::bad_request(format!("now: '{now}' is not an RFC 3339 timestamp")))?;
-    state.clock.set(at);
+    state
+        .clock
+        .set(at)
+        .map_err(|e| AdminError::bad_request(format!("now: {e}")))?;
     Ok(Json(state.clock.status()))
 }
 
@@ -96,8 +99,8 @@ struct Advance {
     seconds: f64,
 }
 
-/// A century either way is far beyond any test's need and keeps chrono in range.
-const MAX_ADVANCE_SECONDS: f64 = 100.0 * 366.0 * 86_400.0;
+/// The clock's whole range, either way: larger steps can only leave it.
+const MAX_ADVANCE_SECONDS: f64 = 231.0 * 366.0 * 86_400.0;
 
 async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Result<impl IntoResponse, AdminError> {
     let Advance { seconds } = parse_json(&body, None)?;
@@ -109,7 +112,8 @@ async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Result<imp
     // Whole milliseconds: finer steps are noise for an analytics simulator.
     state
         .clock
-        .advance(TimeDelta::milliseconds((seconds * 1000.0).round() as i64));
+        .advance(TimeDelta::milliseconds((seconds * 1000.0).round() as i64))
+        .map_err(|e| AdminError::bad_request(format!("seconds: {e}")))?;
     Ok(Json(state.clock.status()))
 }
 
@@ -168,7 +172,16 @@ fn journal_query(query: Option<&str>) -> Result<JournalQuery, AdminError> {
             }
             "method" => filter.method = Some(value),
             "path" => filter.path_prefix = Some(value),
-            "status" => filter.status = Some(parse_number(&name, &value, 100..=599)? as u16),
+            // 0: calls an injected fault dropped without an answer.
+            "status" => {
+                let status = parse_number(&name, &value, 0..=599)?;
+                if (1..100).contains(&status) {
+                    return Err(AdminError::bad_request(format!(
+                        "status: '{value}' is not 0 (dropped) or an HTTP status from 100 to 599"
+                    )));
+                }
+                filter.status = Some(status as u16);
+            }
             "credential" => filter.credential = Some(value),
             "body" => filter.body_contains = Some(value),
             "since" => filter.since = Some(parse_since(&value)?),
@@ -184,7 +197,7 @@ fn journal_query(query: Option<&str>) -> Result<JournalQuery, AdminError> {
                     }
                 });
             }
-            "limit" => filter.limit = Some(parse_number(&name, &value, 0..=usize::MAX)?),
+            "limit" => filter.limit = Some(parse_number(&name, &value, 0..=MAX_LIMIT)?),
             "count" => count = Some(parse_number(&name, &value, 1..=usize::MAX)?),
             "wait" => {
                 let seconds = value

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use clap::Parser;
 
+use crate::shared::clock::Clock;
 use crate::shared::{journal, time};
 
 /// leadsim: a deterministic simulator of the Engine by MoneyLion, Data
@@ -13,9 +14,10 @@ use crate::shared::{journal, time};
 #[derive(Debug, Clone, Parser)]
 #[command(name = "leadsim", version, about)]
 pub struct Config {
-    /// Address to listen on.
-    #[arg(long, env = "LEADSIM_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
+    /// Address to listen on: `host:port`, with an IP address or a host name
+    /// (`localhost:8080`, `0.0.0.0:8080`, `[::1]:8080`).
+    #[arg(long, env = "LEADSIM_LISTEN", default_value = "127.0.0.1:8080", value_parser = parse_listen)]
+    pub listen: String,
 
     /// Directory of fixture files (engine.json, finicity.json, leadsquared.json,
     /// data_analytics.json). A file present there replaces that family's
@@ -40,6 +42,54 @@ pub struct Config {
     #[arg(long, env = "LEADSIM_JOURNAL_CAPACITY", default_value_t = journal::DEFAULT_CAPACITY)]
     pub journal_capacity: usize,
 
+    /// How many bytes the journal may hold (oldest dropped first).
+    #[arg(long, env = "LEADSIM_JOURNAL_MAX_BYTES", default_value_t = journal::DEFAULT_MAX_BYTES)]
+    pub journal_max_bytes: usize,
+
+    /// Seconds a client has to send a request's headers, counted from when
+    /// the connection starts waiting for them (so it also closes keep-alive
+    /// connections that stay silent this long).
+    #[arg(long, env = "LEADSIM_HEADER_READ_TIMEOUT", value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout: u64,
+
+    /// Seconds a connection may wait on a client that neither sends (a
+    /// stalled body) nor reads (a stalled response) before it is closed.
+    /// Keep it above the journal's longest wait (60 s).
+    #[arg(long, env = "LEADSIM_IDLE_TIMEOUT", value_name = "SECONDS", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub idle_timeout: u64,
+
+    /// Seconds a stop (SIGTERM, Ctrl-C) waits for requests in flight before
+    /// it closes every connection still open.
+    #[arg(long, env = "LEADSIM_SHUTDOWN_GRACE", value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_grace: u64,
+
+    /// Largest request head (request line and headers) accepted, in bytes;
+    /// a larger one is refused with 431.
+    #[arg(long, env = "LEADSIM_MAX_HEADER_BYTES", default_value_t = 64 * 1024, value_parser = clap::value_parser!(u64).range(8192..=16 * 1024 * 1024))]
+    pub max_header_bytes: u64,
+
+    /// An origin (`https://app.example:3000`) whose pages may call the admin
+    /// API from a browser; repeat or separate with commas. By default the
+    /// admin API answers only same-origin and non-browser clients.
+    #[arg(long = "admin-allow-origin", env = "LEADSIM_ADMIN_ALLOW_ORIGIN", value_name = "ORIGIN", value_delimiter = ',', value_parser = parse_origin)]
+    pub admin_allow_origins: Vec<String>,
+
+    /// A token every admin call must carry (`Authorization: Bearer <token>`
+    /// or `X-Leadsim-Admin-Token`), for instances others can reach.
+    /// `/__admin/health` stays open for health checks.
+    #[arg(
+        long,
+        env = "LEADSIM_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
+
+    /// Log format on stderr: `text` (coloured only on a terminal, never with
+    /// `NO_COLOR` set) or `json`, one object per line, for log collectors.
+    #[arg(long, env = "LEADSIM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// How many recorded UI events (offer displays, session inits) are kept
     /// in memory before the oldest are dropped.
     #[arg(long, env = "LEADSIM_UI_EVENT_CAPACITY", default_value_t = 100_000)]
@@ -51,25 +101,122 @@ pub struct Config {
     pub analytics_event_capacity: usize,
 }
 
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 impl Config {
+    /// The flags and `LEADSIM_*` variables of this process; exits with a
+    /// usage error (status 2) naming the flag or variable that is wrong.
+    pub fn from_process() -> Self {
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        Self::try_parse_from(&args).unwrap_or_else(|e| name_the_variable(e, &args).exit())
+    }
+
     /// Defaults as if no flag or variable were given (for tests and embedding).
     pub fn defaults() -> Self {
         Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            listen: "127.0.0.1:8080".to_owned(),
             fixtures: None,
             seed: 42,
             now: None,
             public_url: None,
             journal_capacity: journal::DEFAULT_CAPACITY,
+            journal_max_bytes: journal::DEFAULT_MAX_BYTES,
+            header_read_timeout: 10,
+            idle_timeout: 90,
+            shutdown_grace: 5,
+            max_header_bytes: 64 * 1024,
+            admin_allow_origins: Vec::new(),
+            admin_token: None,
+            log_format: LogFormat::Text,
             ui_event_capacity: 100_000,
             analytics_event_capacity: 200_000,
         }
     }
 }
 
+/// An RFC 3339 instant with its offset (`Z` or `+01:00`): a bare local
+/// time would silently mean UTC, which is rarely what the person meant.
 fn parse_now(value: &str) -> Result<DateTime<Utc>, String> {
-    time::parse_rfc3339(value)
-        .ok_or_else(|| format!("'{value}' is not an RFC 3339 timestamp (e.g. 2020-01-01T08:15:00Z)"))
+    let has_offset = value.ends_with(['z', 'Z'])
+        || value
+            .rsplit_once('T')
+            .is_some_and(|(_, time)| time.contains(['+', '-']));
+    let at = time::parse_rfc3339(value).filter(|_| has_offset).ok_or_else(|| {
+        format!("'{value}' is not an RFC 3339 timestamp with an offset (e.g. 2020-01-01T08:15:00Z)")
+    })?;
+    Clock::check(at).map_err(|e| e.to_string())
+}
+
+/// clap names a flag when a value is bad, even one set by its environment
+/// twin; when the flag was not on the command line, name the variable.
+fn name_the_variable(error: clap::Error, args: &[std::ffi::OsString]) -> clap::Error {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(arg)) = error.get(ContextKind::InvalidArg) else {
+        return error;
+    };
+    let flag = arg.split_whitespace().next().unwrap_or_default();
+    let on_command_line = args.iter().any(|a| {
+        let a = a.to_string_lossy();
+        a == flag || a.starts_with(&format!("{flag}="))
+    });
+    let command = Config::command();
+    let variable = command
+        .get_arguments()
+        .find(|a| a.get_long().is_some_and(|long| format!("--{long}") == flag))
+        .and_then(|a| a.get_env())
+        .map(|env| env.to_string_lossy().into_owned());
+    match variable {
+        Some(variable) if !on_command_line => {
+            let text = error.to_string();
+            let detail = text
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ");
+            let detail = detail.replace(arg.as_str(), &format!("{variable} (the twin of {flag})"));
+            Config::command().error(error.kind(), detail)
+        }
+        _ => error,
+    }
+}
+
+/// `host:port`, where host is an IP address (IPv6 in brackets) or a name
+/// resolved when binding.
+fn parse_listen(value: &str) -> Result<String, String> {
+    let bad = || format!("'{value}' is not host:port (e.g. 127.0.0.1:8080, localhost:8080, [::1]:8080)");
+    if value.parse::<SocketAddr>().is_ok() {
+        return Ok(value.to_owned());
+    }
+    let (host, port) = value.rsplit_once(':').ok_or_else(bad)?;
+    let valid_host = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    match port.parse::<u16>() {
+        Ok(_) if valid_host => Ok(value.to_owned()),
+        _ => Err(bad()),
+    }
+}
+
+/// A browser origin: scheme, host and optional port, nothing else.
+fn parse_origin(value: &str) -> Result<String, String> {
+    let origin = value.trim().trim_end_matches('/');
+    let valid = (origin.starts_with("http://") || origin.starts_with("https://"))
+        && origin
+            .parse::<http::Uri>()
+            .is_ok_and(|u| u.host().is_some() && u.path() == "/" && u.query().is_none());
+    if valid {
+        Ok(origin.to_owned())
+    } else {
+        Err(format!("'{value}' is not an origin (e.g. http://localhost:3000)"))
+    }
 }
 
 fn parse_public_url(value: &str) -> Result<String, String> {
@@ -104,5 +251,46 @@ mod tests {
         let text = err.map(|e| e.to_string()).unwrap_or_default();
         assert!(text.contains("'tomorrow' is not an RFC 3339 timestamp"), "{text}");
         assert!(Config::try_parse_from(["leadsim", "--public-url", "ftp://x"]).is_err());
+    }
+
+    #[test]
+    fn a_bad_variable_is_named_as_such() {
+        let args = ["leadsim".into()];
+        let flag_error = Config::try_parse_from(["leadsim", "--now", "nope"]).err();
+        let named = flag_error.map(|e| name_the_variable(e, &args).to_string());
+        let text = named.unwrap_or_default();
+        assert!(text.contains("LEADSIM_NOW (the twin of --now)"), "{text}");
+        assert!(text.contains("'nope'"), "{text}");
+    }
+
+    #[test]
+    fn listen_takes_host_names_and_addresses() {
+        for good in [
+            "localhost:8080",
+            "0.0.0.0:0",
+            "[::1]:8080",
+            "leadsim-host.internal:80",
+        ] {
+            assert_eq!(parse_listen(good).as_deref(), Ok(good), "{good}");
+        }
+        for bad in ["localhost", ":8080", "localhost:99999", "a b:80", "http://x:80"] {
+            assert!(parse_listen(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn now_needs_an_offset_and_a_supported_instant() {
+        assert!(parse_now("2020-01-01T00:00:00Z").is_ok());
+        assert!(parse_now("2020-01-01T00:00:00+01:00").is_ok());
+        let bare = parse_now("2020-01-01T00:00:00").err().unwrap_or_default();
+        assert!(bare.contains("with an offset"), "{bare}");
+        let far = parse_now("2300-01-01T00:00:00Z").err().unwrap_or_default();
+        assert!(far.contains("2199-12-31T23:59:59Z"), "{far}");
+    }
+
+    #[test]
+    fn defaults_agree_with_the_flags() {
+        let parsed = Config::try_parse_from(["leadsim"]).map(|c| format!("{c:?}"));
+        assert_eq!(parsed.ok(), Some(format!("{:?}", Config::defaults())));
     }
 }

@@ -47,19 +47,18 @@ impl Fixtures {
     /// Files in `dir` replace the embedded file of the same name; a missing
     /// file keeps that family's embedded defaults.
     pub fn load(dir: Option<&Path>) -> Result<Self, FixtureError> {
-        if let Some(dir) = dir
-            && !dir.is_dir()
-        {
-            return Err(FixtureError::new(
-                dir.display().to_string(),
-                ".",
-                "not a directory",
-            ));
+        if let Some(dir) = dir {
+            check_dir(dir)?;
         }
         Self::build(|file| match dir {
             Some(dir) => Source::read(dir, file),
             None => Ok(None),
         })
+    }
+
+    /// The file names a fixtures directory may hold.
+    pub fn known_files() -> impl Iterator<Item = &'static str> {
+        EMBEDDED.iter().map(|(name, _)| *name)
     }
 
     /// The embedded defaults with some files given as JSON text (tests, tools):
@@ -298,6 +297,40 @@ fn upsert<T, K: PartialEq>(list: &mut Vec<T>, item: T, identity: impl Fn(&T) -> 
             false
         }
     }
+}
+
+/// A fixtures directory must exist, and every JSON file in it must be one
+/// leadsim reads: a misspelt `engines.json` would otherwise be ignored
+/// silently and the embedded defaults served instead. Other files (a
+/// README, `.gitkeep`) are left alone.
+fn check_dir(dir: &Path) -> Result<(), FixtureError> {
+    let name = dir.display().to_string();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(FixtureError::new(
+                name,
+                ".",
+                "the fixtures directory does not exist",
+            ));
+        }
+        Err(_) if dir.exists() && !dir.is_dir() => {
+            return Err(FixtureError::new(name, ".", "not a directory"));
+        }
+        Err(e) => return Err(FixtureError::new(name, ".", format!("cannot be read: {e}"))),
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if file.ends_with(".json") && !Fixtures::known_files().any(|known| known == file) {
+            let known = Fixtures::known_files().collect::<Vec<_>>().join(", ");
+            return Err(FixtureError::new(
+                entry.path().display().to_string(),
+                ".",
+                format!("not a fixture file leadsim reads (use {known})"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod apis;
 pub mod config;
 pub mod fixtures;
 pub mod openapi;
+pub mod server;
 pub mod shared;
 pub mod state;
 pub mod tenants;
@@ -18,7 +19,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 
 use crate::shared::family::Family;
-use crate::shared::http::{HttpContext, with_layers};
+use crate::shared::http::{AdminAccess, HttpContext, with_layers};
 use crate::shared::routes::Routes;
 pub use crate::state::AppState;
 
@@ -34,7 +35,11 @@ pub fn app(state: AppState) -> Router {
         faults: state.faults.clone(),
         render_error: framework_error,
     };
-    with_layers(routes, ctx)
+    let admin = AdminAccess {
+        allowed_origins: state.settings.admin_allow_origins.clone(),
+        token: state.settings.admin_token.clone(),
+    };
+    with_layers(routes, ctx, admin)
 }
 
 /// Every route leadsim serves, vendor APIs and control plane alike.

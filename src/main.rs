@@ -2,9 +2,11 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use leadsim::config::Config;
+use std::io::IsTerminal;
+
+use leadsim::config::{Config, LogFormat};
 use leadsim::fixtures::Fixtures;
+use leadsim::server::{self, Limits, Stopped};
 use leadsim::{AppState, app};
 use tracing_subscriber::EnvFilter;
 
@@ -18,11 +20,8 @@ const EXIT_CONFIG: u8 = 2;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = Config::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("leadsim=info")))
-        .with_writer(std::io::stderr)
-        .init();
+    let config = Config::from_process();
+    init_logs(config.log_format);
 
     let fixtures = match Fixtures::load(config.fixtures.as_deref()) {
         Ok(f) => f,
@@ -38,14 +37,16 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let listener = match tokio::net::TcpListener::bind(config.listen).await {
+    let listener = match tokio::net::TcpListener::bind(config.listen.as_str()).await {
         Ok(l) => l,
         Err(e) => {
             eprintln!("leadsim: cannot listen on {}: {e}", config.listen);
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    let address = listener.local_addr().unwrap_or(config.listen);
+    let address = listener
+        .local_addr()
+        .map_or_else(|_| config.listen.clone(), |a| a.to_string());
     let state = AppState::new(&config, fixtures);
     let clock = match config.now {
         Some(_) => format!(
@@ -61,18 +62,28 @@ async fn main() -> ExitCode {
         state.fixtures_summary()
     );
 
-    let served = axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
-    match served {
-        Ok(()) => {
-            tracing::info!("leadsim stopped");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("leadsim: server error: {e}");
-            ExitCode::FAILURE
-        }
+    let limits = Limits::from_config(&config);
+    match server::serve(listener, app(state), limits, shutdown).await {
+        Stopped::Drained => tracing::info!("leadsim stopped"),
+        Stopped::GraceExpired => tracing::warn!(
+            "leadsim stopped after the {}s shutdown grace; open connections were closed",
+            config.shutdown_grace
+        ),
+    }
+    ExitCode::SUCCESS
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG` (default `leadsim=info`), as
+/// text or JSON lines; colour only on a terminal and never with `NO_COLOR`.
+fn init_logs(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("leadsim=info"));
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.with_ansi(colour).init(),
+        LogFormat::Json => logs.json().init(),
     }
 }
 

@@ -2,8 +2,8 @@
 //! in and served under `/__admin/openapi` so generated SDKs and contract
 //! tools can be pointed at a running leadsim.
 
+use crate::shared::admin::AdminPath as Path;
 use axum::Json;
-use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;

@@ -48,18 +48,24 @@ pub struct Shared {
 pub struct Settings {
     /// Base for absolute links (`--public-url`); `None`: from request headers.
     pub public_url: Option<String>,
+    /// Browser origins allowed to use the admin API (`--admin-allow-origin`).
+    pub admin_allow_origins: Vec<String>,
+    /// The token admin calls must carry (`--admin-token`).
+    pub admin_token: Option<String>,
 }
 
 impl AppState {
     pub fn new(config: &Config, fixtures: Fixtures) -> Self {
         let settings = Settings {
             public_url: config.public_url.clone(),
+            admin_allow_origins: config.admin_allow_origins.clone(),
+            admin_token: config.admin_token.clone(),
         };
         let seed = Seed::new(config.seed);
         Self(Arc::new(Shared {
             clock: Clock::starting_at(config.now),
             seed,
-            journal: Journal::new(config.journal_capacity),
+            journal: Journal::new(config.journal_capacity, config.journal_max_bytes),
             faults: Faults::new(seed),
             engine: EngineState::new(&fixtures.engine, seed, config.ui_event_capacity),
             data_analytics: DataAnalyticsState::new(

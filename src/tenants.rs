@@ -64,6 +64,11 @@ pub struct Tenant {
     pub origin: &'static str,
 }
 
+/// Most tenants `POST /__admin/tenants` creates between resets: each is a
+/// fixture merge that rebuilds its family's state, and the fixtures in
+/// force must stay a size every merge can copy.
+pub const MAX_CREATED_TENANTS: u64 = 1000;
+
 /// Creates a tenant: builds the family's fixture entry and merges it.
 pub fn create(state: &AppState, request: NewTenant) -> Result<Tenant, AdminError> {
     let family = Family::from_name(&request.family)
@@ -74,6 +79,15 @@ pub fn create(state: &AppState, request: NewTenant) -> Result<Tenant, AdminError
                 request.family
             ))
         })?;
+    check_credential_names(family, request.credentials.as_ref())?;
+    check_credentials_free(state, family, request.credentials.as_ref())?;
+    let created = state.tenants_created.load(Ordering::Relaxed);
+    if created >= MAX_CREATED_TENANTS {
+        return Err(AdminError::conflict(format!(
+            "{MAX_CREATED_TENANTS} tenants were created since the last reset, the most leadsim keeps; \
+             POST /__admin/reset to start again"
+        )));
+    }
     let number = state.tenants_created.fetch_add(1, Ordering::Relaxed) + 1;
     let mut rng = state.seed.rng("tenants", number);
     let mut token = |prefix: &str, length: usize| {
@@ -92,7 +106,6 @@ pub fn create(state: &AppState, request: NewTenant) -> Result<Tenant, AdminError
             ))),
         }
     };
-    check_credential_names(family, request.credentials.as_ref())?;
     let name = request.name.clone().unwrap_or_else(|| format!("Tenant {number}"));
     let limit = |default: Option<RateLimitSpec>| match request.rate_limit {
         None => json!(default),
@@ -257,12 +270,14 @@ pub fn list(state: &AppState) -> Vec<Tenant> {
             origin: origin(loaded.engine.companies.iter().any(|l| l.uuid == c.uuid)),
         });
     }
+    let first_partner = fixtures.finicity.partners.first().map(|p| p.partner_id.as_str());
     for p in &fixtures.finicity.partners {
+        // A customer without a partner belongs to the first one.
         let customers: Vec<&str> = fixtures
             .finicity
             .customers
             .iter()
-            .filter(|c| c.partner_id.as_deref() == Some(p.partner_id.as_str()))
+            .filter(|c| c.partner_id.as_deref().or(first_partner) == Some(p.partner_id.as_str()))
             .map(|c| c.id.as_str())
             .collect();
         tenants.push(Tenant {
@@ -346,6 +361,51 @@ fn tenant_id(family: Family, document: &Value) -> String {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned()
+}
+
+/// The credentials no two tenants of a family may share (secrets may repeat;
+/// what identifies a caller may not). Engine tokens are one namespace.
+fn unique_credentials(family: Family) -> &'static [&'static str] {
+    match family {
+        Family::Engine => &["confidentialToken", "publishableToken"],
+        Family::Finicity => &["partnerId", "appKey"],
+        Family::LeadSquared => &["accessKey"],
+        _ => &["customerId"],
+    }
+}
+
+/// A credential chosen for a new tenant that another tenant already has is
+/// a conflict (409), whichever credential it is.
+fn check_credentials_free(
+    state: &AppState,
+    family: Family,
+    credentials: Option<&Value>,
+) -> Result<(), AdminError> {
+    let Some(credentials) = credentials.and_then(Value::as_object) else {
+        return Ok(());
+    };
+    let names = unique_credentials(family);
+    let taken: Vec<String> = list(state)
+        .into_iter()
+        .filter(|t| t.family == family)
+        .flat_map(|t| {
+            names
+                .iter()
+                .filter_map(|n| t.credentials.get(*n).and_then(Value::as_str).map(str::to_owned))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for name in names {
+        if let Some(Value::String(value)) = credentials.get(*name)
+            && taken.iter().any(|t| t == value)
+        {
+            return Err(AdminError::conflict(format!(
+                "credentials.{name}: another {} tenant already uses this value; choose another",
+                family.as_str()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Refuses credential names the family does not have (a typo would

@@ -344,10 +344,12 @@ async fn cors_headers_go_only_to_browsers() {
     assert_eq!(sdk.header("access-control-allow-origin"), None);
     assert_eq!(sdk.header("vary"), None);
 
+    let pixel = "/uiEvent/offerDisplays/5dc1ca46-a54e-4b7c-a9a6-a3e6e5e3a0a1/\
+                 6f9e7a3b-2f4c-4d5e-8f6a-7b8c9d0e1f2a/7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d/pixel.gif";
     let browser = app
         .call(
             Method::GET,
-            "/__admin/health",
+            pixel,
             &[("origin", "https://partner.example")],
             Body::empty(),
         )
@@ -590,8 +592,11 @@ async fn requests_filter_by_family_method_path_status_credential_and_body() {
             "family=nope",
             "family: 'nope' is not one of engine, data_analytics, finicity, leadsquared, unknown",
         ),
-        ("status=99", "status: '99' is not an integer between 100 and 599"),
-        ("limit=-1", "limit: '-1' is not an integer of at least 0"),
+        (
+            "status=99",
+            "status: '99' is not 0 (dropped) or an HTTP status from 100 to 599",
+        ),
+        ("limit=-1", "limit: '-1' is not an integer between 0 and 1000"),
         ("count=2", "count: only with wait"),
         (
             "wait=61",

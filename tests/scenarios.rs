@@ -337,7 +337,7 @@ async fn tenant_requests_are_checked() {
     refused(
         json!({"family": "leadsquared", "credentials": {"accessKey": "demo-access-key"}}),
         409,
-        "a leadsquared tenant 'demo-access-key' already exists; choose other credentials",
+        "credentials.accessKey: another leadsquared tenant already uses this value; choose another",
     )
     .await;
     refused(

@@ -159,5 +159,8 @@ fn fixtures_dir_must_exist() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("/definitely/not/here: .: not a directory"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("/definitely/not/here: .: the fixtures directory does not exist")
+    );
 }

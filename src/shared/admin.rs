@@ -2,11 +2,37 @@
 //! shared by `/__admin` and each family's admin routes under it.
 
 use axum::Json;
+use axum::extract::{FromRequestParts, Path};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::shared::request::BodyError;
+
+/// `Path`, refusing what it cannot read (a segment that is not UTF-8, say)
+/// in the admin shape instead of axum's plain text.
+#[derive(Debug)]
+pub struct AdminPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for AdminPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AdminError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(Self(value)),
+            Err(rejection) => Err(AdminError::bad_request(format!(
+                "Invalid path: {}",
+                rejection.body_text()
+            ))),
+        }
+    }
+}
 
 /// An admin API error: status plus a stable code and a human message.
 #[derive(Debug)]

@@ -3,11 +3,18 @@
 //! Every SLA, token lifetime, rate-limit window and `createdAt` is computed
 //! from [`Clock::now`], so tests can freeze, set and advance time instead of
 //! sleeping.
+//!
+//! The clock stays within [`Clock::EARLIEST`] and [`Clock::LATEST`]: every
+//! family's data (hour keys in nanoseconds, histories years back, windows
+//! and token lifetimes ahead) is computed safely and consistently there.
+//! Setting or advancing it past either end is refused, never clamped.
 
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
+
+use crate::shared::time::format_seconds;
 
 /// How the clock answers `now()`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +23,15 @@ enum Mode {
     Running { offset: TimeDelta },
     /// Time stands still at `at` until set, advanced or released.
     Frozen { at: DateTime<Utc> },
+}
+
+/// Why the clock was not moved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the virtual clock must stay between {earliest} and {latest}; {asked} is outside")]
+pub struct OutOfRange {
+    earliest: &'static str,
+    latest: &'static str,
+    asked: String,
 }
 
 /// A cheap-to-clone handle on the shared virtual clock.
@@ -37,6 +53,15 @@ pub struct ClockStatus {
 }
 
 impl Clock {
+    /// The earliest instant the clock may show.
+    pub const EARLIEST: DateTime<Utc> = DateTime::UNIX_EPOCH;
+    /// The latest instant the clock may show (well inside the nanosecond
+    /// timestamps chrono can represent, which end in 2262).
+    pub const LATEST: DateTime<Utc> = match DateTime::from_timestamp(7_258_118_399, 0) {
+        Some(t) => t, // 2199-12-31T23:59:59Z
+        None => DateTime::UNIX_EPOCH,
+    };
+
     /// A clock that follows real time.
     pub fn real() -> Self {
         Self::with_mode(Mode::Running {
@@ -44,9 +69,9 @@ impl Clock {
         })
     }
 
-    /// A clock frozen at `at`.
+    /// A clock frozen at `at` (which [`Clock::check`] should have accepted).
     pub fn frozen_at(at: DateTime<Utc>) -> Self {
-        Self::with_mode(Mode::Frozen { at })
+        Self::with_mode(Mode::Frozen { at: clamp(at) })
     }
 
     /// The clock the process starts with: frozen at `--now` when given.
@@ -61,27 +86,47 @@ impl Clock {
         }
     }
 
+    /// `at`, when the clock may show it.
+    pub fn check(at: DateTime<Utc>) -> Result<DateTime<Utc>, OutOfRange> {
+        if (Self::EARLIEST..=Self::LATEST).contains(&at) {
+            Ok(at)
+        } else {
+            Err(out_of_range(format_seconds(at)))
+        }
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         match self.read() {
-            Mode::Running { offset } => Utc::now() + offset,
+            Mode::Running { offset } => shifted_now(offset),
             Mode::Frozen { at } => at,
         }
     }
 
     /// Freezes the clock at `at`.
-    pub fn set(&self, at: DateTime<Utc>) {
-        self.write(Mode::Frozen { at });
+    pub fn set(&self, at: DateTime<Utc>) -> Result<(), OutOfRange> {
+        self.write(Mode::Frozen { at: Self::check(at)? });
+        Ok(())
     }
 
-    /// Moves the clock by `delta`, frozen or not.
-    pub fn advance(&self, delta: TimeDelta) {
-        let next = match self.read() {
-            Mode::Running { offset } => Mode::Running {
-                offset: offset + delta,
-            },
-            Mode::Frozen { at } => Mode::Frozen { at: at + delta },
+    /// Moves the clock by `delta`, frozen or not; refused (and nothing
+    /// changes) when that would leave the supported range.
+    pub fn advance(&self, delta: TimeDelta) -> Result<(), OutOfRange> {
+        let mut mode = self.mode.write().unwrap_or_else(|e| e.into_inner());
+        let now = match *mode {
+            Mode::Running { offset } => shifted_now(offset),
+            Mode::Frozen { at } => at,
         };
-        self.write(next);
+        let target = now
+            .checked_add_signed(delta)
+            .ok_or_else(|| out_of_range(format!("{} moved by {delta}", format_seconds(now))))
+            .and_then(Self::check)?;
+        *mode = match *mode {
+            Mode::Running { offset } => Mode::Running {
+                offset: offset + (target - now),
+            },
+            Mode::Frozen { .. } => Mode::Frozen { at: target },
+        };
+        Ok(())
     }
 
     /// Back to real time, with no offset.
@@ -100,14 +145,14 @@ impl Clock {
         let mode = self.read();
         match mode {
             Mode::Running { offset } => ClockStatus {
-                now: Utc::now() + offset,
+                now: shifted_now(offset),
                 frozen: false,
                 offset_seconds: offset.num_seconds(),
             },
             Mode::Frozen { at } => ClockStatus {
                 now: at,
                 frozen: true,
-                offset_seconds: (at - Utc::now()).num_seconds(),
+                offset_seconds: at.signed_duration_since(Utc::now()).num_seconds(),
             },
         }
     }
@@ -119,6 +164,24 @@ impl Clock {
 
     fn write(&self, mode: Mode) {
         *self.mode.write().unwrap_or_else(|e| e.into_inner()) = mode;
+    }
+}
+
+/// Real time moved by `offset`, kept in the supported range: an offset set
+/// when the range was respected can only leave it as real time passes 2199.
+fn shifted_now(offset: TimeDelta) -> DateTime<Utc> {
+    Utc::now().checked_add_signed(offset).map_or(Clock::LATEST, clamp)
+}
+
+fn clamp(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.clamp(Clock::EARLIEST, Clock::LATEST)
+}
+
+fn out_of_range(asked: String) -> OutOfRange {
+    OutOfRange {
+        earliest: "1970-01-01T00:00:00Z",
+        latest: "2199-12-31T23:59:59Z",
+        asked,
     }
 }
 
@@ -135,7 +198,7 @@ mod tests {
     fn frozen_clock_stands_still_until_advanced() {
         let clock = Clock::frozen_at(at("2020-01-01T08:15:00Z"));
         assert_eq!(clock.now(), at("2020-01-01T08:15:00Z"));
-        clock.advance(TimeDelta::minutes(45));
+        assert_eq!(clock.advance(TimeDelta::minutes(45)), Ok(()));
         assert_eq!(clock.now(), at("2020-01-01T09:00:00Z"));
         assert!(clock.status().frozen);
     }
@@ -143,7 +206,7 @@ mod tests {
     #[test]
     fn advancing_a_running_clock_shifts_it_by_an_offset() {
         let clock = Clock::real();
-        clock.advance(TimeDelta::days(365));
+        assert_eq!(clock.advance(TimeDelta::days(365)), Ok(()));
         let lead = clock.now() - Utc::now();
         assert!(lead > TimeDelta::days(364), "offset applied: {lead}");
         assert_eq!(clock.status().offset_seconds, 365 * 86_400);
@@ -152,10 +215,34 @@ mod tests {
     #[test]
     fn reset_returns_to_the_starting_mode() {
         let clock = Clock::starting_at(Some(at("2021-06-01T00:00:00Z")));
-        clock.set(at("2030-01-01T00:00:00Z"));
+        assert_eq!(clock.set(at("2030-01-01T00:00:00Z")), Ok(()));
         clock.reset();
         assert_eq!(clock.now(), at("2021-06-01T00:00:00Z"));
         clock.release();
         assert!(!clock.status().frozen);
+    }
+
+    #[test]
+    fn the_clock_never_leaves_its_range() {
+        let clock = Clock::frozen_at(at("2199-12-31T23:00:00Z"));
+        let err = clock.advance(TimeDelta::hours(2)).err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some(
+                "the virtual clock must stay between 1970-01-01T00:00:00Z and 2199-12-31T23:59:59Z; \
+                 2200-01-01T01:00:00Z is outside"
+            )
+        );
+        assert_eq!(clock.now(), at("2199-12-31T23:00:00Z"), "nothing moved");
+        assert!(clock.advance(TimeDelta::MAX).is_err());
+        assert!(clock.advance(TimeDelta::MIN).is_err());
+        assert!(clock.set(at("1969-12-31T23:59:59Z")).is_err());
+        assert_eq!(clock.set(Clock::LATEST), Ok(()));
+        assert_eq!(format_seconds(Clock::LATEST), "2199-12-31T23:59:59Z");
+
+        let running = Clock::real();
+        assert!(running.advance(TimeDelta::days(200 * 366)).is_err());
+        assert!(running.advance(TimeDelta::days(-100 * 366)).is_err());
+        assert!(running.status().offset_seconds.abs() < 5, "nothing moved");
     }
 }

@@ -28,6 +28,9 @@ use crate::shared::seed::Seed;
 pub const MAX_LATENCY_MS: u64 = 600_000;
 
 /// A fault as clients post it (`POST /__admin/faults`).
+/// Most faults active at once: every vendor call is checked against each.
+pub const MAX_ACTIVE_FAULTS: usize = 100;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultRequest {
@@ -231,7 +234,7 @@ impl Faults {
         self.inner.any.load(Ordering::Relaxed)
     }
 
-    /// Validates and activates a fault.
+    /// Validates and activates a fault (at most [`MAX_ACTIVE_FAULTS`]).
     pub fn add(&self, request: FaultRequest, now: DateTime<Utc>) -> Result<FaultView, String> {
         let matcher = validate_matcher(&request.matcher)?;
         let action = validate_effect(&request.effect)?;
@@ -244,6 +247,11 @@ impl Faults {
             return Err("probability: must be greater than 0 and at most 1".into());
         }
         let mut rules = self.lock();
+        if rules.active.len() >= MAX_ACTIVE_FAULTS {
+            return Err(format!(
+                "at most {MAX_ACTIVE_FAULTS} faults may be active at once; remove some first"
+            ));
+        }
         rules.created += 1;
         let number = rules.created;
         let seed = request.seed.unwrap_or_else(|| {

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
+use crate::shared::strict_json::Strict;
+
 /// A fixture problem, rendered as `file: path: reason`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct FixtureError {
@@ -68,12 +70,16 @@ pub fn parse<T: DeserializeOwned>(source: &Source) -> Result<T, FixtureError> {
 
 pub fn parse_str<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, FixtureError> {
     let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(Strict(&mut *de)).map_err(|e| {
         let path = json_path(e.path());
         let inner = e.into_inner();
         // serde_json appends " at line L column C"; keep it, it helps in big files.
         FixtureError::new(name, path, inner.to_string())
-    })
+    })?;
+    // Whatever follows the document would otherwise be silently ignored.
+    de.end()
+        .map_err(|e| FixtureError::new(name, ".", e.to_string()))?;
+    Ok(value)
 }
 
 /// serde_path_to_error writes `?` when a syntax error has no position in the

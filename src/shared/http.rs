@@ -16,13 +16,14 @@ use futures_util::future::Either;
 use pin_project_lite::pin_project;
 use tower::util::Oneshot;
 use tower::{Layer, Service, ServiceExt};
-use tower_http::cors::{Cors, CorsLayer};
+use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Cors, CorsLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::shared::admin::AdminError;
 use crate::shared::clock::Clock;
 use crate::shared::family::Family;
 use crate::shared::faults::{Action, Call, Faults, Injection};
-use crate::shared::journal::{InjectedFault, Journal, Outcome, RequestRecord};
+use crate::shared::journal::{InjectedFault, Journal, Outcome, RequestRecord, redact_target};
 
 /// Largest request body accepted; larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -40,37 +41,142 @@ pub struct HttpContext {
     pub render_error: ErrorRenderer,
 }
 
+/// Who may use the control plane under `/__admin`.
+#[derive(Debug, Clone, Default)]
+pub struct AdminAccess {
+    /// Browser origins allowed besides the server's own (`--admin-allow-origin`).
+    pub allowed_origins: Vec<String>,
+    /// A token every admin call but health must carry (`--admin-token`).
+    pub token: Option<String>,
+}
+
+/// Header that carries the admin token (besides `Authorization: Bearer`).
+pub const ADMIN_TOKEN_HEADER: &str = "x-leadsim-admin-token";
+
 /// Wraps a fully routed application in the shared layers.
-pub fn with_layers(router: Router, ctx: HttpContext) -> Router {
-    // Request spans cost a few percent of the pixel's throughput even when
-    // no subscriber wants them, so the layer is only there when they are
-    // wanted (`RUST_LOG=tower_http=debug`).
+pub fn with_layers(router: Router, ctx: HttpContext, admin: AdminAccess) -> Router {
     let router = router
         .layer(JournalLayer { ctx: Arc::new(ctx) })
-        .layer(BrowserCorsLayer::very_permissive());
+        .layer(BrowserCorsLayer::new(admin));
+    // Request spans cost a few percent of the pixel's throughput even when
+    // no subscriber wants them, so the layer is only there when they are
+    // wanted (`RUST_LOG=tower_http=debug`). They show the target as the
+    // journal does: credentials in the query never reach the logs.
     if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
-        router.layer(TraceLayer::new_for_http())
+        router.layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            tracing::debug_span!(
+                "request",
+                method = %request.method(),
+                uri = %redact_target(request.uri()),
+                version = ?request.version(),
+            )
+        }))
     } else {
         router
     }
 }
 
-/// Permissive CORS, for the requests browsers make.
+/// CORS and the admin plane's guard, for the requests browsers make.
+///
+/// Vendor routes get permissive CORS: browsers call the UI-event routes with
+/// an `Authorization` header, which a wildcard does not cover, so request
+/// headers are mirrored (`very_permissive`). The admin plane is not a CORS
+/// resource: it lists every credential and can reset the server, so a page
+/// from another origin may neither read nor drive it (a cross-origin call
+/// with an `Origin` header is refused outright, which also stops the
+/// "simple" POSTs browsers send without a preflight), unless the origin was
+/// allowed with `--admin-allow-origin`. With `--admin-token`, every admin
+/// call but health must carry the token.
 ///
 /// Browsers send `Origin` on every cross-origin request and preflight; SDKs,
 /// curl and test clients never do, and CORS headers mean nothing to them.
 /// Running tower-http's CORS only when `Origin` is present saves the hot
-/// routes a header map per request, and holding the layer behind an `Arc`
-/// saves cloning its header lists each time axum clones the route's service.
-/// Browsers call the UI-event routes with an `Authorization` header, which a
-/// wildcard does not cover, so request headers are mirrored (`very_permissive`).
+/// routes a header map per request, and holding the layers behind an `Arc`
+/// saves cloning their header lists each time axum clones the route's service.
 #[derive(Clone)]
-struct BrowserCorsLayer(Arc<CorsLayer>);
+struct BrowserCorsLayer(Arc<BrowserPolicy>);
+
+struct BrowserPolicy {
+    vendor: CorsLayer,
+    /// CORS for the allowed admin origins; `None` when none are allowed.
+    admin: Option<CorsLayer>,
+    access: AdminAccess,
+}
 
 impl BrowserCorsLayer {
-    fn very_permissive() -> Self {
-        Self(Arc::new(CorsLayer::very_permissive()))
+    fn new(access: AdminAccess) -> Self {
+        let admin = (!access.allowed_origins.is_empty()).then(|| {
+            let origins = access
+                .allowed_origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o).ok())
+                .collect::<Vec<_>>();
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods(AllowMethods::mirror_request())
+                .allow_headers(AllowHeaders::mirror_request())
+        });
+        Self(Arc::new(BrowserPolicy {
+            vendor: CorsLayer::very_permissive(),
+            admin,
+            access,
+        }))
     }
+}
+
+impl BrowserPolicy {
+    /// Why an admin call is refused, if it is.
+    fn refuse_admin(&self, request: &Request) -> Option<Response> {
+        let headers = request.headers();
+        if let Some(origin) = headers.get(header::ORIGIN) {
+            let origin = origin.to_str().unwrap_or_default();
+            let allowed =
+                self.access.allowed_origins.iter().any(|o| o == origin) || same_origin(origin, headers);
+            if !allowed {
+                return Some(AdminError::response(
+                    StatusCode::FORBIDDEN,
+                    "forbidden_origin",
+                    "The admin API does not answer pages from other origins; \
+                     start leadsim with --admin-allow-origin <origin> to allow one",
+                ));
+            }
+        }
+        let token = self.access.token.as_deref()?;
+        if request.uri().path() == "/__admin/health" || request.method() == http::Method::OPTIONS {
+            return None;
+        }
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let named = headers.get(ADMIN_TOKEN_HEADER).and_then(|v| v.to_str().ok());
+        let in_query = request.uri().query().and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(name, _)| name == "token")
+                .map(|(_, value)| value)
+        });
+        let presented = bearer
+            .or(named)
+            .map(str::to_owned)
+            .or(in_query.map(|v| v.into_owned()));
+        if presented.as_deref().map(str::trim) == Some(token) {
+            return None;
+        }
+        Some(AdminError::response(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "This leadsim requires an admin token: send Authorization: Bearer <token> or X-Leadsim-Admin-Token",
+        ))
+    }
+}
+
+/// A browser calling from a page leadsim served itself.
+fn same_origin(origin: &str, headers: &http::HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let authority = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"));
+    host.is_some() && authority == host
 }
 
 impl<S> Layer<S> for BrowserCorsLayer {
@@ -78,7 +184,7 @@ impl<S> Layer<S> for BrowserCorsLayer {
 
     fn layer(&self, inner: S) -> Self::Service {
         BrowserCors {
-            cors: self.0.clone(),
+            policy: self.0.clone(),
             inner,
         }
     }
@@ -86,9 +192,11 @@ impl<S> Layer<S> for BrowserCorsLayer {
 
 #[derive(Clone)]
 struct BrowserCors<S> {
-    cors: Arc<CorsLayer>,
+    policy: Arc<BrowserPolicy>,
     inner: S,
 }
+
+type CorsCall<S> = Either<Oneshot<Cors<S>, Request>, <S as Service<Request>>::Future>;
 
 impl<S> Service<Request> for BrowserCors<S>
 where
@@ -96,18 +204,26 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Either<Oneshot<Cors<S>, Request>, S::Future>;
+    type Future = Either<CorsCall<S>, std::future::Ready<Result<Response, Infallible>>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        if request.headers().contains_key(header::ORIGIN) {
-            Either::Left(self.cors.layer(self.inner.clone()).oneshot(request))
-        } else {
-            Either::Right(self.inner.call(request))
+        let admin = Family::of_path(request.uri().path()) == Family::Admin;
+        if admin && let Some(refusal) = self.policy.refuse_admin(&request) {
+            return Either::Right(std::future::ready(Ok(refusal)));
         }
+        let cors = match (admin, request.headers().contains_key(header::ORIGIN)) {
+            (_, false) => None,
+            (false, true) => Some(&self.policy.vendor),
+            (true, true) => self.policy.admin.as_ref(),
+        };
+        Either::Left(match cors {
+            Some(cors) => Either::Left(cors.layer(self.inner.clone()).oneshot(request)),
+            None => Either::Right(self.inner.call(request)),
+        })
     }
 }
 

@@ -1,8 +1,9 @@
 //! The request journal: a bounded ring of what clients sent and got back,
 //! so tests can verify calls and people can debug a failing CI job.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,8 +18,22 @@ use crate::shared::family::Family;
 /// Bodies are kept up to this size; the rest is cut and flagged.
 pub const MAX_RECORDED_BODY: usize = 64 * 1024;
 
+/// Each header value is kept up to this size; the rest is cut.
+pub const MAX_RECORDED_HEADER_VALUE: usize = 1024;
+
+/// The request line and headers together are kept up to this size; later
+/// headers are left out.
+pub const MAX_RECORDED_HEAD: usize = 16 * 1024;
+
 /// Default number of entries the ring keeps (`--journal-capacity`).
 pub const DEFAULT_CAPACITY: usize = 10_000;
+
+/// Default bytes the ring may hold (`--journal-max-bytes`): entries are
+/// dropped oldest first once either bound is reached.
+pub const DEFAULT_MAX_BYTES: usize = 128 * 1024 * 1024;
+
+/// Most entries one listing returns (`limit`).
+pub const MAX_LIMIT: usize = 1000;
 
 const REDACTED: &str = "[redacted]";
 
@@ -31,14 +46,31 @@ const SECRET_HEADERS: &[&str] = &[
     "finicity-app-token",
     "x-lsq-accesskey",
     "x-lsq-secretkey",
+    "x-leadsim-admin-token",
 ];
 
-/// Top-level JSON body members whose values are credentials (Finicity's
-/// partner authentication).
-const SECRET_BODY_MEMBERS: &[&str] = &["partnerSecret"];
+/// JSON body members whose values are credentials, at any depth, compared
+/// case-insensitively after unescaping (Finicity's partner authentication).
+const SECRET_BODY_MEMBERS: &[&str] = &[
+    "partnersecret",
+    "newpartnersecret",
+    "secretkey",
+    "accesskey",
+    "password",
+];
 
-/// Query parameters whose values are credentials (compared case-insensitively).
-const SECRET_QUERY_PARAMS: &[&str] = &["secretkey", "accesskey", "access_token", "token"];
+/// Query parameters whose values are credentials, compared
+/// case-insensitively after percent-decoding: every spelling the families
+/// accept (LeadSquared matches its keys without regard to case) and more.
+/// `credential` is the admin journal's own filter.
+const SECRET_QUERY_PARAMS: &[&str] = &[
+    "secretkey",
+    "accesskey",
+    "access_token",
+    "token",
+    "credential",
+    "partnersecret",
+];
 
 /// One recorded exchange, as the admin API shows it (credentials redacted).
 #[derive(Debug, Clone, Serialize)]
@@ -91,18 +123,24 @@ impl RequestRecord {
         body: &Bytes,
     ) -> Self {
         let target = uri.path_and_query().map_or_else(|| uri.path(), |pq| pq.as_str());
+        let target = &target[..floor_char_boundary(target, MAX_RECORDED_HEAD / 2)];
         let size = target.len()
             + headers
                 .iter()
-                .map(|(n, v)| n.as_str().len() + v.len() + 3)
+                .map(|(n, v)| n.as_str().len() + v.len().min(MAX_RECORDED_HEADER_VALUE) + 3)
                 .sum::<usize>();
-        let mut head = String::with_capacity(size);
+        let mut head = String::with_capacity(size.min(MAX_RECORDED_HEAD));
         head.push_str(target);
         for (name, value) in headers {
-            head.push_str(name.as_str());
-            head.push_str(": ");
-            head.push_str(&String::from_utf8_lossy(value.as_bytes()));
-            head.push('\n');
+            let value = value.as_bytes();
+            let kept = &value[..value.len().min(MAX_RECORDED_HEADER_VALUE)];
+            // Header values never hold a newline (hyper refuses them), so
+            // lines stay one header each.
+            let line = format!("{}: {}\n", name.as_str(), String::from_utf8_lossy(kept));
+            if head.len() + line.len() > MAX_RECORDED_HEAD {
+                break;
+            }
+            head.push_str(&line);
         }
         Self {
             time,
@@ -116,6 +154,11 @@ impl RequestRecord {
 
     fn path_and_query(&self) -> &str {
         &self.head[..self.headers_start]
+    }
+
+    /// What the record costs the ring, in bytes.
+    fn weight(&self) -> usize {
+        size_of::<Stored>() + self.head.len() + self.body.len()
     }
 
     fn header_lines(&self) -> &str {
@@ -132,7 +175,7 @@ impl RequestRecord {
     }
 
     /// Every credential the request carried, unredacted (for matching only).
-    fn credentials(&self) -> impl Iterator<Item = &str> {
+    fn credentials(&self) -> impl Iterator<Item = Cow<'_, str>> {
         let headers = self
             .header_lines()
             .lines()
@@ -146,7 +189,7 @@ impl RequestRecord {
 pub fn credentials_in<'a>(
     headers: impl Iterator<Item = (&'a str, &'a str)>,
     query: Option<&'a str>,
-) -> impl Iterator<Item = &'a str> {
+) -> impl Iterator<Item = Cow<'a, str>> {
     let from_headers = headers.filter_map(|(name, value)| match name {
         "authorization" => Some(value.split_once(' ').map_or(value, |(_, token)| token.trim())),
         "finicity-app-key" | "finicity-app-token" | "x-lsq-accesskey" => Some(value.trim()),
@@ -154,11 +197,18 @@ pub fn credentials_in<'a>(
     });
     let from_query = query
         .into_iter()
-        .flat_map(|q| q.split('&'))
-        .filter_map(|pair| pair.split_once('='))
+        .flat_map(|q| form_urlencoded::parse(q.as_bytes()))
         .filter(|(name, _)| name.eq_ignore_ascii_case("accesskey"))
         .map(|(_, value)| value);
-    from_headers.chain(from_query)
+    from_headers.map(Cow::Borrowed).chain(from_query)
+}
+
+/// The largest index up to `at` that starts a character of `text`.
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    (0..=at.min(text.len()))
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0)
 }
 
 #[derive(Debug)]
@@ -187,8 +237,19 @@ pub struct InjectedFault {
 }
 
 impl Stored {
+    /// A copy for rendering outside the lock (the body is shared, not copied).
+    fn copy(&self) -> Stored {
+        Stored {
+            id: self.id,
+            family: self.family,
+            outcome: self.outcome.clone(),
+            request: self.request.clone(),
+        }
+    }
+
     fn entry(&self) -> Entry {
         let r = &self.request;
+        let body = redact_body(&r.body);
         Entry {
             id: self.id,
             time: r.time,
@@ -200,7 +261,7 @@ impl Stored {
             latency_ms: self.outcome.latency_ms,
             fault: self.outcome.fault.clone(),
             headers: redact_headers(r.header_lines()),
-            body: redact_body(&r.body),
+            body,
             body_bytes: r.body_bytes,
             body_truncated: r.body_bytes > r.body.len(),
         }
@@ -217,7 +278,8 @@ pub struct Filter {
     /// A credential the request carried: a bearer token, a Finicity app key
     /// or token, a LeadSquared access key (header or query).
     pub credential: Option<String>,
-    /// A substring of the (recorded part of the) body.
+    /// A substring of the (recorded part of the) body, as the journal shows
+    /// it (credentials redacted).
     pub body_contains: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub fault: Option<FaultFilter>,
@@ -267,10 +329,12 @@ impl Filter {
                 .credential
                 .as_deref()
                 .is_none_or(|c| r.credentials().any(|sent| sent == c))
-            && self.body_contains.as_deref().is_none_or(|needle| {
-                let body = String::from_utf8_lossy(&r.body);
-                body.contains(needle)
-            })
+            // Matched against what the journal shows: a hidden secret must
+            // not be guessable one substring at a time.
+            && self
+                .body_contains
+                .as_deref()
+                .is_none_or(|needle| redact_body(&r.body).contains(needle))
     }
 }
 
@@ -293,6 +357,20 @@ struct Ring {
     entries: VecDeque<Stored>,
     next_id: u64,
     dropped: u64,
+    /// What `entries` weigh, by [`RequestRecord::weight`].
+    bytes: usize,
+}
+
+impl Ring {
+    /// The entries recorded after `id`, oldest first (ids increase along the ring).
+    fn after(&self, id: u64) -> impl Iterator<Item = &Stored> {
+        let start = self.entries.partition_point(|e| e.id <= id);
+        self.entries.range(start..)
+    }
+
+    fn newest_id(&self) -> u64 {
+        self.next_id - 1
+    }
 }
 
 /// A cheap-to-clone handle on the bounded journal.
@@ -300,19 +378,28 @@ struct Ring {
 pub struct Journal {
     ring: Arc<Mutex<Ring>>,
     capacity: usize,
+    max_bytes: usize,
     arrivals: Arc<Arrivals>,
 }
 
-/// Wakes requests waiting for matching entries. Recording checks a counter
-/// first, so the hot routes pay one atomic load when nobody waits.
+/// Wakes requests waiting for matching entries. Recording checks a flag
+/// first, so the hot routes pay one atomic load when nobody waits, and at
+/// most one wake-up per waiter's scan when somebody does.
 #[derive(Debug, Default)]
 struct Arrivals {
-    waiting: AtomicUsize,
+    /// Set by a waiter before it sleeps, taken by the first arrival after.
+    armed: AtomicBool,
     notify: Notify,
+    /// Bumped by `clear`, so waiters know to count again from scratch.
+    clears: AtomicU64,
 }
 
+/// How long a woken waiter lets arrivals gather before it scans them: under
+/// load, one scan covers hundreds of entries instead of one wake-up each.
+const WAITER_BATCH: Duration = Duration::from_millis(2);
+
 impl Journal {
-    pub fn new(capacity: usize) -> Self {
+    pub fn new(capacity: usize, max_bytes: usize) -> Self {
         Self {
             ring: Arc::new(Mutex::new(Ring {
                 // Reserved up front, as a ring grown by doubling leaves
@@ -320,8 +407,10 @@ impl Journal {
                 entries: VecDeque::with_capacity(capacity.min(100_000)),
                 next_id: 1,
                 dropped: 0,
+                bytes: 0,
             })),
             capacity,
+            max_bytes,
             arrivals: Arc::default(),
         }
     }
@@ -334,13 +423,18 @@ impl Journal {
         if self.capacity == 0 {
             return;
         }
+        let weight = request.weight();
         let mut ring = self.lock();
         let id = ring.next_id;
         ring.next_id += 1;
-        if ring.entries.len() >= self.capacity {
-            ring.entries.pop_front();
+        while ring.entries.len() >= self.capacity || ring.bytes + weight > self.max_bytes {
+            let Some(old) = ring.entries.pop_front() else {
+                break;
+            };
+            ring.bytes -= old.request.weight();
             ring.dropped += 1;
         }
+        ring.bytes += weight;
         ring.entries.push_back(Stored {
             id,
             family,
@@ -348,50 +442,64 @@ impl Journal {
             request,
         });
         drop(ring);
-        // SeqCst pairs with `wait_for`: either it sees this entry, or we see it waiting.
-        if self.arrivals.waiting.load(Ordering::SeqCst) > 0 {
+        // SeqCst pairs with `wait_for`: either it sees this entry, or we see it armed.
+        if self.arrivals.armed.load(Ordering::SeqCst) && self.arrivals.armed.swap(false, Ordering::SeqCst) {
             self.arrivals.notify.notify_waiters();
         }
     }
 
     /// Lists matching entries once at least `count` match, or when `timeout`
     /// (real time) runs out, whichever comes first; the flag says which.
+    ///
+    /// The journal is scanned whole once; after that each wake-up examines
+    /// only the entries recorded since the last look.
     pub async fn wait_for(&self, filter: &Filter, count: usize, timeout: Duration) -> (Listing, bool) {
         let deadline = tokio::time::Instant::now() + timeout;
-        self.arrivals.waiting.fetch_add(1, Ordering::SeqCst);
-        let _waiting = scopeguard(&self.arrivals.waiting);
+        let mut clears = u64::MAX;
+        let mut seen_id = 0;
+        let mut matched = 0;
         loop {
             let notified = self.arrivals.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            // Only count while waiting: every arrival wakes every waiter.
-            if self.matched(filter) >= count {
+            self.arrivals.armed.store(true, Ordering::SeqCst);
+            {
+                let ring = self.lock();
+                let now_clears = self.arrivals.clears.load(Ordering::SeqCst);
+                if now_clears != clears {
+                    (clears, seen_id, matched) = (now_clears, 0, 0);
+                }
+                matched += ring.after(seen_id).filter(|e| filter.matches(e)).count();
+                seen_id = ring.newest_id();
+            }
+            if matched >= count {
                 return (self.list(filter), true);
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 return (self.list(filter), false);
             }
+            tokio::time::sleep_until(deadline.min(tokio::time::Instant::now() + WAITER_BATCH)).await;
         }
     }
 
-    fn matched(&self, filter: &Filter) -> usize {
-        self.lock().entries.iter().filter(|e| filter.matches(e)).count()
-    }
-
+    /// Matching entries, newest first, at most `filter.limit` (capped at
+    /// [`MAX_LIMIT`]). Only cheap copies are made under the lock; redaction
+    /// and rendering happen after it is released.
     pub fn list(&self, filter: &Filter) -> Listing {
-        let ring = self.lock();
-        let matching = ring.entries.iter().rev().filter(|e| filter.matches(e));
-        let matched = matching.clone().count();
-        let requests = matching
-            .take(filter.limit.unwrap_or(usize::MAX))
-            .map(Stored::entry)
-            .collect();
+        let limit = filter.limit.unwrap_or(MAX_LIMIT).min(MAX_LIMIT);
+        let (picked, matched, recorded, dropped) = {
+            let ring = self.lock();
+            let mut matching = ring.entries.iter().rev().filter(|e| filter.matches(e));
+            let picked: Vec<Stored> = matching.by_ref().take(limit).map(Stored::copy).collect();
+            let matched = picked.len() + matching.count();
+            (picked, matched, ring.entries.len(), ring.dropped)
+        };
         Listing {
-            requests,
+            requests: picked.iter().map(Stored::entry).collect(),
             matched,
-            recorded: ring.entries.len(),
+            recorded,
             capacity: self.capacity,
-            dropped: ring.dropped,
+            dropped,
         }
     }
 
@@ -401,25 +509,20 @@ impl Journal {
         let removed = ring.entries.len();
         ring.entries.clear();
         ring.dropped = 0;
+        ring.bytes = 0;
+        self.arrivals.clears.fetch_add(1, Ordering::SeqCst);
         removed
+    }
+
+    /// What the entries weigh now, in bytes.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Ring> {
         // Every mutation leaves the ring consistent, so a poisoned lock is safe to reuse.
         self.ring.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// Takes a waiter off the count however its request ends (a client that
-/// hangs up drops the future mid-wait).
-fn scopeguard(waiting: &AtomicUsize) -> impl Drop + '_ {
-    struct Guard<'a>(&'a AtomicUsize);
-    impl Drop for Guard<'_> {
-        fn drop(&mut self) {
-            self.0.fetch_sub(1, Ordering::SeqCst);
-        }
-    }
-    Guard(waiting)
 }
 
 fn redact_headers(lines: &str) -> Vec<(String, String)> {
@@ -446,38 +549,92 @@ fn redact_header_value(value: &str) -> String {
     }
 }
 
-/// The body as text, with secret members of a JSON object replaced. Done
-/// when the journal is read, so recording stays a copy.
+/// The body as text, with secret members of JSON objects replaced at any
+/// depth. Member names are compared as the server reads them: unescaped
+/// (`partner\u0053ecret` is `partnerSecret`) and without regard to case.
+/// Done when the journal is read, so recording stays a copy.
 fn redact_body(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
-    if !SECRET_BODY_MEMBERS.iter().any(|m| text.contains(m)) {
-        return text.into_owned();
-    }
-    match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(serde_json::Value::Object(mut members)) => {
-            for name in SECRET_BODY_MEMBERS {
-                if let Some(value) = members.get_mut(*name) {
-                    *value = REDACTED.into();
-                }
-            }
-            serde_json::Value::Object(members).to_string()
-        }
-        // Not JSON (or cut at the size limit): hide it all rather than leak.
-        _ => REDACTED.to_owned(),
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&text) else {
+        // Not JSON (or cut at the size limit): nothing can be checked member
+        // by member, so anything that may spell a secret hides it all.
+        return if may_hold_secret(&text) {
+            REDACTED.to_owned()
+        } else {
+            text.into_owned()
+        };
+    };
+    if redact_members(&mut value) {
+        value.to_string()
+    } else {
+        text.into_owned()
     }
 }
 
-fn redact_query(query: &str) -> String {
+/// Replaces secret members' values; true when any was found.
+fn redact_members(value: &mut serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Object(members) => {
+            let mut found = false;
+            for (name, member) in members.iter_mut() {
+                if is_secret_name(name, SECRET_BODY_MEMBERS) {
+                    *member = REDACTED.into();
+                    found = true;
+                } else {
+                    found |= redact_members(member);
+                }
+            }
+            found
+        }
+        serde_json::Value::Array(items) => items.iter_mut().fold(false, |found, v| redact_members(v) | found),
+        _ => false,
+    }
+}
+
+/// Text that is not JSON may still carry a secret in some spelling: a JSON
+/// escape, a percent-encoding, or a secret's name in any case.
+fn may_hold_secret(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains('\\')
+        || lower.contains('%')
+        || SECRET_BODY_MEMBERS
+            .iter()
+            .chain(SECRET_QUERY_PARAMS)
+            .any(|name| lower.contains(name))
+}
+
+fn is_secret_name(name: &str, secrets: &[&str]) -> bool {
+    secrets.iter().any(|s| name.eq_ignore_ascii_case(s))
+}
+
+/// The query with credential values replaced, parameter names compared
+/// after percent-decoding (`secret%4Bey`, `%61ccessKey`) and without regard
+/// to case; the rest is kept as sent.
+pub fn redact_query(query: &str) -> String {
     query
         .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((name, _)) if SECRET_QUERY_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s)) => {
+        .map(|pair| {
+            let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+            let decoded = form_urlencoded::parse(name.as_bytes())
+                .next()
+                .map(|(decoded, _)| decoded)
+                .unwrap_or_default();
+            if pair.contains('=') && is_secret_name(&decoded, SECRET_QUERY_PARAMS) {
                 format!("{name}={REDACTED}")
+            } else {
+                pair.to_owned()
             }
-            _ => pair.to_owned(),
         })
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// A request target (path and query) as logs may show it.
+pub fn redact_target(uri: &http::Uri) -> String {
+    match uri.query() {
+        Some(query) => format!("{}?{}", uri.path(), redact_query(query)),
+        None => uri.path().to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -494,6 +651,17 @@ mod tests {
             "{shown}"
         );
         assert_eq!(redact_body(br#"{"partnerSecret": "s3cret"#), "[redacted]");
+        for spelling in [
+            r#"{"partner\u0053ecret":"s3cret"}"#,
+            r#"{"PARTNERSECRET":"s3cret"}"#,
+            r#"{"nested":[{"partnerSecret":"s3cret"}]}"#,
+            r#"{"partner\u0053ecret":"s3cret""#,
+            "partnerSecret=s3cret",
+            "partner%53ecret=s3cret",
+        ] {
+            let shown = redact_body(spelling.as_bytes());
+            assert!(!shown.contains("s3cret"), "{spelling} showed {shown}");
+        }
         assert_eq!(redact_body(b"plain text"), "plain text");
     }
 
@@ -518,7 +686,7 @@ mod tests {
 
     #[test]
     fn ring_is_bounded_and_counts_what_it_drops() {
-        let journal = Journal::new(3);
+        let journal = Journal::new(3, DEFAULT_MAX_BYTES);
         for i in 0..5 {
             record(&journal, &format!("/r/{i}"), &HeaderMap::new(), b"");
         }
@@ -535,7 +703,7 @@ mod tests {
         headers.insert("authorization", http::HeaderValue::from_static("Bearer s3cret"));
         headers.insert("finicity-app-key", http::HeaderValue::from_static("k3y"));
         headers.insert("accept", http::HeaderValue::from_static("application/json"));
-        let journal = Journal::new(3);
+        let journal = Journal::new(3, DEFAULT_MAX_BYTES);
         record(&journal, "/x?accessKey=a&secretKey=b&page=2", &headers, b"{}");
         let entry = newest(&journal);
         let find = |n: &str| entry.headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
@@ -550,7 +718,7 @@ mod tests {
 
     #[test]
     fn large_bodies_are_cut_at_64_kib() {
-        let journal = Journal::new(3);
+        let journal = Journal::new(3, DEFAULT_MAX_BYTES);
         record(
             &journal,
             "/x",
@@ -561,5 +729,116 @@ mod tests {
         assert_eq!(entry.body.len(), MAX_RECORDED_BODY);
         assert_eq!(entry.body_bytes, MAX_RECORDED_BODY + 10);
         assert!(entry.body_truncated);
+    }
+
+    #[test]
+    fn query_credentials_are_redacted_in_every_spelling_the_server_accepts() {
+        assert_eq!(
+            redact_query("secret%4Bey=s1&%61ccessKey=s2&SecretKey=s3&ACCESSKEY=s4&credential=s5&page=2"),
+            "secret%4Bey=[redacted]&%61ccessKey=[redacted]&SecretKey=[redacted]&\
+             ACCESSKEY=[redacted]&credential=[redacted]&page=2"
+        );
+        assert_eq!(redact_query("secret+key=x&accessKey"), "secret+key=x&accessKey");
+        let uri: http::Uri = "/Leads/x?%73ecretKey=s3cret&a=1".parse().unwrap_or_default();
+        assert_eq!(redact_target(&uri), "/Leads/x?%73ecretKey=[redacted]&a=1");
+    }
+
+    #[test]
+    fn the_credential_filter_matches_decoded_query_values() {
+        let found: Vec<_> = credentials_in(std::iter::empty(), Some("%61ccessKey=a%2Bb&x=1")).collect();
+        assert_eq!(found, ["a+b"]);
+    }
+
+    #[test]
+    fn headers_are_kept_only_up_to_their_caps() {
+        let mut headers = HeaderMap::new();
+        let huge = "v".repeat(300_000);
+        headers.insert(
+            "x-huge",
+            http::HeaderValue::from_str(&huge).unwrap_or(http::HeaderValue::from_static("")),
+        );
+        for i in 0..100 {
+            let name =
+                http::HeaderName::from_bytes(format!("x-h{i}").as_bytes()).unwrap_or(http::header::ACCEPT);
+            headers.insert(
+                name,
+                http::HeaderValue::from_str(&"w".repeat(900)).unwrap_or(http::HeaderValue::from_static("")),
+            );
+        }
+        let uri: http::Uri = "/x".parse().unwrap_or_default();
+        let record = RequestRecord::capture(Utc::now(), &http::Method::GET, &uri, &headers, &Bytes::new());
+        assert!(record.head.len() <= MAX_RECORDED_HEAD, "{}", record.head.len());
+        let journal = Journal::new(3, DEFAULT_MAX_BYTES);
+        journal.record(
+            record,
+            Family::Engine,
+            Outcome {
+                status: 200,
+                latency_ms: 0.0,
+                fault: None,
+            },
+        );
+        let entry = newest(&journal);
+        let huge_kept = entry
+            .headers
+            .iter()
+            .find(|(n, _)| n == "x-huge")
+            .map(|(_, v)| v.len());
+        assert_eq!(huge_kept, Some(MAX_RECORDED_HEADER_VALUE));
+    }
+
+    #[test]
+    fn the_ring_is_bounded_in_bytes() {
+        let journal = Journal::new(1000, 200 * 1024);
+        for _ in 0..20 {
+            record(&journal, "/x", &HeaderMap::new(), &vec![b'a'; MAX_RECORDED_BODY]);
+            assert!(journal.bytes() <= 200 * 1024, "{}", journal.bytes());
+        }
+        let listing = journal.list(&Filter::default());
+        assert_eq!((listing.recorded, listing.dropped), (3, 17));
+    }
+
+    #[test]
+    fn a_listing_returns_at_most_the_cap_and_counts_the_rest() {
+        let journal = Journal::new(5000, DEFAULT_MAX_BYTES);
+        for _ in 0..1500 {
+            record(&journal, "/x", &HeaderMap::new(), b"");
+        }
+        let listing = journal.list(&Filter {
+            limit: Some(usize::MAX),
+            ..Filter::default()
+        });
+        assert_eq!((listing.requests.len(), listing.matched), (MAX_LIMIT, 1500));
+    }
+
+    #[tokio::test]
+    async fn a_waiter_counts_entries_across_arrivals_and_clears() {
+        let journal = Journal::new(100, DEFAULT_MAX_BYTES);
+        record(&journal, "/old", &HeaderMap::new(), b"");
+        let filter = Filter {
+            path_prefix: Some("/new".into()),
+            ..Filter::default()
+        };
+        let waiter = {
+            let journal = journal.clone();
+            let filter = filter.clone();
+            tokio::spawn(async move { journal.wait_for(&filter, 3, Duration::from_secs(10)).await })
+        };
+        for i in 0..2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            record(&journal, &format!("/new/{i}"), &HeaderMap::new(), b"");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        journal.clear();
+        for i in 0..2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            record(&journal, &format!("/new/again/{i}"), &HeaderMap::new(), b"");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiter.is_finished(), "two since the clear are not three");
+        record(&journal, "/new/again/2", &HeaderMap::new(), b"");
+        let (listing, satisfied) = waiter.await.unwrap_or_else(|_| (journal.list(&filter), false));
+        assert!(satisfied);
+        assert_eq!(listing.matched, 3);
     }
 }

@@ -12,4 +12,5 @@ pub mod rate_limit;
 pub mod request;
 pub mod routes;
 pub mod seed;
+pub mod strict_json;
 pub mod time;

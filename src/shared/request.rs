@@ -3,6 +3,8 @@
 
 use serde::de::DeserializeOwned;
 
+use crate::shared::strict_json::{self, Strict};
+
 /// Why a JSON body could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodyError {
@@ -28,23 +30,73 @@ impl BodyError {
     }
 }
 
-/// Parses a JSON body, naming the JSON path of the first problem.
+/// Parses a JSON body that must be an object (or `null`, for an optional
+/// one), naming the JSON path of the first problem.
 /// An empty (or all-whitespace) body is read as `empty_as` (e.g. `{}`),
 /// because generated SDKs send empty bodies with a JSON content type.
-/// Anything after the JSON value but whitespace is malformed.
+/// Anything after the JSON value but whitespace is malformed, and so is a
+/// body that is not UTF-8 anywhere, even inside a member nobody reads.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8], empty_as: Option<&str>) -> Result<T, BodyError> {
+    let text = utf8_body(body, empty_as)?;
+    // serde reads a JSON array into a struct's fields in order: refuse every
+    // root but an object before serde sees it.
+    if let Some(kind) = non_object_root(text) {
+        return Err(BodyError::Invalid {
+            path: ".".to_owned(),
+            reason: format!("invalid type: {kind}, expected a JSON object"),
+        });
+    }
+    // Tracking the path costs every POST a wrapper around each value, so it
+    // is only done again, to describe the problem, once a parse has failed.
+    let mut de = serde_json::Deserializer::from_str(text);
+    strict_json::deserialize(&mut de)
+        .and_then(|value| de.end().map(|()| value))
+        .map_err(|error| describe_failure::<T>(text.as_bytes(), error))
+}
+
+/// Parses a JSON body of any shape (the caller decides what a non-object
+/// means in its vendor's words), with [`parse_json`]'s other rules.
+pub fn parse_json_value(body: &[u8], empty_as: Option<&str>) -> Result<serde_json::Value, BodyError> {
+    let text = utf8_body(body, empty_as)?;
+    serde_json::from_str(text).map_err(|error| describe_failure::<serde_json::Value>(text.as_bytes(), error))
+}
+
+/// The body as text (`empty_as` for an empty one): serde_json skips ignored
+/// strings without checking their encoding, so the whole body is checked.
+fn utf8_body<'a>(body: &'a [u8], empty_as: Option<&'a str>) -> Result<&'a str, BodyError> {
     let body = match empty_as {
         Some(default) if body.iter().all(u8::is_ascii_whitespace) => default.as_bytes(),
         _ => body,
     };
-    // Tracking the path costs every POST a wrapper around each value, so it
-    // is only done again, to describe the problem, once a parse has failed.
-    serde_json::from_slice(body).map_err(|error| describe_failure::<T>(body, error))
+    std::str::from_utf8(body).map_err(|e| BodyError::Malformed {
+        reason: format!("body is not valid UTF-8 (at byte {})", e.valid_up_to()),
+    })
+}
+
+/// What the document is when it is valid JSON but not an object or `null`.
+fn non_object_root(text: &str) -> Option<&'static str> {
+    let kind = match text.trim_start().as_bytes().first()? {
+        b'[' => "array",
+        b'"' => "string",
+        b't' | b'f' => "boolean",
+        b'-' | b'0'..=b'9' => "number",
+        _ => return None,
+    };
+    // Only a well-formed document is "the wrong type"; anything else is malformed.
+    serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .ok()
+        .map(|_| kind)
 }
 
 fn describe_failure<T: DeserializeOwned>(body: &[u8], error: serde_json::Error) -> BodyError {
+    // Syntax first: a broken document is malformed whatever its shape.
+    if let Err(syntax) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        return BodyError::Malformed {
+            reason: syntax.to_string(),
+        };
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
-    let error = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+    let error = match serde_path_to_error::deserialize::<_, T>(Strict(&mut de)) {
         Err(e) => {
             let path = crate::shared::fixtures::json_path(e.path());
             let inner = e.into_inner();
@@ -146,6 +198,50 @@ mod tests {
         );
         let nested = parse_json::<serde_json::Value>(br#"{"a":[1,}"#, None).err();
         assert!(matches!(nested, Some(BodyError::Malformed { .. })), "{nested:?}");
+    }
+
+    #[test]
+    fn only_an_object_is_a_body() {
+        for (body, kind) in [
+            ("[1]", "array"),
+            (r#"["2020-01-01T00:00:00Z"]"#, "array"),
+            ("\"x\"", "string"),
+            ("true", "boolean"),
+            ("12", "number"),
+        ] {
+            let err = parse_json::<Advance>(body.as_bytes(), None).err();
+            assert_eq!(
+                err,
+                Some(BodyError::Invalid {
+                    path: ".".into(),
+                    reason: format!("invalid type: {kind}, expected a JSON object")
+                }),
+                "{body}"
+            );
+        }
+        assert_eq!(parse_json::<Option<Advance>>(b"null", None), Ok(None));
+        assert!(matches!(
+            parse_json::<Advance>(b"[1,", None),
+            Err(BodyError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn invalid_utf8_is_malformed_even_in_an_ignored_member() {
+        let body = b"{\"seconds\":1,\"note\":\"\xff\"}";
+        let err = parse_json::<serde_json::Map<String, serde_json::Value>>(body, None).err();
+        assert_eq!(
+            err,
+            Some(BodyError::Malformed {
+                reason: "body is not valid UTF-8 (at byte 21)".into()
+            })
+        );
+        #[derive(Debug, Deserialize)]
+        struct Lenient {
+            #[allow(dead_code)]
+            seconds: i64,
+        }
+        assert!(parse_json::<Lenient>(body, None).is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! leadsim is lenient in what it accepts (real SDKs send `+0000` offsets and
 //! microseconds) and strict in what it sends (RFC 3339 with `Z`).
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serializer};
 
 /// A timestamp in a fixture or request body, read with [`parse_rfc3339`].
@@ -23,10 +23,16 @@ impl<'de> Deserialize<'de> for Timestamp {
 /// `+0000` offsets (`2020-01-09T00:00:00.000000+0000`, the generated Python
 /// client's default) and naive timestamps, which are taken as UTC.
 pub fn parse_rfc3339(input: &str) -> Option<DateTime<Utc>> {
+    parse_any_form(input).filter(|t| (0..=9999).contains(&t.year()))
+}
+
+/// Four-digit years only: every instant leadsim reads is then far enough
+/// from chrono's limits that adding days or weeks to it cannot overflow.
+fn parse_any_form(input: &str) -> Option<DateTime<Utc>> {
     let input = input.trim();
     // An unencoded `+01:00` in a query string arrives as ` 01:00`.
     if input.contains(' ') {
-        return parse_rfc3339(&input.replace(' ', "+"));
+        return parse_any_form(&input.replace(' ', "+"));
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(input) {
         return Some(t.with_timezone(&Utc));
@@ -87,6 +93,9 @@ mod tests {
             "2020-13-01T00:00:00Z",
             "2020-01-09",
             "2020-01-09T25:00:00Z",
+            "+262000-01-01T00:00:00+0000",
+            "-0001-01-01T00:00:00+0000",
+            "+10000-01-01T00:00:00",
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }

@@ -119,22 +119,62 @@ pub struct NewEvent {
     pub version_info: Option<VersionInfo>,
 }
 
+impl NewEvent {
+    /// Roughly what the event holds on the heap, for the store's budget.
+    pub fn heap_bytes(&self) -> usize {
+        let optional = [
+            &self.tool_signature,
+            &self.event_type,
+            &self.event_id,
+            &self.message,
+            &self.javascript_local_time,
+            &self.apex_local_time,
+            &self.event_environment_path,
+            &self.name_parser_event_id,
+            &self.recommendation_model_event_id,
+        ];
+        [&self.customer_id, &self.entity_id, &self.user_id, &self.recording_id]
+            .iter()
+            .map(|s| s.capacity())
+            .chain(optional.iter().map(|s| s.as_ref().map_or(0, String::capacity)))
+            .sum::<usize>()
+            // Parsed members take about twice their JSON.
+            + self.version_info.as_ref().map_or(0, |v| 2 * v.json_bytes)
+    }
+}
+
 /// `version_info` as posted, kept as a list of members: a `serde_json::Map`
 /// is a B-tree whose first node alone is over 600 bytes, which for a
 /// one-member object was a third of a stored event's memory.
 #[derive(Debug, Clone, PartialEq)]
-pub struct VersionInfo(Vec<(String, Value)>);
+pub struct VersionInfo {
+    members: Vec<(String, Value)>,
+    /// Its size as JSON, which bounds what it holds.
+    json_bytes: usize,
+}
 
 impl From<Map<String, Value>> for VersionInfo {
     /// Members in the map's (sorted) order, as the map would serialize them.
     fn from(map: Map<String, Value>) -> Self {
-        Self(map.into_iter().collect())
+        let members: Vec<_> = map.into_iter().collect();
+        let json_bytes = members
+            .iter()
+            .map(|(name, value)| name.len() + 4 + serde_json::to_string(value).map_or(0, |v| v.len()))
+            .sum::<usize>()
+            + 2;
+        Self { members, json_bytes }
     }
 }
 
+/// Longest string field an event may have, in bytes.
+pub const MAX_FIELD_BYTES: usize = 2048;
+
+/// Largest `version_info` an event may have, as JSON, in bytes.
+pub const MAX_VERSION_INFO_BYTES: usize = 8192;
+
 impl Serialize for VersionInfo {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(name, value)| (name, value)))
+        serializer.collect_map(self.members.iter().map(|(name, value)| (name, value)))
     }
 }
 
@@ -174,7 +214,16 @@ impl NewEvent {
         let mut optional = OPTIONAL_STRINGS.map(|name| optional_string(fields, name, &mut errors));
         let version_info = match fields.remove("version_info") {
             None | Some(Value::Null) => None,
-            Some(Value::Object(map)) => Some(VersionInfo::from(map)),
+            Some(Value::Object(map)) => {
+                let info = VersionInfo::from(map);
+                if info.json_bytes > MAX_VERSION_INFO_BYTES {
+                    errors.push(FieldError::new(
+                        "version_info",
+                        format!("must be at most {MAX_VERSION_INFO_BYTES} bytes as JSON"),
+                    ));
+                }
+                Some(info)
+            }
             Some(_) => {
                 errors.push(FieldError::new("version_info", "must be an object"));
                 None
@@ -272,12 +321,24 @@ fn required_string(
             errors.push(FieldError::new(name, format!("{name} must not be blank")));
             None
         }
-        Some(Value::String(s)) => Some(s),
+        Some(Value::String(s)) => bounded(name, s, errors),
         Some(_) => {
             errors.push(FieldError::new(name, format!("{name} must be a string")));
             None
         }
     }
+}
+
+/// The string, unless it is longer than any real event field would be.
+fn bounded(name: &str, value: String, errors: &mut Vec<FieldError>) -> Option<String> {
+    if value.len() > MAX_FIELD_BYTES {
+        errors.push(FieldError::new(
+            name,
+            format!("{name} must be at most {MAX_FIELD_BYTES} bytes"),
+        ));
+        return None;
+    }
+    Some(value)
 }
 
 fn optional_string(
@@ -287,7 +348,7 @@ fn optional_string(
 ) -> Option<String> {
     match fields.remove(name) {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s),
+        Some(Value::String(s)) => bounded(name, s, errors),
         Some(_) => {
             errors.push(FieldError::new(name, format!("{name} must be a string")));
             None

@@ -18,6 +18,10 @@ const GREGORIAN_OFFSET_TICKS: i64 = 0x01B2_1DD2_1381_4000;
 pub const MAX_PAGE_SIZE: usize = 100;
 pub const DEFAULT_PAGE_SIZE: usize = 10;
 
+/// What the stored events may weigh in all: the oldest go first past it,
+/// as past the count (`--analytics-event-capacity`).
+pub const MAX_STORED_BYTES: usize = 512 * 1024 * 1024;
+
 /// Events reserved for at start, at most (the default capacity).
 const PREALLOCATED_EVENTS: usize = 200_000;
 
@@ -97,6 +101,9 @@ struct Tables {
     /// Scratch space for building search keys under the lock.
     key: String,
     capacity: usize,
+    /// What the stored events weigh, by [`weight`], and may weigh.
+    bytes: usize,
+    max_bytes: usize,
     dropped: u64,
     /// Last version 1 timestamp handed out and the clock sequence in use,
     /// so keys stay unique with a frozen clock or one set backwards.
@@ -123,6 +130,8 @@ impl EventStore {
                 index: HashMap::with_capacity(capacity.clamp(1, PREALLOCATED_EVENTS) / 8),
                 key: String::new(),
                 capacity: capacity.max(1),
+                bytes: 0,
+                max_bytes: MAX_STORED_BYTES,
                 dropped: 0,
                 last_ticks: 0,
                 clock_sequence: 0,
@@ -132,6 +141,17 @@ impl EventStore {
         };
         store.clear();
         store
+    }
+
+    /// The same store with another byte budget (tests; embedding).
+    pub fn with_max_bytes(self, max_bytes: usize) -> Self {
+        self.tables().max_bytes = max_bytes;
+        self
+    }
+
+    /// What the stored events weigh now, in bytes.
+    pub fn bytes(&self) -> usize {
+        self.tables().bytes
     }
 
     fn tables(&self) -> MutexGuard<'_, Tables> {
@@ -153,9 +173,13 @@ impl EventStore {
             new,
         });
         tables.next_seq += 1;
-        if tables.events.len() >= tables.capacity {
+        let added = weight(&event);
+        while tables.events.len() >= tables.capacity
+            || (tables.bytes + added > tables.max_bytes && !tables.events.is_empty())
+        {
             tables.evict_oldest();
         }
+        tables.bytes += added;
         search_key_of(&mut tables.key, &event.new);
         match tables.index.get_mut(tables.key.as_str()) {
             Some(seqs) => seqs.push_back(event.seq),
@@ -229,6 +253,7 @@ impl EventStore {
         tables.index.clear();
         tables.first_seq = tables.next_seq;
         tables.dropped = 0;
+        tables.bytes = 0;
         tables.last_ticks = 0;
         tables.clock_sequence = self.clock_sequence;
     }
@@ -263,6 +288,7 @@ impl Tables {
         };
         self.first_seq = oldest.seq + 1;
         self.dropped += 1;
+        self.bytes -= weight(&oldest);
         search_key_of(&mut self.key, &oldest.new);
         if let Some(seqs) = self.index.get_mut(self.key.as_str()) {
             seqs.pop_front();
@@ -271,6 +297,11 @@ impl Tables {
             }
         }
     }
+}
+
+/// What an event costs the store: the event, its heap, and its index entry.
+fn weight(event: &Event) -> usize {
+    size_of::<Event>() + event.new.heap_bytes() + size_of::<u64>()
 }
 
 fn gregorian_ticks(at: DateTime<Utc>) -> u64 {
@@ -382,5 +413,18 @@ mod tests {
         assert_eq!(store.list(None).dropped, 2);
         store.clear();
         assert!(store.search(&search(&["a"], false, 1, 10)).recordings.is_empty());
+    }
+
+    #[test]
+    fn the_store_is_bounded_in_bytes_too() {
+        let store = EventStore::new(Seed::new(1), 1000).with_max_bytes(20_000);
+        for i in 0..100 {
+            store.insert(event(&format!("r{i}")), at(i));
+            assert!(store.bytes() <= 20_000, "{}", store.bytes());
+        }
+        let kept = store.tables().events.len();
+        assert!(kept > 10 && kept < 100, "{kept}");
+        store.clear();
+        assert_eq!(store.bytes(), 0);
     }
 }

@@ -19,13 +19,13 @@ struct AdminDisplay {
     source: Source,
 }
 
-/// `GET /__admin/engine/offerDisplays[?leadUuid=]`, oldest first.
+/// `GET /__admin/engine/offerDisplays[?leadUuid=][&credential=]`, oldest first.
 pub async fn offer_displays(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, AdminError> {
-    let lead = uuid_filter(query.as_deref(), "leadUuid")?;
-    let listing = state.engine.ui.displays(lead);
+    let Filters { uuid: lead, creator } = filters(&state, query.as_deref(), "leadUuid")?;
+    let listing = state.engine.ui.displays(lead, creator);
     let items: Vec<_> = listing
         .items
         .into_iter()
@@ -42,13 +42,16 @@ pub async fn offer_displays(
     })))
 }
 
-/// `GET /__admin/engine/sessionInits[?sessionUuid=]`, oldest first.
+/// `GET /__admin/engine/sessionInits[?sessionUuid=][&credential=]`, oldest first.
 pub async fn session_inits(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, AdminError> {
-    let session = uuid_filter(query.as_deref(), "sessionUuid")?;
-    let listing = state.engine.ui.sessions(session);
+    let Filters {
+        uuid: session,
+        creator,
+    } = filters(&state, query.as_deref(), "sessionUuid")?;
+    let listing = state.engine.ui.sessions(session, creator);
     Ok(Json(json!({
         "count": listing.count,
         "dropped": listing.dropped,
@@ -57,17 +60,36 @@ pub async fn session_inits(
     })))
 }
 
-fn uuid_filter(query: Option<&str>, name: &str) -> Result<Option<Uuid>, AdminError> {
-    let mut found = None;
+/// A listing's filters: a uuid, and the records of the company whose token
+/// (`credential`, confidential or publishable) is given.
+struct Filters {
+    uuid: Option<Uuid>,
+    creator: Option<Uuid>,
+}
+
+fn filters(state: &AppState, query: Option<&str>, name: &str) -> Result<Filters, AdminError> {
+    let mut found = Filters {
+        uuid: None,
+        creator: None,
+    };
     for (key, value) in query_pairs(query) {
+        if key == "credential" {
+            let catalog = state.engine.catalog();
+            let company = catalog
+                .companies
+                .by_token(&value)
+                .ok_or_else(|| AdminError::bad_request("credential: no Engine company has this token"))?;
+            found.creator = Some(company.uuid);
+            continue;
+        }
         if key != name {
             return Err(AdminError::bad_request(format!(
-                "{key}: unknown filter (use {name})"
+                "{key}: unknown filter (use {name} or credential)"
             )));
         }
         let uuid = Uuid::try_parse(&value)
             .map_err(|_| AdminError::bad_request(format!("{name}: '{value}' is not a UUID")))?;
-        found = Some(uuid);
+        found.uuid = Some(uuid);
     }
     Ok(found)
 }

@@ -87,6 +87,12 @@ impl Companies {
         self.all.get(*index).cloned().ok_or(EngineError::InvalidToken)
     }
 
+    /// The company a token (either kind) belongs to.
+    pub fn by_token(&self, token: &str) -> Option<&Arc<Company>> {
+        let (index, _) = self.by_token.get(token)?;
+        self.all.get(*index)
+    }
+
     /// The company for an optional token: `None` when absent or unknown.
     pub fn identify(&self, headers: &HeaderMap) -> Option<Arc<Company>> {
         let (index, _) = self.by_token.get(bearer_token(headers)?)?;

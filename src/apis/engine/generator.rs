@@ -66,6 +66,30 @@ pub struct Batch {
     named_institutions: Vec<(Uuid, Cow<'static, str>)>,
 }
 
+impl Batch {
+    /// Roughly what the batch holds on the heap, for cache budgets.
+    pub fn heap_bytes(&self) -> usize {
+        fn vec<T>(v: &[T]) -> usize {
+            size_of_val(v)
+        }
+        let owned = |c: &Cow<'static, str>| match c {
+            Cow::Owned(s) => s.capacity(),
+            Cow::Borrowed(_) => 0,
+        };
+        let tag_text: usize = self
+            .tags
+            .iter()
+            .map(|t| t.hash.capacity() + owned(&t.key) + owned(&t.value))
+            .sum();
+        vec(&self.leads)
+            + vec(&self.events)
+            + vec(&self.payouts)
+            + vec(&self.tags)
+            + tag_text
+            + vec(&self.named_institutions)
+    }
+}
+
 /// What a lead's events share.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GeneratedLead {

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::auth::TokenKind;
 use super::error::{ApiError, EngineError};
 use super::ui_store::{DisplayedOffer, Source};
-use crate::shared::request::parse_json;
+use crate::shared::request::parse_json_value;
 use crate::state::AppState;
 
 /// A transparent 1x1 GIF89a: the smallest image every browser renders.
@@ -148,7 +148,7 @@ fn read_offer(body: &[u8]) -> Result<DisplayedOffer, EngineError> {
 
 /// The body as a JSON object; an empty body is `{}`.
 fn read_object(body: &[u8]) -> Result<Map<String, Value>, EngineError> {
-    match parse_json::<Value>(body, Some("{}"))? {
+    match parse_json_value(body, Some("{}"))? {
         Value::Object(fields) => Ok(fields),
         other => Err(EngineError::Malformed {
             attribute: None,

@@ -245,22 +245,24 @@ impl UiEvents {
         session
     }
 
-    /// Displays, oldest first, optionally only those of one lead.
-    pub fn displays(&self, lead: Option<Uuid>) -> Listing<OfferDisplay> {
-        let recorded = self
-            .lock()
-            .displays
-            .listing(self.capacity, |d| lead.is_none_or(|l| d.offer.lead_uuid == l));
+    /// Displays, oldest first, optionally only those of one lead and of one
+    /// creator (`createdBy`).
+    pub fn displays(&self, lead: Option<Uuid>, creator: Option<Uuid>) -> Listing<OfferDisplay> {
+        let recorded = self.lock().displays.listing(self.capacity, |d| {
+            lead.is_none_or(|l| d.offer.lead_uuid == l)
+                && creator.is_none_or(|c| d.owner.unwrap_or(UNATTRIBUTED) == c)
+        });
         // Uuids are hashed here, after the lock is released.
         recorded.map(|d| self.offer_display(&d))
     }
 
-    /// Sessions, oldest first, optionally only those with one `sessionUuid`.
-    pub fn sessions(&self, session: Option<Uuid>) -> Listing<SessionInit> {
+    /// Sessions, oldest first, optionally only those with one `sessionUuid`
+    /// and of one creator (`createdBy`).
+    pub fn sessions(&self, session: Option<Uuid>, creator: Option<Uuid>) -> Listing<SessionInit> {
         let store = self.lock();
-        store
-            .sessions
-            .listing(self.capacity, |s| session.is_none_or(|u| s.session_uuid == u))
+        store.sessions.listing(self.capacity, |s| {
+            session.is_none_or(|u| s.session_uuid == u) && creator.is_none_or(|c| s.created_by == c)
+        })
     }
 
     pub fn clear(&self) {
@@ -308,7 +310,7 @@ mod tests {
         for n in 0..5 {
             store.record_display(None, offer(n * 10), Source::Pixel, Utc::now());
         }
-        let listing = store.displays(None);
+        let listing = store.displays(None, None);
         assert_eq!(listing.count, 2);
         assert_eq!(listing.dropped, 3);
         assert_eq!(listing.items[0].id, 4, "ids keep increasing after drops");
@@ -324,6 +326,6 @@ mod tests {
         let s3 = store.record_session(None, Some(given), Utc::now());
         assert_ne!(s1.session_uuid, s2.session_uuid);
         assert_eq!(s3.session_uuid, given);
-        assert_eq!(store.sessions(Some(given)).count, 1);
+        assert_eq!(store.sessions(Some(given), None).count, 1);
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -23,6 +23,10 @@ pub const WINDOW: TimeDelta = TimeDelta::hours(1);
 const HOUR_CACHE: usize = 1024;
 /// Rendered windows kept, for repeated polls of the same cursor.
 const WINDOW_CACHE: usize = 256;
+/// What the generated hours may weigh (fixtures can raise the volume).
+pub const HOUR_CACHE_MAX_BYTES: usize = 96 * 1024 * 1024;
+/// What the rendered windows may weigh.
+pub const WINDOW_CACHE_MAX_BYTES: usize = 64 * 1024 * 1024;
 /// Missing hours worth spreading over threads (a walk's next window needs one).
 const PARALLEL_FROM_HOURS: usize = 48;
 
@@ -67,7 +71,7 @@ pub struct Windows {
     tags: Vec<CompanyTag>,
     scripted: Vec<Arc<Batch>>,
     hours: BoundedCache<(usize, i64), Arc<Batch>>,
-    rendered: BoundedCache<(usize, Feed, i64), Bytes>,
+    rendered: BoundedCache<(usize, Feed, DateTime<Utc>), Bytes>,
 }
 
 impl Windows {
@@ -86,8 +90,8 @@ impl Windows {
             seed,
             tags,
             scripted,
-            hours: BoundedCache::new(HOUR_CACHE),
-            rendered: BoundedCache::new(WINDOW_CACHE),
+            hours: BoundedCache::weighed(HOUR_CACHE, HOUR_CACHE_MAX_BYTES, |_, batch| batch.heap_bytes()),
+            rendered: BoundedCache::weighed(WINDOW_CACHE, WINDOW_CACHE_MAX_BYTES, |_, json| json.len()),
         }
     }
 
@@ -211,12 +215,8 @@ impl Windows {
     }
 }
 
-fn rendered_key(company: &Company, feed: Feed, start: DateTime<Utc>) -> (usize, Feed, i64) {
-    (
-        company.index,
-        feed,
-        start.timestamp_nanos_opt().unwrap_or(i64::MIN),
-    )
+fn rendered_key(company: &Company, feed: Feed, start: DateTime<Utc>) -> (usize, Feed, DateTime<Utc>) {
+    (company.index, feed, start)
 }
 
 /// The hours that overlap `[earliest, end)`: leads created then may have
@@ -227,8 +227,11 @@ fn creation_hours(earliest: DateTime<Utc>, end: DateTime<Utc>) -> impl Iterator<
     std::iter::successors(Some(first), move |h| Some(*h + WINDOW).filter(|n| *n <= last))
 }
 
+/// The start of `t`'s hour, for any instant (chrono's `duration_trunc`
+/// works in nanoseconds and gives up outside 1677-2262).
 pub fn floor_hour(t: DateTime<Utc>) -> DateTime<Utc> {
-    t.duration_trunc(WINDOW).unwrap_or(t)
+    let into_hour = t.timestamp().rem_euclid(3600);
+    DateTime::from_timestamp(t.timestamp() - into_hour, 0).unwrap_or(t)
 }
 
 fn to_json<T: Serialize>(items: &T) -> Vec<u8> {

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::auth::Caller;
-use super::customers::{Account, Customer};
+use super::customers::{Account, Customer, Enrolment, MAX_TESTING_CUSTOMERS};
 use super::error::ApiError;
 use super::fixtures::{CustomerKind, valid_username};
 use crate::shared::request::{query_pairs, query_value};
@@ -74,14 +74,25 @@ pub async fn add_testing_customer(
     let optional = |name: &str| optional_string(&fields, name);
     let first_name = optional("firstName")?;
     let last_name = optional("lastName")?;
-    for name in ["applicationId", "phone", "email"] {
-        optional(name)?;
+    for name in ["firstName", "lastName", "applicationId", "phone", "email"] {
+        // Kept (names) or not, every field has the vendor's length bound,
+        // so a stored customer is small whatever a client sends.
+        if optional(name)?.is_some_and(|v| v.chars().count() > 255) {
+            return Err(ApiError::InvalidField(format!(
+                "\"{name}\" length must be less than or equal to 255 characters long"
+            )));
+        }
     }
     let customer = state
         .finicity
         .customers
         .enroll_testing(caller.partner, &username, first_name, last_name, now)
-        .ok_or_else(|| ApiError::InvalidField("\"username\" must be unique".into()))?;
+        .map_err(|refused| match refused {
+            Enrolment::UsernameTaken => ApiError::InvalidField("\"username\" must be unique".into()),
+            Enrolment::Full => ApiError::InvalidField(format!(
+                "at most {MAX_TESTING_CUSTOMERS} testing customers can be enrolled; POST /__admin/reset to start again"
+            )),
+        })?;
     let body = CreatedCustomer {
         id: customer.id.to_string(),
         username: &customer.username,

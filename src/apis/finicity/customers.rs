@@ -17,6 +17,17 @@ use super::fixtures::{AccountFixture, Address, CustomerFixture, CustomerKind, Fi
 use super::institutions::{self, Institution};
 use crate::shared::seed::Seed;
 
+/// Most testing customers enrolled between resets (each is a few hundred
+/// bytes: names are at most 255 characters).
+pub const MAX_TESTING_CUSTOMERS: usize = 10_000;
+
+/// Why a testing customer was not enrolled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enrolment {
+    UsernameTaken,
+    Full,
+}
+
 #[derive(Debug, Clone)]
 pub struct Business {
     pub id: i64,
@@ -149,8 +160,8 @@ impl Directory {
             .cloned()
     }
 
-    /// Enrolls a testing customer for `partner`, or `None` when the username
-    /// is taken. Testing customers are registered as businesses (Balance
+    /// Enrolls a testing customer for `partner`, unless the username is
+    /// taken or [`MAX_TESTING_CUSTOMERS`] are enrolled already. Testing customers are registered as businesses (Balance
     /// Analytics is a business product, and the excerpt has no call to
     /// register one) with three accounts at FinBank Profiles - A:
     /// an operating checking account (steady or seasonal), a payroll
@@ -164,19 +175,22 @@ impl Directory {
         first_name: Option<String>,
         last_name: Option<String>,
         now: DateTime<Utc>,
-    ) -> Option<Arc<Customer>> {
+    ) -> Result<Arc<Customer>, Enrolment> {
         let mut customers = self.customers.write().unwrap_or_else(PoisonError::into_inner);
         // Per partner, so isolated tenants can use the same usernames.
         if customers
             .values()
             .any(|c| c.partner == partner && c.username == username)
         {
-            return None;
+            return Err(Enrolment::UsernameTaken);
         }
         let testing_count = customers
             .values()
             .filter(|c| c.id >= TESTING_CUSTOMER_BASE)
             .count() as i64;
+        if testing_count >= MAX_TESTING_CUSTOMERS as i64 {
+            return Err(Enrolment::Full);
+        }
         let offset = (self.seed.value() % 900) as i64 * 1_000;
         let mut id = TESTING_CUSTOMER_BASE + offset + testing_count;
         while customers.contains_key(&id) {
@@ -250,7 +264,7 @@ impl Directory {
             accounts,
         });
         customers.insert(id, customer.clone());
-        Some(customer)
+        Ok(customer)
     }
 
     fn customer_from_fixture(&self, fixtures: &FinicityFixtures, c: &CustomerFixture) -> Customer {

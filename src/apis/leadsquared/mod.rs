@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwap;
 use axum::body::Bytes;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::shared::cache::BoundedCache;
 use crate::shared::rate_limit::{Limit, RateLimiter};
@@ -33,9 +33,12 @@ pub fn routes() -> Routes {
 /// Query results kept for repeated identical queries.
 const QUERY_RESULTS: usize = 64;
 
+/// What the kept query results may weigh: a full lead list is a few MB.
+pub const QUERY_RESULTS_MAX_BYTES: usize = 64 * 1024 * 1024;
+
 /// Results of recent queries: a table is a pure function of the account's
 /// leads (fixed per day), the query and the instant it ran at.
-pub type QueryResults = BoundedCache<(usize, i64, Bytes), Arc<QueryResult>>;
+pub type QueryResults = BoundedCache<(usize, DateTime<Utc>, Bytes), Arc<QueryResult>>;
 
 /// A query's table, and its JSON body once someone has asked for it: a
 /// repeated poll then costs a lookup rather than a serialization.
@@ -55,6 +58,12 @@ impl QueryResult {
 
     pub fn json(&self, render: impl FnOnce(&Table) -> Bytes) -> Bytes {
         self.json.get_or_init(|| render(&self.table)).clone()
+    }
+
+    /// The cache's weight of a result: the table, and twice it again for the
+    /// JSON it may render later (JSON spells every column name per row).
+    fn weigh(key: &(usize, DateTime<Utc>, Bytes), result: &Arc<Self>) -> usize {
+        key.2.len() + 3 * result.table.heap_bytes()
     }
 }
 
@@ -122,7 +131,7 @@ impl Catalog {
         Self {
             accounts,
             leads: BoundedCache::new(4),
-            results: BoundedCache::new(QUERY_RESULTS),
+            results: BoundedCache::weighed(QUERY_RESULTS, QUERY_RESULTS_MAX_BYTES, QueryResult::weigh),
             seed,
         }
     }

@@ -638,6 +638,25 @@ pub struct Table {
     pub is_list: bool,
 }
 
+impl Table {
+    /// Roughly what the table holds on the heap, for cache budgets.
+    pub fn heap_bytes(&self) -> usize {
+        let cell = |c: &Cell| {
+            size_of::<Cell>()
+                + match c {
+                    Cell::Text(t) => t.capacity(),
+                    _ => 0,
+                }
+        };
+        self.columns.iter().map(String::capacity).sum::<usize>()
+            + self
+                .rows
+                .iter()
+                .map(|row| size_of::<Vec<Cell>>() + row.iter().map(cell).sum::<usize>())
+                .sum::<usize>()
+    }
+}
+
 /// Runs a query over an account's data as of `now` (for `LeadAge`).
 /// `leads` must have been built against `users` (their `owner_index`).
 pub fn run(query: &Query, users: &[User], leads: &Dataset, now: NaiveDateTime) -> Table {
