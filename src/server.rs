@@ -66,8 +66,9 @@ pub async fn serve(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
-        // hyper's read buffer holds the head while it is parsed; at this
-        // size a larger head is refused with 431.
+        // A larger head is refused with 431; the read buffer is bounded by
+        // the same size, so a head that has not ended yet cannot grow past it.
+        .max_header_size(limits.max_header_bytes)
         .max_buf_size(limits.max_header_bytes.max(8192));
     let graceful = GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);

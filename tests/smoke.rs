@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_leadsim");
@@ -14,14 +15,25 @@ const BIN: &str = env!("CARGO_BIN_EXE_leadsim");
 struct Server {
     child: Child,
     address: String,
+    /// Every line it wrote to stderr so far.
+    logs: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
     fn start(args: &[&str]) -> Self {
+        Self::start_logging(args, "leadsim=info")
+    }
+
+    fn start_logging(args: &[&str], rust_log: &str) -> Self {
+        let listen: &[&str] = if args.contains(&"--listen") {
+            &[]
+        } else {
+            &["--listen", "127.0.0.1:0"]
+        };
         let mut child = Command::new(BIN)
-            .args(["--listen", "127.0.0.1:0"])
+            .args(listen)
             .args(args)
-            .env("RUST_LOG", "leadsim=info")
+            .env("RUST_LOG", rust_log)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -30,16 +42,56 @@ impl Server {
         let stderr = child.stderr.take().expect("stderr");
         let mut lines = BufReader::new(stderr).lines();
         let deadline = Instant::now() + Duration::from_secs(30);
+        let logs = Arc::new(Mutex::new(Vec::new()));
         let address = loop {
             assert!(Instant::now() < deadline, "no startup line");
             let line = lines.next().expect("startup line").expect("utf-8");
+            logs.lock().unwrap().push(line.clone());
             if let Some(rest) = line.split("listening on http://").nth(1) {
-                break rest.split_whitespace().next().unwrap().to_owned();
+                break rest
+                    .split(|c: char| c.is_whitespace() || c == '"')
+                    .next()
+                    .unwrap()
+                    .to_owned();
             }
         };
         // Keep draining stderr so the child never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Self { child, address }
+        let kept = logs.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                kept.lock().unwrap().push(line);
+            }
+        });
+        Self { child, address, logs }
+    }
+
+    fn logs(&self) -> String {
+        self.logs.lock().unwrap().join("\n")
+    }
+
+    fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(&self.address).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream
+    }
+
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     fn get(&self, path: &str) -> (u16, String) {
@@ -101,6 +153,7 @@ fn env_twins_configure_the_binary() {
         stderr.contains("'not-a-time' is not an RFC 3339 timestamp"),
         "{stderr}"
     );
+    assert!(stderr.contains("LEADSIM_NOW"), "the variable is named: {stderr}");
 }
 
 fn temp_fixtures(name: &str, file: &str, text: &str) -> PathBuf {
@@ -162,5 +215,138 @@ fn fixtures_dir_must_exist() {
     assert!(
         String::from_utf8_lossy(&output.stderr)
             .contains("/definitely/not/here: .: the fixtures directory does not exist")
+    );
+}
+
+/// Reads until the server closes the connection; how long that took.
+fn until_closed(stream: &mut TcpStream) -> Duration {
+    let started = Instant::now();
+    let mut sink = Vec::new();
+    let _ = stream.read_to_end(&mut sink);
+    started.elapsed()
+}
+
+#[test]
+fn silent_and_slow_clients_are_cut_off_at_the_header_timeout() {
+    let server = Server::start(&["--header-read-timeout", "1"]);
+    let mut silent = server.connect();
+    let waited = until_closed(&mut silent);
+    assert!(waited < Duration::from_secs(5), "silent client kept {waited:?}");
+
+    let mut slow = server.connect();
+    let started = Instant::now();
+    for byte in b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n" {
+        if slow.write_all(&[*byte]).is_err() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        if started.elapsed() > Duration::from_secs(6) {
+            break;
+        }
+    }
+    let waited = started.elapsed() + until_closed(&mut slow);
+    assert!(waited < Duration::from_secs(8), "slow client kept {waited:?}");
+    // The server still serves everyone else.
+    assert_eq!(server.get("/__admin/health").0, 200);
+}
+
+#[test]
+fn a_stalled_body_is_cut_off_at_the_idle_timeout() {
+    let server = Server::start(&["--idle-timeout", "1"]);
+    let mut stream = server.connect();
+    write!(
+        stream,
+        "POST /api/v1/lead_analytics HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{{"
+    )
+    .unwrap();
+    let waited = until_closed(&mut stream);
+    assert!(waited < Duration::from_secs(6), "stalled body kept {waited:?}");
+}
+
+#[test]
+fn shutdown_finishes_within_its_grace_despite_a_half_sent_request() {
+    let mut server = Server::start(&["--shutdown-grace", "1"]);
+    let mut stream = server.connect();
+    write!(
+        stream,
+        "POST /api/v1/lead_analytics HTTP/1.1\r\nHost: x\r\nContent-Len"
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    let exit = server.terminate();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(exit.success(), "{exit}");
+    assert!(server.logs().contains("shutdown grace"), "{}", server.logs());
+}
+
+#[test]
+fn an_oversized_request_head_gets_431() {
+    let server = Server::start(&[]);
+    let mut stream = server.connect();
+    let big = "a".repeat(100 * 1024);
+    let _ = write!(
+        stream,
+        "GET /__admin/health HTTP/1.1\r\nHost: x\r\nX-Big: {big}\r\n\r\n"
+    );
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 431"), "{text}");
+}
+
+#[test]
+fn listen_takes_a_host_name() {
+    let server = Server::start(&["--listen", "localhost:0"]);
+    assert_eq!(server.get("/__admin/health").0, 200);
+}
+
+#[test]
+fn an_unknown_fixture_file_is_named() {
+    let dir = temp_fixtures("unknown-file", "engines.json", "{}");
+    let output = Command::new(BIN).arg("--fixtures").arg(&dir).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("engines.json: .: not a fixture file leadsim reads"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn debug_logs_never_show_credentials_or_colour() {
+    let server = Server::start_logging(&[], "leadsim=debug,tower_http=debug");
+    server.get("/Leads/LeadDistribution/FilterByLeadField?secret%4Bey=s3cret-one&accessKey=k3y-one");
+    server.get("/__admin/requests?credential=c3dential-two");
+    std::thread::sleep(Duration::from_millis(200));
+    let logs = server.logs();
+    assert!(
+        logs.contains("secret%4Bey=[redacted]"),
+        "requests are logged: {logs}"
+    );
+    for secret in ["s3cret-one", "k3y-one", "c3dential-two"] {
+        assert!(!logs.contains(secret), "{secret} in {logs}");
+    }
+    assert!(!logs.contains('\u{1b}'), "no ANSI codes on a pipe: {logs}");
+}
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let server = Server::start(&["--log-format", "json"]);
+    server.get("/__admin/health");
+    let logs = server.logs();
+    let first = logs.lines().next().unwrap_or_default();
+    let line: serde_json::Value = serde_json::from_str(first).unwrap_or_else(|e| panic!("{e}: {first}"));
+    assert_eq!(line["level"], "INFO");
+    assert!(
+        line["fields"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("listening on")
     );
 }
