@@ -52,9 +52,9 @@ pub struct Config {
     #[arg(long, env = "LEADSIM_HEADER_READ_TIMEOUT", value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_read_timeout: u64,
 
-    /// Seconds a connection may wait on a client that neither sends (a
-    /// stalled body) nor reads (a stalled response) before it is closed.
-    /// Keep it above the journal's longest wait (60 s).
+    /// Seconds a request body may take to arrive (then 408), and a response
+    /// write may wait on a client that stopped reading (then the connection
+    /// is closed).
     #[arg(long, env = "LEADSIM_IDLE_TIMEOUT", value_name = "SECONDS", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub idle_timeout: u64,
 

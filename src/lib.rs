@@ -34,6 +34,7 @@ pub fn app(state: AppState) -> Router {
         journal: state.journal.clone(),
         faults: state.faults.clone(),
         render_error: framework_error,
+        body_timeout: state.settings.body_timeout,
     };
     let admin = AdminAccess {
         allowed_origins: state.settings.admin_allow_origins.clone(),
@@ -80,6 +81,7 @@ fn framework_code(status: StatusCode) -> &'static str {
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
         _ => "bad_request",
     }
 }

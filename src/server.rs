@@ -6,8 +6,9 @@
 //! - a request head must arrive within `header_read_timeout` of the
 //!   connection starting to wait for it (this also closes silent keep-alive
 //!   connections), and may be at most `max_header_bytes` long (else 431);
-//! - a connection on which a read or a write waits longer than
-//!   `idle_timeout` (a stalled body, a client that stops reading) is closed;
+//! - a request body that takes longer than `idle_timeout` to arrive gets
+//!   408 (in the journal layer), and a connection on which a write waits
+//!   that long (a client that stops reading) is closed;
 //! - a stop lets requests in flight finish for `shutdown_grace`, then
 //!   closes every connection still open.
 
@@ -88,8 +89,9 @@ pub async fn serve(
         };
         // Responses are small and latency matters more than packet count.
         let _ = stream.set_nodelay(true);
+        // Reads need no timer of their own: hyper times the head, and the
+        // journal layer times the body; one less timer per request.
         let mut stream = TimeoutStream::new(stream);
-        stream.set_read_timeout(Some(limits.idle_timeout));
         stream.set_write_timeout(Some(limits.idle_timeout));
         let io = TokioIo::new(Box::pin(stream));
         let app = app.clone();

@@ -44,7 +44,7 @@ pub struct Shared {
 }
 
 /// Process settings handlers may need.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// Base for absolute links (`--public-url`); `None`: from request headers.
     pub public_url: Option<String>,
@@ -52,6 +52,8 @@ pub struct Settings {
     pub admin_allow_origins: Vec<String>,
     /// The token admin calls must carry (`--admin-token`).
     pub admin_token: Option<String>,
+    /// How long a request body may take to arrive (`--idle-timeout`).
+    pub body_timeout: std::time::Duration,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             public_url: config.public_url.clone(),
             admin_allow_origins: config.admin_allow_origins.clone(),
             admin_token: config.admin_token.clone(),
+            body_timeout: std::time::Duration::from_secs(config.idle_timeout),
         };
         let seed = Seed::new(config.seed);
         Self(Arc::new(Shared {

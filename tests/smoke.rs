@@ -259,8 +259,17 @@ fn a_stalled_body_is_cut_off_at_the_idle_timeout() {
         "POST /api/v1/lead_analytics HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{{"
     )
     .unwrap();
-    let waited = until_closed(&mut stream);
+    let started = Instant::now();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let waited = started.elapsed();
     assert!(waited < Duration::from_secs(6), "stalled body kept {waited:?}");
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(
+        text.contains("Request body did not arrive within 1 seconds"),
+        "{text}"
+    );
 }
 
 #[test]

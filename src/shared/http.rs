@@ -39,6 +39,8 @@ pub struct HttpContext {
     pub journal: Journal,
     pub faults: Faults,
     pub render_error: ErrorRenderer,
+    /// How long a request body may take to arrive (`--idle-timeout`).
+    pub body_timeout: std::time::Duration,
 }
 
 /// Who may use the control plane under `/__admin`.
@@ -399,15 +401,29 @@ where
     let (parts, body) = request.into_parts();
     let body = match declared_len {
         Some(len) if len > MAX_BODY_BYTES as u64 => Err(StatusCode::PAYLOAD_TOO_LARGE),
-        _ => axum::body::to_bytes(body, MAX_BODY_BYTES)
-            .await
-            .map_err(|e| body_error_status(&e)),
+        // A client that stalls its body must not hold the connection forever.
+        _ => match tokio::time::timeout(
+            exchange.ctx.body_timeout,
+            axum::body::to_bytes(body, MAX_BODY_BYTES),
+        )
+        .await
+        {
+            Ok(read) => read.map_err(|e| body_error_status(&e)),
+            Err(_) => Err(StatusCode::REQUEST_TIMEOUT),
+        },
     };
     let bytes = match body {
         Ok(bytes) => bytes,
         Err(status) => {
             let record = exchange.capture(&http::Request::from_parts(parts, ()), &Bytes::new());
-            let response = (exchange.ctx.render_error)(exchange.family, status, &body_error_message(status));
+            let message = body_error_message(status, exchange.ctx.body_timeout);
+            let mut response = (exchange.ctx.render_error)(exchange.family, status, &message);
+            if status == StatusCode::REQUEST_TIMEOUT {
+                // The rest of the body may still come: the connection cannot be reused.
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
             return Ok(exchange.finish(response, record));
         }
     };
@@ -537,11 +553,13 @@ fn body_error_status(error: &axum::Error) -> StatusCode {
     StatusCode::BAD_REQUEST
 }
 
-fn body_error_message(status: StatusCode) -> String {
-    if status == StatusCode::PAYLOAD_TOO_LARGE {
-        format!("Request body exceeds the limit of {MAX_BODY_BYTES} bytes")
-    } else {
-        "Request body could not be read".to_owned()
+fn body_error_message(status: StatusCode, timeout: std::time::Duration) -> String {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => format!("Request body exceeds the limit of {MAX_BODY_BYTES} bytes"),
+        StatusCode::REQUEST_TIMEOUT => {
+            format!("Request body did not arrive within {} seconds", timeout.as_secs())
+        }
+        _ => "Request body could not be read".to_owned(),
     }
 }
 

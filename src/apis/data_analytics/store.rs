@@ -20,7 +20,7 @@ pub const DEFAULT_PAGE_SIZE: usize = 10;
 
 /// What the stored events may weigh in all: the oldest go first past it,
 /// as past the count (`--analytics-event-capacity`).
-pub const MAX_STORED_BYTES: usize = 512 * 1024 * 1024;
+pub const MAX_STORED_BYTES: usize = 256 * 1024 * 1024;
 
 /// Events reserved for at start, at most (the default capacity).
 const PREALLOCATED_EVENTS: usize = 200_000;
