@@ -162,7 +162,9 @@ impl Fixtures {
             let file = posted_file(engine::FILE);
             engine.validate(&file)?;
             for company in engine.companies {
-                summary.count(upsert(&mut merged.engine.companies, company, |c| c.uuid));
+                summary.count(upsert(&mut merged.engine.companies, company, |a, b| {
+                    a.uuid == b.uuid
+                }));
             }
             summary.families.push(Family::Engine);
         }
@@ -173,35 +175,46 @@ impl Fixtures {
             summary.added += events.len();
             merged.data_analytics.events.extend(events);
             for customer in analytics.customers {
-                let id = |c: &data_analytics::CustomerFixture| c.customer_id.clone();
-                summary.count(upsert(&mut merged.data_analytics.customers, customer, id));
+                let same = |a: &data_analytics::CustomerFixture, b: &data_analytics::CustomerFixture| {
+                    a.customer_id == b.customer_id
+                };
+                summary.count(upsert(&mut merged.data_analytics.customers, customer, same));
             }
             summary.families.push(Family::DataAnalytics);
         }
         if let Some(posted) = posted.finicity {
             // Posted customers may belong to partners already there.
             let mut check = posted.clone();
-            for known in &merged.finicity.partners {
-                if !check.partners.iter().any(|p| p.partner_id == known.partner_id) {
-                    check.partners.push(known.clone());
-                }
-            }
+            // A set, not a scan per partner: merges stay linear in tenants.
+            let posted_ids: std::collections::HashSet<String> =
+                posted.partners.iter().map(|p| p.partner_id.clone()).collect();
+            check.partners.extend(
+                merged
+                    .finicity
+                    .partners
+                    .iter()
+                    .filter(|known| !posted_ids.contains(&known.partner_id))
+                    .cloned(),
+            );
             check.validate(&posted_file(finicity::FILE))?;
             for partner in posted.partners {
-                let id = |p: &finicity::PartnerFixture| p.partner_id.clone();
-                summary.count(upsert(&mut merged.finicity.partners, partner, id));
+                let same =
+                    |a: &finicity::PartnerFixture, b: &finicity::PartnerFixture| a.partner_id == b.partner_id;
+                summary.count(upsert(&mut merged.finicity.partners, partner, same));
             }
             for customer in posted.customers {
-                let id = |c: &finicity::CustomerFixture| c.id.clone();
-                summary.count(upsert(&mut merged.finicity.customers, customer, id));
+                let same = |a: &finicity::CustomerFixture, b: &finicity::CustomerFixture| a.id == b.id;
+                summary.count(upsert(&mut merged.finicity.customers, customer, same));
             }
             summary.families.push(Family::Finicity);
         }
         if let Some(posted) = posted.leadsquared {
             posted.validate(&posted_file(leadsquared::FILE))?;
             for account in posted.accounts {
-                let id = |a: &leadsquared::AccountFixture| a.access_key.clone();
-                summary.count(upsert(&mut merged.leadsquared.accounts, account, id));
+                let same = |a: &leadsquared::AccountFixture, b: &leadsquared::AccountFixture| {
+                    a.access_key == b.access_key
+                };
+                summary.count(upsert(&mut merged.leadsquared.accounts, account, same));
             }
             summary.families.push(Family::LeadSquared);
         }
@@ -285,9 +298,8 @@ impl MergeSummary {
 /// Replaces the entry with `item`'s identity in place, or appends `item`;
 /// true when it replaced one. In place matters: families key runtime state
 /// (sessions, caches) by position.
-fn upsert<T, K: PartialEq>(list: &mut Vec<T>, item: T, identity: impl Fn(&T) -> K) -> bool {
-    let key = identity(&item);
-    match list.iter_mut().find(|existing| identity(existing) == key) {
+fn upsert<T>(list: &mut Vec<T>, item: T, same: impl Fn(&T, &T) -> bool) -> bool {
+    match list.iter_mut().find(|existing| same(existing, &item)) {
         Some(existing) => {
             *existing = item;
             true

@@ -253,11 +253,44 @@ pub fn set_rate_limit(
 
 /// Every tenant: fixture ones first, in fixture order, then runtime ones.
 pub fn list(state: &AppState) -> Vec<Tenant> {
+    [
+        Family::Engine,
+        Family::Finicity,
+        Family::LeadSquared,
+        Family::DataAnalytics,
+    ]
+    .into_iter()
+    .flat_map(|family| of_family(state, family))
+    .collect()
+}
+
+/// One family's tenants, in fixture order.
+fn of_family(state: &AppState, family: Family) -> Vec<Tenant> {
     let fixtures = state.fixtures();
     let loaded = &state.loaded;
     let origin = |known: bool| if known { "fixtures" } else { "runtime" };
     let mut tenants = Vec::new();
-    for c in &fixtures.engine.companies {
+    let engine: &[_] = if family == Family::Engine {
+        &fixtures.engine.companies
+    } else {
+        &[]
+    };
+    let partners: &[_] = if family == Family::Finicity {
+        &fixtures.finicity.partners
+    } else {
+        &[]
+    };
+    let accounts: &[_] = if family == Family::LeadSquared {
+        &fixtures.leadsquared.accounts
+    } else {
+        &[]
+    };
+    let customers: &[_] = if family == Family::DataAnalytics {
+        &fixtures.data_analytics.customers
+    } else {
+        &[]
+    };
+    for c in engine {
         tenants.push(Tenant {
             family: Family::Engine,
             id: c.uuid.to_string(),
@@ -270,16 +303,19 @@ pub fn list(state: &AppState) -> Vec<Tenant> {
             origin: origin(loaded.engine.companies.iter().any(|l| l.uuid == c.uuid)),
         });
     }
+    // A customer without a partner belongs to the first one. Grouped once:
+    // a scan per partner made listing tenants quadratic.
     let first_partner = fixtures.finicity.partners.first().map(|p| p.partner_id.as_str());
-    for p in &fixtures.finicity.partners {
-        // A customer without a partner belongs to the first one.
-        let customers: Vec<&str> = fixtures
-            .finicity
-            .customers
-            .iter()
-            .filter(|c| c.partner_id.as_deref().or(first_partner) == Some(p.partner_id.as_str()))
-            .map(|c| c.id.as_str())
-            .collect();
+    let mut customers_of: std::collections::HashMap<&str, Vec<&str>> = std::collections::HashMap::new();
+    if family == Family::Finicity {
+        for c in &fixtures.finicity.customers {
+            if let Some(owner) = c.partner_id.as_deref().or(first_partner) {
+                customers_of.entry(owner).or_default().push(c.id.as_str());
+            }
+        }
+    }
+    for p in partners {
+        let customers = customers_of.remove(p.partner_id.as_str()).unwrap_or_default();
         tenants.push(Tenant {
             family: Family::Finicity,
             id: p.partner_id.clone(),
@@ -300,7 +336,7 @@ pub fn list(state: &AppState) -> Vec<Tenant> {
             ),
         });
     }
-    for a in &fixtures.leadsquared.accounts {
+    for a in accounts {
         tenants.push(Tenant {
             family: Family::LeadSquared,
             id: a.access_key.clone(),
@@ -316,7 +352,7 @@ pub fn list(state: &AppState) -> Vec<Tenant> {
             ),
         });
     }
-    for c in &fixtures.data_analytics.customers {
+    for c in customers {
         tenants.push(Tenant {
             family: Family::DataAnalytics,
             id: c.customer_id.clone(),
@@ -336,7 +372,7 @@ pub fn list(state: &AppState) -> Vec<Tenant> {
 }
 
 pub fn get(state: &AppState, family: Family, id: &str) -> Option<Tenant> {
-    list(state).into_iter().find(|t| t.family == family && t.id == id)
+    of_family(state, family).into_iter().find(|t| t.id == id)
 }
 
 fn merge(state: &AppState, document: Value) -> Result<(), AdminError> {
@@ -385,9 +421,8 @@ fn check_credentials_free(
         return Ok(());
     };
     let names = unique_credentials(family);
-    let taken: Vec<String> = list(state)
+    let taken: Vec<String> = of_family(state, family)
         .into_iter()
-        .filter(|t| t.family == family)
         .flat_map(|t| {
             names
                 .iter()

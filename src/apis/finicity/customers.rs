@@ -2,7 +2,7 @@
 //! enrolled through `POST /aggregation/v2/customers/testing`, each given
 //! three FinBank accounts with balance histories (see `enroll_testing`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use arc_swap::ArcSwap;
@@ -135,9 +135,32 @@ impl Directory {
 
     /// Takes merged fixtures: their customers are added or replaced, and
     /// testing customers enrolled meanwhile stay.
+    /// Only customers whose fixture (or owner) changed are built again: a
+    /// merge adding one tenant costs one customer, not all of them.
     pub fn install(&self, fixtures: FinicityFixtures) {
+        let previous = self.fixtures.load_full();
+        let before: HashMap<&str, &CustomerFixture> =
+            previous.customers.iter().map(|c| (c.id.as_str(), c)).collect();
+        let partners_before = partner_indices(&previous);
+        let partners = partner_indices(&fixtures);
+        let owner = |index: &HashMap<String, usize>, c: &CustomerFixture| {
+            c.partner_id.as_ref().and_then(|p| index.get(p).copied())
+        };
+        let updated: Vec<_> = fixtures
+            .customers
+            .iter()
+            .filter(|c| {
+                before
+                    .get(c.id.as_str())
+                    .is_none_or(|old| old != c || owner(&partners_before, old) != owner(&partners, c))
+            })
+            .map(|c| {
+                let customer = self.customer_from_fixture(&partners, c);
+                (customer.id, Arc::new(customer))
+            })
+            .collect();
+        drop(before);
         self.fixtures.store(Arc::new(fixtures));
-        let updated: Vec<_> = self.fixture_customers().collect();
         self.customers
             .write()
             .unwrap_or_else(PoisonError::into_inner)
@@ -146,8 +169,9 @@ impl Directory {
 
     fn fixture_customers(&self) -> impl Iterator<Item = (i64, Arc<Customer>)> + use<'_> {
         let fixtures = self.fixtures.load_full();
+        let partners = partner_indices(&fixtures);
         (0..fixtures.customers.len()).map(move |i| {
-            let customer = self.customer_from_fixture(&fixtures, &fixtures.customers[i]);
+            let customer = self.customer_from_fixture(&partners, &fixtures.customers[i]);
             (customer.id, Arc::new(customer))
         })
     }
@@ -267,13 +291,13 @@ impl Directory {
         Ok(customer)
     }
 
-    fn customer_from_fixture(&self, fixtures: &FinicityFixtures, c: &CustomerFixture) -> Customer {
+    fn customer_from_fixture(&self, partners: &HashMap<String, usize>, c: &CustomerFixture) -> Customer {
         // Validated at load: digits, known partner and institutions.
         let id = c.id.parse().unwrap_or_default();
         let partner = c
             .partner_id
             .as_ref()
-            .and_then(|p| fixtures.partners.iter().position(|x| &x.partner_id == p))
+            .and_then(|p| partners.get(p).copied())
             .unwrap_or(0);
         let created = c.created_date.map_or_else(default_created, |t| t.0);
         let address = c.address.clone().unwrap_or_default();
@@ -331,4 +355,15 @@ fn account_number(id: u64) -> String {
         n => n,
     };
     format!("{:06}{last4}", (id / 10_000) % 1_000_000)
+}
+
+/// Each partner's index, looked up per customer: scanning the partners for
+/// every customer made merges quadratic in the number of tenants.
+fn partner_indices(fixtures: &FinicityFixtures) -> HashMap<String, usize> {
+    fixtures
+        .partners
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.partner_id.clone(), i))
+        .collect()
 }

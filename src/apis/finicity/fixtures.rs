@@ -44,7 +44,7 @@ pub enum CustomerKind {
     Business,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CustomerFixture {
     /// Digits only: the API shows it as a string and as an int64.
@@ -73,7 +73,7 @@ pub struct CustomerFixture {
     pub accounts: Vec<AccountFixture>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct BusinessFixture {
     pub id: i64,
@@ -81,7 +81,7 @@ pub struct BusinessFixture {
 }
 
 /// A customer's address, as fixtures give it and reports show it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Address {
     pub street: String,
@@ -97,7 +97,7 @@ impl Address {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AccountFixture {
     pub id: u64,

@@ -58,10 +58,12 @@ pub fn routes() -> Routes {
         )
 }
 
-/// The family's share of the application state.
 /// Rendered report bodies kept (up to a few MB each at 730 days).
 const RENDERED_REPORTS: usize = 16;
+/// What the rendered reports may weigh together.
+const RENDERED_REPORTS_MAX_BYTES: usize = 64 * 1024 * 1024;
 
+/// The family's share of the application state.
 #[derive(Debug, Clone)]
 pub struct FinicityState {
     pub auth: Auth,
@@ -79,7 +81,11 @@ impl FinicityState {
             auth: Auth::new(fixtures.partners.clone(), seed),
             customers: Directory::new(fixtures.clone(), seed),
             reports: Reports::new(seed),
-            rendered: Arc::new(BoundedCache::new(RENDERED_REPORTS)),
+            rendered: Arc::new(BoundedCache::weighed(
+                RENDERED_REPORTS,
+                RENDERED_REPORTS_MAX_BYTES,
+                |(id, _), body| id.len() + body.len(),
+            )),
         }
     }
 

@@ -46,7 +46,7 @@ pub struct AccountFixture {
 /// LeadSquared's limits are written like every family's.
 pub type RateLimitFixture = RateLimitSpec;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "PascalCase")]
 pub struct UserFixture {
     #[serde(rename = "ID")]

@@ -77,9 +77,34 @@ pub struct Account {
     pub access_key: String,
     secret_key: String,
     pub limit: Option<Limit>,
-    pub users: Vec<User>,
-    listed_leads: Vec<Lead>,
+    pub users: Arc<Vec<User>>,
+    listed_leads: Arc<Vec<Lead>>,
     generated_leads: usize,
+    /// What `users` and `listed_leads` were made from.
+    made_from: AccountSource,
+}
+
+/// The fixture fields an account's users and listed leads are a function
+/// of: when a merge leaves them as they were, the account's generated
+/// users are reused instead of made again (generating them dominated the
+/// cost of creating a tenant once hundreds existed).
+#[derive(Debug, PartialEq)]
+struct AccountSource {
+    access_key: String,
+    generated_users: usize,
+    users: Vec<fixtures::UserFixture>,
+    leads: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+}
+
+impl AccountSource {
+    fn of(a: &fixtures::AccountFixture) -> Self {
+        Self {
+            access_key: a.access_key.clone(),
+            generated_users: a.generated_users,
+            users: a.users.clone(),
+            leads: a.leads.clone(),
+        }
+    }
 }
 
 /// The family's share of the application state.
@@ -105,18 +130,31 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    fn new(fixtures: &LeadSquaredFixtures, seed: Seed) -> Self {
+    /// The catalog for `fixtures`, reusing what `previous` derived for
+    /// accounts whose users and leads did not change.
+    fn new(fixtures: &LeadSquaredFixtures, seed: Seed, previous: Option<&Catalog>) -> Self {
+        let reusable: std::collections::HashMap<&str, &Account> = previous
+            .map(|p| p.accounts.iter().map(|a| (a.access_key.as_str(), a)).collect())
+            .unwrap_or_default();
         let accounts = fixtures
             .accounts
             .iter()
             .map(|a| {
-                let users = generator::users(seed, &a.access_key, a.generated_users, &a.fixture_users());
-                // Validated at load: every listed lead converts.
-                let listed_leads = a
-                    .leads
-                    .iter()
-                    .filter_map(|l| fixture_lead(l, &users).ok())
-                    .collect();
+                let made_from = AccountSource::of(a);
+                let (users, listed_leads) = match reusable.get(a.access_key.as_str()) {
+                    Some(old) if old.made_from == made_from => (old.users.clone(), old.listed_leads.clone()),
+                    _ => {
+                        let users =
+                            generator::users(seed, &a.access_key, a.generated_users, &a.fixture_users());
+                        // Validated at load: every listed lead converts.
+                        let listed_leads = a
+                            .leads
+                            .iter()
+                            .filter_map(|l| fixture_lead(l, &users).ok())
+                            .collect();
+                        (Arc::new(users), Arc::new(listed_leads))
+                    }
+                };
                 Account {
                     name: a.name.clone(),
                     access_key: a.access_key.clone(),
@@ -125,6 +163,7 @@ impl Catalog {
                     users,
                     listed_leads,
                     generated_leads: a.generated_leads,
+                    made_from,
                 }
             })
             .collect();
@@ -167,7 +206,7 @@ impl Catalog {
 impl LeadSquaredState {
     pub fn new(fixtures: &LeadSquaredFixtures, seed: Seed) -> Self {
         Self {
-            catalog: ArcSwap::from_pointee(Catalog::new(fixtures, seed)),
+            catalog: ArcSwap::from_pointee(Catalog::new(fixtures, seed, None)),
             limiter: RateLimiter::default(),
             seed,
         }
@@ -179,7 +218,9 @@ impl LeadSquaredState {
 
     /// Replaces the accounts (fixtures merged at run time, or a reset).
     pub fn install(&self, fixtures: &LeadSquaredFixtures) {
-        self.catalog.store(Arc::new(Catalog::new(fixtures, self.seed)));
+        let previous = self.catalog.load();
+        self.catalog
+            .store(Arc::new(Catalog::new(fixtures, self.seed, Some(&previous))));
     }
 
     /// Forgets rate-limit history.
