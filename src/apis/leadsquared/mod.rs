@@ -228,3 +228,40 @@ impl LeadSquaredState {
         self.limiter.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::Fixtures;
+
+    #[test]
+    fn a_merge_reuses_the_users_of_unchanged_accounts_and_remakes_changed_ones() {
+        let Ok(fixtures) = Fixtures::embedded() else {
+            panic!("embedded fixtures load");
+        };
+        let mut lsq = fixtures.leadsquared;
+        let mut other = lsq.accounts[0].clone();
+        other.access_key = "other-access-key".into();
+        lsq.accounts.push(other);
+        let seed = Seed::new(42);
+        let first = Catalog::new(&lsq, seed, None);
+        let mut changed = lsq.accounts[0].clone();
+        changed.generated_users += 1;
+        lsq.accounts[0] = changed;
+        let second = Catalog::new(&lsq, seed, Some(&first));
+        assert!(!Arc::ptr_eq(&first.accounts[0].users, &second.accounts[0].users));
+        assert_eq!(second.accounts[0].users.len(), first.accounts[0].users.len() + 1);
+        assert!(
+            Arc::ptr_eq(&first.accounts[1].users, &second.accounts[1].users),
+            "the unchanged account's users were made again"
+        );
+        let fresh = Catalog::new(&lsq, seed, None);
+        for (reused, made) in second.accounts.iter().zip(&fresh.accounts) {
+            assert_eq!(
+                format!("{:?}", reused.users),
+                format!("{:?}", made.users),
+                "same users either way"
+            );
+        }
+    }
+}
