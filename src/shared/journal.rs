@@ -133,14 +133,16 @@ impl RequestRecord {
         head.push_str(target);
         for (name, value) in headers {
             let value = value.as_bytes();
-            let kept = &value[..value.len().min(MAX_RECORDED_HEADER_VALUE)];
-            // Header values never hold a newline (hyper refuses them), so
-            // lines stay one header each.
-            let line = format!("{}: {}\n", name.as_str(), String::from_utf8_lossy(kept));
-            if head.len() + line.len() > MAX_RECORDED_HEAD {
+            let kept = String::from_utf8_lossy(&value[..value.len().min(MAX_RECORDED_HEADER_VALUE)]);
+            if head.len() + name.as_str().len() + kept.len() + 3 > MAX_RECORDED_HEAD {
                 break;
             }
-            head.push_str(&line);
+            // Header values never hold a newline (hyper refuses them), so
+            // lines stay one header each.
+            head.push_str(name.as_str());
+            head.push_str(": ");
+            head.push_str(&kept);
+            head.push('\n');
         }
         Self {
             time,
