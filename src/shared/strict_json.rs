@@ -141,6 +141,13 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        // Internally tagged enums read through `deserialize_any`, never
+        // `deserialize_struct`; their visitors (and structs') say what they
+        // expect, and that is how they are told from real sequences.
+        let expecting = Expecting(&self.0).to_string();
+        if expecting.starts_with("struct ") || expecting.starts_with("internally tagged enum") {
+            return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
+        }
         self.0.visit_seq(Wrap(seq))
     }
 
@@ -150,6 +157,15 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
 
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
         self.0.visit_enum(Wrap(data))
+    }
+}
+
+/// A visitor's `expecting`, as text.
+struct Expecting<'a, V>(&'a V);
+
+impl<'de, V: Visitor<'de>> fmt::Display for Expecting<'_, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.expecting(f)
     }
 }
 
@@ -283,6 +299,20 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+        #[derive(Debug, Deserialize, PartialEq)]
+        #[serde(tag = "type", rename_all = "lowercase")]
+        enum Effect {
+            Status { status: u16 },
+        }
+        assert_eq!(
+            read::<Effect>(r#"{"type": "status", "status": 500}"#),
+            Ok(Effect::Status { status: 500 })
+        );
+        let tagged = read::<Effect>(r#"["status", 500]"#).err().unwrap_or_default();
+        assert!(
+            tagged.starts_with("invalid type: sequence, expected internally tagged enum"),
+            "{tagged}"
+        );
         // Sequences still read where a sequence belongs.
         assert_eq!(read::<Vec<u32>>("[1, 2]"), Ok(vec![1, 2]));
         assert_eq!(read::<(u32, String)>(r#"[1, "x"]"#), Ok((1, "x".into())));
