@@ -114,6 +114,8 @@ pub struct Directory {
     fixtures: Arc<ArcSwap<FinicityFixtures>>,
     customers: Arc<RwLock<BTreeMap<i64, Arc<Customer>>>>,
     seed: Seed,
+    /// [`MAX_TESTING_CUSTOMERS`], but for tests of the cap itself.
+    max_testing: usize,
 }
 
 impl Directory {
@@ -122,6 +124,7 @@ impl Directory {
             fixtures: Arc::new(ArcSwap::from_pointee(fixtures)),
             customers: Arc::default(),
             seed,
+            max_testing: MAX_TESTING_CUSTOMERS,
         };
         directory.reset();
         directory
@@ -208,11 +211,8 @@ impl Directory {
         {
             return Err(Enrolment::UsernameTaken);
         }
-        let testing_count = customers
-            .values()
-            .filter(|c| c.id >= TESTING_CUSTOMER_BASE)
-            .count() as i64;
-        if testing_count >= MAX_TESTING_CUSTOMERS as i64 {
+        let testing_count = customers.range(TESTING_CUSTOMER_BASE..).count() as i64;
+        if testing_count >= self.max_testing as i64 {
             return Err(Enrolment::Full);
         }
         let offset = (self.seed.value() % 900) as i64 * 1_000;
@@ -366,4 +366,40 @@ fn partner_indices(fixtures: &FinicityFixtures) -> HashMap<String, usize> {
         .enumerate()
         .map(|(i, p)| (p.partner_id.clone(), i))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn testing_customers_stop_at_their_cap_and_usernames_stay_unique() {
+        let directory = Directory {
+            max_testing: 50,
+            ..Directory::new(FinicityFixtures::default(), Seed::new(42))
+        };
+        let now = DateTime::UNIX_EPOCH;
+        assert!(directory.enroll_testing(0, "first-user", None, None, now).is_ok());
+        assert_eq!(
+            directory.enroll_testing(0, "first-user", None, None, now).err(),
+            Some(Enrolment::UsernameTaken)
+        );
+        for n in 1..50 {
+            assert!(
+                directory
+                    .enroll_testing(0, &format!("user-{n}"), None, None, now)
+                    .is_ok()
+            );
+        }
+        assert_eq!(
+            directory.enroll_testing(0, "one-too-many", None, None, now).err(),
+            Some(Enrolment::Full)
+        );
+        directory.reset();
+        assert!(
+            directory
+                .enroll_testing(0, "one-too-many", None, None, now)
+                .is_ok()
+        );
+    }
 }
