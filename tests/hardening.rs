@@ -22,6 +22,20 @@ fn admin_error(response: &TestResponse, status: u16, code: &str) -> String {
     body["message"].as_str().unwrap_or_default().to_owned()
 }
 
+/// The demo partner's authentication, as a Finicity client makes it.
+async fn partner_auth(app: &TestApp) -> TestResponse {
+    app.call(
+        Method::POST,
+        PARTNER_AUTH,
+        &[
+            ("finicity-app-key", "demo-app-key"),
+            ("content-type", "application/json"),
+        ],
+        r#"{"partnerId": "demo-partner", "partnerSecret": "demo-partner-secret"}"#,
+    )
+    .await
+}
+
 /// One call of every family's main route, as a client would make it.
 async fn every_family(app: &TestApp) -> Vec<(String, u16)> {
     let mut seen = Vec::new();
@@ -44,17 +58,7 @@ async fn every_family(app: &TestApp) -> Vec<(String, u16)> {
     let event = json!({"customer_id": "c", "user_id": "u", "lead_id": "l", "recording_id": "r"});
     let da = app.post_json("/api/v1/lead_analytics", &event.to_string()).await;
     seen.push(("data analytics".to_owned(), da.status.as_u16()));
-    let auth = app
-        .call(
-            Method::POST,
-            PARTNER_AUTH,
-            &[
-                ("finicity-app-key", "demo-app-key"),
-                ("content-type", "application/json"),
-            ],
-            r#"{"partnerId": "demo-partner", "partnerSecret": "demo-partner-secret"}"#,
-        )
-        .await;
+    let auth = partner_auth(app).await;
     seen.push(("finicity auth".to_owned(), auth.status.as_u16()));
     if auth.status == 200 {
         let token = auth.json()["token"].as_str().unwrap_or_default().to_owned();
@@ -240,17 +244,7 @@ async fn invalid_utf8_anywhere_in_a_body_is_refused_in_the_family_shape() {
     lsq.assert_status(400);
     assert_eq!(lsq.json()["ExceptionType"], "MXInvalidRequestException");
 
-    let auth = app
-        .call(
-            Method::POST,
-            PARTNER_AUTH,
-            &[
-                ("finicity-app-key", "demo-app-key"),
-                ("content-type", "application/json"),
-            ],
-            r#"{"partnerId": "demo-partner", "partnerSecret": "demo-partner-secret"}"#,
-        )
-        .await;
+    let auth = partner_auth(&app).await;
     let token = auth.json()["token"].as_str().unwrap_or_default().to_owned();
     let mut generate = br#"{"reportCustomFields": [], "note": ""#.to_vec();
     generate.extend_from_slice(&[0xc3, 0x28]);
