@@ -213,7 +213,8 @@ fn floor_char_boundary(text: &str, at: usize) -> usize {
         .unwrap_or(0)
 }
 
-#[derive(Debug)]
+/// Cloned to render outside the ring's lock: the body is shared, not copied.
+#[derive(Debug, Clone)]
 struct Stored {
     id: u64,
     family: Family,
@@ -239,19 +240,8 @@ pub struct InjectedFault {
 }
 
 impl Stored {
-    /// A copy for rendering outside the lock (the body is shared, not copied).
-    fn copy(&self) -> Stored {
-        Stored {
-            id: self.id,
-            family: self.family,
-            outcome: self.outcome.clone(),
-            request: self.request.clone(),
-        }
-    }
-
     fn entry(&self) -> Entry {
         let r = &self.request;
-        let body = redact_body(&r.body);
         Entry {
             id: self.id,
             time: r.time,
@@ -263,7 +253,7 @@ impl Stored {
             latency_ms: self.outcome.latency_ms,
             fault: self.outcome.fault.clone(),
             headers: redact_headers(r.header_lines()),
-            body,
+            body: redact_body(&r.body),
             body_bytes: r.body_bytes,
             body_truncated: r.body_bytes > r.body.len(),
         }
@@ -492,7 +482,7 @@ impl Journal {
         let (picked, matched, recorded, dropped) = {
             let ring = self.lock();
             let mut matching = ring.entries.iter().rev().filter(|e| filter.matches(e));
-            let picked: Vec<Stored> = matching.by_ref().take(limit).map(Stored::copy).collect();
+            let picked: Vec<Stored> = matching.by_ref().take(limit).cloned().collect();
             let matched = picked.len() + matching.count();
             (picked, matched, ring.entries.len(), ring.dropped)
         };
@@ -557,14 +547,15 @@ fn redact_header_value(value: &str) -> String {
 /// Done when the journal is read, so recording stays a copy.
 fn redact_body(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
+    // No secret's name in any case and no escape: nothing to hide, and no
+    // parse (the `body` filter runs this on every entry it examines).
+    if !may_hold_secret(&text) {
+        return text.into_owned();
+    }
     let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&text) else {
         // Not JSON (or cut at the size limit): nothing can be checked member
-        // by member, so anything that may spell a secret hides it all.
-        return if may_hold_secret(&text) {
-            REDACTED.to_owned()
-        } else {
-            text.into_owned()
-        };
+        // by member, so text that may spell a secret is hidden whole.
+        return REDACTED.to_owned();
     };
     if redact_members(&mut value) {
         value.to_string()
@@ -593,8 +584,8 @@ fn redact_members(value: &mut serde_json::Value) -> bool {
     }
 }
 
-/// Text that is not JSON may still carry a secret in some spelling: a JSON
-/// escape, a percent-encoding, or a secret's name in any case.
+/// Whether text may carry a secret in some spelling: a secret's name in any
+/// case, a JSON escape, or a percent-encoding.
 fn may_hold_secret(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     lower.contains('\\')
