@@ -4,6 +4,7 @@
 //! leadsim never see each other's data; it is a fixture merge underneath,
 //! with the same validation, and goes away on reset like any merge.
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
 use rand::RngExt;
@@ -269,106 +270,98 @@ fn of_family(state: &AppState, family: Family) -> Vec<Tenant> {
     let fixtures = state.fixtures();
     let loaded = &state.loaded;
     let origin = |known: bool| if known { "fixtures" } else { "runtime" };
-    let mut tenants = Vec::new();
-    let engine: &[_] = if family == Family::Engine {
-        &fixtures.engine.companies
-    } else {
-        &[]
-    };
-    let partners: &[_] = if family == Family::Finicity {
-        &fixtures.finicity.partners
-    } else {
-        &[]
-    };
-    let accounts: &[_] = if family == Family::LeadSquared {
-        &fixtures.leadsquared.accounts
-    } else {
-        &[]
-    };
-    let customers: &[_] = if family == Family::DataAnalytics {
-        &fixtures.data_analytics.customers
-    } else {
-        &[]
-    };
-    for c in engine {
-        tenants.push(Tenant {
-            family: Family::Engine,
-            id: c.uuid.to_string(),
-            name: c.name.clone(),
-            credentials: json!({
-                "confidentialToken": c.confidential_token,
-                "publishableToken": c.publishable_token,
-            }),
-            rate_limit: c.rate_limit,
-            origin: origin(loaded.engine.companies.iter().any(|l| l.uuid == c.uuid)),
-        });
-    }
-    // A customer without a partner belongs to the first one. Grouped once:
-    // a scan per partner made listing tenants quadratic.
-    let first_partner = fixtures.finicity.partners.first().map(|p| p.partner_id.as_str());
-    let mut customers_of: std::collections::HashMap<&str, Vec<&str>> = std::collections::HashMap::new();
-    if family == Family::Finicity {
-        for c in &fixtures.finicity.customers {
-            if let Some(owner) = c.partner_id.as_deref().or(first_partner) {
-                customers_of.entry(owner).or_default().push(c.id.as_str());
+    match family {
+        Family::Engine => fixtures
+            .engine
+            .companies
+            .iter()
+            .map(|c| Tenant {
+                family,
+                id: c.uuid.to_string(),
+                name: c.name.clone(),
+                credentials: json!({
+                    "confidentialToken": c.confidential_token,
+                    "publishableToken": c.publishable_token,
+                }),
+                rate_limit: c.rate_limit,
+                origin: origin(loaded.engine.companies.iter().any(|l| l.uuid == c.uuid)),
+            })
+            .collect(),
+        Family::Finicity => {
+            // A customer without a partner belongs to the first one. Grouped
+            // once: a scan per partner made listing tenants quadratic.
+            let first_partner = fixtures.finicity.partners.first().map(|p| p.partner_id.as_str());
+            let mut customers_of: HashMap<&str, Vec<&str>> = HashMap::new();
+            for c in &fixtures.finicity.customers {
+                if let Some(owner) = c.partner_id.as_deref().or(first_partner) {
+                    customers_of.entry(owner).or_default().push(c.id.as_str());
+                }
             }
+            fixtures
+                .finicity
+                .partners
+                .iter()
+                .map(|p| Tenant {
+                    family,
+                    id: p.partner_id.clone(),
+                    name: p.name.clone(),
+                    credentials: json!({
+                        "partnerId": p.partner_id,
+                        "partnerSecret": p.partner_secret,
+                        "appKey": p.app_key,
+                        "customerIds": customers_of.remove(p.partner_id.as_str()).unwrap_or_default(),
+                    }),
+                    rate_limit: p.rate_limit,
+                    origin: origin(
+                        loaded
+                            .finicity
+                            .partners
+                            .iter()
+                            .any(|l| l.partner_id == p.partner_id),
+                    ),
+                })
+                .collect()
         }
+        Family::LeadSquared => fixtures
+            .leadsquared
+            .accounts
+            .iter()
+            .map(|a| Tenant {
+                family,
+                id: a.access_key.clone(),
+                name: a.name.clone(),
+                credentials: json!({"accessKey": a.access_key, "secretKey": a.secret_key}),
+                rate_limit: a.rate_limit,
+                origin: origin(
+                    loaded
+                        .leadsquared
+                        .accounts
+                        .iter()
+                        .any(|l| l.access_key == a.access_key),
+                ),
+            })
+            .collect(),
+        Family::DataAnalytics => fixtures
+            .data_analytics
+            .customers
+            .iter()
+            .map(|c| Tenant {
+                family,
+                id: c.customer_id.clone(),
+                name: c.customer_id.clone(),
+                credentials: json!({"customerId": c.customer_id}),
+                rate_limit: c.rate_limit,
+                origin: origin(
+                    loaded
+                        .data_analytics
+                        .customers
+                        .iter()
+                        .any(|l| l.customer_id == c.customer_id),
+                ),
+            })
+            .collect(),
+        Family::Admin | Family::Unknown => Vec::new(),
     }
-    for p in partners {
-        let customers = customers_of.remove(p.partner_id.as_str()).unwrap_or_default();
-        tenants.push(Tenant {
-            family: Family::Finicity,
-            id: p.partner_id.clone(),
-            name: p.name.clone(),
-            credentials: json!({
-                "partnerId": p.partner_id,
-                "partnerSecret": p.partner_secret,
-                "appKey": p.app_key,
-                "customerIds": customers,
-            }),
-            rate_limit: p.rate_limit,
-            origin: origin(
-                loaded
-                    .finicity
-                    .partners
-                    .iter()
-                    .any(|l| l.partner_id == p.partner_id),
-            ),
-        });
-    }
-    for a in accounts {
-        tenants.push(Tenant {
-            family: Family::LeadSquared,
-            id: a.access_key.clone(),
-            name: a.name.clone(),
-            credentials: json!({"accessKey": a.access_key, "secretKey": a.secret_key}),
-            rate_limit: a.rate_limit,
-            origin: origin(
-                loaded
-                    .leadsquared
-                    .accounts
-                    .iter()
-                    .any(|l| l.access_key == a.access_key),
-            ),
-        });
-    }
-    for c in customers {
-        tenants.push(Tenant {
-            family: Family::DataAnalytics,
-            id: c.customer_id.clone(),
-            name: c.customer_id.clone(),
-            credentials: json!({"customerId": c.customer_id}),
-            rate_limit: c.rate_limit,
-            origin: origin(
-                loaded
-                    .data_analytics
-                    .customers
-                    .iter()
-                    .any(|l| l.customer_id == c.customer_id),
-            ),
-        });
-    }
-    tenants
 }
 
 pub fn get(state: &AppState, family: Family, id: &str) -> Option<Tenant> {
