@@ -165,7 +165,7 @@ fn name_the_variable(error: clap::Error, args: &[std::ffi::OsString]) -> clap::E
         let a = a.to_string_lossy();
         a == flag || a.starts_with(&format!("{flag}="))
     });
-    let command = Config::command();
+    let mut command = Config::command();
     let variable = command
         .get_arguments()
         .find(|a| a.get_long().is_some_and(|long| format!("--{long}") == flag))
@@ -180,7 +180,7 @@ fn name_the_variable(error: clap::Error, args: &[std::ffi::OsString]) -> clap::E
                 .unwrap_or_default()
                 .trim_start_matches("error: ");
             let detail = detail.replace(arg.as_str(), &format!("{variable} (the twin of {flag})"));
-            Config::command().error(error.kind(), detail)
+            command.error(error.kind(), detail)
         }
         _ => error,
     }
@@ -208,10 +208,7 @@ fn parse_listen(value: &str) -> Result<String, String> {
 /// A browser origin: scheme, host and optional port, nothing else.
 fn parse_origin(value: &str) -> Result<String, String> {
     let origin = value.trim().trim_end_matches('/');
-    let valid = (origin.starts_with("http://") || origin.starts_with("https://"))
-        && origin
-            .parse::<http::Uri>()
-            .is_ok_and(|u| u.host().is_some() && u.path() == "/" && u.query().is_none());
+    let valid = absolute_http(origin).is_some_and(|u| u.path() == "/" && u.query().is_none());
     if valid {
         Ok(origin.to_owned())
     } else {
@@ -221,15 +218,20 @@ fn parse_origin(value: &str) -> Result<String, String> {
 
 fn parse_public_url(value: &str) -> Result<String, String> {
     let trimmed = value.trim_end_matches('/');
-    let valid = (trimmed.starts_with("http://") || trimmed.starts_with("https://"))
-        && trimmed.parse::<http::Uri>().is_ok_and(|u| u.host().is_some());
-    if valid {
+    if absolute_http(trimmed).is_some() {
         Ok(trimmed.to_owned())
     } else {
         Err(format!(
             "'{value}' is not an absolute http(s) URL (e.g. https://leadsim.example:8443)"
         ))
     }
+}
+
+/// `value` as an http(s) URL with a host, if it is one.
+fn absolute_http(value: &str) -> Option<http::Uri> {
+    let web = value.starts_with("http://") || value.starts_with("https://");
+    let uri = value.parse::<http::Uri>().ok().filter(|_| web)?;
+    uri.host().is_some().then_some(uri)
 }
 
 #[cfg(test)]

@@ -27,10 +27,12 @@ enum Mode {
 
 /// Why the clock was not moved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the virtual clock must stay between {earliest} and {latest}; {asked} is outside")]
+#[error(
+    "the virtual clock must stay between {} and {}; {asked} is outside",
+    format_seconds(Clock::EARLIEST),
+    format_seconds(Clock::LATEST)
+)]
 pub struct OutOfRange {
-    earliest: &'static str,
-    latest: &'static str,
     asked: String,
 }
 
@@ -91,7 +93,9 @@ impl Clock {
         if (Self::EARLIEST..=Self::LATEST).contains(&at) {
             Ok(at)
         } else {
-            Err(out_of_range(format_seconds(at)))
+            Err(OutOfRange {
+                asked: format_seconds(at),
+            })
         }
     }
 
@@ -118,7 +122,9 @@ impl Clock {
         };
         let target = now
             .checked_add_signed(delta)
-            .ok_or_else(|| out_of_range(format!("{} moved by {delta}", format_seconds(now))))
+            .ok_or_else(|| OutOfRange {
+                asked: format!("{} moved by {delta}", format_seconds(now)),
+            })
             .and_then(Self::check)?;
         *mode = match *mode {
             Mode::Running { offset } => Mode::Running {
@@ -175,14 +181,6 @@ fn shifted_now(offset: TimeDelta) -> DateTime<Utc> {
 
 fn clamp(at: DateTime<Utc>) -> DateTime<Utc> {
     at.clamp(Clock::EARLIEST, Clock::LATEST)
-}
-
-fn out_of_range(asked: String) -> OutOfRange {
-    OutOfRange {
-        earliest: "1970-01-01T00:00:00Z",
-        latest: "2199-12-31T23:59:59Z",
-        asked,
-    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! journal, framework errors (404/405/413) in the owning vendor's shape,
 //! permissive CORS and request tracing.
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -152,15 +153,15 @@ impl BrowserPolicy {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
         let named = headers.get(ADMIN_TOKEN_HEADER).and_then(|v| v.to_str().ok());
-        let in_query = request.uri().query().and_then(|q| {
-            form_urlencoded::parse(q.as_bytes())
-                .find(|(name, _)| name == "token")
-                .map(|(_, value)| value)
-        });
-        let presented = bearer
-            .or(named)
-            .map(str::to_owned)
-            .or(in_query.map(|v| v.into_owned()));
+        // Headers first; the query's `token` is for opening the HTML page.
+        let presented = match bearer.or(named) {
+            Some(header) => Some(Cow::Borrowed(header)),
+            None => request.uri().query().and_then(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .find(|(name, _)| name == "token")
+                    .map(|(_, value)| value)
+            }),
+        };
         if presented.as_deref().map(str::trim) == Some(token) {
             return None;
         }
