@@ -13,6 +13,10 @@ use serde_json::{Value, json};
 const LSQ: &str = "/Leads/LeadDistribution/FilterByLeadField";
 const LSQ_BODY: &str = r#"{"Output": {"Type": "list"}, "Paging": {"PageIndex": 1, "PageSize": 1}}"#;
 const PARTNER_AUTH: &str = "/aggregation/v2/partners/authentication";
+/// An offer display: three well-formed uuids.
+const DISPLAY: &str = r#"{"leadUuid": "5dc1ca46-a54e-4b7c-a9a6-a3e6e5e3a0a1",
+    "rateTableUuid": "6f9e7a3b-2f4c-4d5e-8f6a-7b8c9d0e1f2a",
+    "offerUuid": "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"}"#;
 
 fn admin_error(response: &TestResponse, status: u16, code: &str) -> String {
     response.assert_status(status);
@@ -48,11 +52,8 @@ async fn every_family(app: &TestApp) -> Vec<(String, u16)> {
         )
         .await;
     seen.push(("engine window".to_owned(), engine.status.as_u16()));
-    let display = json!({"leadUuid": "5dc1ca46-a54e-4b7c-a9a6-a3e6e5e3a0a1",
-        "rateTableUuid": "6f9e7a3b-2f4c-4d5e-8f6a-7b8c9d0e1f2a",
-        "offerUuid": "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"});
     let ui = app
-        .post_json_as("/uiEvent/offerDisplays", PUBLISHABLE, &display.to_string())
+        .post_json_as("/uiEvent/offerDisplays", PUBLISHABLE, DISPLAY)
         .await;
     seen.push(("engine display".to_owned(), ui.status.as_u16()));
     let event = json!({"customer_id": "c", "user_id": "u", "lead_id": "l", "recording_id": "r"});
@@ -370,17 +371,7 @@ async fn credentials_are_redacted_in_every_spelling_the_server_accepts() {
 #[tokio::test]
 async fn the_body_filter_is_no_oracle_for_hidden_secrets() {
     let app = TestApp::new();
-    app.call(
-        Method::POST,
-        PARTNER_AUTH,
-        &[
-            ("finicity-app-key", "demo-app-key"),
-            ("content-type", "application/json"),
-        ],
-        r#"{"partnerId": "demo-partner", "partnerSecret": "demo-partner-secret"}"#,
-    )
-    .await
-    .assert_status(200);
+    partner_auth(&app).await.assert_status(200);
     for probe in ["demo-partner-s", "partner-secret", "d"] {
         let found = app
             .get(&format!("/__admin/requests?body={probe}&path=/aggregation"))
@@ -537,14 +528,10 @@ async fn ui_event_listings_filter_by_credential() {
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let display = json!({"leadUuid": "5dc1ca46-a54e-4b7c-a9a6-a3e6e5e3a0a1",
-        "rateTableUuid": "6f9e7a3b-2f4c-4d5e-8f6a-7b8c9d0e1f2a",
-        "offerUuid": "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"})
-    .to_string();
-    app.post_json_as("/uiEvent/offerDisplays", PUBLISHABLE, &display)
+    app.post_json_as("/uiEvent/offerDisplays", PUBLISHABLE, DISPLAY)
         .await
         .assert_status(201);
-    app.post_json_as("/uiEvent/offerDisplays", &other, &display)
+    app.post_json_as("/uiEvent/offerDisplays", &other, DISPLAY)
         .await
         .assert_status(201);
     app.post_json_as("/uiEvent/sessionInits", &other, "{}")
