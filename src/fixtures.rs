@@ -186,14 +186,14 @@ impl Fixtures {
             // Posted customers may belong to partners already there.
             let mut check = posted.clone();
             // A set, not a scan per partner: merges stay linear in tenants.
-            let posted_ids: std::collections::HashSet<String> =
-                posted.partners.iter().map(|p| p.partner_id.clone()).collect();
+            let posted_ids: std::collections::HashSet<&str> =
+                posted.partners.iter().map(|p| p.partner_id.as_str()).collect();
             check.partners.extend(
                 merged
                     .finicity
                     .partners
                     .iter()
-                    .filter(|known| !posted_ids.contains(&known.partner_id))
+                    .filter(|known| !posted_ids.contains(known.partner_id.as_str()))
                     .cloned(),
             );
             check.validate(&posted_file(finicity::FILE))?;
