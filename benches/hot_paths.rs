@@ -35,7 +35,12 @@ fn main() {
 const SEED: Seed = Seed::new(42);
 
 fn engine() -> Companies {
-    Companies::from_fixtures(&Fixtures::embedded().unwrap().engine)
+    Companies::from_fixtures(
+        &Fixtures::embedded()
+            .unwrap()
+            .of(&leadsim::apis::engine::SPEC)
+            .unwrap(),
+    )
 }
 
 /// One creation hour of the default company (about 10 leads and their funnels).
@@ -87,7 +92,7 @@ fn engine_next_window(bencher: Bencher) {
 
 fn finicity_report(days: u32) -> Arc<ReportSpec> {
     let fixtures = Fixtures::embedded().unwrap();
-    let finicity = FinicityState::new(&fixtures.finicity, SEED);
+    let finicity = FinicityState::new(&fixtures.of(&leadsim::apis::finicity::SPEC).unwrap(), SEED);
     let now = parse_rfc3339("2026-11-23T18:00:00Z").unwrap();
     let customer = finicity
         .customers
@@ -130,7 +135,7 @@ fn finicity_report_pdf(bencher: Bencher, days: u32) {
 #[divan::bench(args = ["by-source", "like-by-owner"])]
 fn leadsquared_aggregate(bencher: Bencher, name: &str) {
     let fixtures = Fixtures::load(Some(Path::new("bench/fixtures"))).unwrap();
-    let lsq = LeadSquaredState::new(&fixtures.leadsquared, SEED).catalog();
+    let lsq = LeadSquaredState::new(&fixtures.of(&leadsim::apis::leadsquared::SPEC).unwrap(), SEED).catalog();
     let now = parse_rfc3339("2026-11-23T10:00:00Z").unwrap();
     let (index, account) = lsq.account("demo-access-key", "demo-secret-key").unwrap();
     let leads = lsq.leads(index, now.date_naive());

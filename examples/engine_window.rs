@@ -22,7 +22,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
     let iterations: i64 = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(50);
     let fixtures = Fixtures::embedded().expect("embedded fixtures");
-    let companies = Companies::from_fixtures(&fixtures.engine);
+    let companies = Companies::from_fixtures(
+        &fixtures
+            .of(&leadsim::apis::engine::SPEC)
+            .expect("Engine's fixtures"),
+    );
     let company = companies.all()[0].clone();
     let start = parse_rfc3339("2020-02-10T00:00:00Z").expect("time");
 

@@ -20,7 +20,12 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(200);
     let fixtures = Fixtures::embedded().expect("embedded fixtures");
-    let finicity = FinicityState::new(&fixtures.finicity, Seed::new(42));
+    let finicity = FinicityState::new(
+        &fixtures
+            .of(&leadsim::apis::finicity::SPEC)
+            .expect("Finicity's fixtures"),
+        Seed::new(42),
+    );
     let now = parse_rfc3339("2026-11-23T18:00:00Z").expect("time");
     let customer = finicity
         .customers

@@ -14,27 +14,28 @@ use std::time::Duration;
 
 use crate::fixtures::Posted;
 use crate::shared::admin::{AdminError, AdminPath as Path};
-use crate::shared::family::Family;
+use crate::shared::family::{Families, Family};
 use crate::shared::faults::{FaultRequest, FaultView};
 use crate::shared::journal::{FaultFilter, Filter, MAX_LIMIT};
+use crate::shared::plugin::{FamilyApi, Tenant};
 use crate::shared::rate_limit::RateLimitSpec;
 use crate::shared::request::{parse_json, query_pairs};
 use crate::shared::routes::Routes;
 use crate::shared::time::parse_rfc3339;
 use crate::state::AppState;
-use crate::tenants::{self, NewTenant, Tenant};
+use crate::tenants::{self, NewTenant};
 
 /// The HTML page, with and without the trailing slash (a nested `/` route
 /// would only give the bare prefix).
-pub fn page_routes() -> Routes {
-    Routes::new()
+pub fn page_routes() -> Routes<AppState> {
+    Routes::new(Family::ADMIN)
         .get("/__admin", crate::admin_page::page)
         .get("/__admin/", crate::admin_page::page)
 }
 
 /// Nested under `/__admin`.
-pub fn routes() -> Routes {
-    Routes::new()
+pub fn routes() -> Routes<AppState> {
+    Routes::new(Family::ADMIN)
         .get("/health", health)
         .post("/reset", reset)
         .get("/clock", clock)
@@ -129,7 +130,7 @@ async fn list_requests(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, AdminError> {
-    let JournalQuery { filter, wait } = journal_query(query.as_deref())?;
+    let JournalQuery { filter, wait } = journal_query(state.families, query.as_deref())?;
     let Some(Wait { count, timeout }) = wait else {
         return Ok(Json(json!(state.journal.list(&filter))));
     };
@@ -154,7 +155,7 @@ async fn clear_requests(State(state): State<AppState>) -> impl IntoResponse {
     Json(json!({ "cleared": state.journal.clear() }))
 }
 
-fn journal_query(query: Option<&str>) -> Result<JournalQuery, AdminError> {
+fn journal_query(families: Families, query: Option<&str>) -> Result<JournalQuery, AdminError> {
     let mut filter = Filter {
         limit: Some(100),
         ..Filter::default()
@@ -164,9 +165,11 @@ fn journal_query(query: Option<&str>) -> Result<JournalQuery, AdminError> {
     for (name, value) in query_pairs(query) {
         match name.as_str() {
             "family" => {
-                filter.family = Some(Family::from_name(&value).ok_or_else(|| {
+                let family = families.named(&value);
+                filter.family = Some(family.ok_or_else(|| {
                     AdminError::bad_request(format!(
-                        "family: '{value}' is not one of engine, data_analytics, finicity, leadsquared, unknown"
+                        "family: '{value}' is not one of {}, unknown",
+                        families.names(None)
                     ))
                 })?);
             }
@@ -298,9 +301,9 @@ fn no_fault(id: &str) -> AdminError {
 
 /// `POST /__admin/fixtures`: merges fixture documents in at run time.
 async fn merge_fixtures(State(state): State<AppState>, body: Bytes) -> Result<impl IntoResponse, AdminError> {
-    let posted = Posted::parse(&body).map_err(|e| AdminError::bad_request(e.to_string()))?;
+    let posted = Posted::parse(state.families, &body).map_err(|e| AdminError::bad_request(e.to_string()))?;
     let merged = state
-        .merge_fixtures(posted)
+        .merge_fixtures(&posted)
         .map_err(|e| AdminError::bad_request(e.to_string()))?;
     Ok(Json(
         json!({ "merged": merged, "fixtures": state.fixtures_summary() }),
@@ -328,10 +331,10 @@ async fn get_tenant(
     State(state): State<AppState>,
     Path((family, id)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, AdminError> {
-    let family = vendor_family(&family)?;
-    tenants::get(&state, family, &id)
+    let api = vendor(&state, &family)?;
+    api.tenant(&id)
         .map(Json)
-        .ok_or_else(|| AdminError::not_found(format!("No {} tenant '{id}'", family.as_str())))
+        .ok_or_else(|| AdminError::not_found(format!("No {} tenant '{id}'", family)))
 }
 
 async fn set_tenant_rate_limit(
@@ -339,22 +342,25 @@ async fn set_tenant_rate_limit(
     Path((family, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<impl IntoResponse, AdminError> {
-    let family = vendor_family(&family)?;
+    let api = vendor(&state, &family)?;
     let limit: Option<RateLimitSpec> = parse_json(&body, None)?;
     if let Some(limit) = limit {
         limit
             .validate("rateLimit", ".")
             .map_err(|e| AdminError::bad_request(e.reason))?;
     }
-    Ok(Json(tenants::set_rate_limit(&state, family, &id, limit)?))
+    Ok(Json(tenants::set_rate_limit(&state, api, &id, limit)?))
 }
 
-fn vendor_family(name: &str) -> Result<Family, AdminError> {
-    Family::from_name(name)
-        .filter(|f| Family::VENDORS.contains(f))
+fn vendor<'a>(state: &'a AppState, name: &str) -> Result<&'a dyn FamilyApi, AdminError> {
+    state
+        .families
+        .vendor(name)
+        .and_then(|family| state.api(family))
         .ok_or_else(|| {
             AdminError::not_found(format!(
-                "No family '{name}'; use engine, data_analytics, finicity or leadsquared"
+                "No family '{name}'; use {}",
+                state.families.names(Some("or"))
             ))
         })
 }

@@ -7,7 +7,7 @@ use axum::extract::{RawQuery, State};
 use axum::response::Html;
 use maud::{DOCTYPE, Markup, html};
 
-use crate::openapi::SPECS;
+use crate::openapi;
 use crate::shared::journal::{Entry, Filter};
 use crate::shared::request::{query_pairs, query_value};
 use crate::state::AppState;
@@ -126,7 +126,7 @@ pub async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> H
                         a href="/__admin/clock" { "/__admin/clock" } ", "
                         a href="/__admin/tenants" { "/__admin/tenants" } ", "
                         a href="/__admin/faults" { "/__admin/faults" } ". Specs: "
-                        @for (i, (family, _)) in SPECS.iter().enumerate() {
+                        @for (i, (family, _)) in openapi::specs(state.families).iter().enumerate() {
                             @if i > 0 { ", " }
                             a href={ "/__admin/openapi/" (family) ".yaml" } { (family) }
                         }

@@ -1,41 +1,22 @@
 //! The fixture set: one optional JSON file per family, from `--fixtures DIR`
 //! or embedded in the binary (the repo's `fixtures/`), so `leadsim` runs from
-//! any directory.
+//! any directory. Each family parses and validates its own file; this module
+//! only finds the files and merges posted documents, family by family.
 
 use std::path::Path;
 
-use crate::apis::data_analytics::DataAnalyticsScenario;
-use crate::apis::data_analytics::fixtures::{self as data_analytics, DataAnalyticsFixtures};
-use crate::apis::engine::fixtures::{self as engine, EngineFixtures};
-use crate::apis::finicity::fixtures::{self as finicity, FinicityFixtures};
-use crate::apis::leadsquared::fixtures::{self as leadsquared, LeadSquaredFixtures};
-use crate::shared::family::Family;
-use crate::shared::fixtures::{FixtureError, Source, parse, parse_str};
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 
-/// The repo's fixtures, compiled in.
-const EMBEDDED: &[(&str, &str)] = &[
-    (engine::FILE, include_str!("../fixtures/engine.json")),
-    (
-        data_analytics::FILE,
-        include_str!("../fixtures/data_analytics.json"),
-    ),
-    (finicity::FILE, include_str!("../fixtures/finicity.json")),
-    (leadsquared::FILE, include_str!("../fixtures/leadsquared.json")),
-];
+use crate::shared::family::{Families, Family, FamilySpec};
+use crate::shared::fixtures::{FixtureError, POSTED, Source};
+use crate::shared::plugin::{LoadedFixtures, Plugin};
 
 /// Every family's fixtures, validated.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Fixtures {
-    pub engine: EngineFixtures,
-    /// Data Analytics Service events present at start and after each
-    /// reset, and customers' settings.
-    pub data_analytics: DataAnalyticsScenario,
-    pub finicity: FinicityFixtures,
-    pub leadsquared: LeadSquaredFixtures,
-    /// Where each family's fixtures came from, for the startup line and health.
-    pub origins: Vec<String>,
-    /// How many `POST /__admin/fixtures` (and tenants) were merged in.
-    pub merges: usize,
+    families: Families,
+    loaded: Vec<(Family, LoadedFixtures)>,
 }
 
 impl Fixtures {
@@ -47,24 +28,32 @@ impl Fixtures {
     /// Files in `dir` replace the embedded file of the same name; a missing
     /// file keeps that family's embedded defaults.
     pub fn load(dir: Option<&Path>) -> Result<Self, FixtureError> {
+        Self::load_for(crate::FAMILIES, dir)
+    }
+
+    /// [`Fixtures::load`] for the given families.
+    pub fn load_for(families: Families, dir: Option<&Path>) -> Result<Self, FixtureError> {
         if let Some(dir) = dir {
-            check_dir(dir)?;
+            check_dir(families, dir)?;
         }
-        Self::build(|file| match dir {
+        Self::build(families, |file| match dir {
             Some(dir) => Source::read(dir, file),
             None => Ok(None),
         })
     }
 
     /// The file names a fixtures directory may hold.
-    pub fn known_files() -> impl Iterator<Item = &'static str> {
-        EMBEDDED.iter().map(|(name, _)| *name)
+    pub fn known_files(families: Families) -> impl Iterator<Item = &'static str> {
+        families
+            .vendors()
+            .filter_map(|family| family.spec().plugin.as_ref())
+            .map(|plugin| plugin.fixtures_file)
     }
 
     /// The embedded defaults with some files given as JSON text (tests, tools):
     /// `&[("engine.json", text)]`.
     pub fn with_files(files: &[(&str, &str)]) -> Result<Self, FixtureError> {
-        Self::build(|file| {
+        Self::build(crate::FAMILIES, |file| {
             Ok(files
                 .iter()
                 .find(|(name, _)| *name == file)
@@ -77,237 +66,134 @@ impl Fixtures {
 
     /// Fixtures from an Engine fixture document given as JSON text.
     pub fn from_engine_json(text: &str) -> Result<Self, FixtureError> {
-        Self::with_files(&[(engine::FILE, text)])
+        Self::with_files(&[("engine.json", text)])
     }
 
     /// Reads each family's file from `override_of` or else the embedded copy.
     fn build(
+        families: Families,
         override_of: impl Fn(&str) -> Result<Option<Source>, FixtureError>,
     ) -> Result<Self, FixtureError> {
-        let source = |file: &str| -> Result<Source, FixtureError> {
-            let embedded = EMBEDDED
-                .iter()
-                .find(|(name, _)| *name == file)
-                .map_or("{}", |(_, text)| text);
-            Ok(override_of(file)?.unwrap_or_else(|| Source::embedded(file, embedded)))
-        };
+        let mut loaded = Vec::new();
+        for family in families.vendors() {
+            let Some(plugin) = family.spec().plugin.as_ref() else {
+                continue;
+            };
+            let source = override_of(plugin.fixtures_file)?
+                .unwrap_or_else(|| Source::embedded(plugin.fixtures_file, plugin.embedded_fixtures));
+            loaded.push((family, (plugin.load)(&source)?));
+        }
+        Ok(Self { families, loaded })
+    }
 
-        let engine_source = source(engine::FILE)?;
-        let engine: EngineFixtures = parse(&engine_source)?;
-        engine.validate(&engine_source.name)?;
+    pub fn families(&self) -> Families {
+        self.families
+    }
 
-        let analytics_source = source(data_analytics::FILE)?;
-        let analytics: DataAnalyticsFixtures = parse(&analytics_source)?;
-        data_analytics::validate_customers(&analytics.customers, &analytics_source.name)?;
-        let data_analytics = DataAnalyticsScenario {
-            events: analytics.events(&analytics_source.name)?,
-            customers: analytics.customers,
-        };
-
-        let finicity_source = source(finicity::FILE)?;
-        let finicity: FinicityFixtures = parse(&finicity_source)?;
-        finicity.validate(&finicity_source.name)?;
-
-        let lsq_source = source(leadsquared::FILE)?;
-        let leadsquared: LeadSquaredFixtures = parse(&lsq_source)?;
-        leadsquared.validate(&lsq_source.name)?;
-
-        Ok(Self {
-            origins: vec![
-                engine_source.name,
-                analytics_source.name,
-                finicity_source.name,
-                lsq_source.name,
-            ],
-            merges: 0,
-            engine,
-            data_analytics,
-            finicity,
-            leadsquared,
+    /// Each family's loaded fixtures, in the registry's order.
+    pub fn iter(&self) -> impl Iterator<Item = (Family, &'static Plugin, &LoadedFixtures)> {
+        self.loaded.iter().filter_map(|(family, loaded)| {
+            let plugin = family.spec().plugin.as_ref()?;
+            Some((*family, plugin, loaded))
         })
     }
 
-    /// What each family holds and where it came from, on one line.
-    pub fn summary(&self) -> String {
-        let origin = |i: usize| self.origins.get(i).map_or("?", String::as_str);
-        let mut summary = format!(
-            "engine: {} companies from {}; data_analytics: {} events from {}; \
-             finicity: {} partners, {} customers from {}; leadsquared: {} accounts from {}",
-            self.engine.companies.len(),
-            origin(0),
-            self.data_analytics.events.len(),
-            origin(1),
-            self.finicity.partners.len(),
-            self.finicity.customers.len(),
-            origin(2),
-            self.leadsquared.accounts.len(),
-            origin(3),
-        );
-        if self.merges > 0 {
-            summary.push_str(&format!("; plus {} merged at run time", self.merges));
-        }
-        summary
-    }
-
-    /// These fixtures with `posted` merged in. Every part is checked as
-    /// strictly as a file, then the merged whole is checked again. Entries
-    /// with the identity of an existing one replace it in place (company
-    /// `uuid`, partner `partnerId`, customer `id`, account `accessKey`,
-    /// Data Analytics `customerId`); others are appended, and Data
-    /// Analytics events are always appended.
-    pub fn merged(&self, posted: Posted) -> Result<(Fixtures, MergeSummary), FixtureError> {
-        let mut merged = self.clone();
-        let mut summary = MergeSummary::default();
-        if let Some(engine) = posted.engine {
-            let file = posted_file(engine::FILE);
-            engine.validate(&file)?;
-            for company in engine.companies {
-                summary.count(upsert(&mut merged.engine.companies, company, |a, b| {
-                    a.uuid == b.uuid
-                }));
-            }
-            summary.families.push(Family::Engine);
-        }
-        if let Some(analytics) = posted.data_analytics {
-            let file = posted_file(data_analytics::FILE);
-            data_analytics::validate_customers(&analytics.customers, &file)?;
-            let events = analytics.events(&file)?;
-            summary.added += events.len();
-            merged.data_analytics.events.extend(events);
-            for customer in analytics.customers {
-                let same = |a: &data_analytics::CustomerFixture, b: &data_analytics::CustomerFixture| {
-                    a.customer_id == b.customer_id
-                };
-                summary.count(upsert(&mut merged.data_analytics.customers, customer, same));
-            }
-            summary.families.push(Family::DataAnalytics);
-        }
-        if let Some(posted) = posted.finicity {
-            // Posted customers may belong to partners already there.
-            let mut check = posted.clone();
-            // A set, not a scan per partner: merges stay linear in tenants.
-            let posted_ids: std::collections::HashSet<&str> =
-                posted.partners.iter().map(|p| p.partner_id.as_str()).collect();
-            check.partners.extend(
-                merged
-                    .finicity
-                    .partners
-                    .iter()
-                    .filter(|known| !posted_ids.contains(known.partner_id.as_str()))
-                    .cloned(),
-            );
-            check.validate(&posted_file(finicity::FILE))?;
-            for partner in posted.partners {
-                let same =
-                    |a: &finicity::PartnerFixture, b: &finicity::PartnerFixture| a.partner_id == b.partner_id;
-                summary.count(upsert(&mut merged.finicity.partners, partner, same));
-            }
-            for customer in posted.customers {
-                let same = |a: &finicity::CustomerFixture, b: &finicity::CustomerFixture| a.id == b.id;
-                summary.count(upsert(&mut merged.finicity.customers, customer, same));
-            }
-            summary.families.push(Family::Finicity);
-        }
-        if let Some(posted) = posted.leadsquared {
-            posted.validate(&posted_file(leadsquared::FILE))?;
-            for account in posted.accounts {
-                let same = |a: &leadsquared::AccountFixture, b: &leadsquared::AccountFixture| {
-                    a.access_key == b.access_key
-                };
-                summary.count(upsert(&mut merged.leadsquared.accounts, account, same));
-            }
-            summary.families.push(Family::LeadSquared);
-        }
-        // Conflicts between what was posted and what was there (a token
-        // another company uses, say) show up only in the whole.
-        let whole = "(posted, merged with the current fixtures)";
-        merged.engine.validate(whole)?;
-        data_analytics::validate_customers(&merged.data_analytics.customers, whole)?;
-        merged.finicity.validate(whole)?;
-        merged.leadsquared.validate(whole)?;
-        merged.merges += 1;
-        Ok((merged, summary))
+    /// One family's fixtures as its own type (tests, benches, examples).
+    pub fn of<F: std::any::Any + Send + Sync>(&self, spec: &'static FamilySpec) -> Option<std::sync::Arc<F>> {
+        let family = Family::of(spec);
+        self.loaded
+            .iter()
+            .find(|(f, _)| *f == family)
+            .and_then(|(_, loaded)| loaded.get::<F>())
     }
 }
 
-/// Fixtures posted at run time (`POST /__admin/fixtures`):
+/// A posted fixtures document (`POST /__admin/fixtures`):
 /// `{"engine": {...}, "finicity": {...}, ...}`, each member exactly what
-/// that family's file holds.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+/// that family's file holds, kept as text for the family to parse.
+#[derive(Debug)]
 pub struct Posted {
-    #[serde(default)]
-    pub engine: Option<EngineFixtures>,
-    #[serde(default)]
-    pub data_analytics: Option<DataAnalyticsFixtures>,
-    #[serde(default)]
-    pub finicity: Option<FinicityFixtures>,
-    #[serde(default)]
-    pub leadsquared: Option<LeadSquaredFixtures>,
+    members: Vec<(Family, Box<RawValue>)>,
 }
 
 impl Posted {
-    /// Parses a posted document with the files' strictness; errors name
-    /// the JSON path from the document (`engine.companies[0].uuid`).
-    pub fn parse(body: &[u8]) -> Result<Self, FixtureError> {
+    /// Splits a posted document into the families' members; errors name
+    /// the JSON path from the document.
+    pub fn parse(families: Families, body: &[u8]) -> Result<Self, FixtureError> {
         let text = std::str::from_utf8(body)
             .map_err(|_| FixtureError::new(POSTED, ".", "the body is not UTF-8 text"))?;
-        let posted: Self = parse_str(POSTED, text)?;
-        if posted.engine.is_none()
-            && posted.data_analytics.is_none()
-            && posted.finicity.is_none()
-            && posted.leadsquared.is_none()
-        {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let members = de.deserialize_map(MembersVisitor { families }).map_err(|e| {
+            let message = e.to_string();
+            // An unknown or repeated member names itself, as serde
+            // names a struct's fields.
+            match message.strip_prefix("member ").and_then(|m| m.split_once(": ")) {
+                Some((member, reason)) => FixtureError::new(POSTED, member, reason),
+                None => FixtureError::new(POSTED, ".", message),
+            }
+        })?;
+        de.end()
+            .map_err(|e| FixtureError::new(POSTED, ".", e.to_string()))?;
+        if members.is_empty() {
             return Err(FixtureError::new(
                 POSTED,
                 ".",
-                "give at least one of engine, data_analytics, finicity, leadsquared",
+                format!("give at least one of {}", families.names(None)),
             ));
         }
-        Ok(posted)
+        Ok(Self { members })
     }
-}
 
-const POSTED: &str = "(posted)";
+    /// The families the document has, each with its member's JSON text, in
+    /// the registry's order.
+    pub fn members(&self) -> impl Iterator<Item = (Family, &str)> {
+        self.members.iter().map(|(family, raw)| (*family, raw.get()))
+    }
 
-fn posted_file(file: &str) -> String {
-    format!("(posted) {file}")
-}
-
-/// What a merge did.
-#[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct MergeSummary {
-    /// The families the posted document had.
-    pub families: Vec<Family>,
-    /// Entries appended (events included).
-    pub added: usize,
-    /// Entries that replaced one with the same identity.
-    pub replaced: usize,
-}
-
-impl MergeSummary {
-    fn count(&mut self, replaced: bool) {
-        if replaced {
-            self.replaced += 1;
-        } else {
-            self.added += 1;
+    /// A document for one family (tenant operations post through here too).
+    pub fn single(family: Family, member: Box<RawValue>) -> Self {
+        Self {
+            members: vec![(family, member)],
         }
     }
 }
 
-/// Replaces the entry with `item`'s identity in place, or appends `item`;
-/// true when it replaced one. In place matters: families key runtime state
-/// (sessions, caches) by position.
-fn upsert<T>(list: &mut Vec<T>, item: T, same: impl Fn(&T, &T) -> bool) -> bool {
-    match list.iter_mut().find(|existing| same(existing, &item)) {
-        Some(existing) => {
-            *existing = item;
-            true
+struct MembersVisitor {
+    families: Families,
+}
+
+impl<'de> Visitor<'de> for MembersVisitor {
+    type Value = Vec<(Family, Box<RawValue>)>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "an object with members {}", self.families.names(None))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        use serde::de::Error;
+        let mut members: Vec<(Family, Box<RawValue>)> = Vec::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let Some(family) = self.families.vendor(&name) else {
+                let expected: Vec<String> = self
+                    .families
+                    .vendors()
+                    .map(|f| format!("`{}`", f.as_str()))
+                    .collect();
+                return Err(A::Error::custom(format!(
+                    "member {name}: unknown field `{name}`, expected one of {}",
+                    expected.join(", ")
+                )));
+            };
+            if members.iter().any(|(f, _)| *f == family) {
+                return Err(A::Error::custom(format!(
+                    "member {name}: duplicate field `{name}`"
+                )));
+            }
+            members.push((family, map.next_value()?));
         }
-        None => {
-            list.push(item);
-            false
-        }
+        let order: Vec<Family> = self.families.vendors().collect();
+        members.sort_by_key(|(family, _)| order.iter().position(|f| f == family));
+        Ok(members)
     }
 }
 
@@ -315,7 +201,7 @@ fn upsert<T>(list: &mut Vec<T>, item: T, same: impl Fn(&T, &T) -> bool) -> bool 
 /// leadsim reads: a misspelt `engines.json` would otherwise be ignored
 /// silently and the embedded defaults served instead. Other files (a
 /// README, `.gitkeep`) are left alone.
-fn check_dir(dir: &Path) -> Result<(), FixtureError> {
+fn check_dir(families: Families, dir: &Path) -> Result<(), FixtureError> {
     let name = dir.display().to_string();
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -333,8 +219,8 @@ fn check_dir(dir: &Path) -> Result<(), FixtureError> {
     };
     for entry in entries.flatten() {
         let file = entry.file_name().to_string_lossy().into_owned();
-        if file.ends_with(".json") && !Fixtures::known_files().any(|known| known == file) {
-            let known = Fixtures::known_files().collect::<Vec<_>>().join(", ");
+        if file.ends_with(".json") && !Fixtures::known_files(families).any(|known| known == file) {
+            let known = Fixtures::known_files(families).collect::<Vec<_>>().join(", ");
             return Err(FixtureError::new(
                 entry.path().display().to_string(),
                 ".",
@@ -353,16 +239,17 @@ mod tests {
     fn embedded_fixtures_are_valid() {
         let fixtures = Fixtures::embedded();
         assert!(fixtures.is_ok(), "{:?}", fixtures.err());
-        let fixtures = fixtures.unwrap_or_default();
-        assert!(
-            fixtures
-                .engine
-                .companies
-                .iter()
-                .any(|c| c.confidential_token == "demo-confidential-token"
-                    && c.publishable_token == "demo-publishable-token")
-        );
-        assert!(!fixtures.data_analytics.events.is_empty());
+        let Ok(fixtures) = fixtures else { return };
+        let engine = fixtures.of::<crate::apis::engine::fixtures::EngineFixtures>(&crate::apis::engine::SPEC);
+        assert!(engine.is_some_and(|engine| {
+            engine.companies.iter().any(|c| {
+                c.confidential_token == "demo-confidential-token"
+                    && c.publishable_token == "demo-publishable-token"
+            })
+        }));
+        let analytics = fixtures
+            .of::<crate::apis::data_analytics::DataAnalyticsScenario>(&crate::apis::data_analytics::SPEC);
+        assert!(analytics.is_some_and(|a| !a.events.is_empty()));
     }
 
     #[test]

@@ -18,22 +18,32 @@ use axum::Router;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 
-use crate::shared::family::Family;
+use crate::shared::family::{Families, Family};
 use crate::shared::http::{AdminAccess, HttpContext, with_layers};
 use crate::shared::routes::Routes;
 pub use crate::state::AppState;
 
+/// Every family leadsim simulates, in the order listings show them. Adding
+/// a family is a folder under `src/apis/` and one line here.
+pub static FAMILIES: Families = Families::new(&[
+    &apis::engine::SPEC,
+    &apis::data_analytics::SPEC,
+    &apis::finicity::SPEC,
+    &apis::leadsquared::SPEC,
+]);
+
 /// The whole product: every family's routes, the admin API and the shared layers.
 pub fn app(state: AppState) -> Router {
-    let routes = routes()
+    let families = state.families;
+    let routes = routes(&state)
         .into_router()
-        .fallback(not_found)
-        .with_state(state.clone());
+        .fallback(move |uri: Uri| not_found(families, uri));
     let ctx = HttpContext {
         clock: state.clock.clone(),
         journal: state.journal.clone(),
         faults: state.faults.clone(),
-        render_error: framework_error,
+        families,
+        redaction: state.redaction.clone(),
         body_timeout: state.settings.body_timeout,
     };
     let admin = AdminAccess {
@@ -43,45 +53,22 @@ pub fn app(state: AppState) -> Router {
     with_layers(routes, ctx, admin)
 }
 
-/// Every route leadsim serves, vendor APIs and control plane alike.
-pub fn routes() -> Routes {
-    Routes::new()
-        .merge(apis::engine::routes())
-        .merge(apis::data_analytics::routes())
-        .merge(apis::finicity::routes())
-        .merge(apis::leadsquared::routes())
+/// Every route leadsim serves, vendor APIs and control plane alike, each
+/// over its own state: a family's handlers see only that family's slice.
+pub fn routes(state: &AppState) -> Routes {
+    let control = Routes::new(Family::ADMIN)
         .merge(admin::page_routes())
         .nest("/__admin", admin::routes())
-        .nest("/__admin/engine", apis::engine::admin_routes())
-        .nest("/__admin/data_analytics", apis::data_analytics::admin_routes())
+        .with_state(state.clone());
+    state.apis().fold(control, |routes, api| {
+        let prefix = format!("/__admin/{}", api.family().as_str());
+        routes.merge(api.routes()).nest(&prefix, api.admin_routes())
+    })
 }
 
-async fn not_found(uri: Uri) -> Response {
+async fn not_found(families: Families, uri: Uri) -> Response {
     let path = uri.path();
-    framework_error(
-        Family::of_path(path),
-        StatusCode::NOT_FOUND,
-        &format!("No route for {path}"),
-    )
-}
-
-/// Framework errors (404, 405, 413) in the shape of the family owning the path.
-fn framework_error(family: Family, status: StatusCode, message: &str) -> Response {
-    match family {
-        Family::Engine => apis::engine::error::framework_error(status, message),
-        Family::DataAnalytics => apis::data_analytics::error::framework_error(status, message),
-        Family::Finicity => apis::finicity::error::framework_error(status, message),
-        Family::LeadSquared => apis::leadsquared::error::framework_error(status, message),
-        _ => shared::admin::AdminError::response(status, framework_code(status), message),
-    }
-}
-
-fn framework_code(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::REQUEST_TIMEOUT => "request_timeout",
-        _ => "bad_request",
-    }
+    families
+        .of_path(path)
+        .framework_error(StatusCode::NOT_FOUND, &format!("No route for {path}"))
 }

@@ -1,38 +1,48 @@
-//! leadsim's own OpenAPI descriptions (`openapi/<family>.yaml`), compiled
-//! in and served under `/__admin/openapi` so generated SDKs and contract
-//! tools can be pointed at a running leadsim.
+//! leadsim's own OpenAPI descriptions (`openapi/<name>.yaml`), compiled in
+//! and served under `/__admin/openapi` so generated SDKs and contract tools
+//! can be pointed at a running leadsim. Each family declares its own in its
+//! spec; the control plane's is here.
 
-use crate::shared::admin::AdminPath as Path;
 use axum::Json;
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::shared::admin::AdminError;
+use crate::shared::admin::AdminPath as Path;
+use crate::shared::family::Families;
+use crate::state::AppState;
 
-/// (family, spec text): every vendor family and the control plane (`admin`).
-pub const SPECS: &[(&str, &str)] = &[
-    ("admin", include_str!("../openapi/admin.yaml")),
-    ("data_analytics", include_str!("../openapi/data_analytics.yaml")),
-    ("engine", include_str!("../openapi/engine.yaml")),
-    ("finicity", include_str!("../openapi/finicity.yaml")),
-    ("leadsquared", include_str!("../openapi/leadsquared.yaml")),
-];
+/// The control plane's description.
+const ADMIN: (&str, &str) = ("admin", include_str!("../openapi/admin.yaml"));
+
+/// (name, spec text): the control plane's, then every family's, by name.
+pub fn specs(families: Families) -> Vec<(&'static str, &'static str)> {
+    let mut specs: Vec<_> = families
+        .vendors()
+        .flat_map(|family| family.spec().openapi.iter().copied())
+        .collect();
+    specs.sort_by_key(|(name, _)| *name);
+    specs.insert(0, ADMIN);
+    specs
+}
 
 /// `GET /__admin/openapi`: which specs there are and where.
-pub async fn index() -> Json<serde_json::Value> {
-    let specs: Vec<_> = SPECS
+pub async fn index(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let specs: Vec<_> = specs(state.families)
         .iter()
-        .map(|(family, _)| json!({ "family": family, "url": format!("/__admin/openapi/{family}.yaml") }))
+        .map(|(name, _)| json!({ "family": name, "url": format!("/__admin/openapi/{name}.yaml") }))
         .collect();
     Json(json!({ "specs": specs }))
 }
 
-/// `GET /__admin/openapi/{family}.yaml`.
-pub async fn spec(Path(file): Path<String>) -> Response {
+/// `GET /__admin/openapi/{name}.yaml`.
+pub async fn spec(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let specs = specs(state.families);
     let found = file
         .strip_suffix(".yaml")
-        .and_then(|family| SPECS.iter().find(|(name, _)| *name == family));
+        .and_then(|wanted| specs.iter().find(|(name, _)| *name == wanted));
     match found {
         Some((_, text)) => {
             let mut response = (*text).into_response();

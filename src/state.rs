@@ -1,53 +1,47 @@
-//! `AppState`: one shared handle on everything the handlers share.
+//! `AppState`: the control plane's handle on the server: the shared
+//! mechanisms (clock, journal, faults) and every family, through
+//! [`FamilyApi`]. Vendor handlers never see it; each family's handlers hold
+//! only that family's slice.
 
 use std::ops::Deref;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::apis::data_analytics::DataAnalyticsState;
-use crate::apis::engine::EngineState;
-use crate::apis::finicity::FinicityState;
-use crate::apis::leadsquared::LeadSquaredState;
+use serde::Serialize;
+
 use crate::config::Config;
-use crate::fixtures::{Fixtures, MergeSummary, Posted};
+use crate::fixtures::{Fixtures, Posted};
 use crate::shared::clock::Clock;
-use crate::shared::family::Family;
+use crate::shared::family::{Families, Family};
 use crate::shared::faults::Faults;
 use crate::shared::fixtures::FixtureError;
 use crate::shared::journal::Journal;
+use crate::shared::plugin::{FamilyApi, FamilyContext, Settings, StagedMerge};
+use crate::shared::redaction::Redaction;
 use crate::shared::seed::Seed;
 
-/// axum clones the state for every request (router, `State` extractor), so
-/// it is one `Arc`: a single reference-count bump instead of one per store.
+/// axum clones the state for every request, so it is one `Arc`.
 #[derive(Debug, Clone)]
 pub struct AppState(Arc<Shared>);
 
-/// What every handler can reach, through `AppState`'s `Deref`.
 #[derive(Debug)]
 pub struct Shared {
     pub clock: Clock,
     pub seed: Seed,
     pub journal: Journal,
     pub faults: Faults,
-    pub settings: Arc<Settings>,
-    /// The fixtures loaded at start; reset returns to them.
-    pub loaded: Arc<Fixtures>,
-    /// The fixtures in force, runtime merges included. The lock also
-    /// serializes merges, so two never interleave.
-    current: Mutex<Arc<Fixtures>>,
-    /// Tenants created since start or reset: numbers their generated credentials.
-    pub tenants_created: AtomicU64,
-    pub engine: EngineState,
-    pub data_analytics: DataAnalyticsState,
-    pub finicity: FinicityState,
-    pub leadsquared: LeadSquaredState,
+    pub families: Families,
+    /// Where requests carry credentials, for everything that shows them.
+    pub redaction: Arc<Redaction>,
+    pub settings: Arc<ServerSettings>,
+    /// Every family, in the registry's order.
+    apis: Vec<Arc<dyn FamilyApi>>,
+    /// Serializes merges and counts them (and tenants) since start or reset.
+    book: Mutex<MergeBook>,
 }
 
-/// Process settings handlers may need.
+/// Process settings the control plane and the shared layers use.
 #[derive(Debug, Clone)]
-pub struct Settings {
-    /// Base for absolute links (`--public-url`); `None`: from request headers.
-    pub public_url: Option<String>,
+pub struct ServerSettings {
     /// Browser origins allowed to use the admin API (`--admin-allow-origin`).
     pub admin_allow_origins: Vec<String>,
     /// The token admin calls must carry (`--admin-token`).
@@ -56,91 +50,130 @@ pub struct Settings {
     pub body_timeout: std::time::Duration,
 }
 
+/// What was merged since start or reset.
+#[derive(Debug, Default)]
+pub struct MergeBook {
+    /// `POST /__admin/fixtures` calls and tenant operations merged.
+    pub merges: usize,
+    /// Tenants created: numbers their generated credentials.
+    pub tenants_created: u64,
+}
+
+/// What a merge did.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct MergeSummary {
+    /// The families the posted document had.
+    pub families: Vec<Family>,
+    /// Entries appended (events included).
+    pub added: usize,
+    /// Entries that replaced one with the same identity.
+    pub replaced: usize,
+}
+
 impl AppState {
     pub fn new(config: &Config, fixtures: Fixtures) -> Self {
-        let settings = Settings {
-            public_url: config.public_url.clone(),
-            admin_allow_origins: config.admin_allow_origins.clone(),
-            admin_token: config.admin_token.clone(),
-            body_timeout: std::time::Duration::from_secs(config.idle_timeout),
-        };
+        let families = fixtures.families();
         let seed = Seed::new(config.seed);
-        Self(Arc::new(Shared {
-            clock: Clock::starting_at(config.now),
+        let clock = Clock::starting_at(config.now);
+        let redaction = Arc::new(Redaction::of(families));
+        let context = FamilyContext {
+            clock: clock.clone(),
             seed,
-            journal: Journal::new(config.journal_capacity, config.journal_max_bytes),
-            faults: Faults::new(seed),
-            engine: EngineState::new(&fixtures.engine, seed, config.ui_event_capacity),
-            data_analytics: DataAnalyticsState::new(
-                &fixtures.data_analytics,
-                seed,
-                config.analytics_event_capacity,
+            settings: Arc::new(Settings {
+                public_url: config.public_url.clone(),
+            }),
+        };
+        let apis = fixtures
+            .iter()
+            .map(|(_, plugin, loaded)| (plugin.start)(context.clone(), config, loaded))
+            .collect();
+        Self(Arc::new(Shared {
+            clock,
+            seed,
+            journal: Journal::new(
+                config.journal_capacity,
+                config.journal_max_bytes,
+                redaction.clone(),
             ),
-            finicity: FinicityState::new(&fixtures.finicity, seed),
-            leadsquared: LeadSquaredState::new(&fixtures.leadsquared, seed),
-            settings: Arc::new(settings),
-            tenants_created: AtomicU64::new(0),
-            current: Mutex::new(Arc::new(fixtures.clone())),
-            loaded: Arc::new(fixtures),
+            faults: Faults::new(seed, families, redaction.clone()),
+            families,
+            redaction,
+            settings: Arc::new(ServerSettings {
+                admin_allow_origins: config.admin_allow_origins.clone(),
+                admin_token: config.admin_token.clone(),
+                body_timeout: std::time::Duration::from_secs(config.idle_timeout),
+            }),
+            apis,
+            book: Mutex::default(),
         }))
     }
 
-    /// The fixtures in force now.
-    pub fn fixtures(&self) -> Arc<Fixtures> {
-        self.lock_current().clone()
+    /// Every family, in the registry's order.
+    pub fn apis(&self) -> impl Iterator<Item = &dyn FamilyApi> {
+        self.apis.iter().map(|api| &**api)
     }
 
-    /// Merges posted fixtures into those in force and hands each family
-    /// it touched its new fixtures; nothing changes when validation fails.
-    pub fn merge_fixtures(&self, posted: Posted) -> Result<MergeSummary, FixtureError> {
-        let mut current = self.lock_current();
-        let (merged, summary) = current.merged(posted)?;
-        for family in &summary.families {
-            self.install(&merged, *family);
+    /// The vendor family called `name`.
+    pub fn api(&self, family: Family) -> Option<&dyn FamilyApi> {
+        self.apis().find(|api| api.family() == family)
+    }
+
+    /// A family as its own type (tests and tools reach inside this way).
+    pub fn family<T: FamilyApi>(&self) -> Option<&T> {
+        self.apis().find_map(|api| api.downcast_ref::<T>())
+    }
+
+    /// Holds off other merges (and resets) while a caller stages and
+    /// commits one.
+    pub fn lock_book(&self) -> MutexGuard<'_, MergeBook> {
+        self.book.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Merges a posted document: every family's member is checked first,
+    /// then all are applied; nothing changes when any check fails.
+    pub fn merge_fixtures(&self, posted: &Posted) -> Result<MergeSummary, FixtureError> {
+        let mut book = self.lock_book();
+        let mut staged: Vec<Box<dyn StagedMerge + '_>> = Vec::new();
+        let mut summary = MergeSummary::default();
+        for (family, text) in posted.members() {
+            let Some(api) = self.api(family) else { continue };
+            staged.push(api.stage(text)?);
+            summary.families.push(family);
         }
-        *current = Arc::new(merged);
+        for merge in staged {
+            let count = merge.commit();
+            summary.added += count.added;
+            summary.replaced += count.replaced;
+        }
+        book.merges += 1;
         Ok(summary)
-    }
-
-    fn install(&self, fixtures: &Fixtures, family: Family) {
-        match family {
-            Family::Engine => self.engine.install(&fixtures.engine),
-            Family::DataAnalytics => self.data_analytics.install(&fixtures.data_analytics),
-            Family::Finicity => self.finicity.install(&fixtures.finicity),
-            Family::LeadSquared => self.leadsquared.install(&fixtures.leadsquared),
-            Family::Admin | Family::Unknown => {}
-        }
-    }
-
-    fn lock_current(&self) -> MutexGuard<'_, Arc<Fixtures>> {
-        self.current.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Back to the loaded fixtures: merged fixtures and tenants, posted
     /// data, faults, journal and clock all go.
     pub fn reset(&self) {
-        {
-            let mut current = self.lock_current();
-            if current.merges > 0 {
-                // Only after merges: rebuilding drops generated caches.
-                for family in Family::VENDORS {
-                    self.install(&self.loaded, family);
-                }
-                *current = self.loaded.clone();
-            }
+        let mut book = self.lock_book();
+        for api in self.apis() {
+            api.reset();
         }
-        self.tenants_created.store(0, Ordering::Relaxed);
+        *book = MergeBook::default();
         self.clock.reset();
         self.journal.clear();
         self.faults.reset();
-        self.engine.reset();
-        self.data_analytics.reset();
-        self.finicity.reset();
-        self.leadsquared.reset();
     }
 
+    /// What each family holds and where it came from, on one line.
     pub fn fixtures_summary(&self) -> String {
-        self.fixtures().summary()
+        let merges = self.lock_book().merges;
+        let mut summary = self
+            .apis()
+            .map(|api| format!("{}: {}", api.family().as_str(), api.summary()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        if merges > 0 {
+            summary.push_str(&format!("; plus {merges} merged at run time"));
+        }
+        summary
     }
 }
 

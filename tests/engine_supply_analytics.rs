@@ -23,6 +23,14 @@ const FEEDS: [(&str, &str, &str); 3] = [
 const SANDBOX_TOKEN: &str = "demo-test-confidential-token";
 const SANDBOX_LEAD: &str = "4bbb25a6-6fcf-4ed3-88f9-6daacb0f8b33";
 
+/// Engine's own state inside the app, for checks against its records.
+fn engine(app: &TestApp) -> &leadsim::apis::engine::EngineState {
+    &app.state
+        .family::<leadsim::apis::engine::Engine>()
+        .expect("Engine runs")
+        .engine
+}
+
 fn at(s: &str) -> DateTime<Utc> {
     parse_rfc3339(s).unwrap()
 }
@@ -340,8 +348,8 @@ async fn a_week_of_windows_is_contiguous_complete_and_coherent() {
 #[tokio::test]
 async fn every_payout_and_tag_belongs_to_a_lead_seen_in_lead_events() {
     let app = TestApp::at("2020-03-01T00:00:00Z");
-    let company = app.state.engine.catalog().companies.all()[0].clone();
-    let catalog = app.state.engine.catalog();
+    let company = engine(&app).catalog().companies.all()[0].clone();
+    let catalog = engine(&app).catalog();
     let windows = &catalog.windows;
     let (from, to) = (at("2020-01-01T00:00:00Z"), at("2020-02-15T00:00:00Z"));
     let all = windows.records(&company, from - TimeDelta::days(28), to);
@@ -452,12 +460,12 @@ async fn companies_see_only_their_own_leads() {
             .all(|e| e["leadUuid"] == SANDBOX_LEAD && e["isTest"] == true)
     );
 
-    let demo = app.state.engine.catalog().companies.all()[0].clone();
-    let records = app.state.engine.catalog().windows.records(
-        &demo,
-        at("2019-12-31T00:00:00Z"),
-        at("2020-01-05T00:00:00Z"),
-    );
+    let demo = engine(&app).catalog().companies.all()[0].clone();
+    let records =
+        engine(&app)
+            .catalog()
+            .windows
+            .records(&demo, at("2019-12-31T00:00:00Z"), at("2020-01-05T00:00:00Z"));
     assert!(
         records
             .events
@@ -466,7 +474,7 @@ async fn companies_see_only_their_own_leads() {
     );
     for event in &records.events {
         assert_eq!(
-            app.state.engine.catalog().owner_of_lead(event.lead_uuid),
+            engine(&app).catalog().owner_of_lead(event.lead_uuid),
             Some(demo.uuid),
             "generated leads carry their company"
         );

@@ -490,7 +490,11 @@ fn every_served_route_is_documented_and_every_documented_route_is_served() {
             .collect::<Vec<_>>()
             .join("/")
     }
-    let routes = leadsim::routes();
+    let state = leadsim::AppState::new(
+        &leadsim::config::Config::defaults(),
+        leadsim::fixtures::Fixtures::embedded().unwrap(),
+    );
+    let routes = leadsim::routes(&state);
     let served: Vec<(String, String)> = routes
         .table()
         .iter()
@@ -500,7 +504,7 @@ fn every_served_route_is_documented_and_every_documented_route_is_served() {
     assert_eq!(served_set.len(), served.len(), "a route is registered twice");
 
     let mut documented = BTreeSet::new();
-    for (family, text) in leadsim::openapi::SPECS {
+    for (family, text) in leadsim::openapi::specs(leadsim::FAMILIES) {
         let doc: serde_json::Value = serde_yaml_ng::from_str(text).unwrap();
         for (path, operations) in doc["paths"].as_object().unwrap() {
             for method in operations.as_object().unwrap().keys() {
@@ -520,6 +524,32 @@ fn every_served_route_is_documented_and_every_documented_route_is_served() {
     );
     // The table is the whole product: all four families and the control plane.
     assert!(served.len() >= 30, "{served:?}");
+}
+
+/// A route outside its family's prefixes would be journaled, faulted and
+/// answered (404, 405, 413) as another family's: every route in the table
+/// maps back to the family whose handler serves it.
+#[test]
+fn every_route_maps_to_its_family() {
+    let state = leadsim::AppState::new(
+        &leadsim::config::Config::defaults(),
+        leadsim::fixtures::Fixtures::embedded().unwrap(),
+    );
+    let routes = leadsim::routes(&state);
+    for route in routes.table() {
+        assert_eq!(
+            leadsim::FAMILIES.of_path(&route.path),
+            route.family,
+            "{} {}",
+            route.method,
+            route.path
+        );
+    }
+    let families: BTreeSet<&str> = routes.table().iter().map(|r| r.family.as_str()).collect();
+    assert_eq!(
+        families.into_iter().collect::<Vec<_>>(),
+        ["admin", "data_analytics", "engine", "finicity", "leadsquared"]
+    );
 }
 
 /// Requests for the verification tests: one per family, with credentials.

@@ -580,10 +580,7 @@ async fn faults_and_tenants_have_caps_with_clear_errors() {
         "bad_request",
     );
     assert!(message.starts_with("at most 100 faults"), "{message}");
-    app.state.tenants_created.store(
-        leadsim::tenants::MAX_CREATED_TENANTS,
-        std::sync::atomic::Ordering::Relaxed,
-    );
+    app.state.lock_book().tenants_created = leadsim::tenants::MAX_CREATED_TENANTS;
     let message = admin_error(
         &app.post_json("/__admin/tenants", r#"{"family": "engine"}"#).await,
         409,

@@ -1,70 +1,244 @@
-//! Which API family a path belongs to. Paths of different families never
-//! collide, so the prefix alone decides; shared layers (journal, framework
-//! errors) use it to answer in the right vendor's shape.
+//! Which API family a request belongs to, and what the shared mechanisms
+//! (journal, faults, framework errors, CORS) need to know of each family.
+//!
+//! Each family declares its facts once, as a [`FamilySpec`] in its own
+//! module; the crate root lists the families in a [`Families`] registry that
+//! the shared mechanisms read. Nothing here names a vendor.
 
-use serde::Serialize;
+use std::fmt;
+use std::hash::{Hash, Hasher};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Family {
-    Engine,
-    DataAnalytics,
-    Finicity,
-    #[serde(rename = "leadsquared")]
-    LeadSquared,
-    Admin,
-    /// A path no family serves.
-    Unknown,
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::{Serialize, Serializer};
+
+use crate::shared::admin::AdminError;
+use crate::shared::plugin::Plugin;
+
+/// A family's facts, declared once in its module.
+pub struct FamilySpec {
+    /// On the wire: journal entries, fault matchers, tenants (`engine`).
+    pub name: &'static str,
+    /// Path prefixes the family's routes live under. Paths of different
+    /// families never collide, so the prefix alone decides; a test holds
+    /// every route against its family's prefixes.
+    pub prefixes: &'static [&'static str],
+    /// Where its requests carry credentials.
+    pub credentials: CredentialNames,
+    /// A framework error (unknown route, wrong method, body too large) in
+    /// the family's own error shape.
+    pub framework_error: fn(StatusCode, &str) -> Response,
+    /// leadsim's OpenAPI descriptions of the family, `(file stem, YAML)`,
+    /// served under `/__admin/openapi/<stem>.yaml`.
+    pub openapi: &'static [(&'static str, &'static str)],
+    /// How the server builds the family from its fixtures; `None` for the
+    /// control plane and for paths no family serves.
+    pub plugin: Option<Plugin>,
 }
 
-impl Family {
-    pub fn of_path(path: &str) -> Self {
-        const PREFIXES: &[(&str, Family)] = &[
-            ("/supplyAnalytics/", Family::Engine),
-            ("/uiEvent/", Family::Engine),
-            ("/api/v1/", Family::DataAnalytics),
-            ("/aggregation/", Family::Finicity),
-            ("/analytics/", Family::Finicity),
-            ("/Leads/", Family::LeadSquared),
-            ("/__admin", Family::Admin),
-        ];
-        PREFIXES
-            .iter()
-            .find(|(prefix, _)| path.starts_with(prefix))
-            .map_or(Family::Unknown, |(_, family)| *family)
+impl fmt::Debug for FamilySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FamilySpec")
+            .field("name", &self.name)
+            .field("prefixes", &self.prefixes)
+            .finish_non_exhaustive()
     }
+}
 
-    /// The simulated vendor APIs.
-    pub const VENDORS: [Family; 4] = [
-        Family::Engine,
-        Family::DataAnalytics,
-        Family::Finicity,
-        Family::LeadSquared,
-    ];
+/// The names under which requests carry credentials, lower-case. Every
+/// spelling is compared without regard to case (query names and JSON
+/// members after decoding), as the families read them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CredentialNames {
+    /// Headers whose value says who calls: redacted, and matched by the
+    /// journal's and faults' `credential` filters.
+    pub identity_headers: &'static [&'static str],
+    /// Query parameters that say who calls: redacted and matched.
+    pub identity_query: &'static [&'static str],
+    /// Headers holding secrets: redacted.
+    pub secret_headers: &'static [&'static str],
+    /// Query parameters holding secrets: redacted.
+    pub secret_query: &'static [&'static str],
+    /// JSON body members holding secrets, at any depth: redacted.
+    pub secret_members: &'static [&'static str],
+}
 
-    pub const ALL: [Family; 6] = [
-        Family::Engine,
-        Family::DataAnalytics,
-        Family::Finicity,
-        Family::LeadSquared,
-        Family::Admin,
-        Family::Unknown,
-    ];
+impl CredentialNames {
+    /// A family whose credentials travel only where HTTP carries them.
+    pub const NONE: CredentialNames = CredentialNames {
+        identity_headers: &[],
+        identity_query: &[],
+        secret_headers: &[],
+        secret_query: &[],
+        secret_members: &[],
+    };
+}
 
-    /// The family called `name` on the wire (`engine`, `leadsquared`, …).
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|family| family.as_str() == name)
+/// What HTTP itself and the control plane use to carry credentials, for
+/// every family: bearer tokens, cookies, the admin token and filter.
+pub const COMMON_CREDENTIALS: CredentialNames = CredentialNames {
+    identity_headers: &["authorization"],
+    identity_query: &[],
+    secret_headers: &["proxy-authorization", "cookie", "x-leadsim-admin-token"],
+    secret_query: &["access_token", "token", "credential"],
+    secret_members: &["password"],
+};
+
+/// A family, as requests, journal entries and faults carry it: a handle on
+/// its spec, compared by name.
+#[derive(Clone, Copy)]
+pub struct Family(&'static FamilySpec);
+
+/// The control plane under `/__admin`.
+static ADMIN: FamilySpec = FamilySpec {
+    name: "admin",
+    prefixes: &["/__admin"],
+    credentials: CredentialNames {
+        identity_headers: &[],
+        identity_query: &[],
+        secret_headers: &[],
+        secret_query: &[],
+        secret_members: &[],
+    },
+    framework_error: admin_framework_error,
+    openapi: &[],
+    plugin: None,
+};
+
+/// Paths nobody serves; answered in the admin shape.
+static UNKNOWN: FamilySpec = FamilySpec {
+    name: "unknown",
+    prefixes: &[],
+    credentials: CredentialNames {
+        identity_headers: &[],
+        identity_query: &[],
+        secret_headers: &[],
+        secret_query: &[],
+        secret_members: &[],
+    },
+    framework_error: admin_framework_error,
+    openapi: &[],
+    plugin: None,
+};
+
+impl Family {
+    pub const ADMIN: Family = Family(&ADMIN);
+    pub const UNKNOWN: Family = Family(&UNKNOWN);
+
+    pub const fn of(spec: &'static FamilySpec) -> Self {
+        Self(spec)
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Family::Engine => "engine",
-            Family::DataAnalytics => "data_analytics",
-            Family::Finicity => "finicity",
-            Family::LeadSquared => "leadsquared",
-            Family::Admin => "admin",
-            Family::Unknown => "unknown",
+        self.0.name
+    }
+
+    pub fn spec(self) -> &'static FamilySpec {
+        self.0
+    }
+
+    /// A framework error in this family's shape.
+    pub fn framework_error(self, status: StatusCode, message: &str) -> Response {
+        (self.0.framework_error)(status, message)
+    }
+
+    /// Whether `path` is under one of the family's prefixes.
+    pub fn owns(self, path: &str) -> bool {
+        self.0.prefixes.iter().any(|prefix| path.starts_with(prefix))
+    }
+}
+
+impl PartialEq for Family {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0) || self.0.name == other.0.name
+    }
+}
+
+impl Eq for Family {}
+
+impl Hash for Family {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.name.hash(state);
+    }
+}
+
+impl fmt::Debug for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.name)
+    }
+}
+
+impl Serialize for Family {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.name)
+    }
+}
+
+/// Every vendor family the server simulates, in the order listings show
+/// them. Listed once, at the crate root.
+#[derive(Debug, Clone, Copy)]
+pub struct Families(&'static [&'static FamilySpec]);
+
+impl Families {
+    pub const fn new(vendors: &'static [&'static FamilySpec]) -> Self {
+        Self(vendors)
+    }
+
+    /// The simulated vendor families.
+    pub fn vendors(self) -> impl Iterator<Item = Family> {
+        self.0.iter().map(|spec| Family(spec))
+    }
+
+    /// The family whose prefix `path` starts with; the control plane for
+    /// `/__admin`; [`Family::UNKNOWN`] otherwise.
+    pub fn of_path(self, path: &str) -> Family {
+        self.vendors()
+            .chain([Family::ADMIN])
+            .find(|family| family.owns(path))
+            .unwrap_or(Family::UNKNOWN)
+    }
+
+    /// The vendor family called `name` on the wire.
+    pub fn vendor(self, name: &str) -> Option<Family> {
+        self.vendors().find(|family| family.as_str() == name)
+    }
+
+    /// Any family called `name`, the control plane and `unknown` included.
+    pub fn named(self, name: &str) -> Option<Family> {
+        self.vendors()
+            .chain([Family::ADMIN, Family::UNKNOWN])
+            .find(|family| family.as_str() == name)
+    }
+
+    /// `engine, data_analytics, …` for error messages; `last` joins the
+    /// final name (`or`, `and`), or `None` to list with commas only.
+    pub fn names(self, last: Option<&str>) -> String {
+        let names: Vec<&str> = self.vendors().map(Family::as_str).collect();
+        match (last, names.split_last()) {
+            (Some(word), Some((final_name, rest))) if !rest.is_empty() => {
+                format!("{} {word} {final_name}", rest.join(", "))
+            }
+            _ => names.join(", "),
         }
+    }
+
+    /// Every family's credential names, with the ones HTTP itself uses.
+    pub fn credentials(self) -> impl Iterator<Item = &'static CredentialNames> {
+        std::iter::once(&COMMON_CREDENTIALS).chain(self.0.iter().map(|spec| &spec.credentials))
+    }
+}
+
+fn admin_framework_error(status: StatusCode, message: &str) -> Response {
+    AdminError::response(status, framework_code(status), message)
+}
+
+fn framework_code(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
+        _ => "bad_request",
     }
 }
 
@@ -72,34 +246,65 @@ impl Family {
 mod tests {
     use super::*;
 
+    static ALPHA: FamilySpec = FamilySpec {
+        name: "alpha",
+        prefixes: &["/alpha/", "/a/"],
+        credentials: CredentialNames {
+            identity_headers: &[],
+            identity_query: &[],
+            secret_headers: &[],
+            secret_query: &[],
+            secret_members: &[],
+        },
+        framework_error: admin_framework_error,
+        openapi: &[],
+        plugin: None,
+    };
+    static BETA: FamilySpec = FamilySpec {
+        name: "beta",
+        prefixes: &["/beta/"],
+        ..ALPHA_LIKE
+    };
+    const ALPHA_LIKE: FamilySpec = FamilySpec {
+        name: "",
+        prefixes: &[],
+        credentials: CredentialNames {
+            identity_headers: &[],
+            identity_query: &[],
+            secret_headers: &[],
+            secret_query: &[],
+            secret_members: &[],
+        },
+        framework_error: admin_framework_error,
+        openapi: &[],
+        plugin: None,
+    };
+    static FAMILIES: Families = Families::new(&[&ALPHA, &BETA]);
+
     #[test]
     fn names_on_the_wire_match_serialization() {
-        for family in Family::ALL {
+        for family in FAMILIES.vendors().chain([Family::ADMIN, Family::UNKNOWN]) {
             let serialized = serde_json::to_value(family).unwrap();
             assert_eq!(serialized, family.as_str());
-            assert_eq!(Family::from_name(family.as_str()), Some(family));
+            assert_eq!(FAMILIES.named(family.as_str()), Some(family));
         }
-        assert_eq!(Family::from_name("lead_squared"), None);
+        assert_eq!(FAMILIES.vendor("admin"), None);
+        assert_eq!(FAMILIES.named("gamma"), None);
     }
 
     #[test]
-    fn each_family_is_found_by_its_prefix() {
-        assert_eq!(Family::of_path("/supplyAnalytics/leadEvents"), Family::Engine);
-        assert_eq!(
-            Family::of_path("/uiEvent/offerDisplays/a/b/c/pixel.gif"),
-            Family::Engine
-        );
-        assert_eq!(Family::of_path("/api/v1/lead_analytics"), Family::DataAnalytics);
-        assert_eq!(Family::of_path("/analytics/data/v1/abc"), Family::Finicity);
-        assert_eq!(
-            Family::of_path("/aggregation/v2/partners/authentication"),
-            Family::Finicity
-        );
-        assert_eq!(
-            Family::of_path("/Leads/LeadDistribution/FilterByLeadField"),
-            Family::LeadSquared
-        );
-        assert_eq!(Family::of_path("/__admin/health"), Family::Admin);
-        assert_eq!(Family::of_path("/nope"), Family::Unknown);
+    fn each_family_is_found_by_its_prefixes() {
+        assert_eq!(FAMILIES.of_path("/alpha/x").as_str(), "alpha");
+        assert_eq!(FAMILIES.of_path("/a/y").as_str(), "alpha");
+        assert_eq!(FAMILIES.of_path("/beta/z").as_str(), "beta");
+        assert_eq!(FAMILIES.of_path("/__admin/health"), Family::ADMIN);
+        assert_eq!(FAMILIES.of_path("/nope"), Family::UNKNOWN);
+        assert_eq!(FAMILIES.of_path("/alphabet"), Family::UNKNOWN);
+    }
+
+    #[test]
+    fn names_list_reads_as_prose() {
+        assert_eq!(FAMILIES.names(Some("or")), "alpha or beta");
+        assert_eq!(FAMILIES.names(None), "alpha, beta");
     }
 }

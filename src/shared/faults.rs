@@ -20,8 +20,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wildmatch::WildMatch;
 
+use crate::shared::family::Families;
 use crate::shared::family::Family;
-use crate::shared::journal::credentials_in;
+use crate::shared::redaction::Redaction;
 use crate::shared::seed::Seed;
 
 /// Longest latency a fault may add: far beyond any client timeout worth testing.
@@ -171,6 +172,9 @@ struct Inner {
     any: AtomicBool,
     rules: Mutex<Rules>,
     seed: Seed,
+    /// The families faults may match, and where their calls carry credentials.
+    families: Families,
+    redaction: Arc<Redaction>,
 }
 
 #[derive(Debug, Default)]
@@ -203,7 +207,7 @@ struct Matcher {
 }
 
 impl Matcher {
-    fn matches(&self, call: &Call<'_>) -> bool {
+    fn matches(&self, call: &Call<'_>, redaction: &Redaction) -> bool {
         self.family.is_none_or(|f| f == call.family)
             && self.method.as_ref().is_none_or(|m| m == call.method)
             && self.path.as_ref().is_none_or(|p| p.matches(call.path))
@@ -212,18 +216,22 @@ impl Matcher {
                     .headers
                     .iter()
                     .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
-                credentials_in(headers, call.query).any(|sent| sent == wanted)
+                redaction
+                    .identities(headers, call.query)
+                    .any(|sent| sent == wanted)
             })
     }
 }
 
 impl Faults {
-    pub fn new(seed: Seed) -> Self {
+    pub fn new(seed: Seed, families: Families, redaction: Arc<Redaction>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 any: AtomicBool::new(false),
                 rules: Mutex::default(),
                 seed,
+                families,
+                redaction,
             }),
         }
     }
@@ -236,7 +244,7 @@ impl Faults {
 
     /// Validates and activates a fault (at most [`MAX_ACTIVE_FAULTS`]).
     pub fn add(&self, request: FaultRequest, now: DateTime<Utc>) -> Result<FaultView, String> {
-        let matcher = validate_matcher(&request.matcher)?;
+        let matcher = validate_matcher(&request.matcher, self.inner.families)?;
         let action = validate_effect(&request.effect)?;
         if request.times == Some(0) {
             return Err("times: must be at least 1 (omit it to apply until removed)".into());
@@ -318,11 +326,14 @@ impl Faults {
     /// creation order) that matches decides; its draw happens even when it
     /// does not fire, so outcomes depend only on the sequence of matching calls.
     pub fn decide(&self, call: &Call<'_>) -> Option<Injection> {
-        if call.family == Family::Admin {
+        if call.family == Family::ADMIN {
             return None;
         }
         let mut rules = self.lock();
-        let index = rules.active.iter().position(|r| r.matcher.matches(call))?;
+        let index = rules
+            .active
+            .iter()
+            .position(|r| r.matcher.matches(call, &self.inner.redaction))?;
         let rule = &mut rules.active[index];
         rule.matched += 1;
         let fires = match rule.request.probability {
@@ -380,7 +391,7 @@ fn parse_id(id: &str) -> Option<u64> {
     id.strip_prefix("fault-")?.parse().ok()
 }
 
-fn validate_matcher(m: &MatchRequest) -> Result<Matcher, String> {
+fn validate_matcher(m: &MatchRequest, families: Families) -> Result<Matcher, String> {
     let method = m
         .method
         .as_deref()
@@ -406,13 +417,9 @@ fn validate_matcher(m: &MatchRequest) -> Result<Matcher, String> {
         .family
         .as_deref()
         .map(|name| {
-            Family::from_name(name)
-                .filter(|f| Family::VENDORS.contains(f))
-                .ok_or_else(|| {
-                    format!(
-                        "match.family: '{name}' is not one of engine, data_analytics, finicity, leadsquared"
-                    )
-                })
+            families
+                .vendor(name)
+                .ok_or_else(|| format!("match.family: '{name}' is not one of {}", families.names(None)))
         })
         .transpose()?;
     if m.credential.as_deref().is_some_and(str::is_empty) {
@@ -482,13 +489,18 @@ fn validate_effect(effect: &Effect) -> Result<Action, String> {
 mod tests {
     use super::*;
 
+    /// The server's own families, so matchers see real paths and names.
+    fn new_faults(seed: Seed) -> Faults {
+        Faults::new(seed, crate::FAMILIES, Arc::new(Redaction::of(crate::FAMILIES)))
+    }
+
     fn request(json: &str) -> FaultRequest {
         serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"))
     }
 
     fn call<'a>(method: &'a Method, path: &'a str, headers: &'a HeaderMap) -> Call<'a> {
         Call {
-            family: Family::of_path(path),
+            family: crate::FAMILIES.of_path(path),
             method,
             path,
             query: None,
@@ -498,7 +510,7 @@ mod tests {
 
     #[test]
     fn next_n_counts_applications_then_retires() {
-        let faults = Faults::new(Seed::new(1));
+        let faults = new_faults(Seed::new(1));
         let view = faults
             .add(
                 request(r#"{"match": {"path": "/uiEvent/*"}, "effect": {"type": "drop"}, "times": 2}"#),
@@ -536,7 +548,7 @@ mod tests {
     #[test]
     fn probability_is_reproducible_from_the_seed() {
         let outcomes = |seed: u64| {
-            let faults = Faults::new(Seed::new(seed));
+            let faults = new_faults(Seed::new(seed));
             let added = faults.add(
                 request(r#"{"effect": {"type": "latency", "ms": 5}, "probability": 0.5}"#),
                 Utc::now(),
@@ -556,7 +568,7 @@ mod tests {
 
     #[test]
     fn admin_calls_are_never_faulted() {
-        let faults = Faults::new(Seed::new(1));
+        let faults = new_faults(Seed::new(1));
         let added = faults.add(request(r#"{"effect": {"type": "drop"}}"#), Utc::now());
         assert!(added.is_ok());
         let headers = HeaderMap::new();
@@ -570,7 +582,7 @@ mod tests {
 
     #[test]
     fn bad_requests_are_explained() {
-        let faults = Faults::new(Seed::new(1));
+        let faults = new_faults(Seed::new(1));
         let error = |json: &str| faults.add(request(json), Utc::now()).err().unwrap_or_default();
         assert_eq!(
             error(r#"{"effect": {"type": "status", "status": 99}}"#),

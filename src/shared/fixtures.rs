@@ -3,9 +3,11 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::de::DeserializeOwned;
 
+use crate::shared::plugin::{MergeCount, StagedMerge};
 use crate::shared::strict_json::Strict;
 
 /// A fixture problem, rendered as `file: path: reason`.
@@ -88,6 +90,109 @@ pub fn json_path(path: &serde_path_to_error::Path) -> String {
     match path.to_string().as_str() {
         "?" | "" => ".".to_owned(),
         p => p.to_owned(),
+    }
+}
+
+/// What errors about a posted fixtures document name as its file.
+pub const POSTED: &str = "(posted)";
+
+/// How errors name a family's file once merged into a posted document:
+/// `(posted) engine.json`.
+pub fn posted_file(file: &str) -> String {
+    format!("{POSTED} {file}")
+}
+
+/// Parses a family's member of a posted document with the files'
+/// strictness; errors name the JSON path from the document
+/// (`engine.companies[0].uuid`).
+pub fn parse_posted<T: DeserializeOwned>(member: &str, text: &str) -> Result<T, FixtureError> {
+    parse_str(POSTED, text).map_err(|e| FixtureError {
+        path: match e.path.as_str() {
+            "." => member.to_owned(),
+            path => format!("{member}.{path}"),
+        },
+        ..e
+    })
+}
+
+/// A family's fixtures: those loaded at start (reset returns to them) and
+/// those in force, runtime merges included.
+#[derive(Debug)]
+pub struct FixtureSet<F> {
+    /// Where the loaded fixtures came from.
+    pub origin: String,
+    loaded: Arc<F>,
+    current: Mutex<Arc<F>>,
+}
+
+impl<F> FixtureSet<F> {
+    pub fn new(origin: String, loaded: Arc<F>) -> Self {
+        Self {
+            origin,
+            current: Mutex::new(loaded.clone()),
+            loaded,
+        }
+    }
+
+    pub fn loaded(&self) -> &Arc<F> {
+        &self.loaded
+    }
+
+    /// The fixtures in force now.
+    pub fn current(&self) -> Arc<F> {
+        self.lock().clone()
+    }
+
+    pub fn replace(&self, fixtures: Arc<F>) {
+        *self.lock() = fixtures;
+    }
+
+    /// Back to the loaded fixtures; the loaded ones when anything changed.
+    pub fn restore(&self) -> Option<Arc<F>> {
+        let mut current = self.lock();
+        (!Arc::ptr_eq(&current, &self.loaded)).then(|| {
+            *current = self.loaded.clone();
+            self.loaded.clone()
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Arc<F>> {
+        self.current.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A checked change, applied by running `apply` on commit.
+pub struct Commit<A: FnOnce()> {
+    count: MergeCount,
+    apply: A,
+}
+
+impl<A: FnOnce()> Commit<A> {
+    pub fn new(count: MergeCount, apply: A) -> Self {
+        Self { count, apply }
+    }
+}
+
+impl<A: FnOnce()> StagedMerge for Commit<A> {
+    fn commit(self: Box<Self>) -> MergeCount {
+        (self.apply)();
+        self.count
+    }
+}
+
+/// Replaces the entry with `item`'s identity in place, or appends `item`;
+/// true when it replaced one. In place matters: families key runtime state
+/// (sessions, caches) by position.
+pub fn upsert<T>(list: &mut Vec<T>, item: T, same: impl Fn(&T, &T) -> bool) -> bool {
+    match list.iter_mut().find(|existing| same(existing, &item)) {
+        Some(existing) => {
+            *existing = item;
+            true
+        }
+        None => {
+            list.push(item);
+            false
+        }
     }
 }
 

@@ -22,16 +22,13 @@ use tower_http::trace::TraceLayer;
 
 use crate::shared::admin::AdminError;
 use crate::shared::clock::Clock;
-use crate::shared::family::Family;
+use crate::shared::family::{Families, Family};
 use crate::shared::faults::{Action, Call, Faults, Injection};
-use crate::shared::journal::{InjectedFault, Journal, Outcome, RequestRecord, redact_target};
+use crate::shared::journal::{InjectedFault, Journal, Outcome, RequestRecord};
+use crate::shared::redaction::Redaction;
 
 /// Largest request body accepted; larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// Renders a framework-level error (unknown route, wrong method, body too
-/// large) in the error shape of the family that owns the path.
-pub type ErrorRenderer = fn(Family, StatusCode, &str) -> Response;
 
 /// What the shared layers need from the application.
 #[derive(Clone)]
@@ -39,7 +36,10 @@ pub struct HttpContext {
     pub clock: Clock,
     pub journal: Journal,
     pub faults: Faults,
-    pub render_error: ErrorRenderer,
+    /// Which family owns a path: framework errors take its shape.
+    pub families: Families,
+    /// What logs must not show of a request target.
+    pub redaction: Arc<Redaction>,
     /// How long a request body may take to arrive (`--idle-timeout`).
     pub body_timeout: std::time::Duration,
 }
@@ -58,6 +58,7 @@ pub const ADMIN_TOKEN_HEADER: &str = "x-leadsim-admin-token";
 
 /// Wraps a fully routed application in the shared layers.
 pub fn with_layers(router: Router, ctx: HttpContext, admin: AdminAccess) -> Router {
+    let redaction = ctx.redaction.clone();
     let router = router
         .layer(JournalLayer { ctx: Arc::new(ctx) })
         .layer(BrowserCorsLayer::new(admin));
@@ -66,14 +67,16 @@ pub fn with_layers(router: Router, ctx: HttpContext, admin: AdminAccess) -> Rout
     // wanted (`RUST_LOG=tower_http=debug`). They show the target as the
     // journal does: credentials in the query never reach the logs.
     if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
-        router.layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            tracing::debug_span!(
-                "request",
-                method = %request.method(),
-                uri = %redact_target(request.uri()),
-                version = ?request.version(),
-            )
-        }))
+        router.layer(
+            TraceLayer::new_for_http().make_span_with(move |request: &Request| {
+                tracing::debug_span!(
+                    "request",
+                    method = %request.method(),
+                    uri = %redaction.target(request.uri()),
+                    version = ?request.version(),
+                )
+            }),
+        )
     } else {
         router
     }
@@ -220,7 +223,7 @@ where
         if !has_origin && self.policy.access.token.is_none() {
             return Either::Left(Either::Right(self.inner.call(request)));
         }
-        let admin = Family::of_path(request.uri().path()) == Family::Admin;
+        let admin = Family::ADMIN.owns(request.uri().path());
         if admin && let Some(refusal) = self.policy.refuse_admin(&request) {
             return Either::Right(std::future::ready(Ok(refusal)));
         }
@@ -322,14 +325,14 @@ impl Exchange {
     fn begin(ctx: &Arc<HttpContext>, path: &str) -> Self {
         Self {
             ctx: ctx.clone(),
-            family: Family::of_path(path),
+            family: ctx.families.of_path(path),
             started: std::time::Instant::now(),
         }
     }
 
     /// What the journal keeps of the request; the admin API's own calls are not kept.
     fn capture<B>(&self, request: &http::Request<B>, body: &Bytes) -> Option<RequestRecord> {
-        (self.family != Family::Admin).then(|| {
+        (self.family != Family::ADMIN).then(|| {
             RequestRecord::capture(
                 self.ctx.clock.now(),
                 request.method(),
@@ -342,7 +345,7 @@ impl Exchange {
 
     /// Gives axum's bodiless framework errors the family's shape.
     fn shape(&self, response: Response) -> Response {
-        shape_framework_error(response, self.family, self.ctx.render_error)
+        shape_framework_error(response, self.family)
     }
 
     /// Shapes a framework error the family's way and records the exchange.
@@ -424,7 +427,7 @@ where
         Err(status) => {
             let record = exchange.capture(&http::Request::from_parts(parts, ()), &Bytes::new());
             let message = body_error_message(status, exchange.ctx.body_timeout);
-            let mut response = (exchange.ctx.render_error)(exchange.family, status, &message);
+            let mut response = exchange.family.framework_error(status, &message);
             if status == StatusCode::REQUEST_TIMEOUT {
                 // The rest of the body may still come: the connection cannot be reused.
                 response
@@ -475,7 +478,7 @@ fn injected_response(
     let mut response = match body {
         None => {
             let reason = status.canonical_reason().unwrap_or("Injected fault");
-            (exchange.ctx.render_error)(exchange.family, status, reason)
+            exchange.family.framework_error(status, reason)
         }
         Some(serde_json::Value::String(text)) => {
             let mut response = Response::new(Body::from(text));
@@ -572,7 +575,7 @@ fn body_error_message(status: StatusCode, timeout: std::time::Duration) -> Strin
 
 /// axum answers a wrong method with an empty 405; give it the family's body
 /// while keeping the `Allow` header.
-fn shape_framework_error(response: Response, family: Family, render: ErrorRenderer) -> Response {
+fn shape_framework_error(response: Response, family: Family) -> Response {
     if response.status() != StatusCode::METHOD_NOT_ALLOWED
         || response.headers().contains_key(header::CONTENT_TYPE)
     {
@@ -583,7 +586,7 @@ fn shape_framework_error(response: Response, family: Family, render: ErrorRender
         Some(allowed) => format!("Method not allowed; this route accepts {allowed}"),
         None => "Method not allowed".to_owned(),
     };
-    let mut shaped = render(family, StatusCode::METHOD_NOT_ALLOWED, &message);
+    let mut shaped = family.framework_error(StatusCode::METHOD_NOT_ALLOWED, &message);
     if let Some(allow) = allow {
         shaped.headers_mut().insert(header::ALLOW, allow);
     }

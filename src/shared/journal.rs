@@ -1,7 +1,6 @@
 //! The request journal: a bounded ring of what clients sent and got back,
 //! so tests can verify calls and people can debug a failing CI job.
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,6 +13,7 @@ use serde::Serialize;
 use tokio::sync::Notify;
 
 use crate::shared::family::Family;
+use crate::shared::redaction::Redaction;
 
 /// Bodies are kept up to this size; the rest is cut and flagged.
 pub const MAX_RECORDED_BODY: usize = 64 * 1024;
@@ -34,43 +34,6 @@ pub const DEFAULT_MAX_BYTES: usize = 128 * 1024 * 1024;
 
 /// Most entries one listing returns (`limit`).
 pub const MAX_LIMIT: usize = 1000;
-
-const REDACTED: &str = "[redacted]";
-
-/// Header names whose values are credentials (compared lower-case).
-const SECRET_HEADERS: &[&str] = &[
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "finicity-app-key",
-    "finicity-app-token",
-    "x-lsq-accesskey",
-    "x-lsq-secretkey",
-    "x-leadsim-admin-token",
-];
-
-/// JSON body members whose values are credentials, at any depth, compared
-/// case-insensitively after unescaping (Finicity's partner authentication).
-const SECRET_BODY_MEMBERS: &[&str] = &[
-    "partnersecret",
-    "newpartnersecret",
-    "secretkey",
-    "accesskey",
-    "password",
-];
-
-/// Query parameters whose values are credentials, compared
-/// case-insensitively after percent-decoding: every spelling the families
-/// accept (LeadSquared matches its keys without regard to case) and more.
-/// `credential` is the admin journal's own filter.
-const SECRET_QUERY_PARAMS: &[&str] = &[
-    "secretkey",
-    "accesskey",
-    "access_token",
-    "token",
-    "credential",
-    "partnersecret",
-];
 
 /// One recorded exchange, as the admin API shows it (credentials redacted).
 #[derive(Debug, Clone, Serialize)]
@@ -175,34 +138,6 @@ impl RequestRecord {
     fn query(&self) -> Option<&str> {
         self.path_and_query().split_once('?').map(|(_, q)| q)
     }
-
-    /// Every credential the request carried, unredacted (for matching only).
-    fn credentials(&self) -> impl Iterator<Item = Cow<'_, str>> {
-        let headers = self
-            .header_lines()
-            .lines()
-            .filter_map(|line| line.split_once(": "));
-        credentials_in(headers, self.query())
-    }
-}
-
-/// The credentials among a request's headers (lower-case names) and query:
-/// a bearer token, Finicity's app key and token, LeadSquared's access key.
-pub fn credentials_in<'a>(
-    headers: impl Iterator<Item = (&'a str, &'a str)>,
-    query: Option<&'a str>,
-) -> impl Iterator<Item = Cow<'a, str>> {
-    let from_headers = headers.filter_map(|(name, value)| match name {
-        "authorization" => Some(value.split_once(' ').map_or(value, |(_, token)| token.trim())),
-        "finicity-app-key" | "finicity-app-token" | "x-lsq-accesskey" => Some(value.trim()),
-        _ => None,
-    });
-    let from_query = query
-        .into_iter()
-        .flat_map(|q| form_urlencoded::parse(q.as_bytes()))
-        .filter(|(name, _)| name.eq_ignore_ascii_case("accesskey"))
-        .map(|(_, value)| value);
-    from_headers.map(Cow::Borrowed).chain(from_query)
 }
 
 /// The largest index up to `at` that starts a character of `text`.
@@ -240,7 +175,7 @@ pub struct InjectedFault {
 }
 
 impl Stored {
-    fn entry(&self) -> Entry {
+    fn entry(&self, redaction: &Redaction) -> Entry {
         let r = &self.request;
         Entry {
             id: self.id,
@@ -248,12 +183,12 @@ impl Stored {
             family: self.family,
             method: r.method.as_str().to_owned(),
             path: r.path().to_owned(),
-            query: r.query().map(redact_query),
+            query: r.query().map(|q| redaction.query(q)),
             status: self.outcome.status,
             latency_ms: self.outcome.latency_ms,
             fault: self.outcome.fault.clone(),
-            headers: redact_headers(r.header_lines()),
-            body: redact_body(&r.body),
+            headers: redaction.headers(r.header_lines()),
+            body: redaction.body(&r.body),
             body_bytes: r.body_bytes,
             body_truncated: r.body_bytes > r.body.len(),
         }
@@ -300,7 +235,7 @@ impl FaultFilter {
 }
 
 impl Filter {
-    fn matches(&self, e: &Stored) -> bool {
+    fn matches(&self, e: &Stored, redaction: &Redaction) -> bool {
         let r = &e.request;
         self.family.is_none_or(|f| e.family == f)
             && self
@@ -320,13 +255,16 @@ impl Filter {
             && self
                 .credential
                 .as_deref()
-                .is_none_or(|c| r.credentials().any(|sent| sent == c))
+                .is_none_or(|c| {
+                    let headers = r.header_lines().lines().filter_map(|line| line.split_once(": "));
+                    redaction.identities(headers, r.query()).any(|sent| sent == c)
+                })
             // Matched against what the journal shows: a hidden secret must
             // not be guessable one substring at a time.
             && self
                 .body_contains
                 .as_deref()
-                .is_none_or(|needle| redact_body(&r.body).contains(needle))
+                .is_none_or(|needle| redaction.body(&r.body).contains(needle))
     }
 }
 
@@ -372,6 +310,7 @@ pub struct Journal {
     capacity: usize,
     max_bytes: usize,
     arrivals: Arc<Arrivals>,
+    redaction: Arc<Redaction>,
 }
 
 /// Wakes requests waiting for matching entries. Recording checks a flag
@@ -391,7 +330,7 @@ struct Arrivals {
 const WAITER_BATCH: Duration = Duration::from_millis(2);
 
 impl Journal {
-    pub fn new(capacity: usize, max_bytes: usize) -> Self {
+    pub fn new(capacity: usize, max_bytes: usize, redaction: Arc<Redaction>) -> Self {
         Self {
             ring: Arc::new(Mutex::new(Ring {
                 // Reserved up front, as a ring grown by doubling leaves
@@ -404,6 +343,7 @@ impl Journal {
             capacity,
             max_bytes,
             arrivals: Arc::default(),
+            redaction,
         }
     }
 
@@ -461,7 +401,10 @@ impl Journal {
                 if now_clears != clears {
                     (clears, seen_id, matched) = (now_clears, 0, 0);
                 }
-                matched += ring.after(seen_id).filter(|e| filter.matches(e)).count();
+                matched += ring
+                    .after(seen_id)
+                    .filter(|e| filter.matches(e, &self.redaction))
+                    .count();
                 seen_id = ring.newest_id();
             }
             if matched >= count {
@@ -481,13 +424,17 @@ impl Journal {
         let limit = filter.limit.unwrap_or(MAX_LIMIT).min(MAX_LIMIT);
         let (picked, matched, recorded, dropped) = {
             let ring = self.lock();
-            let mut matching = ring.entries.iter().rev().filter(|e| filter.matches(e));
+            let mut matching = ring
+                .entries
+                .iter()
+                .rev()
+                .filter(|e| filter.matches(e, &self.redaction));
             let picked: Vec<Stored> = matching.by_ref().take(limit).cloned().collect();
             let matched = picked.len() + matching.count();
             (picked, matched, ring.entries.len(), ring.dropped)
         };
         Listing {
-            requests: picked.iter().map(Stored::entry).collect(),
+            requests: picked.iter().map(|e| e.entry(&self.redaction)).collect(),
             matched,
             recorded,
             capacity: self.capacity,
@@ -517,145 +464,16 @@ impl Journal {
     }
 }
 
-fn redact_headers(lines: &str) -> Vec<(String, String)> {
-    lines
-        .lines()
-        .filter_map(|line| line.split_once(": "))
-        .map(|(name, value)| {
-            let value = if SECRET_HEADERS.contains(&name) {
-                redact_header_value(value)
-            } else {
-                value.to_owned()
-            };
-            (name.to_owned(), value)
-        })
-        .collect()
-}
-
-/// Keeps an auth scheme (`Bearer`, `Basic`) so the journal still shows how a
-/// client authenticated, but never the secret itself.
-fn redact_header_value(value: &str) -> String {
-    match value.split_once(' ') {
-        Some((scheme, _)) if !scheme.is_empty() => format!("{scheme} {REDACTED}"),
-        _ => REDACTED.to_owned(),
-    }
-}
-
-/// The body as text, with secret members of JSON objects replaced at any
-/// depth. Member names are compared as the server reads them: unescaped
-/// (`partner\u0053ecret` is `partnerSecret`) and without regard to case.
-/// Done when the journal is read, so recording stays a copy.
-fn redact_body(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    // No secret's name in any case and no escape: nothing to hide, and no
-    // parse (the `body` filter runs this on every entry it examines).
-    if !may_hold_secret(&text) {
-        return text.into_owned();
-    }
-    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&text) else {
-        // Not JSON (or cut at the size limit): nothing can be checked member
-        // by member, so text that may spell a secret is hidden whole.
-        return REDACTED.to_owned();
-    };
-    if redact_members(&mut value) {
-        value.to_string()
-    } else {
-        text.into_owned()
-    }
-}
-
-/// Replaces secret members' values; true when any was found.
-fn redact_members(value: &mut serde_json::Value) -> bool {
-    match value {
-        serde_json::Value::Object(members) => {
-            let mut found = false;
-            for (name, member) in members.iter_mut() {
-                if is_secret_name(name, SECRET_BODY_MEMBERS) {
-                    *member = REDACTED.into();
-                    found = true;
-                } else {
-                    found |= redact_members(member);
-                }
-            }
-            found
-        }
-        serde_json::Value::Array(items) => items.iter_mut().fold(false, |found, v| redact_members(v) | found),
-        _ => false,
-    }
-}
-
-/// Whether text may carry a secret in some spelling: a secret's name in any
-/// case, a JSON escape, or a percent-encoding.
-fn may_hold_secret(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    lower.contains('\\')
-        || lower.contains('%')
-        || SECRET_BODY_MEMBERS
-            .iter()
-            .chain(SECRET_QUERY_PARAMS)
-            .any(|name| lower.contains(name))
-}
-
-fn is_secret_name(name: &str, secrets: &[&str]) -> bool {
-    secrets.iter().any(|s| name.eq_ignore_ascii_case(s))
-}
-
-/// The query with credential values replaced, parameter names compared
-/// after percent-decoding (`secret%4Bey`, `%61ccessKey`) and without regard
-/// to case; the rest is kept as sent.
-pub fn redact_query(query: &str) -> String {
-    query
-        .split('&')
-        .map(|pair| {
-            let name = pair.split_once('=').map_or(pair, |(name, _)| name);
-            let decoded = form_urlencoded::parse(name.as_bytes())
-                .next()
-                .map(|(decoded, _)| decoded)
-                .unwrap_or_default();
-            if pair.contains('=') && is_secret_name(&decoded, SECRET_QUERY_PARAMS) {
-                format!("{name}={REDACTED}")
-            } else {
-                pair.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// A request target (path and query) as logs may show it.
-pub fn redact_target(uri: &http::Uri) -> String {
-    match uri.query() {
-        Some(query) => format!("{}?{}", uri.path(), redact_query(query)),
-        None => uri.path().to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn partner_secrets_never_reach_the_journal() {
-        let body = br#"{"partnerId":"demo-partner","partnerSecret":"s3cret"}"#;
-        let shown = redact_body(body);
-        assert!(!shown.contains("s3cret"), "{shown}");
-        assert!(
-            shown.contains("demo-partner") && shown.contains("[redacted]"),
-            "{shown}"
-        );
-        assert_eq!(redact_body(br#"{"partnerSecret": "s3cret"#), "[redacted]");
-        for spelling in [
-            r#"{"partner\u0053ecret":"s3cret"}"#,
-            r#"{"PARTNERSECRET":"s3cret"}"#,
-            r#"{"nested":[{"partnerSecret":"s3cret"}]}"#,
-            r#"{"partner\u0053ecret":"s3cret""#,
-            "partnerSecret=s3cret",
-            "partner%53ecret=s3cret",
-        ] {
-            let shown = redact_body(spelling.as_bytes());
-            assert!(!shown.contains("s3cret"), "{spelling} showed {shown}");
-        }
-        assert_eq!(redact_body(b"plain text"), "plain text");
+    fn journal(capacity: usize, max_bytes: usize) -> Journal {
+        Journal::new(
+            capacity,
+            max_bytes,
+            Arc::new(crate::shared::redaction::tests::sample()),
+        )
     }
 
     fn record(journal: &Journal, uri: &str, headers: &HeaderMap, body: &[u8]) {
@@ -664,7 +482,7 @@ mod tests {
         let req = RequestRecord::capture(Utc::now(), &http::Method::GET, &uri, headers, &body);
         journal.record(
             req,
-            Family::Engine,
+            Family::UNKNOWN,
             Outcome {
                 status: 200,
                 latency_ms: 0.1,
@@ -679,7 +497,7 @@ mod tests {
 
     #[test]
     fn ring_is_bounded_and_counts_what_it_drops() {
-        let journal = Journal::new(3, DEFAULT_MAX_BYTES);
+        let journal = journal(3, DEFAULT_MAX_BYTES);
         for i in 0..5 {
             record(&journal, &format!("/r/{i}"), &HeaderMap::new(), b"");
         }
@@ -694,14 +512,14 @@ mod tests {
     fn credentials_are_redacted_but_schemes_kept() {
         let mut headers = HeaderMap::new();
         headers.insert("authorization", http::HeaderValue::from_static("Bearer s3cret"));
-        headers.insert("finicity-app-key", http::HeaderValue::from_static("k3y"));
+        headers.insert("x-app-key", http::HeaderValue::from_static("k3y"));
         headers.insert("accept", http::HeaderValue::from_static("application/json"));
-        let journal = Journal::new(3, DEFAULT_MAX_BYTES);
+        let journal = journal(3, DEFAULT_MAX_BYTES);
         record(&journal, "/x?accessKey=a&secretKey=b&page=2", &headers, b"{}");
         let entry = newest(&journal);
         let find = |n: &str| entry.headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
         assert_eq!(find("authorization").as_deref(), Some("Bearer [redacted]"));
-        assert_eq!(find("finicity-app-key").as_deref(), Some("[redacted]"));
+        assert_eq!(find("x-app-key").as_deref(), Some("[redacted]"));
         assert_eq!(find("accept").as_deref(), Some("application/json"));
         assert_eq!(
             entry.query.as_deref(),
@@ -711,7 +529,7 @@ mod tests {
 
     #[test]
     fn large_bodies_are_cut_at_64_kib() {
-        let journal = Journal::new(3, DEFAULT_MAX_BYTES);
+        let journal = journal(3, DEFAULT_MAX_BYTES);
         record(
             &journal,
             "/x",
@@ -722,24 +540,6 @@ mod tests {
         assert_eq!(entry.body.len(), MAX_RECORDED_BODY);
         assert_eq!(entry.body_bytes, MAX_RECORDED_BODY + 10);
         assert!(entry.body_truncated);
-    }
-
-    #[test]
-    fn query_credentials_are_redacted_in_every_spelling_the_server_accepts() {
-        assert_eq!(
-            redact_query("secret%4Bey=s1&%61ccessKey=s2&SecretKey=s3&ACCESSKEY=s4&credential=s5&page=2"),
-            "secret%4Bey=[redacted]&%61ccessKey=[redacted]&SecretKey=[redacted]&\
-             ACCESSKEY=[redacted]&credential=[redacted]&page=2"
-        );
-        assert_eq!(redact_query("secret+key=x&accessKey"), "secret+key=x&accessKey");
-        let uri: http::Uri = "/Leads/x?%73ecretKey=s3cret&a=1".parse().unwrap_or_default();
-        assert_eq!(redact_target(&uri), "/Leads/x?%73ecretKey=[redacted]&a=1");
-    }
-
-    #[test]
-    fn the_credential_filter_matches_decoded_query_values() {
-        let found: Vec<_> = credentials_in(std::iter::empty(), Some("%61ccessKey=a%2Bb&x=1")).collect();
-        assert_eq!(found, ["a+b"]);
     }
 
     #[test]
@@ -761,10 +561,10 @@ mod tests {
         let uri: http::Uri = "/x".parse().unwrap_or_default();
         let record = RequestRecord::capture(Utc::now(), &http::Method::GET, &uri, &headers, &Bytes::new());
         assert!(record.head.len() <= MAX_RECORDED_HEAD, "{}", record.head.len());
-        let journal = Journal::new(3, DEFAULT_MAX_BYTES);
+        let journal = journal(3, DEFAULT_MAX_BYTES);
         journal.record(
             record,
-            Family::Engine,
+            Family::UNKNOWN,
             Outcome {
                 status: 200,
                 latency_ms: 0.0,
@@ -782,7 +582,7 @@ mod tests {
 
     #[test]
     fn the_ring_is_bounded_in_bytes() {
-        let journal = Journal::new(1000, 200 * 1024);
+        let journal = journal(1000, 200 * 1024);
         for _ in 0..20 {
             record(&journal, "/x", &HeaderMap::new(), &vec![b'a'; MAX_RECORDED_BODY]);
             assert!(journal.bytes() <= 200 * 1024, "{}", journal.bytes());
@@ -793,7 +593,7 @@ mod tests {
 
     #[test]
     fn a_listing_returns_at_most_the_cap_and_counts_the_rest() {
-        let journal = Journal::new(5000, DEFAULT_MAX_BYTES);
+        let journal = journal(5000, DEFAULT_MAX_BYTES);
         for _ in 0..1500 {
             record(&journal, "/x", &HeaderMap::new(), b"");
         }
@@ -806,7 +606,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_waiter_counts_entries_across_arrivals_and_clears() {
-        let journal = Journal::new(100, DEFAULT_MAX_BYTES);
+        let journal = journal(100, DEFAULT_MAX_BYTES);
         record(&journal, "/old", &HeaderMap::new(), b"");
         let filter = Filter {
             path_prefix: Some("/new".into()),

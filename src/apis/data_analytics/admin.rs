@@ -5,10 +5,10 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde_json::{Value, json};
 
+use super::DataAnalytics;
 use crate::shared::request::{query_pairs, query_value};
-use crate::state::AppState;
 
-pub async fn events(State(state): State<AppState>, RawQuery(query): RawQuery) -> Json<Value> {
+pub async fn events(State(state): State<DataAnalytics>, RawQuery(query): RawQuery) -> Json<Value> {
     let pairs = query_pairs(query.as_deref());
     let listing = state
         .data_analytics

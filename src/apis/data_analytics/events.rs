@@ -8,33 +8,33 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use super::DataAnalytics;
 use super::error::DataAnalyticsError;
 use super::event::{EventKind, NewEvent, Route};
 use crate::shared::request::parse_json;
-use crate::state::AppState;
 
 pub async fn create_analytics_event(
-    State(state): State<AppState>,
+    State(state): State<DataAnalytics>,
     body: Bytes,
 ) -> Result<Response, DataAnalyticsError> {
     create(&state, Route::AnalyticsEvents, &body)
 }
 
 pub async fn create_lead_analytics(
-    State(state): State<AppState>,
+    State(state): State<DataAnalytics>,
     body: Bytes,
 ) -> Result<Response, DataAnalyticsError> {
     create(&state, Route::Typed(EventKind::Lead), &body)
 }
 
 pub async fn create_contact_analytics(
-    State(state): State<AppState>,
+    State(state): State<DataAnalytics>,
     body: Bytes,
 ) -> Result<Response, DataAnalyticsError> {
     create(&state, Route::Typed(EventKind::Contact), &body)
 }
 
-fn create(state: &AppState, route: Route, body: &[u8]) -> Result<Response, DataAnalyticsError> {
+fn create(state: &DataAnalytics, route: Route, body: &[u8]) -> Result<Response, DataAnalyticsError> {
     let value: Value = parse_json(body, None)?;
     let new = NewEvent::from_json(route, value).map_err(DataAnalyticsError::Validation)?;
     state

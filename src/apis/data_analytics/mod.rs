@@ -10,21 +10,258 @@ pub mod fixtures;
 pub mod search;
 pub mod store;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::ops::Deref;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
+use serde_json::json;
 
-use crate::shared::rate_limit::{Limit, RateLimiter};
+use crate::config::Config;
+use crate::shared::admin::AdminError;
+use crate::shared::clock::Clock;
+use crate::shared::family::{CredentialNames, Family, FamilySpec};
+use crate::shared::fixtures::{
+    Commit, FixtureError, FixtureSet, Source, parse, parse_posted, posted_file, upsert,
+};
+use crate::shared::plugin::{
+    FamilyApi, FamilyContext, LoadedFixtures, MergeCount, Plugin, Settings, StagedMerge, Tenant,
+    TenantRequest,
+};
+use crate::shared::rate_limit::{Limit, RateLimitSpec, RateLimiter};
 use crate::shared::routes::Routes;
 use crate::shared::seed::Seed;
 use error::DataAnalyticsError;
-use fixtures::{CustomerFixture, SeededEvent};
+use fixtures::{CustomerFixture, DataAnalyticsFixtures, SeededEvent};
 use store::EventStore;
 
-pub fn routes() -> Routes {
-    Routes::new()
+/// The service documents no auth: nothing to redact beyond HTTP's own.
+pub static SPEC: FamilySpec = FamilySpec {
+    name: "data_analytics",
+    prefixes: &["/api/v1/"],
+    credentials: CredentialNames::NONE,
+    framework_error: error::framework_error,
+    openapi: &[(
+        "data_analytics",
+        include_str!("../../../openapi/data_analytics.yaml"),
+    )],
+    plugin: Some(Plugin {
+        fixtures_file: fixtures::FILE,
+        embedded_fixtures: include_str!("../../../fixtures/data_analytics.json"),
+        load: load_fixtures,
+        start,
+        tenant_credentials: &["customerId"],
+        unique_credentials: &["customerId"],
+    }),
+};
+
+pub const FAMILY: Family = Family::of(&SPEC);
+
+fn load_fixtures(source: &Source) -> Result<LoadedFixtures, FixtureError> {
+    let analytics: DataAnalyticsFixtures = parse(source)?;
+    fixtures::validate_customers(&analytics.customers, &source.name)?;
+    let scenario = DataAnalyticsScenario {
+        events: analytics.events(&source.name)?,
+        customers: analytics.customers,
+    };
+    Ok(LoadedFixtures::new(source.name.clone(), scenario))
+}
+
+fn start(ctx: FamilyContext, config: &Config, loaded: &LoadedFixtures) -> Arc<dyn FamilyApi> {
+    let fixtures = loaded.get::<DataAnalyticsScenario>().unwrap_or_default();
+    Arc::new(DataAnalytics::new(
+        ctx,
+        config.analytics_event_capacity,
+        loaded.origin.clone(),
+        fixtures,
+    ))
+}
+
+/// The Data Analytics Service's slice of the server, what its handlers hold.
+#[derive(Debug, Clone)]
+pub struct DataAnalytics(Arc<DataAnalyticsShared>);
+
+#[derive(Debug)]
+pub struct DataAnalyticsShared {
+    pub clock: Clock,
+    pub seed: Seed,
+    pub settings: Arc<Settings>,
+    pub data_analytics: DataAnalyticsState,
+    fixtures: FixtureSet<DataAnalyticsScenario>,
+}
+
+impl Deref for DataAnalytics {
+    type Target = DataAnalyticsShared;
+
+    fn deref(&self) -> &DataAnalyticsShared {
+        &self.0
+    }
+}
+
+impl DataAnalytics {
+    pub fn new(
+        ctx: FamilyContext,
+        capacity: usize,
+        origin: String,
+        fixtures: Arc<DataAnalyticsScenario>,
+    ) -> Self {
+        Self(Arc::new(DataAnalyticsShared {
+            data_analytics: DataAnalyticsState::new(&fixtures, ctx.seed, capacity),
+            clock: ctx.clock,
+            seed: ctx.seed,
+            settings: ctx.settings,
+            fixtures: FixtureSet::new(origin, fixtures),
+        }))
+    }
+
+    /// Posted events are always appended; customers replace the one with
+    /// their id.
+    fn stage_fixtures(
+        &self,
+        posted: DataAnalyticsFixtures,
+    ) -> Result<Box<dyn StagedMerge + '_>, FixtureError> {
+        let file = posted_file(fixtures::FILE);
+        fixtures::validate_customers(&posted.customers, &file)?;
+        let events = posted.events(&file)?;
+        let mut merged = (*self.fixtures.current()).clone();
+        let mut count = MergeCount {
+            added: events.len(),
+            replaced: 0,
+        };
+        merged.events.extend(events);
+        for customer in posted.customers {
+            count.count(upsert(&mut merged.customers, customer, |a, b| {
+                a.customer_id == b.customer_id
+            }));
+        }
+        fixtures::validate_customers(&merged.customers, "(posted, merged with the current fixtures)")?;
+        Ok(Box::new(Commit::new(count, move || {
+            let merged = Arc::new(merged);
+            self.data_analytics.install(&merged);
+            self.fixtures.replace(merged);
+        })))
+    }
+
+    fn tenant_of(&self, customer: &CustomerFixture, loaded: bool) -> Tenant {
+        Tenant {
+            family: FAMILY,
+            id: customer.customer_id.clone(),
+            name: customer.customer_id.clone(),
+            credentials: json!({"customerId": customer.customer_id}),
+            rate_limit: customer.rate_limit,
+            origin: Tenant::origin(loaded),
+        }
+    }
+
+    fn customer(&self, customer_id: &str) -> Option<CustomerFixture> {
+        self.fixtures
+            .current()
+            .customers
+            .iter()
+            .find(|c| c.customer_id == customer_id)
+            .cloned()
+    }
+
+    fn is_loaded(&self, customer_id: &str) -> bool {
+        self.fixtures
+            .loaded()
+            .customers
+            .iter()
+            .any(|c| c.customer_id == customer_id)
+    }
+}
+
+impl FamilyApi for DataAnalytics {
+    fn family(&self) -> Family {
+        FAMILY
+    }
+
+    fn routes(&self) -> Routes {
+        routes().with_state(self.clone())
+    }
+
+    fn admin_routes(&self) -> Routes {
+        admin_routes().with_state(self.clone())
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "{} events from {}",
+            self.fixtures.current().events.len(),
+            self.fixtures.origin
+        )
+    }
+
+    fn stage(&self, posted: &str) -> Result<Box<dyn StagedMerge + '_>, FixtureError> {
+        self.stage_fixtures(parse_posted(SPEC.name, posted)?)
+    }
+
+    fn reset(&self) {
+        if let Some(loaded) = self.fixtures.restore() {
+            self.data_analytics.install(&loaded);
+        }
+        self.data_analytics.reset();
+    }
+
+    fn tenants(&self) -> Vec<Tenant> {
+        let loaded: HashSet<&str> = self
+            .fixtures
+            .loaded()
+            .customers
+            .iter()
+            .map(|c| c.customer_id.as_str())
+            .collect();
+        self.fixtures
+            .current()
+            .customers
+            .iter()
+            .map(|c| self.tenant_of(c, loaded.contains(c.customer_id.as_str())))
+            .collect()
+    }
+
+    fn tenant(&self, id: &str) -> Option<Tenant> {
+        let customer = self.customer(id)?;
+        Some(self.tenant_of(&customer, self.is_loaded(id)))
+    }
+
+    fn credential_taken(&self, _name: &str, value: &str) -> bool {
+        self.data_analytics.has_customer(value)
+    }
+
+    fn stage_tenant(
+        &self,
+        mut request: TenantRequest<'_>,
+    ) -> Result<(String, Box<dyn StagedMerge + '_>), AdminError> {
+        let customer_id = request.credential("customerId", "tenant-", 12)?;
+        let staged = self
+            .stage_fixtures(DataAnalyticsFixtures {
+                customers: vec![CustomerFixture {
+                    customer_id: customer_id.clone(),
+                    rate_limit: request.rate_limit_or(None),
+                }],
+                ..Default::default()
+            })
+            .map_err(|e| AdminError::bad_request(e.to_string()))?;
+        Ok((customer_id, staged))
+    }
+
+    /// Any customer id is a Data Analytics tenant: a limit can be set on
+    /// one nobody declared.
+    fn stage_rate_limit(&self, id: &str, limit: Option<RateLimitSpec>) -> Option<Box<dyn StagedMerge + '_>> {
+        self.stage_fixtures(DataAnalyticsFixtures {
+            customers: vec![CustomerFixture {
+                customer_id: id.to_owned(),
+                rate_limit: limit,
+            }],
+            ..Default::default()
+        })
+        .ok()
+    }
+}
+
+pub fn routes() -> Routes<DataAnalytics> {
+    Routes::new(FAMILY)
         .post("/api/v1/analytics_events", events::create_analytics_event)
         .post("/api/v1/lead_analytics", events::create_lead_analytics)
         .get("/api/v1/lead_analytics/search", search::search_lead_analytics)
@@ -36,8 +273,8 @@ pub fn routes() -> Routes {
 }
 
 /// Routes nested under `/__admin/data_analytics`.
-pub fn admin_routes() -> Routes {
-    Routes::new().get("/events", admin::events)
+pub fn admin_routes() -> Routes<DataAnalytics> {
+    Routes::new(Family::ADMIN).get("/events", admin::events)
 }
 
 /// The family's share of the application state.
@@ -48,6 +285,8 @@ pub struct DataAnalyticsState {
     seeded: RwLock<Arc<Vec<SeededEvent>>>,
     /// Rate limits by customer id.
     limits: ArcSwap<HashMap<String, Limit>>,
+    /// The customer ids the fixtures declare.
+    customers: ArcSwap<HashSet<String>>,
     limiter: RateLimiter,
 }
 
@@ -57,6 +296,7 @@ impl DataAnalyticsState {
             events: EventStore::new(seed, capacity),
             seeded: RwLock::new(Arc::new(fixtures.events.clone())),
             limits: ArcSwap::from_pointee(limits_of(&fixtures.customers)),
+            customers: ArcSwap::from_pointee(ids_of(&fixtures.customers)),
             limiter: RateLimiter::default(),
         };
         state.reset();
@@ -72,6 +312,12 @@ impl DataAnalyticsState {
         }
         *seeded = Arc::new(fixtures.events.clone());
         self.limits.store(Arc::new(limits_of(&fixtures.customers)));
+        self.customers.store(Arc::new(ids_of(&fixtures.customers)));
+    }
+
+    /// Whether the fixtures in force declare `customer_id`.
+    pub fn has_customer(&self, customer_id: &str) -> bool {
+        self.customers.load().contains(customer_id)
     }
 
     /// Counts a call against the customer's limit, if it has one.
@@ -99,6 +345,10 @@ pub struct DataAnalyticsScenario {
     /// Validated, in `created_at` order for the first file, then in merge order.
     pub events: Vec<SeededEvent>,
     pub customers: Vec<CustomerFixture>,
+}
+
+fn ids_of(customers: &[CustomerFixture]) -> HashSet<String> {
+    customers.iter().map(|c| c.customer_id.clone()).collect()
 }
 
 fn limits_of(customers: &[CustomerFixture]) -> HashMap<String, Limit> {

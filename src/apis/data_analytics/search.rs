@@ -6,11 +6,11 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde::Serialize;
 
+use super::DataAnalytics;
 use super::error::DataAnalyticsError;
 use super::event::{Event, EventKind, FieldError};
 use super::store::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Search};
 use crate::shared::request::query_pairs;
-use crate::state::AppState;
 
 #[derive(Serialize)]
 pub struct SearchResponse {
@@ -32,21 +32,21 @@ struct Meta {
 }
 
 pub async fn search_lead_analytics(
-    State(state): State<AppState>,
+    State(state): State<DataAnalytics>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<SearchResponse>, DataAnalyticsError> {
     search(&state, EventKind::Lead, query.as_deref())
 }
 
 pub async fn search_contact_analytics(
-    State(state): State<AppState>,
+    State(state): State<DataAnalytics>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<SearchResponse>, DataAnalyticsError> {
     search(&state, EventKind::Contact, query.as_deref())
 }
 
 fn search(
-    state: &AppState,
+    state: &DataAnalytics,
     kind: EventKind,
     query: Option<&str>,
 ) -> Result<Json<SearchResponse>, DataAnalyticsError> {

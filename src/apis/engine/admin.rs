@@ -6,10 +6,10 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::Engine;
 use super::ui_store::{OfferDisplay, Source};
 use crate::shared::admin::AdminError;
 use crate::shared::request::query_pairs;
-use crate::state::AppState;
 
 /// A display as tests see it: the wire fields plus how it arrived.
 #[derive(Serialize)]
@@ -21,7 +21,7 @@ struct AdminDisplay {
 
 /// `GET /__admin/engine/offerDisplays[?leadUuid=][&credential=]`, oldest first.
 pub async fn offer_displays(
-    State(state): State<AppState>,
+    State(state): State<Engine>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, AdminError> {
     let Filters { uuid: lead, creator } = filters(&state, query.as_deref(), "leadUuid")?;
@@ -44,7 +44,7 @@ pub async fn offer_displays(
 
 /// `GET /__admin/engine/sessionInits[?sessionUuid=][&credential=]`, oldest first.
 pub async fn session_inits(
-    State(state): State<AppState>,
+    State(state): State<Engine>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, AdminError> {
     let Filters {
@@ -67,7 +67,7 @@ struct Filters {
     creator: Option<Uuid>,
 }
 
-fn filters(state: &AppState, query: Option<&str>, name: &str) -> Result<Filters, AdminError> {
+fn filters(state: &Engine, query: Option<&str>, name: &str) -> Result<Filters, AdminError> {
     let mut found = Filters {
         uuid: None,
         creator: None,

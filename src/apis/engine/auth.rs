@@ -56,6 +56,7 @@ impl Company {
 pub struct Companies {
     all: Vec<Arc<Company>>,
     by_token: HashMap<String, (usize, TokenKind)>,
+    by_uuid: HashMap<Uuid, usize>,
 }
 
 impl Companies {
@@ -63,6 +64,7 @@ impl Companies {
         let mut companies = Self::default();
         for (i, f) in fixtures.companies.iter().enumerate() {
             companies.all.push(Arc::new(Company::new(i, f)));
+            companies.by_uuid.insert(f.uuid, i);
             companies
                 .by_token
                 .insert(f.confidential_token.clone(), (i, TokenKind::Confidential));
@@ -75,6 +77,15 @@ impl Companies {
 
     pub fn all(&self) -> &[Arc<Company>] {
         &self.all
+    }
+
+    pub fn by_uuid(&self, uuid: Uuid) -> Option<&Arc<Company>> {
+        self.by_uuid.get(&uuid).and_then(|i| self.all.get(*i))
+    }
+
+    /// Whether any company has `token`, of either kind.
+    pub fn has_token(&self, token: &str) -> bool {
+        self.by_token.contains_key(token)
     }
 
     /// The company whose token the request carries, if that token may do `needed`.

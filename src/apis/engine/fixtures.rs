@@ -55,6 +55,24 @@ pub struct CompanyFixture {
     pub leads: Vec<ScriptedLead>,
 }
 
+impl CompanyFixture {
+    /// A company with the file's defaults and placeholder tokens.
+    pub fn new(name: String, uuid: Uuid) -> Self {
+        Self {
+            name,
+            uuid,
+            confidential_token: String::new(),
+            publishable_token: String::new(),
+            is_test: false,
+            leads_per_day: DEFAULT_LEADS_PER_DAY,
+            product_mix: BTreeMap::new(),
+            event_data: false,
+            rate_limit: None,
+            leads: Vec::new(),
+        }
+    }
+}
+
 fn default_leads_per_day() -> f64 {
     DEFAULT_LEADS_PER_DAY
 }

@@ -15,24 +15,242 @@ pub mod ui_events;
 pub mod ui_store;
 pub mod windows;
 
+use std::collections::HashSet;
+use std::ops::Deref;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
+use serde_json::json;
 use uuid::Uuid;
 
-use crate::shared::rate_limit::RateLimiter;
+use crate::config::Config;
+use crate::shared::admin::AdminError;
+use crate::shared::clock::Clock;
+use crate::shared::family::{CredentialNames, Family, FamilySpec};
+use crate::shared::fixtures::{
+    Commit, FixtureError, FixtureSet, Source, parse, parse_posted, posted_file, upsert,
+};
+use crate::shared::plugin::{
+    FamilyApi, FamilyContext, LoadedFixtures, MergeCount, Plugin, Settings, StagedMerge, Tenant,
+    TenantRequest,
+};
+use crate::shared::rate_limit::{RateLimitSpec, RateLimiter};
 use crate::shared::routes::Routes;
 use crate::shared::seed::Seed;
 use auth::{Companies, Company};
 use error::EngineError;
-use fixtures::EngineFixtures;
+use fixtures::{CompanyFixture, EngineFixtures};
 use lead_ids::CompanyTag;
 use ui_store::UiEvents;
 use windows::Windows;
 
-pub fn routes() -> Routes {
-    Routes::new()
+/// Engine's facts, for the shared mechanisms. Tokens travel as
+/// `Authorization: Bearer`, which every family's journal redacts.
+pub static SPEC: FamilySpec = FamilySpec {
+    name: "engine",
+    prefixes: &["/supplyAnalytics/", "/uiEvent/"],
+    credentials: CredentialNames::NONE,
+    framework_error: error::framework_error,
+    openapi: &[("engine", include_str!("../../../openapi/engine.yaml"))],
+    plugin: Some(Plugin {
+        fixtures_file: fixtures::FILE,
+        embedded_fixtures: include_str!("../../../fixtures/engine.json"),
+        load: load_fixtures,
+        start,
+        // Tokens are one namespace: a confidential token may not be
+        // another company's publishable one.
+        tenant_credentials: &["confidentialToken", "publishableToken"],
+        unique_credentials: &["confidentialToken", "publishableToken"],
+    }),
+};
+
+pub const FAMILY: Family = Family::of(&SPEC);
+
+fn load_fixtures(source: &Source) -> Result<LoadedFixtures, FixtureError> {
+    let fixtures: EngineFixtures = parse(source)?;
+    fixtures.validate(&source.name)?;
+    Ok(LoadedFixtures::new(source.name.clone(), fixtures))
+}
+
+fn start(ctx: FamilyContext, config: &Config, loaded: &LoadedFixtures) -> Arc<dyn FamilyApi> {
+    let fixtures = loaded.get::<EngineFixtures>().unwrap_or_default();
+    Arc::new(Engine::new(
+        ctx,
+        config.ui_event_capacity,
+        loaded.origin.clone(),
+        fixtures,
+    ))
+}
+
+/// Engine's slice of the server, what its handlers hold: the shared
+/// context and Engine's own state, nothing of other families.
+#[derive(Debug, Clone)]
+pub struct Engine(Arc<EngineShared>);
+
+#[derive(Debug)]
+pub struct EngineShared {
+    pub clock: Clock,
+    pub seed: Seed,
+    pub settings: Arc<Settings>,
+    pub engine: EngineState,
+    fixtures: FixtureSet<EngineFixtures>,
+}
+
+impl Deref for Engine {
+    type Target = EngineShared;
+
+    fn deref(&self) -> &EngineShared {
+        &self.0
+    }
+}
+
+impl Engine {
+    pub fn new(
+        ctx: FamilyContext,
+        ui_capacity: usize,
+        origin: String,
+        fixtures: Arc<EngineFixtures>,
+    ) -> Self {
+        Self(Arc::new(EngineShared {
+            engine: EngineState::new(&fixtures, ctx.seed, ui_capacity),
+            clock: ctx.clock,
+            seed: ctx.seed,
+            settings: ctx.settings,
+            fixtures: FixtureSet::new(origin, fixtures),
+        }))
+    }
+
+    /// Checks `posted` against the fixtures in force; merges on commit.
+    fn stage_fixtures(&self, posted: EngineFixtures) -> Result<Box<dyn StagedMerge + '_>, FixtureError> {
+        posted.validate(&posted_file(fixtures::FILE))?;
+        let mut merged = (*self.fixtures.current()).clone();
+        let mut count = MergeCount::default();
+        for company in posted.companies {
+            count.count(upsert(&mut merged.companies, company, |a, b| a.uuid == b.uuid));
+        }
+        // Conflicts with what was there (a token another company uses) show
+        // up only in the whole.
+        merged.validate("(posted, merged with the current fixtures)")?;
+        Ok(Box::new(Commit::new(count, move || {
+            let merged = Arc::new(merged);
+            self.engine.install(&merged);
+            self.fixtures.replace(merged);
+        })))
+    }
+
+    fn tenant_of(&self, company: &CompanyFixture, loaded: &HashSet<Uuid>) -> Tenant {
+        Tenant {
+            family: FAMILY,
+            id: company.uuid.to_string(),
+            name: company.name.clone(),
+            credentials: json!({
+                "confidentialToken": company.confidential_token,
+                "publishableToken": company.publishable_token,
+            }),
+            rate_limit: company.rate_limit,
+            origin: Tenant::origin(loaded.contains(&company.uuid)),
+        }
+    }
+
+    fn loaded_uuids(&self) -> HashSet<Uuid> {
+        self.fixtures.loaded().companies.iter().map(|c| c.uuid).collect()
+    }
+}
+
+impl FamilyApi for Engine {
+    fn family(&self) -> Family {
+        FAMILY
+    }
+
+    fn routes(&self) -> Routes {
+        routes().with_state(self.clone())
+    }
+
+    fn admin_routes(&self) -> Routes {
+        admin_routes().with_state(self.clone())
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "{} companies from {}",
+            self.fixtures.current().companies.len(),
+            self.fixtures.origin
+        )
+    }
+
+    fn stage(&self, posted: &str) -> Result<Box<dyn StagedMerge + '_>, FixtureError> {
+        self.stage_fixtures(parse_posted(SPEC.name, posted)?)
+    }
+
+    fn reset(&self) {
+        if let Some(loaded) = self.fixtures.restore() {
+            // Only after merges: rebuilding drops generated caches.
+            self.engine.install(&loaded);
+        }
+        self.engine.reset();
+    }
+
+    fn tenants(&self) -> Vec<Tenant> {
+        let loaded = self.loaded_uuids();
+        self.fixtures
+            .current()
+            .companies
+            .iter()
+            .map(|c| self.tenant_of(c, &loaded))
+            .collect()
+    }
+
+    fn tenant(&self, id: &str) -> Option<Tenant> {
+        let uuid = Uuid::parse_str(id).ok()?;
+        let index = self.engine.catalog().companies.by_uuid(uuid)?.index;
+        let current = self.fixtures.current();
+        let fixture = current.companies.get(index)?;
+        let loaded = self.fixtures.loaded().companies.iter().any(|c| c.uuid == uuid);
+        Some(self.tenant_of(fixture, &HashSet::from_iter(loaded.then_some(uuid))))
+    }
+
+    fn credential_taken(&self, _name: &str, value: &str) -> bool {
+        self.engine.catalog().companies.has_token(value)
+    }
+
+    fn stage_tenant(
+        &self,
+        mut request: TenantRequest<'_>,
+    ) -> Result<(String, Box<dyn StagedMerge + '_>), AdminError> {
+        let uuid = self.seed.uuid("tenants.company", request.number);
+        let company = CompanyFixture {
+            confidential_token: request.credential("confidentialToken", "conf_", 32)?,
+            publishable_token: request.credential("publishableToken", "pub_", 32)?,
+            rate_limit: request.rate_limit_or(None),
+            ..CompanyFixture::new(request.name, uuid)
+        };
+        let staged = self
+            .stage_fixtures(EngineFixtures {
+                companies: vec![company],
+            })
+            .map_err(|e| AdminError::bad_request(e.to_string()))?;
+        Ok((uuid.to_string(), staged))
+    }
+
+    fn stage_rate_limit(&self, id: &str, limit: Option<RateLimitSpec>) -> Option<Box<dyn StagedMerge + '_>> {
+        let mut company = self
+            .fixtures
+            .current()
+            .companies
+            .iter()
+            .find(|c| c.uuid.to_string() == id)?
+            .clone();
+        company.rate_limit = limit;
+        self.stage_fixtures(EngineFixtures {
+            companies: vec![company],
+        })
+        .ok()
+    }
+}
+
+pub fn routes() -> Routes<Engine> {
+    Routes::new(FAMILY)
         .get("/supplyAnalytics/leadEvents", supply_analytics::lead_events)
         .get("/supplyAnalytics/leadPayouts", supply_analytics::lead_payouts)
         .get(
@@ -48,8 +266,8 @@ pub fn routes() -> Routes {
 }
 
 /// Routes nested under `/__admin/engine`.
-pub fn admin_routes() -> Routes {
-    Routes::new()
+pub fn admin_routes() -> Routes<Engine> {
+    Routes::new(Family::ADMIN)
         .get("/offerDisplays", admin::offer_displays)
         .get("/sessionInits", admin::session_inits)
 }

@@ -8,19 +8,19 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use super::Engine;
 use super::auth::TokenKind;
 use super::error::EngineError;
 use super::windows::{Feed, WINDOW};
 use crate::shared::http::JSON;
 use crate::shared::request::{public_base_url, query_pairs, query_value};
 use crate::shared::time::parse_rfc3339;
-use crate::state::AppState;
 
 /// Data is published one hour after it happens.
 pub const SLA: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 pub async fn lead_events(
-    state: State<AppState>,
+    state: State<Engine>,
     headers: HeaderMap,
     query: RawQuery,
 ) -> Result<Response, EngineError> {
@@ -28,7 +28,7 @@ pub async fn lead_events(
 }
 
 pub async fn lead_payouts(
-    state: State<AppState>,
+    state: State<Engine>,
     headers: HeaderMap,
     query: RawQuery,
 ) -> Result<Response, EngineError> {
@@ -36,7 +36,7 @@ pub async fn lead_payouts(
 }
 
 pub async fn lead_client_tags(
-    state: State<AppState>,
+    state: State<Engine>,
     headers: HeaderMap,
     query: RawQuery,
 ) -> Result<Response, EngineError> {
@@ -44,7 +44,7 @@ pub async fn lead_client_tags(
 }
 
 async fn serve(
-    State(state): State<AppState>,
+    State(state): State<Engine>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     feed: Feed,

@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::Engine;
 use super::auth::TokenKind;
 use super::error::{ApiError, EngineError};
 use super::ui_store::{DisplayedOffer, Source};
 use crate::shared::request::parse_json_value;
-use crate::state::AppState;
 
 /// A transparent 1x1 GIF89a: the smallest image every browser renders.
 pub const PIXEL_GIF: [u8; 43] = [
@@ -27,7 +27,7 @@ pub const PIXEL_GIF: [u8; 43] = [
 ];
 
 pub async fn create_offer_display(
-    State(state): State<AppState>,
+    State(state): State<Engine>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<impl IntoResponse, EngineError> {
@@ -44,7 +44,7 @@ pub async fn create_offer_display(
 }
 
 pub async fn create_session_init(
-    State(state): State<AppState>,
+    State(state): State<Engine>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<impl IntoResponse, EngineError> {
@@ -77,7 +77,7 @@ pub async fn create_session_init(
 ///
 /// Takes the whole request rather than `HeaderMap`/`Uri` extractors, which
 /// would clone them on the hottest route.
-pub async fn pixel(State(state): State<AppState>, request: Request) -> Response {
+pub async fn pixel(State(state): State<Engine>, request: Request) -> Response {
     if request.method() == Method::GET
         && let Some(offer) = offer_from_pixel_path(request.uri().path())
     {

@@ -248,7 +248,10 @@ mod tests {
     #[test]
     fn a_cold_window_generates_only_the_hours_its_feed_can_reach() {
         let fixtures = Fixtures::embedded().expect("embedded fixtures");
-        let companies = Companies::from_fixtures(&fixtures.engine);
+        let engine = fixtures
+            .of::<crate::apis::engine::fixtures::EngineFixtures>(&crate::apis::engine::SPEC)
+            .expect("Engine's fixtures");
+        let companies = Companies::from_fixtures(&engine);
         let company = companies.all()[0].clone();
         let start = parse_rfc3339("2020-02-10T00:00:00Z").expect("time");
         for (feed, hours) in [

@@ -12,16 +12,16 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::Finicity;
 use super::auth::Caller;
 use super::customers::{Account, Customer, Enrolment, MAX_TESTING_CUSTOMERS};
 use super::error::ApiError;
 use super::fixtures::{CustomerKind, valid_username};
 use crate::shared::request::{query_pairs, query_value};
-use crate::state::AppState;
 
 /// `POST /aggregation/v2/partners/authentication`.
 pub async fn create_token(
-    State(state): State<AppState>,
+    State(state): State<Finicity>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -49,7 +49,7 @@ struct CreatedCustomer<'a> {
 
 /// `POST /aggregation/v2/customers/testing`: 201 with the new customer.
 pub async fn add_testing_customer(
-    State(state): State<AppState>,
+    State(state): State<Finicity>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -119,7 +119,7 @@ struct CustomerBody<'a> {
 
 /// `GET /aggregation/v1/customers/{customerId}`.
 pub async fn get_customer(
-    State(state): State<AppState>,
+    State(state): State<Finicity>,
     headers: HeaderMap,
     customer_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
@@ -168,7 +168,7 @@ struct AccountBody<'a> {
 /// `status` filter and `account_type=ava` (deposit accounts only, the one
 /// type the vendor supports there).
 pub async fn get_customer_accounts(
-    State(state): State<AppState>,
+    State(state): State<Finicity>,
     headers: HeaderMap,
     customer_id: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
@@ -233,7 +233,7 @@ fn account_body<'a>(
 /// malformed id or another partner's customer is the vendor's 400 "does not
 /// exist or does not belong to this partner"; an unknown one is 404.
 fn owned_customer(
-    state: &AppState,
+    state: &Finicity,
     headers: &HeaderMap,
     customer_id: Result<Path<String>, PathRejection>,
 ) -> Result<(Caller, std::sync::Arc<Customer>), ApiError> {

@@ -10,13 +10,13 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::Finicity;
 use super::error::{ApiError, ObbError};
 use super::fixtures::CustomerKind;
 use super::report::{self, DEFAULT_LENGTH, LENGTHS, ReportRequest};
 use super::{parse_customer_id, pdf};
 use crate::shared::http::JSON;
 use crate::shared::request::{BodyError, parse_json, query_pairs, query_value};
-use crate::state::AppState;
 
 /// Permissible purpose codes accepted on the FCRA read (the vendor's
 /// documentation lists these; its spec lists none).
@@ -34,7 +34,7 @@ struct Constraints {
 }
 
 pub async fn generate(
-    state: State<AppState>,
+    state: State<Finicity>,
     headers: HeaderMap,
     customer_id: Result<Path<String>, PathRejection>,
     query: RawQuery,
@@ -44,7 +44,7 @@ pub async fn generate(
 }
 
 pub async fn generate_fcra(
-    state: State<AppState>,
+    state: State<Finicity>,
     headers: HeaderMap,
     customer_id: Result<Path<String>, PathRejection>,
     query: RawQuery,
@@ -57,7 +57,7 @@ pub async fn generate_fcra(
 /// (401), the path's id and the body (400), the customer (404), whose it is
 /// (403), that it is a business (409), then the constraints (400).
 fn generate_report(
-    State(state): State<AppState>,
+    State(state): State<Finicity>,
     headers: HeaderMap,
     customer_id: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
@@ -167,7 +167,7 @@ fn generate_report(
 }
 
 pub async fn get_report(
-    state: State<AppState>,
+    state: State<Finicity>,
     headers: HeaderMap,
     report_id: Result<Path<String>, PathRejection>,
     query: RawQuery,
@@ -176,7 +176,7 @@ pub async fn get_report(
 }
 
 pub async fn get_report_fcra(
-    state: State<AppState>,
+    state: State<Finicity>,
     headers: HeaderMap,
     report_id: Result<Path<String>, PathRejection>,
     query: RawQuery,
@@ -189,7 +189,7 @@ pub async fn get_report_fcra(
 /// the FCRA route does not serve plain reports. Either way it is 404, as
 /// for an unknown id or another partner's report.
 fn read_report(
-    State(state): State<AppState>,
+    State(state): State<Finicity>,
     headers: HeaderMap,
     report_id: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,

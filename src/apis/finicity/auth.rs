@@ -83,6 +83,10 @@ impl Auth {
             .position(|p| p.partner_id == partner_id)
     }
 
+    pub fn has_app_key(&self, app_key: &str) -> bool {
+        self.partners.load().iter().any(|p| p.app_key == app_key)
+    }
+
     /// The partner whose app key the call carries, if within its rate limit.
     pub fn app(&self, headers: &HeaderMap, now: DateTime<Utc>) -> Result<usize, AuthFailure> {
         let key = header(headers, APP_KEY).ok_or(AuthFailure::MissingAppKey)?;

@@ -179,6 +179,20 @@ impl Directory {
         })
     }
 
+    /// The ids of the fixture customers `partner` owns (a customer without
+    /// a partner belongs to the first one), in fixture order.
+    pub fn fixture_ids_of(&self, partner: usize) -> Vec<String> {
+        let fixtures = self.fixtures.load();
+        let owner = fixtures.partners.get(partner).map(|p| p.partner_id.as_str());
+        let first = fixtures.partners.first().map(|p| p.partner_id.as_str());
+        fixtures
+            .customers
+            .iter()
+            .filter(|c| owner.is_some() && c.partner_id.as_deref().or(first) == owner)
+            .map(|c| c.id.clone())
+            .collect()
+    }
+
     pub fn get(&self, id: i64) -> Option<Arc<Customer>> {
         self.customers
             .read()

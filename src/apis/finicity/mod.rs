@@ -16,20 +16,283 @@ pub mod metrics;
 pub mod pdf;
 pub mod report;
 
+use std::collections::{HashMap, HashSet};
+use std::ops::Deref;
 use std::sync::Arc;
 
-use axum::body::Bytes;
+use bytes::Bytes;
+use serde_json::json;
 
+use crate::config::Config;
+use crate::shared::admin::AdminError;
 use crate::shared::cache::BoundedCache;
+use crate::shared::clock::Clock;
+use crate::shared::family::{CredentialNames, Family, FamilySpec};
+use crate::shared::fixtures::{
+    Commit, FixtureError, FixtureSet, Source, parse, parse_posted, posted_file, upsert,
+};
+use crate::shared::plugin::{
+    FamilyApi, FamilyContext, LoadedFixtures, MergeCount, Plugin, Settings, StagedMerge, Tenant,
+    TenantRequest,
+};
+use crate::shared::rate_limit::RateLimitSpec;
 use crate::shared::routes::Routes;
 use crate::shared::seed::Seed;
 use auth::Auth;
 use customers::Directory;
-use fixtures::FinicityFixtures;
+use fixtures::{FinicityFixtures, PartnerFixture};
 use report::Reports;
 
-pub fn routes() -> Routes {
-    Routes::new()
+/// Finicity's facts, for the shared mechanisms.
+pub static SPEC: FamilySpec = FamilySpec {
+    name: "finicity",
+    prefixes: &["/aggregation/", "/analytics/"],
+    credentials: CredentialNames {
+        identity_headers: &["finicity-app-key", "finicity-app-token"],
+        identity_query: &[],
+        secret_headers: &[],
+        secret_query: &["partnerSecret"],
+        secret_members: &["partnerSecret", "newPartnerSecret"],
+    },
+    framework_error: error::framework_error,
+    openapi: &[("finicity", include_str!("../../../openapi/finicity.yaml"))],
+    plugin: Some(Plugin {
+        fixtures_file: fixtures::FILE,
+        embedded_fixtures: include_str!("../../../fixtures/finicity.json"),
+        load: load_fixtures,
+        start,
+        tenant_credentials: &["partnerId", "partnerSecret", "appKey"],
+        unique_credentials: &["partnerId", "appKey"],
+    }),
+};
+
+pub const FAMILY: Family = Family::of(&SPEC);
+
+fn load_fixtures(source: &Source) -> Result<LoadedFixtures, FixtureError> {
+    let fixtures: FinicityFixtures = parse(source)?;
+    fixtures.validate(&source.name)?;
+    Ok(LoadedFixtures::new(source.name.clone(), fixtures))
+}
+
+fn start(ctx: FamilyContext, _: &Config, loaded: &LoadedFixtures) -> Arc<dyn FamilyApi> {
+    let fixtures = loaded.get::<FinicityFixtures>().unwrap_or_default();
+    Arc::new(Finicity::new(ctx, loaded.origin.clone(), fixtures))
+}
+
+/// Finicity's slice of the server, what its handlers hold.
+#[derive(Debug, Clone)]
+pub struct Finicity(Arc<FinicityShared>);
+
+#[derive(Debug)]
+pub struct FinicityShared {
+    pub clock: Clock,
+    pub seed: Seed,
+    pub settings: Arc<Settings>,
+    pub finicity: FinicityState,
+    fixtures: FixtureSet<FinicityFixtures>,
+}
+
+impl Deref for Finicity {
+    type Target = FinicityShared;
+
+    fn deref(&self) -> &FinicityShared {
+        &self.0
+    }
+}
+
+impl Finicity {
+    pub fn new(ctx: FamilyContext, origin: String, fixtures: Arc<FinicityFixtures>) -> Self {
+        Self(Arc::new(FinicityShared {
+            finicity: FinicityState::new(&fixtures, ctx.seed),
+            clock: ctx.clock,
+            seed: ctx.seed,
+            settings: ctx.settings,
+            fixtures: FixtureSet::new(origin, fixtures),
+        }))
+    }
+
+    fn stage_fixtures(&self, posted: FinicityFixtures) -> Result<Box<dyn StagedMerge + '_>, FixtureError> {
+        let current = self.fixtures.current();
+        // Posted customers may belong to partners already there.
+        let mut check = posted.clone();
+        // A set, not a scan per partner: merges stay linear in tenants.
+        let posted_ids: HashSet<&str> = posted.partners.iter().map(|p| p.partner_id.as_str()).collect();
+        check.partners.extend(
+            current
+                .partners
+                .iter()
+                .filter(|known| !posted_ids.contains(known.partner_id.as_str()))
+                .cloned(),
+        );
+        check.validate(&posted_file(fixtures::FILE))?;
+        let mut merged = (*current).clone();
+        let mut count = MergeCount::default();
+        for partner in posted.partners {
+            count.count(upsert(&mut merged.partners, partner, |a, b| {
+                a.partner_id == b.partner_id
+            }));
+        }
+        for customer in posted.customers {
+            count.count(upsert(&mut merged.customers, customer, |a, b| a.id == b.id));
+        }
+        merged.validate("(posted, merged with the current fixtures)")?;
+        Ok(Box::new(Commit::new(count, move || {
+            self.finicity.install(&merged);
+            self.fixtures.replace(Arc::new(merged));
+        })))
+    }
+
+    fn tenant_of(&self, partner: &PartnerFixture, customer_ids: Vec<&str>, loaded: bool) -> Tenant {
+        Tenant {
+            family: FAMILY,
+            id: partner.partner_id.clone(),
+            name: partner.name.clone(),
+            credentials: json!({
+                "partnerId": partner.partner_id,
+                "partnerSecret": partner.partner_secret,
+                "appKey": partner.app_key,
+                "customerIds": customer_ids,
+            }),
+            rate_limit: partner.rate_limit,
+            origin: Tenant::origin(loaded),
+        }
+    }
+
+    fn is_loaded(&self, partner_id: &str) -> bool {
+        self.fixtures
+            .loaded()
+            .partners
+            .iter()
+            .any(|p| p.partner_id == partner_id)
+    }
+}
+
+impl FamilyApi for Finicity {
+    fn family(&self) -> Family {
+        FAMILY
+    }
+
+    fn routes(&self) -> Routes {
+        routes().with_state(self.clone())
+    }
+
+    fn summary(&self) -> String {
+        let current = self.fixtures.current();
+        format!(
+            "{} partners, {} customers from {}",
+            current.partners.len(),
+            current.customers.len(),
+            self.fixtures.origin
+        )
+    }
+
+    fn stage(&self, posted: &str) -> Result<Box<dyn StagedMerge + '_>, FixtureError> {
+        self.stage_fixtures(parse_posted(SPEC.name, posted)?)
+    }
+
+    fn reset(&self) {
+        if let Some(loaded) = self.fixtures.restore() {
+            self.finicity.install(&loaded);
+        }
+        self.finicity.reset();
+    }
+
+    fn tenants(&self) -> Vec<Tenant> {
+        let fixtures = self.fixtures.current();
+        // A customer without a partner belongs to the first one. Grouped
+        // once: a scan per partner made listing tenants quadratic.
+        let first_partner = fixtures.partners.first().map(|p| p.partner_id.as_str());
+        let mut customers_of: HashMap<&str, Vec<&str>> = HashMap::new();
+        for c in &fixtures.customers {
+            if let Some(owner) = c.partner_id.as_deref().or(first_partner) {
+                customers_of.entry(owner).or_default().push(c.id.as_str());
+            }
+        }
+        let loaded: HashSet<&str> = self
+            .fixtures
+            .loaded()
+            .partners
+            .iter()
+            .map(|p| p.partner_id.as_str())
+            .collect();
+        fixtures
+            .partners
+            .iter()
+            .map(|p| {
+                let customers = customers_of.remove(p.partner_id.as_str()).unwrap_or_default();
+                self.tenant_of(p, customers, loaded.contains(p.partner_id.as_str()))
+            })
+            .collect()
+    }
+
+    fn tenant(&self, id: &str) -> Option<Tenant> {
+        let index = self.finicity.auth.partner_index(id)?;
+        let partner = self.finicity.auth.partner(index)?;
+        let customers = self.finicity.customers.fixture_ids_of(index);
+        let customers = customers.iter().map(String::as_str).collect();
+        Some(self.tenant_of(&partner, customers, self.is_loaded(id)))
+    }
+
+    fn credential_taken(&self, name: &str, value: &str) -> bool {
+        match name {
+            "partnerId" => self.finicity.auth.partner_index(value).is_some(),
+            _ => self.finicity.auth.has_app_key(value),
+        }
+    }
+
+    fn stage_tenant(
+        &self,
+        mut request: TenantRequest<'_>,
+    ) -> Result<(String, Box<dyn StagedMerge + '_>), AdminError> {
+        let number = request.number;
+        let partner_id = request.credential("partnerId", "tenant-", 12)?;
+        let partner = PartnerFixture {
+            partner_id: partner_id.clone(),
+            partner_secret: request.credential("partnerSecret", "", 20)?,
+            app_key: request.credential("appKey", "", 32)?,
+            name: request.name.clone(),
+            rate_limit: request.rate_limit_or(None),
+        };
+        // A business customer with two accounts, ready for reports; ids far
+        // from the fixtures' and from testing customers'.
+        let customer = 1_009_000_000 + number;
+        let account = 5_090_000_000 + 2 * number;
+        let customer = json!({
+            "id": customer.to_string(),
+            "username": format!("tenant-{number}-business"),
+            "partnerId": partner_id,
+            "type": "business",
+            "business": {"id": 9_000 + number, "name": request.name},
+            "accounts": [
+                {"id": account, "type": "checking", "name": "Business Checking", "institutionId": 101732, "profile": "steady"},
+                {"id": account + 1, "type": "savings", "name": "Business Savings", "institutionId": 101732, "profile": "growing"},
+            ],
+        });
+        let customer = serde_json::from_value(customer)
+            .map_err(|e| AdminError::bad_request(format!("credentials: {e}")))?;
+        let staged = self
+            .stage_fixtures(FinicityFixtures {
+                partners: vec![partner],
+                customers: vec![customer],
+            })
+            .map_err(|e| AdminError::bad_request(e.to_string()))?;
+        Ok((partner_id, staged))
+    }
+
+    fn stage_rate_limit(&self, id: &str, limit: Option<RateLimitSpec>) -> Option<Box<dyn StagedMerge + '_>> {
+        let index = self.finicity.auth.partner_index(id)?;
+        let mut partner = self.finicity.auth.partner(index)?;
+        partner.rate_limit = limit;
+        self.stage_fixtures(FinicityFixtures {
+            partners: vec![partner],
+            customers: Vec::new(),
+        })
+        .ok()
+    }
+}
+
+pub fn routes() -> Routes<Finicity> {
+    Routes::new(FAMILY)
         .post(
             "/aggregation/v2/partners/authentication",
             aggregation::create_token,

@@ -9,12 +9,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
+use super::LeadSquared;
 use super::QueryResult;
 use super::error::LsqError;
 use super::query::{Cell, Query, QueryError, Request, Table, run};
 use crate::shared::http::JSON;
 use crate::shared::request::{parse_json, query_pairs};
-use crate::state::AppState;
 
 /// JSON (default) or CSV, from `responseformat` (any case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +24,7 @@ enum Format {
 }
 
 pub async fn filter_by_lead_field(
-    State(state): State<AppState>,
+    State(state): State<LeadSquared>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     body: Bytes,

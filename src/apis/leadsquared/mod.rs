@@ -9,22 +9,235 @@ pub mod generator;
 pub mod model;
 pub mod query;
 
+use std::collections::HashSet;
+use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwap;
-use axum::body::Bytes;
+use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
 
+use crate::config::Config;
+use crate::shared::admin::AdminError;
 use crate::shared::cache::BoundedCache;
-use crate::shared::rate_limit::{Limit, RateLimiter};
+use crate::shared::clock::Clock;
+use crate::shared::family::{CredentialNames, Family, FamilySpec};
+use crate::shared::fixtures::{
+    Commit, FixtureError, FixtureSet, Source, parse, parse_posted, posted_file, upsert,
+};
+use crate::shared::plugin::{
+    FamilyApi, FamilyContext, LoadedFixtures, MergeCount, Plugin, Settings, StagedMerge, Tenant,
+    TenantRequest,
+};
+use crate::shared::rate_limit::{Limit, RateLimitSpec, RateLimiter};
 use crate::shared::routes::Routes;
 use crate::shared::seed::Seed;
-use fixtures::{LeadSquaredFixtures, fixture_lead};
+use fixtures::{AccountFixture, DEFAULT_RATE_LIMIT, LeadSquaredFixtures, fixture_lead};
 use model::{Dataset, Lead, User};
 use query::Table;
 
-pub fn routes() -> Routes {
-    Routes::new().post(
+/// LeadSquared's facts, for the shared mechanisms. Its keys travel in the
+/// query or in `x-LSQ-*` headers, matched without regard to case.
+pub static SPEC: FamilySpec = FamilySpec {
+    name: "leadsquared",
+    prefixes: &["/Leads/"],
+    credentials: CredentialNames {
+        identity_headers: &["x-lsq-accesskey"],
+        identity_query: &["accessKey"],
+        secret_headers: &["x-lsq-secretkey"],
+        secret_query: &["secretKey"],
+        secret_members: &["secretKey", "accessKey"],
+    },
+    framework_error: error::framework_error,
+    openapi: &[("leadsquared", include_str!("../../../openapi/leadsquared.yaml"))],
+    plugin: Some(Plugin {
+        fixtures_file: fixtures::FILE,
+        embedded_fixtures: include_str!("../../../fixtures/leadsquared.json"),
+        load: load_fixtures,
+        start,
+        tenant_credentials: &["accessKey", "secretKey"],
+        unique_credentials: &["accessKey"],
+    }),
+};
+
+pub const FAMILY: Family = Family::of(&SPEC);
+
+fn load_fixtures(source: &Source) -> Result<LoadedFixtures, FixtureError> {
+    let fixtures: LeadSquaredFixtures = parse(source)?;
+    fixtures.validate(&source.name)?;
+    Ok(LoadedFixtures::new(source.name.clone(), fixtures))
+}
+
+fn start(ctx: FamilyContext, _: &Config, loaded: &LoadedFixtures) -> Arc<dyn FamilyApi> {
+    let fixtures = loaded.get::<LeadSquaredFixtures>().unwrap_or_default();
+    Arc::new(LeadSquared::new(ctx, loaded.origin.clone(), fixtures))
+}
+
+/// LeadSquared's slice of the server, what its handlers hold.
+#[derive(Debug, Clone)]
+pub struct LeadSquared(Arc<LeadSquaredShared>);
+
+#[derive(Debug)]
+pub struct LeadSquaredShared {
+    pub clock: Clock,
+    pub seed: Seed,
+    pub settings: Arc<Settings>,
+    pub leadsquared: LeadSquaredState,
+    fixtures: FixtureSet<LeadSquaredFixtures>,
+}
+
+impl Deref for LeadSquared {
+    type Target = LeadSquaredShared;
+
+    fn deref(&self) -> &LeadSquaredShared {
+        &self.0
+    }
+}
+
+impl LeadSquared {
+    pub fn new(ctx: FamilyContext, origin: String, fixtures: Arc<LeadSquaredFixtures>) -> Self {
+        Self(Arc::new(LeadSquaredShared {
+            leadsquared: LeadSquaredState::new(&fixtures, ctx.seed),
+            clock: ctx.clock,
+            seed: ctx.seed,
+            settings: ctx.settings,
+            fixtures: FixtureSet::new(origin, fixtures),
+        }))
+    }
+
+    fn stage_fixtures(&self, posted: LeadSquaredFixtures) -> Result<Box<dyn StagedMerge + '_>, FixtureError> {
+        posted.validate(&posted_file(fixtures::FILE))?;
+        let mut merged = (*self.fixtures.current()).clone();
+        let mut count = MergeCount::default();
+        for account in posted.accounts {
+            count.count(upsert(&mut merged.accounts, account, |a, b| {
+                a.access_key == b.access_key
+            }));
+        }
+        merged.validate("(posted, merged with the current fixtures)")?;
+        Ok(Box::new(Commit::new(count, move || {
+            let merged = Arc::new(merged);
+            self.leadsquared.install(&merged);
+            self.fixtures.replace(merged);
+        })))
+    }
+
+    fn tenant_of(&self, account: &AccountFixture, loaded: bool) -> Tenant {
+        Tenant {
+            family: FAMILY,
+            id: account.access_key.clone(),
+            name: account.name.clone(),
+            credentials: json!({"accessKey": account.access_key, "secretKey": account.secret_key}),
+            rate_limit: account.rate_limit,
+            origin: Tenant::origin(loaded),
+        }
+    }
+
+    fn is_loaded(&self, access_key: &str) -> bool {
+        self.fixtures
+            .loaded()
+            .accounts
+            .iter()
+            .any(|a| a.access_key == access_key)
+    }
+
+    fn account(&self, access_key: &str) -> Option<AccountFixture> {
+        self.fixtures
+            .current()
+            .accounts
+            .iter()
+            .find(|a| a.access_key == access_key)
+            .cloned()
+    }
+}
+
+impl FamilyApi for LeadSquared {
+    fn family(&self) -> Family {
+        FAMILY
+    }
+
+    fn routes(&self) -> Routes {
+        routes().with_state(self.clone())
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "{} accounts from {}",
+            self.fixtures.current().accounts.len(),
+            self.fixtures.origin
+        )
+    }
+
+    fn stage(&self, posted: &str) -> Result<Box<dyn StagedMerge + '_>, FixtureError> {
+        self.stage_fixtures(parse_posted(SPEC.name, posted)?)
+    }
+
+    fn reset(&self) {
+        if let Some(loaded) = self.fixtures.restore() {
+            self.leadsquared.install(&loaded);
+        }
+        self.leadsquared.reset();
+    }
+
+    fn tenants(&self) -> Vec<Tenant> {
+        let loaded: HashSet<&str> = self
+            .fixtures
+            .loaded()
+            .accounts
+            .iter()
+            .map(|a| a.access_key.as_str())
+            .collect();
+        self.fixtures
+            .current()
+            .accounts
+            .iter()
+            .map(|a| self.tenant_of(a, loaded.contains(a.access_key.as_str())))
+            .collect()
+    }
+
+    fn tenant(&self, id: &str) -> Option<Tenant> {
+        let account = self.account(id)?;
+        Some(self.tenant_of(&account, self.is_loaded(id)))
+    }
+
+    fn credential_taken(&self, _name: &str, value: &str) -> bool {
+        self.leadsquared.catalog().has_access_key(value)
+    }
+
+    fn stage_tenant(
+        &self,
+        mut request: TenantRequest<'_>,
+    ) -> Result<(String, Box<dyn StagedMerge + '_>), AdminError> {
+        let access_key = request.credential("accessKey", "u$r", 32)?;
+        let account = json!({
+            "name": request.name,
+            "accessKey": access_key,
+            "secretKey": request.credential("secretKey", "", 40)?,
+            "rateLimit": request.rate_limit_or(Some(DEFAULT_RATE_LIMIT)),
+        });
+        let account = serde_json::from_value(account)
+            .map_err(|e| AdminError::bad_request(format!("credentials: {e}")))?;
+        let staged = self
+            .stage_fixtures(LeadSquaredFixtures {
+                accounts: vec![account],
+            })
+            .map_err(|e| AdminError::bad_request(e.to_string()))?;
+        Ok((access_key, staged))
+    }
+
+    fn stage_rate_limit(&self, id: &str, limit: Option<RateLimitSpec>) -> Option<Box<dyn StagedMerge + '_>> {
+        let mut account = self.account(id)?;
+        account.rate_limit = limit;
+        self.stage_fixtures(LeadSquaredFixtures {
+            accounts: vec![account],
+        })
+        .ok()
+    }
+}
+
+pub fn routes() -> Routes<LeadSquared> {
+    Routes::new(FAMILY).post(
         "/Leads/LeadDistribution/FilterByLeadField",
         distribution::filter_by_lead_field,
     )
@@ -97,7 +310,7 @@ struct AccountSource {
 }
 
 impl AccountSource {
-    fn of(a: &fixtures::AccountFixture) -> Self {
+    fn of(a: &AccountFixture) -> Self {
         Self {
             access_key: a.access_key.clone(),
             generated_users: a.generated_users,
@@ -108,7 +321,7 @@ impl AccountSource {
 
     /// Whether `a` is what this was made from (compared in place: an
     /// unchanged account costs no copy).
-    fn describes(&self, a: &fixtures::AccountFixture) -> bool {
+    fn describes(&self, a: &AccountFixture) -> bool {
         self.access_key == a.access_key
             && self.generated_users == a.generated_users
             && self.users == a.users
@@ -189,6 +402,10 @@ impl Catalog {
         }
     }
 
+    pub fn has_access_key(&self, access_key: &str) -> bool {
+        self.accounts.iter().any(|a| a.access_key == access_key)
+    }
+
     /// The account a key pair opens, if any.
     pub fn account(&self, access_key: &str, secret_key: &str) -> Option<(usize, &Account)> {
         self.accounts
@@ -253,7 +470,10 @@ mod tests {
         let Ok(fixtures) = Fixtures::embedded() else {
             panic!("embedded fixtures load");
         };
-        let mut lsq = fixtures.leadsquared;
+        let Some(lsq) = fixtures.of::<LeadSquaredFixtures>(&SPEC) else {
+            panic!("LeadSquared's fixtures");
+        };
+        let mut lsq = (*lsq).clone();
         let mut other = lsq.accounts[0].clone();
         other.access_key = "other-access-key".into();
         lsq.accounts.push(other);
