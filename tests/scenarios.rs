@@ -198,6 +198,93 @@ async fn posted_fixtures_are_validated_like_files_and_change_nothing_when_refuse
     );
 }
 
+/// Merges are checked against indices of what is in force rather than by
+/// validating everything again: they refuse exactly what whole validation
+/// refused, with its message, and take what it took (a swap of tokens).
+#[tokio::test]
+async fn merges_checked_in_place_refuse_and_accept_what_whole_validation_did() {
+    let app = TestApp::at(NOW);
+    let tenants = |app: &TestApp| {
+        let app = app.clone();
+        async move { app.get("/__admin/tenants").await.json()["tenants"].clone() }
+    };
+    let before = tenants(&app).await;
+    for (body, message) in [
+        (
+            json!({"finicity": {"partners": [{"partnerId": "other", "partnerSecret": "s", "appKey": "demo-app-key", "name": "Other"}]}}),
+            "(posted) finicity.json: partners[1].appKey: duplicate appKey",
+        ),
+        (
+            json!({"finicity": {"customers": [{"id": "1009999999", "username": "bg-construction", "type": "business"}]}}),
+            "(posted, merged with the current fixtures): customers[3].username: duplicate username",
+        ),
+        (
+            json!({"finicity": {"customers": [{"id": "1009999999", "username": "someone-new", "type": "business",
+                "accounts": [{"id": 5011648377u64, "type": "checking", "name": "C"}]}]}}),
+            "(posted, merged with the current fixtures): customers[3].accounts[0].id: duplicate account id",
+        ),
+    ] {
+        let refused = post(&app, "/__admin/fixtures", body.clone()).await;
+        refused.assert_status(400);
+        let text = refused.json()["message"].as_str().unwrap().to_owned();
+        assert_eq!(text, message, "{body}");
+    }
+    assert_eq!(tenants(&app).await, before, "a refused merge changed nothing");
+
+    // Two companies trade tokens in one document: unique before and after.
+    let demo = &before[0];
+    let second = &before[1];
+    assert_eq!(demo["family"], "engine");
+    assert_eq!(second["family"], "engine");
+    let swapped = |tenant: &Value, other: &Value| {
+        json!({
+            "name": tenant["name"],
+            "uuid": tenant["id"],
+            "confidentialToken": other["credentials"]["confidentialToken"],
+            "publishableToken": other["credentials"]["publishableToken"],
+        })
+    };
+    post(
+        &app,
+        "/__admin/fixtures",
+        json!({"engine": {"companies": [swapped(demo, second), swapped(second, demo)]}}),
+    )
+    .await
+    .assert_status(200);
+    let after = tenants(&app).await;
+    assert_eq!(after[0]["credentials"], second["credentials"]);
+    assert_eq!(after[1]["credentials"], demo["credentials"]);
+
+    // A customer moved to another partner is listed under that one only.
+    let partner = create_tenant(&app, json!({"family": "finicity"})).await;
+    let partner_id = partner["id"].as_str().unwrap();
+    post(
+        &app,
+        "/__admin/fixtures",
+        json!({"finicity": {"customers": [{"id": "1005061234", "username": "bg-construction", "type": "business", "partnerId": partner_id}]}}),
+    )
+    .await
+    .assert_status(200);
+    let ids = |tenant: &Value| tenant["credentials"]["customerIds"].clone();
+    let moved = app
+        .get(&format!("/__admin/tenants/finicity/{partner_id}"))
+        .await
+        .json();
+    // In fixture order: the moved customer kept its place, before the tenant's.
+    assert_eq!(
+        ids(&moved),
+        json!(["1005061234", partner["credentials"]["customerIds"][0]])
+    );
+    let demo_partner = app.get("/__admin/tenants/finicity/demo-partner").await.json();
+    assert!(
+        !ids(&demo_partner)
+            .as_array()
+            .unwrap()
+            .contains(&json!("1005061234")),
+        "{demo_partner}"
+    );
+}
+
 async fn create_tenant(app: &TestApp, body: Value) -> Value {
     let created = post(app, "/__admin/tenants", body).await;
     created.assert_status(201);

@@ -180,22 +180,6 @@ impl<A: FnOnce()> StagedMerge for Commit<A> {
     }
 }
 
-/// Replaces the entry with `item`'s identity in place, or appends `item`;
-/// true when it replaced one. In place matters: families key runtime state
-/// (sessions, caches) by position.
-pub fn upsert<T>(list: &mut Vec<T>, item: T, same: impl Fn(&T, &T) -> bool) -> bool {
-    match list.iter_mut().find(|existing| same(existing, &item)) {
-        Some(existing) => {
-            *existing = item;
-            true
-        }
-        None => {
-            list.push(item);
-            false
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ pub mod faults;
 pub mod fixtures;
 pub mod http;
 pub mod journal;
+pub mod persistent;
 pub mod plugin;
 pub mod rate_limit;
 pub mod redaction;

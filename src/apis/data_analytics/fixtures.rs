@@ -102,9 +102,12 @@ impl DataAnalyticsFixtures {
 
 /// Unique, non-blank customer ids with valid limits (a file's, or the
 /// whole after a runtime merge).
-pub fn validate_customers(customers: &[CustomerFixture], file: &str) -> Result<(), FixtureError> {
+pub fn validate_customers<'a>(
+    customers: impl IntoIterator<Item = &'a CustomerFixture>,
+    file: &str,
+) -> Result<(), FixtureError> {
     let mut seen = std::collections::HashSet::new();
-    for (c, customer) in customers.iter().enumerate() {
+    for (c, customer) in customers.into_iter().enumerate() {
         let at = |field: &str| format!("customers[{c}].{field}");
         if customer.customer_id.trim().is_empty() {
             return Err(FixtureError::new(file, at("customerId"), "must not be blank"));

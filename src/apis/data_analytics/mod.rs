@@ -10,7 +10,7 @@ pub mod fixtures;
 pub mod search;
 pub mod store;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ops::Deref;
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -22,9 +22,8 @@ use crate::config::Config;
 use crate::shared::admin::AdminError;
 use crate::shared::clock::Clock;
 use crate::shared::family::{CredentialNames, Family, FamilySpec};
-use crate::shared::fixtures::{
-    Commit, FixtureError, FixtureSet, Source, parse, parse_posted, posted_file, upsert,
-};
+use crate::shared::fixtures::{Commit, FixtureError, FixtureSet, Source, parse, parse_posted, posted_file};
+use crate::shared::persistent;
 use crate::shared::plugin::{
     FamilyApi, FamilyContext, LoadedFixtures, MergeCount, Plugin, Settings, StagedMerge, Tenant,
     TenantRequest,
@@ -62,8 +61,8 @@ fn load_fixtures(source: &Source) -> Result<LoadedFixtures, FixtureError> {
     let analytics: DataAnalyticsFixtures = parse(source)?;
     fixtures::validate_customers(&analytics.customers, &source.name)?;
     let scenario = DataAnalyticsScenario {
-        events: analytics.events(&source.name)?,
-        customers: analytics.customers,
+        events: analytics.events(&source.name)?.into(),
+        customers: analytics.customers.into(),
     };
     Ok(LoadedFixtures::new(source.name.clone(), scenario))
 }
@@ -124,22 +123,35 @@ impl DataAnalytics {
         let file = posted_file(fixtures::FILE);
         fixtures::validate_customers(&posted.customers, &file)?;
         let events = posted.events(&file)?;
+        // Persistent vectors: the copy is constant-time. Posted customers
+        // have distinct ids (checked above) and replace by id, so the
+        // merged list stays valid without checking it whole.
         let mut merged = (*self.fixtures.current()).clone();
         let mut count = MergeCount {
             added: events.len(),
             replaced: 0,
         };
         merged.events.extend(events);
+        let positions = self.data_analytics.customer_positions();
+        let mut changed = Vec::with_capacity(posted.customers.len());
         for customer in posted.customers {
-            count.count(upsert(&mut merged.customers, customer, |a, b| {
-                a.customer_id == b.customer_id
-            }));
+            let index = match positions.get(customer.customer_id.as_str()) {
+                Some(&index) => {
+                    merged.customers.set(index, customer.clone());
+                    count.replaced += 1;
+                    index
+                }
+                None => {
+                    merged.customers.push_back(customer.clone());
+                    count.added += 1;
+                    merged.customers.len() - 1
+                }
+            };
+            changed.push((index, customer));
         }
-        fixtures::validate_customers(&merged.customers, "(posted, merged with the current fixtures)")?;
         Ok(Box::new(Commit::new(count, move || {
-            let merged = Arc::new(merged);
-            self.data_analytics.install(&merged);
-            self.fixtures.replace(merged);
+            self.data_analytics.install_changes(&merged, &changed);
+            self.fixtures.replace(Arc::new(merged));
         })))
     }
 
@@ -155,12 +167,8 @@ impl DataAnalytics {
     }
 
     fn customer(&self, customer_id: &str) -> Option<CustomerFixture> {
-        self.fixtures
-            .current()
-            .customers
-            .iter()
-            .find(|c| c.customer_id == customer_id)
-            .cloned()
+        let index = *self.data_analytics.customer_positions().get(customer_id)?;
+        self.fixtures.current().customers.get(index).cloned()
     }
 
     fn is_loaded(&self, customer_id: &str) -> bool {
@@ -282,11 +290,11 @@ pub fn admin_routes() -> Routes<DataAnalytics> {
 pub struct DataAnalyticsState {
     pub events: EventStore,
     /// Fixture events, restored on every reset; merged fixtures add to them.
-    seeded: RwLock<Arc<Vec<SeededEvent>>>,
+    seeded: RwLock<persistent::Vector<SeededEvent>>,
     /// Rate limits by customer id.
-    limits: ArcSwap<HashMap<String, Limit>>,
-    /// The customer ids the fixtures declare.
-    customers: ArcSwap<HashSet<String>>,
+    limits: ArcSwap<persistent::Map<String, Limit>>,
+    /// Where each declared customer is in the fixtures.
+    customers: ArcSwap<persistent::Map<String, usize>>,
     limiter: RateLimiter,
 }
 
@@ -294,9 +302,9 @@ impl DataAnalyticsState {
     pub fn new(fixtures: &DataAnalyticsScenario, seed: Seed, capacity: usize) -> Self {
         let state = Self {
             events: EventStore::new(seed, capacity),
-            seeded: RwLock::new(Arc::new(fixtures.events.clone())),
+            seeded: RwLock::new(fixtures.events.clone()),
             limits: ArcSwap::from_pointee(limits_of(&fixtures.customers)),
-            customers: ArcSwap::from_pointee(ids_of(&fixtures.customers)),
+            customers: ArcSwap::from_pointee(positions_of(&fixtures.customers)),
             limiter: RateLimiter::default(),
         };
         state.reset();
@@ -306,18 +314,47 @@ impl DataAnalyticsState {
     /// Takes merged fixtures: events not seen before are stored now (and
     /// on every reset), customers' limits are replaced.
     pub fn install(&self, fixtures: &DataAnalyticsScenario) {
-        let mut seeded = self.seeded.write().unwrap_or_else(PoisonError::into_inner);
-        for added in fixtures.events.iter().skip(seeded.len()) {
-            self.events.insert(added.event.clone(), added.created_at);
-        }
-        *seeded = Arc::new(fixtures.events.clone());
+        self.take_events(fixtures);
         self.limits.store(Arc::new(limits_of(&fixtures.customers)));
-        self.customers.store(Arc::new(ids_of(&fixtures.customers)));
+        self.customers.store(Arc::new(positions_of(&fixtures.customers)));
+    }
+
+    /// Takes merged fixtures whose customers at the given positions are
+    /// new or replaced: the indices are updated, not rebuilt.
+    pub fn install_changes(&self, fixtures: &DataAnalyticsScenario, changed: &[(usize, CustomerFixture)]) {
+        self.take_events(fixtures);
+        let mut limits = (**self.limits.load()).clone();
+        let mut positions = (**self.customers.load()).clone();
+        for (index, customer) in changed {
+            match customer.rate_limit {
+                Some(limit) => limits.insert(customer.customer_id.clone(), limit.limit()),
+                None => limits.remove(customer.customer_id.as_str()),
+            };
+            positions.insert(customer.customer_id.clone(), *index);
+        }
+        self.limits.store(Arc::new(limits));
+        self.customers.store(Arc::new(positions));
+    }
+
+    /// Stores the events not seen before (and on every reset after).
+    fn take_events(&self, fixtures: &DataAnalyticsScenario) {
+        let mut seeded = self.seeded.write().unwrap_or_else(PoisonError::into_inner);
+        if fixtures.events.len() > seeded.len() {
+            for added in fixtures.events.clone().split_off(seeded.len()) {
+                self.events.insert(added.event, added.created_at);
+            }
+        }
+        *seeded = fixtures.events.clone();
+    }
+
+    /// Where each customer the fixtures declare is in them.
+    pub fn customer_positions(&self) -> Arc<persistent::Map<String, usize>> {
+        self.customers.load_full()
     }
 
     /// Whether the fixtures in force declare `customer_id`.
     pub fn has_customer(&self, customer_id: &str) -> bool {
-        self.customers.load().contains(customer_id)
+        self.customers.load().contains_key(customer_id)
     }
 
     /// Counts a call against the customer's limit, if it has one.
@@ -342,16 +379,21 @@ impl DataAnalyticsState {
 /// What Data Analytics' fixtures amount to: events to hold and customers' settings.
 #[derive(Debug, Clone, Default)]
 pub struct DataAnalyticsScenario {
-    /// Validated, in `created_at` order for the first file, then in merge order.
-    pub events: Vec<SeededEvent>,
-    pub customers: Vec<CustomerFixture>,
+    /// Validated, in `created_at` order for the first file, then in merge
+    /// order. Persistent vectors: a merge copies them in constant time.
+    pub events: persistent::Vector<SeededEvent>,
+    pub customers: persistent::Vector<CustomerFixture>,
 }
 
-fn ids_of(customers: &[CustomerFixture]) -> HashSet<String> {
-    customers.iter().map(|c| c.customer_id.clone()).collect()
+fn positions_of(customers: &persistent::Vector<CustomerFixture>) -> persistent::Map<String, usize> {
+    customers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.customer_id.clone(), i))
+        .collect()
 }
 
-fn limits_of(customers: &[CustomerFixture]) -> HashMap<String, Limit> {
+fn limits_of(customers: &persistent::Vector<CustomerFixture>) -> persistent::Map<String, Limit> {
     customers
         .iter()
         .filter_map(|c| Some((c.customer_id.clone(), c.rate_limit?.limit())))

@@ -3,7 +3,7 @@
 //! accepted where a publishable one is, as the vendor's "restricted"
 //! publishable scope implies; the reverse is refused.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, header};
@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::error::EngineError;
 use super::fixtures::{CompanyFixture, EngineFixtures, ScriptedLead};
 use super::models::ProductType;
+use crate::shared::persistent;
 use crate::shared::rate_limit::{Limit, RateLimitSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,11 +34,14 @@ pub struct Company {
     pub event_data: bool,
     pub scripted_leads: Vec<ScriptedLead>,
     pub rate_limit: Option<Limit>,
+    /// What it was made from: an unchanged entry keeps its company.
+    fixture: Arc<CompanyFixture>,
 }
 
 impl Company {
-    fn new(index: usize, f: &CompanyFixture) -> Self {
+    fn new(index: usize, f: &Arc<CompanyFixture>) -> Self {
         Self {
+            fixture: f.clone(),
             index,
             name: f.name.clone(),
             uuid: f.uuid,
@@ -51,31 +55,60 @@ impl Company {
     }
 }
 
-/// Every company, found by token or uuid.
-#[derive(Debug, Default)]
+/// Every company, found by token or uuid. Persistent collections: a merge
+/// clones them in constant time and updates what it changed.
+#[derive(Debug, Default, Clone)]
 pub struct Companies {
-    all: Vec<Arc<Company>>,
-    by_token: HashMap<String, (usize, TokenKind)>,
-    by_uuid: HashMap<Uuid, usize>,
+    all: imbl::Vector<Arc<Company>>,
+    by_token: persistent::Map<Arc<str>, (usize, TokenKind)>,
+    by_uuid: persistent::Map<Uuid, usize>,
 }
 
 impl Companies {
     pub fn from_fixtures(fixtures: &EngineFixtures) -> Self {
         let mut companies = Self::default();
-        for (i, f) in fixtures.companies.iter().enumerate() {
-            companies.all.push(Arc::new(Company::new(i, f)));
-            companies.by_uuid.insert(f.uuid, i);
-            companies
-                .by_token
-                .insert(f.confidential_token.clone(), (i, TokenKind::Confidential));
-            companies
-                .by_token
-                .insert(f.publishable_token.clone(), (i, TokenKind::Publishable));
-        }
+        let all: Vec<usize> = (0..fixtures.companies.len()).collect();
+        companies.update(fixtures, &all);
         companies
     }
 
-    pub fn all(&self) -> &[Arc<Company>] {
+    /// Takes the entries at `changed` (replaced in place, or appended).
+    pub fn update(&mut self, fixtures: &EngineFixtures, changed: &[usize]) {
+        for &i in changed {
+            let Some(f) = fixtures.companies.get(i) else {
+                continue;
+            };
+            let company = Arc::new(Company::new(i, f));
+            match self.all.get_mut(i) {
+                Some(old) => {
+                    for token in [&old.fixture.confidential_token, &old.fixture.publishable_token] {
+                        if self.by_token.get(token.as_str()).is_some_and(|(at, _)| *at == i) {
+                            self.by_token.remove(token.as_str());
+                        }
+                    }
+                    *old = company;
+                }
+                None => self.all.push_back(company),
+            }
+            self.by_uuid.insert(f.uuid, i);
+            self.by_token
+                .insert(f.confidential_token.as_str().into(), (i, TokenKind::Confidential));
+            self.by_token
+                .insert(f.publishable_token.as_str().into(), (i, TokenKind::Publishable));
+        }
+    }
+
+    /// The position of the company with `uuid`.
+    pub fn index_of(&self, uuid: Uuid) -> Option<usize> {
+        self.by_uuid.get(&uuid).copied()
+    }
+
+    /// Where `token` is, and whose (either kind).
+    pub fn token_owner(&self, token: &str) -> Option<usize> {
+        self.by_token.get(token).map(|(index, _)| *index)
+    }
+
+    pub fn all(&self) -> &imbl::Vector<Arc<Company>> {
         &self.all
     }
 

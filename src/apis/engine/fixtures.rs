@@ -2,6 +2,7 @@
 //! scripted leads that merge into the generated windows.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use serde::Deserialize;
 use uuid::Uuid;
@@ -22,7 +23,9 @@ const MAX_LEADS_PER_DAY: f64 = 20_000.0;
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct EngineFixtures {
     #[serde(default)]
-    pub companies: Vec<CompanyFixture>,
+    /// A persistent vector: a merge copies it in constant time, whatever
+    /// number of companies (tenants) it holds.
+    pub companies: imbl::Vector<Arc<CompanyFixture>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

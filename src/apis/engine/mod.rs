@@ -28,9 +28,8 @@ use crate::config::Config;
 use crate::shared::admin::AdminError;
 use crate::shared::clock::Clock;
 use crate::shared::family::{CredentialNames, Family, FamilySpec};
-use crate::shared::fixtures::{
-    Commit, FixtureError, FixtureSet, Source, parse, parse_posted, posted_file, upsert,
-};
+use crate::shared::fixtures::{Commit, FixtureError, FixtureSet, Source, parse, parse_posted, posted_file};
+use crate::shared::persistent;
 use crate::shared::plugin::{
     FamilyApi, FamilyContext, LoadedFixtures, MergeCount, Plugin, Settings, StagedMerge, Tenant,
     TenantRequest,
@@ -122,20 +121,42 @@ impl Engine {
     }
 
     /// Checks `posted` against the fixtures in force; merges on commit.
+    /// Entries with a known uuid replace that company in place, others
+    /// are appended. The cost follows what was posted: conflicts are
+    /// looked up in the catalog's indices rather than by validating the
+    /// whole again.
     fn stage_fixtures(&self, posted: EngineFixtures) -> Result<Box<dyn StagedMerge + '_>, FixtureError> {
         posted.validate(&posted_file(fixtures::FILE))?;
+        let catalog = self.engine.catalog();
         let mut merged = (*self.fixtures.current()).clone();
         let mut count = MergeCount::default();
+        let mut placed = Vec::with_capacity(posted.companies.len());
         for company in posted.companies {
-            count.count(upsert(&mut merged.companies, company, |a, b| a.uuid == b.uuid));
+            let index = match catalog.companies.index_of(company.uuid) {
+                Some(index) => {
+                    count.replaced += 1;
+                    index
+                }
+                None => {
+                    count.added += 1;
+                    merged.companies.len()
+                }
+            };
+            match merged.companies.get_mut(index) {
+                Some(replaced) => *replaced = company.clone(),
+                None => merged.companies.push_back(company.clone()),
+            }
+            placed.push((index, company));
         }
-        // Conflicts with what was there (a token another company uses) show
-        // up only in the whole.
-        merged.validate("(posted, merged with the current fixtures)")?;
+        if catalog.conflicts(&placed) {
+            // Conflicts with what was there (a token another company
+            // uses) are reported as the whole's validation names them.
+            merged.validate("(posted, merged with the current fixtures)")?;
+        }
+        let changed: Vec<usize> = placed.iter().map(|(index, _)| *index).collect();
         Ok(Box::new(Commit::new(count, move || {
-            let merged = Arc::new(merged);
-            self.engine.install(&merged);
-            self.fixtures.replace(merged);
+            self.engine.install_changes(&merged, &changed);
+            self.fixtures.replace(Arc::new(merged));
         })))
     }
 
@@ -227,7 +248,7 @@ impl FamilyApi for Engine {
         };
         let staged = self
             .stage_fixtures(EngineFixtures {
-                companies: vec![company],
+                companies: imbl::vector![Arc::new(company)],
             })
             .map_err(|e| AdminError::bad_request(e.to_string()))?;
         Ok((uuid.to_string(), staged))
@@ -240,10 +261,11 @@ impl FamilyApi for Engine {
             .companies
             .iter()
             .find(|c| c.uuid.to_string() == id)?
+            .as_ref()
             .clone();
         company.rate_limit = limit;
         self.stage_fixtures(EngineFixtures {
-            companies: vec![company],
+            companies: imbl::vector![Arc::new(company)],
         })
         .ok()
     }
@@ -295,29 +317,72 @@ pub struct EngineCatalog {
 /// Which company owns a lead: scripted leads by uuid, generated ones by tag.
 /// Looked up on every pixel hit: foldhash, as the keys are uuids nobody
 /// can choose to collide (and SipHash showed in the pixel's profile).
-#[derive(Debug, Default)]
+/// Persistent maps, so a merge copies them in constant time.
+#[derive(Debug, Default, Clone)]
 struct LeadOwners {
-    scripted: foldhash::HashMap<Uuid, Uuid>,
-    tags: foldhash::HashMap<CompanyTag, Uuid>,
+    scripted: persistent::Map<Uuid, Uuid>,
+    tags: persistent::Map<CompanyTag, Uuid>,
 }
 
 impl EngineCatalog {
     fn new(fixtures: &EngineFixtures, seed: Seed) -> Self {
-        let companies = Arc::new(Companies::from_fixtures(fixtures));
-        let mut owners = LeadOwners::default();
-        for company in companies.all() {
-            owners
-                .tags
-                .insert(lead_ids::company_tag(seed, company.uuid), company.uuid);
+        let companies = Companies::from_fixtures(fixtures);
+        let windows = Windows::new(seed, &companies);
+        let all: Vec<usize> = (0..companies.all().len()).collect();
+        Self::assemble(companies, windows, LeadOwners::default(), &all)
+    }
+
+    /// This catalog after the companies at `changed` were replaced in place
+    /// or appended: the rest is copied (pointers), not derived again, so a
+    /// merge costs what it changed, not what exists.
+    fn with_changes(&self, fixtures: &EngineFixtures, changed: &[usize]) -> Self {
+        let mut companies = (*self.companies).clone();
+        let mut owners = self.lead_owners.clone();
+        for &i in changed {
+            if let Some(old) = companies.all().get(i) {
+                for lead in &old.scripted_leads {
+                    owners.scripted.remove(&lead.uuid);
+                }
+            }
+        }
+        companies.update(fixtures, changed);
+        let windows = self.windows.with_changes(&companies, changed);
+        Self::assemble(companies, windows, owners, changed)
+    }
+
+    fn assemble(companies: Companies, windows: Windows, mut owners: LeadOwners, changed: &[usize]) -> Self {
+        for &i in changed {
+            let (Some(company), Some(tag)) = (companies.all().get(i), windows.tag(i)) else {
+                continue;
+            };
+            owners.tags.insert(tag, company.uuid);
             for lead in &company.scripted_leads {
                 owners.scripted.insert(lead.uuid, company.uuid);
             }
         }
         Self {
-            windows: Arc::new(Windows::new(seed, &companies)),
-            companies,
+            windows: Arc::new(windows),
+            companies: Arc::new(companies),
             lead_owners: owners,
         }
+    }
+
+    /// Whether taking `posted` at `positions` would give a token or a
+    /// scripted lead two owners (then the whole is validated, for the
+    /// error that names them).
+    fn conflicts(&self, posted: &[(usize, Arc<CompanyFixture>)]) -> bool {
+        posted.iter().any(|(i, company)| {
+            let tokens = [&company.confidential_token, &company.publishable_token];
+            tokens
+                .iter()
+                .any(|t| self.companies.token_owner(t).is_some_and(|at| at != *i))
+                || company.leads.iter().any(|lead| {
+                    self.lead_owners
+                        .scripted
+                        .get(&lead.uuid)
+                        .is_some_and(|owner| *owner != company.uuid)
+                })
+        })
     }
 
     /// The company a lead belongs to, if leadsim made or was given that lead.
@@ -351,11 +416,17 @@ impl EngineState {
         self.catalog.load()
     }
 
-    /// Replaces the catalog (fixtures merged at run time, or a reset).
-    /// Windows are regenerated on demand: they are a function of the fixtures.
+    /// Replaces the catalog (a reset). Windows are regenerated on demand:
+    /// they are a function of the fixtures.
     pub fn install(&self, fixtures: &EngineFixtures) {
         self.catalog
             .store(Arc::new(EngineCatalog::new(fixtures, self.seed)));
+    }
+
+    /// Takes merged fixtures whose companies at `changed` are new or replaced.
+    pub fn install_changes(&self, fixtures: &EngineFixtures, changed: &[usize]) {
+        let next = self.catalog.load().with_changes(fixtures, changed);
+        self.catalog.store(Arc::new(next));
     }
 
     /// Counts a call against the company's limit, if it has one.
@@ -371,5 +442,92 @@ impl EngineState {
     pub fn reset(&self) {
         self.ui.clear();
         self.limiter.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn company(n: u8, tokens: (&str, &str), leads: &[Uuid]) -> Arc<CompanyFixture> {
+        let leads = leads
+            .iter()
+            .map(|uuid| {
+                serde_json::from_value(json!({
+                    "uuid": uuid, "createdAt": "2020-01-01T00:00:00Z", "productType": "loan"
+                }))
+                .unwrap_or_else(|e| panic!("{e}"))
+            })
+            .collect();
+        Arc::new(CompanyFixture {
+            confidential_token: tokens.0.to_owned(),
+            publishable_token: tokens.1.to_owned(),
+            leads,
+            ..CompanyFixture::new(format!("C{n}"), Uuid::from_u128(u128::from(n)))
+        })
+    }
+
+    /// What a catalog answers, in a form two catalogs can be compared by.
+    fn answers(catalog: &EngineCatalog, tokens: &[&str], leads: &[Uuid]) -> Vec<String> {
+        let companies = &catalog.companies;
+        let mut seen: Vec<String> = companies
+            .all()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{i} {} {} {:?}", c.uuid, c.name, catalog.windows.tag(i)))
+            .collect();
+        seen.extend(
+            tokens
+                .iter()
+                .map(|t| format!("{t} -> {:?}", companies.token_owner(t))),
+        );
+        seen.extend(
+            leads
+                .iter()
+                .map(|l| format!("{l} -> {:?}", catalog.owner_of_lead(*l))),
+        );
+        seen
+    }
+
+    #[test]
+    fn a_catalog_updated_in_place_answers_as_one_built_whole() {
+        let seed = Seed::new(3);
+        let lead = |n: u128| Uuid::from_u128(1000 + n);
+        let mut fixtures = EngineFixtures {
+            companies: imbl::vector![
+                company(1, ("a1", "b1"), &[lead(1)]),
+                company(2, ("a2", "b2"), &[])
+            ],
+        };
+        let mut catalog = EngineCatalog::new(&fixtures, seed);
+        let tokens = ["a1", "b1", "a2", "b2", "a3", "b3", "x1", "x2"];
+        let leads = [lead(1), lead(2), lead(3)];
+        // Each step: (position, replacement or new entry).
+        let steps = [
+            vec![(2, company(3, ("a3", "b3"), &[lead(2)]))],
+            vec![(0, company(1, ("x1", "b1"), &[lead(3)]))],
+            vec![
+                (1, company(2, ("b3", "a2"), &[])),
+                (2, company(3, ("a3", "x2"), &[lead(2)])),
+            ],
+        ];
+        for step in steps {
+            let changed: Vec<usize> = step.iter().map(|(i, _)| *i).collect();
+            for (i, entry) in step {
+                match fixtures.companies.get_mut(i) {
+                    Some(old) => *old = entry,
+                    None => fixtures.companies.push_back(entry),
+                }
+            }
+            catalog = catalog.with_changes(&fixtures, &changed);
+            let whole = EngineCatalog::new(&fixtures, seed);
+            assert_eq!(
+                answers(&catalog, &tokens, &leads),
+                answers(&whole, &tokens, &leads)
+            );
+        }
+        // The replaced company's old token and lead are gone, not shadowed.
+        assert_eq!(catalog.companies.token_owner("a1"), None);
+        assert_eq!(catalog.owner_of_lead(lead(1)), None);
     }
 }

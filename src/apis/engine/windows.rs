@@ -68,24 +68,19 @@ pub struct WindowRecords {
 #[derive(Debug)]
 pub struct Windows {
     seed: Seed,
-    tags: Vec<CompanyTag>,
-    scripted: Vec<Arc<Batch>>,
+    tags: imbl::Vector<CompanyTag>,
+    scripted: imbl::Vector<Arc<Batch>>,
     hours: BoundedCache<(usize, i64), Arc<Batch>>,
     rendered: BoundedCache<(usize, Feed, DateTime<Utc>), Bytes>,
 }
 
 impl Windows {
     pub fn new(seed: Seed, companies: &Companies) -> Self {
-        let tags = companies
-            .all()
-            .iter()
-            .map(|c| lead_ids::company_tag(seed, c.uuid))
-            .collect();
-        let scripted = companies
-            .all()
-            .iter()
-            .map(|c| Arc::new(generator::scripted(seed, c)))
-            .collect();
+        let all: Vec<usize> = (0..companies.all().len()).collect();
+        Self::empty(seed, imbl::Vector::new(), imbl::Vector::new()).updated(companies, &all)
+    }
+
+    fn empty(seed: Seed, tags: imbl::Vector<CompanyTag>, scripted: imbl::Vector<Arc<Batch>>) -> Self {
         Self {
             seed,
             tags,
@@ -93,6 +88,39 @@ impl Windows {
             hours: BoundedCache::weighed(HOUR_CACHE, HOUR_CACHE_MAX_BYTES, |_, batch| batch.heap_bytes()),
             rendered: BoundedCache::weighed(WINDOW_CACHE, WINDOW_CACHE_MAX_BYTES, |_, json| json.len()),
         }
+    }
+
+    /// Windows for `companies` after the companies at `changed` changed:
+    /// the others keep their tags and scripted batches; generated windows
+    /// start over (they are keyed by company position).
+    pub fn with_changes(&self, companies: &Companies, changed: &[usize]) -> Self {
+        Self::empty(self.seed, self.tags.clone(), self.scripted.clone()).updated(companies, changed)
+    }
+
+    fn updated(mut self, companies: &Companies, changed: &[usize]) -> Self {
+        for &i in changed {
+            let Some(company) = companies.all().get(i) else {
+                continue;
+            };
+            let tag = lead_ids::company_tag(self.seed, company.uuid);
+            let batch = Arc::new(generator::scripted(self.seed, company));
+            match (self.tags.get_mut(i), self.scripted.get_mut(i)) {
+                (Some(old_tag), Some(old_batch)) => {
+                    *old_tag = tag;
+                    *old_batch = batch;
+                }
+                _ => {
+                    self.tags.push_back(tag);
+                    self.scripted.push_back(batch);
+                }
+            }
+        }
+        self
+    }
+
+    /// The lead tag of the company at `index`.
+    pub fn tag(&self, index: usize) -> Option<CompanyTag> {
+        self.tags.get(index).copied()
     }
 
     /// The window's JSON if it was rendered before (cheap; no generation).

@@ -13,6 +13,7 @@ use rand::RngExt;
 
 use super::error::{ApiError, AuthFailure};
 use super::fixtures::PartnerFixture;
+use crate::shared::persistent;
 use crate::shared::rate_limit::{RateLimitSpec, RateLimiter};
 use crate::shared::seed::Seed;
 
@@ -51,40 +52,87 @@ struct Sessions {
 /// attached), their sessions and their rate limits.
 #[derive(Debug, Clone)]
 pub struct Auth {
-    partners: Arc<ArcSwap<Vec<PartnerFixture>>>,
+    partners: Arc<ArcSwap<Partners>>,
     sessions: Arc<Mutex<Sessions>>,
     limiter: RateLimiter,
     seed: Seed,
 }
 
+/// The partners, found by position, id or app key. Persistent collections:
+/// a merge copies them in constant time and updates what it changed.
+#[derive(Debug, Default, Clone)]
+struct Partners {
+    all: persistent::Vector<Arc<PartnerFixture>>,
+    by_id: persistent::Map<String, usize>,
+    by_app_key: persistent::Map<String, usize>,
+}
+
+impl Partners {
+    fn of(partners: &persistent::Vector<Arc<PartnerFixture>>) -> Self {
+        let all: Vec<usize> = (0..partners.len()).collect();
+        Self::default().with_changes(partners, &all)
+    }
+
+    /// Takes the partners at `changed` (replaced in place, or appended).
+    fn with_changes(mut self, partners: &persistent::Vector<Arc<PartnerFixture>>, changed: &[usize]) -> Self {
+        for &i in changed {
+            let Some(partner) = partners.get(i) else { continue };
+            if let Some(old) = self.all.get(i).cloned() {
+                if self.by_app_key.get(old.app_key.as_str()) == Some(&i) {
+                    self.by_app_key.remove(old.app_key.as_str());
+                }
+                self.all.set(i, partner.clone());
+            } else {
+                self.all.push_back(partner.clone());
+            }
+            self.by_id.insert(partner.partner_id.clone(), i);
+            self.by_app_key.insert(partner.app_key.clone(), i);
+        }
+        self
+    }
+}
+
 impl Auth {
-    pub fn new(partners: Vec<PartnerFixture>, seed: Seed) -> Self {
+    pub fn new(partners: &persistent::Vector<Arc<PartnerFixture>>, seed: Seed) -> Self {
         Self {
-            partners: Arc::new(ArcSwap::from_pointee(partners)),
+            partners: Arc::new(ArcSwap::from_pointee(Partners::of(partners))),
             sessions: Arc::default(),
             limiter: RateLimiter::default(),
             seed,
         }
     }
 
-    /// Replaces the partner list; existing partners must keep their positions.
-    pub fn install(&self, partners: Vec<PartnerFixture>) {
-        self.partners.store(Arc::new(partners));
+    /// Replaces the partner list (a reset).
+    pub fn install(&self, partners: &persistent::Vector<Arc<PartnerFixture>>) {
+        self.partners.store(Arc::new(Partners::of(partners)));
     }
 
-    pub fn partner(&self, index: usize) -> Option<PartnerFixture> {
-        self.partners.load().get(index).cloned()
+    /// Takes the partners at `changed`; the others keep their positions.
+    pub fn install_changes(&self, partners: &persistent::Vector<Arc<PartnerFixture>>, changed: &[usize]) {
+        let next = (**self.partners.load()).clone().with_changes(partners, changed);
+        self.partners.store(Arc::new(next));
+    }
+
+    pub fn partner(&self, index: usize) -> Option<Arc<PartnerFixture>> {
+        self.partners.load().all.get(index).cloned()
     }
 
     pub fn partner_index(&self, partner_id: &str) -> Option<usize> {
-        self.partners
-            .load()
-            .iter()
-            .position(|p| p.partner_id == partner_id)
+        self.partners.load().by_id.get(partner_id).copied()
+    }
+
+    /// Whether there is any partner at all.
+    pub fn any_partner(&self) -> bool {
+        !self.partners.load().all.is_empty()
     }
 
     pub fn has_app_key(&self, app_key: &str) -> bool {
-        self.partners.load().iter().any(|p| p.app_key == app_key)
+        self.app_key_owner(app_key).is_some()
+    }
+
+    /// The position of the partner whose app key this is.
+    pub fn app_key_owner(&self, app_key: &str) -> Option<usize> {
+        self.partners.load().by_app_key.get(app_key).copied()
     }
 
     /// The partner whose app key the call carries, if within its rate limit.
@@ -92,10 +140,11 @@ impl Auth {
         let key = header(headers, APP_KEY).ok_or(AuthFailure::MissingAppKey)?;
         let partners = self.partners.load();
         let index = partners
-            .iter()
-            .position(|p| p.app_key == key)
+            .by_app_key
+            .get(key)
+            .copied()
             .ok_or(AuthFailure::UnknownAppKey)?;
-        let partner = &partners[index];
+        let partner = partners.all.get(index).ok_or(AuthFailure::UnknownAppKey)?;
         self.limiter
             .admit(
                 &partner.partner_id,

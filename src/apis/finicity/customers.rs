@@ -2,7 +2,7 @@
 //! enrolled through `POST /aggregation/v2/customers/testing`, each given
 //! three FinBank accounts with balance histories (see `enroll_testing`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use arc_swap::ArcSwap;
@@ -15,6 +15,7 @@ use rand::RngExt;
 use super::balances::{BalanceModel, Profile};
 use super::fixtures::{AccountFixture, Address, CustomerFixture, CustomerKind, FinicityFixtures};
 use super::institutions::{self, Institution};
+use crate::shared::persistent;
 use crate::shared::seed::Seed;
 
 /// Most testing customers enrolled between resets (each is a few hundred
@@ -111,17 +112,99 @@ const TESTING_ACCOUNT_BASE: u64 = 5_020_000_000;
 /// Every customer, by id; rebuilt from the fixtures on reset.
 #[derive(Debug, Clone)]
 pub struct Directory {
-    fixtures: Arc<ArcSwap<FinicityFixtures>>,
+    fixtures: Arc<ArcSwap<FixtureCustomers>>,
     customers: Arc<RwLock<BTreeMap<i64, Arc<Customer>>>>,
     seed: Seed,
     /// [`MAX_TESTING_CUSTOMERS`], but for tests of the cap itself.
     max_testing: usize,
 }
 
+/// The fixtures in force and what merges look up in them. Persistent
+/// collections: a merge copies them in constant time and updates the
+/// entries it changed, so adding a tenant costs the same however many exist.
+#[derive(Debug, Default, Clone)]
+struct FixtureCustomers {
+    fixtures: FinicityFixtures,
+    /// Partner position by partner id.
+    partners: persistent::Map<String, usize>,
+    /// Fixture customer position by customer id, username and account id.
+    by_id: persistent::Map<String, usize>,
+    usernames: persistent::Map<String, usize>,
+    accounts: persistent::Map<u64, usize>,
+    /// Each partner's fixture customers as (position, id), in fixture order.
+    owned: persistent::Map<usize, persistent::Vector<(usize, String)>>,
+}
+
+impl FixtureCustomers {
+    fn of(fixtures: &FinicityFixtures) -> Self {
+        let partners: Vec<usize> = (0..fixtures.partners.len()).collect();
+        let customers: Vec<usize> = (0..fixtures.customers.len()).collect();
+        Self::default().with_changes(fixtures, &partners, &customers)
+    }
+
+    /// These indices for `fixtures`, in which the partners and customers at
+    /// the given positions were replaced in place or appended.
+    fn with_changes(mut self, fixtures: &FinicityFixtures, partners: &[usize], customers: &[usize]) -> Self {
+        for &i in partners {
+            if let Some(partner) = fixtures.partners.get(i) {
+                self.partners.insert(partner.partner_id.clone(), i);
+            }
+        }
+        for &position in customers {
+            if let Some(old) = self.fixtures.customers.get(position).cloned() {
+                self.forget(position, &old);
+            }
+            let Some(customer) = fixtures.customers.get(position) else {
+                continue;
+            };
+            self.by_id.insert(customer.id.clone(), position);
+            self.usernames.insert(customer.username.clone(), position);
+            for account in &customer.accounts {
+                self.accounts.insert(account.id, position);
+            }
+            let owner = self.owner(customer);
+            let mut owned = self.owned.get(&owner).cloned().unwrap_or_default();
+            let at = owned
+                .iter()
+                .position(|(p, _)| *p > position)
+                .unwrap_or(owned.len());
+            owned.insert(at, (position, customer.id.clone()));
+            self.owned.insert(owner, owned);
+        }
+        self.fixtures = fixtures.clone();
+        self
+    }
+
+    fn forget(&mut self, position: usize, old: &CustomerFixture) {
+        if self.usernames.get(old.username.as_str()) == Some(&position) {
+            self.usernames.remove(old.username.as_str());
+        }
+        for account in &old.accounts {
+            if self.accounts.get(&account.id) == Some(&position) {
+                self.accounts.remove(&account.id);
+            }
+        }
+        let owner = self.owner(old);
+        if let Some(mut owned) = self.owned.get(&owner).cloned() {
+            owned.retain(|(p, _)| *p != position);
+            self.owned.insert(owner, owned);
+        }
+    }
+
+    /// The partner a customer belongs to: its own, or the first one.
+    fn owner(&self, customer: &CustomerFixture) -> usize {
+        customer
+            .partner_id
+            .as_ref()
+            .and_then(|p| self.partners.get(p.as_str()).copied())
+            .unwrap_or(0)
+    }
+}
+
 impl Directory {
     pub fn new(fixtures: FinicityFixtures, seed: Seed) -> Self {
         let directory = Self {
-            fixtures: Arc::new(ArcSwap::from_pointee(fixtures)),
+            fixtures: Arc::new(ArcSwap::from_pointee(FixtureCustomers::of(&fixtures))),
             customers: Arc::default(),
             seed,
             max_testing: MAX_TESTING_CUSTOMERS,
@@ -136,34 +219,33 @@ impl Directory {
         *self.customers.write().unwrap_or_else(PoisonError::into_inner) = customers;
     }
 
-    /// Takes merged fixtures: their customers are added or replaced, and
+    /// Takes other fixtures whole (a reset goes back to the loaded ones);
+    /// testing customers enrolled meanwhile stay until the reset.
+    pub fn install(&self, fixtures: &FinicityFixtures) {
+        self.fixtures.store(Arc::new(FixtureCustomers::of(fixtures)));
+        let customers: Vec<_> = self.fixture_customers().collect();
+        self.customers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(customers);
+    }
+
+    /// Takes merged fixtures whose partners and customers at the given
+    /// positions are new or replaced: only those customers are built, and
     /// testing customers enrolled meanwhile stay.
-    /// Only customers whose fixture (or owner) changed are built again: a
-    /// merge adding one tenant costs one customer, not all of them.
-    pub fn install(&self, fixtures: FinicityFixtures) {
-        let previous = self.fixtures.load_full();
-        let before: HashMap<&str, &CustomerFixture> =
-            previous.customers.iter().map(|c| (c.id.as_str(), c)).collect();
-        let partners_before = partner_indices(&previous);
-        let partners = partner_indices(&fixtures);
-        let owner = |index: &HashMap<String, usize>, c: &CustomerFixture| {
-            c.partner_id.as_ref().and_then(|p| index.get(p).copied())
-        };
-        let updated: Vec<_> = fixtures
-            .customers
+    pub fn install_changes(&self, fixtures: &FinicityFixtures, partners: &[usize], customers: &[usize]) {
+        let next = (**self.fixtures.load())
+            .clone()
+            .with_changes(fixtures, partners, customers);
+        let updated: Vec<_> = customers
             .iter()
-            .filter(|c| {
-                before
-                    .get(c.id.as_str())
-                    .is_none_or(|old| old != c || owner(&partners_before, old) != owner(&partners, c))
-            })
+            .filter_map(|&position| next.fixtures.customers.get(position))
             .map(|c| {
-                let customer = self.customer_from_fixture(&partners, c);
+                let customer = self.customer_from_fixture(&next.partners, c);
                 (customer.id, Arc::new(customer))
             })
             .collect();
-        drop(before);
-        self.fixtures.store(Arc::new(fixtures));
+        self.fixtures.store(Arc::new(next));
         self.customers
             .write()
             .unwrap_or_else(PoisonError::into_inner)
@@ -171,26 +253,39 @@ impl Directory {
     }
 
     fn fixture_customers(&self) -> impl Iterator<Item = (i64, Arc<Customer>)> + use<'_> {
-        let fixtures = self.fixtures.load_full();
-        let partners = partner_indices(&fixtures);
-        (0..fixtures.customers.len()).map(move |i| {
-            let customer = self.customer_from_fixture(&partners, &fixtures.customers[i]);
-            (customer.id, Arc::new(customer))
+        let index = self.fixtures.load_full();
+        (0..index.fixtures.customers.len()).filter_map(move |i| {
+            let customer = self.customer_from_fixture(&index.partners, index.fixtures.customers.get(i)?);
+            Some((customer.id, Arc::new(customer)))
         })
     }
 
     /// The ids of the fixture customers `partner` owns (a customer without
     /// a partner belongs to the first one), in fixture order.
     pub fn fixture_ids_of(&self, partner: usize) -> Vec<String> {
-        let fixtures = self.fixtures.load();
-        let owner = fixtures.partners.get(partner).map(|p| p.partner_id.as_str());
-        let first = fixtures.partners.first().map(|p| p.partner_id.as_str());
-        fixtures
-            .customers
-            .iter()
-            .filter(|c| owner.is_some() && c.partner_id.as_deref().or(first) == owner)
-            .map(|c| c.id.clone())
-            .collect()
+        self.fixtures
+            .load()
+            .owned
+            .get(&partner)
+            .map(|owned| owned.iter().map(|(_, id)| id.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The position of the fixture customer with `id`.
+    pub fn position_of(&self, id: &str) -> Option<usize> {
+        self.fixtures.load().by_id.get(id).copied()
+    }
+
+    /// Whether a fixture customer at `position` would share a username or
+    /// an account id with another fixture customer.
+    pub fn conflicts(&self, position: usize, customer: &CustomerFixture) -> bool {
+        let index = self.fixtures.load();
+        let elsewhere = |at: Option<&usize>| at.is_some_and(|p| *p != position);
+        elsewhere(index.usernames.get(customer.username.as_str()))
+            || customer
+                .accounts
+                .iter()
+                .any(|a| elsewhere(index.accounts.get(&a.id)))
     }
 
     pub fn get(&self, id: i64) -> Option<Arc<Customer>> {
@@ -305,13 +400,17 @@ impl Directory {
         Ok(customer)
     }
 
-    fn customer_from_fixture(&self, partners: &HashMap<String, usize>, c: &CustomerFixture) -> Customer {
+    fn customer_from_fixture(
+        &self,
+        partners: &persistent::Map<String, usize>,
+        c: &CustomerFixture,
+    ) -> Customer {
         // Validated at load: digits, known partner and institutions.
         let id = c.id.parse().unwrap_or_default();
         let partner = c
             .partner_id
             .as_ref()
-            .and_then(|p| partners.get(p).copied())
+            .and_then(|p| partners.get(p.as_str()).copied())
             .unwrap_or(0);
         let created = c.created_date.map_or_else(default_created, |t| t.0);
         let address = c.address.clone().unwrap_or_default();
@@ -371,17 +470,6 @@ fn account_number(id: u64) -> String {
     format!("{:06}{last4}", (id / 10_000) % 1_000_000)
 }
 
-/// Each partner's index, looked up per customer: scanning the partners for
-/// every customer made merges quadratic in the number of tenants.
-fn partner_indices(fixtures: &FinicityFixtures) -> HashMap<String, usize> {
-    fixtures
-        .partners
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.partner_id.clone(), i))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,5 +503,98 @@ mod tests {
                 .enroll_testing(0, "one-too-many", None, None, now)
                 .is_ok()
         );
+    }
+
+    fn partner(id: &str) -> Arc<super::super::fixtures::PartnerFixture> {
+        Arc::new(
+            serde_json::from_value(serde_json::json!({
+                "partnerId": id, "partnerSecret": "s", "appKey": format!("key-{id}"), "name": id
+            }))
+            .unwrap_or_else(|e| panic!("{e}")),
+        )
+    }
+
+    fn customer(id: u32, username: &str, partner: Option<&str>, accounts: &[u64]) -> Arc<CustomerFixture> {
+        let accounts: Vec<_> = accounts
+            .iter()
+            .map(|a| serde_json::json!({"id": a, "type": "checking", "name": "C"}))
+            .collect();
+        Arc::new(
+            serde_json::from_value(serde_json::json!({
+                "id": id.to_string(), "username": username, "partnerId": partner,
+                "type": "business", "accounts": accounts
+            }))
+            .unwrap_or_else(|e| panic!("{e}")),
+        )
+    }
+
+    /// What the indices answer, for comparing two of them.
+    fn answers(index: &FixtureCustomers) -> Vec<String> {
+        let mut seen = Vec::new();
+        for p in 0..4 {
+            let owned: Vec<_> = index
+                .owned
+                .get(&p)
+                .map(|o| o.iter().cloned().collect())
+                .unwrap_or_default();
+            seen.push(format!("partner {p}: {owned:?}"));
+        }
+        for key in ["1", "2", "3", "4"] {
+            seen.push(format!("id {key}: {:?}", index.by_id.get(key)));
+        }
+        for name in ["first-user", "second-user", "third-user", "renamed-user"] {
+            seen.push(format!("username {name}: {:?}", index.usernames.get(name)));
+        }
+        for account in 10..16 {
+            seen.push(format!("account {account}: {:?}", index.accounts.get(&account)));
+        }
+        seen
+    }
+
+    #[test]
+    fn indices_updated_in_place_answer_as_ones_built_whole() {
+        let mut fixtures = FinicityFixtures {
+            partners: imbl::vector![partner("p0"), partner("p1")],
+            customers: imbl::vector![
+                customer(1, "first-user", None, &[10]),
+                customer(2, "second-user", Some("p1"), &[11, 12]),
+            ],
+        };
+        let mut index = FixtureCustomers::of(&fixtures);
+        // (new partners, customer replacements or additions by position)
+        let steps = [
+            (
+                vec![partner("p2")],
+                vec![(2, customer(3, "third-user", Some("p2"), &[13]))],
+            ),
+            (vec![], vec![(0, customer(1, "renamed-user", Some("p2"), &[14]))]),
+            (
+                vec![],
+                vec![
+                    (1, customer(2, "second-user", None, &[12, 15])),
+                    (3, customer(4, "first-user", Some("p1"), &[10, 11])),
+                ],
+            ),
+        ];
+        for (partners, customers) in steps {
+            let first_new_partner = fixtures.partners.len();
+            for p in partners {
+                fixtures.partners.push_back(p);
+            }
+            let changed_partners: Vec<usize> = (first_new_partner..fixtures.partners.len()).collect();
+            let changed: Vec<usize> = customers.iter().map(|(i, _)| *i).collect();
+            for (i, c) in customers {
+                if i < fixtures.customers.len() {
+                    fixtures.customers.set(i, c);
+                } else {
+                    fixtures.customers.push_back(c);
+                }
+            }
+            index = index.with_changes(&fixtures, &changed_partners, &changed);
+            assert_eq!(answers(&index), answers(&FixtureCustomers::of(&fixtures)));
+        }
+        // A replaced customer's old username and accounts are free again.
+        assert_eq!(index.usernames.get("first-user"), Some(&3));
+        assert_eq!(index.accounts.get(&14), Some(&0));
     }
 }

@@ -2,6 +2,7 @@
 //! customers with their accounts and each account's balance profile.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -17,10 +18,12 @@ pub const FILE: &str = "finicity.json";
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FinicityFixtures {
+    /// Entries are shared, so merges copy pointers and can tell an
+    /// unchanged entry by pointer.
     #[serde(default)]
-    pub partners: Vec<PartnerFixture>,
+    pub partners: imbl::Vector<Arc<PartnerFixture>>,
     #[serde(default)]
-    pub customers: Vec<CustomerFixture>,
+    pub customers: imbl::Vector<Arc<CustomerFixture>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -143,6 +146,18 @@ impl FinicityFixtures {
     /// Checks what serde cannot: unique, well-formed ids and usernames,
     /// known partners and institutions, and the vendor's length limits.
     pub fn validate(&self, file: &str) -> Result<(), FixtureError> {
+        self.validate_with(file, |_| false, false)
+    }
+
+    /// [`FinicityFixtures::validate`], where customers may also belong to
+    /// partners that exist elsewhere (the fixtures in force): `known` says
+    /// which ids, `partners_elsewhere` whether there are any.
+    pub fn validate_with(
+        &self,
+        file: &str,
+        known: impl Fn(&str) -> bool,
+        partners_elsewhere: bool,
+    ) -> Result<(), FixtureError> {
         let error = |path: String, reason: &str| Err(FixtureError::new(file, path, reason));
         let mut partner_ids = HashSet::new();
         let mut app_keys = HashSet::new();
@@ -169,7 +184,7 @@ impl FinicityFixtures {
                 limit.validate(file, &format!("partners[{p}].rateLimit"))?;
             }
         }
-        if !self.customers.is_empty() && self.partners.is_empty() {
+        if !self.customers.is_empty() && self.partners.is_empty() && !partners_elsewhere {
             return error("customers".into(), "customers need at least one partner");
         }
 
@@ -194,6 +209,7 @@ impl FinicityFixtures {
             }
             if let Some(partner) = &customer.partner_id
                 && !partner_ids.contains(partner.as_str())
+                && !known(partner)
             {
                 return error(at("partnerId"), "no partner with this partnerId");
             }

@@ -28,9 +28,7 @@ use crate::shared::admin::AdminError;
 use crate::shared::cache::BoundedCache;
 use crate::shared::clock::Clock;
 use crate::shared::family::{CredentialNames, Family, FamilySpec};
-use crate::shared::fixtures::{
-    Commit, FixtureError, FixtureSet, Source, parse, parse_posted, posted_file, upsert,
-};
+use crate::shared::fixtures::{Commit, FixtureError, FixtureSet, Source, parse, parse_posted, posted_file};
 use crate::shared::plugin::{
     FamilyApi, FamilyContext, LoadedFixtures, MergeCount, Plugin, Settings, StagedMerge, Tenant,
     TenantRequest,
@@ -111,33 +109,67 @@ impl Finicity {
         }))
     }
 
+    /// Checks `posted` against the fixtures in force and merges it on
+    /// commit: partners and customers with a known id replace theirs in
+    /// place, others are appended. The check looks posted entries up in the
+    /// partners' and customers' indices, so its cost follows what was
+    /// posted; only when that finds a clash is the whole validated, for the
+    /// error that names it.
     fn stage_fixtures(&self, posted: FinicityFixtures) -> Result<Box<dyn StagedMerge + '_>, FixtureError> {
+        let auth = &self.finicity.auth;
+        let directory = &self.finicity.customers;
         let current = self.fixtures.current();
-        // Posted customers may belong to partners already there.
-        let mut check = posted.clone();
-        // A set, not a scan per partner: merges stay linear in tenants.
-        let posted_ids: HashSet<&str> = posted.partners.iter().map(|p| p.partner_id.as_str()).collect();
-        check.partners.extend(
-            current
-                .partners
-                .iter()
-                .filter(|known| !posted_ids.contains(known.partner_id.as_str()))
-                .cloned(),
-        );
-        check.validate(&posted_file(fixtures::FILE))?;
         let mut merged = (*current).clone();
         let mut count = MergeCount::default();
-        for partner in posted.partners {
-            count.count(upsert(&mut merged.partners, partner, |a, b| {
-                a.partner_id == b.partner_id
-            }));
+        let mut partners = Vec::with_capacity(posted.partners.len());
+        for partner in &posted.partners {
+            let index = match auth.partner_index(&partner.partner_id) {
+                Some(index) => {
+                    merged.partners.set(index, partner.clone());
+                    count.replaced += 1;
+                    index
+                }
+                None => {
+                    merged.partners.push_back(partner.clone());
+                    count.added += 1;
+                    merged.partners.len() - 1
+                }
+            };
+            partners.push(index);
         }
-        for customer in posted.customers {
-            count.count(upsert(&mut merged.customers, customer, |a, b| a.id == b.id));
+        let mut customers = Vec::with_capacity(posted.customers.len());
+        for customer in &posted.customers {
+            let position = match directory.position_of(&customer.id) {
+                Some(position) => {
+                    merged.customers.set(position, customer.clone());
+                    count.replaced += 1;
+                    position
+                }
+                None => {
+                    merged.customers.push_back(customer.clone());
+                    count.added += 1;
+                    merged.customers.len() - 1
+                }
+            };
+            customers.push(position);
         }
-        merged.validate("(posted, merged with the current fixtures)")?;
+        let file = posted_file(fixtures::FILE);
+        let known = |id: &str| auth.partner_index(id).is_some();
+        let clash = posted
+            .partners
+            .iter()
+            .zip(&partners)
+            .any(|(p, i)| auth.app_key_owner(&p.app_key).is_some_and(|owner| owner != *i))
+            || posted
+                .customers
+                .iter()
+                .zip(&customers)
+                .any(|(c, position)| directory.conflicts(*position, c));
+        if clash || posted.validate_with(&file, known, auth.any_partner()).is_err() {
+            validate_whole(&current, &posted, &merged)?;
+        }
         Ok(Box::new(Commit::new(count, move || {
-            self.finicity.install(&merged);
+            self.finicity.install_changes(&merged, &partners, &customers);
             self.fixtures.replace(Arc::new(merged));
         })))
     }
@@ -201,7 +233,7 @@ impl FamilyApi for Finicity {
         let fixtures = self.fixtures.current();
         // A customer without a partner belongs to the first one. Grouped
         // once: a scan per partner made listing tenants quadratic.
-        let first_partner = fixtures.partners.first().map(|p| p.partner_id.as_str());
+        let first_partner = fixtures.partners.front().map(|p| p.partner_id.as_str());
         let mut customers_of: HashMap<&str, Vec<&str>> = HashMap::new();
         for c in &fixtures.customers {
             if let Some(owner) = c.partner_id.as_deref().or(first_partner) {
@@ -272,8 +304,8 @@ impl FamilyApi for Finicity {
             .map_err(|e| AdminError::bad_request(format!("credentials: {e}")))?;
         let staged = self
             .stage_fixtures(FinicityFixtures {
-                partners: vec![partner],
-                customers: vec![customer],
+                partners: imbl::vector![Arc::new(partner)],
+                customers: imbl::vector![Arc::new(customer)],
             })
             .map_err(|e| AdminError::bad_request(e.to_string()))?;
         Ok((partner_id, staged))
@@ -281,14 +313,35 @@ impl FamilyApi for Finicity {
 
     fn stage_rate_limit(&self, id: &str, limit: Option<RateLimitSpec>) -> Option<Box<dyn StagedMerge + '_>> {
         let index = self.finicity.auth.partner_index(id)?;
-        let mut partner = self.finicity.auth.partner(index)?;
+        let mut partner = self.finicity.auth.partner(index)?.as_ref().clone();
         partner.rate_limit = limit;
         self.stage_fixtures(FinicityFixtures {
-            partners: vec![partner],
-            customers: Vec::new(),
+            partners: imbl::vector![Arc::new(partner)],
+            customers: imbl::Vector::new(),
         })
         .ok()
     }
+}
+
+/// The whole check a merge once always ran, for the error it gives: the
+/// posted document with the partners already there (customers may belong
+/// to them), then the merged fixtures.
+fn validate_whole(
+    current: &FinicityFixtures,
+    posted: &FinicityFixtures,
+    merged: &FinicityFixtures,
+) -> Result<(), FixtureError> {
+    let mut check = posted.clone();
+    let posted_ids: HashSet<&str> = posted.partners.iter().map(|p| p.partner_id.as_str()).collect();
+    check.partners.extend(
+        current
+            .partners
+            .iter()
+            .filter(|known| !posted_ids.contains(known.partner_id.as_str()))
+            .cloned(),
+    );
+    check.validate(&posted_file(fixtures::FILE))?;
+    merged.validate("(posted, merged with the current fixtures)")
 }
 
 pub fn routes() -> Routes<Finicity> {
@@ -341,7 +394,7 @@ pub struct FinicityState {
 impl FinicityState {
     pub fn new(fixtures: &FinicityFixtures, seed: Seed) -> Self {
         Self {
-            auth: Auth::new(fixtures.partners.clone(), seed),
+            auth: Auth::new(&fixtures.partners, seed),
             customers: Directory::new(fixtures.clone(), seed),
             reports: Reports::new(seed),
             rendered: Arc::new(BoundedCache::weighed(
@@ -352,11 +405,19 @@ impl FinicityState {
         }
     }
 
-    /// Takes merged fixtures (partners and customers are only added or
-    /// replaced in place, so everything keyed by partner index stays valid).
+    /// Takes other fixtures whole (a reset).
     pub fn install(&self, fixtures: &FinicityFixtures) {
-        self.auth.install(fixtures.partners.clone());
-        self.customers.install(fixtures.clone());
+        self.auth.install(&fixtures.partners);
+        self.customers.install(fixtures);
+        self.rendered.clear();
+    }
+
+    /// Takes merged fixtures whose partners and customers at the given
+    /// positions are new or replaced (partners and customers are only added
+    /// or replaced in place, so everything keyed by partner index stays valid).
+    pub fn install_changes(&self, fixtures: &FinicityFixtures, partners: &[usize], customers: &[usize]) {
+        self.auth.install_changes(&fixtures.partners, partners);
+        self.customers.install_changes(fixtures, partners, customers);
         // A replaced customer may have other accounts now.
         self.rendered.clear();
     }

@@ -17,7 +17,8 @@ pub const FILE: &str = "leadsquared.json";
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LeadSquaredFixtures {
     #[serde(default)]
-    pub accounts: Vec<AccountFixture>,
+    /// Shared, so merges copy pointers rather than every account's leads.
+    pub accounts: imbl::Vector<std::sync::Arc<AccountFixture>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -23,9 +23,8 @@ use crate::shared::admin::AdminError;
 use crate::shared::cache::BoundedCache;
 use crate::shared::clock::Clock;
 use crate::shared::family::{CredentialNames, Family, FamilySpec};
-use crate::shared::fixtures::{
-    Commit, FixtureError, FixtureSet, Source, parse, parse_posted, posted_file, upsert,
-};
+use crate::shared::fixtures::{Commit, FixtureError, FixtureSet, Source, parse, parse_posted, posted_file};
+use crate::shared::persistent;
 use crate::shared::plugin::{
     FamilyApi, FamilyContext, LoadedFixtures, MergeCount, Plugin, Settings, StagedMerge, Tenant,
     TenantRequest,
@@ -106,20 +105,34 @@ impl LeadSquared {
         }))
     }
 
+    /// Checks `posted` and merges it on commit: accounts with a known
+    /// access key replace that account in place, others are appended.
+    /// Only access keys must be unique across accounts, and replacing by
+    /// key keeps them so, so nothing is validated twice.
     fn stage_fixtures(&self, posted: LeadSquaredFixtures) -> Result<Box<dyn StagedMerge + '_>, FixtureError> {
         posted.validate(&posted_file(fixtures::FILE))?;
+        let catalog = self.leadsquared.catalog();
         let mut merged = (*self.fixtures.current()).clone();
         let mut count = MergeCount::default();
+        let mut changed = Vec::with_capacity(posted.accounts.len());
         for account in posted.accounts {
-            count.count(upsert(&mut merged.accounts, account, |a, b| {
-                a.access_key == b.access_key
-            }));
+            let index = match catalog.index_of(&account.access_key) {
+                Some(index) => {
+                    merged.accounts.set(index, account);
+                    count.replaced += 1;
+                    index
+                }
+                None => {
+                    merged.accounts.push_back(account);
+                    count.added += 1;
+                    merged.accounts.len() - 1
+                }
+            };
+            changed.push(index);
         }
-        merged.validate("(posted, merged with the current fixtures)")?;
         Ok(Box::new(Commit::new(count, move || {
-            let merged = Arc::new(merged);
-            self.leadsquared.install(&merged);
-            self.fixtures.replace(merged);
+            self.leadsquared.install_changes(&merged, &changed);
+            self.fixtures.replace(Arc::new(merged));
         })))
     }
 
@@ -142,13 +155,9 @@ impl LeadSquared {
             .any(|a| a.access_key == access_key)
     }
 
-    fn account(&self, access_key: &str) -> Option<AccountFixture> {
-        self.fixtures
-            .current()
-            .accounts
-            .iter()
-            .find(|a| a.access_key == access_key)
-            .cloned()
+    fn account(&self, access_key: &str) -> Option<Arc<AccountFixture>> {
+        let index = self.leadsquared.catalog().index_of(access_key)?;
+        self.fixtures.current().accounts.get(index).cloned()
     }
 }
 
@@ -220,17 +229,17 @@ impl FamilyApi for LeadSquared {
             .map_err(|e| AdminError::bad_request(format!("credentials: {e}")))?;
         let staged = self
             .stage_fixtures(LeadSquaredFixtures {
-                accounts: vec![account],
+                accounts: imbl::vector![Arc::new(account)],
             })
             .map_err(|e| AdminError::bad_request(e.to_string()))?;
         Ok((access_key, staged))
     }
 
     fn stage_rate_limit(&self, id: &str, limit: Option<RateLimitSpec>) -> Option<Box<dyn StagedMerge + '_>> {
-        let mut account = self.account(id)?;
+        let mut account = self.account(id)?.as_ref().clone();
         account.rate_limit = limit;
         self.stage_fixtures(LeadSquaredFixtures {
-            accounts: vec![account],
+            accounts: imbl::vector![Arc::new(account)],
         })
         .ok()
     }
@@ -309,6 +318,42 @@ struct AccountSource {
     leads: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
+impl Account {
+    /// The account for fixture entry `a`, reusing the users and listed
+    /// leads of `previous` when they were made from the same fixture fields.
+    fn from_fixture(a: &AccountFixture, seed: Seed, previous: Option<&Account>) -> Self {
+        let (users, listed_leads, made_from) = match previous {
+            Some(old) if old.made_from.describes(a) => {
+                (old.users.clone(), old.listed_leads.clone(), old.made_from.clone())
+            }
+            _ => {
+                let users = generator::users(seed, &a.access_key, a.generated_users, &a.fixture_users());
+                // Validated at load: every listed lead converts.
+                let listed_leads = a
+                    .leads
+                    .iter()
+                    .filter_map(|l| fixture_lead(l, &users).ok())
+                    .collect();
+                (
+                    Arc::new(users),
+                    Arc::new(listed_leads),
+                    Arc::new(AccountSource::of(a)),
+                )
+            }
+        };
+        Account {
+            name: a.name.clone(),
+            access_key: a.access_key.clone(),
+            secret_key: a.secret_key.clone(),
+            limit: a.limit(),
+            users,
+            listed_leads,
+            generated_leads: a.generated_leads,
+            made_from,
+        }
+    }
+}
+
 impl AccountSource {
     fn of(a: &AccountFixture) -> Self {
         Self {
@@ -342,7 +387,10 @@ pub struct LeadSquaredState {
 /// Everything derived from the fixtures: accounts and the caches over them.
 #[derive(Debug)]
 pub struct Catalog {
-    accounts: Vec<Account>,
+    /// Persistent, so a merge copies the accounts in constant time.
+    accounts: persistent::Vector<Arc<Account>>,
+    /// Account position by access key.
+    by_key: persistent::Map<String, usize>,
     /// Leads per (account, day of the virtual clock); two entries cover a
     /// walk across midnight.
     leads: LeadsByDay,
@@ -355,63 +403,76 @@ impl Catalog {
     /// The catalog for `fixtures`, reusing what `previous` derived for
     /// accounts whose users and leads did not change.
     fn new(fixtures: &LeadSquaredFixtures, seed: Seed, previous: Option<&Catalog>) -> Self {
-        let reusable: std::collections::HashMap<&str, &Account> = previous
-            .map(|p| p.accounts.iter().map(|a| (a.access_key.as_str(), a)).collect())
-            .unwrap_or_default();
-        let accounts = fixtures
+        let accounts: persistent::Vector<Arc<Account>> = fixtures
             .accounts
             .iter()
             .map(|a| {
-                let (users, listed_leads, made_from) = match reusable.get(a.access_key.as_str()) {
-                    Some(old) if old.made_from.describes(a) => {
-                        (old.users.clone(), old.listed_leads.clone(), old.made_from.clone())
-                    }
-                    _ => {
-                        let users =
-                            generator::users(seed, &a.access_key, a.generated_users, &a.fixture_users());
-                        // Validated at load: every listed lead converts.
-                        let listed_leads = a
-                            .leads
-                            .iter()
-                            .filter_map(|l| fixture_lead(l, &users).ok())
-                            .collect();
-                        (
-                            Arc::new(users),
-                            Arc::new(listed_leads),
-                            Arc::new(AccountSource::of(a)),
-                        )
-                    }
-                };
-                Account {
-                    name: a.name.clone(),
-                    access_key: a.access_key.clone(),
-                    secret_key: a.secret_key.clone(),
-                    limit: a.limit(),
-                    users,
-                    listed_leads,
-                    generated_leads: a.generated_leads,
-                    made_from,
-                }
+                let old = previous.and_then(|p| p.by_key(&a.access_key));
+                Arc::new(Account::from_fixture(a, seed, old))
             })
             .collect();
+        let by_key = accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.access_key.clone(), i))
+            .collect();
+        Self::with_accounts(accounts, by_key, seed)
+    }
+
+    /// This catalog after the accounts at `changed` were replaced in place
+    /// or appended; the others are shared, not copied. Cached leads and
+    /// results start over, as they are keyed by account position.
+    fn with_changes(&self, fixtures: &LeadSquaredFixtures, changed: &[usize]) -> Self {
+        let mut accounts = self.accounts.clone();
+        let mut by_key = self.by_key.clone();
+        for &i in changed {
+            let Some(a) = fixtures.accounts.get(i) else {
+                continue;
+            };
+            let account = Arc::new(Account::from_fixture(a, self.seed, accounts.get(i).map(|a| &**a)));
+            if i < accounts.len() {
+                accounts.set(i, account);
+            } else {
+                accounts.push_back(account);
+            }
+            by_key.insert(a.access_key.clone(), i);
+        }
+        Self::with_accounts(accounts, by_key, self.seed)
+    }
+
+    fn with_accounts(
+        accounts: persistent::Vector<Arc<Account>>,
+        by_key: persistent::Map<String, usize>,
+        seed: Seed,
+    ) -> Self {
         Self {
             accounts,
+            by_key,
             leads: BoundedCache::new(4),
             results: BoundedCache::weighed(QUERY_RESULTS, QUERY_RESULTS_MAX_BYTES, QueryResult::weigh),
             seed,
         }
     }
 
+    fn by_key(&self, access_key: &str) -> Option<&Account> {
+        let index = *self.by_key.get(access_key)?;
+        self.accounts.get(index).map(|a| &**a)
+    }
+
+    /// The position of the account with `access_key`.
+    pub fn index_of(&self, access_key: &str) -> Option<usize> {
+        self.by_key.get(access_key).copied()
+    }
+
     pub fn has_access_key(&self, access_key: &str) -> bool {
-        self.accounts.iter().any(|a| a.access_key == access_key)
+        self.by_key.contains_key(access_key)
     }
 
     /// The account a key pair opens, if any.
     pub fn account(&self, access_key: &str, secret_key: &str) -> Option<(usize, &Account)> {
-        self.accounts
-            .iter()
-            .enumerate()
-            .find(|(_, a)| a.access_key == access_key && a.secret_key == secret_key)
+        let index = self.index_of(access_key)?;
+        let account = self.accounts.get(index)?;
+        (account.secret_key == secret_key).then_some((index, &**account))
     }
 
     /// The account's leads as of `today`: generated over the two years
@@ -447,7 +508,13 @@ impl LeadSquaredState {
         self.catalog.load_full()
     }
 
-    /// Replaces the accounts (fixtures merged at run time, or a reset).
+    /// Takes merged fixtures whose accounts at `changed` are new or replaced.
+    pub fn install_changes(&self, fixtures: &LeadSquaredFixtures, changed: &[usize]) {
+        let next = self.catalog.load().with_changes(fixtures, changed);
+        self.catalog.store(Arc::new(next));
+    }
+
+    /// Replaces the accounts (a reset).
     pub fn install(&self, fixtures: &LeadSquaredFixtures) {
         let previous = self.catalog.load();
         self.catalog
@@ -474,14 +541,14 @@ mod tests {
             panic!("LeadSquared's fixtures");
         };
         let mut lsq = (*lsq).clone();
-        let mut other = lsq.accounts[0].clone();
+        let mut other = lsq.accounts[0].as_ref().clone();
         other.access_key = "other-access-key".into();
-        lsq.accounts.push(other);
+        lsq.accounts.push_back(Arc::new(other));
         let seed = Seed::new(42);
         let first = Catalog::new(&lsq, seed, None);
-        let mut changed = lsq.accounts[0].clone();
+        let mut changed = lsq.accounts[0].as_ref().clone();
         changed.generated_users += 1;
-        lsq.accounts[0] = changed;
+        lsq.accounts.set(0, Arc::new(changed));
         let second = Catalog::new(&lsq, seed, Some(&first));
         assert!(!Arc::ptr_eq(&first.accounts[0].users, &second.accounts[0].users));
         assert_eq!(second.accounts[0].users.len(), first.accounts[0].users.len() + 1);
