@@ -6,8 +6,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use uuid::Uuid;
+
+use super::{Engine, EngineCatalog};
 
 use super::error::EngineError;
 use super::fixtures::{CompanyFixture, EngineFixtures, ScriptedLead};
@@ -141,6 +145,51 @@ impl Companies {
     pub fn identify(&self, headers: &HeaderMap) -> Option<Arc<Company>> {
         let (index, _) = self.by_token.get(bearer_token(headers)?)?;
         self.all.get(*index).cloned()
+    }
+}
+
+/// A call with a confidential token (supply analytics), within its
+/// company's rate limit; checked before the handler runs. Holds the catalog
+/// the company was found in, so the handler reads the same snapshot.
+pub struct Confidential {
+    pub catalog: Arc<EngineCatalog>,
+    pub company: Arc<Company>,
+}
+
+/// A call with a publishable (or confidential) token (UI events), within
+/// its company's rate limit.
+pub struct Publishable {
+    pub company: Arc<Company>,
+}
+
+/// Finds the token's company, if it may do `needed`, and counts the call
+/// against the company's limit.
+fn admit(
+    parts: &Parts,
+    engine: &Engine,
+    needed: TokenKind,
+) -> Result<(Arc<EngineCatalog>, Arc<Company>), EngineError> {
+    let catalog = engine.engine.catalog();
+    let company = catalog.companies.authenticate(&parts.headers, needed)?;
+    engine.engine.check_rate(&company, engine.clock.now())?;
+    Ok((catalog, company))
+}
+
+impl FromRequestParts<Engine> for Confidential {
+    type Rejection = EngineError;
+
+    async fn from_request_parts(parts: &mut Parts, engine: &Engine) -> Result<Self, EngineError> {
+        let (catalog, company) = admit(parts, engine, TokenKind::Confidential)?;
+        Ok(Self { catalog, company })
+    }
+}
+
+impl FromRequestParts<Engine> for Publishable {
+    type Rejection = EngineError;
+
+    async fn from_request_parts(parts: &mut Parts, engine: &Engine) -> Result<Self, EngineError> {
+        let (_, company) = admit(parts, engine, TokenKind::Publishable)?;
+        Ok(Self { company })
     }
 }
 

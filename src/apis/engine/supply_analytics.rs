@@ -9,7 +9,7 @@ use axum::response::Response;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::Engine;
-use super::auth::TokenKind;
+use super::auth::Confidential;
 use super::error::EngineError;
 use super::windows::{Feed, WINDOW};
 use crate::shared::http::JSON;
@@ -21,40 +21,39 @@ pub const SLA: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 pub async fn lead_events(
     state: State<Engine>,
+    caller: Confidential,
     headers: HeaderMap,
     query: RawQuery,
 ) -> Result<Response, EngineError> {
-    serve(state, headers, query, Feed::Events).await
+    serve(state, caller, headers, query, Feed::Events).await
 }
 
 pub async fn lead_payouts(
     state: State<Engine>,
+    caller: Confidential,
     headers: HeaderMap,
     query: RawQuery,
 ) -> Result<Response, EngineError> {
-    serve(state, headers, query, Feed::Payouts).await
+    serve(state, caller, headers, query, Feed::Payouts).await
 }
 
 pub async fn lead_client_tags(
     state: State<Engine>,
+    caller: Confidential,
     headers: HeaderMap,
     query: RawQuery,
 ) -> Result<Response, EngineError> {
-    serve(state, headers, query, Feed::ClientTags).await
+    serve(state, caller, headers, query, Feed::ClientTags).await
 }
 
 async fn serve(
     State(state): State<Engine>,
+    Confidential { catalog, company }: Confidential,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     feed: Feed,
 ) -> Result<Response, EngineError> {
-    let catalog = state.engine.catalog();
-    let company = catalog
-        .companies
-        .authenticate(&headers, TokenKind::Confidential)?;
     let now = state.clock.now();
-    state.engine.check_rate(&company, now)?;
     let start = window_start(query.as_deref(), now)?;
     let next = start + WINDOW;
     let next_url = format!(

@@ -4,13 +4,13 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::Engine;
-use super::auth::TokenKind;
+use super::auth::Publishable;
 use super::error::{ApiError, EngineError};
 use super::ui_store::{DisplayedOffer, Source};
 use crate::shared::request::parse_json_value;
@@ -28,15 +28,9 @@ pub const PIXEL_GIF: [u8; 43] = [
 
 pub async fn create_offer_display(
     State(state): State<Engine>,
-    headers: HeaderMap,
+    Publishable { company }: Publishable,
     body: Bytes,
 ) -> Result<impl IntoResponse, EngineError> {
-    let company = state
-        .engine
-        .catalog()
-        .companies
-        .authenticate(&headers, TokenKind::Publishable)?;
-    state.engine.check_rate(&company, state.clock.now())?;
     let offer = read_offer(&body)?;
     let ui = &state.engine.ui;
     let recorded = ui.record_display(Some(company.uuid), offer, Source::Api, state.clock.now());
@@ -45,15 +39,9 @@ pub async fn create_offer_display(
 
 pub async fn create_session_init(
     State(state): State<Engine>,
-    headers: HeaderMap,
+    Publishable { company }: Publishable,
     body: Bytes,
 ) -> Result<impl IntoResponse, EngineError> {
-    let company = state
-        .engine
-        .catalog()
-        .companies
-        .authenticate(&headers, TokenKind::Publishable)?;
-    state.engine.check_rate(&company, state.clock.now())?;
     // Generated SDKs send an empty body when the optional body is omitted.
     let fields = read_object(&body)?;
     let mut errors = Vec::new();

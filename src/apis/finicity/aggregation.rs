@@ -7,13 +7,13 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::Finicity;
-use super::auth::Caller;
+use super::auth::{App, Caller, Partner};
 use super::customers::{Account, Customer, Enrolment, MAX_TESTING_CUSTOMERS};
 use super::error::ApiError;
 use super::fixtures::{CustomerKind, valid_username};
@@ -22,14 +22,10 @@ use crate::shared::request::{query_pairs, query_value};
 /// `POST /aggregation/v2/partners/authentication`.
 pub async fn create_token(
     State(state): State<Finicity>,
-    headers: HeaderMap,
+    App(app_partner, ..): App<ApiError>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let finicity = &state.finicity;
-    let app_partner = finicity
-        .auth
-        .app(&headers, state.clock.now())
-        .map_err(ApiError::Auth)?;
     let fields = object(&body)?;
     let partner_id = required_string(&fields, "partnerId")?;
     let secret = required_string(&fields, "partnerSecret")?;
@@ -50,15 +46,10 @@ struct CreatedCustomer<'a> {
 /// `POST /aggregation/v2/customers/testing`: 201 with the new customer.
 pub async fn add_testing_customer(
     State(state): State<Finicity>,
-    headers: HeaderMap,
+    Partner(caller, ..): Partner<ApiError>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
-    let caller = state
-        .finicity
-        .auth
-        .caller(&headers, now)
-        .map_err(ApiError::Auth)?;
     let fields = object(&body)?;
     let username = required_string(&fields, "username")?;
     if username.chars().count() < 6 {
@@ -120,10 +111,10 @@ struct CustomerBody<'a> {
 /// `GET /aggregation/v1/customers/{customerId}`.
 pub async fn get_customer(
     State(state): State<Finicity>,
-    headers: HeaderMap,
+    Partner(caller, ..): Partner<ApiError>,
     customer_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let (_, customer) = owned_customer(&state, &headers, customer_id)?;
+    let customer = owned_customer(&state, caller, customer_id)?;
     let created = customer.created.timestamp().to_string();
     Ok(Json(CustomerBody {
         id: customer.id.to_string(),
@@ -169,12 +160,12 @@ struct AccountBody<'a> {
 /// type the vendor supports there).
 pub async fn get_customer_accounts(
     State(state): State<Finicity>,
-    headers: HeaderMap,
+    Partner(caller, ..): Partner<ApiError>,
     customer_id: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
-    let (_, customer) = owned_customer(&state, &headers, customer_id)?;
+    let customer = owned_customer(&state, caller, customer_id)?;
     let pairs = query_pairs(query.as_deref());
     let status = query_value(&pairs, "status");
     let deposits_only = match query_value(&pairs, "account_type") {
@@ -229,19 +220,14 @@ fn account_body<'a>(
     }
 }
 
-/// The caller and the customer named in the path, if it is theirs. A
-/// malformed id or another partner's customer is the vendor's 400 "does not
-/// exist or does not belong to this partner"; an unknown one is 404.
+/// The customer named in the path, if it is the caller's. A malformed id
+/// or another partner's customer is the vendor's 400 "does not exist or
+/// does not belong to this partner"; an unknown one is 404.
 fn owned_customer(
     state: &Finicity,
-    headers: &HeaderMap,
+    caller: Caller,
     customer_id: Result<Path<String>, PathRejection>,
-) -> Result<(Caller, std::sync::Arc<Customer>), ApiError> {
-    let caller = state
-        .finicity
-        .auth
-        .caller(headers, state.clock.now())
-        .map_err(ApiError::Auth)?;
+) -> Result<std::sync::Arc<Customer>, ApiError> {
     let not_ours =
         || ApiError::InvalidField("Customer ID does not exist or does not belong to this partner".into());
     let id = customer_id
@@ -256,7 +242,7 @@ fn owned_customer(
     if customer.partner != caller.partner {
         return Err(not_ours());
     }
-    Ok((caller, customer))
+    Ok(customer)
 }
 
 /// The body as a JSON object; an empty body reads as `{}` so that the

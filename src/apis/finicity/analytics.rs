@@ -8,12 +8,11 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 
 use super::Finicity;
+use super::auth::Partner;
 use super::error::{ApiError, ObbError};
-use super::fixtures::CustomerKind;
-use super::report::{self, DEFAULT_LENGTH, LENGTHS, ReportRequest};
+use super::report::{self, Constraints, Refusal, ReportRequest};
 use super::{parse_customer_id, pdf};
 use crate::shared::http::JSON;
 use crate::shared::request::{BodyError, parse_json, query_pairs, query_value};
@@ -22,35 +21,24 @@ use crate::shared::request::{BodyError, parse_json, query_pairs, query_value};
 /// documentation lists these; its spec lists none).
 pub const PURPOSES: [&str; 5] = ["99", "8J", "31", "1B", "3F"];
 
-/// `BalanceAndCashFlowAnalyticsReportConstraints`. Unknown members are
-/// ignored: the schema does not forbid them.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Constraints {
-    #[serde(default)]
-    account_ids: Option<Vec<i64>>,
-    #[serde(default)]
-    length_of_report: Option<i64>,
-}
-
 pub async fn generate(
     state: State<Finicity>,
-    headers: HeaderMap,
+    caller: Partner<ObbError>,
     customer_id: Result<Path<String>, PathRejection>,
     query: RawQuery,
     body: Bytes,
 ) -> Result<Response, ObbError> {
-    generate_report(state, headers, customer_id, query, body, false)
+    generate_report(state, caller, customer_id, query, body, false)
 }
 
 pub async fn generate_fcra(
     state: State<Finicity>,
-    headers: HeaderMap,
+    caller: Partner<ObbError>,
     customer_id: Result<Path<String>, PathRejection>,
     query: RawQuery,
     body: Bytes,
 ) -> Result<Response, ObbError> {
-    generate_report(state, headers, customer_id, query, body, true)
+    generate_report(state, caller, customer_id, query, body, true)
 }
 
 /// Checks in this order, and stores nothing unless all pass: credentials
@@ -58,7 +46,7 @@ pub async fn generate_fcra(
 /// (403), that it is a business (409), then the constraints (400).
 fn generate_report(
     State(state): State<Finicity>,
-    headers: HeaderMap,
+    Partner(caller, ..): Partner<ObbError>,
     customer_id: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
     body: Bytes,
@@ -66,7 +54,6 @@ fn generate_report(
 ) -> Result<Response, ObbError> {
     let now = state.clock.now();
     let finicity = &state.finicity;
-    let caller = finicity.auth.caller(&headers, now)?;
     let id = customer_id
         .ok()
         .and_then(|Path(id)| parse_customer_id(&id))
@@ -104,49 +91,7 @@ fn generate_report(
     if customer.partner != caller.partner {
         return Err(ObbError::forbidden());
     }
-    if customer.kind != CustomerKind::Business {
-        return Err(ObbError::not_a_business());
-    }
-
-    let length_days = match constraints.length_of_report {
-        None => DEFAULT_LENGTH,
-        Some(days) => LENGTHS
-            .into_iter()
-            .find(|l| i64::from(*l) == days)
-            .ok_or_else(|| {
-                ObbError::bad_request(format!(
-                    "Invalid lengthOfReport {days}: must be one of 30, 90, 180, 270, 365 or 730"
-                ))
-            })?,
-    };
-    let account_ids = match constraints.account_ids {
-        None => customer.accounts.iter().map(|a| a.id).collect(),
-        Some(ids) if ids.is_empty() => {
-            return Err(ObbError::bad_request("accountIds must list at least one account"));
-        }
-        Some(ids) => {
-            let mut chosen: Vec<u64> = Vec::with_capacity(ids.len());
-            for id in ids {
-                let account = u64::try_from(id).ok().and_then(|id| customer.account(id));
-                let Some(account) = account else {
-                    return Err(ObbError::bad_request(format!(
-                        "Account {id} does not belong to customer {}",
-                        customer.id
-                    )));
-                };
-                if !chosen.contains(&account.id) {
-                    chosen.push(account.id);
-                }
-            }
-            chosen
-        }
-    };
-    if account_ids.is_empty() {
-        return Err(ObbError::bad_request(format!(
-            "Customer {} has no accounts",
-            customer.id
-        )));
-    }
+    let (account_ids, length_days) = report::scope(&customer, &constraints).map_err(refused)?;
 
     let requester_name = finicity
         .auth
@@ -166,22 +111,41 @@ fn generate_report(
     Ok(Json(spec.ack()).into_response())
 }
 
+/// A refusal in the vendor's words.
+fn refused(refusal: Refusal) -> ObbError {
+    match refusal {
+        Refusal::NotABusiness => ObbError::not_a_business(),
+        Refusal::Length(days) => ObbError::bad_request(format!(
+            "Invalid lengthOfReport {days}: must be one of 30, 90, 180, 270, 365 or 730"
+        )),
+        Refusal::NoAccountsListed => ObbError::bad_request("accountIds must list at least one account"),
+        Refusal::ForeignAccount { account, customer } => ObbError::bad_request(format!(
+            "Account {account} does not belong to customer {customer}"
+        )),
+        Refusal::NoAccounts { customer } => {
+            ObbError::bad_request(format!("Customer {customer} has no accounts"))
+        }
+    }
+}
+
 pub async fn get_report(
     state: State<Finicity>,
+    caller: Partner<ApiError>,
     headers: HeaderMap,
     report_id: Result<Path<String>, PathRejection>,
     query: RawQuery,
 ) -> Result<Response, ApiError> {
-    read_report(state, headers, report_id, query, false)
+    read_report(state, caller, headers, report_id, query, false)
 }
 
 pub async fn get_report_fcra(
     state: State<Finicity>,
+    caller: Partner<ApiError>,
     headers: HeaderMap,
     report_id: Result<Path<String>, PathRejection>,
     query: RawQuery,
 ) -> Result<Response, ApiError> {
-    read_report(state, headers, report_id, query, true)
+    read_report(state, caller, headers, report_id, query, true)
 }
 
 /// A report is read only through the route of its own kind: an FCRA report
@@ -190,16 +154,13 @@ pub async fn get_report_fcra(
 /// for an unknown id or another partner's report.
 fn read_report(
     State(state): State<Finicity>,
+    Partner(caller, ..): Partner<ApiError>,
     headers: HeaderMap,
     report_id: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
     fcra: bool,
 ) -> Result<Response, ApiError> {
     let finicity = &state.finicity;
-    let caller = finicity
-        .auth
-        .caller(&headers, state.clock.now())
-        .map_err(ApiError::Auth)?;
     if fcra {
         let pairs = query_pairs(query.as_deref());
         match query_value(&pairs, "purpose").map(str::trim) {

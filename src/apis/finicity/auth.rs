@@ -4,13 +4,18 @@
 //! failed authentications in a row lock the partner until a reset.
 
 use std::collections::HashMap;
+use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use arc_swap::ArcSwap;
+use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use axum::response::IntoResponse;
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::RngExt;
 
+use super::Finicity;
 use super::error::{ApiError, AuthFailure};
 use super::fixtures::PartnerFixture;
 use crate::shared::persistent;
@@ -31,6 +36,42 @@ pub const APP_TOKEN: &str = "finicity-app-token";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caller {
     pub partner: usize,
+}
+
+/// A call's partner, from its app key and a live token (within the
+/// partner's rate limit), checked before the handler runs; refused in the
+/// route's error shape `E` (`ErrorMessage` or `ObbErrorMessage`).
+pub struct Partner<E>(pub Caller, pub PhantomData<fn() -> E>);
+
+impl<E> FromRequestParts<Finicity> for Partner<E>
+where
+    E: From<AuthFailure> + IntoResponse,
+{
+    type Rejection = E;
+
+    async fn from_request_parts(parts: &mut Parts, finicity: &Finicity) -> Result<Self, E> {
+        let caller = finicity
+            .finicity
+            .auth
+            .caller(&parts.headers, finicity.clock.now())?;
+        Ok(Self(caller, PhantomData))
+    }
+}
+
+/// A call's partner from its app key alone (authentication, which issues
+/// the token), within the partner's rate limit.
+pub struct App<E>(pub usize, pub PhantomData<fn() -> E>);
+
+impl<E> FromRequestParts<Finicity> for App<E>
+where
+    E: From<AuthFailure> + IntoResponse,
+{
+    type Rejection = E;
+
+    async fn from_request_parts(parts: &mut Parts, finicity: &Finicity) -> Result<Self, E> {
+        let partner = finicity.finicity.auth.app(&parts.headers, finicity.clock.now())?;
+        Ok(Self(partner, PhantomData))
+    }
 }
 
 #[derive(Debug)]

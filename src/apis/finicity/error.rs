@@ -195,6 +195,12 @@ impl ObbError {
     }
 }
 
+impl From<AuthFailure> for ApiError {
+    fn from(failure: AuthFailure) -> Self {
+        Self::Auth(failure)
+    }
+}
+
 impl From<AuthFailure> for ObbError {
     fn from(failure: AuthFailure) -> Self {
         let message = match failure {

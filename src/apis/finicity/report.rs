@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::clock;
 use super::customers::{Account, Customer};
+use super::fixtures::CustomerKind;
 use super::metrics::{self, BalanceAnalyticsMetrics, Snapshot, dollars};
 use crate::shared::seed::Seed;
 
@@ -47,6 +48,74 @@ struct Store {
 
 /// Reports kept at most: each is a few hundred bytes until it is read.
 const CAPACITY: usize = 100_000;
+
+/// `BalanceAndCashFlowAnalyticsReportConstraints`. Unknown members are
+/// ignored: the schema does not forbid them.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Constraints {
+    #[serde(default)]
+    pub account_ids: Option<Vec<i64>>,
+    #[serde(default)]
+    pub length_of_report: Option<i64>,
+}
+
+/// Why a report cannot be made for a customer as asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Balance Analytics is a business product.
+    NotABusiness,
+    /// `lengthOfReport` is not one of [`LENGTHS`].
+    Length(i64),
+    /// `accountIds` was given empty.
+    NoAccountsListed,
+    /// An account in `accountIds` is not the customer's.
+    ForeignAccount { account: i64, customer: i64 },
+    /// The customer has no accounts to report on.
+    NoAccounts { customer: i64 },
+}
+
+/// The accounts (distinct, in the order asked) and the length in days a
+/// report on `customer` covers under `constraints`: every account and 730
+/// days unless they say otherwise.
+pub fn scope(customer: &Customer, constraints: &Constraints) -> Result<(Vec<u64>, u32), Refusal> {
+    if customer.kind != CustomerKind::Business {
+        return Err(Refusal::NotABusiness);
+    }
+    let length_days = match constraints.length_of_report {
+        None => DEFAULT_LENGTH,
+        Some(days) => LENGTHS
+            .into_iter()
+            .find(|l| i64::from(*l) == days)
+            .ok_or(Refusal::Length(days))?,
+    };
+    let account_ids = match &constraints.account_ids {
+        None => customer.accounts.iter().map(|a| a.id).collect(),
+        Some(ids) if ids.is_empty() => return Err(Refusal::NoAccountsListed),
+        Some(ids) => {
+            let mut chosen: Vec<u64> = Vec::with_capacity(ids.len());
+            for &id in ids {
+                let account = u64::try_from(id).ok().and_then(|id| customer.account(id));
+                let Some(account) = account else {
+                    return Err(Refusal::ForeignAccount {
+                        account: id,
+                        customer: customer.id,
+                    });
+                };
+                if !chosen.contains(&account.id) {
+                    chosen.push(account.id);
+                }
+            }
+            chosen
+        }
+    };
+    if account_ids.is_empty() {
+        return Err(Refusal::NoAccounts {
+            customer: customer.id,
+        });
+    }
+    Ok((account_ids, length_days))
+}
 
 /// What a generate call asked for.
 #[derive(Debug)]

@@ -3,16 +3,17 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::extract::{FromRequestParts, RawQuery};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::LeadSquared;
-use super::QueryResult;
 use super::error::LsqError;
 use super::query::{Cell, Query, QueryError, Request, Table, run};
+use super::{Catalog, LeadSquared, QueryResult};
 use crate::shared::http::JSON;
 use crate::shared::request::{parse_json, query_pairs};
 
@@ -24,35 +25,19 @@ enum Format {
 }
 
 pub async fn filter_by_lead_field(
-    State(state): State<LeadSquared>,
-    headers: HeaderMap,
+    Caller {
+        catalog: lsq,
+        index,
+        now,
+    }: Caller,
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response, LsqError> {
     let pairs = query_pairs(query.as_deref());
-    // Parameter names are matched case-insensitively: the vendor's docs
-    // spell `responseformat` and `ResponseFormat` both.
-    let param = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+    let Some(account) = lsq.account_at(index) else {
+        return Err(LsqError::InvalidAccess);
     };
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let access_key = param("accessKey").or_else(|| header("x-LSQ-AccessKey"));
-    let secret_key = param("secretKey").or_else(|| header("x-LSQ-SecretKey"));
-    let lsq = state.leadsquared.catalog();
-    let (index, account) = match (access_key, secret_key) {
-        (Some(access), Some(secret)) => lsq.account(access, secret).ok_or(LsqError::InvalidAccess)?,
-        _ => return Err(LsqError::InvalidAccess),
-    };
-    let now = state.clock.now();
-    state
-        .leadsquared
-        .limiter
-        .admit(&account.access_key, account.limit, now)
-        .map_err(LsqError::RateLimited)?;
-    let format = match param("responseformat").map(str::trim) {
+    let format = match param(&pairs, "responseformat").map(str::trim) {
         None | Some("") => Format::Json,
         Some(f) if f.eq_ignore_ascii_case("json") => Format::Json,
         Some(f) if f.eq_ignore_ascii_case("csv") => Format::Csv,
@@ -95,6 +80,47 @@ pub async fn filter_by_lead_field(
         }
         Format::Csv => csv_response(&result.table),
     })
+}
+
+/// A query parameter by name, without regard to case: the vendor's docs
+/// spell `responseformat` and `ResponseFormat` both.
+fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// A call's account, from its key pair (query or `x-LSQ-*` headers), within
+/// the account's rate limit; checked before the handler runs.
+pub struct Caller {
+    pub catalog: Arc<Catalog>,
+    pub index: usize,
+    /// The virtual instant the call was admitted at.
+    pub now: DateTime<Utc>,
+}
+
+impl FromRequestParts<LeadSquared> for Caller {
+    type Rejection = LsqError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &LeadSquared) -> Result<Self, LsqError> {
+        let pairs = query_pairs(parts.uri.query());
+        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+        let access_key = param(&pairs, "accessKey").or_else(|| header("x-LSQ-AccessKey"));
+        let secret_key = param(&pairs, "secretKey").or_else(|| header("x-LSQ-SecretKey"));
+        let catalog = state.leadsquared.catalog();
+        let (index, account) = match (access_key, secret_key) {
+            (Some(access), Some(secret)) => catalog.account(access, secret).ok_or(LsqError::InvalidAccess)?,
+            _ => return Err(LsqError::InvalidAccess),
+        };
+        let now = state.clock.now();
+        state
+            .leadsquared
+            .limiter
+            .admit(&account.access_key, account.limit, now)
+            .map_err(LsqError::RateLimited)?;
+        Ok(Self { catalog, index, now })
+    }
 }
 
 /// `{"TotalCount": "<n>", "Results": [...]}`, each row keyed by column in

@@ -468,6 +468,10 @@ impl Catalog {
         self.by_key.contains_key(access_key)
     }
 
+    pub fn account_at(&self, index: usize) -> Option<&Account> {
+        self.accounts.get(index).map(|a| &**a)
+    }
+
     /// The account a key pair opens, if any.
     pub fn account(&self, access_key: &str, secret_key: &str) -> Option<(usize, &Account)> {
         let index = self.index_of(access_key)?;
