@@ -4,7 +4,7 @@
 //! schemas, and the PDF parsed back.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! paging and concurrency, over HTTP against `app(state)`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

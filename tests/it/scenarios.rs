@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use axum::http::Method;
 use common::{CONFIDENTIAL, TestApp, TestResponse};

@@ -1,6 +1,6 @@
 //! Test helpers: an in-process leadsim (`TestApp`, driven with `oneshot`)
 //! and small assertions on responses.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use axum::Router;
 use axum::body::{Body, Bytes};

@@ -2,7 +2,7 @@
 //! reset, framework errors and CORS.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

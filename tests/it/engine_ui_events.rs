@@ -1,7 +1,7 @@
 //! Engine UI events: offer displays, session inits and the pixel GIF.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::Method;

@@ -2,7 +2,7 @@
 //! and the coherence of the simulated data a polling job walks through.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

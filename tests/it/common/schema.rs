@@ -1,11 +1,11 @@
 //! Validation of response bodies against the vendors' OpenAPI schemas.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::{Value, json};
 
-const ENGINE_SPEC: &str = include_str!("../vendor/engine-openapi.json");
+const ENGINE_SPEC: &str = include_str!("../../vendor/engine-openapi.json");
 const BASE: &str = "urn:leadsim:vendor:engine";
-const FINICITY_SPEC: &str = include_str!("../vendor/finicity-openapi.yaml");
+const FINICITY_SPEC: &str = include_str!("../../vendor/finicity-openapi.yaml");
 const FINICITY_BASE: &str = "urn:leadsim:vendor:finicity";
 
 /// Asserts `instance` is valid against `#/components/schemas/{name}` of the

@@ -3,7 +3,7 @@
 //! the 25-in-5-seconds rate limit driven by the virtual clock.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;

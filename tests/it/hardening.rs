@@ -1,7 +1,7 @@
 //! Hostile and careless input: every class of defect found by trying to
 //! break leadsim, each held by the tests that would have caught it.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Method, Request};

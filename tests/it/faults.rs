@@ -2,7 +2,7 @@
 //! seeded probability, their admin API and how the journal marks them.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use axum::http::Method;
 use common::{CONFIDENTIAL, PUBLISHABLE, TestApp};

@@ -1,0 +1,15 @@
+//! leadsim's integration tests: one test crate (one binary to build and
+//! link), a module per area, and `common` for what they share.
+
+mod common;
+
+mod data_analytics;
+mod engine_supply_analytics;
+mod engine_ui_events;
+mod faults;
+mod finicity;
+mod foundation;
+mod hardening;
+mod leadsquared;
+mod scenarios;
+mod smoke;
