@@ -12,17 +12,17 @@ use axum::Router;
 use axum::body::Body;
 use chrono::TimeDelta;
 use divan::Bencher;
-use leadsim::apis::engine::auth::Companies;
-use leadsim::apis::engine::generator::Simulation;
-use leadsim::apis::engine::lead_ids;
-use leadsim::apis::engine::windows::{Feed, Windows};
-use leadsim::apis::finicity::report::{self, ReportRequest, ReportSpec};
-use leadsim::apis::finicity::{FinicityState, pdf};
-use leadsim::apis::leadsquared::LeadSquaredState;
-use leadsim::apis::leadsquared::query::{self, Query, Request};
-use leadsim::fixtures::Fixtures;
-use leadsim::shared::seed::Seed;
-use leadsim::shared::time::parse_rfc3339;
+use leadsim::Fixtures;
+use leadsim::Seed;
+use leadsim::engine::Companies;
+use leadsim::engine::Simulation;
+use leadsim::engine::lead_ids;
+use leadsim::engine::{Feed, Windows};
+use leadsim::finicity::report::{self, ReportRequest, ReportSpec};
+use leadsim::finicity::{FinicityState, pdf};
+use leadsim::leadsquared::LeadSquaredState;
+use leadsim::leadsquared::query::{self, Query, Request};
+use leadsim::parse_rfc3339;
 
 /// The server's allocator, so the figures match what it does.
 #[global_allocator]
@@ -35,12 +35,7 @@ fn main() {
 const SEED: Seed = Seed::new(42);
 
 fn engine() -> Companies {
-    Companies::from_fixtures(
-        &Fixtures::embedded()
-            .unwrap()
-            .of(&leadsim::apis::engine::SPEC)
-            .unwrap(),
-    )
+    Companies::from_fixtures(&Fixtures::embedded().unwrap().of(&leadsim::engine::SPEC).unwrap())
 }
 
 /// One creation hour of the default company (about 10 leads and their funnels).
@@ -92,7 +87,7 @@ fn engine_next_window(bencher: Bencher) {
 
 fn finicity_report(days: u32) -> Arc<ReportSpec> {
     let fixtures = Fixtures::embedded().unwrap();
-    let finicity = FinicityState::new(&fixtures.of(&leadsim::apis::finicity::SPEC).unwrap(), SEED);
+    let finicity = FinicityState::new(&fixtures.of(&leadsim::finicity::SPEC).unwrap(), SEED);
     let now = parse_rfc3339("2026-11-23T18:00:00Z").unwrap();
     let customer = finicity
         .customers
@@ -135,7 +130,7 @@ fn finicity_report_pdf(bencher: Bencher, days: u32) {
 #[divan::bench(args = ["by-source", "like-by-owner"])]
 fn leadsquared_aggregate(bencher: Bencher, name: &str) {
     let fixtures = Fixtures::load(Some(Path::new("bench/fixtures"))).unwrap();
-    let lsq = LeadSquaredState::new(&fixtures.of(&leadsim::apis::leadsquared::SPEC).unwrap(), SEED).catalog();
+    let lsq = LeadSquaredState::new(&fixtures.of(&leadsim::leadsquared::SPEC).unwrap(), SEED).catalog();
     let now = parse_rfc3339("2026-11-23T10:00:00Z").unwrap();
     let (index, account) = lsq.account("demo-access-key", "demo-secret-key").unwrap();
     let leads = lsq.leads(index, now.date_naive());

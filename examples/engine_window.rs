@@ -9,11 +9,11 @@
 use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
-use leadsim::apis::engine::auth::Companies;
-use leadsim::apis::engine::windows::{Feed, Windows};
-use leadsim::fixtures::Fixtures;
-use leadsim::shared::seed::Seed;
-use leadsim::shared::time::parse_rfc3339;
+use leadsim::Fixtures;
+use leadsim::Seed;
+use leadsim::engine::Companies;
+use leadsim::engine::{Feed, Windows};
+use leadsim::parse_rfc3339;
 
 /// The server's allocator, so the figures match what it does.
 #[global_allocator]
@@ -22,11 +22,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
     let iterations: i64 = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(50);
     let fixtures = Fixtures::embedded().expect("embedded fixtures");
-    let companies = Companies::from_fixtures(
-        &fixtures
-            .of(&leadsim::apis::engine::SPEC)
-            .expect("Engine's fixtures"),
-    );
+    let companies =
+        Companies::from_fixtures(&fixtures.of(&leadsim::engine::SPEC).expect("Engine's fixtures"));
     let company = companies.all()[0].clone();
     let start = parse_rfc3339("2020-02-10T00:00:00Z").expect("time");
 

@@ -7,12 +7,12 @@
 
 use std::time::{Duration, Instant};
 
-use leadsim::apis::finicity::FinicityState;
-use leadsim::apis::finicity::pdf;
-use leadsim::apis::finicity::report::{self, ReportRequest};
-use leadsim::fixtures::Fixtures;
-use leadsim::shared::seed::Seed;
-use leadsim::shared::time::parse_rfc3339;
+use leadsim::Fixtures;
+use leadsim::Seed;
+use leadsim::finicity::FinicityState;
+use leadsim::finicity::pdf;
+use leadsim::finicity::report::{self, ReportRequest};
+use leadsim::parse_rfc3339;
 
 fn main() {
     let iterations: u32 = std::env::args()
@@ -22,7 +22,7 @@ fn main() {
     let fixtures = Fixtures::embedded().expect("embedded fixtures");
     let finicity = FinicityState::new(
         &fixtures
-            .of(&leadsim::apis::finicity::SPEC)
+            .of(&leadsim::finicity::SPEC)
             .expect("Finicity's fixtures"),
         Seed::new(42),
     );

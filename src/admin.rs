@@ -27,14 +27,14 @@ use crate::tenants::{self, NewTenant};
 
 /// The HTML page, with and without the trailing slash (a nested `/` route
 /// would only give the bare prefix).
-pub fn page_routes() -> Routes<AppState> {
+pub(crate) fn page_routes() -> Routes<AppState> {
     Routes::new(Family::ADMIN)
         .get("/__admin", crate::admin_page::page)
         .get("/__admin/", crate::admin_page::page)
 }
 
 /// Nested under `/__admin`.
-pub fn routes() -> Routes<AppState> {
+pub(crate) fn routes() -> Routes<AppState> {
     Routes::new(Family::ADMIN)
         .get("/health", health)
         .post("/reset", reset)

@@ -23,7 +23,7 @@ const LATEST: usize = 50;
 const BODY_PREVIEW: usize = 400;
 
 /// `?refresh=<seconds>` reloads the page on its own (1 to 3600).
-pub async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> Html<String> {
+pub(crate) async fn page(State(state): State<AppState>, RawQuery(query): RawQuery) -> Html<String> {
     let pairs = query_pairs(query.as_deref());
     let refresh = query_value(&pairs, "refresh")
         .and_then(|value| value.parse::<u32>().ok())

@@ -32,7 +32,7 @@ impl Fixtures {
     }
 
     /// [`Fixtures::load`] for the given families.
-    pub fn load_for(families: Families, dir: Option<&Path>) -> Result<Self, FixtureError> {
+    pub(crate) fn load_for(families: Families, dir: Option<&Path>) -> Result<Self, FixtureError> {
         if let Some(dir) = dir {
             check_dir(families, dir)?;
         }
@@ -43,7 +43,7 @@ impl Fixtures {
     }
 
     /// The file names a fixtures directory may hold.
-    pub fn known_files(families: Families) -> impl Iterator<Item = &'static str> {
+    pub(crate) fn known_files(families: Families) -> impl Iterator<Item = &'static str> {
         families
             .vendors()
             .filter_map(|family| family.spec().plugin.as_ref())
@@ -86,12 +86,12 @@ impl Fixtures {
         Ok(Self { families, loaded })
     }
 
-    pub fn families(&self) -> Families {
+    pub(crate) fn families(&self) -> Families {
         self.families
     }
 
     /// Each family's loaded fixtures, in the registry's order.
-    pub fn iter(&self) -> impl Iterator<Item = (Family, &'static Plugin, &LoadedFixtures)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (Family, &'static Plugin, &LoadedFixtures)> {
         self.loaded.iter().filter_map(|(family, loaded)| {
             let plugin = family.spec().plugin.as_ref()?;
             Some((*family, plugin, loaded))
@@ -112,14 +112,14 @@ impl Fixtures {
 /// `{"engine": {...}, "finicity": {...}, ...}`, each member exactly what
 /// that family's file holds, kept as text for the family to parse.
 #[derive(Debug)]
-pub struct Posted {
+pub(crate) struct Posted {
     members: Vec<(Family, Box<RawValue>)>,
 }
 
 impl Posted {
     /// Splits a posted document into the families' members; errors name
     /// the JSON path from the document.
-    pub fn parse(families: Families, body: &[u8]) -> Result<Self, FixtureError> {
+    pub(crate) fn parse(families: Families, body: &[u8]) -> Result<Self, FixtureError> {
         let text = std::str::from_utf8(body)
             .map_err(|_| FixtureError::new(POSTED, ".", "the body is not UTF-8 text"))?;
         let de = &mut serde_json::Deserializer::from_str(text);
@@ -146,15 +146,8 @@ impl Posted {
 
     /// The families the document has, each with its member's JSON text, in
     /// the registry's order.
-    pub fn members(&self) -> impl Iterator<Item = (Family, &str)> {
+    pub(crate) fn members(&self) -> impl Iterator<Item = (Family, &str)> {
         self.members.iter().map(|(family, raw)| (*family, raw.get()))
-    }
-
-    /// A document for one family (tenant operations post through here too).
-    pub fn single(family: Family, member: Box<RawValue>) -> Self {
-        Self {
-            members: vec![(family, member)],
-        }
     }
 }
 

@@ -3,25 +3,50 @@
 //!
 //! [`app`] is the one place that lists every family.
 
-pub mod admin;
-pub mod admin_page;
-pub mod apis;
+mod admin;
+mod admin_page;
+mod apis;
 pub mod config;
-pub mod fixtures;
-pub mod openapi;
+mod fixtures;
+mod openapi;
 pub mod server;
-pub mod shared;
-pub mod state;
-pub mod tenants;
+mod shared;
+mod state;
+mod tenants;
+
+pub use crate::fixtures::Fixtures;
+pub use crate::openapi::specs as openapi_specs;
+pub use crate::shared::family::{Families, Family};
+pub use crate::shared::faults::MAX_ACTIVE_FAULTS;
+pub use crate::shared::routes::{Route, Routes};
+pub use crate::shared::seed::Seed;
+pub use crate::shared::time::{format_seconds, parse_rfc3339};
+pub use crate::state::AppState;
+pub use crate::tenants::MAX_CREATED_TENANTS;
+
+/// The families' insides that benches, examples and tests reach for.
+pub mod engine {
+    pub use crate::apis::engine::auth::Companies;
+    pub use crate::apis::engine::generator::Simulation;
+    pub use crate::apis::engine::windows::{Feed, Windows};
+    pub use crate::apis::engine::{Engine, EngineState, SPEC, lead_ids};
+}
+
+/// See [`engine`].
+pub mod finicity {
+    pub use crate::apis::finicity::{FinicityState, SPEC, pdf, report};
+}
+
+/// See [`engine`].
+pub mod leadsquared {
+    pub use crate::apis::leadsquared::{LeadSquaredState, SPEC, query};
+}
 
 use axum::Router;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 
-use crate::shared::family::{Families, Family};
 use crate::shared::http::{AdminAccess, HttpContext, with_layers};
-use crate::shared::routes::Routes;
-pub use crate::state::AppState;
 
 /// Every family leadsim simulates, in the order listings show them. Adding
 /// a family is a folder under `src/apis/` and one line here.

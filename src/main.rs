@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use std::io::IsTerminal;
 
+use leadsim::Fixtures;
 use leadsim::config::{Config, LogFormat};
-use leadsim::fixtures::Fixtures;
 use leadsim::server::{self, Limits, Stopped};
 use leadsim::{AppState, app};
 use tracing_subscriber::EnvFilter;
@@ -49,10 +49,7 @@ async fn main() -> ExitCode {
         .map_or_else(|_| config.listen.clone(), |a| a.to_string());
     let state = AppState::new(&config, fixtures);
     let clock = match config.now {
-        Some(_) => format!(
-            "frozen at {}",
-            leadsim::shared::time::format_seconds(state.clock.now())
-        ),
+        Some(_) => format!("frozen at {}", leadsim::format_seconds(state.clock.now())),
         None => "real time".to_owned(),
     };
     tracing::info!(

@@ -29,7 +29,7 @@ pub fn specs(families: Families) -> Vec<(&'static str, &'static str)> {
 }
 
 /// `GET /__admin/openapi`: which specs there are and where.
-pub async fn index(State(state): State<AppState>) -> Json<serde_json::Value> {
+pub(crate) async fn index(State(state): State<AppState>) -> Json<serde_json::Value> {
     let specs: Vec<_> = specs(state.families)
         .iter()
         .map(|(name, _)| json!({ "family": name, "url": format!("/__admin/openapi/{name}.yaml") }))
@@ -38,7 +38,7 @@ pub async fn index(State(state): State<AppState>) -> Json<serde_json::Value> {
 }
 
 /// `GET /__admin/openapi/{name}.yaml`.
-pub async fn spec(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+pub(crate) async fn spec(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     let specs = specs(state.families);
     let found = file
         .strip_suffix(".yaml")

@@ -26,13 +26,13 @@ pub struct AppState(Arc<Shared>);
 #[derive(Debug)]
 pub struct Shared {
     pub clock: Clock,
-    pub seed: Seed,
-    pub journal: Journal,
-    pub faults: Faults,
-    pub families: Families,
+    pub(crate) seed: Seed,
+    pub(crate) journal: Journal,
+    pub(crate) faults: Faults,
+    pub(crate) families: Families,
     /// Where requests carry credentials, for everything that shows them.
-    pub redaction: Arc<Redaction>,
-    pub settings: Arc<ServerSettings>,
+    pub(crate) redaction: Arc<Redaction>,
+    pub(crate) settings: Arc<ServerSettings>,
     /// Every family, in the registry's order.
     apis: Vec<Arc<dyn FamilyApi>>,
     /// Serializes merges and counts them (and tenants) since start or reset.
@@ -41,33 +41,33 @@ pub struct Shared {
 
 /// Process settings the control plane and the shared layers use.
 #[derive(Debug, Clone)]
-pub struct ServerSettings {
+pub(crate) struct ServerSettings {
     /// Browser origins allowed to use the admin API (`--admin-allow-origin`).
-    pub admin_allow_origins: Vec<String>,
+    pub(crate) admin_allow_origins: Vec<String>,
     /// The token admin calls must carry (`--admin-token`).
-    pub admin_token: Option<String>,
+    pub(crate) admin_token: Option<String>,
     /// How long a request body may take to arrive (`--idle-timeout`).
-    pub body_timeout: std::time::Duration,
+    pub(crate) body_timeout: std::time::Duration,
 }
 
 /// What was merged since start or reset.
 #[derive(Debug, Default)]
 pub struct MergeBook {
     /// `POST /__admin/fixtures` calls and tenant operations merged.
-    pub merges: usize,
+    pub(crate) merges: usize,
     /// Tenants created: numbers their generated credentials.
     pub tenants_created: u64,
 }
 
 /// What a merge did.
 #[derive(Debug, Default, Clone, Serialize)]
-pub struct MergeSummary {
+pub(crate) struct MergeSummary {
     /// The families the posted document had.
-    pub families: Vec<Family>,
+    pub(crate) families: Vec<Family>,
     /// Entries appended (events included).
-    pub added: usize,
+    pub(crate) added: usize,
     /// Entries that replaced one with the same identity.
-    pub replaced: usize,
+    pub(crate) replaced: usize,
 }
 
 impl AppState {
@@ -109,18 +109,19 @@ impl AppState {
     }
 
     /// Every family, in the registry's order.
-    pub fn apis(&self) -> impl Iterator<Item = &dyn FamilyApi> {
+    pub(crate) fn apis(&self) -> impl Iterator<Item = &dyn FamilyApi> {
         self.apis.iter().map(|api| &**api)
     }
 
     /// The vendor family called `name`.
-    pub fn api(&self, family: Family) -> Option<&dyn FamilyApi> {
+    pub(crate) fn api(&self, family: Family) -> Option<&dyn FamilyApi> {
         self.apis().find(|api| api.family() == family)
     }
 
     /// A family as its own type (tests and tools reach inside this way).
-    pub fn family<T: FamilyApi>(&self) -> Option<&T> {
-        self.apis().find_map(|api| api.downcast_ref::<T>())
+    pub fn family<T: std::any::Any>(&self) -> Option<&T> {
+        self.apis()
+            .find_map(|api| (api as &dyn std::any::Any).downcast_ref::<T>())
     }
 
     /// Holds off other merges (and resets) while a caller stages and
@@ -131,7 +132,7 @@ impl AppState {
 
     /// Merges a posted document: every family's member is checked first,
     /// then all are applied; nothing changes when any check fails.
-    pub fn merge_fixtures(&self, posted: &Posted) -> Result<MergeSummary, FixtureError> {
+    pub(crate) fn merge_fixtures(&self, posted: &Posted) -> Result<MergeSummary, FixtureError> {
         let mut book = self.lock_book();
         let mut staged: Vec<Box<dyn StagedMerge + '_>> = Vec::new();
         let mut summary = MergeSummary::default();
@@ -151,7 +152,7 @@ impl AppState {
 
     /// Back to the loaded fixtures: merged fixtures and tenants, posted
     /// data, faults, journal and clock all go.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         let mut book = self.lock_book();
         for api in self.apis() {
             api.reset();

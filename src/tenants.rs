@@ -19,24 +19,24 @@ use crate::state::AppState;
 /// `POST /__admin/tenants`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct NewTenant {
-    pub family: String,
+pub(crate) struct NewTenant {
+    pub(crate) family: String,
     #[serde(default)]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// The family's credentials, to choose them; generated when absent.
     #[serde(default)]
-    pub credentials: Option<Value>,
+    pub(crate) credentials: Option<Value>,
     /// Absent: the family's default (LeadSquared 25 calls per 5 seconds,
     /// others none); `null`: no limit.
     #[serde(default, deserialize_with = "serde_with_null::deserialize")]
-    pub rate_limit: Option<Option<RateLimitSpec>>,
+    pub(crate) rate_limit: Option<Option<RateLimitSpec>>,
 }
 
 /// Distinguishes an absent member (`None`) from `null` (`Some(None)`).
 mod serde_with_null {
     use serde::{Deserialize, Deserializer};
 
-    pub fn deserialize<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+    pub(crate) fn deserialize<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
     where
         D: Deserializer<'de>,
         T: Deserialize<'de>,
@@ -51,7 +51,7 @@ mod serde_with_null {
 pub const MAX_CREATED_TENANTS: u64 = 1000;
 
 /// Creates a tenant: the family builds its fixture entry, which is merged.
-pub fn create(state: &AppState, request: NewTenant) -> Result<Tenant, AdminError> {
+pub(crate) fn create(state: &AppState, request: NewTenant) -> Result<Tenant, AdminError> {
     let api = state
         .families
         .vendor(&request.family)
@@ -93,7 +93,7 @@ pub fn create(state: &AppState, request: NewTenant) -> Result<Tenant, AdminError
 }
 
 /// Changes one tenant's rate limit (`null`: none).
-pub fn set_rate_limit(
+pub(crate) fn set_rate_limit(
     state: &AppState,
     api: &dyn FamilyApi,
     id: &str,
@@ -109,7 +109,7 @@ pub fn set_rate_limit(
 
 /// Every tenant, family by family: fixture ones first, in fixture order,
 /// then runtime ones.
-pub fn list(state: &AppState) -> Vec<Tenant> {
+pub(crate) fn list(state: &AppState) -> Vec<Tenant> {
     state.apis().flat_map(|api| api.tenants()).collect()
 }
 

@@ -1,6 +1,6 @@
 //! One module per vendor API family. Families never import each other.
 
-pub mod data_analytics;
-pub mod engine;
-pub mod finicity;
-pub mod leadsquared;
+pub(crate) mod data_analytics;
+pub(crate) mod engine;
+pub(crate) mod finicity;
+pub(crate) mod leadsquared;

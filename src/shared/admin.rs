@@ -14,7 +14,7 @@ use crate::shared::request::BodyError;
 /// `Path`, refusing what it cannot read (a segment that is not UTF-8, say)
 /// in the admin shape instead of axum's plain text.
 #[derive(Debug)]
-pub struct AdminPath<T>(pub T);
+pub(crate) struct AdminPath<T>(pub(crate) T);
 
 impl<T, S> FromRequestParts<S> for AdminPath<T>
 where
@@ -36,14 +36,14 @@ where
 
 /// An admin API error: status plus a stable code and a human message.
 #[derive(Debug)]
-pub struct AdminError {
+pub(crate) struct AdminError {
     status: StatusCode,
     code: &'static str,
     message: String,
 }
 
 impl AdminError {
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
             code: "bad_request",
@@ -51,7 +51,7 @@ impl AdminError {
         }
     }
 
-    pub fn not_found(message: impl Into<String>) -> Self {
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
         Self {
             status: StatusCode::NOT_FOUND,
             code: "not_found",
@@ -59,7 +59,7 @@ impl AdminError {
         }
     }
 
-    pub fn conflict(message: impl Into<String>) -> Self {
+    pub(crate) fn conflict(message: impl Into<String>) -> Self {
         Self {
             status: StatusCode::CONFLICT,
             code: "conflict",
@@ -69,7 +69,7 @@ impl AdminError {
 
     /// The admin API's own shape, also used for framework errors on `/__admin`
     /// and on paths no family serves.
-    pub fn response(status: StatusCode, code: &str, message: &str) -> Response {
+    pub(crate) fn response(status: StatusCode, code: &str, message: &str) -> Response {
         (status, Json(json!({ "error": code, "message": message }))).into_response()
     }
 }

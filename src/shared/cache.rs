@@ -8,7 +8,7 @@ use std::hash::Hash;
 use std::sync::Mutex;
 
 #[derive(Debug)]
-pub struct BoundedCache<K, V> {
+pub(crate) struct BoundedCache<K, V> {
     inner: Mutex<Inner<K, V>>,
     capacity: usize,
     max_bytes: usize,
@@ -25,13 +25,13 @@ struct Inner<K, V> {
 
 impl<K: Eq + Hash + Clone, V: Clone> BoundedCache<K, V> {
     /// At most `capacity` entries of a fixed size.
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         Self::weighed(capacity, usize::MAX, |_, _| size_of::<(K, V)>())
     }
 
     /// At most `capacity` entries and `max_bytes` bytes as `weigh` counts
     /// them; a value heavier than the whole budget is returned, not kept.
-    pub fn weighed(capacity: usize, max_bytes: usize, weigh: fn(&K, &V) -> usize) -> Self {
+    pub(crate) fn weighed(capacity: usize, max_bytes: usize, weigh: fn(&K, &V) -> usize) -> Self {
         Self {
             inner: Mutex::new(Inner {
                 map: HashMap::new(),
@@ -45,12 +45,12 @@ impl<K: Eq + Hash + Clone, V: Clone> BoundedCache<K, V> {
     }
 
     /// The cached value, if there is one.
-    pub fn get(&self, key: &K) -> Option<V> {
+    pub(crate) fn get(&self, key: &K) -> Option<V> {
         self.lock().map.get(key).map(|(v, _)| v.clone())
     }
 
     /// The cached value, or `make()` (computed outside the lock) stored and returned.
-    pub fn get_or_insert_with(&self, key: K, make: impl FnOnce() -> V) -> V {
+    pub(crate) fn get_or_insert_with(&self, key: K, make: impl FnOnce() -> V) -> V {
         if let Some(v) = self.get(&key) {
             return v;
         }
@@ -75,7 +75,7 @@ impl<K: Eq + Hash + Clone, V: Clone> BoundedCache<K, V> {
     }
 
     /// Forgets every entry.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         let mut inner = self.lock();
         inner.map.clear();
         inner.order.clear();
@@ -83,16 +83,14 @@ impl<K: Eq + Hash + Clone, V: Clone> BoundedCache<K, V> {
     }
 
     /// What the entries weigh now, in bytes.
-    pub fn bytes(&self) -> usize {
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
         self.lock().bytes
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.lock().map.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner<K, V>> {

@@ -32,7 +32,7 @@ enum Mode {
     format_seconds(Clock::EARLIEST),
     format_seconds(Clock::LATEST)
 )]
-pub struct OutOfRange {
+pub(crate) struct OutOfRange {
     asked: String,
 }
 
@@ -46,38 +46,38 @@ pub struct Clock {
 /// What the admin API reports about the clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ClockStatus {
+pub(crate) struct ClockStatus {
     #[serde(serialize_with = "crate::shared::time::serialize_rfc3339")]
-    pub now: DateTime<Utc>,
-    pub frozen: bool,
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) frozen: bool,
     /// Seconds between virtual and real time (0 when in step with real time).
-    pub offset_seconds: i64,
+    pub(crate) offset_seconds: i64,
 }
 
 impl Clock {
     /// The earliest instant the clock may show.
-    pub const EARLIEST: DateTime<Utc> = DateTime::UNIX_EPOCH;
+    pub(crate) const EARLIEST: DateTime<Utc> = DateTime::UNIX_EPOCH;
     /// The latest instant the clock may show (well inside the nanosecond
     /// timestamps chrono can represent, which end in 2262).
-    pub const LATEST: DateTime<Utc> = match DateTime::from_timestamp(7_258_118_399, 0) {
+    pub(crate) const LATEST: DateTime<Utc> = match DateTime::from_timestamp(7_258_118_399, 0) {
         Some(t) => t, // 2199-12-31T23:59:59Z
         None => DateTime::UNIX_EPOCH,
     };
 
     /// A clock that follows real time.
-    pub fn real() -> Self {
+    pub(crate) fn real() -> Self {
         Self::with_mode(Mode::Running {
             offset: TimeDelta::zero(),
         })
     }
 
     /// A clock frozen at `at` (which [`Clock::check`] should have accepted).
-    pub fn frozen_at(at: DateTime<Utc>) -> Self {
+    pub(crate) fn frozen_at(at: DateTime<Utc>) -> Self {
         Self::with_mode(Mode::Frozen { at: clamp(at) })
     }
 
     /// The clock the process starts with: frozen at `--now` when given.
-    pub fn starting_at(now: Option<DateTime<Utc>>) -> Self {
+    pub(crate) fn starting_at(now: Option<DateTime<Utc>>) -> Self {
         now.map_or_else(Self::real, Self::frozen_at)
     }
 
@@ -89,7 +89,7 @@ impl Clock {
     }
 
     /// `at`, when the clock may show it.
-    pub fn check(at: DateTime<Utc>) -> Result<DateTime<Utc>, OutOfRange> {
+    pub(crate) fn check(at: DateTime<Utc>) -> Result<DateTime<Utc>, OutOfRange> {
         if (Self::EARLIEST..=Self::LATEST).contains(&at) {
             Ok(at)
         } else {
@@ -107,14 +107,14 @@ impl Clock {
     }
 
     /// Freezes the clock at `at`.
-    pub fn set(&self, at: DateTime<Utc>) -> Result<(), OutOfRange> {
+    pub(crate) fn set(&self, at: DateTime<Utc>) -> Result<(), OutOfRange> {
         self.write(Mode::Frozen { at: Self::check(at)? });
         Ok(())
     }
 
     /// Moves the clock by `delta`, frozen or not; refused (and nothing
     /// changes) when that would leave the supported range.
-    pub fn advance(&self, delta: TimeDelta) -> Result<(), OutOfRange> {
+    pub(crate) fn advance(&self, delta: TimeDelta) -> Result<(), OutOfRange> {
         let mut mode = self.mode.write().unwrap_or_else(|e| e.into_inner());
         let now = match *mode {
             Mode::Running { offset } => shifted_now(offset),
@@ -136,18 +136,18 @@ impl Clock {
     }
 
     /// Back to real time, with no offset.
-    pub fn release(&self) {
+    pub(crate) fn release(&self) {
         self.write(Mode::Running {
             offset: TimeDelta::zero(),
         });
     }
 
     /// Back to how the process started (`--now` or real time).
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.write(self.initial);
     }
 
-    pub fn status(&self) -> ClockStatus {
+    pub(crate) fn status(&self) -> ClockStatus {
         let mode = self.read();
         match mode {
             Mode::Running { offset } => ClockStatus {

@@ -18,22 +18,22 @@ use crate::shared::plugin::Plugin;
 /// A family's facts, declared once in its module.
 pub struct FamilySpec {
     /// On the wire: journal entries, fault matchers, tenants (`engine`).
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Path prefixes the family's routes live under. Paths of different
     /// families never collide, so the prefix alone decides; a test holds
     /// every route against its family's prefixes.
-    pub prefixes: &'static [&'static str],
+    pub(crate) prefixes: &'static [&'static str],
     /// Where its requests carry credentials.
-    pub credentials: CredentialNames,
+    pub(crate) credentials: CredentialNames,
     /// A framework error (unknown route, wrong method, body too large) in
     /// the family's own error shape.
-    pub framework_error: fn(StatusCode, &str) -> Response,
+    pub(crate) framework_error: fn(StatusCode, &str) -> Response,
     /// leadsim's OpenAPI descriptions of the family, `(file stem, YAML)`,
     /// served under `/__admin/openapi/<stem>.yaml`.
-    pub openapi: &'static [(&'static str, &'static str)],
+    pub(crate) openapi: &'static [(&'static str, &'static str)],
     /// How the server builds the family from its fixtures; `None` for the
     /// control plane and for paths no family serves.
-    pub plugin: Option<Plugin>,
+    pub(crate) plugin: Option<Plugin>,
 }
 
 impl fmt::Debug for FamilySpec {
@@ -49,23 +49,23 @@ impl fmt::Debug for FamilySpec {
 /// spelling is compared without regard to case (query names and JSON
 /// members after decoding), as the families read them.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct CredentialNames {
+pub(crate) struct CredentialNames {
     /// Headers whose value says who calls: redacted, and matched by the
     /// journal's and faults' `credential` filters.
-    pub identity_headers: &'static [&'static str],
+    pub(crate) identity_headers: &'static [&'static str],
     /// Query parameters that say who calls: redacted and matched.
-    pub identity_query: &'static [&'static str],
+    pub(crate) identity_query: &'static [&'static str],
     /// Headers holding secrets: redacted.
-    pub secret_headers: &'static [&'static str],
+    pub(crate) secret_headers: &'static [&'static str],
     /// Query parameters holding secrets: redacted.
-    pub secret_query: &'static [&'static str],
+    pub(crate) secret_query: &'static [&'static str],
     /// JSON body members holding secrets, at any depth: redacted.
-    pub secret_members: &'static [&'static str],
+    pub(crate) secret_members: &'static [&'static str],
 }
 
 impl CredentialNames {
     /// A family whose credentials travel only where HTTP carries them.
-    pub const NONE: CredentialNames = CredentialNames {
+    pub(crate) const NONE: CredentialNames = CredentialNames {
         identity_headers: &[],
         identity_query: &[],
         secret_headers: &[],
@@ -76,7 +76,7 @@ impl CredentialNames {
 
 /// What HTTP itself and the control plane use to carry credentials, for
 /// every family: bearer tokens, cookies, the admin token and filter.
-pub const COMMON_CREDENTIALS: CredentialNames = CredentialNames {
+pub(crate) const COMMON_CREDENTIALS: CredentialNames = CredentialNames {
     identity_headers: &["authorization"],
     identity_query: &[],
     secret_headers: &["proxy-authorization", "cookie", "x-leadsim-admin-token"],
@@ -122,10 +122,10 @@ static UNKNOWN: FamilySpec = FamilySpec {
 };
 
 impl Family {
-    pub const ADMIN: Family = Family(&ADMIN);
-    pub const UNKNOWN: Family = Family(&UNKNOWN);
+    pub(crate) const ADMIN: Family = Family(&ADMIN);
+    pub(crate) const UNKNOWN: Family = Family(&UNKNOWN);
 
-    pub const fn of(spec: &'static FamilySpec) -> Self {
+    pub(crate) const fn of(spec: &'static FamilySpec) -> Self {
         Self(spec)
     }
 
@@ -133,17 +133,17 @@ impl Family {
         self.0.name
     }
 
-    pub fn spec(self) -> &'static FamilySpec {
+    pub(crate) fn spec(self) -> &'static FamilySpec {
         self.0
     }
 
     /// A framework error in this family's shape.
-    pub fn framework_error(self, status: StatusCode, message: &str) -> Response {
+    pub(crate) fn framework_error(self, status: StatusCode, message: &str) -> Response {
         (self.0.framework_error)(status, message)
     }
 
     /// Whether `path` is under one of the family's prefixes.
-    pub fn owns(self, path: &str) -> bool {
+    pub(crate) fn owns(self, path: &str) -> bool {
         self.0.prefixes.iter().any(|prefix| path.starts_with(prefix))
     }
 }
@@ -180,12 +180,12 @@ impl Serialize for Family {
 pub struct Families(&'static [&'static FamilySpec]);
 
 impl Families {
-    pub const fn new(vendors: &'static [&'static FamilySpec]) -> Self {
+    pub(crate) const fn new(vendors: &'static [&'static FamilySpec]) -> Self {
         Self(vendors)
     }
 
     /// The simulated vendor families.
-    pub fn vendors(self) -> impl Iterator<Item = Family> {
+    pub(crate) fn vendors(self) -> impl Iterator<Item = Family> {
         self.0.iter().map(|spec| Family(spec))
     }
 
@@ -199,12 +199,12 @@ impl Families {
     }
 
     /// The vendor family called `name` on the wire.
-    pub fn vendor(self, name: &str) -> Option<Family> {
+    pub(crate) fn vendor(self, name: &str) -> Option<Family> {
         self.vendors().find(|family| family.as_str() == name)
     }
 
     /// Any family called `name`, the control plane and `unknown` included.
-    pub fn named(self, name: &str) -> Option<Family> {
+    pub(crate) fn named(self, name: &str) -> Option<Family> {
         self.vendors()
             .chain([Family::ADMIN, Family::UNKNOWN])
             .find(|family| family.as_str() == name)
@@ -212,7 +212,7 @@ impl Families {
 
     /// `engine, data_analytics, …` for error messages; `last` joins the
     /// final name (`or`, `and`), or `None` to list with commas only.
-    pub fn names(self, last: Option<&str>) -> String {
+    pub(crate) fn names(self, last: Option<&str>) -> String {
         let names: Vec<&str> = self.vendors().map(Family::as_str).collect();
         match (last, names.split_last()) {
             (Some(word), Some((final_name, rest))) if !rest.is_empty() => {
@@ -223,7 +223,7 @@ impl Families {
     }
 
     /// Every family's credential names, with the ones HTTP itself uses.
-    pub fn credentials(self) -> impl Iterator<Item = &'static CredentialNames> {
+    pub(crate) fn credentials(self) -> impl Iterator<Item = &'static CredentialNames> {
         std::iter::once(&COMMON_CREDENTIALS).chain(self.0.iter().map(|spec| &spec.credentials))
     }
 }

@@ -26,7 +26,7 @@ use crate::shared::redaction::Redaction;
 use crate::shared::seed::Seed;
 
 /// Longest latency a fault may add: far beyond any client timeout worth testing.
-pub const MAX_LATENCY_MS: u64 = 600_000;
+pub(crate) const MAX_LATENCY_MS: u64 = 600_000;
 
 /// A fault as clients post it (`POST /__admin/faults`).
 /// Most faults active at once: every vendor call is checked against each.
@@ -34,43 +34,43 @@ pub const MAX_ACTIVE_FAULTS: usize = 100;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FaultRequest {
+pub(crate) struct FaultRequest {
     /// Which calls; every given field must hold (none given: every vendor call).
     #[serde(rename = "match", default)]
-    pub matcher: MatchRequest,
-    pub effect: Effect,
+    pub(crate) matcher: MatchRequest,
+    pub(crate) effect: Effect,
     /// Apply to this many calls, then retire; absent: until removed.
     #[serde(default)]
-    pub times: Option<u64>,
+    pub(crate) times: Option<u64>,
     /// Chance that a matching call is affected, drawn from a seeded RNG.
     #[serde(default)]
-    pub probability: Option<f64>,
+    pub(crate) probability: Option<f64>,
     /// Seeds this fault's draws; default: derived from `--seed` and the fault's number.
     #[serde(default)]
-    pub seed: Option<u64>,
+    pub(crate) seed: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct MatchRequest {
+pub(crate) struct MatchRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
+    pub(crate) method: Option<String>,
     /// An exact path, or a pattern where `*` is any run of characters
     /// (slashes included) and `?` any one character.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub family: Option<String>,
+    pub(crate) family: Option<String>,
     /// A credential the call carries, as sent: a bearer token, a Finicity
     /// app key or token, a LeadSquared access key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub credential: Option<String>,
+    pub(crate) credential: Option<String>,
 }
 
 /// What happens to an affected call.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
-pub enum Effect {
+pub(crate) enum Effect {
     /// Answer `status` without reaching the vendor logic. `body` defaults to
     /// the family's own error shape; a JSON string is sent as text.
     Status {
@@ -95,37 +95,37 @@ pub enum Effect {
 /// A fault as listed: the request, its id and how often it fired.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct FaultView {
-    pub id: String,
+pub(crate) struct FaultView {
+    pub(crate) id: String,
     #[serde(rename = "match")]
-    pub matcher: MatchRequest,
-    pub effect: Effect,
+    pub(crate) matcher: MatchRequest,
+    pub(crate) effect: Effect,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub times: Option<u64>,
+    pub(crate) times: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub probability: Option<f64>,
-    pub seed: u64,
+    pub(crate) probability: Option<f64>,
+    pub(crate) seed: u64,
     /// Calls that matched so far.
-    pub matched: u64,
+    pub(crate) matched: u64,
     /// Calls the effect was applied to so far.
-    pub applied: u64,
+    pub(crate) applied: u64,
     /// Applications left before the fault retires (with `times`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub remaining: Option<u64>,
+    pub(crate) remaining: Option<u64>,
     #[serde(serialize_with = "crate::shared::time::serialize_rfc3339_millis")]
-    pub created_at: DateTime<Utc>,
+    pub(crate) created_at: DateTime<Utc>,
 }
 
 /// What the HTTP layer must do to one call.
 #[derive(Debug, Clone)]
-pub struct Injection {
+pub(crate) struct Injection {
     /// `fault-<n>`, as listed and as the journal marks the call.
-    pub fault_id: String,
-    pub action: Action,
+    pub(crate) fault_id: String,
+    pub(crate) action: Action,
 }
 
 #[derive(Debug, Clone)]
-pub enum Action {
+pub(crate) enum Action {
     Respond {
         status: StatusCode,
         /// `None`: the family's own error body for `status`.
@@ -141,7 +141,7 @@ pub enum Action {
 
 impl Action {
     /// The effect's name, as the journal shows it.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Action::Respond { .. } => "status",
             Action::Delay(_) => "latency",
@@ -152,17 +152,17 @@ impl Action {
 }
 
 /// The call a fault is matched against.
-pub struct Call<'a> {
-    pub family: Family,
-    pub method: &'a Method,
-    pub path: &'a str,
-    pub query: Option<&'a str>,
-    pub headers: &'a HeaderMap,
+pub(crate) struct Call<'a> {
+    pub(crate) family: Family,
+    pub(crate) method: &'a Method,
+    pub(crate) path: &'a str,
+    pub(crate) query: Option<&'a str>,
+    pub(crate) headers: &'a HeaderMap,
 }
 
 /// Every active fault; a cheap-to-clone handle.
 #[derive(Debug, Clone)]
-pub struct Faults {
+pub(crate) struct Faults {
     inner: Arc<Inner>,
 }
 
@@ -224,7 +224,7 @@ impl Matcher {
 }
 
 impl Faults {
-    pub fn new(seed: Seed, families: Families, redaction: Arc<Redaction>) -> Self {
+    pub(crate) fn new(seed: Seed, families: Families, redaction: Arc<Redaction>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 any: AtomicBool::new(false),
@@ -238,12 +238,12 @@ impl Faults {
 
     /// Whether any fault is active (one relaxed load: the pixel pays this).
     #[inline]
-    pub fn any(&self) -> bool {
+    pub(crate) fn any(&self) -> bool {
         self.inner.any.load(Ordering::Relaxed)
     }
 
     /// Validates and activates a fault (at most [`MAX_ACTIVE_FAULTS`]).
-    pub fn add(&self, request: FaultRequest, now: DateTime<Utc>) -> Result<FaultView, String> {
+    pub(crate) fn add(&self, request: FaultRequest, now: DateTime<Utc>) -> Result<FaultView, String> {
         let matcher = validate_matcher(&request.matcher, self.inner.families)?;
         let action = validate_effect(&request.effect)?;
         if request.times == Some(0) {
@@ -283,11 +283,11 @@ impl Faults {
         Ok(view)
     }
 
-    pub fn list(&self) -> Vec<FaultView> {
+    pub(crate) fn list(&self) -> Vec<FaultView> {
         self.lock().active.iter().map(Rule::view).collect()
     }
 
-    pub fn get(&self, id: &str) -> Option<FaultView> {
+    pub(crate) fn get(&self, id: &str) -> Option<FaultView> {
         let number = parse_id(id)?;
         self.lock()
             .active
@@ -297,7 +297,7 @@ impl Faults {
     }
 
     /// Removes one fault; `None` when no active fault has that id.
-    pub fn remove(&self, id: &str) -> Option<FaultView> {
+    pub(crate) fn remove(&self, id: &str) -> Option<FaultView> {
         let number = parse_id(id)?;
         let mut rules = self.lock();
         let index = rules.active.iter().position(|r| r.number == number)?;
@@ -307,7 +307,7 @@ impl Faults {
     }
 
     /// Removes every fault; returns how many there were.
-    pub fn clear(&self) -> usize {
+    pub(crate) fn clear(&self) -> usize {
         let mut rules = self.lock();
         let removed = rules.active.len();
         rules.active.clear();
@@ -316,7 +316,7 @@ impl Faults {
     }
 
     /// Back to no faults, numbering from 1 again.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         let mut rules = self.lock();
         *rules = Rules::default();
         self.publish(&rules);
@@ -325,7 +325,7 @@ impl Faults {
     /// The injection for this call, if a fault fires: the first fault (in
     /// creation order) that matches decides; its draw happens even when it
     /// does not fire, so outcomes depend only on the sequence of matching calls.
-    pub fn decide(&self, call: &Call<'_>) -> Option<Injection> {
+    pub(crate) fn decide(&self, call: &Call<'_>) -> Option<Injection> {
         if call.family == Family::ADMIN {
             return None;
         }

@@ -13,10 +13,10 @@ use crate::shared::strict_json::Strict;
 /// A fixture problem, rendered as `file: path: reason`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct FixtureError {
-    pub file: String,
+    pub(crate) file: String,
     /// JSON path such as `companies[0].uuid`; `.` for the document itself.
-    pub path: String,
-    pub reason: String,
+    pub(crate) path: String,
+    pub(crate) reason: String,
 }
 
 impl fmt::Display for FixtureError {
@@ -26,7 +26,7 @@ impl fmt::Display for FixtureError {
 }
 
 impl FixtureError {
-    pub fn new(file: impl Into<String>, path: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(file: impl Into<String>, path: impl Into<String>, reason: impl Into<String>) -> Self {
         Self {
             file: file.into(),
             path: path.into(),
@@ -37,13 +37,13 @@ impl FixtureError {
 
 /// A fixture's text and the name errors should show for it.
 #[derive(Debug, Clone)]
-pub struct Source {
-    pub name: String,
-    pub text: String,
+pub(crate) struct Source {
+    pub(crate) name: String,
+    pub(crate) text: String,
 }
 
 impl Source {
-    pub fn embedded(name: &str, text: &str) -> Self {
+    pub(crate) fn embedded(name: &str, text: &str) -> Self {
         Self {
             name: format!("(embedded) fixtures/{name}"),
             text: text.to_owned(),
@@ -51,7 +51,7 @@ impl Source {
     }
 
     /// Reads `dir/name`; `Ok(None)` when the file does not exist.
-    pub fn read(dir: &Path, name: &str) -> Result<Option<Self>, FixtureError> {
+    pub(crate) fn read(dir: &Path, name: &str) -> Result<Option<Self>, FixtureError> {
         let path: PathBuf = dir.join(name);
         match std::fs::read_to_string(&path) {
             Ok(text) => Ok(Some(Self {
@@ -66,11 +66,11 @@ impl Source {
 
 /// Parses a fixture strictly. `T` should be `#[serde(deny_unknown_fields)]`
 /// all the way down; the error carries the JSON path of the offending value.
-pub fn parse<T: DeserializeOwned>(source: &Source) -> Result<T, FixtureError> {
+pub(crate) fn parse<T: DeserializeOwned>(source: &Source) -> Result<T, FixtureError> {
     parse_str(&source.name, &source.text)
 }
 
-pub fn parse_str<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, FixtureError> {
+pub(crate) fn parse_str<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, FixtureError> {
     let de = &mut serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(Strict(&mut *de)).map_err(|e| {
         let path = json_path(e.path());
@@ -86,7 +86,7 @@ pub fn parse_str<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, Fixtu
 
 /// serde_path_to_error writes `?` when a syntax error has no position in the
 /// document's structure; `.` (the document) reads better.
-pub fn json_path(path: &serde_path_to_error::Path) -> String {
+pub(crate) fn json_path(path: &serde_path_to_error::Path) -> String {
     match path.to_string().as_str() {
         "?" | "" => ".".to_owned(),
         p => p.to_owned(),
@@ -94,18 +94,18 @@ pub fn json_path(path: &serde_path_to_error::Path) -> String {
 }
 
 /// What errors about a posted fixtures document name as its file.
-pub const POSTED: &str = "(posted)";
+pub(crate) const POSTED: &str = "(posted)";
 
 /// How errors name a family's file once merged into a posted document:
 /// `(posted) engine.json`.
-pub fn posted_file(file: &str) -> String {
+pub(crate) fn posted_file(file: &str) -> String {
     format!("{POSTED} {file}")
 }
 
 /// Parses a family's member of a posted document with the files'
 /// strictness; errors name the JSON path from the document
 /// (`engine.companies[0].uuid`).
-pub fn parse_posted<T: DeserializeOwned>(member: &str, text: &str) -> Result<T, FixtureError> {
+pub(crate) fn parse_posted<T: DeserializeOwned>(member: &str, text: &str) -> Result<T, FixtureError> {
     parse_str(POSTED, text).map_err(|e| FixtureError {
         path: match e.path.as_str() {
             "." => member.to_owned(),
@@ -118,15 +118,15 @@ pub fn parse_posted<T: DeserializeOwned>(member: &str, text: &str) -> Result<T, 
 /// A family's fixtures: those loaded at start (reset returns to them) and
 /// those in force, runtime merges included.
 #[derive(Debug)]
-pub struct FixtureSet<F> {
+pub(crate) struct FixtureSet<F> {
     /// Where the loaded fixtures came from.
-    pub origin: String,
+    pub(crate) origin: String,
     loaded: Arc<F>,
     current: Mutex<Arc<F>>,
 }
 
 impl<F> FixtureSet<F> {
-    pub fn new(origin: String, loaded: Arc<F>) -> Self {
+    pub(crate) fn new(origin: String, loaded: Arc<F>) -> Self {
         Self {
             origin,
             current: Mutex::new(loaded.clone()),
@@ -134,21 +134,21 @@ impl<F> FixtureSet<F> {
         }
     }
 
-    pub fn loaded(&self) -> &Arc<F> {
+    pub(crate) fn loaded(&self) -> &Arc<F> {
         &self.loaded
     }
 
     /// The fixtures in force now.
-    pub fn current(&self) -> Arc<F> {
+    pub(crate) fn current(&self) -> Arc<F> {
         self.lock().clone()
     }
 
-    pub fn replace(&self, fixtures: Arc<F>) {
+    pub(crate) fn replace(&self, fixtures: Arc<F>) {
         *self.lock() = fixtures;
     }
 
     /// Back to the loaded fixtures; the loaded ones when anything changed.
-    pub fn restore(&self) -> Option<Arc<F>> {
+    pub(crate) fn restore(&self) -> Option<Arc<F>> {
         let mut current = self.lock();
         (!Arc::ptr_eq(&current, &self.loaded)).then(|| {
             *current = self.loaded.clone();
@@ -162,13 +162,13 @@ impl<F> FixtureSet<F> {
 }
 
 /// A checked change, applied by running `apply` on commit.
-pub struct Commit<A: FnOnce()> {
+pub(crate) struct Commit<A: FnOnce()> {
     count: MergeCount,
     apply: A,
 }
 
 impl<A: FnOnce()> Commit<A> {
-    pub fn new(count: MergeCount, apply: A) -> Self {
+    pub(crate) fn new(count: MergeCount, apply: A) -> Self {
         Self { count, apply }
     }
 }

@@ -28,36 +28,36 @@ use crate::shared::journal::{InjectedFault, Journal, Outcome, RequestRecord};
 use crate::shared::redaction::Redaction;
 
 /// Largest request body accepted; larger ones get 413.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// What the shared layers need from the application.
 #[derive(Clone)]
-pub struct HttpContext {
-    pub clock: Clock,
-    pub journal: Journal,
-    pub faults: Faults,
+pub(crate) struct HttpContext {
+    pub(crate) clock: Clock,
+    pub(crate) journal: Journal,
+    pub(crate) faults: Faults,
     /// Which family owns a path: framework errors take its shape.
-    pub families: Families,
+    pub(crate) families: Families,
     /// What logs must not show of a request target.
-    pub redaction: Arc<Redaction>,
+    pub(crate) redaction: Arc<Redaction>,
     /// How long a request body may take to arrive (`--idle-timeout`).
-    pub body_timeout: std::time::Duration,
+    pub(crate) body_timeout: std::time::Duration,
 }
 
 /// Who may use the control plane under `/__admin`.
 #[derive(Debug, Clone, Default)]
-pub struct AdminAccess {
+pub(crate) struct AdminAccess {
     /// Browser origins allowed besides the server's own (`--admin-allow-origin`).
-    pub allowed_origins: Vec<String>,
+    pub(crate) allowed_origins: Vec<String>,
     /// A token every admin call but health must carry (`--admin-token`).
-    pub token: Option<String>,
+    pub(crate) token: Option<String>,
 }
 
 /// Header that carries the admin token (besides `Authorization: Bearer`).
-pub const ADMIN_TOKEN_HEADER: &str = "x-leadsim-admin-token";
+pub(crate) const ADMIN_TOKEN_HEADER: &str = "x-leadsim-admin-token";
 
 /// Wraps a fully routed application in the shared layers.
-pub fn with_layers(router: Router, ctx: HttpContext, admin: AdminAccess) -> Router {
+pub(crate) fn with_layers(router: Router, ctx: HttpContext, admin: AdminAccess) -> Router {
     let redaction = ctx.redaction.clone();
     let router = router
         .layer(JournalLayer { ctx: Arc::new(ctx) })
@@ -594,4 +594,4 @@ fn shape_framework_error(response: Response, family: Family) -> Response {
 }
 
 /// `Content-Type: application/json` for hand-built responses.
-pub const JSON: HeaderValue = HeaderValue::from_static("application/json");
+pub(crate) const JSON: HeaderValue = HeaderValue::from_static("application/json");

@@ -16,47 +16,47 @@ use crate::shared::family::Family;
 use crate::shared::redaction::Redaction;
 
 /// Bodies are kept up to this size; the rest is cut and flagged.
-pub const MAX_RECORDED_BODY: usize = 64 * 1024;
+pub(crate) const MAX_RECORDED_BODY: usize = 64 * 1024;
 
 /// Each header value is kept up to this size; the rest is cut.
-pub const MAX_RECORDED_HEADER_VALUE: usize = 1024;
+pub(crate) const MAX_RECORDED_HEADER_VALUE: usize = 1024;
 
 /// The request line and headers together are kept up to this size; later
 /// headers are left out.
-pub const MAX_RECORDED_HEAD: usize = 16 * 1024;
+pub(crate) const MAX_RECORDED_HEAD: usize = 16 * 1024;
 
 /// Default number of entries the ring keeps (`--journal-capacity`).
-pub const DEFAULT_CAPACITY: usize = 10_000;
+pub(crate) const DEFAULT_CAPACITY: usize = 10_000;
 
 /// Default bytes the ring may hold (`--journal-max-bytes`): entries are
 /// dropped oldest first once either bound is reached.
-pub const DEFAULT_MAX_BYTES: usize = 128 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_BYTES: usize = 128 * 1024 * 1024;
 
 /// Most entries one listing returns (`limit`).
-pub const MAX_LIMIT: usize = 1000;
+pub(crate) const MAX_LIMIT: usize = 1000;
 
 /// One recorded exchange, as the admin API shows it (credentials redacted).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Increasing per process; survives `clear` so clients can poll with `since`.
-    pub id: u64,
+    pub(crate) id: u64,
     #[serde(serialize_with = "crate::shared::time::serialize_rfc3339_millis")]
-    pub time: DateTime<Utc>,
-    pub family: Family,
-    pub method: String,
-    pub path: String,
+    pub(crate) time: DateTime<Utc>,
+    pub(crate) family: Family,
+    pub(crate) method: String,
+    pub(crate) path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub query: Option<String>,
-    pub status: u16,
-    pub latency_ms: f64,
+    pub(crate) query: Option<String>,
+    pub(crate) status: u16,
+    pub(crate) latency_ms: f64,
     /// Present when an injected fault shaped the answer.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fault: Option<InjectedFault>,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-    pub body_bytes: usize,
-    pub body_truncated: bool,
+    pub(crate) fault: Option<InjectedFault>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
+    pub(crate) body_bytes: usize,
+    pub(crate) body_truncated: bool,
 }
 
 /// What a request looked like, before the response exists. The request
@@ -65,7 +65,7 @@ pub struct Entry {
 /// the entry lives, and one allocation keeps the hot routes cheap).
 /// Redaction happens when the journal is read; secrets never leave the process.
 #[derive(Debug, Clone)]
-pub struct RequestRecord {
+pub(crate) struct RequestRecord {
     time: DateTime<Utc>,
     method: http::Method,
     /// The path and query, then `name: value\n` header lines.
@@ -78,7 +78,7 @@ pub struct RequestRecord {
 
 impl RequestRecord {
     /// Captures a request; its body is cut at [`MAX_RECORDED_BODY`].
-    pub fn capture(
+    pub(crate) fn capture(
         time: DateTime<Utc>,
         method: &http::Method,
         uri: &http::Uri,
@@ -159,19 +159,19 @@ struct Stored {
 
 /// How an exchange ended.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// The status sent; 0 when the connection was dropped without an answer.
-    pub status: u16,
-    pub latency_ms: f64,
+    pub(crate) status: u16,
+    pub(crate) latency_ms: f64,
     /// The injected fault that shaped the answer, if any.
-    pub fault: Option<InjectedFault>,
+    pub(crate) fault: Option<InjectedFault>,
 }
 
 /// Marks a journal entry whose answer an injected fault shaped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct InjectedFault {
-    pub id: String,
-    pub effect: &'static str,
+pub(crate) struct InjectedFault {
+    pub(crate) id: String,
+    pub(crate) effect: &'static str,
 }
 
 impl Stored {
@@ -197,25 +197,25 @@ impl Stored {
 
 /// Filters for listing the journal (all optional, all must hold).
 #[derive(Debug, Default, Clone)]
-pub struct Filter {
-    pub family: Option<Family>,
-    pub method: Option<String>,
-    pub path_prefix: Option<String>,
-    pub status: Option<u16>,
+pub(crate) struct Filter {
+    pub(crate) family: Option<Family>,
+    pub(crate) method: Option<String>,
+    pub(crate) path_prefix: Option<String>,
+    pub(crate) status: Option<u16>,
     /// A credential the request carried: a bearer token, a Finicity app key
     /// or token, a LeadSquared access key (header or query).
-    pub credential: Option<String>,
+    pub(crate) credential: Option<String>,
     /// A substring of the (recorded part of the) body, as the journal shows
     /// it (credentials redacted).
-    pub body_contains: Option<String>,
-    pub since: Option<DateTime<Utc>>,
-    pub fault: Option<FaultFilter>,
-    pub limit: Option<usize>,
+    pub(crate) body_contains: Option<String>,
+    pub(crate) since: Option<DateTime<Utc>>,
+    pub(crate) fault: Option<FaultFilter>,
+    pub(crate) limit: Option<usize>,
 }
 
 /// Requests by whether an injected fault shaped their answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FaultFilter {
+pub(crate) enum FaultFilter {
     /// Any injected fault.
     Injected,
     /// No injected fault.
@@ -271,15 +271,15 @@ impl Filter {
 /// A page of the journal, newest first.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Listing {
-    pub requests: Vec<Entry>,
+pub(crate) struct Listing {
+    pub(crate) requests: Vec<Entry>,
     /// How many entries matched the filters (before `limit`).
-    pub matched: usize,
+    pub(crate) matched: usize,
     /// How many entries the ring holds now.
-    pub recorded: usize,
-    pub capacity: usize,
+    pub(crate) recorded: usize,
+    pub(crate) capacity: usize,
     /// How many entries were pushed out of the ring since the last clear.
-    pub dropped: u64,
+    pub(crate) dropped: u64,
 }
 
 #[derive(Debug)]
@@ -305,7 +305,7 @@ impl Ring {
 
 /// A cheap-to-clone handle on the bounded journal.
 #[derive(Debug, Clone)]
-pub struct Journal {
+pub(crate) struct Journal {
     ring: Arc<Mutex<Ring>>,
     capacity: usize,
     max_bytes: usize,
@@ -330,7 +330,7 @@ struct Arrivals {
 const WAITER_BATCH: Duration = Duration::from_millis(2);
 
 impl Journal {
-    pub fn new(capacity: usize, max_bytes: usize, redaction: Arc<Redaction>) -> Self {
+    pub(crate) fn new(capacity: usize, max_bytes: usize, redaction: Arc<Redaction>) -> Self {
         Self {
             ring: Arc::new(Mutex::new(Ring {
                 // Reserved up front, as a ring grown by doubling leaves
@@ -347,11 +347,7 @@ impl Journal {
         }
     }
 
-    pub fn capacity(&self) -> usize {
-        self.capacity
-    }
-
-    pub fn record(&self, request: RequestRecord, family: Family, outcome: Outcome) {
+    pub(crate) fn record(&self, request: RequestRecord, family: Family, outcome: Outcome) {
         if self.capacity == 0 {
             return;
         }
@@ -385,7 +381,7 @@ impl Journal {
     ///
     /// The journal is scanned whole once; after that each wake-up examines
     /// only the entries recorded since the last look.
-    pub async fn wait_for(&self, filter: &Filter, count: usize, timeout: Duration) -> (Listing, bool) {
+    pub(crate) async fn wait_for(&self, filter: &Filter, count: usize, timeout: Duration) -> (Listing, bool) {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut clears = u64::MAX;
         let mut seen_id = 0;
@@ -420,7 +416,7 @@ impl Journal {
     /// Matching entries, newest first, at most `filter.limit` (capped at
     /// [`MAX_LIMIT`]). Only cheap copies are made under the lock; redaction
     /// and rendering happen after it is released.
-    pub fn list(&self, filter: &Filter) -> Listing {
+    pub(crate) fn list(&self, filter: &Filter) -> Listing {
         let limit = filter.limit.unwrap_or(MAX_LIMIT).min(MAX_LIMIT);
         let (picked, matched, recorded, dropped) = {
             let ring = self.lock();
@@ -443,7 +439,7 @@ impl Journal {
     }
 
     /// Empties the ring; returns how many entries were removed.
-    pub fn clear(&self) -> usize {
+    pub(crate) fn clear(&self) -> usize {
         let mut ring = self.lock();
         let removed = ring.entries.len();
         ring.entries.clear();
@@ -454,7 +450,8 @@ impl Journal {
     }
 
     /// What the entries weigh now, in bytes.
-    pub fn bytes(&self) -> usize {
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
         self.lock().bytes
     }
 

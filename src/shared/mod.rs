@@ -1,19 +1,19 @@
 //! Mechanisms every family uses; nothing here knows any vendor's API.
 
-pub mod admin;
-pub mod cache;
-pub mod clock;
-pub mod family;
-pub mod faults;
-pub mod fixtures;
-pub mod http;
-pub mod journal;
-pub mod persistent;
-pub mod plugin;
-pub mod rate_limit;
-pub mod redaction;
-pub mod request;
-pub mod routes;
-pub mod seed;
-pub mod strict_json;
-pub mod time;
+pub(crate) mod admin;
+pub(crate) mod cache;
+pub(crate) mod clock;
+pub(crate) mod family;
+pub(crate) mod faults;
+pub(crate) mod fixtures;
+pub(crate) mod http;
+pub(crate) mod journal;
+pub(crate) mod persistent;
+pub(crate) mod plugin;
+pub(crate) mod rate_limit;
+pub(crate) mod redaction;
+pub(crate) mod request;
+pub(crate) mod routes;
+pub(crate) mod seed;
+pub(crate) mod strict_json;
+pub(crate) mod time;

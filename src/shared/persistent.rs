@@ -6,10 +6,7 @@
 
 /// A hash map with foldhash: its keys (uuids, tokens, ids) are not chosen
 /// to collide, and lookups sit on hot routes.
-pub type Map<K, V> =
+pub(crate) type Map<K, V> =
     imbl::GenericHashMap<K, V, foldhash::fast::RandomState, imbl::shared_ptr::DefaultSharedPtr>;
 
-/// A hash set with foldhash.
-pub type Set<K> = imbl::GenericHashSet<K, foldhash::fast::RandomState, imbl::shared_ptr::DefaultSharedPtr>;
-
-pub use imbl::Vector;
+pub(crate) use imbl::Vector;

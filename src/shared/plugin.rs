@@ -23,26 +23,26 @@ use crate::shared::routes::Routes;
 use crate::shared::seed::Seed;
 
 /// A family's entry points, in its spec.
-pub struct Plugin {
+pub(crate) struct Plugin {
     /// Its fixtures file (`engine.json`) and the copy compiled into the binary.
-    pub fixtures_file: &'static str,
-    pub embedded_fixtures: &'static str,
+    pub(crate) fixtures_file: &'static str,
+    pub(crate) embedded_fixtures: &'static str,
     /// Parses and validates the file: errors name the file, JSON path and reason.
-    pub load: fn(&Source) -> Result<LoadedFixtures, FixtureError>,
+    pub(crate) load: fn(&Source) -> Result<LoadedFixtures, FixtureError>,
     /// The family's running state over loaded fixtures.
-    pub start: fn(FamilyContext, &Config, &LoadedFixtures) -> Arc<dyn FamilyApi>,
+    pub(crate) start: fn(FamilyContext, &Config, &LoadedFixtures) -> Arc<dyn FamilyApi>,
     /// The credentials a tenant of the family has, and those no two tenants
     /// may share (what identifies a caller; secrets may repeat).
-    pub tenant_credentials: &'static [&'static str],
-    pub unique_credentials: &'static [&'static str],
+    pub(crate) tenant_credentials: &'static [&'static str],
+    pub(crate) unique_credentials: &'static [&'static str],
 }
 
 /// A family's fixtures, parsed and validated; only the family reads inside.
 #[derive(Clone)]
-pub struct LoadedFixtures {
+pub(crate) struct LoadedFixtures {
     /// Where they came from (a path, or the embedded copy).
-    pub origin: String,
-    pub fixtures: Arc<dyn Any + Send + Sync>,
+    pub(crate) origin: String,
+    pub(crate) fixtures: Arc<dyn Any + Send + Sync>,
 }
 
 impl Debug for LoadedFixtures {
@@ -54,7 +54,7 @@ impl Debug for LoadedFixtures {
 }
 
 impl LoadedFixtures {
-    pub fn new<F: Any + Send + Sync>(origin: String, fixtures: F) -> Self {
+    pub(crate) fn new<F: Any + Send + Sync>(origin: String, fixtures: F) -> Self {
         Self {
             origin,
             fixtures: Arc::new(fixtures),
@@ -62,7 +62,7 @@ impl LoadedFixtures {
     }
 
     /// The fixtures as the family's own type.
-    pub fn get<F: Any + Send + Sync>(&self) -> Option<Arc<F>> {
+    pub(crate) fn get<F: Any + Send + Sync>(&self) -> Option<Arc<F>> {
         self.fixtures.clone().downcast::<F>().ok()
     }
 }
@@ -70,21 +70,21 @@ impl LoadedFixtures {
 /// What every family's handlers share with the server: its clock, seed and
 /// settings. Each family holds its own copy beside its own state.
 #[derive(Debug, Clone)]
-pub struct FamilyContext {
-    pub clock: Clock,
-    pub seed: Seed,
-    pub settings: Arc<Settings>,
+pub(crate) struct FamilyContext {
+    pub(crate) clock: Clock,
+    pub(crate) seed: Seed,
+    pub(crate) settings: Arc<Settings>,
 }
 
 /// Process settings handlers may need.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// Base for absolute links (`--public-url`); `None`: from request headers.
-    pub public_url: Option<String>,
+    pub(crate) public_url: Option<String>,
 }
 
 /// A family running in the server.
-pub trait FamilyApi: Send + Sync + Debug + Any {
+pub(crate) trait FamilyApi: Send + Sync + Debug + Any {
     fn family(&self) -> Family;
 
     /// Its vendor routes, over its own state.
@@ -129,72 +129,55 @@ pub trait FamilyApi: Send + Sync + Debug + Any {
     fn stage_rate_limit(&self, id: &str, limit: Option<RateLimitSpec>) -> Option<Box<dyn StagedMerge + '_>>;
 }
 
-impl dyn FamilyApi {
-    /// The family's concrete type (tests and tools reach inside this way).
-    pub fn downcast_ref<T: FamilyApi>(&self) -> Option<&T> {
-        (self as &dyn Any).downcast_ref::<T>()
-    }
-}
-
 /// A checked fixture change, waiting for the rest of its document.
-pub trait StagedMerge {
+pub(crate) trait StagedMerge {
     fn commit(self: Box<Self>) -> MergeCount;
 }
 
 /// What a merge did to one family's fixtures.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct MergeCount {
+pub(crate) struct MergeCount {
     /// Entries appended (events included).
-    pub added: usize,
+    pub(crate) added: usize,
     /// Entries that replaced one with the same identity.
-    pub replaced: usize,
-}
-
-impl MergeCount {
-    pub fn count(&mut self, replaced: bool) {
-        if replaced {
-            self.replaced += 1;
-        } else {
-            self.added += 1;
-        }
-    }
+    pub(crate) replaced: usize,
 }
 
 /// A tenant as the admin API shows it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Tenant {
-    pub family: Family,
+pub(crate) struct Tenant {
+    pub(crate) family: Family,
     /// Company uuid, partner id, access key or customer id.
-    pub id: String,
-    pub name: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
     /// What a client sends, and for Finicity the customer made for it.
-    pub credentials: Value,
-    pub rate_limit: Option<RateLimitSpec>,
+    pub(crate) credentials: Value,
+    pub(crate) rate_limit: Option<RateLimitSpec>,
     /// `fixtures` (loaded at start) or `runtime` (merged or created since).
-    pub origin: &'static str,
+    pub(crate) origin: &'static str,
 }
 
 impl Tenant {
-    pub fn origin(loaded: bool) -> &'static str {
+    pub(crate) fn origin(loaded: bool) -> &'static str {
         if loaded { "fixtures" } else { "runtime" }
     }
 }
 
 /// What `POST /__admin/tenants` asked a family for, checked by the server:
 /// credential names are the family's, given unique ones are free.
-pub struct TenantRequest<'a> {
+pub(crate) struct TenantRequest<'a> {
     /// Counts tenants created since start or reset, from 1.
-    pub number: u64,
-    pub name: String,
+    pub(crate) number: u64,
+    pub(crate) name: String,
     given: Option<&'a Map<String, Value>>,
     /// Absent: the family's default; `null`: no limit.
-    pub rate_limit: Option<Option<RateLimitSpec>>,
+    pub(crate) rate_limit: Option<Option<RateLimitSpec>>,
     rng: ChaCha8Rng,
 }
 
 impl<'a> TenantRequest<'a> {
-    pub fn new(
+    pub(crate) fn new(
         number: u64,
         name: String,
         given: Option<&'a Map<String, Value>>,
@@ -212,7 +195,12 @@ impl<'a> TenantRequest<'a> {
 
     /// The credential the caller chose, or a fresh one: `prefix` and
     /// `length` random lower-case letters and digits, from the seed.
-    pub fn credential(&mut self, name: &str, prefix: &str, length: usize) -> Result<String, AdminError> {
+    pub(crate) fn credential(
+        &mut self,
+        name: &str,
+        prefix: &str,
+        length: usize,
+    ) -> Result<String, AdminError> {
         match self.given.and_then(|given| given.get(name)) {
             Some(Value::String(chosen)) => Ok(chosen.clone()),
             Some(_) => Err(AdminError::bad_request(format!(
@@ -229,7 +217,7 @@ impl<'a> TenantRequest<'a> {
     }
 
     /// The limit to give the tenant, `default` when none was asked for.
-    pub fn rate_limit_or(&self, default: Option<RateLimitSpec>) -> Option<RateLimitSpec> {
+    pub(crate) fn rate_limit_or(&self, default: Option<RateLimitSpec>) -> Option<RateLimitSpec> {
         self.rate_limit.unwrap_or(default)
     }
 }

@@ -16,21 +16,21 @@ use crate::shared::fixtures::FixtureError;
 
 /// A limit: `calls` per `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limit {
-    pub calls: u32,
-    pub window: TimeDelta,
+pub(crate) struct Limit {
+    pub(crate) calls: u32,
+    pub(crate) window: TimeDelta,
 }
 
 /// A limit as fixtures and the admin API write it: `{"calls": 25, "seconds": 5}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct RateLimitSpec {
-    pub calls: u32,
-    pub seconds: u32,
+pub(crate) struct RateLimitSpec {
+    pub(crate) calls: u32,
+    pub(crate) seconds: u32,
 }
 
 impl RateLimitSpec {
-    pub fn limit(self) -> Limit {
+    pub(crate) fn limit(self) -> Limit {
         Limit {
             calls: self.calls,
             window: TimeDelta::seconds(i64::from(self.seconds)),
@@ -38,7 +38,7 @@ impl RateLimitSpec {
     }
 
     /// Both numbers must be positive; `null` is how a limit is turned off.
-    pub fn validate(self, file: &str, path: &str) -> Result<(), FixtureError> {
+    pub(crate) fn validate(self, file: &str, path: &str) -> Result<(), FixtureError> {
         if self.calls == 0 || self.seconds == 0 {
             return Err(FixtureError::new(
                 file,
@@ -51,7 +51,7 @@ impl RateLimitSpec {
 }
 
 /// Adds `Retry-After` (whole seconds) to a family's 429 body.
-pub fn with_retry_after(mut response: Response, exceeded: &Exceeded) -> Response {
+pub(crate) fn with_retry_after(mut response: Response, exceeded: &Exceeded) -> Response {
     response.headers_mut().insert(
         header::RETRY_AFTER,
         HeaderValue::from(exceeded.retry_after_seconds()),
@@ -60,7 +60,7 @@ pub fn with_retry_after(mut response: Response, exceeded: &Exceeded) -> Response
 }
 
 /// The message every family but LeadSquared (which has its own) puts in its 429.
-pub fn exceeded_message(exceeded: &Exceeded) -> String {
+pub(crate) fn exceeded_message(exceeded: &Exceeded) -> String {
     format!(
         "Rate limit exceeded: at most {} calls in {} second(s); retry after {} second(s)",
         exceeded.limit.calls,
@@ -72,14 +72,14 @@ pub fn exceeded_message(exceeded: &Exceeded) -> String {
 /// A refused call: the limit it hit and when the oldest counted call leaves
 /// the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Exceeded {
-    pub limit: Limit,
-    pub retry_after: TimeDelta,
+pub(crate) struct Exceeded {
+    pub(crate) limit: Limit,
+    pub(crate) retry_after: TimeDelta,
 }
 
 impl Exceeded {
     /// Whole seconds for a `Retry-After` header, at least 1.
-    pub fn retry_after_seconds(&self) -> i64 {
+    pub(crate) fn retry_after_seconds(&self) -> i64 {
         let millis = self.retry_after.num_milliseconds().max(1);
         (millis + 999) / 1000
     }
@@ -87,7 +87,7 @@ impl Exceeded {
 
 /// Cheap-to-clone handle on every key's window; the lock stays inside.
 #[derive(Debug, Clone, Default)]
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     windows: Arc<Mutex<HashMap<String, VecDeque<DateTime<Utc>>>>>,
 }
 
@@ -101,7 +101,7 @@ impl RateLimiter {
 
     /// `check` for a tenant whose limit may be off (`None`): every family's
     /// entry point, so "no limit" is decided in one place.
-    pub fn admit(&self, key: &str, limit: Option<Limit>, now: DateTime<Utc>) -> Result<(), Exceeded> {
+    pub(crate) fn admit(&self, key: &str, limit: Option<Limit>, now: DateTime<Utc>) -> Result<(), Exceeded> {
         match limit {
             Some(limit) => self.check(key, limit, now),
             None => Ok(()),
@@ -110,7 +110,7 @@ impl RateLimiter {
 
     /// Counts a call at `now` against `key`, or refuses it (refused calls
     /// are not counted). A clock set backwards forgets the calls "after" it.
-    pub fn check(&self, key: &str, limit: Limit, now: DateTime<Utc>) -> Result<(), Exceeded> {
+    pub(crate) fn check(&self, key: &str, limit: Limit, now: DateTime<Utc>) -> Result<(), Exceeded> {
         let mut windows = self.windows();
         // Allocate the key only the first time it is seen: this runs on every call.
         if !windows.contains_key(key) {
@@ -131,7 +131,7 @@ impl RateLimiter {
         Ok(())
     }
 
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.windows().clear();
     }
 }

@@ -11,7 +11,7 @@ const REDACTED: &str = "[redacted]";
 
 /// Every family's credential names, merged and lower-cased.
 #[derive(Debug, Clone, Default)]
-pub struct Redaction {
+pub(crate) struct Redaction {
     identity_headers: Vec<String>,
     identity_query: Vec<String>,
     secret_headers: Vec<String>,
@@ -21,11 +21,11 @@ pub struct Redaction {
 
 impl Redaction {
     /// What every family of `families` (and HTTP itself) uses.
-    pub fn of(families: Families) -> Self {
+    pub(crate) fn of(families: Families) -> Self {
         Self::from_names(families.credentials())
     }
 
-    pub fn from_names<'a>(names: impl IntoIterator<Item = &'a CredentialNames>) -> Self {
+    pub(crate) fn from_names<'a>(names: impl IntoIterator<Item = &'a CredentialNames>) -> Self {
         let mut redaction = Self::default();
         for names in names {
             extend(&mut redaction.identity_headers, names.identity_headers);
@@ -38,7 +38,7 @@ impl Redaction {
     }
 
     /// `name: value` header lines (lower-case names) as the journal shows them.
-    pub fn headers(&self, lines: &str) -> Vec<(String, String)> {
+    pub(crate) fn headers(&self, lines: &str) -> Vec<(String, String)> {
         lines
             .lines()
             .filter_map(|line| line.split_once(": "))
@@ -62,7 +62,7 @@ impl Redaction {
 
     /// The body as text, with secret members of JSON objects replaced at
     /// any depth. Done when the journal is read, so recording stays a copy.
-    pub fn body(&self, body: &[u8]) -> String {
+    pub(crate) fn body(&self, body: &[u8]) -> String {
         let text = String::from_utf8_lossy(body);
         // No secret's name in any case and no escape: nothing to hide, and
         // no parse (the `body` filter runs this on every entry it examines).
@@ -118,7 +118,7 @@ impl Redaction {
     }
 
     /// The query with credential values replaced, the rest kept as sent.
-    pub fn query(&self, query: &str) -> String {
+    pub(crate) fn query(&self, query: &str) -> String {
         query
             .split('&')
             .map(|pair| {
@@ -140,7 +140,7 @@ impl Redaction {
     }
 
     /// A request target (path and query) as logs may show it.
-    pub fn target(&self, uri: &http::Uri) -> String {
+    pub(crate) fn target(&self, uri: &http::Uri) -> String {
         match uri.query() {
             Some(query) => format!("{}?{}", uri.path(), self.query(query)),
             None => uri.path().to_owned(),
@@ -150,7 +150,7 @@ impl Redaction {
     /// The credentials that say who sent a request, among its headers
     /// (lower-case names) and query: a bearer token, an app key, an access
     /// key. For matching only; never shown.
-    pub fn identities<'a>(
+    pub(crate) fn identities<'a>(
         &'a self,
         headers: impl Iterator<Item = (&'a str, &'a str)> + 'a,
         query: Option<&'a str>,

@@ -7,27 +7,11 @@ use crate::shared::strict_json::{self, Strict};
 
 /// Why a JSON body could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BodyError {
+pub(crate) enum BodyError {
     /// Not JSON at all (syntax error or truncated).
     Malformed { reason: String },
     /// Valid JSON, but a field is missing or has the wrong type.
     Invalid { path: String, reason: String },
-}
-
-impl BodyError {
-    /// The JSON path of the offending value (`.` for the document), if known.
-    pub fn path(&self) -> &str {
-        match self {
-            BodyError::Malformed { .. } => ".",
-            BodyError::Invalid { path, .. } => path,
-        }
-    }
-
-    pub fn reason(&self) -> &str {
-        match self {
-            BodyError::Malformed { reason } | BodyError::Invalid { reason, .. } => reason,
-        }
-    }
 }
 
 /// Parses a JSON body that must be an object (or `null`, for an optional
@@ -36,7 +20,7 @@ impl BodyError {
 /// because generated SDKs send empty bodies with a JSON content type.
 /// Anything after the JSON value but whitespace is malformed, and so is a
 /// body that is not UTF-8 anywhere, even inside a member nobody reads.
-pub fn parse_json<T: DeserializeOwned>(body: &[u8], empty_as: Option<&str>) -> Result<T, BodyError> {
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8], empty_as: Option<&str>) -> Result<T, BodyError> {
     let text = utf8_body(body, empty_as)?;
     // serde reads a JSON array into a struct's fields in order: refuse every
     // root but an object before serde sees it.
@@ -56,7 +40,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8], empty_as: Option<&str>) -> R
 
 /// Parses a JSON body of any shape (the caller decides what a non-object
 /// means in its vendor's words), with [`parse_json`]'s other rules.
-pub fn parse_json_value(body: &[u8], empty_as: Option<&str>) -> Result<serde_json::Value, BodyError> {
+pub(crate) fn parse_json_value(body: &[u8], empty_as: Option<&str>) -> Result<serde_json::Value, BodyError> {
     let text = utf8_body(body, empty_as)?;
     serde_json::from_str(text).map_err(|error| describe_failure::<serde_json::Value>(text.as_bytes(), error))
 }
@@ -125,7 +109,7 @@ fn strip_position(reason: &str) -> String {
 }
 
 /// Decoded query pairs in order (`+` and `%2B` handled as HTML forms do).
-pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+pub(crate) fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
     raw.map(|q| {
         form_urlencoded::parse(q.as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -135,14 +119,14 @@ pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
 }
 
 /// The first value of `name` in the query, if any.
-pub fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 /// The scheme and authority clients reach leadsim at, for absolute links:
 /// `--public-url` when set, else `X-Forwarded-Proto` / `X-Forwarded-Host` /
 /// `Host` (so links work behind Docker port maps and proxies).
-pub fn public_base_url(configured: Option<&str>, headers: &http::HeaderMap) -> String {
+pub(crate) fn public_base_url(configured: Option<&str>, headers: &http::HeaderMap) -> String {
     if let Some(url) = configured {
         return url.to_owned();
     }
@@ -171,6 +155,23 @@ fn is_authority(host: &str) -> bool {
         && host
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']' | b'_'))
+}
+
+#[cfg(test)]
+impl BodyError {
+    /// The JSON path of the offending value (`.` for the document), if known.
+    fn path(&self) -> &str {
+        match self {
+            BodyError::Malformed { .. } => ".",
+            BodyError::Invalid { path, .. } => path,
+        }
+    }
+
+    fn reason(&self) -> &str {
+        match self {
+            BodyError::Malformed { reason } | BodyError::Invalid { reason, .. } => reason,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 use axum::Router;
 use axum::handler::Handler;
 use axum::http::Method;
-use axum::routing::{MethodRouter, delete, get, patch, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 
 use crate::shared::family::Family;
 
@@ -30,7 +30,7 @@ pub struct Routes<S = ()> {
 }
 
 impl<S: Clone + Send + Sync + 'static> Routes<S> {
-    pub fn new(family: Family) -> Self {
+    pub(crate) fn new(family: Family) -> Self {
         Self {
             family,
             router: Router::new(),
@@ -38,7 +38,7 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         }
     }
 
-    pub fn get<H, T>(self, path: &str, handler: H) -> Self
+    pub(crate) fn get<H, T>(self, path: &str, handler: H) -> Self
     where
         H: Handler<T, S>,
         T: 'static,
@@ -46,7 +46,7 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         self.add(Method::GET, path, get(handler))
     }
 
-    pub fn post<H, T>(self, path: &str, handler: H) -> Self
+    pub(crate) fn post<H, T>(self, path: &str, handler: H) -> Self
     where
         H: Handler<T, S>,
         T: 'static,
@@ -54,7 +54,7 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         self.add(Method::POST, path, post(handler))
     }
 
-    pub fn put<H, T>(self, path: &str, handler: H) -> Self
+    pub(crate) fn put<H, T>(self, path: &str, handler: H) -> Self
     where
         H: Handler<T, S>,
         T: 'static,
@@ -62,15 +62,7 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         self.add(Method::PUT, path, put(handler))
     }
 
-    pub fn patch<H, T>(self, path: &str, handler: H) -> Self
-    where
-        H: Handler<T, S>,
-        T: 'static,
-    {
-        self.add(Method::PATCH, path, patch(handler))
-    }
-
-    pub fn delete<H, T>(self, path: &str, handler: H) -> Self
+    pub(crate) fn delete<H, T>(self, path: &str, handler: H) -> Self
     where
         H: Handler<T, S>,
         T: 'static,
@@ -79,7 +71,7 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
     }
 
     /// Routes of `other`, served under `prefix`.
-    pub fn nest(mut self, prefix: &str, other: Routes<S>) -> Self {
+    pub(crate) fn nest(mut self, prefix: &str, other: Routes<S>) -> Self {
         self.table.extend(other.table.into_iter().map(|route| Route {
             path: format!("{prefix}{}", route.path),
             ..route
@@ -88,7 +80,7 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         self
     }
 
-    pub fn merge(mut self, other: Routes<S>) -> Self {
+    pub(crate) fn merge(mut self, other: Routes<S>) -> Self {
         self.table.extend(other.table);
         self.router = self.router.merge(other.router);
         self
@@ -99,7 +91,7 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
     }
 
     /// The routes over their state, ready to merge with other families'.
-    pub fn with_state(self, state: S) -> Routes<()> {
+    pub(crate) fn with_state(self, state: S) -> Routes<()> {
         Routes {
             family: self.family,
             router: self.router.with_state(state),
@@ -107,7 +99,7 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         }
     }
 
-    pub fn into_router(self) -> Router<S> {
+    pub(crate) fn into_router(self) -> Router<S> {
         self.router
     }
 

@@ -20,17 +20,17 @@ impl Seed {
         Self(value)
     }
 
-    pub const fn value(self) -> u64 {
+    pub(crate) const fn value(self) -> u64 {
         self.0
     }
 
     /// An RNG private to (seed, namespace, key).
-    pub fn rng(self, namespace: &str, key: impl SeedKey) -> ChaCha8Rng {
+    pub(crate) fn rng(self, namespace: &str, key: impl SeedKey) -> ChaCha8Rng {
         ChaCha8Rng::from_seed(self.digest(namespace, key))
     }
 
     /// A stable random-looking (version 4 shaped) UUID for (seed, namespace, key).
-    pub fn uuid(self, namespace: &str, key: impl SeedKey) -> Uuid {
+    pub(crate) fn uuid(self, namespace: &str, key: impl SeedKey) -> Uuid {
         let digest = self.digest(namespace, key);
         let mut bytes = [0u8; 16];
         bytes.copy_from_slice(&digest[..16]);
@@ -49,7 +49,7 @@ impl Seed {
 
 /// Something that can key a derived RNG. Implementations write an
 /// unambiguous byte encoding (strings are length-prefixed).
-pub trait SeedKey {
+pub(crate) trait SeedKey {
     fn write_key(&self, hasher: &mut Sha256);
 }
 
@@ -123,7 +123,7 @@ impl<A: SeedKey, B: SeedKey, C: SeedKey> SeedKey for (A, B, C) {
 
 /// Lower-case hex SHA-256 of the given parts, each length-prefixed: stable ids
 /// such as Engine's LeadEvent `id` ("a hash of leadUuid, eventType and eventCreatedAt").
-pub fn sha256_hex(parts: &[&str]) -> String {
+pub(crate) fn sha256_hex(parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
     for part in parts {
         part.write_key(&mut hasher);
@@ -142,7 +142,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// A UUID drawn from an RNG that is already deterministic.
-pub fn uuid_from(rng: &mut ChaCha8Rng) -> Uuid {
+pub(crate) fn uuid_from(rng: &mut ChaCha8Rng) -> Uuid {
     uuid::Builder::from_random_bytes(rng.random()).into_uuid()
 }
 

@@ -15,12 +15,12 @@ use serde::de::{
 };
 
 /// Deserializes `T` from `de`, refusing sequences where structs belong.
-pub fn deserialize<'de, D: Deserializer<'de>, T: de::Deserialize<'de>>(de: D) -> Result<T, D::Error> {
+pub(crate) fn deserialize<'de, D: Deserializer<'de>, T: de::Deserialize<'de>>(de: D) -> Result<T, D::Error> {
     T::deserialize(Strict(de))
 }
 
 /// The wrapped deserializer.
-pub struct Strict<D>(pub D);
+pub(crate) struct Strict<D>(pub(crate) D);
 
 struct Wrap<X>(X);
 

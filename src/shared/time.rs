@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serializer};
 
 /// A timestamp in a fixture or request body, read with [`parse_rfc3339`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Timestamp(pub DateTime<Utc>);
+pub(crate) struct Timestamp(pub(crate) DateTime<Utc>);
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -51,17 +51,17 @@ pub fn format_seconds(t: DateTime<Utc>) -> String {
 }
 
 /// `2020-01-01T08:00:00.000Z`: milliseconds, UTC.
-pub fn format_millis(t: DateTime<Utc>) -> String {
+pub(crate) fn format_millis(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// Serde adapter: whole-second RFC 3339 in UTC.
-pub fn serialize_rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize_rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format_seconds(*t))
 }
 
 /// Serde adapter: millisecond RFC 3339 in UTC.
-pub fn serialize_rfc3339_millis<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize_rfc3339_millis<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format_millis(*t))
 }
 

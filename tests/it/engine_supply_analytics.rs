@@ -10,9 +10,9 @@ use axum::http::Method;
 use chrono::{DateTime, TimeDelta, Utc};
 use common::schema::{assert_engine_errors, assert_engine_schema};
 use common::{CONFIDENTIAL, PUBLISHABLE, TestApp};
+use leadsim::Fixtures;
 use leadsim::config::Config;
-use leadsim::fixtures::Fixtures;
-use leadsim::shared::time::parse_rfc3339;
+use leadsim::parse_rfc3339;
 use serde_json::{Value, json};
 
 const FEEDS: [(&str, &str, &str); 3] = [
@@ -24,9 +24,9 @@ const SANDBOX_TOKEN: &str = "demo-test-confidential-token";
 const SANDBOX_LEAD: &str = "4bbb25a6-6fcf-4ed3-88f9-6daacb0f8b33";
 
 /// Engine's own state inside the app, for checks against its records.
-fn engine(app: &TestApp) -> &leadsim::apis::engine::EngineState {
+fn engine(app: &TestApp) -> &leadsim::engine::EngineState {
     &app.state
-        .family::<leadsim::apis::engine::Engine>()
+        .family::<leadsim::engine::Engine>()
         .expect("Engine runs")
         .engine
 }

@@ -388,7 +388,7 @@ async fn a_thousand_parallel_posts_lose_and_duplicate_nothing() {
 async fn storage_is_bounded_and_reports_what_it_dropped() {
     let mut config = leadsim::config::Config::defaults();
     config.ui_event_capacity = 5;
-    let app = TestApp::with(config, leadsim::fixtures::Fixtures::embedded().unwrap());
+    let app = TestApp::with(config, leadsim::Fixtures::embedded().unwrap());
     for _ in 0..8 {
         app.get(&pixel_path(LEAD, RATE_TABLE, OFFER)).await;
     }

@@ -6,8 +6,8 @@ use crate::common;
 
 use axum::http::Method;
 use common::{CONFIDENTIAL, PUBLISHABLE, TestApp};
+use leadsim::Fixtures;
 use leadsim::config::Config;
-use leadsim::fixtures::Fixtures;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

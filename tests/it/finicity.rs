@@ -12,9 +12,9 @@ use axum::body::Body;
 use axum::http::Method;
 use common::schema::{assert_finicity_schema, finicity_schema_violations, leadsim_schema_violations};
 use common::{TestApp, TestResponse};
+use leadsim::Fixtures;
 use leadsim::config::Config;
-use leadsim::fixtures::Fixtures;
-use leadsim::shared::time::parse_rfc3339;
+use leadsim::parse_rfc3339;
 use serde_json::{Value, json};
 
 const NOW: &str = "2026-11-23T18:00:00Z";

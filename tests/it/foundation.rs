@@ -176,7 +176,7 @@ async fn journal_records_requests_newest_first_with_credentials_redacted() {
 async fn journal_is_bounded_by_its_capacity() {
     let mut config = leadsim::config::Config::defaults();
     config.journal_capacity = 3;
-    let app = TestApp::with(config, leadsim::fixtures::Fixtures::embedded().unwrap());
+    let app = TestApp::with(config, leadsim::Fixtures::embedded().unwrap());
     for i in 0..5 {
         app.get(&format!("/nowhere/{i}")).await;
     }
@@ -492,7 +492,7 @@ fn every_served_route_is_documented_and_every_documented_route_is_served() {
     }
     let state = leadsim::AppState::new(
         &leadsim::config::Config::defaults(),
-        leadsim::fixtures::Fixtures::embedded().unwrap(),
+        leadsim::Fixtures::embedded().unwrap(),
     );
     let routes = leadsim::routes(&state);
     let served: Vec<(String, String)> = routes
@@ -504,7 +504,7 @@ fn every_served_route_is_documented_and_every_documented_route_is_served() {
     assert_eq!(served_set.len(), served.len(), "a route is registered twice");
 
     let mut documented = BTreeSet::new();
-    for (family, text) in leadsim::openapi::specs(leadsim::FAMILIES) {
+    for (family, text) in leadsim::openapi_specs(leadsim::FAMILIES) {
         let doc: serde_json::Value = serde_yaml_ng::from_str(text).unwrap();
         for (path, operations) in doc["paths"].as_object().unwrap() {
             for method in operations.as_object().unwrap().keys() {
@@ -533,7 +533,7 @@ fn every_served_route_is_documented_and_every_documented_route_is_served() {
 fn every_route_maps_to_its_family() {
     let state = leadsim::AppState::new(
         &leadsim::config::Config::defaults(),
-        leadsim::fixtures::Fixtures::embedded().unwrap(),
+        leadsim::Fixtures::embedded().unwrap(),
     );
     let routes = leadsim::routes(&state);
     for route in routes.table() {

@@ -6,8 +6,8 @@ use crate::common;
 use axum::body::Body;
 use axum::http::{Method, Request};
 use common::{CONFIDENTIAL, PUBLISHABLE, TestApp, TestResponse};
+use leadsim::Fixtures;
 use leadsim::config::Config;
-use leadsim::fixtures::Fixtures;
 use serde_json::{Value, json};
 
 const LSQ: &str = "/Leads/LeadDistribution/FilterByLeadField";
@@ -562,7 +562,7 @@ async fn ui_event_listings_filter_by_credential() {
 #[tokio::test]
 async fn faults_and_tenants_have_caps_with_clear_errors() {
     let app = TestApp::new();
-    for _ in 0..leadsim::shared::faults::MAX_ACTIVE_FAULTS {
+    for _ in 0..leadsim::MAX_ACTIVE_FAULTS {
         app.post_json(
             "/__admin/faults",
             r#"{"match": {"path": "/nowhere"}, "effect": {"type": "status", "status": 500}}"#,
@@ -580,7 +580,7 @@ async fn faults_and_tenants_have_caps_with_clear_errors() {
         "bad_request",
     );
     assert!(message.starts_with("at most 100 faults"), "{message}");
-    app.state.lock_book().tenants_created = leadsim::tenants::MAX_CREATED_TENANTS;
+    app.state.lock_book().tenants_created = leadsim::MAX_CREATED_TENANTS;
     let message = admin_error(
         &app.post_json("/__admin/tenants", r#"{"family": "engine"}"#).await,
         409,

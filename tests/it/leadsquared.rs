@@ -10,9 +10,9 @@ use std::sync::OnceLock;
 
 use axum::http::Method;
 use common::{TestApp, TestResponse};
+use leadsim::Fixtures;
 use leadsim::config::Config;
-use leadsim::fixtures::Fixtures;
-use leadsim::shared::time::parse_rfc3339;
+use leadsim::parse_rfc3339;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

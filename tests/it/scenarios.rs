@@ -7,8 +7,8 @@ use crate::common;
 
 use axum::http::Method;
 use common::{CONFIDENTIAL, TestApp, TestResponse};
+use leadsim::Fixtures;
 use leadsim::config::Config;
-use leadsim::fixtures::Fixtures;
 use serde_json::{Value, json};
 
 const NOW: &str = "2026-11-23T18:00:00Z";
@@ -443,7 +443,7 @@ fn limited(limit: Value) -> TestApp {
         "publishableToken": "limited-pub", "rateLimit": limit
     }]});
     let mut config = Config::defaults();
-    config.now = leadsim::shared::time::parse_rfc3339(NOW);
+    config.now = leadsim::parse_rfc3339(NOW);
     TestApp::with(
         config,
         Fixtures::with_files(&[("engine.json", &engine.to_string())]).unwrap(),

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::DataAnalytics;
 use crate::shared::request::{query_pairs, query_value};
 
-pub async fn events(State(state): State<DataAnalytics>, RawQuery(query): RawQuery) -> Json<Value> {
+pub(crate) async fn events(State(state): State<DataAnalytics>, RawQuery(query): RawQuery) -> Json<Value> {
     let pairs = query_pairs(query.as_deref());
     let listing = state
         .data_analytics

@@ -12,7 +12,7 @@ use crate::shared::rate_limit::{Exceeded, exceeded_message, with_retry_after};
 use crate::shared::request::BodyError;
 
 #[derive(Debug)]
-pub enum DataAnalyticsError {
+pub(crate) enum DataAnalyticsError {
     /// 422: the body or query failed validation; nothing was stored.
     Validation(Vec<FieldError>),
     /// 404, 405, 413 from the framework.
@@ -56,7 +56,7 @@ impl From<BodyError> for DataAnalyticsError {
     }
 }
 
-pub fn framework_error(status: StatusCode, message: &str) -> Response {
+pub(crate) fn framework_error(status: StatusCode, message: &str) -> Response {
     DataAnalyticsError::Framework {
         status,
         message: message.to_owned(),

@@ -12,14 +12,14 @@ use crate::shared::time::format_millis;
 /// Lead or contact: the two tables the service keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum EventKind {
+pub(crate) enum EventKind {
     Lead,
     Contact,
 }
 
 impl EventKind {
     /// `entity_type` in stored records and search results.
-    pub fn entity_type(self) -> &'static str {
+    pub(crate) fn entity_type(self) -> &'static str {
         match self {
             EventKind::Lead => "lead",
             EventKind::Contact => "contact",
@@ -27,7 +27,7 @@ impl EventKind {
     }
 
     /// `entityType` in the 201 body.
-    pub fn table(self) -> &'static str {
+    pub(crate) fn table(self) -> &'static str {
         match self {
             EventKind::Lead => "lead_analytics_event",
             EventKind::Contact => "contact_analytics_event",
@@ -35,7 +35,7 @@ impl EventKind {
     }
 
     /// The part of `partitionKey` before the `|`.
-    pub fn partition_prefix(self) -> &'static str {
+    pub(crate) fn partition_prefix(self) -> &'static str {
         match self {
             EventKind::Lead => "Lead analytics event",
             EventKind::Contact => "Contact analytics event",
@@ -43,7 +43,7 @@ impl EventKind {
     }
 
     /// The typed route's identifying field, `lead_id` or `contact_id`.
-    pub fn id_field(self) -> &'static str {
+    pub(crate) fn id_field(self) -> &'static str {
         match self {
             EventKind::Lead => "lead_id",
             EventKind::Contact => "contact_id",
@@ -62,7 +62,7 @@ impl EventKind {
 /// The route an event was posted to; it decides which identifying fields are
 /// required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
+pub(crate) enum Route {
     /// `POST /api/v1/analytics_events`: `entity_id` + `entity_type`.
     AnalyticsEvents,
     /// `POST /api/v1/lead_analytics` or `/contact_analytics`: `lead_id` /
@@ -73,7 +73,7 @@ pub enum Route {
 /// How the request named its entity; the 201 echoes it the same way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum EntityNaming {
+pub(crate) enum EntityNaming {
     /// `lead_id` or `contact_id`.
     TypedId,
     /// `entity_id` alone (Browser Extension events).
@@ -84,13 +84,13 @@ pub enum EntityNaming {
 
 /// A validation failure on one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
+pub(crate) struct FieldError {
+    pub(crate) field: String,
+    pub(crate) message: String,
 }
 
 impl FieldError {
-    pub fn new(field: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(field: &str, message: impl Into<String>) -> Self {
         Self {
             field: field.to_owned(),
             message: message.into(),
@@ -100,28 +100,28 @@ impl FieldError {
 
 /// A validated event, before the store gives it keys and a time.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NewEvent {
-    pub kind: EventKind,
-    pub naming: EntityNaming,
-    pub customer_id: String,
-    pub entity_id: String,
-    pub user_id: String,
-    pub recording_id: String,
-    pub tool_signature: Option<String>,
-    pub event_type: Option<String>,
-    pub event_id: Option<String>,
-    pub message: Option<String>,
-    pub javascript_local_time: Option<String>,
-    pub apex_local_time: Option<String>,
-    pub event_environment_path: Option<String>,
-    pub name_parser_event_id: Option<String>,
-    pub recommendation_model_event_id: Option<String>,
-    pub version_info: Option<VersionInfo>,
+pub(crate) struct NewEvent {
+    pub(crate) kind: EventKind,
+    pub(crate) naming: EntityNaming,
+    pub(crate) customer_id: String,
+    pub(crate) entity_id: String,
+    pub(crate) user_id: String,
+    pub(crate) recording_id: String,
+    pub(crate) tool_signature: Option<String>,
+    pub(crate) event_type: Option<String>,
+    pub(crate) event_id: Option<String>,
+    pub(crate) message: Option<String>,
+    pub(crate) javascript_local_time: Option<String>,
+    pub(crate) apex_local_time: Option<String>,
+    pub(crate) event_environment_path: Option<String>,
+    pub(crate) name_parser_event_id: Option<String>,
+    pub(crate) recommendation_model_event_id: Option<String>,
+    pub(crate) version_info: Option<VersionInfo>,
 }
 
 impl NewEvent {
     /// Roughly what the event holds on the heap, for the store's budget.
-    pub fn heap_bytes(&self) -> usize {
+    pub(crate) fn heap_bytes(&self) -> usize {
         let optional = [
             &self.tool_signature,
             &self.event_type,
@@ -147,7 +147,7 @@ impl NewEvent {
 /// is a B-tree whose first node alone is over 600 bytes, which for a
 /// one-member object was a third of a stored event's memory.
 #[derive(Debug, Clone, PartialEq)]
-pub struct VersionInfo {
+pub(crate) struct VersionInfo {
     members: Vec<(String, Value)>,
     /// Its size as JSON, which bounds what it holds.
     json_bytes: usize,
@@ -186,10 +186,10 @@ fn json_len(value: &Value) -> usize {
 }
 
 /// Longest string field an event may have, in bytes.
-pub const MAX_FIELD_BYTES: usize = 2048;
+pub(crate) const MAX_FIELD_BYTES: usize = 2048;
 
 /// Largest `version_info` an event may have, as JSON, in bytes.
-pub const MAX_VERSION_INFO_BYTES: usize = 8192;
+pub(crate) const MAX_VERSION_INFO_BYTES: usize = 8192;
 
 impl Serialize for VersionInfo {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -220,7 +220,7 @@ impl NewEvent {
     ///
     /// Takes the body by value and moves its strings out: the POST routes
     /// are hot, and copying a dozen strings per event showed up in profiles.
-    pub fn from_json(route: Route, body: Value) -> Result<Self, Vec<FieldError>> {
+    pub(crate) fn from_json(route: Route, body: Value) -> Result<Self, Vec<FieldError>> {
         let Value::Object(mut fields) = body else {
             return Err(vec![FieldError::new("body", "must be a JSON object")]);
         };
@@ -377,32 +377,32 @@ fn optional_string(
 
 /// A stored event: what was posted plus the keys the service gave it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Event {
-    pub new: NewEvent,
+pub(crate) struct Event {
+    pub(crate) new: NewEvent,
     /// The time-based (version 1) half of `partitionKey`.
-    pub partition_uuid: Uuid,
-    pub created_at: DateTime<Utc>,
+    pub(crate) partition_uuid: Uuid,
+    pub(crate) created_at: DateTime<Utc>,
     /// Arrival order, for stable newest-first sorting.
-    pub seq: u64,
+    pub(crate) seq: u64,
 }
 
 impl Event {
-    pub fn partition_key(&self) -> String {
+    pub(crate) fn partition_key(&self) -> String {
         format!("{}|{}", self.new.kind.partition_prefix(), self.partition_uuid)
     }
 
     /// The 201 body, field for field as in the seed's examples.
-    pub fn created(&self) -> Created<'_> {
+    pub(crate) fn created(&self) -> Created<'_> {
         Created(self)
     }
 
     /// A search result record, as in the seed's search example.
-    pub fn record(&self) -> Record<'_> {
+    pub(crate) fn record(&self) -> Record<'_> {
         Record(self)
     }
 
     /// Everything stored, for the admin API.
-    pub fn stored(&self) -> Stored<'_> {
+    pub(crate) fn stored(&self) -> Stored<'_> {
         Stored(self)
     }
 }
@@ -434,7 +434,7 @@ fn timestamps<M: SerializeMap>(map: &mut M, event: &Event) -> Result<(), M::Erro
     map.serialize_entry("updated_at", &time)
 }
 
-pub struct Created<'a>(&'a Event);
+pub(crate) struct Created<'a>(&'a Event);
 
 impl Serialize for Created<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -467,7 +467,7 @@ impl Serialize for Created<'_> {
     }
 }
 
-pub struct Record<'a>(&'a Event);
+pub(crate) struct Record<'a>(&'a Event);
 
 impl Serialize for Record<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -484,7 +484,7 @@ impl Serialize for Record<'_> {
     }
 }
 
-pub struct Stored<'a>(&'a Event);
+pub(crate) struct Stored<'a>(&'a Event);
 
 impl Serialize for Stored<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

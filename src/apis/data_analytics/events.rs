@@ -13,21 +13,21 @@ use super::error::DataAnalyticsError;
 use super::event::{EventKind, NewEvent, Route};
 use crate::shared::request::parse_json;
 
-pub async fn create_analytics_event(
+pub(crate) async fn create_analytics_event(
     State(state): State<DataAnalytics>,
     body: Bytes,
 ) -> Result<Response, DataAnalyticsError> {
     create(&state, Route::AnalyticsEvents, &body)
 }
 
-pub async fn create_lead_analytics(
+pub(crate) async fn create_lead_analytics(
     State(state): State<DataAnalytics>,
     body: Bytes,
 ) -> Result<Response, DataAnalyticsError> {
     create(&state, Route::Typed(EventKind::Lead), &body)
 }
 
-pub async fn create_contact_analytics(
+pub(crate) async fn create_contact_analytics(
     State(state): State<DataAnalytics>,
     body: Bytes,
 ) -> Result<Response, DataAnalyticsError> {

@@ -11,46 +11,46 @@ use crate::shared::fixtures::FixtureError;
 use crate::shared::rate_limit::RateLimitSpec;
 use crate::shared::time::parse_rfc3339;
 
-pub const FILE: &str = "data_analytics.json";
+pub(crate) const FILE: &str = "data_analytics.json";
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct DataAnalyticsFixtures {
+pub(crate) struct DataAnalyticsFixtures {
     /// Bodies of `POST /api/v1/analytics_events`.
     #[serde(default)]
-    pub analytics_events: Vec<Value>,
+    pub(crate) analytics_events: Vec<Value>,
     /// Bodies of `POST /api/v1/lead_analytics`.
     #[serde(default)]
-    pub lead_analytics: Vec<Value>,
+    pub(crate) lead_analytics: Vec<Value>,
     /// Bodies of `POST /api/v1/contact_analytics`.
     #[serde(default)]
-    pub contact_analytics: Vec<Value>,
+    pub(crate) contact_analytics: Vec<Value>,
     /// Customers (tenants, by `customer_id`) with settings of their own.
     #[serde(default)]
-    pub customers: Vec<CustomerFixture>,
+    pub(crate) customers: Vec<CustomerFixture>,
 }
 
 /// The service has no credentials: a tenant is a `customer_id`, the key
 /// every event and search carries.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CustomerFixture {
-    pub customer_id: String,
+pub(crate) struct CustomerFixture {
+    pub(crate) customer_id: String,
     /// Calls per window for this customer's events and searches (off when absent or null).
     #[serde(default)]
-    pub rate_limit: Option<RateLimitSpec>,
+    pub(crate) rate_limit: Option<RateLimitSpec>,
 }
 
 /// A fixture event, validated exactly as its route would validate it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SeededEvent {
-    pub event: NewEvent,
-    pub created_at: DateTime<Utc>,
+pub(crate) struct SeededEvent {
+    pub(crate) event: NewEvent,
+    pub(crate) created_at: DateTime<Utc>,
 }
 
 impl DataAnalyticsFixtures {
     /// Every event, validated, ordered by `created_at` (file order on ties).
-    pub fn events(&self, file: &str) -> Result<Vec<SeededEvent>, FixtureError> {
+    pub(crate) fn events(&self, file: &str) -> Result<Vec<SeededEvent>, FixtureError> {
         let lists = [
             ("analyticsEvents", Route::AnalyticsEvents, &self.analytics_events),
             (
@@ -102,7 +102,7 @@ impl DataAnalyticsFixtures {
 
 /// Unique, non-blank customer ids with valid limits (a file's, or the
 /// whole after a runtime merge).
-pub fn validate_customers<'a>(
+pub(crate) fn validate_customers<'a>(
     customers: impl IntoIterator<Item = &'a CustomerFixture>,
     file: &str,
 ) -> Result<(), FixtureError> {

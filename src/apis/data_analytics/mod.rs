@@ -2,13 +2,13 @@
 //! events, stored in memory and searchable per customer, user, entity and
 //! recording. The vendor documents no auth, so none is required.
 
-pub mod admin;
-pub mod error;
-pub mod event;
-pub mod events;
-pub mod fixtures;
-pub mod search;
-pub mod store;
+pub(crate) mod admin;
+pub(crate) mod error;
+pub(crate) mod event;
+pub(crate) mod events;
+pub(crate) mod fixtures;
+pub(crate) mod search;
+pub(crate) mod store;
 
 use std::collections::HashSet;
 use std::ops::Deref;
@@ -25,8 +25,7 @@ use crate::shared::family::{CredentialNames, Family, FamilySpec};
 use crate::shared::fixtures::{Commit, FixtureError, FixtureSet, Source, parse, parse_posted, posted_file};
 use crate::shared::persistent;
 use crate::shared::plugin::{
-    FamilyApi, FamilyContext, LoadedFixtures, MergeCount, Plugin, Settings, StagedMerge, Tenant,
-    TenantRequest,
+    FamilyApi, FamilyContext, LoadedFixtures, MergeCount, Plugin, StagedMerge, Tenant, TenantRequest,
 };
 use crate::shared::rate_limit::{Limit, RateLimitSpec, RateLimiter};
 use crate::shared::routes::Routes;
@@ -55,7 +54,7 @@ pub static SPEC: FamilySpec = FamilySpec {
     }),
 };
 
-pub const FAMILY: Family = Family::of(&SPEC);
+pub(crate) const FAMILY: Family = Family::of(&SPEC);
 
 fn load_fixtures(source: &Source) -> Result<LoadedFixtures, FixtureError> {
     let analytics: DataAnalyticsFixtures = parse(source)?;
@@ -79,14 +78,12 @@ fn start(ctx: FamilyContext, config: &Config, loaded: &LoadedFixtures) -> Arc<dy
 
 /// The Data Analytics Service's slice of the server, what its handlers hold.
 #[derive(Debug, Clone)]
-pub struct DataAnalytics(Arc<DataAnalyticsShared>);
+pub(crate) struct DataAnalytics(Arc<DataAnalyticsShared>);
 
 #[derive(Debug)]
-pub struct DataAnalyticsShared {
-    pub clock: Clock,
-    pub seed: Seed,
-    pub settings: Arc<Settings>,
-    pub data_analytics: DataAnalyticsState,
+pub(crate) struct DataAnalyticsShared {
+    pub(crate) clock: Clock,
+    pub(crate) data_analytics: DataAnalyticsState,
     fixtures: FixtureSet<DataAnalyticsScenario>,
 }
 
@@ -99,7 +96,7 @@ impl Deref for DataAnalytics {
 }
 
 impl DataAnalytics {
-    pub fn new(
+    pub(crate) fn new(
         ctx: FamilyContext,
         capacity: usize,
         origin: String,
@@ -108,8 +105,6 @@ impl DataAnalytics {
         Self(Arc::new(DataAnalyticsShared {
             data_analytics: DataAnalyticsState::new(&fixtures, ctx.seed, capacity),
             clock: ctx.clock,
-            seed: ctx.seed,
-            settings: ctx.settings,
             fixtures: FixtureSet::new(origin, fixtures),
         }))
     }
@@ -268,7 +263,7 @@ impl FamilyApi for DataAnalytics {
     }
 }
 
-pub fn routes() -> Routes<DataAnalytics> {
+pub(crate) fn routes() -> Routes<DataAnalytics> {
     Routes::new(FAMILY)
         .post("/api/v1/analytics_events", events::create_analytics_event)
         .post("/api/v1/lead_analytics", events::create_lead_analytics)
@@ -281,14 +276,14 @@ pub fn routes() -> Routes<DataAnalytics> {
 }
 
 /// Routes nested under `/__admin/data_analytics`.
-pub fn admin_routes() -> Routes<DataAnalytics> {
+pub(crate) fn admin_routes() -> Routes<DataAnalytics> {
     Routes::new(Family::ADMIN).get("/events", admin::events)
 }
 
 /// The family's share of the application state.
 #[derive(Debug)]
-pub struct DataAnalyticsState {
-    pub events: EventStore,
+pub(crate) struct DataAnalyticsState {
+    pub(crate) events: EventStore,
     /// Fixture events, restored on every reset; merged fixtures add to them.
     seeded: RwLock<persistent::Vector<SeededEvent>>,
     /// Rate limits by customer id.
@@ -299,7 +294,7 @@ pub struct DataAnalyticsState {
 }
 
 impl DataAnalyticsState {
-    pub fn new(fixtures: &DataAnalyticsScenario, seed: Seed, capacity: usize) -> Self {
+    pub(crate) fn new(fixtures: &DataAnalyticsScenario, seed: Seed, capacity: usize) -> Self {
         let state = Self {
             events: EventStore::new(seed, capacity),
             seeded: RwLock::new(fixtures.events.clone()),
@@ -313,7 +308,7 @@ impl DataAnalyticsState {
 
     /// Takes merged fixtures: events not seen before are stored now (and
     /// on every reset), customers' limits are replaced.
-    pub fn install(&self, fixtures: &DataAnalyticsScenario) {
+    pub(crate) fn install(&self, fixtures: &DataAnalyticsScenario) {
         self.take_events(fixtures);
         self.limits.store(Arc::new(limits_of(&fixtures.customers)));
         self.customers.store(Arc::new(positions_of(&fixtures.customers)));
@@ -321,7 +316,11 @@ impl DataAnalyticsState {
 
     /// Takes merged fixtures whose customers at the given positions are
     /// new or replaced: the indices are updated, not rebuilt.
-    pub fn install_changes(&self, fixtures: &DataAnalyticsScenario, changed: &[(usize, CustomerFixture)]) {
+    pub(crate) fn install_changes(
+        &self,
+        fixtures: &DataAnalyticsScenario,
+        changed: &[(usize, CustomerFixture)],
+    ) {
         self.take_events(fixtures);
         let mut limits = (**self.limits.load()).clone();
         let mut positions = (**self.customers.load()).clone();
@@ -348,17 +347,17 @@ impl DataAnalyticsState {
     }
 
     /// Where each customer the fixtures declare is in them.
-    pub fn customer_positions(&self) -> Arc<persistent::Map<String, usize>> {
+    pub(crate) fn customer_positions(&self) -> Arc<persistent::Map<String, usize>> {
         self.customers.load_full()
     }
 
     /// Whether the fixtures in force declare `customer_id`.
-    pub fn has_customer(&self, customer_id: &str) -> bool {
+    pub(crate) fn has_customer(&self, customer_id: &str) -> bool {
         self.customers.load().contains_key(customer_id)
     }
 
     /// Counts a call against the customer's limit, if it has one.
-    pub fn check_rate(&self, customer_id: &str, now: DateTime<Utc>) -> Result<(), DataAnalyticsError> {
+    pub(crate) fn check_rate(&self, customer_id: &str, now: DateTime<Utc>) -> Result<(), DataAnalyticsError> {
         let limit = self.limits.load().get(customer_id).copied();
         self.limiter
             .admit(customer_id, limit, now)
@@ -366,7 +365,7 @@ impl DataAnalyticsState {
     }
 
     /// Back to the fixture events only.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.limiter.clear();
         self.events.clear();
         let seeded = self.seeded.read().unwrap_or_else(PoisonError::into_inner).clone();
@@ -378,11 +377,11 @@ impl DataAnalyticsState {
 
 /// What Data Analytics' fixtures amount to: events to hold and customers' settings.
 #[derive(Debug, Clone, Default)]
-pub struct DataAnalyticsScenario {
+pub(crate) struct DataAnalyticsScenario {
     /// Validated, in `created_at` order for the first file, then in merge
     /// order. Persistent vectors: a merge copies them in constant time.
-    pub events: persistent::Vector<SeededEvent>,
-    pub customers: persistent::Vector<CustomerFixture>,
+    pub(crate) events: persistent::Vector<SeededEvent>,
+    pub(crate) customers: persistent::Vector<CustomerFixture>,
 }
 
 fn positions_of(customers: &persistent::Vector<CustomerFixture>) -> persistent::Map<String, usize> {

@@ -13,7 +13,7 @@ use super::store::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Search};
 use crate::shared::request::query_pairs;
 
 #[derive(Serialize)]
-pub struct SearchResponse {
+pub(crate) struct SearchResponse {
     #[serde(serialize_with = "records")]
     recordings: Vec<Arc<Event>>,
     meta: Meta,
@@ -31,14 +31,14 @@ struct Meta {
     row_count: usize,
 }
 
-pub async fn search_lead_analytics(
+pub(crate) async fn search_lead_analytics(
     State(state): State<DataAnalytics>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<SearchResponse>, DataAnalyticsError> {
     search(&state, EventKind::Lead, query.as_deref())
 }
 
-pub async fn search_contact_analytics(
+pub(crate) async fn search_contact_analytics(
     State(state): State<DataAnalytics>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<SearchResponse>, DataAnalyticsError> {
@@ -68,7 +68,7 @@ fn search(
 /// Reads the query, naming every missing or invalid parameter at once.
 /// `recording_id` may repeat, in the plain, `recording_id[]` and
 /// `recording_id[0]` spellings HTTP clients use for arrays.
-pub fn parse_search(kind: EventKind, query: Option<&str>) -> Result<Search, Vec<FieldError>> {
+pub(crate) fn parse_search(kind: EventKind, query: Option<&str>) -> Result<Search, Vec<FieldError>> {
     let pairs = query_pairs(query);
     let mut errors = Vec::new();
     let recording_ids: Vec<String> = pairs

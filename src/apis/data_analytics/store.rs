@@ -15,12 +15,12 @@ use crate::shared::seed::Seed;
 const GREGORIAN_OFFSET_TICKS: i64 = 0x01B2_1DD2_1381_4000;
 
 /// The largest page a search may ask for.
-pub const MAX_PAGE_SIZE: usize = 100;
-pub const DEFAULT_PAGE_SIZE: usize = 10;
+pub(crate) const MAX_PAGE_SIZE: usize = 100;
+pub(crate) const DEFAULT_PAGE_SIZE: usize = 10;
 
 /// What the stored events may weigh in all: the oldest go first past it,
 /// as past the count (`--analytics-event-capacity`).
-pub const MAX_STORED_BYTES: usize = 256 * 1024 * 1024;
+pub(crate) const MAX_STORED_BYTES: usize = 256 * 1024 * 1024;
 
 /// Events reserved for at start, at most (the default capacity).
 const PREALLOCATED_EVENTS: usize = 200_000;
@@ -51,37 +51,37 @@ fn search_key_of(key: &mut String, event: &NewEvent) {
 
 /// A validated search.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Search {
-    pub kind: EventKind,
-    pub customer_id: String,
-    pub user_id: String,
-    pub entity_id: String,
-    pub recording_ids: Vec<String>,
+pub(crate) struct Search {
+    pub(crate) kind: EventKind,
+    pub(crate) customer_id: String,
+    pub(crate) user_id: String,
+    pub(crate) entity_id: String,
+    pub(crate) recording_ids: Vec<String>,
     /// Only the newest event of each recording.
-    pub latest: bool,
+    pub(crate) latest: bool,
     /// 1-based.
-    pub page: usize,
-    pub page_size: usize,
+    pub(crate) page: usize,
+    pub(crate) page_size: usize,
 }
 
 /// One page of results, newest first, and the total match count.
 #[derive(Debug, Clone)]
-pub struct SearchPage {
-    pub recordings: Vec<Arc<Event>>,
-    pub row_count: usize,
+pub(crate) struct SearchPage {
+    pub(crate) recordings: Vec<Arc<Event>>,
+    pub(crate) row_count: usize,
 }
 
 /// Everything stored, for the admin API.
 #[derive(Debug, Clone)]
-pub struct Listing {
-    pub events: Vec<Arc<Event>>,
-    pub capacity: usize,
-    pub dropped: u64,
+pub(crate) struct Listing {
+    pub(crate) events: Vec<Arc<Event>>,
+    pub(crate) capacity: usize,
+    pub(crate) dropped: u64,
 }
 
 /// Cheap-to-clone handle on both tables; the lock stays inside.
 #[derive(Debug, Clone)]
-pub struct EventStore {
+pub(crate) struct EventStore {
     inner: Arc<Mutex<Tables>>,
     /// The version 1 uuid node and first clock sequence, fixed per seed so
     /// runs with the same seed and clock give the same partition keys.
@@ -112,7 +112,7 @@ struct Tables {
 }
 
 impl EventStore {
-    pub fn new(seed: Seed, capacity: usize) -> Self {
+    pub(crate) fn new(seed: Seed, capacity: usize) -> Self {
         let mut rng = seed.rng("data_analytics.uuid_v1", "node");
         let mut node: [u8; 6] = rng.random();
         // RFC 9562: a random node id sets the multicast bit.
@@ -143,14 +143,16 @@ impl EventStore {
         store
     }
 
-    /// The same store with another byte budget (tests; embedding).
-    pub fn with_max_bytes(self, max_bytes: usize) -> Self {
+    /// The same store with another byte budget.
+    #[cfg(test)]
+    fn with_max_bytes(self, max_bytes: usize) -> Self {
         self.tables().max_bytes = max_bytes;
         self
     }
 
     /// What the stored events weigh now, in bytes.
-    pub fn bytes(&self) -> usize {
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
         self.tables().bytes
     }
 
@@ -161,7 +163,7 @@ impl EventStore {
     }
 
     /// Stores an event created at `at`; the oldest is dropped when full.
-    pub fn insert(&self, new: NewEvent, at: DateTime<Utc>) -> Arc<Event> {
+    pub(crate) fn insert(&self, new: NewEvent, at: DateTime<Utc>) -> Arc<Event> {
         let mut guard = self.tables();
         let tables = &mut *guard;
         let ticks = tables.next_ticks(gregorian_ticks(at));
@@ -193,7 +195,7 @@ impl EventStore {
         event
     }
 
-    pub fn search(&self, search: &Search) -> SearchPage {
+    pub(crate) fn search(&self, search: &Search) -> SearchPage {
         let mut key = String::new();
         write_search_key(
             &mut key,
@@ -233,7 +235,7 @@ impl EventStore {
     }
 
     /// Every stored event, oldest first, optionally of one customer.
-    pub fn list(&self, customer_id: Option<&str>) -> Listing {
+    pub(crate) fn list(&self, customer_id: Option<&str>) -> Listing {
         let tables = self.tables();
         Listing {
             events: tables
@@ -247,7 +249,7 @@ impl EventStore {
         }
     }
 
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         let mut tables = self.tables();
         tables.events.clear();
         tables.index.clear();

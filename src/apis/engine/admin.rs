@@ -20,7 +20,7 @@ struct AdminDisplay {
 }
 
 /// `GET /__admin/engine/offerDisplays[?leadUuid=][&credential=]`, oldest first.
-pub async fn offer_displays(
+pub(crate) async fn offer_displays(
     State(state): State<Engine>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, AdminError> {
@@ -43,7 +43,7 @@ pub async fn offer_displays(
 }
 
 /// `GET /__admin/engine/sessionInits[?sessionUuid=][&credential=]`, oldest first.
-pub async fn session_inits(
+pub(crate) async fn session_inits(
     State(state): State<Engine>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, AdminError> {

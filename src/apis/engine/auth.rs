@@ -20,7 +20,7 @@ use crate::shared::persistent;
 use crate::shared::rate_limit::{Limit, RateLimitSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenKind {
+pub(crate) enum TokenKind {
     Confidential,
     Publishable,
 }
@@ -29,15 +29,15 @@ pub enum TokenKind {
 #[derive(Debug)]
 pub struct Company {
     /// Position in the fixtures; keys caches.
-    pub index: usize,
+    pub(crate) index: usize,
     pub name: String,
     pub uuid: Uuid,
-    pub is_test: bool,
-    pub leads_per_day: f64,
-    pub product_mix: BTreeMap<ProductType, f64>,
-    pub event_data: bool,
-    pub scripted_leads: Vec<ScriptedLead>,
-    pub rate_limit: Option<Limit>,
+    pub(crate) is_test: bool,
+    pub(crate) leads_per_day: f64,
+    pub(crate) product_mix: BTreeMap<ProductType, f64>,
+    pub(crate) event_data: bool,
+    pub(crate) scripted_leads: Vec<ScriptedLead>,
+    pub(crate) rate_limit: Option<Limit>,
     /// What it was made from: an unchanged entry keeps its company.
     fixture: Arc<CompanyFixture>,
 }
@@ -77,7 +77,7 @@ impl Companies {
     }
 
     /// Takes the entries at `changed` (replaced in place, or appended).
-    pub fn update(&mut self, fixtures: &EngineFixtures, changed: &[usize]) {
+    pub(crate) fn update(&mut self, fixtures: &EngineFixtures, changed: &[usize]) {
         for &i in changed {
             let Some(f) = fixtures.companies.get(i) else {
                 continue;
@@ -103,12 +103,12 @@ impl Companies {
     }
 
     /// The position of the company with `uuid`.
-    pub fn index_of(&self, uuid: Uuid) -> Option<usize> {
+    pub(crate) fn index_of(&self, uuid: Uuid) -> Option<usize> {
         self.by_uuid.get(&uuid).copied()
     }
 
     /// Where `token` is, and whose (either kind).
-    pub fn token_owner(&self, token: &str) -> Option<usize> {
+    pub(crate) fn token_owner(&self, token: &str) -> Option<usize> {
         self.by_token.get(token).map(|(index, _)| *index)
     }
 
@@ -116,17 +116,21 @@ impl Companies {
         &self.all
     }
 
-    pub fn by_uuid(&self, uuid: Uuid) -> Option<&Arc<Company>> {
+    pub(crate) fn by_uuid(&self, uuid: Uuid) -> Option<&Arc<Company>> {
         self.by_uuid.get(&uuid).and_then(|i| self.all.get(*i))
     }
 
     /// Whether any company has `token`, of either kind.
-    pub fn has_token(&self, token: &str) -> bool {
+    pub(crate) fn has_token(&self, token: &str) -> bool {
         self.by_token.contains_key(token)
     }
 
     /// The company whose token the request carries, if that token may do `needed`.
-    pub fn authenticate(&self, headers: &HeaderMap, needed: TokenKind) -> Result<Arc<Company>, EngineError> {
+    pub(crate) fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        needed: TokenKind,
+    ) -> Result<Arc<Company>, EngineError> {
         let token = bearer_token(headers).ok_or(EngineError::MissingToken)?;
         let (index, kind) = self.by_token.get(token).ok_or(EngineError::InvalidToken)?;
         if needed == TokenKind::Confidential && *kind == TokenKind::Publishable {
@@ -136,13 +140,13 @@ impl Companies {
     }
 
     /// The company a token (either kind) belongs to.
-    pub fn by_token(&self, token: &str) -> Option<&Arc<Company>> {
+    pub(crate) fn by_token(&self, token: &str) -> Option<&Arc<Company>> {
         let (index, _) = self.by_token.get(token)?;
         self.all.get(*index)
     }
 
     /// The company for an optional token: `None` when absent or unknown.
-    pub fn identify(&self, headers: &HeaderMap) -> Option<Arc<Company>> {
+    pub(crate) fn identify(&self, headers: &HeaderMap) -> Option<Arc<Company>> {
         let (index, _) = self.by_token.get(bearer_token(headers)?)?;
         self.all.get(*index).cloned()
     }
@@ -151,15 +155,15 @@ impl Companies {
 /// A call with a confidential token (supply analytics), within its
 /// company's rate limit; checked before the handler runs. Holds the catalog
 /// the company was found in, so the handler reads the same snapshot.
-pub struct Confidential {
-    pub catalog: Arc<EngineCatalog>,
-    pub company: Arc<Company>,
+pub(crate) struct Confidential {
+    pub(crate) catalog: Arc<EngineCatalog>,
+    pub(crate) company: Arc<Company>,
 }
 
 /// A call with a publishable (or confidential) token (UI events), within
 /// its company's rate limit.
-pub struct Publishable {
-    pub company: Arc<Company>,
+pub(crate) struct Publishable {
+    pub(crate) company: Arc<Company>,
 }
 
 /// Finds the token's company, if it may do `needed`, and counts the call

@@ -16,19 +16,19 @@ use crate::shared::time::{format_millis, format_seconds};
 
 /// One `ApiError`. Fields are omitted when empty, as the vendor does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub attribute: Option<String>,
+    pub(crate) attribute: Option<String>,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub(crate) kind: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub details: BTreeMap<String, String>,
-    pub message: String,
+    pub(crate) details: BTreeMap<String, String>,
+    pub(crate) message: String,
 }
 
 impl ApiError {
     /// `{attribute} must be specified` (`type: missing`).
-    pub fn missing(attribute: &str) -> Self {
+    pub(crate) fn missing(attribute: &str) -> Self {
         Self {
             attribute: Some(attribute.to_owned()),
             kind: Some("missing".into()),
@@ -38,7 +38,7 @@ impl ApiError {
     }
 
     /// `type: malformed`, echoing what was specified (cut to a readable length).
-    pub fn malformed(attribute: &str, specified: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn malformed(attribute: &str, specified: &str, message: impl Into<String>) -> Self {
         Self {
             attribute: Some(attribute.to_owned()),
             kind: Some("malformed".into()),
@@ -49,7 +49,7 @@ impl ApiError {
 }
 
 /// Echoed input is cut so a huge bad value does not make a huge error.
-pub fn shorten(text: &str) -> String {
+pub(crate) fn shorten(text: &str) -> String {
     const MAX: usize = 200;
     match text.char_indices().nth(MAX) {
         Some((i, _)) => format!("{}…", &text[..i]),
@@ -58,7 +58,7 @@ pub fn shorten(text: &str) -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EngineError {
+pub(crate) enum EngineError {
     /// One or more attributes are missing or malformed, each its own `ApiError`.
     Attributes(Vec<ApiError>),
     /// No `Authorization: Bearer` header at all.
@@ -87,7 +87,7 @@ pub enum EngineError {
 }
 
 impl EngineError {
-    pub fn malformed(attribute: &str, specified: Option<&str>, message: impl Into<String>) -> Self {
+    pub(crate) fn malformed(attribute: &str, specified: Option<&str>, message: impl Into<String>) -> Self {
         Self::Malformed {
             attribute: Some(attribute.to_owned()),
             specified: specified.map(str::to_owned),
@@ -205,7 +205,7 @@ impl IntoResponse for EngineError {
 }
 
 /// Framework errors on Engine paths, in Engine's shape.
-pub fn framework_error(status: StatusCode, message: &str) -> Response {
+pub(crate) fn framework_error(status: StatusCode, message: &str) -> Response {
     EngineError::Framework {
         status,
         message: message.to_owned(),

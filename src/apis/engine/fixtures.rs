@@ -13,10 +13,10 @@ use crate::shared::fixtures::FixtureError;
 use crate::shared::rate_limit::RateLimitSpec;
 use crate::shared::time::Timestamp;
 
-pub const FILE: &str = "engine.json";
+pub(crate) const FILE: &str = "engine.json";
 
 /// Mean leads per day when a company does not say.
-pub const DEFAULT_LEADS_PER_DAY: f64 = 240.0;
+pub(crate) const DEFAULT_LEADS_PER_DAY: f64 = 240.0;
 const MAX_LEADS_PER_DAY: f64 = 20_000.0;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -25,42 +25,42 @@ pub struct EngineFixtures {
     #[serde(default)]
     /// A persistent vector: a merge copies it in constant time, whatever
     /// number of companies (tenants) it holds.
-    pub companies: imbl::Vector<Arc<CompanyFixture>>,
+    pub(crate) companies: imbl::Vector<Arc<CompanyFixture>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CompanyFixture {
-    pub name: String,
-    pub uuid: Uuid,
+pub(crate) struct CompanyFixture {
+    pub(crate) name: String,
+    pub(crate) uuid: Uuid,
     /// Reads supply analytics (`Authorization: Bearer ...`).
-    pub confidential_token: String,
+    pub(crate) confidential_token: String,
     /// Records UI events.
-    pub publishable_token: String,
+    pub(crate) publishable_token: String,
     /// The company's tokens are test tokens: every lead it sees has `isTest: true`.
     #[serde(default)]
-    pub is_test: bool,
+    pub(crate) is_test: bool,
     /// Mean generated leads per day; 0 turns generation off (scripted leads only).
     #[serde(default = "default_leads_per_day")]
-    pub leads_per_day: f64,
+    pub(crate) leads_per_day: f64,
     /// Relative weights of product types for generated leads (default: mostly loans).
     #[serde(default)]
-    pub product_mix: BTreeMap<ProductType, f64>,
+    pub(crate) product_mix: BTreeMap<ProductType, f64>,
     /// Emit `eventData` objects (off by default: stock generated clients cannot
     /// read the spec's ambiguous `oneOf`).
     #[serde(default)]
-    pub event_data: bool,
+    pub(crate) event_data: bool,
     /// Calls per window for this company's tokens (off when absent or null);
     /// the pixel is never limited.
     #[serde(default)]
-    pub rate_limit: Option<RateLimitSpec>,
+    pub(crate) rate_limit: Option<RateLimitSpec>,
     #[serde(default)]
-    pub leads: Vec<ScriptedLead>,
+    pub(crate) leads: Vec<ScriptedLead>,
 }
 
 impl CompanyFixture {
     /// A company with the file's defaults and placeholder tokens.
-    pub fn new(name: String, uuid: Uuid) -> Self {
+    pub(crate) fn new(name: String, uuid: Uuid) -> Self {
         Self {
             name,
             uuid,
@@ -83,55 +83,55 @@ fn default_leads_per_day() -> f64 {
 /// A lead written out in full; its `leadCreated` event is implied by `createdAt`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ScriptedLead {
-    pub uuid: Uuid,
-    pub created_at: Timestamp,
-    pub product_type: ProductType,
+pub(crate) struct ScriptedLead {
+    pub(crate) uuid: Uuid,
+    pub(crate) created_at: Timestamp,
+    pub(crate) product_type: ProductType,
     #[serde(default)]
-    pub events: Vec<ScriptedEvent>,
+    pub(crate) events: Vec<ScriptedEvent>,
     #[serde(default)]
-    pub payouts: Vec<ScriptedPayout>,
+    pub(crate) payouts: Vec<ScriptedPayout>,
     /// Tag key to values; each value becomes one client tag at `createdAt`.
     #[serde(default)]
-    pub client_tags: BTreeMap<String, Vec<String>>,
+    pub(crate) client_tags: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ScriptedEvent {
-    pub event_type: EventType,
-    pub event_created_at: Timestamp,
+pub(crate) struct ScriptedEvent {
+    pub(crate) event_type: EventType,
+    pub(crate) event_created_at: Timestamp,
     #[serde(default)]
-    pub financial_institution_uuid: Option<Uuid>,
+    pub(crate) financial_institution_uuid: Option<Uuid>,
     /// Defaults to the built-in lender's name for a known uuid.
     #[serde(default)]
-    pub financial_institution_name: Option<String>,
+    pub(crate) financial_institution_name: Option<String>,
     #[serde(default)]
-    pub amount_in_cents: Option<i32>,
+    pub(crate) amount_in_cents: Option<i32>,
     #[serde(default)]
-    pub reject_reason: Option<RejectReason>,
+    pub(crate) reject_reason: Option<RejectReason>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ScriptedPayout {
+pub(crate) struct ScriptedPayout {
     /// Defaults to a uuid derived from the lead and the payout's position.
     #[serde(default)]
-    pub uuid: Option<Uuid>,
-    pub booked_at: Timestamp,
-    pub payout_in_cents: f64,
+    pub(crate) uuid: Option<Uuid>,
+    pub(crate) booked_at: Timestamp,
+    pub(crate) payout_in_cents: f64,
     /// When set, a correction record with `deletedAt` appears in that hour's window.
     #[serde(default)]
-    pub deleted_at: Option<Timestamp>,
+    pub(crate) deleted_at: Option<Timestamp>,
     #[serde(default)]
-    pub financial_institution_uuid: Option<Uuid>,
+    pub(crate) financial_institution_uuid: Option<Uuid>,
     #[serde(default)]
-    pub financial_institution_name: Option<String>,
+    pub(crate) financial_institution_name: Option<String>,
 }
 
 impl EngineFixtures {
     /// Checks what serde cannot: uniqueness, ranges and time order.
-    pub fn validate(&self, file: &str) -> Result<(), FixtureError> {
+    pub(crate) fn validate(&self, file: &str) -> Result<(), FixtureError> {
         let mut tokens = HashSet::new();
         let mut companies = HashSet::new();
         let mut leads = HashSet::new();

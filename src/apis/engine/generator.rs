@@ -29,13 +29,13 @@ use crate::shared::time::format_seconds;
 /// booking a payout (≤ 1 day) and deleting it (≤ 14 days) inside
 /// [`Lookback::PAYOUTS`]. Keeping the spans apart matters for cold windows:
 /// a leadEvents window generates 13 days of leads rather than 28.
-pub struct Lookback;
+pub(crate) struct Lookback;
 
 impl Lookback {
-    pub const EVENTS: TimeDelta = TimeDelta::days(13);
-    pub const PAYOUTS: TimeDelta = TimeDelta::days(28);
+    pub(crate) const EVENTS: TimeDelta = TimeDelta::days(13);
+    pub(crate) const PAYOUTS: TimeDelta = TimeDelta::days(28);
     /// Tags are stamped within five seconds of their lead's creation.
-    pub const CLIENT_TAGS: TimeDelta = TimeDelta::seconds(TAG_DELAY_SECONDS);
+    pub(crate) const CLIENT_TAGS: TimeDelta = TimeDelta::seconds(TAG_DELAY_SECONDS);
 }
 
 const TAG_DELAY_SECONDS: i64 = 5;
@@ -56,11 +56,11 @@ const _: () = assert!(
 /// into wire records only the few it serves.
 #[derive(Debug, Default, Clone)]
 pub struct Batch {
-    pub leads: Vec<GeneratedLead>,
-    pub events: Vec<EventRecord>,
+    pub(crate) leads: Vec<GeneratedLead>,
+    pub(crate) events: Vec<EventRecord>,
     /// `(window time, payout)`: `bookedAt`, or `deletedAt` for a deletion record.
-    pub payouts: Vec<(DateTime<Utc>, LeadPayout)>,
-    pub tags: Vec<LeadClientTag>,
+    pub(crate) payouts: Vec<(DateTime<Utc>, LeadPayout)>,
+    pub(crate) tags: Vec<LeadClientTag>,
     /// Institutions scripted leads name that are not in the stable list;
     /// [`InstitutionRef::Scripted`] indexes this.
     named_institutions: Vec<(Uuid, Cow<'static, str>)>,
@@ -68,7 +68,7 @@ pub struct Batch {
 
 impl Batch {
     /// Roughly what the batch holds on the heap, for cache budgets.
-    pub fn heap_bytes(&self) -> usize {
+    pub(crate) fn heap_bytes(&self) -> usize {
         fn vec<T>(v: &[T]) -> usize {
             size_of_val(v)
         }
@@ -92,30 +92,30 @@ impl Batch {
 
 /// What a lead's events share.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct GeneratedLead {
-    pub uuid: Uuid,
-    pub created_at: DateTime<Utc>,
-    pub product: ProductType,
-    pub is_test: bool,
-    pub event_data: bool,
+pub(crate) struct GeneratedLead {
+    pub(crate) uuid: Uuid,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) product: ProductType,
+    pub(crate) is_test: bool,
+    pub(crate) event_data: bool,
 }
 
 /// An event as the simulation keeps it; [`Batch::lead_event`] makes it a
 /// wire `LeadEvent`.
 #[derive(Debug, Clone, Copy)]
-pub struct EventRecord {
-    pub at: DateTime<Utc>,
+pub(crate) struct EventRecord {
+    pub(crate) at: DateTime<Utc>,
     /// Index into [`Batch::leads`].
-    pub lead: u32,
-    pub event_type: EventType,
-    pub institution: Option<InstitutionRef>,
-    pub amount_in_cents: Option<i32>,
-    pub reject_reason: Option<RejectReason>,
+    pub(crate) lead: u32,
+    pub(crate) event_type: EventType,
+    pub(crate) institution: Option<InstitutionRef>,
+    pub(crate) amount_in_cents: Option<i32>,
+    pub(crate) reject_reason: Option<RejectReason>,
 }
 
 /// Which institution an event names.
 #[derive(Debug, Clone, Copy)]
-pub enum InstitutionRef {
+pub(crate) enum InstitutionRef {
     Listed(&'static Institution),
     /// Index into the batch's scripted institutions.
     Scripted(u32),
@@ -153,7 +153,7 @@ impl Batch {
     }
 
     /// The wire form of one of this batch's events, `id` included.
-    pub fn lead_event(&self, event: &EventRecord) -> Option<LeadEvent> {
+    pub(crate) fn lead_event(&self, event: &EventRecord) -> Option<LeadEvent> {
         let lead = self.leads.get(event.lead as usize)?;
         let institution = match event.institution {
             Some(InstitutionRef::Listed(i)) => Some((i.uuid, Cow::Borrowed(i.name))),
@@ -190,19 +190,20 @@ impl Batch {
         })
     }
 
-    /// Every event in wire form (tests and tools).
-    pub fn lead_events(&self) -> Vec<LeadEvent> {
+    /// Every event in wire form.
+    #[cfg(test)]
+    fn lead_events(&self) -> Vec<LeadEvent> {
         self.events.iter().filter_map(|e| self.lead_event(e)).collect()
     }
 
     /// Events with `eventCreatedAt` in `[start, end)`, in wire form.
-    pub fn events_in(&self, start: DateTime<Utc>, end: DateTime<Utc>, out: &mut Vec<LeadEvent>) {
+    pub(crate) fn events_in(&self, start: DateTime<Utc>, end: DateTime<Utc>, out: &mut Vec<LeadEvent>) {
         let range = time_range(&self.events, start, end, |e| e.at);
         out.extend(self.events[range].iter().filter_map(|e| self.lead_event(e)));
     }
 
     /// Payout records whose window time is in `[start, end)`.
-    pub fn payouts_in(
+    pub(crate) fn payouts_in(
         &self,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
@@ -213,7 +214,7 @@ impl Batch {
     }
 
     /// Client tags created in `[start, end)`, `hash` included.
-    pub fn tags_in(&self, start: DateTime<Utc>, end: DateTime<Utc>, out: &mut Vec<LeadClientTag>) {
+    pub(crate) fn tags_in(&self, start: DateTime<Utc>, end: DateTime<Utc>, out: &mut Vec<LeadClientTag>) {
         let range = time_range(&self.tags, start, end, |t| t.created_at);
         out.extend(self.tags[range].iter().map(|t| LeadClientTag {
             hash: sha256_hex(&[
@@ -840,7 +841,7 @@ fn event_data(
 }
 
 /// A company's scripted leads as one batch.
-pub fn scripted(seed: Seed, company: &Company) -> Batch {
+pub(crate) fn scripted(seed: Seed, company: &Company) -> Batch {
     let mut batch = Batch::default();
     for lead in &company.scripted_leads {
         add_scripted_lead(seed, company, lead, &mut batch);

@@ -8,10 +8,10 @@ use uuid::Uuid;
 use super::models::ProductType;
 
 #[derive(Debug, Clone)]
-pub struct Institution {
-    pub uuid: Uuid,
-    pub name: &'static str,
-    pub products: &'static [ProductType],
+pub(crate) struct Institution {
+    pub(crate) uuid: Uuid,
+    pub(crate) name: &'static str,
+    pub(crate) products: &'static [ProductType],
 }
 
 /// Namespace for institution uuids ("leadsim institutions", fixed forever).
@@ -50,16 +50,17 @@ static ALL: LazyLock<Vec<Institution>> = LazyLock::new(|| {
         .collect()
 });
 
-pub fn all() -> &'static [Institution] {
+#[cfg(test)]
+fn all() -> &'static [Institution] {
     &ALL
 }
 
-pub fn by_uuid(uuid: Uuid) -> Option<&'static Institution> {
+pub(crate) fn by_uuid(uuid: Uuid) -> Option<&'static Institution> {
     ALL.iter().find(|i| i.uuid == uuid)
 }
 
 /// How many institutions there are.
-pub const COUNT: usize = TABLE.len();
+pub(crate) const COUNT: usize = TABLE.len();
 
 /// Per product (by its declaration index), the institutions offering it.
 static OFFERING: LazyLock<Vec<Vec<&'static Institution>>> = LazyLock::new(|| {
@@ -78,7 +79,7 @@ static OFFERING: LazyLock<Vec<Vec<&'static Institution>>> = LazyLock::new(|| {
 
 /// Institutions that offer `product`; never empty (falls back to all).
 /// Computed once: the funnel asks for every lead.
-pub fn offering(product: ProductType) -> &'static [&'static Institution] {
+pub(crate) fn offering(product: ProductType) -> &'static [&'static Institution] {
     &OFFERING[product as usize]
 }
 

@@ -2,18 +2,18 @@
 //! simulated lead funnels) and UI events (offer displays, session inits, the
 //! pixel GIF).
 
-pub mod admin;
-pub mod auth;
-pub mod error;
-pub mod fixtures;
-pub mod generator;
-pub mod institutions;
+pub(crate) mod admin;
+pub(crate) mod auth;
+pub(crate) mod error;
+pub(crate) mod fixtures;
+pub(crate) mod generator;
+pub(crate) mod institutions;
 pub mod lead_ids;
-pub mod models;
-pub mod supply_analytics;
-pub mod ui_events;
-pub mod ui_store;
-pub mod windows;
+pub(crate) mod models;
+pub(crate) mod supply_analytics;
+pub(crate) mod ui_events;
+pub(crate) mod ui_store;
+pub(crate) mod windows;
 
 use std::collections::HashSet;
 use std::ops::Deref;
@@ -64,7 +64,7 @@ pub static SPEC: FamilySpec = FamilySpec {
     }),
 };
 
-pub const FAMILY: Family = Family::of(&SPEC);
+pub(crate) const FAMILY: Family = Family::of(&SPEC);
 
 fn load_fixtures(source: &Source) -> Result<LoadedFixtures, FixtureError> {
     let fixtures: EngineFixtures = parse(source)?;
@@ -89,9 +89,9 @@ pub struct Engine(Arc<EngineShared>);
 
 #[derive(Debug)]
 pub struct EngineShared {
-    pub clock: Clock,
-    pub seed: Seed,
-    pub settings: Arc<Settings>,
+    pub(crate) clock: Clock,
+    pub(crate) seed: Seed,
+    pub(crate) settings: Arc<Settings>,
     pub engine: EngineState,
     fixtures: FixtureSet<EngineFixtures>,
 }
@@ -105,7 +105,7 @@ impl Deref for Engine {
 }
 
 impl Engine {
-    pub fn new(
+    pub(crate) fn new(
         ctx: FamilyContext,
         ui_capacity: usize,
         origin: String,
@@ -271,7 +271,7 @@ impl FamilyApi for Engine {
     }
 }
 
-pub fn routes() -> Routes<Engine> {
+pub(crate) fn routes() -> Routes<Engine> {
     Routes::new(FAMILY)
         .get("/supplyAnalytics/leadEvents", supply_analytics::lead_events)
         .get("/supplyAnalytics/leadPayouts", supply_analytics::lead_payouts)
@@ -288,7 +288,7 @@ pub fn routes() -> Routes<Engine> {
 }
 
 /// Routes nested under `/__admin/engine`.
-pub fn admin_routes() -> Routes<Engine> {
+pub(crate) fn admin_routes() -> Routes<Engine> {
     Routes::new(Family::ADMIN)
         .get("/offerDisplays", admin::offer_displays)
         .get("/sessionInits", admin::session_inits)
@@ -299,9 +299,9 @@ pub fn admin_routes() -> Routes<Engine> {
 pub struct EngineState {
     /// What the fixtures define; replaced whole when fixtures are merged at run time.
     catalog: ArcSwap<EngineCatalog>,
-    pub ui: UiEvents,
+    pub(crate) ui: UiEvents,
     /// Per-company limits, keyed by company uuid; outlives catalog swaps.
-    pub limiter: RateLimiter,
+    pub(crate) limiter: RateLimiter,
     seed: Seed,
 }
 
@@ -396,7 +396,7 @@ impl EngineCatalog {
 }
 
 impl EngineState {
-    pub fn new(fixtures: &EngineFixtures, seed: Seed, ui_capacity: usize) -> Self {
+    pub(crate) fn new(fixtures: &EngineFixtures, seed: Seed, ui_capacity: usize) -> Self {
         Self {
             catalog: ArcSwap::from_pointee(EngineCatalog::new(fixtures, seed)),
             ui: UiEvents::new(ui_capacity, seed),
@@ -412,25 +412,25 @@ impl EngineState {
 
     /// The current catalog for a short, synchronous look (the pixel): no
     /// reference-count traffic, but not to be held across an `.await`.
-    pub fn peek(&self) -> arc_swap::Guard<Arc<EngineCatalog>> {
+    pub(crate) fn peek(&self) -> arc_swap::Guard<Arc<EngineCatalog>> {
         self.catalog.load()
     }
 
     /// Replaces the catalog (a reset). Windows are regenerated on demand:
     /// they are a function of the fixtures.
-    pub fn install(&self, fixtures: &EngineFixtures) {
+    pub(crate) fn install(&self, fixtures: &EngineFixtures) {
         self.catalog
             .store(Arc::new(EngineCatalog::new(fixtures, self.seed)));
     }
 
     /// Takes merged fixtures whose companies at `changed` are new or replaced.
-    pub fn install_changes(&self, fixtures: &EngineFixtures, changed: &[usize]) {
+    pub(crate) fn install_changes(&self, fixtures: &EngineFixtures, changed: &[usize]) {
         let next = self.catalog.load().with_changes(fixtures, changed);
         self.catalog.store(Arc::new(next));
     }
 
     /// Counts a call against the company's limit, if it has one.
-    pub fn check_rate(&self, company: &Company, now: DateTime<Utc>) -> Result<(), EngineError> {
+    pub(crate) fn check_rate(&self, company: &Company, now: DateTime<Utc>) -> Result<(), EngineError> {
         let mut key = Uuid::encode_buffer();
         let key = company.uuid.hyphenated().encode_lower(&mut key);
         self.limiter
@@ -439,7 +439,7 @@ impl EngineState {
     }
 
     /// Forgets everything clients posted.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.ui.clear();
         self.limiter.clear();
     }

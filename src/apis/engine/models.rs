@@ -12,7 +12,7 @@ use crate::shared::time::serialize_rfc3339;
 /// The spec's `EventType` enum, in its spelling (`conversion`, not `conversation`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub enum EventType {
+pub(crate) enum EventType {
     LeadCreated,
     AppSubmitted,
     ApiApproved,
@@ -28,7 +28,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             EventType::LeadCreated => "leadCreated",
             EventType::AppSubmitted => "appSubmitted",
@@ -46,7 +46,7 @@ impl EventType {
     }
 
     /// Events that happen at a financial institution carry its name and uuid.
-    pub fn involves_institution(self) -> bool {
+    pub(crate) fn involves_institution(self) -> bool {
         !matches!(self, EventType::LeadCreated | EventType::AppSubmitted)
     }
 }
@@ -54,7 +54,7 @@ impl EventType {
 /// The spec's `ProductType` enum (snake_case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ProductType {
+pub(crate) enum ProductType {
     CreditCard,
     Generic,
     AutoInsurance,
@@ -68,7 +68,7 @@ pub enum ProductType {
 
 impl ProductType {
     /// Every product type, in declaration order (`ALL[p as usize] == p`).
-    pub const ALL: [ProductType; 9] = [
+    pub(crate) const ALL: [ProductType; 9] = [
         ProductType::CreditCard,
         ProductType::Generic,
         ProductType::AutoInsurance,
@@ -84,7 +84,7 @@ impl ProductType {
 /// The spec's `RejectReason` enum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum RejectReason {
+pub(crate) enum RejectReason {
     LowFico,
     NoFico,
     MajorDerogatory,
@@ -99,38 +99,38 @@ pub enum RejectReason {
 /// because the spec's `oneOf` makes any object ambiguous for generated clients.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EventData {
+pub(crate) struct EventData {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reject_reason: Option<RejectReason>,
+    pub(crate) reject_reason: Option<RejectReason>,
     /// Whole dollars (the spec's `amount`), for applied/approved/listed/funded.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub amount: Option<i32>,
+    pub(crate) amount: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub payout_in_cents: Option<i32>,
+    pub(crate) payout_in_cents: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub product_type: Option<ProductType>,
+    pub(crate) product_type: Option<ProductType>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LeadEvent {
-    pub id: String,
+    pub(crate) id: String,
     pub lead_uuid: Uuid,
     #[serde(serialize_with = "serialize_rfc3339")]
-    pub lead_created_at: DateTime<Utc>,
-    pub event_type: EventType,
+    pub(crate) lead_created_at: DateTime<Utc>,
+    pub(crate) event_type: EventType,
     #[serde(serialize_with = "serialize_rfc3339")]
-    pub event_created_at: DateTime<Utc>,
+    pub(crate) event_created_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub event_data: Option<EventData>,
+    pub(crate) event_data: Option<EventData>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub amount_in_cents: Option<i32>,
+    pub(crate) amount_in_cents: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub financial_institution_uuid: Option<Uuid>,
+    pub(crate) financial_institution_uuid: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub financial_institution_name: Option<Cow<'static, str>>,
+    pub(crate) financial_institution_name: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub product_type: Option<ProductType>,
+    pub(crate) product_type: Option<ProductType>,
     pub is_test: bool,
 }
 
@@ -139,40 +139,31 @@ pub struct LeadEvent {
 pub struct LeadPayout {
     pub lead_uuid: Uuid,
     #[serde(serialize_with = "serialize_rfc3339")]
-    pub booked_at: DateTime<Utc>,
+    pub(crate) booked_at: DateTime<Utc>,
     /// Cents; may be fractional on the wire (spec: number/double).
-    pub payout_in_cents: f64,
-    pub uuid: Uuid,
+    pub(crate) payout_in_cents: f64,
+    pub(crate) uuid: Uuid,
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "serialize_optional_rfc3339"
     )]
-    pub deleted_at: Option<DateTime<Utc>>,
+    pub(crate) deleted_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub financial_institution_name: Option<Cow<'static, str>>,
+    pub(crate) financial_institution_name: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub financial_institution_uuid: Option<Uuid>,
+    pub(crate) financial_institution_uuid: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LeadClientTag {
-    pub hash: String,
+    pub(crate) hash: String,
     pub lead_uuid: Uuid,
     /// Generated tags borrow their keys and most values from static lists.
     pub key: Cow<'static, str>,
-    pub value: Cow<'static, str>,
+    pub(crate) value: Cow<'static, str>,
     #[serde(serialize_with = "serialize_rfc3339")]
-    pub created_at: DateTime<Utc>,
-}
-
-/// The envelope shared by the three cursor endpoints.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CursorPage<T> {
-    pub next_url: String,
-    pub should_continue_polling: bool,
-    pub data: T,
+    pub(crate) created_at: DateTime<Utc>,
 }
 
 fn serialize_optional_rfc3339<S: serde::Serializer>(

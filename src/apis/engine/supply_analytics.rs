@@ -17,9 +17,9 @@ use crate::shared::request::{public_base_url, query_pairs, query_value};
 use crate::shared::time::parse_rfc3339;
 
 /// Data is published one hour after it happens.
-pub const SLA: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+pub(crate) const SLA: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
-pub async fn lead_events(
+pub(crate) async fn lead_events(
     state: State<Engine>,
     caller: Confidential,
     headers: HeaderMap,
@@ -28,7 +28,7 @@ pub async fn lead_events(
     serve(state, caller, headers, query, Feed::Events).await
 }
 
-pub async fn lead_payouts(
+pub(crate) async fn lead_payouts(
     state: State<Engine>,
     caller: Confidential,
     headers: HeaderMap,
@@ -37,7 +37,7 @@ pub async fn lead_payouts(
     serve(state, caller, headers, query, Feed::Payouts).await
 }
 
-pub async fn lead_client_tags(
+pub(crate) async fn lead_client_tags(
     state: State<Engine>,
     caller: Confidential,
     headers: HeaderMap,

@@ -16,7 +16,7 @@ use super::ui_store::{DisplayedOffer, Source};
 use crate::shared::request::parse_json_value;
 
 /// A transparent 1x1 GIF89a: the smallest image every browser renders.
-pub const PIXEL_GIF: [u8; 43] = [
+pub(crate) const PIXEL_GIF: [u8; 43] = [
     0x47, 0x49, 0x46, 0x38, 0x39, 0x61, // "GIF89a"
     0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, // 1x1, 2-colour global table
     0x00, 0x00, 0x00, 0xff, 0xff, 0xff, // black, white
@@ -26,7 +26,7 @@ pub const PIXEL_GIF: [u8; 43] = [
     0x3b, // trailer
 ];
 
-pub async fn create_offer_display(
+pub(crate) async fn create_offer_display(
     State(state): State<Engine>,
     Publishable { company }: Publishable,
     body: Bytes,
@@ -37,7 +37,7 @@ pub async fn create_offer_display(
     Ok((StatusCode::CREATED, Json(ui.offer_display(&recorded))))
 }
 
-pub async fn create_session_init(
+pub(crate) async fn create_session_init(
     State(state): State<Engine>,
     Publishable { company }: Publishable,
     body: Bytes,
@@ -65,7 +65,7 @@ pub async fn create_session_init(
 ///
 /// Takes the whole request rather than `HeaderMap`/`Uri` extractors, which
 /// would clone them on the hottest route.
-pub async fn pixel(State(state): State<Engine>, request: Request) -> Response {
+pub(crate) async fn pixel(State(state): State<Engine>, request: Request) -> Response {
     if request.method() == Method::GET
         && let Some(offer) = offer_from_pixel_path(request.uri().path())
     {

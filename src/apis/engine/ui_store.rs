@@ -15,15 +15,15 @@ use crate::shared::time::serialize_rfc3339_millis;
 
 /// Who a display or session belongs to: a company, or nobody we can tell
 /// (a pixel hit for a lead no company owns).
-pub type Owner = Option<Uuid>;
+pub(crate) type Owner = Option<Uuid>;
 
 /// `createdBy` for records no company can be credited with.
-pub const UNATTRIBUTED: Uuid = Uuid::from_u128(0x756e_6174_7472_6962_7574_6564_0000_0000);
+pub(crate) const UNATTRIBUTED: Uuid = Uuid::from_u128(0x756e_6174_7472_6962_7574_6564_0000_0000);
 
 /// How a display reached leadsim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Source {
+pub(crate) enum Source {
     Api,
     Pixel,
 }
@@ -31,48 +31,48 @@ pub enum Source {
 /// The vendor's `OfferDisplay`, plus where it came from (admin view only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OfferDisplay {
-    pub id: i64,
-    pub uuid: Uuid,
-    pub lead_uuid: Uuid,
-    pub rate_table_uuid: Uuid,
-    pub offer_uuid: Uuid,
+pub(crate) struct OfferDisplay {
+    pub(crate) id: i64,
+    pub(crate) uuid: Uuid,
+    pub(crate) lead_uuid: Uuid,
+    pub(crate) rate_table_uuid: Uuid,
+    pub(crate) offer_uuid: Uuid,
     #[serde(serialize_with = "serialize_rfc3339_millis")]
-    pub created_at: DateTime<Utc>,
-    pub created_by: Uuid,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) created_by: Uuid,
     #[serde(skip)]
-    pub source: Source,
+    pub(crate) source: Source,
 }
 
 /// The vendor's `SessionInit`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SessionInit {
-    pub id: i64,
-    pub uuid: Uuid,
-    pub session_uuid: Uuid,
+pub(crate) struct SessionInit {
+    pub(crate) id: i64,
+    pub(crate) uuid: Uuid,
+    pub(crate) session_uuid: Uuid,
     #[serde(serialize_with = "serialize_rfc3339_millis")]
-    pub created_at: DateTime<Utc>,
-    pub created_by: Uuid,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) created_by: Uuid,
 }
 
 /// A display as stored: its `uuid` is a pure function of (seed, owner, id),
 /// derived when someone reads it, so the pixel route never hashes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RecordedDisplay {
-    pub id: i64,
-    pub owner: Owner,
-    pub offer: DisplayedOffer,
-    pub created_at: DateTime<Utc>,
-    pub source: Source,
+pub(crate) struct RecordedDisplay {
+    pub(crate) id: i64,
+    pub(crate) owner: Owner,
+    pub(crate) offer: DisplayedOffer,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) source: Source,
 }
 
 /// The three uuids a display names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DisplayedOffer {
-    pub lead_uuid: Uuid,
-    pub rate_table_uuid: Uuid,
-    pub offer_uuid: Uuid,
+pub(crate) struct DisplayedOffer {
+    pub(crate) lead_uuid: Uuid,
+    pub(crate) rate_table_uuid: Uuid,
+    pub(crate) offer_uuid: Uuid,
 }
 
 /// A bounded, oldest-first ring with a count of what it dropped.
@@ -152,12 +152,12 @@ fn next_id(ids: &mut HashMap<Owner, i64>, owner: Owner) -> i64 {
 /// A listing for test assertions.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Listing<T> {
-    pub count: usize,
+pub(crate) struct Listing<T> {
+    pub(crate) count: usize,
     /// Records dropped because the store reached its capacity (since reset).
-    pub dropped: u64,
-    pub capacity: usize,
-    pub items: Vec<T>,
+    pub(crate) dropped: u64,
+    pub(crate) capacity: usize,
+    pub(crate) items: Vec<T>,
 }
 
 impl<T> Listing<T> {
@@ -173,14 +173,14 @@ impl<T> Listing<T> {
 
 /// Cheap-to-clone handle; the lock never leaves this type.
 #[derive(Debug, Clone)]
-pub struct UiEvents {
+pub(crate) struct UiEvents {
     store: Arc<Mutex<Store>>,
     capacity: usize,
     seed: Seed,
 }
 
 impl UiEvents {
-    pub fn new(capacity: usize, seed: Seed) -> Self {
+    pub(crate) fn new(capacity: usize, seed: Seed) -> Self {
         Self {
             store: Arc::new(Mutex::new(Store::new(capacity))),
             capacity,
@@ -188,7 +188,7 @@ impl UiEvents {
         }
     }
 
-    pub fn record_display(
+    pub(crate) fn record_display(
         &self,
         owner: Owner,
         offer: DisplayedOffer,
@@ -208,7 +208,7 @@ impl UiEvents {
     }
 
     /// The vendor's view of a recorded display.
-    pub fn offer_display(&self, recorded: &RecordedDisplay) -> OfferDisplay {
+    pub(crate) fn offer_display(&self, recorded: &RecordedDisplay) -> OfferDisplay {
         OfferDisplay {
             id: recorded.id,
             uuid: self.seed.uuid(
@@ -225,7 +225,7 @@ impl UiEvents {
     }
 
     /// Records a session; `session_uuid` is generated when the client gave none.
-    pub fn record_session(
+    pub(crate) fn record_session(
         &self,
         owner: Owner,
         session_uuid: Option<Uuid>,
@@ -247,7 +247,7 @@ impl UiEvents {
 
     /// Displays, oldest first, optionally only those of one lead and of one
     /// creator (`createdBy`).
-    pub fn displays(&self, lead: Option<Uuid>, creator: Option<Uuid>) -> Listing<OfferDisplay> {
+    pub(crate) fn displays(&self, lead: Option<Uuid>, creator: Option<Uuid>) -> Listing<OfferDisplay> {
         let recorded = self.lock().displays.listing(self.capacity, |d| {
             lead.is_none_or(|l| d.offer.lead_uuid == l)
                 && creator.is_none_or(|c| d.owner.unwrap_or(UNATTRIBUTED) == c)
@@ -258,14 +258,14 @@ impl UiEvents {
 
     /// Sessions, oldest first, optionally only those with one `sessionUuid`
     /// and of one creator (`createdBy`).
-    pub fn sessions(&self, session: Option<Uuid>, creator: Option<Uuid>) -> Listing<SessionInit> {
+    pub(crate) fn sessions(&self, session: Option<Uuid>, creator: Option<Uuid>) -> Listing<SessionInit> {
         let store = self.lock();
         store.sessions.listing(self.capacity, |s| {
             session.is_none_or(|u| s.session_uuid == u) && creator.is_none_or(|c| s.created_by == c)
         })
     }
 
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         *self.lock() = Store::new(self.capacity);
     }
 

@@ -16,7 +16,7 @@ use super::models::{LeadClientTag, LeadEvent, LeadPayout};
 use crate::shared::cache::BoundedCache;
 use crate::shared::seed::Seed;
 
-pub const WINDOW: TimeDelta = TimeDelta::hours(1);
+pub(crate) const WINDOW: TimeDelta = TimeDelta::hours(1);
 
 /// Generated hours kept: a sequential walk of leadPayouts needs the 673
 /// hours of its lookback; one hour at default volume is about 10 KB.
@@ -24,9 +24,9 @@ const HOUR_CACHE: usize = 1024;
 /// Rendered windows kept, for repeated polls of the same cursor.
 const WINDOW_CACHE: usize = 256;
 /// What the generated hours may weigh (fixtures can raise the volume).
-pub const HOUR_CACHE_MAX_BYTES: usize = 96 * 1024 * 1024;
+pub(crate) const HOUR_CACHE_MAX_BYTES: usize = 96 * 1024 * 1024;
 /// What the rendered windows may weigh.
-pub const WINDOW_CACHE_MAX_BYTES: usize = 64 * 1024 * 1024;
+pub(crate) const WINDOW_CACHE_MAX_BYTES: usize = 64 * 1024 * 1024;
 /// Missing hours worth spreading over threads (a walk's next window needs one).
 const PARALLEL_FROM_HOURS: usize = 48;
 
@@ -40,7 +40,7 @@ pub enum Feed {
 
 impl Feed {
     /// How long before a window the leads that can have records in it were created.
-    pub fn lookback(self) -> TimeDelta {
+    pub(crate) fn lookback(self) -> TimeDelta {
         match self {
             Feed::Events => Lookback::EVENTS,
             Feed::Payouts => Lookback::PAYOUTS,
@@ -48,7 +48,7 @@ impl Feed {
         }
     }
 
-    pub fn path(self) -> &'static str {
+    pub(crate) fn path(self) -> &'static str {
         match self {
             Feed::Events => "/supplyAnalytics/leadEvents",
             Feed::Payouts => "/supplyAnalytics/leadPayouts",
@@ -93,7 +93,7 @@ impl Windows {
     /// Windows for `companies` after the companies at `changed` changed:
     /// the others keep their tags and scripted batches; generated windows
     /// start over (they are keyed by company position).
-    pub fn with_changes(&self, companies: &Companies, changed: &[usize]) -> Self {
+    pub(crate) fn with_changes(&self, companies: &Companies, changed: &[usize]) -> Self {
         Self::empty(self.seed, self.tags.clone(), self.scripted.clone()).updated(companies, changed)
     }
 
@@ -119,12 +119,12 @@ impl Windows {
     }
 
     /// The lead tag of the company at `index`.
-    pub fn tag(&self, index: usize) -> Option<CompanyTag> {
+    pub(crate) fn tag(&self, index: usize) -> Option<CompanyTag> {
         self.tags.get(index).copied()
     }
 
     /// The window's JSON if it was rendered before (cheap; no generation).
-    pub fn rendered_json(&self, company: &Company, feed: Feed, start: DateTime<Utc>) -> Option<Bytes> {
+    pub(crate) fn rendered_json(&self, company: &Company, feed: Feed, start: DateTime<Utc>) -> Option<Bytes> {
         self.rendered.get(&rendered_key(company, feed, start))
     }
 
@@ -257,7 +257,7 @@ fn creation_hours(earliest: DateTime<Utc>, end: DateTime<Utc>) -> impl Iterator<
 
 /// The start of `t`'s hour, for any instant (chrono's `duration_trunc`
 /// works in nanoseconds and gives up outside 1677-2262).
-pub fn floor_hour(t: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn floor_hour(t: DateTime<Utc>) -> DateTime<Utc> {
     let into_hour = t.timestamp().rem_euclid(3600);
     DateTime::from_timestamp(t.timestamp() - into_hour, 0).unwrap_or(t)
 }

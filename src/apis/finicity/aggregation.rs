@@ -20,7 +20,7 @@ use super::fixtures::{CustomerKind, valid_username};
 use crate::shared::request::{query_pairs, query_value};
 
 /// `POST /aggregation/v2/partners/authentication`.
-pub async fn create_token(
+pub(crate) async fn create_token(
     State(state): State<Finicity>,
     App(app_partner, ..): App<ApiError>,
     body: Bytes,
@@ -44,7 +44,7 @@ struct CreatedCustomer<'a> {
 }
 
 /// `POST /aggregation/v2/customers/testing`: 201 with the new customer.
-pub async fn add_testing_customer(
+pub(crate) async fn add_testing_customer(
     State(state): State<Finicity>,
     Partner(caller, ..): Partner<ApiError>,
     body: Bytes,
@@ -109,7 +109,7 @@ struct CustomerBody<'a> {
 }
 
 /// `GET /aggregation/v1/customers/{customerId}`.
-pub async fn get_customer(
+pub(crate) async fn get_customer(
     State(state): State<Finicity>,
     Partner(caller, ..): Partner<ApiError>,
     customer_id: Result<Path<String>, PathRejection>,
@@ -158,7 +158,7 @@ struct AccountBody<'a> {
 /// `GET /aggregation/v1/customers/{customerId}/accounts` with the optional
 /// `status` filter and `account_type=ava` (deposit accounts only, the one
 /// type the vendor supports there).
-pub async fn get_customer_accounts(
+pub(crate) async fn get_customer_accounts(
     State(state): State<Finicity>,
     Partner(caller, ..): Partner<ApiError>,
     customer_id: Result<Path<String>, PathRejection>,

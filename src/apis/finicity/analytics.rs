@@ -19,9 +19,9 @@ use crate::shared::request::{BodyError, parse_json, query_pairs, query_value};
 
 /// Permissible purpose codes accepted on the FCRA read (the vendor's
 /// documentation lists these; its spec lists none).
-pub const PURPOSES: [&str; 5] = ["99", "8J", "31", "1B", "3F"];
+pub(crate) const PURPOSES: [&str; 5] = ["99", "8J", "31", "1B", "3F"];
 
-pub async fn generate(
+pub(crate) async fn generate(
     state: State<Finicity>,
     caller: Partner<ObbError>,
     customer_id: Result<Path<String>, PathRejection>,
@@ -31,7 +31,7 @@ pub async fn generate(
     generate_report(state, caller, customer_id, query, body, false)
 }
 
-pub async fn generate_fcra(
+pub(crate) async fn generate_fcra(
     state: State<Finicity>,
     caller: Partner<ObbError>,
     customer_id: Result<Path<String>, PathRejection>,
@@ -128,7 +128,7 @@ fn refused(refusal: Refusal) -> ObbError {
     }
 }
 
-pub async fn get_report(
+pub(crate) async fn get_report(
     state: State<Finicity>,
     caller: Partner<ApiError>,
     headers: HeaderMap,
@@ -138,7 +138,7 @@ pub async fn get_report(
     read_report(state, caller, headers, report_id, query, false)
 }
 
-pub async fn get_report_fcra(
+pub(crate) async fn get_report_fcra(
     state: State<Finicity>,
     caller: Partner<ApiError>,
     headers: HeaderMap,

@@ -23,25 +23,25 @@ use crate::shared::rate_limit::{RateLimitSpec, RateLimiter};
 use crate::shared::seed::Seed;
 
 /// The vendor's token lifetime.
-pub const TOKEN_LIFETIME: TimeDelta = TimeDelta::hours(2);
+pub(crate) const TOKEN_LIFETIME: TimeDelta = TimeDelta::hours(2);
 /// Failed attempts in a row that lock a partner.
-pub const LOCKOUT_AFTER: u32 = 5;
+pub(crate) const LOCKOUT_AFTER: u32 = 5;
 /// Tokens kept at most; expired ones are dropped first.
 const MAX_SESSIONS: usize = 10_000;
 
-pub const APP_KEY: &str = "finicity-app-key";
-pub const APP_TOKEN: &str = "finicity-app-token";
+pub(crate) const APP_KEY: &str = "finicity-app-key";
+pub(crate) const APP_TOKEN: &str = "finicity-app-token";
 
 /// Who is calling: an index into the partner list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Caller {
-    pub partner: usize,
+pub(crate) struct Caller {
+    pub(crate) partner: usize,
 }
 
 /// A call's partner, from its app key and a live token (within the
 /// partner's rate limit), checked before the handler runs; refused in the
 /// route's error shape `E` (`ErrorMessage` or `ObbErrorMessage`).
-pub struct Partner<E>(pub Caller, pub PhantomData<fn() -> E>);
+pub(crate) struct Partner<E>(pub(crate) Caller, pub(crate) PhantomData<fn() -> E>);
 
 impl<E> FromRequestParts<Finicity> for Partner<E>
 where
@@ -60,7 +60,7 @@ where
 
 /// A call's partner from its app key alone (authentication, which issues
 /// the token), within the partner's rate limit.
-pub struct App<E>(pub usize, pub PhantomData<fn() -> E>);
+pub(crate) struct App<E>(pub(crate) usize, pub(crate) PhantomData<fn() -> E>);
 
 impl<E> FromRequestParts<Finicity> for App<E>
 where
@@ -92,7 +92,7 @@ struct Sessions {
 /// partner keeps its index, so sessions, customers and reports stay
 /// attached), their sessions and their rate limits.
 #[derive(Debug, Clone)]
-pub struct Auth {
+pub(crate) struct Auth {
     partners: Arc<ArcSwap<Partners>>,
     sessions: Arc<Mutex<Sessions>>,
     limiter: RateLimiter,
@@ -134,7 +134,7 @@ impl Partners {
 }
 
 impl Auth {
-    pub fn new(partners: &persistent::Vector<Arc<PartnerFixture>>, seed: Seed) -> Self {
+    pub(crate) fn new(partners: &persistent::Vector<Arc<PartnerFixture>>, seed: Seed) -> Self {
         Self {
             partners: Arc::new(ArcSwap::from_pointee(Partners::of(partners))),
             sessions: Arc::default(),
@@ -144,40 +144,44 @@ impl Auth {
     }
 
     /// Replaces the partner list (a reset).
-    pub fn install(&self, partners: &persistent::Vector<Arc<PartnerFixture>>) {
+    pub(crate) fn install(&self, partners: &persistent::Vector<Arc<PartnerFixture>>) {
         self.partners.store(Arc::new(Partners::of(partners)));
     }
 
     /// Takes the partners at `changed`; the others keep their positions.
-    pub fn install_changes(&self, partners: &persistent::Vector<Arc<PartnerFixture>>, changed: &[usize]) {
+    pub(crate) fn install_changes(
+        &self,
+        partners: &persistent::Vector<Arc<PartnerFixture>>,
+        changed: &[usize],
+    ) {
         let next = (**self.partners.load()).clone().with_changes(partners, changed);
         self.partners.store(Arc::new(next));
     }
 
-    pub fn partner(&self, index: usize) -> Option<Arc<PartnerFixture>> {
+    pub(crate) fn partner(&self, index: usize) -> Option<Arc<PartnerFixture>> {
         self.partners.load().all.get(index).cloned()
     }
 
-    pub fn partner_index(&self, partner_id: &str) -> Option<usize> {
+    pub(crate) fn partner_index(&self, partner_id: &str) -> Option<usize> {
         self.partners.load().by_id.get(partner_id).copied()
     }
 
     /// Whether there is any partner at all.
-    pub fn any_partner(&self) -> bool {
+    pub(crate) fn any_partner(&self) -> bool {
         !self.partners.load().all.is_empty()
     }
 
-    pub fn has_app_key(&self, app_key: &str) -> bool {
+    pub(crate) fn has_app_key(&self, app_key: &str) -> bool {
         self.app_key_owner(app_key).is_some()
     }
 
     /// The position of the partner whose app key this is.
-    pub fn app_key_owner(&self, app_key: &str) -> Option<usize> {
+    pub(crate) fn app_key_owner(&self, app_key: &str) -> Option<usize> {
         self.partners.load().by_app_key.get(app_key).copied()
     }
 
     /// The partner whose app key the call carries, if within its rate limit.
-    pub fn app(&self, headers: &HeaderMap, now: DateTime<Utc>) -> Result<usize, AuthFailure> {
+    pub(crate) fn app(&self, headers: &HeaderMap, now: DateTime<Utc>) -> Result<usize, AuthFailure> {
         let key = header(headers, APP_KEY).ok_or(AuthFailure::MissingAppKey)?;
         let partners = self.partners.load();
         let index = partners
@@ -197,7 +201,7 @@ impl Auth {
     }
 
     /// App key and a live token of the same partner.
-    pub fn caller(&self, headers: &HeaderMap, now: DateTime<Utc>) -> Result<Caller, AuthFailure> {
+    pub(crate) fn caller(&self, headers: &HeaderMap, now: DateTime<Utc>) -> Result<Caller, AuthFailure> {
         let partner = self.app(headers, now)?;
         let token = header(headers, APP_TOKEN).ok_or(AuthFailure::BadToken)?;
         let sessions = self.lock();
@@ -208,7 +212,7 @@ impl Auth {
     }
 
     /// CreateToken: checks the partner's secret and app key, counts failures.
-    pub fn authenticate(
+    pub(crate) fn authenticate(
         &self,
         app_partner: usize,
         partner_id: &str,
@@ -256,7 +260,7 @@ impl Auth {
     }
 
     /// Forgets tokens, lockouts and rate-limit history.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         *self.lock() = Sessions::default();
         self.limiter.clear();
     }

@@ -20,7 +20,7 @@ use crate::shared::seed::Seed;
 /// How an account's balance behaves over time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Profile {
+pub(crate) enum Profile {
     /// Level around a constant.
     Steady,
     /// Level up 10% a year.
@@ -33,29 +33,9 @@ pub enum Profile {
     OverdraftProne,
 }
 
-impl Profile {
-    pub const ALL: [Profile; 5] = [
-        Profile::Steady,
-        Profile::Growing,
-        Profile::Declining,
-        Profile::Seasonal,
-        Profile::OverdraftProne,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Profile::Steady => "steady",
-            Profile::Growing => "growing",
-            Profile::Declining => "declining",
-            Profile::Seasonal => "seasonal",
-            Profile::OverdraftProne => "overdraft-prone",
-        }
-    }
-}
-
 /// One account's balance history. Amounts are in cents.
 #[derive(Debug, Clone)]
-pub struct BalanceModel {
+pub(crate) struct BalanceModel {
     profile: Profile,
     /// Per-day randomness key.
     key: u64,
@@ -81,7 +61,7 @@ const SHOCK_ODDS: u64 = 120;
 
 impl BalanceModel {
     /// `average_balance` (dollars) sets the level; otherwise the seed picks one.
-    pub fn new(seed: Seed, account_id: u64, profile: Profile, average_balance: Option<f64>) -> Self {
+    pub(crate) fn new(seed: Seed, account_id: u64, profile: Profile, average_balance: Option<f64>) -> Self {
         let mut rng: ChaCha8Rng = seed.rng("finicity.balances", account_id);
         let drawn_anchor = rng.random_range(250_000..4_000_000_i64);
         let anchor = average_balance.map_or(drawn_anchor, |dollars| (dollars * 100.0).round() as i64);
@@ -102,12 +82,12 @@ impl BalanceModel {
     }
 
     /// The ending balance of `day`, in cents.
-    pub fn ending_balance(&self, day: NaiveDate) -> i64 {
+    pub(crate) fn ending_balance(&self, day: NaiveDate) -> i64 {
         self.balance_in(&self.cycle(last_payday(day)), day)
     }
 
     /// Ending balances of `from..=to`, working out each pay cycle once.
-    pub fn series(&self, from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, i64)> {
+    pub(crate) fn series(&self, from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, i64)> {
         let mut cycle = self.cycle(last_payday(from));
         from.iter_days()
             .take_while(|d| *d <= to)
@@ -167,7 +147,7 @@ impl BalanceModel {
 
     /// Held by pending card transactions: the available balance is this much
     /// below the current one (nothing is held on a negative balance).
-    pub fn pending_holds(&self, day: NaiveDate, current: i64) -> i64 {
+    pub(crate) fn pending_holds(&self, day: NaiveDate, current: i64) -> i64 {
         if current <= 0 {
             return 0;
         }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, TimeDelta, Utc,
 /// `t` in America/Denver: UTC-7, or UTC-6 from the second Sunday of March
 /// (02:00 local) to the first Sunday of November (02:00 local). The US rule
 /// since 2007 is all leadsim needs, so no time-zone database is bundled.
-pub fn mountain(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+pub(crate) fn mountain(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     let year = t.year();
     let dst_starts = nth_sunday(year, 3, 2).and_hms_opt(9, 0, 0).map(|d| d.and_utc());
     let dst_ends = nth_sunday(year, 11, 1).and_hms_opt(8, 0, 0).map(|d| d.and_utc());
@@ -17,22 +17,22 @@ pub fn mountain(t: DateTime<Utc>) -> DateTime<FixedOffset> {
 }
 
 /// `2022-03-30T14:47:19-07:00`: exactly the 25 characters the spec requires.
-pub fn timestamp(t: DateTime<Utc>) -> String {
+pub(crate) fn timestamp(t: DateTime<Utc>) -> String {
     mountain(t).format("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
 /// The calendar day in Mountain Time: the report's "today".
-pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
+pub(crate) fn local_date(t: DateTime<Utc>) -> NaiveDate {
     mountain(t).date_naive()
 }
 
 /// `YYYY-MM-DD`.
-pub fn date(d: NaiveDate) -> String {
+pub(crate) fn date(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
 /// The full English day name (`Wednesday`), as `dayOfWeek` requires.
-pub fn day_name(d: NaiveDate) -> &'static str {
+pub(crate) fn day_name(d: NaiveDate) -> &'static str {
     match d.weekday() {
         Weekday::Mon => "Monday",
         Weekday::Tue => "Tuesday",

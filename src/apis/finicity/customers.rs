@@ -20,7 +20,7 @@ use crate::shared::seed::Seed;
 
 /// Most testing customers enrolled between resets (each is a few hundred
 /// bytes: names are at most 255 characters).
-pub const MAX_TESTING_CUSTOMERS: usize = 10_000;
+pub(crate) const MAX_TESTING_CUSTOMERS: usize = 10_000;
 
 /// Why a testing customer was not enrolled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,29 +30,29 @@ pub enum Enrolment {
 }
 
 #[derive(Debug, Clone)]
-pub struct Business {
-    pub id: i64,
-    pub name: String,
+pub(crate) struct Business {
+    pub(crate) id: i64,
+    pub(crate) name: String,
 }
 
 #[derive(Debug)]
 pub struct Customer {
-    pub id: i64,
-    pub username: String,
-    pub partner: usize,
-    pub kind: CustomerKind,
-    pub testing: bool,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub created: DateTime<Utc>,
-    pub business: Option<Business>,
-    pub address: Address,
+    pub(crate) id: i64,
+    pub(crate) username: String,
+    pub(crate) partner: usize,
+    pub(crate) kind: CustomerKind,
+    pub(crate) testing: bool,
+    pub(crate) first_name: Option<String>,
+    pub(crate) last_name: Option<String>,
+    pub(crate) created: DateTime<Utc>,
+    pub(crate) business: Option<Business>,
+    pub(crate) address: Address,
     pub accounts: Vec<Account>,
 }
 
 impl Customer {
     /// Who `accountOwner.name` names: the business, else the person.
-    pub fn owner_name(&self) -> String {
+    pub(crate) fn owner_name(&self) -> String {
         if let Some(business) = &self.business {
             return business.name.clone();
         }
@@ -63,7 +63,7 @@ impl Customer {
         }
     }
 
-    pub fn account(&self, id: u64) -> Option<&Account> {
+    pub(crate) fn account(&self, id: u64) -> Option<&Account> {
         self.accounts.iter().find(|a| a.id == id)
     }
 }
@@ -71,29 +71,28 @@ impl Customer {
 #[derive(Debug)]
 pub struct Account {
     pub id: u64,
-    pub kind: String,
-    pub name: String,
-    pub number: String,
-    pub institution: &'static Institution,
-    pub institution_login_id: i64,
-    pub status: String,
-    pub currency: String,
-    pub created: DateTime<Utc>,
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    pub(crate) number: String,
+    pub(crate) institution: &'static Institution,
+    pub(crate) institution_login_id: i64,
+    pub(crate) status: String,
+    pub(crate) currency: String,
+    pub(crate) created: DateTime<Utc>,
     /// The first day with data, if the account is younger than its reports.
-    pub opened: Option<NaiveDate>,
-    pub profile: Profile,
-    pub balances: BalanceModel,
+    pub(crate) opened: Option<NaiveDate>,
+    pub(crate) balances: BalanceModel,
 }
 
 impl Account {
     /// The last four digits, as `accountNumberDisplay` shows them.
-    pub fn last4(&self) -> &str {
+    pub(crate) fn last4(&self) -> &str {
         let n = self.number.len();
         &self.number[n.saturating_sub(4)..]
     }
 
     /// Deposit accounts: what `?account_type=ava` (asset verification) lists.
-    pub fn is_deposit(&self) -> bool {
+    pub(crate) fn is_deposit(&self) -> bool {
         matches!(self.kind.as_str(), "checking" | "savings" | "moneyMarket" | "cd")
     }
 }
@@ -202,7 +201,7 @@ impl FixtureCustomers {
 }
 
 impl Directory {
-    pub fn new(fixtures: FinicityFixtures, seed: Seed) -> Self {
+    pub(crate) fn new(fixtures: FinicityFixtures, seed: Seed) -> Self {
         let directory = Self {
             fixtures: Arc::new(ArcSwap::from_pointee(FixtureCustomers::of(&fixtures))),
             customers: Arc::default(),
@@ -214,14 +213,14 @@ impl Directory {
     }
 
     /// Back to the fixture customers only.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         let customers = self.fixture_customers().collect();
         *self.customers.write().unwrap_or_else(PoisonError::into_inner) = customers;
     }
 
     /// Takes other fixtures whole (a reset goes back to the loaded ones);
     /// testing customers enrolled meanwhile stay until the reset.
-    pub fn install(&self, fixtures: &FinicityFixtures) {
+    pub(crate) fn install(&self, fixtures: &FinicityFixtures) {
         self.fixtures.store(Arc::new(FixtureCustomers::of(fixtures)));
         let customers: Vec<_> = self.fixture_customers().collect();
         self.customers
@@ -233,7 +232,12 @@ impl Directory {
     /// Takes merged fixtures whose partners and customers at the given
     /// positions are new or replaced: only those customers are built, and
     /// testing customers enrolled meanwhile stay.
-    pub fn install_changes(&self, fixtures: &FinicityFixtures, partners: &[usize], customers: &[usize]) {
+    pub(crate) fn install_changes(
+        &self,
+        fixtures: &FinicityFixtures,
+        partners: &[usize],
+        customers: &[usize],
+    ) {
         let next = (**self.fixtures.load())
             .clone()
             .with_changes(fixtures, partners, customers);
@@ -262,7 +266,7 @@ impl Directory {
 
     /// The ids of the fixture customers `partner` owns (a customer without
     /// a partner belongs to the first one), in fixture order.
-    pub fn fixture_ids_of(&self, partner: usize) -> Vec<String> {
+    pub(crate) fn fixture_ids_of(&self, partner: usize) -> Vec<String> {
         self.fixtures
             .load()
             .owned
@@ -272,13 +276,13 @@ impl Directory {
     }
 
     /// The position of the fixture customer with `id`.
-    pub fn position_of(&self, id: &str) -> Option<usize> {
+    pub(crate) fn position_of(&self, id: &str) -> Option<usize> {
         self.fixtures.load().by_id.get(id).copied()
     }
 
     /// Whether a fixture customer at `position` would share a username or
     /// an account id with another fixture customer.
-    pub fn conflicts(&self, position: usize, customer: &CustomerFixture) -> bool {
+    pub(crate) fn conflicts(&self, position: usize, customer: &CustomerFixture) -> bool {
         let index = self.fixtures.load();
         let elsewhere = |at: Option<&usize>| at.is_some_and(|p| *p != position);
         elsewhere(index.usernames.get(customer.username.as_str()))
@@ -288,7 +292,7 @@ impl Directory {
                 .any(|a| elsewhere(index.accounts.get(&a.id)))
     }
 
-    pub fn get(&self, id: i64) -> Option<Arc<Customer>> {
+    pub(crate) fn get(&self, id: i64) -> Option<Arc<Customer>> {
         self.customers
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -374,7 +378,6 @@ impl Directory {
                 currency: "USD".to_owned(),
                 created: now,
                 opened: None,
-                profile,
                 balances: BalanceModel::new(self.seed, account_id, profile, None),
             })
         })
@@ -453,7 +456,6 @@ impl Directory {
             currency: a.currency.clone(),
             created,
             opened: a.opened_date,
-            profile: a.profile,
             balances: BalanceModel::new(self.seed, a.id, a.profile, a.average_balance),
         })
     }

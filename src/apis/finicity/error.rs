@@ -19,7 +19,7 @@ const FIELDS_NOT_VALIDATED: &str =
 
 /// Why the credentials of a call were refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthFailure {
+pub(crate) enum AuthFailure {
     MissingAppKey,
     UnknownAppKey,
     /// Missing, unknown, expired, or issued to another app.
@@ -30,7 +30,7 @@ pub enum AuthFailure {
 
 /// An `ErrorMessage` answer.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     Auth(AuthFailure),
     /// Wrong partner id or secret (CreateToken).
     InvalidCredentials,
@@ -142,11 +142,11 @@ impl IntoResponse for ApiError {
 
 /// An `ObbErrorMessage` answer of the generate calls.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ObbError {
-    pub status: StatusCode,
-    pub message: String,
+pub(crate) struct ObbError {
+    pub(crate) status: StatusCode,
+    pub(crate) message: String,
     /// Set on a 429: the `Retry-After` to send.
-    pub rate_limited: Option<Exceeded>,
+    pub(crate) rate_limited: Option<Exceeded>,
 }
 
 #[derive(Serialize)]
@@ -157,7 +157,7 @@ struct ObbErrorMessage<'a> {
 }
 
 impl ObbError {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         let mut message = message.into();
         // The schema caps `message` at 255 characters.
         if message.len() > 255 {
@@ -175,22 +175,22 @@ impl ObbError {
         }
     }
 
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
 
-    pub fn customer_not_found() -> Self {
+    pub(crate) fn customer_not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "Customer not found")
     }
 
-    pub fn forbidden() -> Self {
+    pub(crate) fn forbidden() -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
             "Partner does not have access to this resource",
         )
     }
 
-    pub fn not_a_business() -> Self {
+    pub(crate) fn not_a_business() -> Self {
         Self::new(StatusCode::CONFLICT, "Customer is not registered as a business")
     }
 }
@@ -231,7 +231,7 @@ impl IntoResponse for ObbError {
 }
 
 /// 404, 405 and 413 from the framework, as `ErrorMessage`.
-pub fn framework_error(status: StatusCode, message: &str) -> Response {
+pub(crate) fn framework_error(status: StatusCode, message: &str) -> Response {
     if status == StatusCode::NOT_FOUND {
         return ApiError::ResourceNotFound.into_response();
     }

@@ -13,7 +13,7 @@ use crate::shared::fixtures::FixtureError;
 use crate::shared::rate_limit::RateLimitSpec;
 use crate::shared::time::Timestamp;
 
-pub const FILE: &str = "finicity.json";
+pub(crate) const FILE: &str = "finicity.json";
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -21,112 +21,112 @@ pub struct FinicityFixtures {
     /// Entries are shared, so merges copy pointers and can tell an
     /// unchanged entry by pointer.
     #[serde(default)]
-    pub partners: imbl::Vector<Arc<PartnerFixture>>,
+    pub(crate) partners: imbl::Vector<Arc<PartnerFixture>>,
     #[serde(default)]
-    pub customers: imbl::Vector<Arc<CustomerFixture>>,
+    pub(crate) customers: imbl::Vector<Arc<CustomerFixture>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PartnerFixture {
-    pub partner_id: String,
-    pub partner_secret: String,
+pub(crate) struct PartnerFixture {
+    pub(crate) partner_id: String,
+    pub(crate) partner_secret: String,
     /// The `Finicity-App-Key` of the partner's app.
-    pub app_key: String,
+    pub(crate) app_key: String,
     /// Shown as `requesterName` in reports.
-    pub name: String,
+    pub(crate) name: String,
     /// Calls per window for this partner's app key (off when absent or null).
     #[serde(default)]
-    pub rate_limit: Option<RateLimitSpec>,
+    pub(crate) rate_limit: Option<RateLimitSpec>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum CustomerKind {
+pub(crate) enum CustomerKind {
     Personal,
     Business,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CustomerFixture {
+pub(crate) struct CustomerFixture {
     /// Digits only: the API shows it as a string and as an int64.
-    pub id: String,
-    pub username: String,
+    pub(crate) id: String,
+    pub(crate) username: String,
     /// The owning partner; the first partner when omitted.
     #[serde(default)]
-    pub partner_id: Option<String>,
+    pub(crate) partner_id: Option<String>,
     /// Only business customers may use Balance Analytics (others get 409).
     #[serde(rename = "type")]
-    pub kind: CustomerKind,
+    pub(crate) kind: CustomerKind,
     /// A testing customer (`"type": "testing"` on the wire) or an active one.
     #[serde(default)]
-    pub testing: bool,
+    pub(crate) testing: bool,
     #[serde(default)]
-    pub first_name: Option<String>,
+    pub(crate) first_name: Option<String>,
     #[serde(default)]
-    pub last_name: Option<String>,
+    pub(crate) last_name: Option<String>,
     #[serde(default)]
-    pub created_date: Option<Timestamp>,
+    pub(crate) created_date: Option<Timestamp>,
     #[serde(default)]
-    pub business: Option<BusinessFixture>,
+    pub(crate) business: Option<BusinessFixture>,
     #[serde(default)]
-    pub address: Option<Address>,
+    pub(crate) address: Option<Address>,
     #[serde(default)]
-    pub accounts: Vec<AccountFixture>,
+    pub(crate) accounts: Vec<AccountFixture>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct BusinessFixture {
-    pub id: i64,
-    pub name: String,
+pub(crate) struct BusinessFixture {
+    pub(crate) id: i64,
+    pub(crate) name: String,
 }
 
 /// A customer's address, as fixtures give it and reports show it.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Address {
-    pub street: String,
-    pub city: String,
-    pub state: String,
-    pub zip: String,
+pub(crate) struct Address {
+    pub(crate) street: String,
+    pub(crate) city: String,
+    pub(crate) state: String,
+    pub(crate) zip: String,
 }
 
 impl Address {
     /// `123 Main St, Portland, OR 97205`, as `accountOwner.address`.
-    pub fn one_line(&self) -> String {
+    pub(crate) fn one_line(&self) -> String {
         format!("{}, {}, {} {}", self.street, self.city, self.state, self.zip)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct AccountFixture {
-    pub id: u64,
+pub(crate) struct AccountFixture {
+    pub(crate) id: u64,
     /// `checking`, `savings`, `moneyMarket`, `creditCard`, ...
     #[serde(rename = "type")]
-    pub kind: String,
-    pub name: String,
+    pub(crate) kind: String,
+    pub(crate) name: String,
     /// The full account number; derived from the id when omitted.
     #[serde(default)]
-    pub number: Option<String>,
+    pub(crate) number: Option<String>,
     /// One of the FinBank test institutions (default 101732, FinBank).
     #[serde(default = "default_institution")]
-    pub institution_id: u64,
+    pub(crate) institution_id: u64,
     #[serde(default = "default_profile")]
-    pub profile: Profile,
+    pub(crate) profile: Profile,
     /// The balance level in dollars; drawn from the seed when omitted.
     #[serde(default)]
-    pub average_balance: Option<f64>,
+    pub(crate) average_balance: Option<f64>,
     /// The first day with data; reports before it are shortened. Default:
     /// two years of history before any report.
     #[serde(default)]
-    pub opened_date: Option<NaiveDate>,
+    pub(crate) opened_date: Option<NaiveDate>,
     #[serde(default = "default_status")]
-    pub status: String,
+    pub(crate) status: String,
     #[serde(default = "default_currency")]
-    pub currency: String,
+    pub(crate) currency: String,
 }
 
 fn default_institution() -> u64 {
@@ -145,14 +145,14 @@ fn default_currency() -> String {
 impl FinicityFixtures {
     /// Checks what serde cannot: unique, well-formed ids and usernames,
     /// known partners and institutions, and the vendor's length limits.
-    pub fn validate(&self, file: &str) -> Result<(), FixtureError> {
+    pub(crate) fn validate(&self, file: &str) -> Result<(), FixtureError> {
         self.validate_with(file, |_| false, false)
     }
 
     /// [`FinicityFixtures::validate`], where customers may also belong to
     /// partners that exist elsewhere (the fixtures in force): `known` says
     /// which ids, `partners_elsewhere` whether there are any.
-    pub fn validate_with(
+    pub(crate) fn validate_with(
         &self,
         file: &str,
         known: impl Fn(&str) -> bool,
@@ -260,6 +260,6 @@ impl FinicityFixtures {
 }
 
 /// The vendor's rule for usernames: 6 to 255 characters.
-pub fn valid_username(username: &str) -> bool {
+pub(crate) fn valid_username(username: &str) -> bool {
     (6..=255).contains(&username.chars().count())
 }

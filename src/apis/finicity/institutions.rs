@@ -2,15 +2,15 @@
 //! institutions, which is what testing customers may connect to.
 
 #[derive(Debug, PartialEq, Eq)]
-pub struct Institution {
-    pub id: u64,
-    pub name: &'static str,
+pub(crate) struct Institution {
+    pub(crate) id: u64,
+    pub(crate) name: &'static str,
     /// `#RRGGBB`, exactly 7 characters as the spec requires.
-    pub primary_color: &'static str,
+    pub(crate) primary_color: &'static str,
 }
 
 impl Institution {
-    pub fn icon_url(&self) -> String {
+    pub(crate) fn icon_url(&self) -> String {
         format!(
             "https://prod-carpintero-branding.s3.us-west-2.amazonaws.com/{}/icon.svg",
             self.id
@@ -18,8 +18,8 @@ impl Institution {
     }
 }
 
-pub const FINBANK: u64 = 101_732;
-pub const FINBANK_PROFILES_A: u64 = 102_105;
+pub(crate) const FINBANK: u64 = 101_732;
+pub(crate) const FINBANK_PROFILES_A: u64 = 102_105;
 
 const ALL: &[Institution] = &[
     Institution {
@@ -44,12 +44,12 @@ const ALL: &[Institution] = &[
     },
 ];
 
-pub fn find(id: u64) -> Option<&'static Institution> {
+pub(crate) fn find(id: u64) -> Option<&'static Institution> {
     ALL.iter().find(|i| i.id == id)
 }
 
 /// The ids, for error messages.
-pub fn ids() -> String {
+pub(crate) fn ids() -> String {
     ALL.iter()
         .map(|i| i.id.to_string())
         .collect::<Vec<_>>()

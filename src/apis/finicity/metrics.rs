@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::clock;
 
 /// Daily ending balances in cents, one entry per day, oldest first.
-pub type Series = [(NaiveDate, i64)];
+pub(crate) type Series = [(NaiveDate, i64)];
 
 /// Days in one "ByMonth" period: the vendor counts rolling 30-day windows
 /// back from the report date (`last30to1`, `last60to31`, ...).
@@ -19,78 +19,78 @@ const PERIOD_DAYS: i64 = 30;
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BalanceAnalyticsMetrics {
-    pub available_balance: f64,
-    pub available_balance_date: String,
-    pub average_daily_balance_by_month_for_the_report_time_period: Vec<DateRangeAndAmount>,
-    pub average_daily_balance_for_the_report_time_period: f64,
-    pub average_weekday_balance_for_the_report_time_period: f64,
-    pub count_daily_negative_balances_by_month_for_the_report_time_period: Vec<DateRangeAndCount>,
-    pub current_running_balance: f64,
-    pub current_running_balance_date: String,
-    pub daily_balances_by_weekday_for_the_report_time_period: Vec<DailyBalance>,
-    pub daily_balances_for_the_report_time_period: Vec<DailyBalance>,
-    pub historic_number_of_weeks_average_balance_increasing: WeeksIncreasing,
-    pub maximum_daily_balance_by_month_for_the_report_time_period: Vec<DateRangeAndAmount>,
-    pub maximum_running_balance_for_the_report_time_period: f64,
-    pub minimum_daily_balance_by_month_for_the_report_time_period: Vec<DateRangeAndAmount>,
-    pub minimum_running_balance_for_the_report_time_period: f64,
+    pub(crate) available_balance: f64,
+    pub(crate) available_balance_date: String,
+    pub(crate) average_daily_balance_by_month_for_the_report_time_period: Vec<DateRangeAndAmount>,
+    pub(crate) average_daily_balance_for_the_report_time_period: f64,
+    pub(crate) average_weekday_balance_for_the_report_time_period: f64,
+    pub(crate) count_daily_negative_balances_by_month_for_the_report_time_period: Vec<DateRangeAndCount>,
+    pub(crate) current_running_balance: f64,
+    pub(crate) current_running_balance_date: String,
+    pub(crate) daily_balances_by_weekday_for_the_report_time_period: Vec<DailyBalance>,
+    pub(crate) daily_balances_for_the_report_time_period: Vec<DailyBalance>,
+    pub(crate) historic_number_of_weeks_average_balance_increasing: WeeksIncreasing,
+    pub(crate) maximum_daily_balance_by_month_for_the_report_time_period: Vec<DateRangeAndAmount>,
+    pub(crate) maximum_running_balance_for_the_report_time_period: f64,
+    pub(crate) minimum_daily_balance_by_month_for_the_report_time_period: Vec<DateRangeAndAmount>,
+    pub(crate) minimum_running_balance_for_the_report_time_period: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DailyBalance {
-    pub date: String,
-    pub day_of_week: &'static str,
-    pub ending_balance: f64,
+pub(crate) struct DailyBalance {
+    pub(crate) date: String,
+    pub(crate) day_of_week: &'static str,
+    pub(crate) ending_balance: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DateRangeAndAmount {
-    pub amount: f64,
-    pub period: String,
-    pub period_begin_date: String,
-    pub period_end_date: String,
+pub(crate) struct DateRangeAndAmount {
+    pub(crate) amount: f64,
+    pub(crate) period: String,
+    pub(crate) period_begin_date: String,
+    pub(crate) period_end_date: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DateRangeAndCount {
-    pub count: u32,
-    pub period: String,
-    pub period_begin_date: String,
-    pub period_end_date: String,
+pub(crate) struct DateRangeAndCount {
+    pub(crate) count: u32,
+    pub(crate) period: String,
+    pub(crate) period_begin_date: String,
+    pub(crate) period_end_date: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WeeksIncreasing {
-    pub historic_average_weekly_balances: Vec<AverageWeeklyBalance>,
-    pub historic_number_of_weeks_average_balance_increasing: u32,
-    pub historic_number_of_weeks_with_data_available: u32,
+pub(crate) struct WeeksIncreasing {
+    pub(crate) historic_average_weekly_balances: Vec<AverageWeeklyBalance>,
+    pub(crate) historic_number_of_weeks_average_balance_increasing: u32,
+    pub(crate) historic_number_of_weeks_with_data_available: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AverageWeeklyBalance {
-    pub amount: f64,
-    pub from_date: String,
-    pub to_date: String,
-    pub week: u32,
+pub(crate) struct AverageWeeklyBalance {
+    pub(crate) amount: f64,
+    pub(crate) from_date: String,
+    pub(crate) to_date: String,
+    pub(crate) week: u32,
 }
 
 /// Balances as of the report: the current ending balance and what is
 /// available after pending holds, both in cents.
 #[derive(Debug, Clone, Copy)]
-pub struct Snapshot {
-    pub current: i64,
-    pub available: i64,
-    pub as_of: DateTime<Utc>,
+pub(crate) struct Snapshot {
+    pub(crate) current: i64,
+    pub(crate) available: i64,
+    pub(crate) as_of: DateTime<Utc>,
 }
 
 /// The metrics of `series` (non-empty, oldest first, ending on the report's
 /// day), with its ByMonth periods counted back from `report_day`.
-pub fn compute(series: &Series, report_day: NaiveDate, snapshot: Snapshot) -> BalanceAnalyticsMetrics {
+pub(crate) fn compute(series: &Series, report_day: NaiveDate, snapshot: Snapshot) -> BalanceAnalyticsMetrics {
     let balances: Vec<i64> = series.iter().map(|(_, b)| *b).collect();
     let weekdays: Vec<(NaiveDate, i64)> = series
         .iter()
@@ -139,7 +139,7 @@ pub fn compute(series: &Series, report_day: NaiveDate, snapshot: Snapshot) -> Ba
 }
 
 /// Cents as dollars.
-pub fn dollars(cents: i64) -> f64 {
+pub(crate) fn dollars(cents: i64) -> f64 {
     cents as f64 / 100.0
 }
 

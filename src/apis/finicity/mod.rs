@@ -3,16 +3,16 @@
 //! customers, a customer and its accounts. Reports are computed from
 //! deterministic daily balance histories and served as JSON or PDF.
 
-pub mod aggregation;
-pub mod analytics;
-pub mod auth;
-pub mod balances;
-pub mod clock;
-pub mod customers;
-pub mod error;
-pub mod fixtures;
-pub mod institutions;
-pub mod metrics;
+pub(crate) mod aggregation;
+pub(crate) mod analytics;
+pub(crate) mod auth;
+pub(crate) mod balances;
+pub(crate) mod clock;
+pub(crate) mod customers;
+pub(crate) mod error;
+pub(crate) mod fixtures;
+pub(crate) mod institutions;
+pub(crate) mod metrics;
 pub mod pdf;
 pub mod report;
 
@@ -30,8 +30,7 @@ use crate::shared::clock::Clock;
 use crate::shared::family::{CredentialNames, Family, FamilySpec};
 use crate::shared::fixtures::{Commit, FixtureError, FixtureSet, Source, parse, parse_posted, posted_file};
 use crate::shared::plugin::{
-    FamilyApi, FamilyContext, LoadedFixtures, MergeCount, Plugin, Settings, StagedMerge, Tenant,
-    TenantRequest,
+    FamilyApi, FamilyContext, LoadedFixtures, MergeCount, Plugin, StagedMerge, Tenant, TenantRequest,
 };
 use crate::shared::rate_limit::RateLimitSpec;
 use crate::shared::routes::Routes;
@@ -64,7 +63,7 @@ pub static SPEC: FamilySpec = FamilySpec {
     }),
 };
 
-pub const FAMILY: Family = Family::of(&SPEC);
+pub(crate) const FAMILY: Family = Family::of(&SPEC);
 
 fn load_fixtures(source: &Source) -> Result<LoadedFixtures, FixtureError> {
     let fixtures: FinicityFixtures = parse(source)?;
@@ -79,14 +78,12 @@ fn start(ctx: FamilyContext, _: &Config, loaded: &LoadedFixtures) -> Arc<dyn Fam
 
 /// Finicity's slice of the server, what its handlers hold.
 #[derive(Debug, Clone)]
-pub struct Finicity(Arc<FinicityShared>);
+pub(crate) struct Finicity(Arc<FinicityShared>);
 
 #[derive(Debug)]
-pub struct FinicityShared {
-    pub clock: Clock,
-    pub seed: Seed,
-    pub settings: Arc<Settings>,
-    pub finicity: FinicityState,
+pub(crate) struct FinicityShared {
+    pub(crate) clock: Clock,
+    pub(crate) finicity: FinicityState,
     fixtures: FixtureSet<FinicityFixtures>,
 }
 
@@ -99,12 +96,10 @@ impl Deref for Finicity {
 }
 
 impl Finicity {
-    pub fn new(ctx: FamilyContext, origin: String, fixtures: Arc<FinicityFixtures>) -> Self {
+    pub(crate) fn new(ctx: FamilyContext, origin: String, fixtures: Arc<FinicityFixtures>) -> Self {
         Self(Arc::new(FinicityShared {
             finicity: FinicityState::new(&fixtures, ctx.seed),
             clock: ctx.clock,
-            seed: ctx.seed,
-            settings: ctx.settings,
             fixtures: FixtureSet::new(origin, fixtures),
         }))
     }
@@ -344,7 +339,7 @@ fn validate_whole(
     merged.validate("(posted, merged with the current fixtures)")
 }
 
-pub fn routes() -> Routes<Finicity> {
+pub(crate) fn routes() -> Routes<Finicity> {
     Routes::new(FAMILY)
         .post(
             "/aggregation/v2/partners/authentication",
@@ -382,13 +377,13 @@ const RENDERED_REPORTS_MAX_BYTES: usize = 64 * 1024 * 1024;
 /// The family's share of the application state.
 #[derive(Debug, Clone)]
 pub struct FinicityState {
-    pub auth: Auth,
+    pub(crate) auth: Auth,
     pub customers: Directory,
     pub reports: Reports,
     /// Recently read reports as sent, by (report id, PDF?): a report never
     /// changes once generated, and building one takes milliseconds, which
     /// a client polling for it should not pay on every read.
-    pub rendered: Arc<BoundedCache<(String, bool), Bytes>>,
+    pub(crate) rendered: Arc<BoundedCache<(String, bool), Bytes>>,
 }
 
 impl FinicityState {
@@ -406,7 +401,7 @@ impl FinicityState {
     }
 
     /// Takes other fixtures whole (a reset).
-    pub fn install(&self, fixtures: &FinicityFixtures) {
+    pub(crate) fn install(&self, fixtures: &FinicityFixtures) {
         self.auth.install(&fixtures.partners);
         self.customers.install(fixtures);
         self.rendered.clear();
@@ -415,7 +410,12 @@ impl FinicityState {
     /// Takes merged fixtures whose partners and customers at the given
     /// positions are new or replaced (partners and customers are only added
     /// or replaced in place, so everything keyed by partner index stays valid).
-    pub fn install_changes(&self, fixtures: &FinicityFixtures, partners: &[usize], customers: &[usize]) {
+    pub(crate) fn install_changes(
+        &self,
+        fixtures: &FinicityFixtures,
+        partners: &[usize],
+        customers: &[usize],
+    ) {
         self.auth.install_changes(&fixtures.partners, partners);
         self.customers.install_changes(fixtures, partners, customers);
         // A replaced customer may have other accounts now.
@@ -423,7 +423,7 @@ impl FinicityState {
     }
 
     /// Back to the fixtures: tokens, lockouts, testing customers and reports go.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.auth.reset();
         self.customers.reset();
         self.reports.reset();
@@ -433,7 +433,7 @@ impl FinicityState {
 }
 
 /// A customer id as the paths carry it: digits of a positive int64.
-pub fn parse_customer_id(id: &str) -> Option<i64> {
+pub(crate) fn parse_customer_id(id: &str) -> Option<i64> {
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

@@ -24,7 +24,7 @@ enum Format {
     Csv,
 }
 
-pub async fn filter_by_lead_field(
+pub(crate) async fn filter_by_lead_field(
     Caller {
         catalog: lsq,
         index,
@@ -93,11 +93,11 @@ fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// A call's account, from its key pair (query or `x-LSQ-*` headers), within
 /// the account's rate limit; checked before the handler runs.
-pub struct Caller {
-    pub catalog: Arc<Catalog>,
-    pub index: usize,
+pub(crate) struct Caller {
+    pub(crate) catalog: Arc<Catalog>,
+    pub(crate) index: usize,
     /// The virtual instant the call was admitted at.
-    pub now: DateTime<Utc>,
+    pub(crate) now: DateTime<Utc>,
 }
 
 impl FromRequestParts<LeadSquared> for Caller {

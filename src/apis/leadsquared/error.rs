@@ -14,7 +14,7 @@ use crate::shared::rate_limit::{Exceeded, with_retry_after};
 use crate::shared::request::BodyError;
 
 #[derive(Debug)]
-pub enum LsqError {
+pub(crate) enum LsqError {
     /// Missing, unknown or mismatched access/secret key.
     InvalidAccess,
     RateLimited(Exceeded),
@@ -111,7 +111,7 @@ impl From<BodyError> for LsqError {
     }
 }
 
-pub fn framework_error(status: StatusCode, message: &str) -> Response {
+pub(crate) fn framework_error(status: StatusCode, message: &str) -> Response {
     let message = if status == StatusCode::NOT_FOUND {
         format!("The API could not be found. Please check the API signature. ({message})")
     } else {

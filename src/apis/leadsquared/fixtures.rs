@@ -11,60 +11,60 @@ use super::model::{Field, Kind, Lead, User, Value, fields};
 use crate::shared::fixtures::FixtureError;
 use crate::shared::rate_limit::{Limit, RateLimitSpec};
 
-pub const FILE: &str = "leadsquared.json";
+pub(crate) const FILE: &str = "leadsquared.json";
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LeadSquaredFixtures {
     #[serde(default)]
     /// Shared, so merges copy pointers rather than every account's leads.
-    pub accounts: imbl::Vector<std::sync::Arc<AccountFixture>>,
+    pub(crate) accounts: imbl::Vector<std::sync::Arc<AccountFixture>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct AccountFixture {
-    pub name: String,
-    pub access_key: String,
-    pub secret_key: String,
+pub(crate) struct AccountFixture {
+    pub(crate) name: String,
+    pub(crate) access_key: String,
+    pub(crate) secret_key: String,
     /// Calls per window; `null` turns the limit off. Default 25 per 5 seconds.
     #[serde(default = "default_rate_limit")]
-    pub rate_limit: Option<RateLimitFixture>,
+    pub(crate) rate_limit: Option<RateLimitFixture>,
     /// Generated users besides the listed ones (default 25).
     #[serde(default = "default_users")]
-    pub generated_users: usize,
+    pub(crate) generated_users: usize,
     /// Generated leads over the two years before the virtual clock's day
     /// (default 20,000; 0 serves only the listed leads).
     #[serde(default = "default_leads")]
-    pub generated_leads: usize,
+    pub(crate) generated_leads: usize,
     #[serde(default)]
-    pub users: Vec<UserFixture>,
+    pub(crate) users: Vec<UserFixture>,
     /// Leads given field by field (schema names, as the API returns them).
     #[serde(default)]
-    pub leads: Vec<BTreeMap<String, serde_json::Value>>,
+    pub(crate) leads: Vec<BTreeMap<String, serde_json::Value>>,
 }
 
 /// LeadSquared's limits are written like every family's.
-pub type RateLimitFixture = RateLimitSpec;
+pub(crate) type RateLimitFixture = RateLimitSpec;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "PascalCase")]
-pub struct UserFixture {
+pub(crate) struct UserFixture {
     #[serde(rename = "ID")]
-    pub id: Uuid,
-    pub first_name: String,
-    pub last_name: String,
-    pub email_address: String,
+    pub(crate) id: Uuid,
+    pub(crate) first_name: String,
+    pub(crate) last_name: String,
+    pub(crate) email_address: String,
     #[serde(default = "default_role")]
-    pub role: String,
+    pub(crate) role: String,
     #[serde(default)]
-    pub status_code: u8,
+    pub(crate) status_code: u8,
     #[serde(default)]
-    pub member_of_groups: Vec<String>,
+    pub(crate) member_of_groups: Vec<String>,
 }
 
 /// The vendor's documented limit: 25 calls in 5 seconds per account.
-pub const DEFAULT_RATE_LIMIT: RateLimitSpec = RateLimitSpec {
+pub(crate) const DEFAULT_RATE_LIMIT: RateLimitSpec = RateLimitSpec {
     calls: 25,
     seconds: 5,
 };
@@ -83,15 +83,15 @@ fn default_role() -> String {
 }
 
 /// Upper bounds that keep one account's data in memory comfortably.
-pub const MAX_GENERATED_USERS: usize = 1_000;
-pub const MAX_GENERATED_LEADS: usize = 200_000;
+pub(crate) const MAX_GENERATED_USERS: usize = 1_000;
+pub(crate) const MAX_GENERATED_LEADS: usize = 200_000;
 
 impl AccountFixture {
-    pub fn limit(&self) -> Option<Limit> {
+    pub(crate) fn limit(&self) -> Option<Limit> {
         self.rate_limit.map(RateLimitSpec::limit)
     }
 
-    pub fn fixture_users(&self) -> Vec<User> {
+    pub(crate) fn fixture_users(&self) -> Vec<User> {
         self.users
             .iter()
             .map(|u| User {
@@ -110,7 +110,7 @@ impl AccountFixture {
 impl LeadSquaredFixtures {
     /// Checks what serde cannot: unique keys and ids, limits, and that each
     /// listed lead has known fields of the right kind and an owner.
-    pub fn validate(&self, file: &str) -> Result<(), FixtureError> {
+    pub(crate) fn validate(&self, file: &str) -> Result<(), FixtureError> {
         let mut keys = HashSet::new();
         for (a, account) in self.accounts.iter().enumerate() {
             let at = |path: &str| format!("accounts[{a}].{path}");
@@ -174,7 +174,7 @@ impl LeadSquaredFixtures {
 
 /// A listed lead as a [`Lead`]: owner fields filled from the owner, `ProspectID`
 /// required, `CreatedOn` required, `ModifiedOn` defaulting to `CreatedOn`.
-pub fn fixture_lead(
+pub(crate) fn fixture_lead(
     given: &BTreeMap<String, serde_json::Value>,
     users: &[User],
 ) -> Result<Lead, (String, String)> {

@@ -19,7 +19,7 @@ use super::model::{Lead, User, Value, fields};
 use crate::shared::seed::{Seed, uuid_from};
 
 /// Days of generated history.
-pub const HISTORY_DAYS: i64 = 730;
+pub(crate) const HISTORY_DAYS: i64 = 730;
 
 /// Source, its medium, sub-sources, and weight.
 const SOURCES: &[(&str, &str, &[&str], u32)] = &[
@@ -77,7 +77,7 @@ const PRODUCTS: &[(&str, u32)] = &[("Starter", 50), ("Professional", 35), ("Ente
 const GROUPS: &[&str] = &["North", "South", "East", "West"];
 
 /// The account's generated users, after the fixture ones.
-pub fn users(seed: Seed, account: &str, count: usize, listed: &[User]) -> Vec<User> {
+pub(crate) fn users(seed: Seed, account: &str, count: usize, listed: &[User]) -> Vec<User> {
     let mut users = listed.to_vec();
     let domain = format!("{}.example.com", slug(account));
     for i in 0..count as u64 {
@@ -108,7 +108,7 @@ pub fn users(seed: Seed, account: &str, count: usize, listed: &[User]) -> Vec<Us
 }
 
 /// The generated leads of the two years before `today`, oldest first.
-pub fn leads(seed: Seed, account: &str, total: usize, users: &[User], today: NaiveDate) -> Vec<Lead> {
+pub(crate) fn leads(seed: Seed, account: &str, total: usize, users: &[User], today: NaiveDate) -> Vec<Lead> {
     if total == 0 || users.is_empty() {
         return Vec::new();
     }
@@ -137,7 +137,7 @@ pub fn leads(seed: Seed, account: &str, total: usize, users: &[User], today: Nai
 }
 
 /// Days since 0001-01-01 (chrono's CE day count).
-pub fn day_number(date: NaiveDate) -> i64 {
+pub(crate) fn day_number(date: NaiveDate) -> i64 {
     i64::from(chrono::Datelike::num_days_from_ce(&date))
 }
 

@@ -2,11 +2,11 @@
 //! deterministic users and leads per account, JSON or CSV output, and the
 //! per-account rate limit.
 
-pub mod distribution;
-pub mod error;
-pub mod fixtures;
-pub mod generator;
-pub mod model;
+pub(crate) mod distribution;
+pub(crate) mod error;
+pub(crate) mod fixtures;
+pub(crate) mod generator;
+pub(crate) mod model;
 pub mod query;
 
 use std::collections::HashSet;
@@ -26,8 +26,7 @@ use crate::shared::family::{CredentialNames, Family, FamilySpec};
 use crate::shared::fixtures::{Commit, FixtureError, FixtureSet, Source, parse, parse_posted, posted_file};
 use crate::shared::persistent;
 use crate::shared::plugin::{
-    FamilyApi, FamilyContext, LoadedFixtures, MergeCount, Plugin, Settings, StagedMerge, Tenant,
-    TenantRequest,
+    FamilyApi, FamilyContext, LoadedFixtures, MergeCount, Plugin, StagedMerge, Tenant, TenantRequest,
 };
 use crate::shared::rate_limit::{Limit, RateLimitSpec, RateLimiter};
 use crate::shared::routes::Routes;
@@ -60,7 +59,7 @@ pub static SPEC: FamilySpec = FamilySpec {
     }),
 };
 
-pub const FAMILY: Family = Family::of(&SPEC);
+pub(crate) const FAMILY: Family = Family::of(&SPEC);
 
 fn load_fixtures(source: &Source) -> Result<LoadedFixtures, FixtureError> {
     let fixtures: LeadSquaredFixtures = parse(source)?;
@@ -75,14 +74,12 @@ fn start(ctx: FamilyContext, _: &Config, loaded: &LoadedFixtures) -> Arc<dyn Fam
 
 /// LeadSquared's slice of the server, what its handlers hold.
 #[derive(Debug, Clone)]
-pub struct LeadSquared(Arc<LeadSquaredShared>);
+pub(crate) struct LeadSquared(Arc<LeadSquaredShared>);
 
 #[derive(Debug)]
-pub struct LeadSquaredShared {
-    pub clock: Clock,
-    pub seed: Seed,
-    pub settings: Arc<Settings>,
-    pub leadsquared: LeadSquaredState,
+pub(crate) struct LeadSquaredShared {
+    pub(crate) clock: Clock,
+    pub(crate) leadsquared: LeadSquaredState,
     fixtures: FixtureSet<LeadSquaredFixtures>,
 }
 
@@ -95,12 +92,10 @@ impl Deref for LeadSquared {
 }
 
 impl LeadSquared {
-    pub fn new(ctx: FamilyContext, origin: String, fixtures: Arc<LeadSquaredFixtures>) -> Self {
+    pub(crate) fn new(ctx: FamilyContext, origin: String, fixtures: Arc<LeadSquaredFixtures>) -> Self {
         Self(Arc::new(LeadSquaredShared {
             leadsquared: LeadSquaredState::new(&fixtures, ctx.seed),
             clock: ctx.clock,
-            seed: ctx.seed,
-            settings: ctx.settings,
             fixtures: FixtureSet::new(origin, fixtures),
         }))
     }
@@ -245,7 +240,7 @@ impl FamilyApi for LeadSquared {
     }
 }
 
-pub fn routes() -> Routes<LeadSquared> {
+pub(crate) fn routes() -> Routes<LeadSquared> {
     Routes::new(FAMILY).post(
         "/Leads/LeadDistribution/FilterByLeadField",
         distribution::filter_by_lead_field,
@@ -256,29 +251,29 @@ pub fn routes() -> Routes<LeadSquared> {
 const QUERY_RESULTS: usize = 64;
 
 /// What the kept query results may weigh: a full lead list is a few MB.
-pub const QUERY_RESULTS_MAX_BYTES: usize = 64 * 1024 * 1024;
+pub(crate) const QUERY_RESULTS_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 /// Results of recent queries: a table is a pure function of the account's
 /// leads (fixed per day), the query and the instant it ran at.
-pub type QueryResults = BoundedCache<(usize, DateTime<Utc>, Bytes), Arc<QueryResult>>;
+pub(crate) type QueryResults = BoundedCache<(usize, DateTime<Utc>, Bytes), Arc<QueryResult>>;
 
 /// A query's table, and its JSON body once someone has asked for it: a
 /// repeated poll then costs a lookup rather than a serialization.
 #[derive(Debug)]
-pub struct QueryResult {
-    pub table: Table,
+pub(crate) struct QueryResult {
+    pub(crate) table: Table,
     json: OnceLock<Bytes>,
 }
 
 impl QueryResult {
-    pub fn new(table: Table) -> Self {
+    pub(crate) fn new(table: Table) -> Self {
         Self {
             table,
             json: OnceLock::new(),
         }
     }
 
-    pub fn json(&self, render: impl FnOnce(&Table) -> Bytes) -> Bytes {
+    pub(crate) fn json(&self, render: impl FnOnce(&Table) -> Bytes) -> Bytes {
         self.json.get_or_init(|| render(&self.table)).clone()
     }
 
@@ -295,10 +290,9 @@ type LeadsByDay = BoundedCache<(usize, NaiveDate), Arc<Dataset>>;
 /// One account (tenant): its key pair, limit, users and listed leads.
 #[derive(Debug)]
 pub struct Account {
-    pub name: String,
-    pub access_key: String,
+    pub(crate) access_key: String,
     secret_key: String,
-    pub limit: Option<Limit>,
+    pub(crate) limit: Option<Limit>,
     pub users: Arc<Vec<User>>,
     listed_leads: Arc<Vec<Lead>>,
     generated_leads: usize,
@@ -342,7 +336,6 @@ impl Account {
             }
         };
         Account {
-            name: a.name.clone(),
             access_key: a.access_key.clone(),
             secret_key: a.secret_key.clone(),
             limit: a.limit(),
@@ -380,7 +373,7 @@ pub struct LeadSquaredState {
     /// The accounts; replaced whole when fixtures are merged at run time.
     catalog: ArcSwap<Catalog>,
     /// Per access key; outlives catalog swaps.
-    pub limiter: RateLimiter,
+    pub(crate) limiter: RateLimiter,
     seed: Seed,
 }
 
@@ -395,7 +388,7 @@ pub struct Catalog {
     /// walk across midnight.
     leads: LeadsByDay,
     /// Recent query results by (account, virtual instant, request body).
-    pub results: QueryResults,
+    pub(crate) results: QueryResults,
     seed: Seed,
 }
 
@@ -460,15 +453,15 @@ impl Catalog {
     }
 
     /// The position of the account with `access_key`.
-    pub fn index_of(&self, access_key: &str) -> Option<usize> {
+    pub(crate) fn index_of(&self, access_key: &str) -> Option<usize> {
         self.by_key.get(access_key).copied()
     }
 
-    pub fn has_access_key(&self, access_key: &str) -> bool {
+    pub(crate) fn has_access_key(&self, access_key: &str) -> bool {
         self.by_key.contains_key(access_key)
     }
 
-    pub fn account_at(&self, index: usize) -> Option<&Account> {
+    pub(crate) fn account_at(&self, index: usize) -> Option<&Account> {
         self.accounts.get(index).map(|a| &**a)
     }
 
@@ -513,20 +506,20 @@ impl LeadSquaredState {
     }
 
     /// Takes merged fixtures whose accounts at `changed` are new or replaced.
-    pub fn install_changes(&self, fixtures: &LeadSquaredFixtures, changed: &[usize]) {
+    pub(crate) fn install_changes(&self, fixtures: &LeadSquaredFixtures, changed: &[usize]) {
         let next = self.catalog.load().with_changes(fixtures, changed);
         self.catalog.store(Arc::new(next));
     }
 
     /// Replaces the accounts (a reset).
-    pub fn install(&self, fixtures: &LeadSquaredFixtures) {
+    pub(crate) fn install(&self, fixtures: &LeadSquaredFixtures) {
         let previous = self.catalog.load();
         self.catalog
             .store(Arc::new(Catalog::new(fixtures, self.seed, Some(&previous))));
     }
 
     /// Forgets rate-limit history.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.limiter.clear();
     }
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 /// How a lead field compares and prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Text,
     Number,
     DateTime,
@@ -17,11 +17,11 @@ pub enum Kind {
 
 /// A lead field by its schema name (case-sensitive, as in LeadSquared).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Field(pub(crate) usize);
+pub(crate) struct Field(pub(crate) usize);
 
 /// The lead schema: standard fields plus a few `mx_` custom ones. The
 /// position is the index of the value in [`Lead::values`].
-pub const FIELDS: &[(&str, Kind)] = &[
+pub(crate) const FIELDS: &[(&str, Kind)] = &[
     ("ProspectID", Kind::Text),
     ("ProspectAutoId", Kind::Number),
     ("FirstName", Kind::Text),
@@ -61,7 +61,7 @@ pub const FIELDS: &[(&str, Kind)] = &[
 ];
 
 impl Field {
-    pub fn named(name: &str) -> Option<Self> {
+    pub(crate) fn named(name: &str) -> Option<Self> {
         FIELDS.iter().position(|(n, _)| *n == name).map(Field)
     }
 
@@ -70,58 +70,58 @@ impl Field {
         Field(index)
     }
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         FIELDS[self.0].0
     }
 
-    pub fn kind(self) -> Kind {
+    pub(crate) fn kind(self) -> Kind {
         FIELDS[self.0].1
     }
 }
 
 /// Fields the generator and the query engine refer to directly.
-pub mod fields {
+pub(crate) mod fields {
     use super::Field;
-    pub const PROSPECT_ID: Field = Field::at(0);
-    pub const PROSPECT_AUTO_ID: Field = Field::at(1);
-    pub const FIRST_NAME: Field = Field::at(2);
-    pub const LAST_NAME: Field = Field::at(3);
-    pub const EMAIL_ADDRESS: Field = Field::at(4);
-    pub const PHONE: Field = Field::at(5);
-    pub const MOBILE: Field = Field::at(6);
-    pub const COMPANY: Field = Field::at(7);
-    pub const JOB_TITLE: Field = Field::at(8);
-    pub const CITY: Field = Field::at(9);
-    pub const STATE: Field = Field::at(10);
-    pub const COUNTRY: Field = Field::at(11);
-    pub const SOURCE: Field = Field::at(12);
-    pub const SOURCE_MEDIUM: Field = Field::at(13);
-    pub const SOURCE_CAMPAIGN: Field = Field::at(14);
-    pub const ORIGIN: Field = Field::at(15);
-    pub const PROSPECT_STAGE: Field = Field::at(16);
-    pub const SCORE: Field = Field::at(17);
-    pub const ENGAGEMENT_SCORE: Field = Field::at(18);
-    pub const REVENUE: Field = Field::at(19);
-    pub const TOTAL_VISITS: Field = Field::at(20);
-    pub const DO_NOT_EMAIL: Field = Field::at(21);
-    pub const DO_NOT_CALL: Field = Field::at(22);
-    pub const OWNER_ID: Field = Field::at(23);
-    pub const OWNER_ID_NAME: Field = Field::at(24);
-    pub const OWNER_ID_EMAIL_ADDRESS: Field = Field::at(25);
-    pub const CREATED_BY: Field = Field::at(26);
-    pub const CREATED_BY_NAME: Field = Field::at(27);
-    pub const CREATED_ON: Field = Field::at(28);
-    pub const MODIFIED_ON: Field = Field::at(29);
-    pub const LAST_VISIT_DATE: Field = Field::at(30);
-    pub const MX_SUB_SOURCE: Field = Field::at(31);
-    pub const MX_PRODUCT_INTEREST: Field = Field::at(32);
-    pub const MX_BUDGET: Field = Field::at(33);
-    pub const LEAD_AGE: Field = Field::at(34);
+    pub(crate) const PROSPECT_ID: Field = Field::at(0);
+    pub(crate) const PROSPECT_AUTO_ID: Field = Field::at(1);
+    pub(crate) const FIRST_NAME: Field = Field::at(2);
+    pub(crate) const LAST_NAME: Field = Field::at(3);
+    pub(crate) const EMAIL_ADDRESS: Field = Field::at(4);
+    pub(crate) const PHONE: Field = Field::at(5);
+    pub(crate) const MOBILE: Field = Field::at(6);
+    pub(crate) const COMPANY: Field = Field::at(7);
+    pub(crate) const JOB_TITLE: Field = Field::at(8);
+    pub(crate) const CITY: Field = Field::at(9);
+    pub(crate) const STATE: Field = Field::at(10);
+    pub(crate) const COUNTRY: Field = Field::at(11);
+    pub(crate) const SOURCE: Field = Field::at(12);
+    pub(crate) const SOURCE_MEDIUM: Field = Field::at(13);
+    pub(crate) const SOURCE_CAMPAIGN: Field = Field::at(14);
+    pub(crate) const ORIGIN: Field = Field::at(15);
+    pub(crate) const PROSPECT_STAGE: Field = Field::at(16);
+    pub(crate) const SCORE: Field = Field::at(17);
+    pub(crate) const ENGAGEMENT_SCORE: Field = Field::at(18);
+    pub(crate) const REVENUE: Field = Field::at(19);
+    pub(crate) const TOTAL_VISITS: Field = Field::at(20);
+    pub(crate) const DO_NOT_EMAIL: Field = Field::at(21);
+    pub(crate) const DO_NOT_CALL: Field = Field::at(22);
+    pub(crate) const OWNER_ID: Field = Field::at(23);
+    pub(crate) const OWNER_ID_NAME: Field = Field::at(24);
+    pub(crate) const OWNER_ID_EMAIL_ADDRESS: Field = Field::at(25);
+    pub(crate) const CREATED_BY: Field = Field::at(26);
+    pub(crate) const CREATED_BY_NAME: Field = Field::at(27);
+    pub(crate) const CREATED_ON: Field = Field::at(28);
+    pub(crate) const MODIFIED_ON: Field = Field::at(29);
+    pub(crate) const LAST_VISIT_DATE: Field = Field::at(30);
+    pub(crate) const MX_SUB_SOURCE: Field = Field::at(31);
+    pub(crate) const MX_PRODUCT_INTEREST: Field = Field::at(32);
+    pub(crate) const MX_BUDGET: Field = Field::at(33);
+    pub(crate) const LEAD_AGE: Field = Field::at(34);
 }
 
 /// One stored value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Value {
+pub(crate) enum Value {
     Null,
     /// Shared: a dataset interns repeated texts (sources, stages, owners).
     Text(Arc<str>),
@@ -130,13 +130,13 @@ pub enum Value {
 }
 
 impl Value {
-    pub fn text(s: impl Into<Arc<str>>) -> Self {
+    pub(crate) fn text(s: impl Into<Arc<str>>) -> Self {
         Value::Text(s.into())
     }
 
     /// LeadSquared prints every lead value as a string; dates as
     /// `yyyy-MM-dd HH:mm:ss.fff` (UTC).
-    pub fn display(&self) -> Option<String> {
+    pub(crate) fn display(&self) -> Option<String> {
         match self {
             Value::Null => None,
             Value::Text(s) => Some(s.to_string()),
@@ -149,30 +149,30 @@ impl Value {
 /// A lead: one value per [`FIELDS`] entry (`LeadAge` is stored as Null and
 /// computed on read).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Lead {
-    pub values: Vec<Value>,
+pub(crate) struct Lead {
+    pub(crate) values: Vec<Value>,
     /// Index of the owner in the account's user list (resolved once, so a
     /// query tests ownership without hashing ids).
-    pub owner_index: usize,
+    pub(crate) owner_index: usize,
 }
 
 impl Lead {
-    pub fn empty() -> Self {
+    pub(crate) fn empty() -> Self {
         Self {
             values: vec![Value::Null; FIELDS.len()],
             owner_index: usize::MAX,
         }
     }
 
-    pub fn set(&mut self, field: Field, value: Value) {
+    pub(crate) fn set(&mut self, field: Field, value: Value) {
         self.values[field.0] = value;
     }
 
-    pub fn stored(&self, field: Field) -> &Value {
+    pub(crate) fn stored(&self, field: Field) -> &Value {
         &self.values[field.0]
     }
 
-    pub fn owner(&self) -> Option<&str> {
+    pub(crate) fn owner(&self) -> Option<&str> {
         match &self.values[fields::OWNER_ID.0] {
             Value::Text(s) => Some(s),
             _ => None,
@@ -194,7 +194,7 @@ pub struct Dataset {
 const INTERN_LIMIT: usize = 4_096;
 
 impl Dataset {
-    pub fn from_leads(leads: Vec<Lead>) -> Self {
+    pub(crate) fn from_leads(leads: Vec<Lead>) -> Self {
         let mut columns: Vec<Vec<Value>> = (0..FIELDS.len())
             .map(|_| Vec::with_capacity(leads.len()))
             .collect();
@@ -216,34 +216,30 @@ impl Dataset {
         Self { columns, owners }
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.owners.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.owners.is_empty()
-    }
-
-    pub fn rows(&self) -> impl Iterator<Item = LeadRef<'_>> {
+    pub(crate) fn rows(&self) -> impl Iterator<Item = LeadRef<'_>> {
         (0..self.len()).map(move |row| LeadRef { data: self, row })
     }
 }
 
 /// One lead of a [`Dataset`].
 #[derive(Debug, Clone, Copy)]
-pub struct LeadRef<'a> {
+pub(crate) struct LeadRef<'a> {
     data: &'a Dataset,
     row: usize,
 }
 
 impl<'a> LeadRef<'a> {
     /// The stored value (`LeadAge` reads as Null here; see [`LeadRef::get`]).
-    pub fn stored(self, field: Field) -> &'a Value {
+    pub(crate) fn stored(self, field: Field) -> &'a Value {
         &self.data.columns[field.0][self.row]
     }
 
     /// The value of `field`, with `LeadAge` (whole days since creation) as of `now`.
-    pub fn get(self, field: Field, now: NaiveDateTime) -> Value {
+    pub(crate) fn get(self, field: Field, now: NaiveDateTime) -> Value {
         if field == fields::LEAD_AGE {
             return match self.stored(fields::CREATED_ON) {
                 Value::DateTime(created) => Value::Number((now - *created).num_days().max(0)),
@@ -253,7 +249,7 @@ impl<'a> LeadRef<'a> {
         self.stored(field).clone()
     }
 
-    pub fn owner_index(self) -> usize {
+    pub(crate) fn owner_index(self) -> usize {
         self.data.owners[self.row]
     }
 }
@@ -261,19 +257,19 @@ impl<'a> LeadRef<'a> {
 /// A user of the account (a lead owner), as Get Users describes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    pub id: Uuid,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
+    pub(crate) id: Uuid,
+    pub(crate) first_name: String,
+    pub(crate) last_name: String,
+    pub(crate) email: String,
     /// `Administrator`, `Sales_Manager` or `Sales_User`.
-    pub role: String,
+    pub(crate) role: String,
     /// 0 active, 1 inactive.
-    pub status_code: u8,
-    pub groups: Vec<String>,
+    pub(crate) status_code: u8,
+    pub(crate) groups: Vec<String>,
 }
 
 impl User {
-    pub fn full_name(&self) -> String {
+    pub(crate) fn full_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name)
     }
 }
