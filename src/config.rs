@@ -118,24 +118,14 @@ impl Config {
 
     /// Defaults as if no flag or variable were given (for tests and embedding).
     pub fn defaults() -> Self {
-        Self {
-            listen: "127.0.0.1:8080".to_owned(),
-            fixtures: None,
-            seed: 42,
-            now: None,
-            public_url: None,
-            journal_capacity: journal::DEFAULT_CAPACITY,
-            journal_max_bytes: journal::DEFAULT_MAX_BYTES,
-            header_read_timeout: 10,
-            idle_timeout: 90,
-            shutdown_grace: 5,
-            max_header_bytes: 64 * 1024,
-            admin_allow_origins: Vec::new(),
-            admin_token: None,
-            log_format: LogFormat::Text,
-            ui_event_capacity: 100_000,
-            analytics_event_capacity: 200_000,
-        }
+        use clap::{CommandFactory, FromArgMatches};
+        // The flags' own defaults, read through clap with every
+        // environment twin ignored: one source for each default.
+        let command = Self::command().mut_args(|arg| arg.env(None));
+        command
+            .try_get_matches_from(["leadsim"])
+            .and_then(|matches| Self::from_arg_matches(&matches))
+            .unwrap_or_else(|e| e.exit())
     }
 }
 
@@ -240,11 +230,29 @@ mod tests {
 
     #[test]
     fn defaults_match_the_process_contract() {
-        let parsed = Config::try_parse_from(["leadsim"]);
-        let config = parsed.unwrap_or_else(|_| Config::defaults());
+        let config = Config::defaults();
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.seed, 42);
-        assert!(config.now.is_none() && config.fixtures.is_none());
+        assert!(config.now.is_none() && config.fixtures.is_none() && config.public_url.is_none());
+        assert_eq!(
+            (
+                config.header_read_timeout,
+                config.idle_timeout,
+                config.shutdown_grace
+            ),
+            (10, 90, 5)
+        );
+        assert_eq!(config.max_header_bytes, 64 * 1024);
+        assert_eq!(
+            (config.journal_capacity, config.journal_max_bytes),
+            (journal::DEFAULT_CAPACITY, journal::DEFAULT_MAX_BYTES)
+        );
+        assert_eq!(
+            (config.ui_event_capacity, config.analytics_event_capacity),
+            (100_000, 200_000)
+        );
+        assert_eq!(config.log_format, LogFormat::Text);
+        assert!(config.admin_allow_origins.is_empty() && config.admin_token.is_none());
     }
 
     #[test]

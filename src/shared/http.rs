@@ -53,6 +53,18 @@ pub(crate) struct AdminAccess {
     pub(crate) token: Option<String>,
 }
 
+/// Marks a response that reports leadsim's own failure (not a vendor error
+/// it simulates, such as LeadSquared's 500 for a bad value): the journal
+/// layer logs it at error level, so a broken simulator is never silent.
+#[derive(Debug, Clone)]
+pub(crate) struct ServerFailure(pub(crate) String);
+
+/// `response`, marked as leadsim's own failure for `reason`.
+pub(crate) fn server_failure(mut response: Response, reason: impl Into<String>) -> Response {
+    response.extensions_mut().insert(ServerFailure(reason.into()));
+    response
+}
+
 /// Header that carries the admin token (besides `Authorization: Bearer`).
 pub(crate) const ADMIN_TOKEN_HEADER: &str = "x-leadsim-admin-token";
 
@@ -352,6 +364,13 @@ impl Exchange {
     fn finish(self, response: Response, record: Option<RequestRecord>) -> Response {
         let response = self.shape(response);
         let status = response.status().as_u16();
+        if let Some(ServerFailure(reason)) = response.extensions().get::<ServerFailure>() {
+            tracing::error!(
+                family = self.family.as_str(),
+                status,
+                "leadsim failed to answer: {reason}"
+            );
+        }
         self.record(record, status, None);
         response
     }
@@ -595,3 +614,94 @@ fn shape_framework_error(response: Response, family: Family) -> Response {
 
 /// `Content-Type: application/json` for hand-built responses.
 pub(crate) const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use axum::response::IntoResponse;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::shared::redaction::Redaction;
+    use crate::shared::seed::Seed;
+
+    /// Log lines written while a test runs.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().map_or(Ok(0), |mut held| {
+                held.extend_from_slice(bytes);
+                Ok(bytes.len())
+            })
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+        type Writer = Captured;
+
+        fn make_writer(&'a self) -> Captured {
+            self.clone()
+        }
+    }
+
+    #[tokio::test]
+    async fn leadsims_own_failures_are_logged_and_simulated_errors_are_not() {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(captured.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let families = crate::FAMILIES;
+        let redaction = Arc::new(Redaction::of(families));
+        let ctx = HttpContext {
+            clock: Clock::starting_at(None),
+            journal: Journal::new(10, 1 << 20, redaction.clone()),
+            faults: Faults::new(Seed::new(1), families, redaction.clone()),
+            families,
+            redaction,
+            body_timeout: std::time::Duration::from_secs(5),
+        };
+        let failing = || async {
+            server_failure(
+                StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+                "window generation failed: boom",
+            )
+        };
+        let simulated = || async { StatusCode::INTERNAL_SERVER_ERROR.into_response() };
+        let router = Router::new()
+            .route("/supplyAnalytics/leadEvents", axum::routing::get(failing))
+            .route("/Leads/x", axum::routing::get(simulated));
+        let app = with_layers(router, ctx, AdminAccess::default());
+        for path in ["/supplyAnalytics/leadEvents", "/Leads/x"] {
+            let request = Request::builder()
+                .uri(path)
+                .body(Body::empty())
+                .unwrap_or_default();
+            let response = app.clone().oneshot(request).await;
+            assert_eq!(
+                response.map(|r| r.status()).ok(),
+                Some(StatusCode::INTERNAL_SERVER_ERROR)
+            );
+        }
+        let logs = captured
+            .0
+            .lock()
+            .map(|held| String::from_utf8_lossy(&held).into_owned())
+            .unwrap_or_default();
+        let errors: Vec<&str> = logs.lines().filter(|l| l.contains("ERROR")).collect();
+        assert_eq!(errors.len(), 1, "{logs}");
+        assert!(
+            errors[0].contains("leadsim failed to answer: window generation failed: boom"),
+            "{logs}"
+        );
+        assert!(errors[0].contains("family=\"engine\""), "{logs}");
+    }
+}

@@ -5,14 +5,14 @@
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::Engine;
 use super::auth::Confidential;
 use super::error::EngineError;
 use super::windows::{Feed, WINDOW};
-use crate::shared::http::JSON;
+use crate::shared::http::{JSON, server_failure};
 use crate::shared::request::{public_base_url, query_pairs, query_value};
 use crate::shared::time::parse_rfc3339;
 
@@ -70,12 +70,17 @@ async fn serve(
         // async workers, so other requests keep flowing meanwhile.
         None => {
             let windows = windows.clone();
-            tokio::task::spawn_blocking(move || windows.data_json(&company, feed, start))
-                .await
-                .map_err(|e| EngineError::Framework {
-                    status: StatusCode::INTERNAL_SERVER_ERROR,
-                    message: format!("Window generation failed: {e}"),
-                })?
+            match tokio::task::spawn_blocking(move || windows.data_json(&company, feed, start)).await {
+                Ok(data) => data,
+                Err(e) => {
+                    let message = format!("Window generation failed: {e}");
+                    let error = EngineError::Framework {
+                        status: StatusCode::INTERNAL_SERVER_ERROR,
+                        message: message.clone(),
+                    };
+                    return Ok(server_failure(error.into_response(), message));
+                }
+            }
         }
     };
     Ok(envelope(&next_url, should_continue_polling, &data))

@@ -14,7 +14,7 @@ use serde::ser::{SerializeMap, Serializer};
 use super::error::LsqError;
 use super::query::{Cell, Query, QueryError, Request, Table, run};
 use super::{Catalog, LeadSquared, QueryResult};
-use crate::shared::http::JSON;
+use crate::shared::http::{JSON, server_failure};
 use crate::shared::request::{parse_json, query_pairs};
 
 /// JSON (default) or CSV, from `responseformat` (any case).
@@ -173,10 +173,11 @@ fn csv_response(table: &Table) -> Response {
         (Ok(()), Ok(bytes)) => bytes,
         // Writing to a Vec cannot fail; answer as the vendor answers failures.
         _ => {
-            return LsqError::Query(QueryError::InvalidInput(
+            let response = LsqError::Query(QueryError::InvalidInput(
                 "The CSV could not be written.".to_owned(),
             ))
             .into_response();
+            return server_failure(response, "writing a CSV table failed");
         }
     };
     let mut response = bytes.into_response();
