@@ -1,11 +1,12 @@
 //! leadsim: one axum server that simulates five vendor analytics APIs with
 //! in-memory, deterministic, controllable state.
 //!
-//! [`app`] is the one place that lists every family.
+//! The families are listed once, in [`families!`] below; everything else
+//! (routes, fixtures, tenants, the journal's redaction, framework errors)
+//! is driven from their specs.
 
 mod admin;
 mod admin_page;
-mod apis;
 pub mod config;
 mod fixtures;
 mod openapi;
@@ -48,14 +49,27 @@ use axum::response::Response;
 
 use crate::shared::http::{AdminAccess, HttpContext, with_layers};
 
-/// Every family leadsim simulates, in the order listings show them. Adding
-/// a family is a folder under `src/apis/` and one line here.
-pub static FAMILIES: Families = Families::new(&[
-    &apis::engine::SPEC,
-    &apis::data_analytics::SPEC,
-    &apis::finicity::SPEC,
-    &apis::leadsquared::SPEC,
-]);
+/// Declares each family's module (`src/apis/<name>/`) and lists its spec in
+/// [`FAMILIES`], so a family is named in exactly one place.
+macro_rules! families {
+    ($($family:ident),+ $(,)?) => {
+        /// One module per vendor API family. Families never import each other.
+        mod apis {
+            $(pub(crate) mod $family;)+
+        }
+
+        /// Every family leadsim simulates, in the order listings show them.
+        pub static FAMILIES: Families = Families::new(&[$(&apis::$family::SPEC),+]);
+    };
+}
+
+// Adding a family is a folder under `src/apis/` and one line here.
+families! {
+    engine,
+    data_analytics,
+    finicity,
+    leadsquared,
+}
 
 /// The whole product: every family's routes, the admin API and the shared layers.
 pub fn app(state: AppState) -> Router {
