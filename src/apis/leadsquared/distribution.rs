@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, RawQuery};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -29,11 +29,10 @@ pub(crate) async fn filter_by_lead_field(
         catalog: lsq,
         index,
         now,
+        query: pairs,
     }: Caller,
-    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response, LsqError> {
-    let pairs = query_pairs(query.as_deref());
     let Some(account) = lsq.account_at(index) else {
         return Err(LsqError::InvalidAccess);
     };
@@ -98,6 +97,8 @@ pub(crate) struct Caller {
     pub(crate) index: usize,
     /// The virtual instant the call was admitted at.
     pub(crate) now: DateTime<Utc>,
+    /// The query's parameters, decoded once.
+    pub(crate) query: Vec<(String, String)>,
 }
 
 impl FromRequestParts<LeadSquared> for Caller {
@@ -119,7 +120,12 @@ impl FromRequestParts<LeadSquared> for Caller {
             .limiter
             .admit(&account.access_key, account.limit, now)
             .map_err(LsqError::RateLimited)?;
-        Ok(Self { catalog, index, now })
+        Ok(Self {
+            catalog,
+            index,
+            now,
+            query: pairs,
+        })
     }
 }
 
