@@ -182,7 +182,11 @@ impl<'de> Visitor<'de> for MembersVisitor {
                     "member {name}: duplicate field `{name}`"
                 )));
             }
-            members.push((family, map.next_value()?));
+            let member: Box<RawValue> = map.next_value()?;
+            // `null` is an absent member, as it was for every family.
+            if member.get() != "null" {
+                members.push((family, member));
+            }
         }
         let order: Vec<Family> = self.families.vendors().collect();
         members.sort_by_key(|(family, _)| order.iter().position(|f| f == family));

@@ -581,3 +581,34 @@ async fn leadsquared_tenants_default_to_the_vendor_limit() {
     .await
     .assert_status(200);
 }
+
+/// Tenant ids are matched as listings show them, and a `null` member of a
+/// posted document is an absent one, as before families parsed their own.
+#[tokio::test]
+async fn tenant_ids_match_exactly_and_null_members_are_absent() {
+    let app = TestApp::at(NOW);
+    let demo = "3f1a6c2e-8b4d-4e7a-9c21-5d0b7e9f4a10";
+    app.get(&format!("/__admin/tenants/engine/{demo}"))
+        .await
+        .assert_status(200);
+    app.get(&format!("/__admin/tenants/engine/{}", demo.to_uppercase()))
+        .await
+        .assert_status(404);
+    let merged = post(
+        &app,
+        "/__admin/fixtures",
+        json!({"engine": null, "leadsquared": {"accounts": [{"name": "L", "accessKey": "nk", "secretKey": "ns"}]}}),
+    )
+    .await;
+    merged.assert_status(200);
+    assert_eq!(
+        merged.json()["merged"],
+        json!({"families": ["leadsquared"], "added": 1, "replaced": 0})
+    );
+    let only_null = post(&app, "/__admin/fixtures", json!({"engine": null})).await;
+    only_null.assert_status(400);
+    assert_eq!(
+        only_null.json()["message"],
+        "(posted): .: give at least one of engine, data_analytics, finicity, leadsquared"
+    );
+}

@@ -174,6 +174,13 @@ impl Engine {
         }
     }
 
+    /// Where the company a tenant id names is; the id is the uuid as
+    /// listings show it (lower-case, hyphenated), nothing else.
+    fn company_index(&self, id: &str) -> Option<usize> {
+        let uuid = Uuid::parse_str(id).ok().filter(|uuid| uuid.to_string() == id)?;
+        self.engine.catalog().companies.index_of(uuid)
+    }
+
     fn loaded_uuids(&self) -> HashSet<Uuid> {
         self.fixtures.loaded().companies.iter().map(|c| c.uuid).collect()
     }
@@ -223,12 +230,11 @@ impl FamilyApi for Engine {
     }
 
     fn tenant(&self, id: &str) -> Option<Tenant> {
-        let uuid = Uuid::parse_str(id).ok()?;
-        let index = self.engine.catalog().companies.by_uuid(uuid)?.index;
+        let index = self.company_index(id)?;
         let current = self.fixtures.current();
         let fixture = current.companies.get(index)?;
-        let loaded = self.fixtures.loaded().companies.iter().any(|c| c.uuid == uuid);
-        Some(self.tenant_of(fixture, &HashSet::from_iter(loaded.then_some(uuid))))
+        let loaded = self.fixtures.loaded().companies.iter().any(|c| c.uuid == fixture.uuid);
+        Some(self.tenant_of(fixture, &HashSet::from_iter(loaded.then_some(fixture.uuid))))
     }
 
     fn credential_taken(&self, _name: &str, value: &str) -> bool {
@@ -255,14 +261,8 @@ impl FamilyApi for Engine {
     }
 
     fn stage_rate_limit(&self, id: &str, limit: Option<RateLimitSpec>) -> Option<Box<dyn StagedMerge + '_>> {
-        let mut company = self
-            .fixtures
-            .current()
-            .companies
-            .iter()
-            .find(|c| c.uuid.to_string() == id)?
-            .as_ref()
-            .clone();
+        let index = self.company_index(id)?;
+        let mut company = self.fixtures.current().companies.get(index)?.as_ref().clone();
         company.rate_limit = limit;
         self.stage_fixtures(EngineFixtures {
             companies: imbl::vector![Arc::new(company)],
