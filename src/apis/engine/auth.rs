@@ -116,9 +116,6 @@ impl Companies {
         &self.all
     }
 
-    pub(crate) fn by_uuid(&self, uuid: Uuid) -> Option<&Arc<Company>> {
-        self.by_uuid.get(&uuid).and_then(|i| self.all.get(*i))
-    }
 
     /// Whether any company has `token`, of either kind.
     pub(crate) fn has_token(&self, token: &str) -> bool {
