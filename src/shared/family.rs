@@ -90,35 +90,22 @@ pub(crate) const COMMON_CREDENTIALS: CredentialNames = CredentialNames {
 pub struct Family(&'static FamilySpec);
 
 /// The control plane under `/__admin`.
-static ADMIN: FamilySpec = FamilySpec {
+const CONTROL_PLANE: FamilySpec = FamilySpec {
     name: "admin",
     prefixes: &["/__admin"],
-    credentials: CredentialNames {
-        identity_headers: &[],
-        identity_query: &[],
-        secret_headers: &[],
-        secret_query: &[],
-        secret_members: &[],
-    },
+    credentials: CredentialNames::NONE,
     framework_error: admin_framework_error,
     openapi: &[],
     plugin: None,
 };
 
+static ADMIN: FamilySpec = CONTROL_PLANE;
+
 /// Paths nobody serves; answered in the admin shape.
 static UNKNOWN: FamilySpec = FamilySpec {
     name: "unknown",
     prefixes: &[],
-    credentials: CredentialNames {
-        identity_headers: &[],
-        identity_query: &[],
-        secret_headers: &[],
-        secret_query: &[],
-        secret_members: &[],
-    },
-    framework_error: admin_framework_error,
-    openapi: &[],
-    plugin: None,
+    ..CONTROL_PLANE
 };
 
 impl Family {
@@ -249,35 +236,12 @@ mod tests {
     static ALPHA: FamilySpec = FamilySpec {
         name: "alpha",
         prefixes: &["/alpha/", "/a/"],
-        credentials: CredentialNames {
-            identity_headers: &[],
-            identity_query: &[],
-            secret_headers: &[],
-            secret_query: &[],
-            secret_members: &[],
-        },
-        framework_error: admin_framework_error,
-        openapi: &[],
-        plugin: None,
+        ..CONTROL_PLANE
     };
     static BETA: FamilySpec = FamilySpec {
         name: "beta",
         prefixes: &["/beta/"],
-        ..ALPHA_LIKE
-    };
-    const ALPHA_LIKE: FamilySpec = FamilySpec {
-        name: "",
-        prefixes: &[],
-        credentials: CredentialNames {
-            identity_headers: &[],
-            identity_query: &[],
-            secret_headers: &[],
-            secret_query: &[],
-            secret_members: &[],
-        },
-        framework_error: admin_framework_error,
-        openapi: &[],
-        plugin: None,
+        ..CONTROL_PLANE
     };
     static FAMILIES: Families = Families::new(&[&ALPHA, &BETA]);
 

@@ -10,7 +10,6 @@ pub(crate) mod fixtures;
 pub(crate) mod search;
 pub(crate) mod store;
 
-use std::collections::HashSet;
 use std::ops::Deref;
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -130,18 +129,8 @@ impl DataAnalytics {
         let positions = self.data_analytics.customer_positions();
         let mut changed = Vec::with_capacity(posted.customers.len());
         for customer in posted.customers {
-            let index = match positions.get(customer.customer_id.as_str()) {
-                Some(&index) => {
-                    merged.customers.set(index, customer.clone());
-                    count.replaced += 1;
-                    index
-                }
-                None => {
-                    merged.customers.push_back(customer.clone());
-                    count.added += 1;
-                    merged.customers.len() - 1
-                }
-            };
+            let existing = positions.get(customer.customer_id.as_str()).copied();
+            let index = persistent::place(&mut merged.customers, existing, customer.clone(), &mut count);
             changed.push((index, customer));
         }
         Ok(Box::new(Commit::new(count, move || {
@@ -150,29 +139,20 @@ impl DataAnalytics {
         })))
     }
 
-    fn tenant_of(&self, customer: &CustomerFixture, loaded: bool) -> Tenant {
+    /// Merges replace entries in place and append new ones, so the entries
+    /// loaded at start are the first ones, wherever they were replaced.
+    fn tenant_of(&self, position: usize, customer: &CustomerFixture) -> Tenant {
         Tenant {
             family: FAMILY,
             id: customer.customer_id.clone(),
             name: customer.customer_id.clone(),
             credentials: json!({"customerId": customer.customer_id}),
             rate_limit: customer.rate_limit,
-            origin: Tenant::origin(loaded),
+            origin: Tenant::origin(position < self.fixtures.loaded().customers.len()),
         }
     }
 
-    fn customer(&self, customer_id: &str) -> Option<CustomerFixture> {
-        let index = *self.data_analytics.customer_positions().get(customer_id)?;
-        self.fixtures.current().customers.get(index).cloned()
-    }
 
-    fn is_loaded(&self, customer_id: &str) -> bool {
-        self.fixtures
-            .loaded()
-            .customers
-            .iter()
-            .any(|c| c.customer_id == customer_id)
-    }
 }
 
 impl FamilyApi for DataAnalytics {
@@ -208,24 +188,18 @@ impl FamilyApi for DataAnalytics {
     }
 
     fn tenants(&self) -> Vec<Tenant> {
-        let loaded: HashSet<&str> = self
-            .fixtures
-            .loaded()
+        let current = self.fixtures.current();
+        current
             .customers
             .iter()
-            .map(|c| c.customer_id.as_str())
-            .collect();
-        self.fixtures
-            .current()
-            .customers
-            .iter()
-            .map(|c| self.tenant_of(c, loaded.contains(c.customer_id.as_str())))
+            .enumerate()
+            .map(|(position, c)| self.tenant_of(position, c))
             .collect()
     }
 
     fn tenant(&self, id: &str) -> Option<Tenant> {
-        let customer = self.customer(id)?;
-        Some(self.tenant_of(&customer, self.is_loaded(id)))
+        let position = *self.data_analytics.customer_positions().get(id)?;
+        Some(self.tenant_of(position, self.fixtures.current().customers.get(position)?))
     }
 
     fn credential_taken(&self, _name: &str, value: &str) -> bool {

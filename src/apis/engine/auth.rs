@@ -83,17 +83,14 @@ impl Companies {
                 continue;
             };
             let company = Arc::new(Company::new(i, f));
-            match self.all.get_mut(i) {
-                Some(old) => {
-                    for token in [&old.fixture.confidential_token, &old.fixture.publishable_token] {
-                        if self.by_token.get(token.as_str()).is_some_and(|(at, _)| *at == i) {
-                            self.by_token.remove(token.as_str());
-                        }
+            if let Some(old) = self.all.get(i) {
+                for token in [&old.fixture.confidential_token, &old.fixture.publishable_token] {
+                    if self.by_token.get(token.as_str()).is_some_and(|(at, _)| *at == i) {
+                        self.by_token.remove(token.as_str());
                     }
-                    *old = company;
                 }
-                None => self.all.push_back(company),
             }
+            persistent::put(&mut self.all, i, company);
             self.by_uuid.insert(f.uuid, i);
             self.by_token
                 .insert(f.confidential_token.as_str().into(), (i, TokenKind::Confidential));

@@ -15,7 +15,6 @@ pub(crate) mod ui_events;
 pub(crate) mod ui_store;
 pub(crate) mod windows;
 
-use std::collections::HashSet;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -132,20 +131,8 @@ impl Engine {
         let mut count = MergeCount::default();
         let mut placed = Vec::with_capacity(posted.companies.len());
         for company in posted.companies {
-            let index = match catalog.companies.index_of(company.uuid) {
-                Some(index) => {
-                    count.replaced += 1;
-                    index
-                }
-                None => {
-                    count.added += 1;
-                    merged.companies.len()
-                }
-            };
-            match merged.companies.get_mut(index) {
-                Some(replaced) => *replaced = company.clone(),
-                None => merged.companies.push_back(company.clone()),
-            }
+            let existing = catalog.companies.index_of(company.uuid);
+            let index = persistent::place(&mut merged.companies, existing, company.clone(), &mut count);
             placed.push((index, company));
         }
         if catalog.conflicts(&placed) {
@@ -160,7 +147,9 @@ impl Engine {
         })))
     }
 
-    fn tenant_of(&self, company: &CompanyFixture, loaded: &HashSet<Uuid>) -> Tenant {
+    /// Merges replace entries in place and append new ones, so the entries
+    /// loaded at start are the first ones, wherever they were replaced.
+    fn tenant_of(&self, position: usize, company: &CompanyFixture) -> Tenant {
         Tenant {
             family: FAMILY,
             id: company.uuid.to_string(),
@@ -170,7 +159,7 @@ impl Engine {
                 "publishableToken": company.publishable_token,
             }),
             rate_limit: company.rate_limit,
-            origin: Tenant::origin(loaded.contains(&company.uuid)),
+            origin: Tenant::origin(position < self.fixtures.loaded().companies.len()),
         }
     }
 
@@ -179,10 +168,6 @@ impl Engine {
     fn company_index(&self, id: &str) -> Option<usize> {
         let uuid = Uuid::parse_str(id).ok().filter(|uuid| uuid.to_string() == id)?;
         self.engine.catalog().companies.index_of(uuid)
-    }
-
-    fn loaded_uuids(&self) -> HashSet<Uuid> {
-        self.fixtures.loaded().companies.iter().map(|c| c.uuid).collect()
     }
 }
 
@@ -220,21 +205,18 @@ impl FamilyApi for Engine {
     }
 
     fn tenants(&self) -> Vec<Tenant> {
-        let loaded = self.loaded_uuids();
-        self.fixtures
-            .current()
+        let current = self.fixtures.current();
+        current
             .companies
             .iter()
-            .map(|c| self.tenant_of(c, &loaded))
+            .enumerate()
+            .map(|(position, c)| self.tenant_of(position, c))
             .collect()
     }
 
     fn tenant(&self, id: &str) -> Option<Tenant> {
         let index = self.company_index(id)?;
-        let current = self.fixtures.current();
-        let fixture = current.companies.get(index)?;
-        let loaded = self.fixtures.loaded().companies.iter().any(|c| c.uuid == fixture.uuid);
-        Some(self.tenant_of(fixture, &HashSet::from_iter(loaded.then_some(fixture.uuid))))
+        Some(self.tenant_of(index, self.fixtures.current().companies.get(index)?))
     }
 
     fn credential_taken(&self, _name: &str, value: &str) -> bool {

@@ -14,6 +14,7 @@ use super::generator::{self, Batch, Lookback, Simulation};
 use super::lead_ids::{self, CompanyTag};
 use super::models::{LeadClientTag, LeadEvent, LeadPayout};
 use crate::shared::cache::BoundedCache;
+use crate::shared::persistent;
 use crate::shared::seed::Seed;
 
 pub(crate) const WINDOW: TimeDelta = TimeDelta::hours(1);
@@ -68,8 +69,8 @@ pub struct WindowRecords {
 #[derive(Debug)]
 pub struct Windows {
     seed: Seed,
-    tags: imbl::Vector<CompanyTag>,
-    scripted: imbl::Vector<Arc<Batch>>,
+    tags: persistent::Vector<CompanyTag>,
+    scripted: persistent::Vector<Arc<Batch>>,
     hours: BoundedCache<(usize, i64), Arc<Batch>>,
     rendered: BoundedCache<(usize, Feed, DateTime<Utc>), Bytes>,
 }
@@ -77,10 +78,10 @@ pub struct Windows {
 impl Windows {
     pub fn new(seed: Seed, companies: &Companies) -> Self {
         let all: Vec<usize> = (0..companies.all().len()).collect();
-        Self::empty(seed, imbl::Vector::new(), imbl::Vector::new()).updated(companies, &all)
+        Self::empty(seed, persistent::Vector::new(), persistent::Vector::new()).updated(companies, &all)
     }
 
-    fn empty(seed: Seed, tags: imbl::Vector<CompanyTag>, scripted: imbl::Vector<Arc<Batch>>) -> Self {
+    fn empty(seed: Seed, tags: persistent::Vector<CompanyTag>, scripted: persistent::Vector<Arc<Batch>>) -> Self {
         Self {
             seed,
             tags,
@@ -102,18 +103,8 @@ impl Windows {
             let Some(company) = companies.all().get(i) else {
                 continue;
             };
-            let tag = lead_ids::company_tag(self.seed, company.uuid);
-            let batch = Arc::new(generator::scripted(self.seed, company));
-            match (self.tags.get_mut(i), self.scripted.get_mut(i)) {
-                (Some(old_tag), Some(old_batch)) => {
-                    *old_tag = tag;
-                    *old_batch = batch;
-                }
-                _ => {
-                    self.tags.push_back(tag);
-                    self.scripted.push_back(batch);
-                }
-            }
+            persistent::put(&mut self.tags, i, lead_ids::company_tag(self.seed, company.uuid));
+            persistent::put(&mut self.scripted, i, Arc::new(generator::scripted(self.seed, company)));
         }
         self
     }

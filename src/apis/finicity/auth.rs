@@ -118,14 +118,12 @@ impl Partners {
     fn with_changes(mut self, partners: &persistent::Vector<Arc<PartnerFixture>>, changed: &[usize]) -> Self {
         for &i in changed {
             let Some(partner) = partners.get(i) else { continue };
-            if let Some(old) = self.all.get(i).cloned() {
-                if self.by_app_key.get(old.app_key.as_str()) == Some(&i) {
-                    self.by_app_key.remove(old.app_key.as_str());
-                }
-                self.all.set(i, partner.clone());
-            } else {
-                self.all.push_back(partner.clone());
+            if let Some(old) = self.all.get(i).cloned()
+                && self.by_app_key.get(old.app_key.as_str()) == Some(&i)
+            {
+                self.by_app_key.remove(old.app_key.as_str());
             }
+            persistent::put(&mut self.all, i, partner.clone());
             self.by_id.insert(partner.partner_id.clone(), i);
             self.by_app_key.insert(partner.app_key.clone(), i);
         }

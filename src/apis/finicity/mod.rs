@@ -16,7 +16,7 @@ pub(crate) mod metrics;
 pub mod pdf;
 pub mod report;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -32,6 +32,7 @@ use crate::shared::fixtures::{Commit, FixtureError, FixtureSet, Source, parse, p
 use crate::shared::plugin::{
     FamilyApi, FamilyContext, LoadedFixtures, MergeCount, Plugin, StagedMerge, Tenant, TenantRequest,
 };
+use crate::shared::persistent;
 use crate::shared::rate_limit::RateLimitSpec;
 use crate::shared::routes::Routes;
 use crate::shared::seed::Seed;
@@ -118,35 +119,13 @@ impl Finicity {
         let mut count = MergeCount::default();
         let mut partners = Vec::with_capacity(posted.partners.len());
         for partner in &posted.partners {
-            let index = match auth.partner_index(&partner.partner_id) {
-                Some(index) => {
-                    merged.partners.set(index, partner.clone());
-                    count.replaced += 1;
-                    index
-                }
-                None => {
-                    merged.partners.push_back(partner.clone());
-                    count.added += 1;
-                    merged.partners.len() - 1
-                }
-            };
-            partners.push(index);
+            let existing = auth.partner_index(&partner.partner_id);
+            partners.push(persistent::place(&mut merged.partners, existing, partner.clone(), &mut count));
         }
         let mut customers = Vec::with_capacity(posted.customers.len());
         for customer in &posted.customers {
-            let position = match directory.position_of(&customer.id) {
-                Some(position) => {
-                    merged.customers.set(position, customer.clone());
-                    count.replaced += 1;
-                    position
-                }
-                None => {
-                    merged.customers.push_back(customer.clone());
-                    count.added += 1;
-                    merged.customers.len() - 1
-                }
-            };
-            customers.push(position);
+            let existing = directory.position_of(&customer.id);
+            customers.push(persistent::place(&mut merged.customers, existing, customer.clone(), &mut count));
         }
         let file = posted_file(fixtures::FILE);
         let known = |id: &str| auth.partner_index(id).is_some();
@@ -169,7 +148,10 @@ impl Finicity {
         })))
     }
 
-    fn tenant_of(&self, partner: &PartnerFixture, customer_ids: Vec<&str>, loaded: bool) -> Tenant {
+    /// Merges replace entries in place and append new ones, so the entries
+    /// loaded at start are the first ones, wherever they were replaced.
+    /// Its customers are the fixture customers it owns.
+    fn tenant_of(&self, position: usize, partner: &PartnerFixture) -> Tenant {
         Tenant {
             family: FAMILY,
             id: partner.partner_id.clone(),
@@ -178,19 +160,11 @@ impl Finicity {
                 "partnerId": partner.partner_id,
                 "partnerSecret": partner.partner_secret,
                 "appKey": partner.app_key,
-                "customerIds": customer_ids,
+                "customerIds": self.finicity.customers.fixture_ids_of(position),
             }),
             rate_limit: partner.rate_limit,
-            origin: Tenant::origin(loaded),
+            origin: Tenant::origin(position < self.fixtures.loaded().partners.len()),
         }
-    }
-
-    fn is_loaded(&self, partner_id: &str) -> bool {
-        self.fixtures
-            .loaded()
-            .partners
-            .iter()
-            .any(|p| p.partner_id == partner_id)
     }
 }
 
@@ -225,39 +199,19 @@ impl FamilyApi for Finicity {
     }
 
     fn tenants(&self) -> Vec<Tenant> {
-        let fixtures = self.fixtures.current();
-        // A customer without a partner belongs to the first one. Grouped
-        // once: a scan per partner made listing tenants quadratic.
-        let first_partner = fixtures.partners.front().map(|p| p.partner_id.as_str());
-        let mut customers_of: HashMap<&str, Vec<&str>> = HashMap::new();
-        for c in &fixtures.customers {
-            if let Some(owner) = c.partner_id.as_deref().or(first_partner) {
-                customers_of.entry(owner).or_default().push(c.id.as_str());
-            }
-        }
-        let loaded: HashSet<&str> = self
-            .fixtures
-            .loaded()
+        let current = self.fixtures.current();
+        current
             .partners
             .iter()
-            .map(|p| p.partner_id.as_str())
-            .collect();
-        fixtures
-            .partners
-            .iter()
-            .map(|p| {
-                let customers = customers_of.remove(p.partner_id.as_str()).unwrap_or_default();
-                self.tenant_of(p, customers, loaded.contains(p.partner_id.as_str()))
-            })
+            .enumerate()
+            .map(|(position, p)| self.tenant_of(position, p))
             .collect()
     }
 
     fn tenant(&self, id: &str) -> Option<Tenant> {
         let index = self.finicity.auth.partner_index(id)?;
         let partner = self.finicity.auth.partner(index)?;
-        let customers = self.finicity.customers.fixture_ids_of(index);
-        let customers = customers.iter().map(String::as_str).collect();
-        Some(self.tenant_of(&partner, customers, self.is_loaded(id)))
+        Some(self.tenant_of(index, &partner))
     }
 
     fn credential_taken(&self, name: &str, value: &str) -> bool {

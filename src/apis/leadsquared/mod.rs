@@ -9,7 +9,6 @@ pub(crate) mod generator;
 pub(crate) mod model;
 pub mod query;
 
-use std::collections::HashSet;
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
@@ -111,19 +110,8 @@ impl LeadSquared {
         let mut count = MergeCount::default();
         let mut changed = Vec::with_capacity(posted.accounts.len());
         for account in posted.accounts {
-            let index = match catalog.index_of(&account.access_key) {
-                Some(index) => {
-                    merged.accounts.set(index, account);
-                    count.replaced += 1;
-                    index
-                }
-                None => {
-                    merged.accounts.push_back(account);
-                    count.added += 1;
-                    merged.accounts.len() - 1
-                }
-            };
-            changed.push(index);
+            let existing = catalog.index_of(&account.access_key);
+            changed.push(persistent::place(&mut merged.accounts, existing, account, &mut count));
         }
         Ok(Box::new(Commit::new(count, move || {
             self.leadsquared.install_changes(&merged, &changed);
@@ -131,28 +119,23 @@ impl LeadSquared {
         })))
     }
 
-    fn tenant_of(&self, account: &AccountFixture, loaded: bool) -> Tenant {
+    /// Merges replace entries in place and append new ones, so the entries
+    /// loaded at start are the first ones, wherever they were replaced.
+    fn tenant_of(&self, position: usize, account: &AccountFixture) -> Tenant {
         Tenant {
             family: FAMILY,
             id: account.access_key.clone(),
             name: account.name.clone(),
             credentials: json!({"accessKey": account.access_key, "secretKey": account.secret_key}),
             rate_limit: account.rate_limit,
-            origin: Tenant::origin(loaded),
+            origin: Tenant::origin(position < self.fixtures.loaded().accounts.len()),
         }
     }
 
-    fn is_loaded(&self, access_key: &str) -> bool {
-        self.fixtures
-            .loaded()
-            .accounts
-            .iter()
-            .any(|a| a.access_key == access_key)
-    }
-
-    fn account(&self, access_key: &str) -> Option<Arc<AccountFixture>> {
+    /// The account with `access_key` and its position.
+    fn account(&self, access_key: &str) -> Option<(usize, Arc<AccountFixture>)> {
         let index = self.leadsquared.catalog().index_of(access_key)?;
-        self.fixtures.current().accounts.get(index).cloned()
+        Some((index, self.fixtures.current().accounts.get(index)?.clone()))
     }
 }
 
@@ -185,24 +168,18 @@ impl FamilyApi for LeadSquared {
     }
 
     fn tenants(&self) -> Vec<Tenant> {
-        let loaded: HashSet<&str> = self
-            .fixtures
-            .loaded()
+        let current = self.fixtures.current();
+        current
             .accounts
             .iter()
-            .map(|a| a.access_key.as_str())
-            .collect();
-        self.fixtures
-            .current()
-            .accounts
-            .iter()
-            .map(|a| self.tenant_of(a, loaded.contains(a.access_key.as_str())))
+            .enumerate()
+            .map(|(position, a)| self.tenant_of(position, a))
             .collect()
     }
 
     fn tenant(&self, id: &str) -> Option<Tenant> {
-        let account = self.account(id)?;
-        Some(self.tenant_of(&account, self.is_loaded(id)))
+        let (position, account) = self.account(id)?;
+        Some(self.tenant_of(position, &account))
     }
 
     fn credential_taken(&self, _name: &str, value: &str) -> bool {
@@ -231,7 +208,7 @@ impl FamilyApi for LeadSquared {
     }
 
     fn stage_rate_limit(&self, id: &str, limit: Option<RateLimitSpec>) -> Option<Box<dyn StagedMerge + '_>> {
-        let mut account = self.account(id)?.as_ref().clone();
+        let mut account = self.account(id)?.1.as_ref().clone();
         account.rate_limit = limit;
         self.stage_fixtures(LeadSquaredFixtures {
             accounts: imbl::vector![Arc::new(account)],
@@ -423,11 +400,7 @@ impl Catalog {
                 continue;
             };
             let account = Arc::new(Account::from_fixture(a, self.seed, accounts.get(i).map(|a| &**a)));
-            if i < accounts.len() {
-                accounts.set(i, account);
-            } else {
-                accounts.push_back(account);
-            }
+            persistent::put(&mut accounts, i, account);
             by_key.insert(a.access_key.clone(), i);
         }
         Self::with_accounts(accounts, by_key, self.seed)
