@@ -615,6 +615,56 @@ fn shape_framework_error(response: Response, family: Family) -> Response {
 /// `Content-Type: application/json` for hand-built responses.
 pub(crate) const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
+/// A JSON response whose body is `parts` in order, sent without copying
+/// them into one buffer (a cached page of megabytes goes out as it is
+/// cached), with an exact `Content-Length`.
+pub(crate) fn json_parts(status: StatusCode, parts: Vec<Bytes>) -> Response {
+    let mut response = Response::new(Body::new(Parts::new(parts)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, JSON);
+    response
+}
+
+/// The body of [`json_parts`].
+struct Parts {
+    chunks: std::collections::VecDeque<Bytes>,
+    remaining: u64,
+}
+
+impl Parts {
+    fn new(chunks: Vec<Bytes>) -> Self {
+        let remaining = chunks.iter().map(|c| c.len() as u64).sum();
+        Self {
+            chunks: chunks.into_iter().filter(|c| !c.is_empty()).collect(),
+            remaining,
+        }
+    }
+}
+
+impl HttpBody for Parts {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        let this = self.get_mut();
+        Poll::Ready(this.chunks.pop_front().map(|chunk| {
+            this.remaining -= chunk.len() as u64;
+            Ok(http_body::Frame::data(chunk))
+        }))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.remaining)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;

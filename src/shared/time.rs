@@ -3,7 +3,7 @@
 //! leadsim is lenient in what it accepts (real SDKs send `+0000` offsets and
 //! microseconds) and strict in what it sends (RFC 3339 with `Z`).
 
-use chrono::{DateTime, Datelike, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, SecondsFormat, Timelike, Utc};
 use serde::{Deserialize, Deserializer, Serializer};
 
 /// A timestamp in a fixture or request body, read with [`parse_rfc3339`].
@@ -47,7 +47,40 @@ fn parse_any_form(input: &str) -> Option<DateTime<Utc>> {
 
 /// `2020-01-01T08:00:00Z`: whole seconds, UTC.
 pub fn format_seconds(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+    let mut out = Vec::with_capacity(20);
+    write_seconds(&mut out, t);
+    String::from_utf8(out).unwrap_or_else(|_| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+}
+
+/// [`format_seconds`] into a buffer, digit by digit: the hot path of
+/// rendering large pages, where chrono's formatter showed in profiles.
+pub(crate) fn write_seconds(out: &mut Vec<u8>, t: DateTime<Utc>) {
+    let (date, time) = (t.date_naive(), t.time());
+    let year = date.year();
+    // Leap seconds (`:60`) and years of other widths: chrono's own form.
+    if !(0..=9999).contains(&year) || time.nanosecond() >= 1_000_000_000 {
+        out.extend_from_slice(t.to_rfc3339_opts(SecondsFormat::Secs, true).as_bytes());
+        return;
+    }
+    let mut digits = |value: u32, width: u32| {
+        for place in (0..width).rev() {
+            out.push(b'0' + (value / 10u32.pow(place) % 10) as u8);
+        }
+    };
+    digits(year as u32, 4);
+    let fields = [
+        (b'-', date.month()),
+        (b'-', date.day()),
+        (b'T', time.hour()),
+        (b':', time.minute()),
+        (b':', time.second()),
+    ];
+    for (separator, value) in fields {
+        out.push(separator);
+        out.push(b'0' + (value / 10) as u8);
+        out.push(b'0' + (value % 10) as u8);
+    }
+    out.push(b'Z');
 }
 
 /// `2020-01-01T08:00:00.000Z`: milliseconds, UTC.
@@ -68,6 +101,26 @@ pub(crate) fn serialize_rfc3339_millis<S: Serializer>(t: &DateTime<Utc>, s: S) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_seconds_are_written_as_chrono_writes_them() {
+        for text in [
+            "1970-01-01T00:00:00Z",
+            "2020-02-29T23:59:59.999Z",
+            "2199-12-31T23:59:59Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+            "2016-12-31T23:59:60Z",
+        ] {
+            let t = parse_rfc3339(text).unwrap_or_default();
+            assert_eq!(format_seconds(t), t.to_rfc3339_opts(SecondsFormat::Secs, true));
+        }
+        let far = DateTime::from_timestamp(400_000_000_000, 0).unwrap_or_default();
+        assert_eq!(
+            format_seconds(far),
+            far.to_rfc3339_opts(SecondsFormat::Secs, true)
+        );
+    }
 
     #[test]
     fn accepts_what_generated_clients_send() {

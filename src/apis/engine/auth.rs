@@ -9,12 +9,15 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Engine, EngineCatalog};
 
 use super::error::EngineError;
-use super::fixtures::{CompanyFixture, EngineFixtures, ScriptedLead};
+use super::fixtures::{
+    CompanyFixture, DEFAULT_HISTORY_START, EngineFixtures, LEADS_INFO_LIMIT, ScriptedLead, V3_PAGE_LIMIT,
+};
 use super::models::ProductType;
 use crate::shared::persistent;
 use crate::shared::rate_limit::{Limit, RateLimitSpec};
@@ -23,6 +26,32 @@ use crate::shared::rate_limit::{Limit, RateLimitSpec};
 pub(crate) enum TokenKind {
     Confidential,
     Publishable,
+}
+
+/// What a confidential token sees: its whole company, or one supply
+/// sub-account (an integration's own token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Scope {
+    Company,
+    SubAccount(u16),
+}
+
+impl Scope {
+    /// Whether a record of sub-account `index` is visible.
+    pub(crate) fn sees(self, sub_account: u16) -> bool {
+        match self {
+            Scope::Company => true,
+            Scope::SubAccount(own) => own == sub_account,
+        }
+    }
+}
+
+/// A company's supply sub-account.
+#[derive(Debug, Clone)]
+pub(crate) struct SubAccount {
+    pub(crate) uuid: Uuid,
+    pub(crate) name: String,
+    pub(crate) share: f64,
 }
 
 /// A partner company as leadsim knows it.
@@ -38,6 +67,12 @@ pub struct Company {
     pub(crate) event_data: bool,
     pub(crate) scripted_leads: Vec<ScriptedLead>,
     pub(crate) rate_limit: Option<Limit>,
+    /// Generated leads exist from here on.
+    pub(crate) history_start: DateTime<Utc>,
+    /// Never empty: one named after the company when the fixtures give none.
+    pub(crate) sub_accounts: Vec<SubAccount>,
+    pub(crate) v3_page_limit: u32,
+    pub(crate) leads_info_limit: u32,
     /// What it was made from: an unchanged entry keeps its company.
     fixture: Arc<CompanyFixture>,
 }
@@ -55,8 +90,69 @@ impl Company {
             event_data: f.event_data,
             scripted_leads: f.leads.clone(),
             rate_limit: f.rate_limit.map(RateLimitSpec::limit),
+            history_start: f.history_start.map_or_else(default_history_start, |t| t.0),
+            sub_accounts: sub_accounts(f),
+            v3_page_limit: f.v3_page_limit.unwrap_or(V3_PAGE_LIMIT),
+            leads_info_limit: f.leads_info_limit.unwrap_or(LEADS_INFO_LIMIT),
         }
     }
+
+    /// The sub-account a generated lead belongs to: drawn by share from a
+    /// hash of its uuid, so it needs no storage and no random stream.
+    pub(crate) fn sub_account_of(&self, lead: Uuid) -> u16 {
+        if self.sub_accounts.len() < 2 {
+            return 0;
+        }
+        let total: f64 = self.sub_accounts.iter().map(|s| s.share).sum();
+        let bits = u64::from_le_bytes(lead.as_bytes()[8..16].try_into().unwrap_or_default());
+        let mut roll = (bits >> 11) as f64 / (1u64 << 53) as f64 * total;
+        for (i, sub) in self.sub_accounts.iter().enumerate() {
+            if roll < sub.share {
+                return i as u16;
+            }
+            roll -= sub.share;
+        }
+        (self.sub_accounts.len() - 1) as u16
+    }
+
+    /// The sub-account a scripted lead names (its first when it names none).
+    pub(crate) fn scripted_sub_account(&self, lead: &ScriptedLead) -> u16 {
+        lead.supply_sub_account_uuid
+            .and_then(|uuid| self.sub_accounts.iter().position(|s| s.uuid == uuid))
+            .map_or(0, |i| i as u16)
+    }
+
+    /// Where this company's feeds begin: generated history, or an earlier
+    /// scripted lead.
+    pub(crate) fn start_of_records(&self) -> DateTime<Utc> {
+        self.scripted_leads
+            .iter()
+            .map(|l| l.created_at.0)
+            .fold(self.history_start, DateTime::min)
+    }
+}
+
+fn default_history_start() -> DateTime<Utc> {
+    crate::shared::time::parse_rfc3339(DEFAULT_HISTORY_START).unwrap_or_default()
+}
+
+fn sub_accounts(f: &CompanyFixture) -> Vec<SubAccount> {
+    if f.supply_sub_accounts.is_empty() {
+        // Stable across seeds and restarts: derived from the company alone.
+        return vec![SubAccount {
+            uuid: Uuid::new_v5(&f.uuid, b"supplySubAccount"),
+            name: f.name.clone(),
+            share: 1.0,
+        }];
+    }
+    f.supply_sub_accounts
+        .iter()
+        .map(|s| SubAccount {
+            uuid: s.uuid,
+            name: s.name.clone(),
+            share: s.share,
+        })
+        .collect()
 }
 
 /// Every company, found by token or uuid. Persistent collections: a merge
@@ -64,7 +160,7 @@ impl Company {
 #[derive(Debug, Default, Clone)]
 pub struct Companies {
     all: imbl::Vector<Arc<Company>>,
-    by_token: persistent::Map<Arc<str>, (usize, TokenKind)>,
+    by_token: persistent::Map<Arc<str>, (usize, TokenKind, Scope)>,
     by_uuid: persistent::Map<Uuid, usize>,
 }
 
@@ -84,18 +180,17 @@ impl Companies {
             };
             let company = Arc::new(Company::new(i, f));
             if let Some(old) = self.all.get(i) {
-                for token in [&old.fixture.confidential_token, &old.fixture.publishable_token] {
-                    if self.by_token.get(token.as_str()).is_some_and(|(at, _)| *at == i) {
-                        self.by_token.remove(token.as_str());
+                for (token, _, _) in tokens(&old.fixture) {
+                    if self.by_token.get(token).is_some_and(|(at, _, _)| *at == i) {
+                        self.by_token.remove(token);
                     }
                 }
             }
             persistent::put(&mut self.all, i, company);
             self.by_uuid.insert(f.uuid, i);
-            self.by_token
-                .insert(f.confidential_token.as_str().into(), (i, TokenKind::Confidential));
-            self.by_token
-                .insert(f.publishable_token.as_str().into(), (i, TokenKind::Publishable));
+            for (token, kind, scope) in tokens(f) {
+                self.by_token.insert(token.into(), (i, kind, scope));
+            }
         }
     }
 
@@ -106,7 +201,7 @@ impl Companies {
 
     /// Where `token` is, and whose (either kind).
     pub(crate) fn token_owner(&self, token: &str) -> Option<usize> {
-        self.by_token.get(token).map(|(index, _)| *index)
+        self.by_token.get(token).map(|(index, _, _)| *index)
     }
 
     pub fn all(&self) -> &imbl::Vector<Arc<Company>> {
@@ -119,29 +214,31 @@ impl Companies {
         self.by_token.contains_key(token)
     }
 
-    /// The company whose token the request carries, if that token may do `needed`.
+    /// The company whose token the request carries, and what the token
+    /// sees, if that token may do `needed`.
     pub(crate) fn authenticate(
         &self,
         headers: &HeaderMap,
         needed: TokenKind,
-    ) -> Result<Arc<Company>, EngineError> {
+    ) -> Result<(Arc<Company>, Scope), EngineError> {
         let token = bearer_token(headers).ok_or(EngineError::MissingToken)?;
-        let (index, kind) = self.by_token.get(token).ok_or(EngineError::InvalidToken)?;
+        let (index, kind, scope) = self.by_token.get(token).ok_or(EngineError::InvalidToken)?;
         if needed == TokenKind::Confidential && *kind == TokenKind::Publishable {
             return Err(EngineError::TokenNotPermitted);
         }
-        self.all.get(*index).cloned().ok_or(EngineError::InvalidToken)
+        let company = self.all.get(*index).cloned().ok_or(EngineError::InvalidToken)?;
+        Ok((company, *scope))
     }
 
     /// The company a token (either kind) belongs to.
     pub(crate) fn by_token(&self, token: &str) -> Option<&Arc<Company>> {
-        let (index, _) = self.by_token.get(token)?;
+        let (index, _, _) = self.by_token.get(token)?;
         self.all.get(*index)
     }
 
     /// The company for an optional token: `None` when absent or unknown.
     pub(crate) fn identify(&self, headers: &HeaderMap) -> Option<Arc<Company>> {
-        let (index, _) = self.by_token.get(bearer_token(headers)?)?;
+        let (index, _, _) = self.by_token.get(bearer_token(headers)?)?;
         self.all.get(*index).cloned()
     }
 }
@@ -152,6 +249,7 @@ impl Companies {
 pub(crate) struct Confidential {
     pub(crate) catalog: Arc<EngineCatalog>,
     pub(crate) company: Arc<Company>,
+    pub(crate) scope: Scope,
 }
 
 /// A call with a publishable (or confidential) token (UI events), within
@@ -166,19 +264,23 @@ fn admit(
     parts: &Parts,
     engine: &Engine,
     needed: TokenKind,
-) -> Result<(Arc<EngineCatalog>, Arc<Company>), EngineError> {
+) -> Result<(Arc<EngineCatalog>, Arc<Company>, Scope), EngineError> {
     let catalog = engine.engine.catalog();
-    let company = catalog.companies.authenticate(&parts.headers, needed)?;
+    let (company, scope) = catalog.companies.authenticate(&parts.headers, needed)?;
     engine.engine.check_rate(&company, engine.clock.now())?;
-    Ok((catalog, company))
+    Ok((catalog, company, scope))
 }
 
 impl FromRequestParts<Engine> for Confidential {
     type Rejection = EngineError;
 
     async fn from_request_parts(parts: &mut Parts, engine: &Engine) -> Result<Self, EngineError> {
-        let (catalog, company) = admit(parts, engine, TokenKind::Confidential)?;
-        Ok(Self { catalog, company })
+        let (catalog, company, scope) = admit(parts, engine, TokenKind::Confidential)?;
+        Ok(Self {
+            catalog,
+            company,
+            scope,
+        })
     }
 }
 
@@ -186,9 +288,22 @@ impl FromRequestParts<Engine> for Publishable {
     type Rejection = EngineError;
 
     async fn from_request_parts(parts: &mut Parts, engine: &Engine) -> Result<Self, EngineError> {
-        let (_, company) = admit(parts, engine, TokenKind::Publishable)?;
+        let (_, company, _) = admit(parts, engine, TokenKind::Publishable)?;
         Ok(Self { company })
     }
+}
+
+/// Every token of a company: its own two and its sub-accounts' own.
+pub(crate) fn tokens(f: &CompanyFixture) -> impl Iterator<Item = (&str, TokenKind, Scope)> {
+    [
+        (f.confidential_token.as_str(), TokenKind::Confidential, Scope::Company),
+        (f.publishable_token.as_str(), TokenKind::Publishable, Scope::Company),
+    ]
+    .into_iter()
+    .chain(f.supply_sub_accounts.iter().enumerate().filter_map(|(i, s)| {
+        let token = s.confidential_token.as_deref()?;
+        Some((token, TokenKind::Confidential, Scope::SubAccount(i as u16)))
+    }))
 }
 
 /// The token of `Authorization: Bearer <token>` (scheme case-insensitive).

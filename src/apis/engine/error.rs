@@ -75,8 +75,10 @@ pub(crate) enum EngineError {
         specified: Option<String>,
         message: String,
     },
-    /// The 1-hour SLA: the window is not published yet.
+    /// The SLA (v1: an hour, v3: 5 minutes): not published yet.
     TimestampTooLate {
+        /// `timestamp` (v1) or `sinceTimestamp` (v3).
+        attribute: &'static str,
         specified: DateTime<Utc>,
         requirement: DateTime<Utc>,
     },
@@ -140,13 +142,14 @@ impl EngineError {
                 message,
             },
             Self::TimestampTooLate {
+                attribute,
                 specified,
                 requirement,
             } => {
                 let requirement = format!("must be at or before {}", format_seconds(requirement));
                 ApiError {
-                    message: format!("timestamp {requirement}, but is '{}'", format_seconds(specified)),
-                    attribute: Some("timestamp".into()),
+                    message: format!("{attribute} {requirement}, but is '{}'", format_seconds(specified)),
+                    attribute: Some(attribute.into()),
                     kind: Some("malformed".into()),
                     details: BTreeMap::from([
                         ("specified".to_owned(), format_millis(specified)),
@@ -274,6 +277,7 @@ mod tests {
         let at = |s: &str| crate::shared::time::parse_rfc3339(s).unwrap_or_default();
         assert_eq!(
             json(EngineError::TimestampTooLate {
+                attribute: "timestamp",
                 specified: at("2021-02-01T17:00:00Z"),
                 requirement: at("2021-01-13T16:00:00Z"),
             }),

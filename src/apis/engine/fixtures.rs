@@ -18,6 +18,15 @@ pub(crate) const FILE: &str = "engine.json";
 /// Mean leads per day when a company does not say.
 pub(crate) const DEFAULT_LEADS_PER_DAY: f64 = 240.0;
 const MAX_LEADS_PER_DAY: f64 = 20_000.0;
+/// Where generated history begins when a company does not say.
+pub(crate) const DEFAULT_HISTORY_START: &str = "2020-01-01T00:00:00Z";
+/// Version 3's page size, as the vendor documents it (and the most a
+/// company may set).
+pub(crate) const V3_PAGE_LIMIT: u32 = 40_000;
+/// Records a leadsInfo answer holds before it is cut short (206).
+pub(crate) const LEADS_INFO_LIMIT: u32 = 10_000;
+/// Sub-accounts per company; generated leads are spread over them.
+const MAX_SUB_ACCOUNTS: usize = 64;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -56,6 +65,37 @@ pub(crate) struct CompanyFixture {
     pub(crate) rate_limit: Option<RateLimitSpec>,
     #[serde(default)]
     pub(crate) leads: Vec<ScriptedLead>,
+    /// Generated leads exist from this instant on; Supply Analytics v3
+    /// starts a feed here when a call names no starting point.
+    #[serde(default)]
+    pub(crate) history_start: Option<Timestamp>,
+    /// The company's integrations; one named after the company when absent.
+    #[serde(default)]
+    pub(crate) supply_sub_accounts: Vec<SubAccountFixture>,
+    /// Records per version 3 page (default and most: 40,000).
+    #[serde(default)]
+    pub(crate) v3_page_limit: Option<u32>,
+    /// Records a leadsInfo answer holds before it is cut short with 206.
+    #[serde(default)]
+    pub(crate) leads_info_limit: Option<u32>,
+}
+
+/// A supply sub-account (an integration). With its own confidential token,
+/// that token sees only the sub-account's records.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct SubAccountFixture {
+    pub(crate) uuid: Uuid,
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) confidential_token: Option<String>,
+    /// Relative weight of generated leads it receives (default 1).
+    #[serde(default = "default_share")]
+    pub(crate) share: f64,
+}
+
+fn default_share() -> f64 {
+    1.0
 }
 
 impl CompanyFixture {
@@ -72,6 +112,10 @@ impl CompanyFixture {
             event_data: false,
             rate_limit: None,
             leads: Vec::new(),
+            history_start: None,
+            supply_sub_accounts: Vec::new(),
+            v3_page_limit: None,
+            leads_info_limit: None,
         }
     }
 }
@@ -94,6 +138,9 @@ pub(crate) struct ScriptedLead {
     /// Tag key to values; each value becomes one client tag at `createdAt`.
     #[serde(default)]
     pub(crate) client_tags: BTreeMap<String, Vec<String>>,
+    /// One of the company's sub-accounts (default: its first).
+    #[serde(default)]
+    pub(crate) supply_sub_account_uuid: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -110,6 +157,10 @@ pub(crate) struct ScriptedEvent {
     pub(crate) amount_in_cents: Option<i32>,
     #[serde(default)]
     pub(crate) reject_reason: Option<RejectReason>,
+    /// When the event entered Engine's system (default: when it happened);
+    /// later makes it a late arrival.
+    #[serde(default)]
+    pub(crate) pagination_timestamp: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -127,6 +178,9 @@ pub(crate) struct ScriptedPayout {
     pub(crate) financial_institution_uuid: Option<Uuid>,
     #[serde(default)]
     pub(crate) financial_institution_name: Option<String>,
+    /// When the booking entered Engine's system (default: `bookedAt`).
+    #[serde(default)]
+    pub(crate) pagination_timestamp: Option<Timestamp>,
 }
 
 impl EngineFixtures {
@@ -154,6 +208,38 @@ impl EngineFixtures {
                 if !tokens.insert(token.as_str()) {
                     return fail(field, format!("token '{token}' is used twice"));
                 }
+            }
+            for (s, sub) in company.supply_sub_accounts.iter().enumerate() {
+                let field = |name: &str| format!("supplySubAccounts[{s}].{name}");
+                if sub.name.trim().is_empty() {
+                    return fail(&field("name"), "must not be empty".into());
+                }
+                if company.supply_sub_accounts[..s].iter().any(|o| o.uuid == sub.uuid) {
+                    return fail(&field("uuid"), format!("sub-account uuid {} is used twice", sub.uuid));
+                }
+                if !sub.share.is_finite() || sub.share < 0.0 {
+                    return fail(&field("share"), "must be a non-negative number".into());
+                }
+                if let Some(token) = &sub.confidential_token {
+                    if token.trim().is_empty() || token.contains(char::is_whitespace) {
+                        return fail(&field("confidentialToken"), "must be a non-empty token without spaces".into());
+                    }
+                    if !tokens.insert(token.as_str()) {
+                        return fail(&field("confidentialToken"), format!("token '{token}' is used twice"));
+                    }
+                }
+            }
+            if company.supply_sub_accounts.len() > MAX_SUB_ACCOUNTS {
+                return fail("supplySubAccounts", format!("at most {MAX_SUB_ACCOUNTS} sub-accounts"));
+            }
+            if !company.supply_sub_accounts.is_empty() && company.supply_sub_accounts.iter().all(|s| s.share == 0.0) {
+                return fail("supplySubAccounts", "at least one share must be positive".into());
+            }
+            if company.v3_page_limit.is_some_and(|l| !(1..=V3_PAGE_LIMIT).contains(&l)) {
+                return fail("v3PageLimit", format!("must be between 1 and {V3_PAGE_LIMIT}"));
+            }
+            if company.leads_info_limit.is_some_and(|l| l == 0) {
+                return fail("leadsInfoLimit", "must be at least 1".into());
             }
             if let Some(limit) = company.rate_limit {
                 limit.validate(file, &at("rateLimit"))?;
@@ -183,6 +269,14 @@ impl EngineFixtures {
                     );
                 }
                 lead.validate(file, &at(&format!("leads[{l}]")))?;
+                if let Some(sub) = lead.supply_sub_account_uuid
+                    && !company.supply_sub_accounts.iter().any(|s| s.uuid == sub)
+                {
+                    return fail(
+                        &format!("leads[{l}].supplySubAccountUuid"),
+                        format!("{sub} is not one of the company's supplySubAccounts"),
+                    );
+                }
             }
         }
         Ok(())
@@ -234,6 +328,12 @@ impl ScriptedLead {
                     Some(_) => {}
                 }
             }
+            if event.pagination_timestamp.is_some_and(|p| p < event.event_created_at) {
+                return fail(
+                    format!("events[{e}].paginationTimestamp"),
+                    "must not be before eventCreatedAt (a record enters Engine after it happens)".into(),
+                );
+            }
             if event.amount_in_cents.is_some_and(|a| a < 0) {
                 return fail(
                     format!("events[{e}].amountInCents"),
@@ -251,7 +351,13 @@ impl ScriptedLead {
             if !payout.payout_in_cents.is_finite() {
                 return fail(format!("payouts[{p}].payoutInCents"), "must be a number".into());
             }
-            if payout.deleted_at.is_some_and(|d| d <= payout.booked_at) {
+            if payout.pagination_timestamp.is_some_and(|p| p < payout.booked_at) {
+                return fail(
+                    format!("payouts[{p}].paginationTimestamp"),
+                    "must not be before bookedAt".into(),
+                );
+            }
+            if payout.deleted_at.is_some_and(|d| d <= payout.pagination_timestamp.unwrap_or(payout.booked_at)) {
                 return fail(format!("payouts[{p}].deletedAt"), "must be after bookedAt".into());
             }
         }

@@ -19,7 +19,9 @@ use super::auth::Company;
 use super::fixtures::ScriptedLead;
 use super::institutions::{self, Institution};
 use super::lead_ids::{self, CompanyTag};
-use super::models::{EventData, EventType, LeadClientTag, LeadEvent, LeadPayout, ProductType, RejectReason};
+use super::models::{
+    EventData, EventType, EventV3, Ingestion, LeadClientTag, LeadEvent, LeadPayout, ProductType, RejectReason,
+};
 use crate::shared::seed::{Seed, sha256_hex, uuid_from};
 use crate::shared::time::format_seconds;
 
@@ -98,6 +100,8 @@ pub(crate) struct GeneratedLead {
     pub(crate) product: ProductType,
     pub(crate) is_test: bool,
     pub(crate) event_data: bool,
+    /// Index into the company's supply sub-accounts.
+    pub(crate) sub_account: u16,
 }
 
 /// An event as the simulation keeps it; [`Batch::lead_event`] makes it a
@@ -105,6 +109,11 @@ pub(crate) struct GeneratedLead {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct EventRecord {
     pub(crate) at: DateTime<Utc>,
+    /// When it entered Engine's system (`paginationTimestamp`): `at`, or
+    /// later for a late arrival, or the deletion time of a correction.
+    pub(crate) ingested_at: DateTime<Utc>,
+    /// The correction record of a deleted event (version 3 only).
+    pub(crate) deleted: bool,
     /// Index into [`Batch::leads`].
     pub(crate) lead: u32,
     pub(crate) event_type: EventType,
@@ -133,9 +142,12 @@ impl Batch {
         let leads = &self.leads;
         let lead_uuid = |e: &EventRecord| leads.get(e.lead as usize).map(|l| l.uuid);
         self.events.sort_by(|a, b| {
-            a.at.cmp(&b.at)
+            a.ingested_at
+                .cmp(&b.ingested_at)
+                .then_with(|| a.at.cmp(&b.at))
                 .then_with(|| lead_uuid(a).cmp(&lead_uuid(b)))
                 .then_with(|| a.event_type.as_str().cmp(b.event_type.as_str()))
+                .then_with(|| a.deleted.cmp(&b.deleted))
         });
         self.payouts.sort_by(|(a_at, a), (b_at, b)| {
             a_at.cmp(b_at)
@@ -161,6 +173,9 @@ impl Batch {
             None => None,
         };
         let (financial_institution_uuid, financial_institution_name) = institution.unzip();
+        let offer_uuid = financial_institution_uuid
+            .filter(|_| event.event_type != EventType::ApiRejected)
+            .map(|fi| offer_uuid(fi, lead.product));
         Some(LeadEvent {
             id: sha256_hex(&[
                 &lead.uuid.to_string(),
@@ -187,6 +202,15 @@ impl Batch {
             financial_institution_name,
             product_type: event.event_type.involves_institution().then_some(lead.product),
             is_test: lead.is_test,
+            v3: EventV3 {
+                ingestion: Ingestion {
+                    pagination_timestamp: event.ingested_at,
+                    sub_account: lead.sub_account,
+                },
+                product: lead.product,
+                offer_uuid,
+                deleted_at: event.deleted.then_some(event.ingested_at),
+            },
         })
     }
 
@@ -196,9 +220,9 @@ impl Batch {
         self.events.iter().filter_map(|e| self.lead_event(e)).collect()
     }
 
-    /// Events with `eventCreatedAt` in `[start, end)`, in wire form.
+    /// Events that entered Engine in `[start, end)`, in wire form.
     pub(crate) fn events_in(&self, start: DateTime<Utc>, end: DateTime<Utc>, out: &mut Vec<LeadEvent>) {
-        let range = time_range(&self.events, start, end, |e| e.at);
+        let range = time_range(&self.events, start, end, |e| e.ingested_at);
         out.extend(self.events[range].iter().filter_map(|e| self.lead_event(e)));
     }
 
@@ -211,6 +235,27 @@ impl Batch {
     ) {
         let range = time_range(&self.payouts, start, end, |p| p.0);
         out.extend_from_slice(&self.payouts[range]);
+    }
+
+    /// Everything of one lead, events in wire form (leadsInfo).
+    pub(crate) fn lead_records(&self, lead: Uuid) -> Option<super::windows::WindowRecords> {
+        let index = self.leads.iter().position(|l| l.uuid == lead)?;
+        let events = self
+            .events
+            .iter()
+            .filter(|e| e.lead as usize == index)
+            .filter_map(|e| self.lead_event(e))
+            .collect();
+        let payouts = self
+            .payouts
+            .iter()
+            .filter(|(_, p)| p.lead_uuid == lead)
+            .map(|(_, p)| p.clone())
+            .collect();
+        let mut tags = Vec::new();
+        self.tags_in(DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC, &mut tags);
+        tags.retain(|t| t.lead_uuid == lead);
+        Some(super::windows::WindowRecords { events, payouts, tags })
     }
 
     /// Client tags created in `[start, end)`, `hash` included.
@@ -255,6 +300,9 @@ pub struct Simulation<'a> {
 impl Simulation<'_> {
     /// All records of the leads created in `[hour, hour + 1h)`.
     pub fn hour(&self, hour: DateTime<Utc>) -> Batch {
+        if hour + TimeDelta::hours(1) <= self.company.history_start {
+            return Batch::default();
+        }
         let mut rng = self.seed.rng("engine.leads", (self.company.uuid, hour));
         let count = poisson(&mut rng, self.mean_leads(hour));
         // Sized for a typical funnel, so pushes rarely move the records.
@@ -270,21 +318,30 @@ impl Simulation<'_> {
         offsets.sort_unstable();
         for offset in offsets {
             let created_at = hour + TimeDelta::seconds(offset);
-            let uuid = lead_ids::tagged_lead_uuid(self.tag, &mut rng);
+            let uuid = lead_ids::tagged_lead_uuid(self.tag, hour, &mut rng);
             let product = pick_weighted(&mut rng, &mix);
             // Each lead's funnel has its own stream, so changing one lead's
             // model never reshuffles its neighbours.
             // Seeded from the hour's stream: as independent as a SHA-256
             // derivation per lead, at a fraction of the cost.
             let mut lead_rng = ChaCha8Rng::from_seed(rng.random());
+            if created_at < self.company.history_start {
+                continue;
+            }
             let lead = GeneratedLead {
                 uuid,
                 created_at,
                 product,
                 is_test: self.company.is_test,
                 event_data: self.company.event_data,
+                sub_account: self.company.sub_account_of(uuid),
             };
-            run_funnel(lead, &mut lead_rng, &mut batch);
+            let (first_event, first_payout) = (batch.events.len(), batch.payouts.len());
+            let index = run_funnel(lead, &mut lead_rng, &mut batch);
+            // Drawn after the v1 funnel, from the lead's own stream, so
+            // version 1's records are what they were before v3 existed.
+            v3_stages(lead, index, &mut lead_rng, &mut batch, first_event);
+            arrivals(lead, &mut lead_rng, &mut batch, first_event, first_payout);
         }
         batch.sort();
         batch
@@ -365,6 +422,27 @@ struct LeadContext {
     uuid: Uuid,
     created_at: DateTime<Utc>,
     product: ProductType,
+    sub_account: u16,
+}
+
+impl LeadContext {
+    fn new(generated: GeneratedLead, batch: &mut Batch) -> Self {
+        Self {
+            index: batch.add_lead(generated),
+            uuid: generated.uuid,
+            created_at: generated.created_at,
+            product: generated.product,
+            sub_account: generated.sub_account,
+        }
+    }
+
+    /// Where records stamped `at` enter Engine; for the lead created now.
+    fn ingestion(&self, at: DateTime<Utc>) -> Ingestion {
+        Ingestion {
+            pagination_timestamp: at,
+            sub_account: self.sub_account,
+        }
+    }
 }
 
 /// A point in the funnel: when, at which institution.
@@ -458,14 +536,15 @@ fn seconds(rng: &mut ChaCha8Rng, min: i64, max: i64) -> TimeDelta {
     TimeDelta::seconds(rng.random_range(min..=max))
 }
 
-/// Runs one lead through the funnel, appending its records to `batch`.
-fn run_funnel(generated: GeneratedLead, rng: &mut ChaCha8Rng, batch: &mut Batch) {
-    let lead = &LeadContext {
-        index: batch.add_lead(generated),
-        uuid: generated.uuid,
-        created_at: generated.created_at,
-        product: generated.product,
-    };
+/// Runs one lead through the funnel, appending its records to `batch`;
+/// returns the lead's index in the batch.
+fn run_funnel(generated: GeneratedLead, rng: &mut ChaCha8Rng, batch: &mut Batch) -> u32 {
+    let lead = LeadContext::new(generated, batch);
+    funnel(&lead, rng, batch);
+    lead.index
+}
+
+fn funnel(lead: &LeadContext, rng: &mut ChaCha8Rng, batch: &mut Batch) {
     let r = rates(lead.product);
     let deadline = lead.created_at + Lookback::EVENTS;
     let clamp = |t: DateTime<Utc>| t.min(deadline);
@@ -655,6 +734,8 @@ fn payouts(
         deleted_at: None,
         financial_institution_name: traced.then_some(Cow::Borrowed(institution.name)),
         financial_institution_uuid: traced.then_some(institution.uuid),
+        ingestion: lead.ingestion(booked_at),
+        product: lead.product,
     };
     if rng.random_bool(1.0 / 16.0) {
         let deleted_at = booked_at + seconds(rng, 3600, PAYOUT_DELETION_SECONDS);
@@ -662,11 +743,153 @@ fn payouts(
             deleted_at,
             LeadPayout {
                 deleted_at: Some(deleted_at),
+                ingestion: lead.ingestion(deleted_at),
                 ..payout.clone()
             },
         ));
     }
     batch.payouts.push((booked_at, payout));
+}
+
+/// Share of institution-reported records (applied, approved, funded, first
+/// payments, payout bookings) that reach Engine late.
+const LATE_SHARE: f64 = 0.25;
+/// How late: log-uniform between five minutes and a day and a half. Funnels
+/// end within 11.1 days of the lead (see `funnel`'s delays), so a late
+/// arrival still enters within [`Lookback::EVENTS`]; it is clamped there
+/// regardless.
+const LATE_SECONDS: (f64, f64) = (300.0, 129_600.0);
+/// Share of `applied` events an institution later retracts (v3 shows a
+/// correction record with `eventDeletedAt`).
+const RETRACTED_SHARE: f64 = 1.0 / 40.0;
+
+/// The records of version 3's event types that fit the lead's funnel:
+/// affiliate clicks for leads no lender approved, contact stages for
+/// sales-led products, rate locks for mortgages, first payments for
+/// funded loans. Each within [`Lookback::EVENTS`] of the lead, or not at all.
+fn v3_stages(generated: GeneratedLead, index: u32, rng: &mut ChaCha8Rng, batch: &mut Batch, first_event: usize) {
+    use EventType::*;
+    let lead = LeadContext {
+        index,
+        uuid: generated.uuid,
+        created_at: generated.created_at,
+        product: generated.product,
+        sub_account: generated.sub_account,
+    };
+    let deadline = lead.created_at + Lookback::EVENTS;
+    let find = |batch: &Batch, t: EventType| {
+        batch.events[first_event..]
+            .iter()
+            .find(|e| e.event_type == t)
+            .map(|e| (e.at, e.institution))
+    };
+    let push = |batch: &mut Batch, t: EventType, at: DateTime<Utc>, institution: Option<InstitutionRef>| {
+        if at <= deadline {
+            push_event_raw(&lead, batch, t, at, institution, None, None);
+        }
+    };
+    let approved_by_api = find(batch, ApiApproved).is_some();
+    if !approved_by_api && rng.random_bool(0.12) {
+        let offered = institutions::offering(lead.product);
+        let affiliate = offered[rng.random_range(0..offered.len())];
+        let at = lead.created_at + seconds(rng, 60, 30 * 60);
+        push(batch, AffiliateOfferClicked, at, Some(InstitutionRef::Listed(affiliate)));
+    }
+    let sales_led = matches!(
+        lead.product,
+        ProductType::Mortgage | ProductType::Insurance | ProductType::LifeInsurance | ProductType::AutoInsurance
+    );
+    if sales_led
+        && let Some((clicked, institution)) = find(batch, OfferClicked)
+        && rng.random_bool(0.7)
+    {
+        let first_contact = clicked + seconds(rng, 120, 4 * 3600);
+        push(batch, FirstContact, first_contact, institution);
+        if rng.random_bool(0.7) {
+            let contacted = first_contact + seconds(rng, 0, 2 * 86_400);
+            push(batch, IsContacted, contacted, institution);
+            if rng.random_bool(0.5) {
+                push(batch, SalesQualified, contacted + seconds(rng, 600, 86_400), institution);
+            }
+        }
+    }
+    if lead.product == ProductType::Mortgage
+        && let Some((approved, institution)) = find(batch, Approved)
+        && rng.random_bool(0.6)
+    {
+        // Before funding, when there is one.
+        let until = find(batch, Funded).map_or(approved + TimeDelta::days(2), |(funded, _)| funded);
+        let span = (until - approved).num_seconds().max(2);
+        push(batch, RateLocked, approved + seconds(rng, 1, span - 1), institution);
+    }
+    if lead.product == ProductType::Loan
+        && let Some((funded, institution)) = find(batch, Funded)
+        && rng.random_bool(0.85)
+    {
+        // Weekly or bi-weekly schedules; a first payment past the
+        // simulation's horizon for the lead is not reported.
+        push(batch, FirstPayment, funded + seconds(rng, 7 * 86_400, 14 * 86_400), institution);
+    }
+}
+
+/// When the lead's records enter Engine: most as they happen, a share of
+/// the institution-reported ones late; a few `applied` events are later
+/// retracted (a correction record that v3 shows). Payout bookings arrive
+/// late too, but always before their own deletion.
+fn arrivals(generated: GeneratedLead, rng: &mut ChaCha8Rng, batch: &mut Batch, first_event: usize, first_payout: usize) {
+    let events_deadline = generated.created_at + Lookback::EVENTS;
+    let late = |rng: &mut ChaCha8Rng| {
+        rng.random_bool(LATE_SHARE).then(|| {
+            let (lo, hi) = (LATE_SECONDS.0.ln(), LATE_SECONDS.1.ln());
+            TimeDelta::seconds(rng.random_range(lo..hi).exp() as i64)
+        })
+    };
+    let mut retractions = Vec::new();
+    for event in &mut batch.events[first_event..] {
+        if !event.event_type.reported_by_institution() {
+            continue;
+        }
+        if let Some(delay) = late(rng) {
+            event.ingested_at = (event.at + delay).min(events_deadline).max(event.at);
+        }
+        if event.event_type == EventType::Applied && rng.random_bool(RETRACTED_SHARE) {
+            let deleted_at = event.ingested_at + seconds(rng, 3600, 3 * 86_400);
+            if deleted_at <= events_deadline {
+                retractions.push(EventRecord {
+                    ingested_at: deleted_at,
+                    deleted: true,
+                    ..*event
+                });
+            }
+        }
+    }
+    batch.events.extend(retractions);
+    let payouts_deadline = generated.created_at + Lookback::PAYOUTS;
+    let payouts = &mut batch.payouts[first_payout..];
+    for i in 0..payouts.len() {
+        if payouts[i].1.deleted_at.is_some() {
+            continue;
+        }
+        let Some(delay) = late(rng) else { continue };
+        let uuid = payouts[i].1.uuid;
+        let booked = payouts[i].1.booked_at;
+        let deletion = payouts
+            .iter()
+            .find_map(|(_, p)| p.deleted_at.filter(|_| p.uuid == uuid));
+        let latest = deletion.map_or(payouts_deadline, |d| d - TimeDelta::seconds(1));
+        let entered = (booked + delay).min(latest).max(booked);
+        payouts[i].0 = entered;
+        payouts[i].1.ingestion.pagination_timestamp = entered;
+    }
+}
+
+/// A stable uuid for an institution's offer of a product: a keyless mix,
+/// computed for every served event, so no hashing library call.
+pub(crate) fn offer_uuid(institution: Uuid, product: ProductType) -> Uuid {
+    let mut z = institution.as_u128() ^ (0x9e37_79b9_7f4a_7c15_u128 * (product as u128 + 1));
+    z = (z ^ (z >> 67)).wrapping_mul(0xbf58_476d_1ce4_e5b9_94d0_49bb_1331_11eb);
+    z ^= z >> 61;
+    uuid::Builder::from_random_bytes(z.to_le_bytes()).into_uuid()
 }
 
 const TRAFFIC_SOURCES: [&str; 8] = [
@@ -723,6 +946,7 @@ fn client_tags(lead: &LeadContext, rng: &mut ChaCha8Rng, batch: &mut Batch) {
             key: Cow::Borrowed(key),
             value,
             created_at,
+            ingestion: lead.ingestion(created_at),
         });
     };
     if let Some(article) = article {
@@ -742,13 +966,14 @@ fn client_tags(lead: &LeadContext, rng: &mut ChaCha8Rng, batch: &mut Batch) {
     push("traffic_source", Cow::Borrowed(source));
 }
 
-fn push_tag(batch: &mut Batch, lead: Uuid, key: &str, value: &str, created_at: DateTime<Utc>) {
+fn push_tag(batch: &mut Batch, lead: &LeadContext, key: &str, value: &str, created_at: DateTime<Utc>) {
     batch.tags.push(LeadClientTag {
         hash: String::new(), // filled by Finish when served
-        lead_uuid: lead,
+        lead_uuid: lead.uuid,
         key: Cow::Owned(key.to_owned()),
         value: Cow::Owned(value.to_owned()),
         created_at,
+        ingestion: lead.ingestion(created_at),
     });
 }
 
@@ -803,6 +1028,8 @@ fn push_event_raw(
 ) {
     batch.events.push(EventRecord {
         at,
+        ingested_at: at,
+        deleted: false,
         lead: lead.index,
         event_type,
         institution,
@@ -827,6 +1054,13 @@ fn event_data(
     };
     match event_type {
         EventType::LeadCreated | EventType::AppSubmitted | EventType::LenderQualifiedLead => None,
+        // 1.106.0 gives version 3's types no `EventData` variant.
+        EventType::AffiliateOfferClicked
+        | EventType::FirstPayment
+        | EventType::IsContacted
+        | EventType::FirstContact
+        | EventType::SalesQualified
+        | EventType::RateLocked => None,
         EventType::ApiRejected => Some(EventData {
             reject_reason,
             ..base
@@ -857,13 +1091,9 @@ fn add_scripted_lead(seed: Seed, company: &Company, scripted: &ScriptedLead, bat
         product: scripted.product_type,
         is_test: company.is_test,
         event_data: company.event_data,
+        sub_account: company.scripted_sub_account(scripted),
     };
-    let lead = LeadContext {
-        index: batch.add_lead(generated),
-        uuid: generated.uuid,
-        created_at: generated.created_at,
-        product: generated.product,
-    };
+    let lead = LeadContext::new(generated, batch);
     push_event(
         &lead,
         batch,
@@ -904,6 +1134,9 @@ fn add_scripted_lead(seed: Seed, company: &Company, scripted: &ScriptedLead, bat
             event.amount_in_cents,
             event.reject_reason,
         );
+        if let (Some(entered), Some(last)) = (event.pagination_timestamp, batch.events.last_mut()) {
+            last.ingested_at = entered.0;
+        }
     }
     for (i, payout) in scripted.payouts.iter().enumerate() {
         let uuid = payout
@@ -919,6 +1152,7 @@ fn add_scripted_lead(seed: Seed, company: &Company, scripted: &ScriptedLead, bat
                     .and_then(institutions::by_uuid)
                     .map(|i| Cow::Borrowed(i.name))
             });
+        let entered = payout.pagination_timestamp.unwrap_or(payout.booked_at).0;
         let record = LeadPayout {
             lead_uuid: scripted.uuid,
             booked_at: payout.booked_at.0,
@@ -927,17 +1161,20 @@ fn add_scripted_lead(seed: Seed, company: &Company, scripted: &ScriptedLead, bat
             deleted_at: None,
             financial_institution_name: name,
             financial_institution_uuid: payout.financial_institution_uuid,
+            ingestion: lead.ingestion(entered),
+            product: lead.product,
         };
         if let Some(deleted_at) = payout.deleted_at {
             batch.payouts.push((
                 deleted_at.0,
                 LeadPayout {
                     deleted_at: Some(deleted_at.0),
+                    ingestion: lead.ingestion(deleted_at.0),
                     ..record.clone()
                 },
             ));
         }
-        batch.payouts.push((payout.booked_at.0, record));
+        batch.payouts.push((entered, record));
     }
     // Keys come sorted from the map; values are sorted here, so the batch
     // holds each lead's tags in (key, value) order.
@@ -945,7 +1182,7 @@ fn add_scripted_lead(seed: Seed, company: &Company, scripted: &ScriptedLead, bat
         let mut values: Vec<&String> = values.iter().collect();
         values.sort();
         for value in values {
-            push_tag(batch, scripted.uuid, key, value, lead.created_at);
+            push_tag(batch, &lead, key, value, lead.created_at);
         }
     }
 }

@@ -1,6 +1,7 @@
-//! Engine by MoneyLion: supply analytics (hourly cursor endpoints over
-//! simulated lead funnels) and UI events (offer displays, session inits, the
-//! pixel GIF).
+//! Engine by MoneyLion: supply analytics over simulated lead funnels,
+//! version 1 (hourly cursor windows) and version 3 (`API-Version:
+//! 2025-04-01`, paged by ingestion time) side by side, and UI events (offer
+//! displays, session inits, the pixel GIF).
 
 pub(crate) mod admin;
 pub(crate) mod auth;
@@ -10,10 +11,13 @@ pub(crate) mod generator;
 pub(crate) mod institutions;
 pub mod lead_ids;
 pub(crate) mod models;
+pub(crate) mod pagination_token;
 pub(crate) mod supply_analytics;
+pub(crate) mod supply_analytics_v3;
 pub(crate) mod ui_events;
 pub(crate) mod ui_store;
 pub(crate) mod windows;
+pub(crate) mod wire;
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -50,7 +54,10 @@ pub static SPEC: FamilySpec = FamilySpec {
     prefixes: &["/supplyAnalytics/", "/uiEvent/"],
     credentials: CredentialNames::NONE,
     framework_error: error::framework_error,
-    openapi: &[("engine", include_str!("../../../openapi/engine.yaml"))],
+    openapi: &[
+        ("engine", include_str!("../../../openapi/engine.yaml")),
+        ("engine-v3", include_str!("../../../openapi/engine-v3.yaml")),
+    ],
     plugin: Some(Plugin {
         fixtures_file: fixtures::FILE,
         embedded_fixtures: include_str!("../../../fixtures/engine.json"),
@@ -261,6 +268,10 @@ pub(crate) fn routes() -> Routes<Engine> {
             "/supplyAnalytics/leadClientTags",
             supply_analytics::lead_client_tags,
         )
+        .get(
+            "/supplyAnalytics/leadsInfo/{leadUuid}",
+            supply_analytics_v3::leads_info,
+        )
         .post("/uiEvent/offerDisplays", ui_events::create_offer_display)
         .post("/uiEvent/sessionInits", ui_events::create_session_init)
         .get(
@@ -354,10 +365,7 @@ impl EngineCatalog {
     /// error that names them).
     fn conflicts(&self, posted: &[(usize, Arc<CompanyFixture>)]) -> bool {
         posted.iter().any(|(i, company)| {
-            let tokens = [&company.confidential_token, &company.publishable_token];
-            tokens
-                .iter()
-                .any(|t| self.companies.token_owner(t).is_some_and(|at| at != *i))
+            auth::tokens(company).any(|(t, _, _)| self.companies.token_owner(t).is_some_and(|at| at != *i))
                 || company.leads.iter().any(|lead| {
                     self.lead_owners
                         .scripted

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use super::supply_analytics_v3::{self, Version};
 use super::Engine;
 use super::auth::Confidential;
 use super::error::EngineError;
@@ -48,11 +49,19 @@ pub(crate) async fn lead_client_tags(
 
 async fn serve(
     State(state): State<Engine>,
-    Confidential { catalog, company }: Confidential,
+    caller: Confidential,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     feed: Feed,
 ) -> Result<Response, EngineError> {
+    if Version::of(&headers)? == Version::V3 {
+        return supply_analytics_v3::serve(State(state), caller, headers, query, feed).await;
+    }
+    let Confidential {
+        catalog,
+        company,
+        scope,
+    } = caller;
     let now = state.clock.now();
     let start = window_start(query.as_deref(), now)?;
     let next = start + WINDOW;
@@ -64,13 +73,13 @@ async fn serve(
     );
     let should_continue_polling = is_published(next, now);
     let windows = &catalog.windows;
-    let data = match windows.rendered_json(&company, feed, start) {
+    let data = match windows.rendered_json(&company, scope, feed, start) {
         Some(data) => data,
         // Generating up to 28 days of funnels takes milliseconds: off the
         // async workers, so other requests keep flowing meanwhile.
         None => {
             let windows = windows.clone();
-            match tokio::task::spawn_blocking(move || windows.data_json(&company, feed, start)).await {
+            match tokio::task::spawn_blocking(move || windows.window_json(&company, scope, feed, start)).await {
                 Ok(data) => data,
                 Err(e) => {
                     let message = format!("Window generation failed: {e}");
@@ -106,6 +115,7 @@ fn window_start(query: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>
     })?;
     if !is_published(start, now) {
         return Err(EngineError::TimestampTooLate {
+            attribute: "timestamp",
             specified: start,
             requirement: now - SLA,
         });

@@ -95,3 +95,14 @@ fn violations_in(base: &str, spec: &Value, schema: Value, instance: &Value) -> V
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect()
 }
+
+const ENGINE_V3_SPEC: &str = include_str!("../../vendor/engine-openapi-1.106.0.json");
+const ENGINE_V3_BASE: &str = "urn:leadsim:vendor:engine-1.106.0";
+
+/// The violations of `instance` against `name` in the vendor's current
+/// Engine spec (1.106.0: Supply Analytics v3).
+pub fn engine_v3_schema_violations(name: &str, instance: &Value) -> Vec<String> {
+    let spec: Value = serde_json::from_str(ENGINE_V3_SPEC).expect("Engine 1.106.0 parses");
+    let schema = json!({ "$ref": format!("{ENGINE_V3_BASE}#/components/schemas/{name}") });
+    violations_in(ENGINE_V3_BASE, &spec, schema, instance)
+}
