@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # Generates a family's Python client from the vendor's own spec with OpenAPI
-# Generator 7.8.0 (the version Engine's upstream used; 7.13+ crash on its
-# spec) and runs tests/clients/<family>_python_client.py against a real
-# leadsim binary. Installs what it needs (a JRE, the generator from PyPI)
+# Generator and runs tests/clients/<family>_python_client.py against a real
+# leadsim binary. Installs what it needs (a JRE, the generators from PyPI)
 # into target/.
 #
-# Usage: tests/clients/python_client.sh engine|finicity
+# Generator versions follow the specs: 7.8.0 for Engine 1.58.0 (the version
+# Engine's upstream used; 7.13+ crash on that spec) and Finicity; 7.26.0 for
+# Engine 1.106.0 (7.8.0's client from it cannot read `productType`, a
+# generator bug fixed since). Clients of the two generations pin urllib3
+# apart, so `engine-v3` runs in a venv of its own.
+#
+# Usage: tests/clients/python_client.sh engine|engine-v3|finicity
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-family=${1:?usage: python_client.sh engine|finicity}
+family=${1:?usage: python_client.sh engine|engine-v3|finicity}
 case $family in
-  engine) spec=tests/vendor/engine-openapi.json; now=2020-01-10T08:15:00Z ;;
-  finicity) spec=tests/vendor/finicity-openapi.yaml; now=2026-11-23T18:00:00Z ;;
+  engine) specs=("tests/vendor/engine-openapi.json engine_client 7.8.0"); now=2020-01-10T08:15:00Z ;;
+  engine-v3) specs=("tests/vendor/engine-openapi-1.106.0.json engine_v3_client 7.26.0"); now=2020-01-10T08:15:00Z ;;
+  finicity) specs=("tests/vendor/finicity-openapi.yaml finicity_client 7.8.0"); now=2026-11-23T18:00:00Z ;;
   *) echo "unknown family: $family"; exit 2 ;;
 esac
 
@@ -23,17 +29,27 @@ if ! command -v java >/dev/null 2>&1; then
   echo "== installing a Java runtime for OpenAPI Generator"
   (apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null)
 fi
-if [[ ! -x $tools/venv/bin/python ]]; then
-  python3 -m venv "$tools/venv"
+venv=$tools/venv
+[[ $family == engine-v3 ]] && venv=$work/venv
+if [[ ! -x $venv/bin/python ]]; then
+  python3 -m venv "$venv"
 fi
-py=$tools/venv/bin/python
-"$py" -m pip install -q --disable-pip-version-check openapi-generator-cli==7.8.0
-rm -rf "$work/client"
-"$tools/venv/bin/openapi-generator-cli" generate -g python -i "$spec" \
-  -o "$work/client" --package-name "${family}_client" >"$work/generate.log" 2>&1 \
-  || { tail -20 "$work/generate.log"; exit 1; }
-"$py" -m pip install -q --disable-pip-version-check "$work/client"
+py=$venv/bin/python
+for entry in "${specs[@]}"; do
+  read -r spec package version <<<"$entry"
+  # Each generator in a venv of its own, apart from the clients.
+  generator=$tools/generator-$version
+  if [[ ! -x $generator/bin/openapi-generator-cli ]]; then
+    python3 -m venv "$generator"
+    "$generator/bin/python" -m pip install -q --disable-pip-version-check "openapi-generator-cli==$version"
+  fi
+  rm -rf "$work/$package"
+  "$generator/bin/openapi-generator-cli" generate -g python -i "$spec" \
+    -o "$work/$package" --package-name "$package" >"$work/generate-$package.log" 2>&1 \
+    || { tail -20 "$work/generate-$package.log"; exit 1; }
+  "$py" -m pip install -q --disable-pip-version-check "$work/$package"
+done
 
 source tests/support/start_leadsim.sh
 start_leadsim "$work/leadsim.log" --now "$now"
-"$py" "tests/clients/${family}_python_client.py" "$base"
+"$py" "tests/clients/${family//-/_}_python_client.py" "$base"

@@ -103,11 +103,13 @@ leadsquared=(-H "x-LSQ-AccessKey: demo-access-key" -H "x-LSQ-SecretKey: demo-sec
 
 fuzz engine-supply openapi/engine.yaml "$ours,ignored_auth" -H "$engine_confidential" --include-path-regex '^/supplyAnalytics/'
 fuzz engine-ui openapi/engine.yaml "$ours,ignored_auth" -H "$engine_publishable" --include-path-regex '^/uiEvent/'
+fuzz engine-v3 openapi/engine-v3.yaml "$ours,ignored_auth" -H "$engine_confidential"
 fuzz data_analytics openapi/data_analytics.yaml "$ours"
 fuzz finicity openapi/finicity.yaml "$ours" --config-file "$here/finicity.toml" "${finicity[@]}"
 fuzz leadsquared openapi/leadsquared.yaml "$ours" --config-file "$here/leadsquared.toml" "${leadsquared[@]}"
 fuzz vendor-engine-supply tests/vendor/engine-openapi.json "$theirs" -H "$engine_confidential" --include-path-regex '^/supplyAnalytics/'
 fuzz vendor-engine-ui tests/vendor/engine-openapi.json "$theirs" -H "$engine_publishable" --include-path-regex '^/uiEvent/'
+fuzz vendor-engine-v3 tests/vendor/engine-openapi-1.106.0.json "$theirs" -H "$engine_confidential" --include-path-regex '^/supplyAnalytics/'
 fuzz vendor-finicity "$vendor_finicity" "$theirs" --config-file "$here/finicity.toml" "${finicity[@]}"
 # Last: it moves the clock and resets the server.
 fuzz admin openapi/admin.yaml "$ours"
