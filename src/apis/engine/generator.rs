@@ -221,12 +221,14 @@ impl Batch {
     }
 
     /// Events that entered Engine in `[start, end)`, in wire form.
+    #[cfg(test)]
     pub(crate) fn events_in(&self, start: DateTime<Utc>, end: DateTime<Utc>, out: &mut Vec<LeadEvent>) {
         let range = time_range(&self.events, start, end, |e| e.ingested_at);
         out.extend(self.events[range].iter().filter_map(|e| self.lead_event(e)));
     }
 
     /// Payout records whose window time is in `[start, end)`.
+    #[cfg(test)]
     pub(crate) fn payouts_in(
         &self,
         start: DateTime<Utc>,
@@ -261,15 +263,20 @@ impl Batch {
     /// Client tags created in `[start, end)`, `hash` included.
     pub(crate) fn tags_in(&self, start: DateTime<Utc>, end: DateTime<Utc>, out: &mut Vec<LeadClientTag>) {
         let range = time_range(&self.tags, start, end, |t| t.created_at);
-        out.extend(self.tags[range].iter().map(|t| LeadClientTag {
+        out.extend(self.tags[range].iter().map(Self::tag_with_hash));
+    }
+
+    /// A tag as served: with its `hash`, computed only for what is served.
+    pub(crate) fn tag_with_hash(tag: &LeadClientTag) -> LeadClientTag {
+        LeadClientTag {
             hash: sha256_hex(&[
-                &t.lead_uuid.to_string(),
-                &t.key,
-                &t.value,
-                &format_seconds(t.created_at),
+                &tag.lead_uuid.to_string(),
+                &tag.key,
+                &tag.value,
+                &format_seconds(tag.created_at),
             ]),
-            ..t.clone()
-        }));
+            ..tag.clone()
+        }
     }
 
     fn add_lead(&mut self, lead: GeneratedLead) -> u32 {

@@ -10,6 +10,7 @@
 //! - version 3 serves everything from a position in that order, up to a
 //!   record limit ([`Windows::page`]).
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -131,26 +132,111 @@ pub(crate) struct Page {
     pub(crate) more: bool,
 }
 
-/// A record's place in the ingestion order.
-trait Ingested {
-    fn ingestion(&self) -> Ingestion;
+/// One kind of record in a [`Batch`], read in place: gathering a page
+/// sorts small slots and turns into wire records only what it serves.
+pub(crate) trait Kind {
+    type Wire: Send;
+    const FEED: Feed;
+    /// The indices of the batch's records that entered Engine in `[start, end)`.
+    fn range(batch: &Batch, start: DateTime<Utc>, end: DateTime<Utc>) -> Range<usize>;
+    fn ingestion(batch: &Batch, index: usize) -> Ingestion;
+    /// Whether version 1 serves it (v3's event types and corrections are v3's).
+    fn in_v1(_: &Batch, _: usize) -> bool {
+        true
+    }
+    /// Whether an `eventType` filter (a set of bits) lets it through.
+    fn of_types(_: &Batch, _: usize, _: u32) -> bool {
+        true
+    }
+    fn wire(batch: &Batch, index: usize) -> Option<Self::Wire>;
 }
 
-impl Ingested for LeadEvent {
-    fn ingestion(&self) -> Ingestion {
-        self.v3.ingestion
+pub(crate) struct EventRecords;
+pub(crate) struct PayoutRecords;
+pub(crate) struct TagRecords;
+
+impl Kind for EventRecords {
+    type Wire = LeadEvent;
+    const FEED: Feed = Feed::Events;
+
+    fn range(batch: &Batch, start: DateTime<Utc>, end: DateTime<Utc>) -> Range<usize> {
+        time_range(&batch.events, start, end, |e| e.ingested_at)
+    }
+
+    fn ingestion(batch: &Batch, index: usize) -> Ingestion {
+        let event = &batch.events[index];
+        Ingestion {
+            pagination_timestamp: event.ingested_at,
+            sub_account: batch.leads.get(event.lead as usize).map_or(0, |l| l.sub_account),
+        }
+    }
+
+    fn in_v1(batch: &Batch, index: usize) -> bool {
+        let event = &batch.events[index];
+        event.event_type.in_v1() && !event.deleted
+    }
+
+    fn of_types(batch: &Batch, index: usize, types: u32) -> bool {
+        types & batch.events[index].event_type.bit() != 0
+    }
+
+    fn wire(batch: &Batch, index: usize) -> Option<LeadEvent> {
+        batch.lead_event(&batch.events[index])
     }
 }
 
-impl Ingested for (DateTime<Utc>, LeadPayout) {
-    fn ingestion(&self) -> Ingestion {
-        self.1.ingestion
+impl Kind for PayoutRecords {
+    type Wire = LeadPayout;
+    const FEED: Feed = Feed::Payouts;
+
+    fn range(batch: &Batch, start: DateTime<Utc>, end: DateTime<Utc>) -> Range<usize> {
+        time_range(&batch.payouts, start, end, |p| p.0)
+    }
+
+    fn ingestion(batch: &Batch, index: usize) -> Ingestion {
+        batch.payouts[index].1.ingestion
+    }
+
+    fn wire(batch: &Batch, index: usize) -> Option<LeadPayout> {
+        batch.payouts.get(index).map(|(_, p)| p.clone())
     }
 }
 
-impl Ingested for LeadClientTag {
-    fn ingestion(&self) -> Ingestion {
-        self.ingestion
+impl Kind for TagRecords {
+    type Wire = LeadClientTag;
+    const FEED: Feed = Feed::ClientTags;
+
+    fn range(batch: &Batch, start: DateTime<Utc>, end: DateTime<Utc>) -> Range<usize> {
+        time_range(&batch.tags, start, end, |t| t.ingestion.pagination_timestamp)
+    }
+
+    fn ingestion(batch: &Batch, index: usize) -> Ingestion {
+        batch.tags[index].ingestion
+    }
+
+    fn wire(batch: &Batch, index: usize) -> Option<LeadClientTag> {
+        batch.tags.get(index).map(Batch::tag_with_hash)
+    }
+}
+
+/// A record by place: the batch it is in (an index into the gatherer's
+/// list) and its index there, with the time that orders it.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    at: DateTime<Utc>,
+    batch: u32,
+    index: u32,
+}
+
+/// Records of one kind gathered from batches, by slot.
+struct Gathered {
+    batches: Vec<Arc<Batch>>,
+    slots: Vec<Slot>,
+}
+
+impl Gathered {
+    fn wire<K: Kind>(&self, slot: &Slot) -> Option<K::Wire> {
+        K::wire(self.batches.get(slot.batch as usize)?, slot.index as usize)
     }
 }
 
@@ -220,26 +306,34 @@ impl Windows {
     pub(crate) fn window_json(&self, company: &Company, scope: Scope, feed: Feed, start: DateTime<Utc>) -> Bytes {
         self.rendered
             .get_or_insert_with((company.index, scope, feed, start), || {
-                let end = start + WINDOW;
-                let seen = |i: Ingestion| scope.sees(i.sub_account);
                 let json = match feed {
-                    Feed::Events => {
-                        let mut events = self.events(company, start, end);
-                        events.retain(|e| seen(e.v3.ingestion) && e.event_type.in_v1() && e.v3.deleted_at.is_none());
-                        to_json(&events)
-                    }
-                    Feed::Payouts => {
-                        let payouts = self.payouts(company, start, end);
-                        to_json(&payouts.iter().filter(|(_, p)| seen(p.ingestion)).map(|(_, p)| p).collect::<Vec<_>>())
-                    }
-                    Feed::ClientTags => {
-                        let mut tags = self.tags(company, start, end);
-                        tags.retain(|t| seen(t.ingestion));
-                        to_json(&tags)
-                    }
+                    Feed::Events => self.window::<EventRecords>(company, scope, start),
+                    Feed::Payouts => self.window::<PayoutRecords>(company, scope, start),
+                    Feed::ClientTags => self.window::<TagRecords>(company, scope, start),
                 };
                 Bytes::from(json)
             })
+    }
+
+    fn window<K: Kind>(&self, company: &Company, scope: Scope, start: DateTime<Utc>) -> Vec<u8>
+    where
+        K::Wire: Serialize,
+    {
+        let mut gathered = Gathered {
+            batches: Vec::new(),
+            slots: Vec::new(),
+        };
+        self.gather::<K>(company, start, start + WINDOW, &mut gathered);
+        let records: Vec<K::Wire> = gathered
+            .slots
+            .iter()
+            .filter(|slot| {
+                let batch = &gathered.batches[slot.batch as usize];
+                scope.sees(K::ingestion(batch, slot.index as usize).sub_account) && K::in_v1(batch, slot.index as usize)
+            })
+            .filter_map(|slot| gathered.wire::<K>(slot))
+            .collect();
+        to_json(&records)
     }
 
     /// The page if it was rendered before (cheap; no generation).
@@ -264,45 +358,44 @@ impl Windows {
             let name = |i: Ingestion| names.get(usize::from(i.sub_account)).unwrap_or(&names[0]);
             let (data, (next, more)) = match request.feed {
                 Feed::Events => {
-                    let walk = self.walk(company, request, |a, b| self.events(company, a, b), |e| {
-                        request.types.is_none_or(|types| types & e.event_type.bit() != 0)
-                    });
-                    let data = render(&walk.records, 600, |out, e| {
+                    let walk = self.walk::<EventRecords>(company, request);
+                    let data = render::<EventRecords>(&walk.gathered, 600, |out, e| {
                         wire::write_event(out, e, name(e.v3.ingestion));
                     });
                     (data, walk.end())
                 }
                 Feed::Payouts => {
-                    let walk = self.walk(company, request, |a, b| self.payouts(company, a, b), |_| true);
-                    let data = render(&walk.records, 450, |out, (_, p)| {
+                    let walk = self.walk::<PayoutRecords>(company, request);
+                    let data = render::<PayoutRecords>(&walk.gathered, 450, |out, p| {
                         wire::write_payout(out, p, name(p.ingestion));
                     });
                     (data, walk.end())
                 }
                 Feed::ClientTags => {
-                    let walk = self.walk(company, request, |a, b| self.tags(company, a, b), |_| true);
-                    (render(&walk.records, 250, wire::write_tag), walk.end())
+                    let walk = self.walk::<TagRecords>(company, request);
+                    (render::<TagRecords>(&walk.gathered, 250, wire::write_tag), walk.end())
                 }
             };
             Arc::new(Page { data, next, more })
         })
     }
 
-    /// The records of a page, gathered span by span of ingestion time:
-    /// spans grow while the page fills slowly (sparse history costs few
-    /// spans) and shrink to what the limit still needs (a full page
-    /// generates little past its last record).
-    fn walk<T: Ingested>(
-        &self,
-        company: &Company,
-        request: &PageRequest,
-        gather: impl Fn(DateTime<Utc>, DateTime<Utc>) -> Vec<T>,
-        wanted: impl Fn(&T) -> bool,
-    ) -> Walk<T> {
+    /// The slots of a page, gathered span by span of ingestion time: spans
+    /// grow while the page fills slowly (sparse history costs few spans)
+    /// and shrink to what the limit still needs (a full page generates
+    /// little past its last record).
+    fn walk<K: Kind>(&self, company: &Company, request: &PageRequest) -> Walk {
         let limit = request.limit as usize;
         let from = request.from;
+        let mut span_slots = Gathered {
+            batches: Vec::new(),
+            slots: Vec::new(),
+        };
         let mut walk = Walk {
-            records: Vec::new(),
+            gathered: Gathered {
+                batches: Vec::new(),
+                slots: Vec::new(),
+            },
             last: None,
             more: false,
             from,
@@ -313,36 +406,48 @@ impl Windows {
         let mut span = FIRST_SPAN;
         'spans: while start < request.horizon {
             let end = (start + span).min(request.horizon);
+            span_slots.slots.clear();
+            span_slots.batches.clear();
+            self.gather::<K>(company, start, end, &mut span_slots);
+            // The page keeps the batches its slots point into.
+            let offset = walk.gathered.batches.len() as u32;
+            walk.gathered.batches.append(&mut span_slots.batches);
             let mut seen = 0usize;
             let mut at = None;
             let mut ordinal = 0u32;
-            for record in gather(start, end) {
-                let ingestion = record.ingestion();
-                if !request.scope.sees(ingestion.sub_account) {
+            for slot in &span_slots.slots {
+                let slot = Slot {
+                    batch: slot.batch + offset,
+                    ..*slot
+                };
+                let batch = &walk.gathered.batches[slot.batch as usize];
+                let index = slot.index as usize;
+                if !request.scope.sees(K::ingestion(batch, index).sub_account) {
                     continue;
                 }
                 seen += 1;
-                if at == Some(ingestion.pagination_timestamp) {
+                if at == Some(slot.at) {
                     ordinal += 1;
                 } else {
-                    at = Some(ingestion.pagination_timestamp);
+                    at = Some(slot.at);
                     ordinal = 0;
                 }
-                if ingestion.pagination_timestamp == from.at && ordinal < from.skip || !wanted(&record) {
+                let skipped = slot.at == from.at && ordinal < from.skip;
+                if skipped || !request.types.is_none_or(|types| K::of_types(batch, index, types)) {
                     continue;
                 }
-                if walk.records.len() == limit {
+                if walk.gathered.slots.len() == limit {
                     walk.more = true;
                     break 'spans;
                 }
                 walk.last = Some(Position {
-                    at: ingestion.pagination_timestamp,
+                    at: slot.at,
                     skip: ordinal + 1,
                 });
-                walk.records.push(record);
+                walk.gathered.slots.push(slot);
             }
             start = end;
-            let remaining = (limit + 1).saturating_sub(walk.records.len()) as f64;
+            let remaining = (limit + 1).saturating_sub(walk.gathered.slots.len()) as f64;
             let needed = if seen == 0 {
                 LAST_SPAN
             } else {
@@ -353,63 +458,48 @@ impl Windows {
         walk
     }
 
-    /// Every record of `[start, end)` for a company (for tests and tools).
+    /// Every record of `[start, end)` for a company, as the company's own
+    /// token sees it in version 3 (for tests and tools).
     pub fn records(&self, company: &Company, start: DateTime<Utc>, end: DateTime<Utc>) -> WindowRecords {
+        fn all<K: Kind>(windows: &Windows, company: &Company, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<K::Wire> {
+            let mut gathered = Gathered {
+                batches: Vec::new(),
+                slots: Vec::new(),
+            };
+            windows.gather::<K>(company, start, end, &mut gathered);
+            gathered.slots.iter().filter_map(|slot| gathered.wire::<K>(slot)).collect()
+        }
         WindowRecords {
-            events: self.events(company, start, end),
-            payouts: self
-                .payouts(company, start, end)
-                .into_iter()
-                .map(|(_, p)| p)
-                .collect(),
-            tags: self.tags(company, start, end),
+            events: all::<EventRecords>(self, company, start, end),
+            payouts: all::<PayoutRecords>(self, company, start, end),
+            tags: all::<TagRecords>(self, company, start, end),
         }
     }
 
-    fn events(&self, company: &Company, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<LeadEvent> {
-        self.collect(company, Feed::Events, start, end, Batch::events_in, |e| {
-            e.v3.ingestion.pagination_timestamp
-        })
-    }
-
-    fn payouts(
-        &self,
-        company: &Company,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-    ) -> Vec<(DateTime<Utc>, LeadPayout)> {
-        self.collect(company, Feed::Payouts, start, end, Batch::payouts_in, |p| p.0)
-    }
-
-    fn tags(&self, company: &Company, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<LeadClientTag> {
-        self.collect(company, Feed::ClientTags, start, end, Batch::tags_in, |t| {
-            t.created_at
-        })
-    }
-
-    /// Records of one kind with `time` in `[start, end)`, from every batch
-    /// that can hold them, in time order (ties broken by batch order, which
-    /// is itself sorted, so the result is deterministic).
-    fn collect<T>(
-        &self,
-        company: &Company,
-        feed: Feed,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-        take: impl Fn(&Batch, DateTime<Utc>, DateTime<Utc>, &mut Vec<T>),
-        time: impl Fn(&T) -> DateTime<Utc>,
-    ) -> Vec<T> {
-        let mut out = Vec::new();
+    /// The slots of records of one kind that entered Engine in `[start,
+    /// end)`, from every batch that can hold them, in ingestion order; ties
+    /// go by batch (scripted first, then creation hours in order), then by
+    /// place in the batch, which is itself sorted: deterministic, and the
+    /// same for any range that holds them.
+    fn gather<K: Kind>(&self, company: &Company, start: DateTime<Utc>, end: DateTime<Utc>, into: &mut Gathered) {
+        let first = into.batches.len();
         if let Some(scripted) = self.scripted.get(company.index) {
-            take(scripted, start, end, &mut out);
+            into.batches.push(scripted.clone());
         }
         if company.leads_per_day > 0.0 {
-            for batch in self.creation_batches(company, feed, start, end) {
-                take(&batch, start, end, &mut out);
+            into.batches.extend(self.creation_batches(company, K::FEED, start, end));
+        }
+        for (b, batch) in into.batches.iter().enumerate().skip(first) {
+            for index in K::range(batch, start, end) {
+                into.slots.push(Slot {
+                    at: K::ingestion(batch, index).pagination_timestamp,
+                    batch: b as u32,
+                    index: index as u32,
+                });
             }
         }
-        out.sort_by_key(|x| time(x));
-        out
+        into.slots
+            .sort_unstable_by_key(|slot| (slot.at, slot.batch, slot.index));
     }
 
     /// The batches of every creation hour that can hold `feed`'s records of
@@ -476,17 +566,20 @@ impl Windows {
     }
 }
 
-/// A JSON array of `records`, rendered in parallel parts of a few
-/// thousand records (`bytes_each` sizes their buffers).
-fn render<T: Sync>(records: &[T], bytes_each: usize, write: impl Fn(&mut Vec<u8>, &T) + Sync) -> Vec<Bytes> {
+/// A JSON array of the gathered records, turned into wire records and
+/// written in parallel parts of a few thousand (`bytes_each` sizes their
+/// buffers).
+fn render<K: Kind>(gathered: &Gathered, bytes_each: usize, write: impl Fn(&mut Vec<u8>, &K::Wire) + Sync) -> Vec<Bytes> {
     const PART: usize = 2048;
-    let parts = records.par_chunks(PART).enumerate().map(|(i, part)| {
+    let parts = gathered.slots.par_chunks(PART).enumerate().map(|(i, part)| {
         let mut out = Vec::with_capacity(part.len() * bytes_each);
-        for (j, record) in part.iter().enumerate() {
-            if i > 0 || j > 0 {
+        let mut first = i == 0;
+        for record in part.iter().filter_map(|slot| gathered.wire::<K>(slot)) {
+            if !first {
                 out.push(b',');
             }
-            write(&mut out, record);
+            first = false;
+            write(&mut out, &record);
         }
         // Cached pages are weighed by length: keep capacity close to it.
         if out.capacity() > out.len() + out.len() / 4 {
@@ -501,8 +594,8 @@ fn render<T: Sync>(records: &[T], bytes_each: usize, write: impl Fn(&mut Vec<u8>
 }
 
 /// What a page walk found.
-struct Walk<T> {
-    records: Vec<T>,
+struct Walk {
+    gathered: Gathered,
     /// Just past the last record taken.
     last: Option<Position>,
     more: bool,
@@ -510,7 +603,7 @@ struct Walk<T> {
     horizon: DateTime<Utc>,
 }
 
-impl<T> Walk<T> {
+impl Walk {
     /// (next position, more). A full page continues after its last
     /// record; otherwise everything before the horizon was seen, and the
     /// next page starts there, so polling an idle feed rescans nothing.
@@ -525,6 +618,13 @@ impl<T> Walk<T> {
         };
         (next, self.more)
     }
+}
+
+/// The indices of the time-sorted `items` that fall in `[start, end)`.
+fn time_range<T>(items: &[T], start: DateTime<Utc>, end: DateTime<Utc>, time: impl Fn(&T) -> DateTime<Utc>) -> Range<usize> {
+    let from = items.partition_point(|x| time(x) < start);
+    let to = items.partition_point(|x| time(x) < end).max(from);
+    from..to
 }
 
 /// The hours that overlap `[earliest, end)`: leads created then may have
