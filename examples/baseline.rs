@@ -38,8 +38,12 @@ async fn main() -> std::io::Result<()> {
             .unwrap_or_default()
             .into()
     };
-    let (report_json, report_pdf, aggregate) =
-        (body("report.json"), body("report.pdf"), body("aggregate.json"));
+    let (report_json, report_pdf, aggregate, v3_page) = (
+        body("report.json"),
+        body("report.pdf"),
+        body("aggregate.json"),
+        body("v3_page.json"),
+    );
     let app = Router::new()
         .route(
             "/uiEvent/offerDisplays/{a}/{b}/{c}/pixel.gif",
@@ -68,6 +72,11 @@ async fn main() -> std::io::Result<()> {
         .route(
             "/supplyAnalytics/leadEvents",
             get(|| async { ([(header::CONTENT_TYPE, "application/json")], DISPLAY) }),
+        )
+        // A full Supply Analytics v3 page, as leadsim served it.
+        .route(
+            "/supplyAnalytics/v3page",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], v3_page) }),
         )
         .route(
             "/api/v1/lead_analytics",
