@@ -188,6 +188,10 @@ async fn a_month_is_walked_once_in_order_from_the_start_of_history() {
         .await
         .assert_status(200);
     let later = v3(&app, &next, COMPANY).await.json();
+    // A full page once served never changes, whatever the clock.
+    let first_page = v3(&app, "/supplyAnalytics/leadEvents", COMPANY).await.json();
+    assert_eq!(first_page["data"].as_array().unwrap()[..], events[..1000]);
+    assert_eq!(first_page["shouldContinuePolling"], true);
     let fresh = later["data"].as_array().unwrap();
     assert!(!fresh.is_empty());
     let mut all = events.clone();
@@ -323,7 +327,7 @@ async fn filters_travel_in_the_token_and_until_is_exclusive() {
     )
     .await
     .0;
-    let (rate_locked, _) = walk(
+    let (clicked, _) = walk(
         &app,
         &format!("/supplyAnalytics/leadEvents?untilTimestamp={until}&eventType=offerClicked"),
         COMPANY,
@@ -331,7 +335,7 @@ async fn filters_travel_in_the_token_and_until_is_exclusive() {
     )
     .await;
     let expected: Vec<&Value> = all.iter().filter(|e| e["eventType"] == "offerClicked").collect();
-    assert_eq!(rate_locked.iter().collect::<Vec<_>>(), expected);
+    assert_eq!(clicked.iter().collect::<Vec<_>>(), expected);
 }
 
 #[tokio::test]
@@ -415,6 +419,28 @@ async fn bad_tokens_versions_and_combinations_are_refused_by_name() {
             "{error}"
         );
     }
+    // nextUrl is absolute, built as v1's: from the proxy's headers here.
+    let proxied = app
+        .call(
+            Method::GET,
+            "/supplyAnalytics/leadPayouts",
+            &[
+                ("authorization", "Bearer v3-company-token"),
+                ("api-version", V3),
+                ("x-forwarded-proto", "https"),
+                ("x-forwarded-host", "leadsim.ci:8443"),
+            ],
+            Body::empty(),
+        )
+        .await
+        .json();
+    assert!(
+        proxied["nextUrl"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://leadsim.ci:8443/supplyAnalytics/leadPayouts?paginationToken="),
+        "{proxied}"
+    );
     // Any spelling of the header name selects v3.
     for name in ["API-Version", "api-version", "Api-Version"] {
         let response = app
@@ -746,4 +772,67 @@ async fn a_scripted_late_arrival_enters_where_its_fixture_says() {
         "{}",
         refused.text()
     );
+}
+
+#[tokio::test]
+async fn v3_fixture_fields_are_checked_and_refusals_name_the_field() {
+    let app = TestApp::at(NOW);
+    let company = |extra: Value| {
+        let mut company = json!({
+            "name": "Checked", "uuid": "22222222-3333-4444-8555-666666666666",
+            "confidentialToken": "checked-conf", "publishableToken": "checked-pub"
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            company[k] = v.clone();
+        }
+        json!({"engine": {"companies": [company]}}).to_string()
+    };
+    for (extra, field) in [
+        (json!({"v3PageLimit": 0}), "companies[0].v3PageLimit"),
+        (json!({"v3PageLimit": 40001}), "companies[0].v3PageLimit"),
+        (json!({"leadsInfoLimit": 0}), "companies[0].leadsInfoLimit"),
+        (
+            json!({"supplySubAccounts": [{"uuid": WEB_UUID, "name": "A"}, {"uuid": WEB_UUID, "name": "B"}]}),
+            "companies[0].supplySubAccounts[1].uuid",
+        ),
+        (
+            json!({"supplySubAccounts": [{"uuid": WEB_UUID, "name": "A", "confidentialToken": "checked-pub"}]}),
+            "companies[0].supplySubAccounts[0].confidentialToken",
+        ),
+        (
+            json!({"supplySubAccounts": [{"uuid": WEB_UUID, "name": "A", "share": -1}]}),
+            "companies[0].supplySubAccounts[0].share",
+        ),
+        (
+            json!({"leads": [{"uuid": "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee", "createdAt": "2021-03-01T00:00:00Z",
+                              "productType": "loan", "supplySubAccountUuid": APP_UUID}]}),
+            "companies[0].leads[0].supplySubAccountUuid",
+        ),
+    ] {
+        let refused = app.post_json("/__admin/fixtures", &company(extra.clone())).await;
+        refused.assert_status(400);
+        assert!(refused.text().contains(field), "{extra}: {}", refused.text());
+    }
+    // A sub-account token may not be another company's token either.
+    let taken = app
+        .post_json(
+            "/__admin/fixtures",
+            &company(json!({"supplySubAccounts": [{"uuid": WEB_UUID, "name": "A", "confidentialToken": CONFIDENTIAL}]})),
+        )
+        .await;
+    taken.assert_status(400);
+    assert!(taken.text().contains(CONFIDENTIAL), "{}", taken.text());
+    // Nothing changed: the demo company's token still works, the refused one does not.
+    app.get_as(
+        "/supplyAnalytics/leadEvents?timestamp=2021-03-01T00:00:00Z",
+        CONFIDENTIAL,
+    )
+    .await
+    .assert_status(200);
+    app.get_as(
+        "/supplyAnalytics/leadEvents?timestamp=2021-03-01T00:00:00Z",
+        "checked-conf",
+    )
+    .await
+    .assert_status(401);
 }
