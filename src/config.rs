@@ -14,6 +14,10 @@ use crate::shared::{journal, time};
 #[derive(Debug, Clone, Parser)]
 #[command(name = "leadsim", version, about)]
 pub struct Config {
+    /// What to do instead of serving (none: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on: `host:port`, with an IP address or a host name
     /// (`localhost:8080`, `0.0.0.0:8080`, `[::1]:8080`).
     #[arg(long, env = "LEADSIM_LISTEN", default_value = "127.0.0.1:8080", value_parser = parse_listen)]
@@ -106,6 +110,15 @@ pub struct Config {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+/// Commands besides serving.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+pub enum Command {
+    /// Ask the leadsim listening on `--listen` (`LEADSIM_LISTEN`) whether it
+    /// is healthy: exit 0 when `/__admin/health` answers 200 within two
+    /// seconds, 1 otherwise. A container health check that needs no curl.
+    Health,
 }
 
 impl Config {

@@ -9,6 +9,7 @@ mod admin;
 mod admin_page;
 pub mod config;
 mod fixtures;
+pub mod health;
 mod openapi;
 pub mod server;
 mod shared;

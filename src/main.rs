@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::io::IsTerminal;
 
 use leadsim::Fixtures;
-use leadsim::config::{Config, LogFormat};
+use leadsim::config::{Command, Config, LogFormat};
 use leadsim::server::{self, Limits, Stopped};
 use leadsim::{AppState, app};
 use tracing_subscriber::EnvFilter;
@@ -21,6 +21,15 @@ const EXIT_CONFIG: u8 = 2;
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::from_process();
+    if config.command == Some(Command::Health) {
+        return match leadsim::health::probe(&config.listen, std::time::Duration::from_secs(2)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(why) => {
+                eprintln!("leadsim: unhealthy: {why}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     init_logs(config.log_format);
 
     let fixtures = match Fixtures::load(config.fixtures.as_deref()) {

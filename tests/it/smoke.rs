@@ -359,3 +359,52 @@ fn json_logs_are_one_object_per_line() {
             .contains("listening on")
     );
 }
+
+/// Runs the binary with `args` and `env`, off the async workers.
+async fn run_binary(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = Command::new(BIN);
+    command.args(args).envs(env.iter().copied());
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leadsim_health_exits_0_for_a_healthy_server_and_1_otherwise() {
+    let app = crate::common::TestApp::new();
+    let address = app.serve().await;
+    let unspecified = format!("0.0.0.0:{}", address.port());
+    for listen in [address.to_string(), unspecified] {
+        let output = run_binary(&["--listen", &listen, "health"], &[]).await;
+        assert!(output.status.success(), "{listen}: {output:?}");
+    }
+    // Nothing listens on a port just released.
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let output = run_binary(&["health"], &[("LEADSIM_LISTEN", &free)]).await;
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("leadsim: unhealthy: cannot connect to"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_version_is_the_changelogs_latest_release() {
+    let output = Command::new(BIN).arg("--version").output().unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let changelog = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/CHANGELOG.md")).unwrap();
+    let latest = changelog
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("## [")
+                .filter(|rest| !rest.starts_with("Unreleased"))
+        })
+        .and_then(|rest| rest.split(']').next())
+        .unwrap();
+    assert_eq!(printed, format!("leadsim {latest}"));
+}
