@@ -836,3 +836,84 @@ async fn v3_fixture_fields_are_checked_and_refusals_name_the_field() {
     .await
     .assert_status(401);
 }
+
+#[tokio::test]
+async fn odd_v3_inputs_get_vendor_shaped_answers_never_a_server_error() {
+    let app = app().await;
+    let long = "A".repeat(10_000);
+    let many_types = vec!["applied"; 5_000].join(",");
+    let odd = [
+        "sinceTimestamp=0001-01-01T00:00:00Z".to_owned(),
+        "sinceTimestamp=9999-12-31T23:59:59Z".to_owned(),
+        "untilTimestamp=0001-01-01T00:00:00Z".to_owned(),
+        "untilTimestamp=9999-12-31T23:59:59Z".to_owned(),
+        "sinceTimestamp=2021-03-10T00:00:00Z&untilTimestamp=2021-03-01T00:00:00Z".to_owned(),
+        "sinceTimestamp=2021-03-10T00:00:00%2B14:00".to_owned(),
+        "sinceTimestamp=".to_owned(),
+        "sinceTimestamp=%FF%FE".to_owned(),
+        format!("paginationToken={long}"),
+        "paginationToken=%00%01".to_owned(),
+        "paginationToken=".to_owned(),
+        format!("eventType={many_types}"),
+        "eventType=,,,".to_owned(),
+        "eventType=%E2%82%AC".to_owned(),
+        "sinceTimestamp=2021-03-10T00:00:00Z&sinceTimestamp=garbage".to_owned(),
+    ];
+    for query in &odd {
+        let response = v3(&app, &format!("/supplyAnalytics/leadEvents?{query}"), COMPANY).await;
+        let status = response.status.as_u16();
+        assert!(
+            status == 200 || status == 422,
+            "{query}: {status} {}",
+            response.text()
+        );
+        let body = response.json();
+        if status == 422 {
+            let errors = body.as_array().unwrap();
+            assert_eq!(errors.len(), 1, "{query}: {body}");
+            assert!(
+                errors[0]["message"].as_str().unwrap().len() < 1_000,
+                "{query}: echoes are cut"
+            );
+        } else {
+            assert!(
+                body["paginationToken"].is_string() && body["data"].is_array(),
+                "{query}"
+            );
+        }
+    }
+    // Before the company's history there is nothing, and the walk starts at it.
+    let early = v3(
+        &app,
+        "/supplyAnalytics/leadEvents?sinceTimestamp=0001-01-01T00:00:00Z",
+        COMPANY,
+    )
+    .await
+    .json();
+    assert!(early["data"][0]["paginationTimestamp"].as_str().unwrap() >= "2021-03-01");
+    // An until before the start: an empty page whose token stays put.
+    let empty = v3(
+        &app,
+        "/supplyAnalytics/leadEvents?sinceTimestamp=2021-03-10T00:00:00Z&untilTimestamp=2021-03-01T00:00:00Z",
+        COMPANY,
+    )
+    .await
+    .json();
+    assert_eq!(empty["data"], json!([]));
+    let again = v3(&app, &local(empty["nextUrl"].as_str().unwrap()), COMPANY)
+        .await
+        .json();
+    assert_eq!(again["paginationToken"], empty["paginationToken"]);
+    // leadsInfo with odd paths.
+    for lead in [
+        "%00",
+        "00000000-0000-0000-0000-000000000000",
+        &"9".repeat(5_000),
+        "%F0%9F%92%A9",
+    ] {
+        let response = v3(&app, &format!("/supplyAnalytics/leadsInfo/{lead}"), COMPANY).await;
+        let status = response.status.as_u16();
+        assert!(status == 404 || status == 422, "{lead}: {status}");
+        assert!(response.json().is_array());
+    }
+}
