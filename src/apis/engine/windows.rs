@@ -409,18 +409,14 @@ impl Windows {
             span_slots.slots.clear();
             span_slots.batches.clear();
             self.gather::<K>(company, start, end, &mut span_slots);
-            // The page keeps the batches its slots point into.
-            let offset = walk.gathered.batches.len() as u32;
-            walk.gathered.batches.append(&mut span_slots.batches);
+            // The page keeps only the batches its slots point into: a
+            // sparse walk passes over many spans and keeps little of them.
+            let mut kept: Vec<Option<u32>> = vec![None; span_slots.batches.len()];
             let mut seen = 0usize;
             let mut at = None;
             let mut ordinal = 0u32;
             for slot in &span_slots.slots {
-                let slot = Slot {
-                    batch: slot.batch + offset,
-                    ..*slot
-                };
-                let batch = &walk.gathered.batches[slot.batch as usize];
+                let batch = &span_slots.batches[slot.batch as usize];
                 let index = slot.index as usize;
                 if !request.scope.sees(K::ingestion(batch, index).sub_account) {
                     continue;
@@ -444,7 +440,14 @@ impl Windows {
                     at: slot.at,
                     skip: ordinal + 1,
                 });
-                walk.gathered.slots.push(slot);
+                let page_batch = *kept[slot.batch as usize].get_or_insert_with(|| {
+                    walk.gathered.batches.push(batch.clone());
+                    (walk.gathered.batches.len() - 1) as u32
+                });
+                walk.gathered.slots.push(Slot {
+                    batch: page_batch,
+                    ..*slot
+                });
             }
             start = end;
             let remaining = (limit + 1).saturating_sub(walk.gathered.slots.len()) as f64;
