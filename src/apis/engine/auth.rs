@@ -18,7 +18,7 @@ use super::error::EngineError;
 use super::fixtures::{
     CompanyFixture, DEFAULT_HISTORY_START, EngineFixtures, LEADS_INFO_LIMIT, ScriptedLead, V3_PAGE_LIMIT,
 };
-use super::models::ProductType;
+use super::models::{ProductType, SubAccountName};
 use crate::shared::persistent;
 use crate::shared::rate_limit::{Limit, RateLimitSpec};
 
@@ -113,6 +113,18 @@ impl Company {
             roll -= sub.share;
         }
         (self.sub_accounts.len() - 1) as u16
+    }
+
+    /// How records name the sub-account at `index` (the company's first
+    /// when the index is not one of its own).
+    pub(crate) fn sub_account_name(&self, index: u16) -> SubAccountName<'_> {
+        self.sub_accounts
+            .get(usize::from(index))
+            .or_else(|| self.sub_accounts.first())
+            .map_or(SubAccountName { uuid: Uuid::nil(), name: "" }, |sub| SubAccountName {
+                uuid: sub.uuid,
+                name: &sub.name,
+            })
     }
 
     /// The sub-account a scripted lead names (its first when it names none).

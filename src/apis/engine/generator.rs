@@ -254,13 +254,17 @@ impl Batch {
             .filter(|(_, p)| p.lead_uuid == lead)
             .map(|(_, p)| p.clone())
             .collect();
-        let mut tags = Vec::new();
-        self.tags_in(DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC, &mut tags);
-        tags.retain(|t| t.lead_uuid == lead);
+        let tags = self
+            .tags
+            .iter()
+            .filter(|t| t.lead_uuid == lead)
+            .map(Self::tag_with_hash)
+            .collect();
         Some(super::windows::WindowRecords { events, payouts, tags })
     }
 
     /// Client tags created in `[start, end)`, `hash` included.
+    #[cfg(test)]
     pub(crate) fn tags_in(&self, start: DateTime<Utc>, end: DateTime<Utc>, out: &mut Vec<LeadClientTag>) {
         let range = time_range(&self.tags, start, end, |t| t.created_at);
         out.extend(self.tags[range].iter().map(Self::tag_with_hash));
@@ -286,7 +290,7 @@ impl Batch {
 }
 
 /// The indices of the time-sorted `items` that fall in `[start, end)`.
-fn time_range<T>(
+pub(crate) fn time_range<T>(
     items: &[T],
     start: DateTime<Utc>,
     end: DateTime<Utc>,
@@ -335,7 +339,7 @@ impl Simulation<'_> {
             if created_at < self.company.history_start {
                 continue;
             }
-            let lead = GeneratedLead {
+            let generated = GeneratedLead {
                 uuid,
                 created_at,
                 product,
@@ -344,11 +348,12 @@ impl Simulation<'_> {
                 sub_account: self.company.sub_account_of(uuid),
             };
             let (first_event, first_payout) = (batch.events.len(), batch.payouts.len());
-            let index = run_funnel(lead, &mut lead_rng, &mut batch);
+            let lead = LeadContext::new(generated, &mut batch);
+            funnel(&lead, &mut lead_rng, &mut batch);
             // Drawn after the v1 funnel, from the lead's own stream, so
             // version 1's records are what they were before v3 existed.
-            v3_stages(lead, index, &mut lead_rng, &mut batch, first_event);
-            arrivals(lead, &mut lead_rng, &mut batch, first_event, first_payout);
+            v3_stages(&lead, &mut lead_rng, &mut batch, first_event);
+            arrivals(&lead, &mut lead_rng, &mut batch, first_event, first_payout);
         }
         batch.sort();
         batch
@@ -543,14 +548,7 @@ fn seconds(rng: &mut ChaCha8Rng, min: i64, max: i64) -> TimeDelta {
     TimeDelta::seconds(rng.random_range(min..=max))
 }
 
-/// Runs one lead through the funnel, appending its records to `batch`;
-/// returns the lead's index in the batch.
-fn run_funnel(generated: GeneratedLead, rng: &mut ChaCha8Rng, batch: &mut Batch) -> u32 {
-    let lead = LeadContext::new(generated, batch);
-    funnel(&lead, rng, batch);
-    lead.index
-}
-
+/// Runs one lead through the funnel, appending its records to `batch`.
 fn funnel(lead: &LeadContext, rng: &mut ChaCha8Rng, batch: &mut Batch) {
     let r = rates(lead.product);
     let deadline = lead.created_at + Lookback::EVENTS;
@@ -774,15 +772,8 @@ const RETRACTED_SHARE: f64 = 1.0 / 40.0;
 /// affiliate clicks for leads no lender approved, contact stages for
 /// sales-led products, rate locks for mortgages, first payments for
 /// funded loans. Each within [`Lookback::EVENTS`] of the lead, or not at all.
-fn v3_stages(generated: GeneratedLead, index: u32, rng: &mut ChaCha8Rng, batch: &mut Batch, first_event: usize) {
+fn v3_stages(lead: &LeadContext, rng: &mut ChaCha8Rng, batch: &mut Batch, first_event: usize) {
     use EventType::*;
-    let lead = LeadContext {
-        index,
-        uuid: generated.uuid,
-        created_at: generated.created_at,
-        product: generated.product,
-        sub_account: generated.sub_account,
-    };
     let deadline = lead.created_at + Lookback::EVENTS;
     let find = |batch: &Batch, t: EventType| {
         batch.events[first_event..]
@@ -792,7 +783,7 @@ fn v3_stages(generated: GeneratedLead, index: u32, rng: &mut ChaCha8Rng, batch: 
     };
     let push = |batch: &mut Batch, t: EventType, at: DateTime<Utc>, institution: Option<InstitutionRef>| {
         if at <= deadline {
-            push_event_raw(&lead, batch, t, at, institution, None, None);
+            push_event_raw(lead, batch, t, at, institution, None, None);
         }
     };
     let approved_by_api = find(batch, ApiApproved).is_some();
@@ -843,8 +834,8 @@ fn v3_stages(generated: GeneratedLead, index: u32, rng: &mut ChaCha8Rng, batch: 
 /// the institution-reported ones late; a few `applied` events are later
 /// retracted (a correction record that v3 shows). Payout bookings arrive
 /// late too, but always before their own deletion.
-fn arrivals(generated: GeneratedLead, rng: &mut ChaCha8Rng, batch: &mut Batch, first_event: usize, first_payout: usize) {
-    let events_deadline = generated.created_at + Lookback::EVENTS;
+fn arrivals(lead: &LeadContext, rng: &mut ChaCha8Rng, batch: &mut Batch, first_event: usize, first_payout: usize) {
+    let events_deadline = lead.created_at + Lookback::EVENTS;
     let late = |rng: &mut ChaCha8Rng| {
         rng.random_bool(LATE_SHARE).then(|| {
             let (lo, hi) = (LATE_SECONDS.0.ln(), LATE_SECONDS.1.ln());
@@ -871,7 +862,7 @@ fn arrivals(generated: GeneratedLead, rng: &mut ChaCha8Rng, batch: &mut Batch, f
         }
     }
     batch.events.extend(retractions);
-    let payouts_deadline = generated.created_at + Lookback::PAYOUTS;
+    let payouts_deadline = lead.created_at + Lookback::PAYOUTS;
     let payouts = &mut batch.payouts[first_payout..];
     for i in 0..payouts.len() {
         if payouts[i].1.deleted_at.is_some() {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::Engine;
 use super::auth::{Company, Confidential};
 use super::error::{EngineError, shorten};
-use super::models::{EventType, LeadClientTagV3, LeadEventV3, LeadPayoutV3, SubAccountName};
+use super::models::{EventType, LeadClientTagV3, LeadEventV3, LeadPayoutV3};
 use super::pagination_token::{Cursor, Holder, TokenError};
 use super::windows::{Feed, Page, PageRequest, Position, WindowRecords};
 use crate::shared::http::{json_parts, server_failure};
@@ -318,15 +318,7 @@ fn lead_info(company: &Company, mut records: WindowRecords) -> Response {
     records.events.truncate(keep(records.events.len()));
     records.payouts.truncate(keep(records.payouts.len()));
     records.tags.truncate(keep(records.tags.len()));
-    let names: Vec<SubAccountName<'_>> = company
-        .sub_accounts
-        .iter()
-        .map(|s| SubAccountName {
-            uuid: s.uuid,
-            name: &s.name,
-        })
-        .collect();
-    let name = |i: u16| names.get(usize::from(i)).unwrap_or(&names[0]);
+    let name = |i: u16| company.sub_account_name(i);
     let truncated = total > limit;
     let warnings: Vec<String> = if truncated {
         vec![format!(
@@ -352,12 +344,12 @@ fn lead_info(company: &Company, mut records: WindowRecords) -> Response {
             events: records
                 .events
                 .iter()
-                .map(|e| LeadEventV3::of(e, name(e.v3.ingestion.sub_account)))
+                .map(|e| LeadEventV3::of(e, &name(e.v3.ingestion.sub_account)))
                 .collect(),
             payouts: records
                 .payouts
                 .iter()
-                .map(|p| LeadPayoutV3::of(p, name(p.ingestion.sub_account)))
+                .map(|p| LeadPayoutV3::of(p, &name(p.ingestion.sub_account)))
                 .collect(),
             client_tags: records.tags.iter().map(LeadClientTagV3::of).collect(),
         },

@@ -19,9 +19,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::auth::{Companies, Company, Scope};
-use super::generator::{self, Batch, Lookback, Simulation};
+use super::generator::{self, Batch, Lookback, Simulation, time_range};
 use super::lead_ids::{self, CompanyTag};
-use super::models::{Ingestion, LeadClientTag, LeadEvent, LeadPayout, SubAccountName};
+use super::models::{Ingestion, LeadClientTag, LeadEvent, LeadPayout};
 use super::wire;
 use crate::shared::cache::BoundedCache;
 use crate::shared::persistent;
@@ -229,6 +229,7 @@ struct Slot {
 }
 
 /// Records of one kind gathered from batches, by slot.
+#[derive(Default)]
 struct Gathered {
     batches: Vec<Arc<Batch>>,
     slots: Vec<Slot>,
@@ -319,10 +320,7 @@ impl Windows {
     where
         K::Wire: Serialize,
     {
-        let mut gathered = Gathered {
-            batches: Vec::new(),
-            slots: Vec::new(),
-        };
+        let mut gathered = Gathered::default();
         self.gather::<K>(company, start, start + WINDOW, &mut gathered);
         let records: Vec<K::Wire> = gathered
             .slots
@@ -347,27 +345,19 @@ impl Windows {
     /// funnels: call it off the async workers.
     pub(crate) fn page(&self, company: &Company, request: &PageRequest) -> Arc<Page> {
         self.pages.get_or_insert_with((company.index, *request), || {
-            let names: Vec<SubAccountName<'_>> = company
-                .sub_accounts
-                .iter()
-                .map(|s| SubAccountName {
-                    uuid: s.uuid,
-                    name: &s.name,
-                })
-                .collect();
-            let name = |i: Ingestion| names.get(usize::from(i.sub_account)).unwrap_or(&names[0]);
+            let name = |i: Ingestion| company.sub_account_name(i.sub_account);
             let (data, (next, more)) = match request.feed {
                 Feed::Events => {
                     let walk = self.walk::<EventRecords>(company, request);
                     let data = render::<EventRecords>(&walk.gathered, 600, |out, e| {
-                        wire::write_event(out, e, name(e.v3.ingestion));
+                        wire::write_event(out, e, &name(e.v3.ingestion));
                     });
                     (data, walk.end())
                 }
                 Feed::Payouts => {
                     let walk = self.walk::<PayoutRecords>(company, request);
                     let data = render::<PayoutRecords>(&walk.gathered, 450, |out, p| {
-                        wire::write_payout(out, p, name(p.ingestion));
+                        wire::write_payout(out, p, &name(p.ingestion));
                     });
                     (data, walk.end())
                 }
@@ -387,15 +377,9 @@ impl Windows {
     fn walk<K: Kind>(&self, company: &Company, request: &PageRequest) -> Walk {
         let limit = request.limit as usize;
         let from = request.from;
-        let mut span_slots = Gathered {
-            batches: Vec::new(),
-            slots: Vec::new(),
-        };
+        let mut span_slots = Gathered::default();
         let mut walk = Walk {
-            gathered: Gathered {
-                batches: Vec::new(),
-                slots: Vec::new(),
-            },
+            gathered: Gathered::default(),
             last: None,
             more: false,
             from,
@@ -465,10 +449,7 @@ impl Windows {
     /// token sees it in version 3 (for tests and tools).
     pub fn records(&self, company: &Company, start: DateTime<Utc>, end: DateTime<Utc>) -> WindowRecords {
         fn all<K: Kind>(windows: &Windows, company: &Company, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<K::Wire> {
-            let mut gathered = Gathered {
-                batches: Vec::new(),
-                slots: Vec::new(),
-            };
+            let mut gathered = Gathered::default();
             windows.gather::<K>(company, start, end, &mut gathered);
             gathered.slots.iter().filter_map(|slot| gathered.wire::<K>(slot)).collect()
         }
@@ -621,13 +602,6 @@ impl Walk {
         };
         (next, self.more)
     }
-}
-
-/// The indices of the time-sorted `items` that fall in `[start, end)`.
-fn time_range<T>(items: &[T], start: DateTime<Utc>, end: DateTime<Utc>, time: impl Fn(&T) -> DateTime<Utc>) -> Range<usize> {
-    let from = items.partition_point(|x| time(x) < start);
-    let to = items.partition_point(|x| time(x) < end).max(from);
-    from..to
 }
 
 /// The hours that overlap `[earliest, end)`: leads created then may have
