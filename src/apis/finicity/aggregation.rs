@@ -223,7 +223,7 @@ fn account_body<'a>(
 /// The customer named in the path, if it is the caller's. A malformed id
 /// or another partner's customer is the vendor's 400 "does not exist or
 /// does not belong to this partner"; an unknown one is 404.
-fn owned_customer(
+pub(crate) fn owned_customer(
     state: &Finicity,
     caller: Caller,
     customer_id: Result<Path<String>, PathRejection>,
@@ -247,7 +247,7 @@ fn owned_customer(
 
 /// The body as a JSON object; an empty body reads as `{}` so that the
 /// missing fields are named.
-fn object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+pub(crate) fn object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
@@ -258,7 +258,7 @@ fn object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-fn required_string(fields: &Map<String, Value>, name: &str) -> Result<String, ApiError> {
+pub(crate) fn required_string(fields: &Map<String, Value>, name: &str) -> Result<String, ApiError> {
     match fields.get(name) {
         None | Some(Value::Null) => Err(ApiError::InvalidField(format!("\"{name}\" is required"))),
         Some(Value::String(s)) if s.trim().is_empty() => Err(ApiError::InvalidField(format!(
@@ -269,7 +269,7 @@ fn required_string(fields: &Map<String, Value>, name: &str) -> Result<String, Ap
     }
 }
 
-fn optional_string(fields: &Map<String, Value>, name: &str) -> Result<Option<String>, ApiError> {
+pub(crate) fn optional_string(fields: &Map<String, Value>, name: &str) -> Result<Option<String>, ApiError> {
     match fields.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),

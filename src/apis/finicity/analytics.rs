@@ -205,7 +205,7 @@ fn read_report(
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub(crate) enum Format {
     Json,
     Pdf,
 }
@@ -213,7 +213,7 @@ enum Format {
 /// The representation `Accept` prefers: the highest q among JSON and PDF,
 /// the first listed on a tie; JSON for no header or only wildcards; `None`
 /// when neither is acceptable.
-fn negotiate(headers: &HeaderMap) -> Option<Format> {
+pub(crate) fn negotiate(headers: &HeaderMap) -> Option<Format> {
     let accept = headers
         .get_all(header::ACCEPT)
         .iter()

@@ -100,6 +100,66 @@ impl BalanceModel {
             .collect()
     }
 
+    /// What moved the balance on each day of `from..=to`: for every day,
+    /// `ending_balance(day) - ending_balance(day - 1)` is exactly the sum of
+    /// its flows, so a ledger of transactions built from them explains the
+    /// history cent for cent.
+    pub(crate) fn flows(&self, from: NaiveDate, to: NaiveDate) -> Vec<DayFlows> {
+        let mut cycle = self.cycle(last_payday(from));
+        let mut spent_before = match from.pred_opt() {
+            Some(before) if last_payday(before) == cycle.payday => self.spent(&cycle, before),
+            _ => 0,
+        };
+        let mut level_before = from.pred_opt().map_or(self.level(from), |d| self.level(d));
+        from.iter_days()
+            .take_while(|d| *d <= to)
+            .map(|day| {
+                let payday = last_payday(day) != cycle.payday || day == cycle.payday;
+                let mut top_up = 0;
+                if last_payday(day) != cycle.payday {
+                    cycle = self.cycle(last_payday(day));
+                }
+                if payday {
+                    // The previous cycle's large expenses, covered from savings on payday.
+                    let previous = self.cycle(last_payday(day - TimeDelta::days(1)));
+                    top_up = previous.running_shocks.last().copied().unwrap_or(0);
+                    spent_before = 0;
+                }
+                let spent = self.spent(&cycle, day);
+                let level = self.level(day);
+                let flows = DayFlows {
+                    day,
+                    pay: if payday { self.pay } else { 0 },
+                    top_up,
+                    bill: if day.day() == cycle.bill_day {
+                        Some(if cycle.bill_day == 3 {
+                            (Bill::Rent, cycle.bill)
+                        } else {
+                            (Bill::Utilities, cycle.bill)
+                        })
+                    } else {
+                        None
+                    },
+                    spending: spent - spent_before,
+                    shock: self.shock(day),
+                    drift: level - level_before,
+                    noise: self.noise(day),
+                };
+                spent_before = spent;
+                level_before = level;
+                flows
+            })
+            .collect()
+    }
+
+    fn spent(&self, cycle: &Cycle, day: NaiveDate) -> i64 {
+        let elapsed = (day - cycle.payday).num_days() as usize;
+        let last = cycle.running_weight.len() - 1;
+        let spent_weight = cycle.running_weight[elapsed.min(last)];
+        let total_weight = cycle.running_weight[last].max(1);
+        (i128::from(cycle.budget) * i128::from(spent_weight) / i128::from(total_weight)) as i64
+    }
+
     /// The pay cycle starting on `payday`: its bill, and running totals of
     /// spending weights and shocks by day, so the cycle spends exactly its
     /// budget whatever day is asked.
@@ -133,9 +193,7 @@ impl BalanceModel {
     fn balance_in(&self, cycle: &Cycle, day: NaiveDate) -> i64 {
         let elapsed = (day - cycle.payday).num_days() as usize;
         let last = cycle.running_weight.len() - 1;
-        let spent_weight = cycle.running_weight[elapsed.min(last)];
-        let total_weight = cycle.running_weight[last].max(1);
-        let spent = (i128::from(cycle.budget) * i128::from(spent_weight) / i128::from(total_weight)) as i64;
+        let spent = self.spent(cycle, day);
         let bills = if day.day() >= cycle.bill_day {
             cycle.bill
         } else {
@@ -187,6 +245,48 @@ impl BalanceModel {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
+    }
+}
+
+/// A bill paid on its day of the cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bill {
+    /// On the 3rd.
+    Rent,
+    /// On the 20th.
+    Utilities,
+}
+
+/// Everything that moved one account's balance on one day, in cents, with
+/// the signs they have on the balance left implicit: `pay`, `top_up` and a
+/// positive `drift` add, the rest subtract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DayFlows {
+    pub(crate) day: NaiveDate,
+    /// One paycheck, on the 1st and the 15th.
+    pub(crate) pay: i64,
+    /// On payday, the previous cycle's large expenses moved back in from savings.
+    pub(crate) top_up: i64,
+    pub(crate) bill: Option<(Bill, i64)>,
+    /// Everyday card spending.
+    pub(crate) spending: i64,
+    /// A large, unplanned expense.
+    pub(crate) shock: i64,
+    /// The profile moving the level (growth, decline, season): a transfer
+    /// to or from savings when positive or negative.
+    pub(crate) drift: i64,
+    /// The day's randomness, for choosing merchants and splits.
+    pub(crate) noise: u64,
+}
+
+#[cfg(test)]
+impl DayFlows {
+    /// The day's change of the ending balance.
+    pub(crate) fn net(&self) -> i64 {
+        self.pay + self.top_up + self.drift
+            - self.bill.map_or(0, |(_, amount)| amount)
+            - self.spending
+            - self.shock
     }
 }
 
@@ -296,6 +396,32 @@ mod tests {
             negative_days(Profile::OverdraftProne)
         );
         assert!(negative_days(Profile::Steady) < negative_days(Profile::OverdraftProne));
+    }
+
+    #[test]
+    fn each_days_flows_sum_to_its_balance_change() {
+        for profile in [
+            Profile::Steady,
+            Profile::Growing,
+            Profile::Declining,
+            Profile::Seasonal,
+            Profile::OverdraftProne,
+        ] {
+            let m = model(profile);
+            // Starting mid-cycle and crossing month, year and leap-day ends.
+            let (from, to) = (day("2023-12-09"), day("2024-03-17"));
+            let flows = m.flows(from, to);
+            assert_eq!(flows.len(), 100);
+            for f in &flows {
+                let change = m.ending_balance(f.day) - m.ending_balance(f.day - TimeDelta::days(1));
+                assert_eq!(f.net(), change, "{profile:?} on {}", f.day);
+                assert!(f.spending >= 0 && f.shock >= 0 && f.top_up >= 0);
+                assert_eq!(f.pay > 0, f.day.day() == 1 || f.day.day() == 15);
+            }
+            // A range that starts on a payday agrees with one read across it.
+            let later = m.flows(day("2024-01-15"), day("2024-01-20"));
+            assert_eq!(later[..], flows[37..43]);
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use fake::faker::company::en::CompanyName;
 use rand::RngExt;
 
 use super::balances::{BalanceModel, Profile};
-use super::fixtures::{AccountFixture, Address, CustomerFixture, CustomerKind, FinicityFixtures};
+use super::fixtures::{AccountFixture, Address, CustomerFixture, CustomerKind, FinicityFixtures, ReportOutcome};
 use super::institutions::{self, Institution};
 use crate::shared::persistent;
 use crate::shared::seed::Seed;
@@ -48,6 +48,10 @@ pub struct Customer {
     pub(crate) business: Option<Business>,
     pub(crate) address: Address,
     pub accounts: Vec<Account>,
+    /// What fixtures script for `/decisioning` reports.
+    pub(crate) security_freeze: bool,
+    pub(crate) report_outcome: Option<ReportOutcome>,
+    pub(crate) report_generation_seconds: Option<u32>,
 }
 
 impl Customer {
@@ -398,6 +402,9 @@ impl Directory {
             }),
             address,
             accounts,
+            security_freeze: false,
+            report_outcome: None,
+            report_generation_seconds: None,
         });
         customers.insert(id, customer.clone());
         Ok(customer)
@@ -436,6 +443,9 @@ impl Directory {
                 .iter()
                 .filter_map(|a| self.account_from_fixture(id, a, created))
                 .collect(),
+            security_freeze: c.security_freeze,
+            report_outcome: c.report_outcome,
+            report_generation_seconds: c.report_generation_seconds,
         }
     }
 

@@ -46,6 +46,15 @@ pub(crate) enum ApiError {
     CustomerNotFound,
     ResourceNotFound,
     NotAcceptable,
+    /// The `/decisioning` calls' refusals: `{"code": "10100", "status":
+    /// "400", "message": ...}`, code and status as strings.
+    Decisioning {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
+    /// `SecurityFreezeErrorMessage`, whose `code` is an integer.
+    SecurityFreeze,
     Framework {
         status: StatusCode,
         message: String,
@@ -131,6 +140,26 @@ impl IntoResponse for ApiError {
                     .insert(header::VARY, HeaderValue::from_static("accept"));
                 response
             }
+            ApiError::Decisioning { status, code, message } => {
+                let body = ErrorMessage {
+                    code: code.into(),
+                    status: Some(status.as_str()),
+                    message: &message,
+                    user_message: None,
+                    tags: None,
+                };
+                (status, Json(body)).into_response()
+            }
+            ApiError::SecurityFreeze => {
+                let body = ErrorMessage {
+                    code: 10405.into(),
+                    status: Some("403"),
+                    message: "The active security freeze for this consumer exists.",
+                    user_message: None,
+                    tags: None,
+                };
+                (S::FORBIDDEN, Json(body)).into_response()
+            }
             ApiError::Framework { status, message } => simple(status, u32::from(status.as_u16()), &message),
             ApiError::Auth(AuthFailure::RateLimited(exceeded)) => with_retry_after(
                 simple(S::TOO_MANY_REQUESTS, 429, &exceeded_message(&exceeded)),
@@ -192,6 +221,35 @@ impl ObbError {
 
     pub(crate) fn not_a_business() -> Self {
         Self::new(StatusCode::CONFLICT, "Customer is not registered as a business")
+    }
+}
+
+impl ApiError {
+    /// A `/decisioning` 400 with the vendor's validation code.
+    pub(crate) fn decisioning(message: impl Into<String>) -> Self {
+        Self::Decisioning {
+            status: StatusCode::BAD_REQUEST,
+            code: "10100",
+            message: message.into(),
+        }
+    }
+
+    /// A `/decisioning` 404 (`Cannot find consumer for customer with id 5011115315.`).
+    pub(crate) fn decisioning_not_found(message: impl Into<String>) -> Self {
+        Self::Decisioning {
+            status: StatusCode::NOT_FOUND,
+            code: "10100",
+            message: message.into(),
+        }
+    }
+
+    /// A 409 for a record the customer already has.
+    pub(crate) fn conflict(message: impl Into<String>) -> Self {
+        Self::Decisioning {
+            status: StatusCode::CONFLICT,
+            code: "11000",
+            message: message.into(),
+        }
     }
 }
 

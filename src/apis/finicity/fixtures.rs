@@ -74,7 +74,28 @@ pub(crate) struct CustomerFixture {
     pub(crate) address: Option<Address>,
     #[serde(default)]
     pub(crate) accounts: Vec<AccountFixture>,
+    /// A security freeze: `/decisioning` generate calls get the vendor's 403.
+    #[serde(default)]
+    pub(crate) security_freeze: bool,
+    /// How `/decisioning` reports on this customer end (default `success`).
+    #[serde(default)]
+    pub(crate) report_outcome: Option<ReportOutcome>,
+    /// How long those reports stay `inProgress` on the virtual clock, in
+    /// seconds (default: drawn from the seed, 20 to 90 per report).
+    #[serde(default)]
+    pub(crate) report_generation_seconds: Option<u32>,
 }
+
+/// How a `/decisioning` report ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum ReportOutcome {
+    Success,
+    Failure,
+}
+
+/// The longest generation time a fixture may script: a day.
+pub(crate) const MAX_GENERATION_SECONDS: u32 = 86_400;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -212,6 +233,15 @@ impl FinicityFixtures {
                 && !known(partner)
             {
                 return error(at("partnerId"), "no partner with this partnerId");
+            }
+            if customer
+                .report_generation_seconds
+                .is_some_and(|s| s > MAX_GENERATION_SECONDS)
+            {
+                return error(
+                    at("reportGenerationSeconds"),
+                    &format!("at most {MAX_GENERATION_SECONDS} seconds"),
+                );
             }
             if customer.business.is_some() && customer.kind == CustomerKind::Personal {
                 return error(at("business"), "only business customers have a business");

@@ -9,6 +9,7 @@ pub(crate) mod auth;
 pub(crate) mod balances;
 pub(crate) mod clock;
 pub(crate) mod customers;
+pub(crate) mod decisioning;
 pub(crate) mod error;
 pub(crate) mod fixtures;
 pub(crate) mod institutions;
@@ -44,13 +45,14 @@ use report::Reports;
 /// Finicity's facts, for the shared mechanisms.
 pub static SPEC: FamilySpec = FamilySpec {
     name: "finicity",
-    prefixes: &["/aggregation/", "/analytics/"],
+    prefixes: &["/aggregation/", "/analytics/", "/decisioning/", "/business-services/"],
     credentials: CredentialNames {
         identity_headers: &["finicity-app-key", "finicity-app-token"],
         identity_query: &[],
         secret_headers: &[],
         secret_query: &["partnerSecret"],
-        secret_members: &["partnerSecret", "newPartnerSecret"],
+        // A consumer's SSN and date of birth are PII: hidden like secrets.
+        secret_members: &["partnerSecret", "newPartnerSecret", "ssn", "birthday"],
     },
     framework_error: error::framework_error,
     openapi: &[("finicity", include_str!("../../../openapi/finicity.yaml"))],
@@ -85,6 +87,8 @@ pub(crate) struct Finicity(Arc<FinicityShared>);
 pub(crate) struct FinicityShared {
     pub(crate) clock: Clock,
     pub(crate) finicity: FinicityState,
+    /// The current (1.42.0) Balance Analytics flow's records and reports.
+    pub(crate) decisioning: decisioning::Decisioning,
     fixtures: FixtureSet<FinicityFixtures>,
 }
 
@@ -100,6 +104,7 @@ impl Finicity {
     pub(crate) fn new(ctx: FamilyContext, origin: String, fixtures: Arc<FinicityFixtures>) -> Self {
         Self(Arc::new(FinicityShared {
             finicity: FinicityState::new(&fixtures, ctx.seed),
+            decisioning: decisioning::Decisioning::new(ctx.seed, ctx.clock.clone()),
             clock: ctx.clock,
             fixtures: FixtureSet::new(origin, fixtures),
         }))
@@ -177,6 +182,10 @@ impl FamilyApi for Finicity {
         routes().with_state(self.clone())
     }
 
+    fn admin_routes(&self) -> Routes {
+        admin_routes().with_state(self.clone())
+    }
+
     fn summary(&self) -> String {
         let current = self.fixtures.current();
         format!(
@@ -196,6 +205,7 @@ impl FamilyApi for Finicity {
             self.finicity.install(&loaded);
         }
         self.finicity.reset();
+        self.decisioning.reset();
     }
 
     fn tenants(&self) -> Vec<Tenant> {
@@ -321,6 +331,49 @@ pub(crate) fn routes() -> Routes<Finicity> {
             "/analytics/data/v1/{obb_report_id}/fcra",
             analytics::get_report_fcra,
         )
+        .post(
+            "/business-services/customers/{customer_id}/businesses",
+            decisioning::records::add_business,
+        )
+        .get(
+            "/business-services/customers/{customer_id}/businesses",
+            decisioning::records::get_businesses,
+        )
+        .post(
+            "/decisioning/v1/customers/{customerId}/consumer",
+            decisioning::records::create_consumer,
+        )
+        .get(
+            "/decisioning/v1/customers/{customerId}/consumer",
+            decisioning::records::get_consumer,
+        )
+        .post(
+            "/decisioning/v2/customers/{customerId}/reports/balance-analytics/userTypes/{userType}",
+            decisioning::generate::generate_balance,
+        )
+        .post(
+            "/decisioning/v2/customers/{customerId}/reports/cashflow-analytics/userTypes/{userType}",
+            decisioning::generate::generate_cash_flow,
+        )
+        .get(
+            "/decisioning/v3/customers/{customerId}/reports/{reportId}",
+            decisioning::read::get_report,
+        )
+        .get(
+            "/decisioning/v1/customers/{customerId}/reports",
+            decisioning::read::list_reports,
+        )
+}
+
+/// Routes nested under `/__admin/finicity`.
+pub(crate) fn admin_routes() -> Routes<Finicity> {
+    Routes::new(Family::ADMIN)
+        .get("/reports", decisioning::read::admin_reports)
+        .post(
+            "/reports/{reportId}/outcome",
+            decisioning::read::admin_set_outcome,
+        )
+        .get("/callbacks", decisioning::read::admin_callbacks)
 }
 
 /// Rendered report bodies kept (up to a few MB each at 730 days).

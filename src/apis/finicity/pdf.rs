@@ -6,10 +6,13 @@
 //! embed); no clock or random input, so one report always renders the same
 //! bytes.
 
-use chrono::{Datelike, Timelike};
+use chrono::{DateTime, Datelike, Timelike};
 use pdf_writer::{Content, Date, Name, Pdf, Rect, Ref, Str, TextStr};
 
-use super::metrics::{BalanceAnalyticsMetrics, DailyBalance};
+use super::clock;
+use super::decisioning::report::Finished;
+use super::decisioning::store::DecisioningReport;
+use super::metrics::{BalanceAnalyticsMetrics, DailyBalance, dollars};
 use super::report::{Report, TITLE};
 use crate::shared::time::parse_rfc3339;
 
@@ -55,7 +58,126 @@ pub fn render(report: &Report, fcra: bool) -> Vec<u8> {
         page.footer(&report.report_header.report_id);
         page
     }));
-    assemble(report, &title, pages)
+    assemble(&title, parse_rfc3339(&report.report_header.report_date), pages)
+}
+
+/// A finished `/decisioning` report: a summary page (the report, its
+/// custom fields, the summed daily balances, the accounts) and a page per
+/// account (its balance chart, the first attribute's periods, its streams
+/// and latest transactions).
+pub(crate) fn render_decisioning(report: &Finished<'_>, source: &DecisioningReport) -> Vec<u8> {
+    let title = source.title();
+    let mut summary = Page::new();
+    summary.title(title);
+    let created = DateTime::from_timestamp(source.created.timestamp(), 0);
+    let mut rows = vec![
+        ("Report ID", source.id.clone()),
+        ("Report type", source.type_code()),
+        ("Customer ID", source.customer.id.to_string()),
+        ("Requester", source.requester_name.clone()),
+        (
+            "Report period",
+            format!("{} to {} ({} days)", source.start, clock::local_date(source.created), report.days),
+        ),
+    ];
+    if let Some(business) = &source.business {
+        rows.push(("Business", business.name.clone()));
+    }
+    if let Some(consumer) = &source.consumer {
+        rows.push(("Consumer", format!("{} {}", consumer.first_name, consumer.last_name)));
+    }
+    for field in source.custom_fields.iter().filter(|f| f.shown) {
+        rows.push(("Custom field", format!("{}: {}", field.label, field.value)));
+    }
+    summary.table(&rows);
+    summary.gap();
+    let mut summed: std::collections::BTreeMap<chrono::NaiveDate, i64> = Default::default();
+    for account in report.institutions.iter().flat_map(|i| &i.accounts) {
+        for (day, balance) in &account.series {
+            *summed.entry(*day).or_default() += balance;
+        }
+    }
+    summary.chart("Daily ending balance, all accounts", &daily(summed.into_iter()));
+    summary.heading("Accounts");
+    summary.row_bold(&["Account ID", "Name", "Type", "Institution", "Current balance"]);
+    for institution in &report.institutions {
+        for account in &institution.accounts {
+            summary.row(&[
+                &account.id.to_string(),
+                &account.name,
+                &account.kind,
+                institution.name,
+                &money(account.current_balance),
+            ]);
+        }
+    }
+    summary.footer(&source.id);
+    let mut pages = vec![summary];
+    for institution in &report.institutions {
+        for account in &institution.accounts {
+            let mut page = Page::new();
+            page.heading(&format!("{} ({}, ending {})", account.name, account.kind, account.number));
+            page.line(&format!("Account {} at {} - owner {}", account.id, institution.name, account.owner_name));
+            page.line(&format!(
+                "Current balance {}, available {}",
+                money(account.current_balance),
+                money(account.available_balance)
+            ));
+            page.gap();
+            page.chart("Daily ending balance", &daily(account.series.iter().copied()));
+            if let Some(attribute) = account.analytics.state_attributes.first()
+                && let Some(by_interval) = attribute.reported_by_time_periods.first()
+            {
+                page.heading(attribute.attribute_name);
+                page.row_bold(&["From", "To", "Days", "Minimum", "Mean", "Maximum", "Ending"]);
+                for period in by_interval.periods.iter().rev().take(12) {
+                    let stats = period.stats.as_ref();
+                    page.row(&[
+                        &period.start_date,
+                        &period.end_date,
+                        &period.count.to_string(),
+                        &stats.map_or_else(String::new, |s| money(s.min)),
+                        &stats.map_or_else(String::new, |s| money(s.mean)),
+                        &stats.map_or_else(String::new, |s| money(s.max)),
+                        &money(period.ending_value),
+                    ]);
+                }
+                page.gap();
+            }
+            page.heading("Recurring streams");
+            for stream in &account.analytics.streams {
+                page.line(&format!(
+                    "{} to {}: every {} days, last {} days ago, {} transactions",
+                    stream.payor,
+                    stream.payee,
+                    stream.cadence,
+                    stream.recency,
+                    stream.transaction_ids.len()
+                ));
+            }
+            page.gap();
+            page.heading("Latest transactions");
+            for t in account.transactions.iter().take(8) {
+                let day = DateTime::from_timestamp(t.posted_date, 0)
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default();
+                page.line(&format!("{day}  {}  {}", t.description, money(t.amount)));
+            }
+            page.footer(&source.id);
+            pages.push(page);
+        }
+    }
+    assemble(title, created, pages)
+}
+
+fn daily(series: impl Iterator<Item = (chrono::NaiveDate, i64)>) -> Vec<DailyBalance> {
+    series
+        .map(|(day, cents)| DailyBalance {
+            date: clock::date(day),
+            day_of_week: clock::day_name(day),
+            ending_balance: dollars(cents),
+        })
+        .collect()
 }
 
 fn summary_page(report: &Report, title: &str) -> Page {
@@ -123,7 +245,7 @@ fn summary_page(report: &Report, title: &str) -> Page {
 }
 
 /// Catalog, page tree, fonts, document info, then the pages.
-fn assemble(report: &Report, title: &str, pages: Vec<Page>) -> Vec<u8> {
+fn assemble<Tz: chrono::TimeZone>(title: &str, created: Option<DateTime<Tz>>, pages: Vec<Page>) -> Vec<u8> {
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
     let regular = Ref::new(3);
@@ -148,7 +270,7 @@ fn assemble(report: &Report, title: &str, pages: Vec<Page>) -> Vec<u8> {
     {
         let mut document = pdf.document_info(info);
         document.title(TextStr(title)).producer(TextStr("leadsim"));
-        if let Some(created) = parse_rfc3339(&report.report_header.report_date) {
+        if let Some(created) = created {
             document.creation_date(
                 Date::new(created.year().clamp(0, 9999) as u16)
                     .month(created.month() as u8)

@@ -1,0 +1,230 @@
+//! Report Listener notifications: when the virtual clock passes a report's
+//! finish time, its `callbackUrl` gets the vendor's notification, POSTed
+//! with a timeout and bounded retries. Every delivery is recorded for the
+//! admin API (`GET /__admin/finicity/callbacks`); a failed delivery never
+//! affects the report.
+//!
+//! One dispatcher task, started with the first report that has a
+//! callback, watches the clock: it sleeps while nothing is pending and
+//! checks every few milliseconds while something is, so advancing the
+//! clock delivers at once and a running clock delivers on time.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use http_body_util::Full;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde::Serialize;
+use serde_json::json;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use super::store::{DecisioningReport, Status};
+use crate::shared::clock::Clock;
+use crate::shared::time::serialize_rfc3339;
+
+/// Attempts per notification, and the real-time pause after each failure.
+const ATTEMPTS: usize = 3;
+const BACKOFF: [Duration; 2] = [Duration::from_millis(500), Duration::from_secs(1)];
+/// How long one attempt may take.
+const TIMEOUT: Duration = Duration::from_secs(5);
+/// Deliveries the admin listing keeps, newest last.
+const KEPT: usize = 1_000;
+/// How often pending notifications are checked against the clock.
+const TICK: Duration = Duration::from_millis(20);
+
+#[derive(Debug)]
+pub(crate) struct Callbacks {
+    clock: Clock,
+    inner: Mutex<Inner>,
+    wake: Notify,
+    dispatcher: OnceLock<()>,
+    /// Bumped on reset, so a delivery in flight then is not recorded.
+    generation: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    pending: Vec<Arc<DecisioningReport>>,
+    deliveries: VecDeque<Delivery>,
+}
+
+/// One notification and what became of it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Delivery {
+    pub(crate) report_id: String,
+    pub(crate) customer_id: i64,
+    pub(crate) url: String,
+    pub(crate) event_type: &'static str,
+    /// `delivered`, `failed` or `pending` (attempts still running).
+    pub(crate) outcome: &'static str,
+    pub(crate) attempts: Vec<Attempt>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Attempt {
+    /// Virtual time of the attempt.
+    #[serde(serialize_with = "serialize_rfc3339")]
+    pub(crate) at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<String>,
+}
+
+impl Callbacks {
+    pub(crate) fn new(clock: Clock) -> Self {
+        Self {
+            clock,
+            inner: Mutex::default(),
+            wake: Notify::new(),
+            dispatcher: OnceLock::new(),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues `report`'s notification (it has a `callbackUrl`). Call from
+    /// within the server's runtime: the first call starts the dispatcher.
+    pub(crate) fn schedule(self: &Arc<Self>, report: &Arc<DecisioningReport>) {
+        self.lock().pending.push(report.clone());
+        self.dispatcher.get_or_init(|| {
+            let callbacks = Arc::clone(self);
+            tokio::spawn(async move { callbacks.dispatch().await });
+        });
+        self.wake.notify_one();
+    }
+
+    /// Every delivery kept, oldest first.
+    pub(crate) fn deliveries(&self) -> Vec<Delivery> {
+        self.lock().deliveries.iter().cloned().collect()
+    }
+
+    pub(crate) fn reset(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        *self.lock() = Inner::default();
+    }
+
+    async fn dispatch(self: Arc<Self>) {
+        let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+        loop {
+            let now = self.clock.now();
+            let due: Vec<Arc<DecisioningReport>> = {
+                let mut inner = self.lock();
+                let (due, waiting) = std::mem::take(&mut inner.pending)
+                    .into_iter()
+                    .partition(|r| r.finishes <= now);
+                inner.pending = waiting;
+                due
+            };
+            for report in due {
+                let callbacks = Arc::clone(&self);
+                let client = client.clone();
+                tokio::spawn(async move { callbacks.deliver(&client, &report).await });
+            }
+            if self.lock().pending.is_empty() {
+                self.wake.notified().await;
+            } else {
+                tokio::time::sleep(TICK).await;
+            }
+        }
+    }
+
+    async fn deliver(&self, client: &Client<HttpConnector, Full<Bytes>>, report: &DecisioningReport) {
+        let generation = self.generation.load(Ordering::SeqCst);
+        let Some(url) = report.callback_url.clone() else { return };
+        let status = report.status(self.clock.now());
+        let event_type = if status == Status::Failure { "failed" } else { "done" };
+        let body = notification(report, status, event_type);
+        let mut delivery = Delivery {
+            report_id: report.id.clone(),
+            customer_id: report.customer.id,
+            url: url.clone(),
+            event_type,
+            outcome: "pending",
+            attempts: Vec::new(),
+        };
+        for attempt in 0..ATTEMPTS {
+            let at = self.clock.now();
+            let result = post(client, &url, body.clone()).await;
+            let ok = matches!(result, Ok(status) if (200..300).contains(&status));
+            delivery.attempts.push(match result {
+                Ok(status) => Attempt {
+                    at,
+                    status: Some(status),
+                    error: None,
+                },
+                Err(error) => Attempt {
+                    at,
+                    status: None,
+                    error: Some(error),
+                },
+            });
+            if ok {
+                delivery.outcome = "delivered";
+                break;
+            }
+            if let Some(pause) = BACKOFF.get(attempt) {
+                tokio::time::sleep(*pause).await;
+            } else {
+                delivery.outcome = "failed";
+            }
+        }
+        if self.generation.load(Ordering::SeqCst) != generation {
+            return;
+        }
+        let mut inner = self.lock();
+        if inner.deliveries.len() >= KEPT {
+            inner.deliveries.pop_front();
+        }
+        inner.deliveries.push_back(delivery);
+    }
+}
+
+/// The Report Listener's body: which report, and how it ended.
+fn notification(report: &DecisioningReport, status: Status, event_type: &str) -> Bytes {
+    let event_id = Uuid::new_v5(
+        &Uuid::NAMESPACE_OID,
+        format!("leadsim/finicity/report-event/{}/{event_type}", report.id).as_bytes(),
+    );
+    let body = json!({
+        "customerId": report.customer.id.to_string(),
+        "eventType": event_type,
+        "eventId": event_id.to_string(),
+        "payload": {
+            "reportId": report.id,
+            "consumerId": report.consumer.as_ref().map(|c| c.id.clone()),
+            "type": report.type_code(),
+            "status": status,
+        },
+    });
+    Bytes::from(body.to_string())
+}
+
+/// One POST: the response status, or why there was none.
+async fn post(client: &Client<HttpConnector, Full<Bytes>>, url: &str, body: Bytes) -> Result<u16, String> {
+    if url.starts_with("https://") {
+        return Err("https callbacks are not supported by leadsim (it has no TLS client); use an http:// URL".into());
+    }
+    let request = http::Request::post(url)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .header(http::header::USER_AGENT, "leadsim-report-listener")
+        .body(Full::new(body))
+        .map_err(|e| format!("invalid request: {e}"))?;
+    match tokio::time::timeout(TIMEOUT, client.request(request)).await {
+        Err(_) => Err(format!("no response within {} seconds", TIMEOUT.as_secs())),
+        Ok(Err(error)) => Err(format!("request failed: {error}")),
+        Ok(Ok(response)) => Ok(response.status().as_u16()),
+    }
+}
