@@ -55,7 +55,13 @@ pub static SPEC: FamilySpec = FamilySpec {
         secret_members: &["partnerSecret", "newPartnerSecret", "ssn", "birthday"],
     },
     framework_error: error::framework_error,
-    openapi: &[("finicity", include_str!("../../../openapi/finicity.yaml"))],
+    openapi: &[
+        ("finicity", include_str!("../../../openapi/finicity.yaml")),
+        (
+            "finicity-decisioning",
+            include_str!("../../../openapi/finicity-decisioning.yaml"),
+        ),
+    ],
     plugin: Some(Plugin {
         fixtures_file: fixtures::FILE,
         embedded_fixtures: include_str!("../../../fixtures/finicity.json"),

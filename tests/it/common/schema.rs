@@ -106,3 +106,28 @@ pub fn engine_v3_schema_violations(name: &str, instance: &Value) -> Vec<String> 
     let schema = json!({ "$ref": format!("{ENGINE_V3_BASE}#/components/schemas/{name}") });
     violations_in(ENGINE_V3_BASE, &spec, schema, instance)
 }
+
+const FINICITY_1_42_SPEC: &str = include_str!("../../vendor/finicity-openapi-1.42.0.yaml");
+const FINICITY_1_42_BASE: &str = "urn:leadsim:vendor:finicity-1.42.0";
+
+/// The violations of `instance` against `name` in the vendor's current
+/// Finicity spec (1.42.0: the `/decisioning` flow).
+pub fn finicity_1_42_schema_violations(name: &str, instance: &Value) -> Vec<String> {
+    static SPEC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    let spec =
+        SPEC.get_or_init(|| serde_yaml_ng::from_str(FINICITY_1_42_SPEC).expect("Finicity 1.42.0 parses"));
+    let schema = json!({ "$ref": format!("{FINICITY_1_42_BASE}#/components/schemas/{name}") });
+    violations_in(FINICITY_1_42_BASE, spec, schema, instance)
+}
+
+/// Asserts `instance` is valid against `name` in Finicity 1.42.0.
+#[track_caller]
+pub fn assert_finicity_1_42_schema(name: &str, instance: &Value) {
+    let errors = finicity_1_42_schema_violations(name, instance);
+    assert!(
+        errors.is_empty(),
+        "schema violations: {:#?}\ninstance (first 2000 chars): {:.2000}",
+        &errors[..errors.len().min(20)],
+        instance.to_string()
+    );
+}

@@ -52,7 +52,9 @@ pub(crate) struct Callbacks {
 #[derive(Debug, Default)]
 struct Inner {
     pending: Vec<Arc<DecisioningReport>>,
-    deliveries: VecDeque<Delivery>,
+    /// By sequence number, so a delivery in flight is updated in place.
+    deliveries: VecDeque<(u64, Delivery)>,
+    next: u64,
 }
 
 /// One notification and what became of it.
@@ -108,7 +110,7 @@ impl Callbacks {
 
     /// Every delivery kept, oldest first.
     pub(crate) fn deliveries(&self) -> Vec<Delivery> {
-        self.lock().deliveries.iter().cloned().collect()
+        self.lock().deliveries.iter().map(|(_, d)| d.clone()).collect()
     }
 
     pub(crate) fn reset(&self) {
@@ -155,6 +157,7 @@ impl Callbacks {
             outcome: "pending",
             attempts: Vec::new(),
         };
+        let Some(seq) = self.record(generation, None, &delivery) else { return };
         for attempt in 0..ATTEMPTS {
             let at = self.clock.now();
             let result = post(client, &url, body.clone()).await;
@@ -173,22 +176,39 @@ impl Callbacks {
             });
             if ok {
                 delivery.outcome = "delivered";
+            } else if attempt + 1 == ATTEMPTS {
+                delivery.outcome = "failed";
+            }
+            self.record(generation, Some(seq), &delivery);
+            if ok {
                 break;
             }
             if let Some(pause) = BACKOFF.get(attempt) {
                 tokio::time::sleep(*pause).await;
-            } else {
-                delivery.outcome = "failed";
             }
         }
+    }
+
+    /// Adds (`seq` none) or updates a delivery, unless a reset came since
+    /// it started; its sequence number.
+    fn record(&self, generation: u64, seq: Option<u64>, delivery: &Delivery) -> Option<u64> {
         if self.generation.load(Ordering::SeqCst) != generation {
-            return;
+            return None;
         }
         let mut inner = self.lock();
+        if let Some(seq) = seq {
+            if let Some((_, kept)) = inner.deliveries.iter_mut().find(|(s, _)| *s == seq) {
+                *kept = delivery.clone();
+            }
+            return Some(seq);
+        }
         if inner.deliveries.len() >= KEPT {
             inner.deliveries.pop_front();
         }
-        inner.deliveries.push_back(delivery);
+        let seq = inner.next;
+        inner.next += 1;
+        inner.deliveries.push_back((seq, delivery.clone()));
+        Some(seq)
     }
 }
 

@@ -51,6 +51,9 @@ impl Transaction {
     }
 }
 
+/// 1970-01-01 as days from the common era: the clock never shows an earlier day.
+const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
 const MERCHANTS: [(&str, &str, &str); 10] = [
     ("WHOLEFDS MKT #10234", "Whole Foods", "Groceries"),
     ("WAL-MART #2231", "Walmart", "Shopping"),
@@ -77,7 +80,8 @@ const LARGE_EXPENSES: [(&str, &str, &str); 4] = [
 pub(crate) fn transactions(account: &Account, kind: CustomerKind, flows: &[DayFlows]) -> Vec<Transaction> {
     let mut all = Vec::with_capacity(flows.len() * 3);
     for f in flows {
-        let base = account.id as i64 * 10_000_000 + i64::from(f.day.num_days_from_ce() - 730_000) * 10;
+        // Below 2^53 for ten-digit account ids, so JavaScript clients read them exactly.
+        let base = account.id as i64 * 1_000_000 + i64::from(f.day.num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE) * 10;
         let mut n = 0;
         let mut push = |amount: i64, kind: Kind, (description, payee, category): (&'static str, &'static str, &'static str)| {
             if amount != 0 {

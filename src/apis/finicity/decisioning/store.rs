@@ -46,6 +46,7 @@ pub(crate) enum Interval {
     /// Calendar months, the first and last cut at the report's ends.
     MonthlyCalendar,
     /// 30-day windows counted back from the report's end.
+    #[serde(rename = "MONTHLY_ROLLING_30")]
     MonthlyRolling30,
 }
 
