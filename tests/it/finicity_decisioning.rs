@@ -909,7 +909,8 @@ async fn the_same_seed_gives_the_same_bytes_and_another_seed_other_ones() {
 async fn business_records_are_validated_and_unique_per_customer() {
     let client = Client::at(NOW).await;
     let uri = format!("/business-services/customers/{CUSTOMER}/businesses");
-    assert_body(&client.get(&uri).await, 200, json!([]));
+    let none = decisioning(404, "Cannot find business for customer with id 1005061234.");
+    assert_body(&client.get(&uri).await, 404, none.clone());
     assert_body(
         &client
             .post(&uri, r#"{"name": "X", "personallyLiable": true, "address": {}}"#)
@@ -956,5 +957,5 @@ async fn business_records_are_validated_and_unique_per_customer() {
         .await
         .assert_status(200);
     let client = Client::new(client.app).await;
-    assert_body(&client.get(&uri).await, 200, json!([]));
+    assert_body(&client.get(&uri).await, 404, none);
 }

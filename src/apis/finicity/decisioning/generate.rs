@@ -22,7 +22,7 @@ use super::super::clock;
 use super::super::customers::Customer;
 use super::super::error::ApiError;
 use super::super::report::HISTORY_DAYS;
-use super::records::no_consumer;
+use super::records::{no_business, no_consumer};
 use super::report;
 use super::store::{CustomField, Interval, LimitReached, NewReport, Product, Purpose, UserType};
 use crate::shared::request::{query_pairs, query_value};
@@ -106,12 +106,7 @@ fn generate(
     }
     let records = &state.decisioning.records;
     let business = match user_type {
-        UserType::Business => Some(records.business(customer.id).ok_or_else(|| {
-            ApiError::decisioning_not_found(format!(
-                "Cannot find business for customer with id {}.",
-                customer.id
-            ))
-        })?),
+        UserType::Business => Some(records.business(customer.id).ok_or_else(|| no_business(customer.id))?),
         UserType::Personal => None,
     };
     let consumer = if user_type == UserType::Personal || data.personal_guarantor {

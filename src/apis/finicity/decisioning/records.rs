@@ -216,16 +216,25 @@ pub(crate) async fn add_business(
     Ok(Json(business).into_response())
 }
 
-/// `GET /business-services/customers/{customer_id}/businesses`: a list,
-/// empty until one is added.
+/// `GET /business-services/customers/{customer_id}/businesses`: a list of
+/// the one business (`BusinessList` has exactly one item); 404 until it is added.
 pub(crate) async fn get_businesses(
     State(state): State<Finicity>,
     Partner(caller, ..): Partner<ApiError>,
     customer_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let customer = owned_customer(&state, caller, customer_id)?;
-    let business = state.decisioning.records.business(customer.id);
-    Ok(Json(business.into_iter().collect::<Vec<_>>()).into_response())
+    let business = state
+        .decisioning
+        .records
+        .business(customer.id)
+        .ok_or_else(|| no_business(customer.id))?;
+    Ok(Json([business]).into_response())
+}
+
+/// The 404 for a customer without a business record.
+pub(crate) fn no_business(customer: i64) -> ApiError {
+    ApiError::decisioning_not_found(format!("Cannot find business for customer with id {customer}."))
 }
 
 #[derive(Serialize)]

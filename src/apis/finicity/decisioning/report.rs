@@ -13,12 +13,11 @@ use uuid::Uuid;
 
 use super::super::clock;
 use super::super::customers::{Account, Customer};
-use super::super::fixtures::CustomerKind;
 use super::super::metrics::dollars;
 use super::attributes::{self, StatePeriod, TransactionalPeriod};
 use super::ledger::{self, Kind, Transaction};
 use super::records::BusinessRecord;
-use super::store::{CustomField, DecisioningReport, Interval, Product, Status};
+use super::store::{CustomField, DecisioningReport, Interval, Product, Status, UserType};
 
 /// `AnalyticsReportAck`, in the order of the vendor's examples.
 #[derive(Debug, Serialize)]
@@ -277,7 +276,7 @@ pub(crate) fn build(report: &DecisioningReport, now: DateTime<Utc>) -> Finished<
         everything.extend(d.transactions.iter().cloned());
         let streams = streams(customer, d.account.id, &d.transactions, today);
         all_streams.extend(streams.iter().cloned());
-        let analytics = analytics(report, customer, &d.series, &d.transactions, streams, d.begin, today);
+        let analytics = analytics(report, &d.series, &d.transactions, streams, d.begin, today);
         let current = d.series.last().map_or(0, |(_, b)| *b);
         let available = current - d.account.balances.pending_holds(today, current);
         let account = ReportAccount {
@@ -311,7 +310,7 @@ pub(crate) fn build(report: &DecisioningReport, now: DateTime<Utc>) -> Finished<
     everything.sort_by(|a, b| b.day.cmp(&a.day).then(b.id.cmp(&a.id)));
     let summed: Vec<(NaiveDate, i64)> = summed.into_iter().collect();
     let begin = summed.first().map_or(today, |(day, _)| *day);
-    let customer_analytics = analytics(report, customer, &summed, &everything, all_streams, begin, today);
+    let customer_analytics = analytics(report, &summed, &everything, all_streams, begin, today);
     let days = (today - report.start).num_days() + 1;
     Finished {
         ack: ack(report, now),
@@ -374,11 +373,10 @@ fn stream_id(account: u64, kind: Kind) -> String {
 
 /// Balance Analytics reports `ASSET_BALANCE` (and, like the vendor's
 /// examples, no transactional attributes); Cash Flow Analytics reports
-/// inflows, outflows, all flows and (for businesses) revenue by period,
+/// inflows, outflows, all flows and (for business reports) revenue by period,
 /// and the daily `NET_CASH_FLOW`.
 fn analytics(
     report: &DecisioningReport,
-    customer: &Customer,
     series: &[(NaiveDate, i64)],
     transactions: &[Transaction],
     streams: Vec<Stream>,
@@ -440,7 +438,7 @@ fn analytics(
                 transactional("CASH_OUTFLOW", &|t| t.amount < 0),
                 transactional("ALL_CASH_FLOWS", &|_| true),
             ];
-            if customer.kind == CustomerKind::Business {
+            if report.user_type == UserType::Business {
                 attributes.push(transactional("REVENUE", &|t| t.kind == Kind::Payroll));
             }
             let mut net: BTreeMap<NaiveDate, i64> = begin
