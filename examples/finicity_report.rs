@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use leadsim::Fixtures;
 use leadsim::Seed;
-use leadsim::finicity::FinicityState;
 use leadsim::finicity::pdf;
 use leadsim::finicity::report::{self, ReportRequest};
+use leadsim::finicity::{ContactDetails, FinicityState};
 use leadsim::parse_rfc3339;
 
 fn main() {
@@ -29,7 +29,7 @@ fn main() {
     let now = parse_rfc3339("2026-11-23T18:00:00Z").expect("time");
     let customer = finicity
         .customers
-        .enroll_testing(0, "bench-customer", None, None, now)
+        .enroll_testing(0, "bench-customer", None, None, ContactDetails::default(), now)
         .expect("new username");
     let spec = finicity.reports.create(ReportRequest {
         fcra: false,

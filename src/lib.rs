@@ -36,6 +36,7 @@ pub mod engine {
 
 /// See [`engine`].
 pub mod finicity {
+    pub use crate::apis::finicity::customers::ContactDetails;
     pub use crate::apis::finicity::{FinicityState, SPEC, pdf, report};
 }
 

@@ -308,6 +308,19 @@ async fn partner_authentication_errors_carry_the_vendor_bodies_and_five_failures
         json!({"code": 14020, "message": "Bad request."}),
     );
 
+    // Spec 1.42.0: an unknown partner is 404, and counts toward no lockout.
+    let unknown = r#"{"partnerId": "nobody", "partnerSecret": "x"}"#;
+    for _ in 0..6 {
+        assert_body(
+            &authenticate(&app, Some(APP_KEY), unknown).await,
+            404,
+            json!({"code": 12401, "message": "partner not found"}),
+        );
+    }
+    authenticate(&app, Some(APP_KEY), CREDENTIALS)
+        .await
+        .assert_status(200);
+
     let wrong = r#"{"partnerId": "demo-partner", "partnerSecret": "wrong"}"#;
     for _ in 0..5 {
         assert_body(
@@ -650,19 +663,30 @@ async fn testing_customers_validate_usernames_and_vanish_on_reset() {
         400,
         json!({"code": 14020, "message": "Bad request."}),
     );
+    // Spec 1.42.0's 409 for a taken username.
     assert_body(
         &add(r#"{"username": "bg-construction"}"#).await,
-        400,
-        missing_field("\"username\" must be unique"),
+        409,
+        json!({"code": "110002", "message": "Username is not available."}),
     );
 
-    let first = add(r#"{"username": "first-tester"}"#).await.json();
+    let first = add(r#"{"username": "first-tester", "phone": "5035550100", "email": "t@example.com", "applicationId": "app-7"}"#)
+        .await
+        .json();
     let second = add(r#"{"username": "second-tester"}"#).await.json();
     assert_ne!(first["id"], second["id"]);
     let first_id = first["id"].as_str().unwrap();
-    f.get(&format!("/aggregation/v1/customers/{first_id}"))
-        .await
-        .assert_status(200);
+    let shown = f.get(&format!("/aggregation/v1/customers/{first_id}")).await;
+    shown.assert_status(200);
+    assert_finicity_schema("Customer", &shown.json());
+    assert_eq!(
+        (
+            &shown.json()["phone"],
+            &shown.json()["email"],
+            &shown.json()["applicationId"]
+        ),
+        (&json!("5035550100"), &json!("t@example.com"), &json!("app-7"))
+    );
 
     f.app
         .call(Method::POST, "/__admin/reset", &[], Body::empty())

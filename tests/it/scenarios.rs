@@ -394,8 +394,8 @@ async fn finicity_tenants_cannot_see_each_others_customers() {
     };
     enroll(app_key.to_owned(), token.clone()).await.assert_status(201);
     let taken = enroll(app_key.to_owned(), token.clone()).await;
-    taken.assert_status(400);
-    assert_eq!(taken.json()["message"], "\"username\" must be unique");
+    taken.assert_status(409);
+    assert_eq!(taken.json()["message"], "Username is not available.");
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::Finicity;
 use super::auth::{App, Caller, Partner};
-use super::customers::{Account, Customer, Enrolment, MAX_TESTING_CUSTOMERS};
+use super::customers::{Account, ContactDetails, Customer, Enrolment, MAX_TESTING_CUSTOMERS};
 use super::error::ApiError;
 use super::fixtures::{CustomerKind, valid_username};
 use crate::shared::request::{query_pairs, query_value};
@@ -72,15 +72,17 @@ pub(crate) async fn add_testing_customer(
     };
     let first_name = optional("firstName")?;
     let last_name = optional("lastName")?;
-    for name in ["applicationId", "phone", "email"] {
-        optional(name)?;
-    }
+    let contact = ContactDetails {
+        phone: optional("phone")?,
+        email: optional("email")?,
+        application_id: optional("applicationId")?,
+    };
     let customer = state
         .finicity
         .customers
-        .enroll_testing(caller.partner, &username, first_name, last_name, now)
+        .enroll_testing(caller.partner, &username, first_name, last_name, contact, now)
         .map_err(|refused| match refused {
-            Enrolment::UsernameTaken => ApiError::InvalidField("\"username\" must be unique".into()),
+            Enrolment::UsernameTaken => ApiError::UsernameTaken,
             Enrolment::Full => ApiError::InvalidField(format!(
                 "at most {MAX_TESTING_CUSTOMERS} testing customers can be enrolled; POST /__admin/reset to start again"
             )),
@@ -106,6 +108,12 @@ struct CustomerBody<'a> {
     kind: &'static str,
     created_date: String,
     last_modified_date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    application_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a str>,
 }
 
 /// `GET /aggregation/v1/customers/{customerId}`.
@@ -124,6 +132,9 @@ pub(crate) async fn get_customer(
         kind: if customer.testing { "testing" } else { "active" },
         created_date: created.clone(),
         last_modified_date: created,
+        application_id: customer.contact.application_id.as_deref(),
+        phone: customer.contact.phone.as_deref(),
+        email: customer.contact.email.as_deref(),
     })
     .into_response())
 }

@@ -219,7 +219,7 @@ impl Auth {
     ) -> Result<String, ApiError> {
         let mut sessions = self.lock();
         let Some(partner) = self.partner_index(partner_id) else {
-            return Err(ApiError::InvalidCredentials);
+            return Err(ApiError::PartnerNotFound);
         };
         if sessions.failures.get(&partner).copied().unwrap_or(0) >= LOCKOUT_AFTER {
             return Err(ApiError::PartnerLocked);

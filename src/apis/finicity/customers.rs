@@ -35,6 +35,14 @@ pub(crate) struct Business {
     pub(crate) name: String,
 }
 
+/// A customer's phone, email and application id, when it was given them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactDetails {
+    pub(crate) phone: Option<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) application_id: Option<String>,
+}
+
 #[derive(Debug)]
 pub struct Customer {
     pub(crate) id: i64,
@@ -44,6 +52,8 @@ pub struct Customer {
     pub(crate) testing: bool,
     pub(crate) first_name: Option<String>,
     pub(crate) last_name: Option<String>,
+    /// What a testing customer was enrolled with (spec 1.42.0 shows them).
+    pub(crate) contact: ContactDetails,
     pub(crate) created: DateTime<Utc>,
     pub(crate) business: Option<Business>,
     pub(crate) address: Address,
@@ -318,6 +328,7 @@ impl Directory {
         username: &str,
         first_name: Option<String>,
         last_name: Option<String>,
+        contact: ContactDetails,
         now: DateTime<Utc>,
     ) -> Result<Arc<Customer>, Enrolment> {
         let mut customers = self.customers.write().unwrap_or_else(PoisonError::into_inner);
@@ -395,6 +406,7 @@ impl Directory {
             testing: true,
             first_name,
             last_name,
+            contact,
             created: now,
             business: Some(Business {
                 id: id % 100_000_000,
@@ -432,6 +444,7 @@ impl Directory {
             testing: c.testing,
             first_name: c.first_name.clone(),
             last_name: c.last_name.clone(),
+            contact: ContactDetails::default(),
             created,
             business: c.business.as_ref().map(|b| Business {
                 id: b.id,
@@ -493,26 +506,26 @@ mod tests {
             ..Directory::new(FinicityFixtures::default(), Seed::new(42))
         };
         let now = DateTime::UNIX_EPOCH;
-        assert!(directory.enroll_testing(0, "first-user", None, None, now).is_ok());
+        assert!(directory.enroll_testing(0, "first-user", None, None, ContactDetails::default(), now).is_ok());
         assert_eq!(
-            directory.enroll_testing(0, "first-user", None, None, now).err(),
+            directory.enroll_testing(0, "first-user", None, None, ContactDetails::default(), now).err(),
             Some(Enrolment::UsernameTaken)
         );
         for n in 1..50 {
             assert!(
                 directory
-                    .enroll_testing(0, &format!("user-{n}"), None, None, now)
+                    .enroll_testing(0, &format!("user-{n}"), None, None, ContactDetails::default(), now)
                     .is_ok()
             );
         }
         assert_eq!(
-            directory.enroll_testing(0, "one-too-many", None, None, now).err(),
+            directory.enroll_testing(0, "one-too-many", None, None, ContactDetails::default(), now).err(),
             Some(Enrolment::Full)
         );
         directory.reset();
         assert!(
             directory
-                .enroll_testing(0, "one-too-many", None, None, now)
+                .enroll_testing(0, "one-too-many", None, None, ContactDetails::default(), now)
                 .is_ok()
         );
     }

@@ -36,6 +36,10 @@ pub(crate) enum ApiError {
     InvalidCredentials,
     /// Five failed authentications in a row.
     PartnerLocked,
+    /// No partner has the posted `partnerId` (spec 1.42.0's 404).
+    PartnerNotFound,
+    /// A testing customer's username is taken (spec 1.42.0's 409).
+    UsernameTaken,
     /// Not JSON at all: `{"code": 14020, "message": "Bad request."}`.
     BadRequest,
     /// A field failed validation (`"partnerId" is required`), in the
@@ -117,6 +121,17 @@ impl IntoResponse for ApiError {
                 10001,
                 "Invalid credentials: the partner is locked after five failed attempts; contact support",
             ),
+            ApiError::PartnerNotFound => simple(S::NOT_FOUND, 12401, "partner not found"),
+            ApiError::UsernameTaken => {
+                let body = ErrorMessage {
+                    code: "110002".into(),
+                    status: None,
+                    message: "Username is not available.",
+                    user_message: None,
+                    tags: None,
+                };
+                (S::CONFLICT, Json(body)).into_response()
+            }
             ApiError::BadRequest => simple(S::BAD_REQUEST, 14020, "Bad request."),
             ApiError::InvalidField(message) => {
                 detailed(S::BAD_REQUEST, "10010", &message, FIELDS_NOT_VALIDATED)

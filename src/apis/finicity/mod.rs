@@ -8,7 +8,7 @@ pub(crate) mod analytics;
 pub(crate) mod auth;
 pub(crate) mod balances;
 pub(crate) mod clock;
-pub(crate) mod customers;
+pub mod customers;
 pub(crate) mod decisioning;
 pub(crate) mod error;
 pub(crate) mod fixtures;
