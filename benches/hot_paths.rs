@@ -19,7 +19,7 @@ use leadsim::engine::Simulation;
 use leadsim::engine::lead_ids;
 use leadsim::engine::{Feed, Windows};
 use leadsim::finicity::report::{self, ReportRequest, ReportSpec};
-use leadsim::finicity::{FinicityState, pdf};
+use leadsim::finicity::{ContactDetails, FinicityState, pdf};
 use leadsim::leadsquared::LeadSquaredState;
 use leadsim::leadsquared::query::{self, Query, Request};
 use leadsim::parse_rfc3339;
@@ -91,7 +91,7 @@ fn finicity_report(days: u32) -> Arc<ReportSpec> {
     let now = parse_rfc3339("2026-11-23T18:00:00Z").unwrap();
     let customer = finicity
         .customers
-        .enroll_testing(0, "bench-customer", None, None, now)
+        .enroll_testing(0, "bench-customer", None, None, ContactDetails::default(), now)
         .unwrap();
     finicity.reports.create(ReportRequest {
         fcra: false,
