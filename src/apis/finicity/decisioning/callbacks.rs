@@ -218,16 +218,19 @@ fn notification(report: &DecisioningReport, status: Status, event_type: &str) ->
         &Uuid::NAMESPACE_OID,
         format!("leadsim/finicity/report-event/{}/{event_type}", report.id).as_bytes(),
     );
+    let mut payload = json!({
+        "reportId": report.id,
+        "type": report.type_code(),
+        "status": status,
+    });
+    if let Some(consumer) = &report.consumer {
+        payload["consumerId"] = json!(consumer.id);
+    }
     let body = json!({
         "customerId": report.customer.id.to_string(),
         "eventType": event_type,
         "eventId": event_id.to_string(),
-        "payload": {
-            "reportId": report.id,
-            "consumerId": report.consumer.as_ref().map(|c| c.id.clone()),
-            "type": report.type_code(),
-            "status": status,
-        },
+        "payload": payload,
     });
     Bytes::from(body.to_string())
 }

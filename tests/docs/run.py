@@ -1,0 +1,160 @@
+"""Runs the shell examples of the documentation and checks what they print.
+
+Each page runs top to bottom in one bash session against a fresh leadsim
+(so variables carry from one example to the next, as they would for a
+reader), on a free port that stands in for the pages' `localhost:8080`.
+
+An example is a ```console block:
+
+    $ curl -s localhost:8080/__admin/health        <- a command (a line ending in a
+    {"status":"ok",…}                                  backslash, or an open quote, continues it)
+                                                   <- what it prints, checked
+- `…` in an output line matches any text; a line that is only `…` matches
+  any number of lines (including none);
+- a command followed by no output lines must print nothing.
+
+Usage: python3 tests/docs/run.py BINARY PAGE...   (--print: show what each command printed)
+"""
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ELLIPSIS = "…"
+
+
+def examples(path):
+    """(line number, command, expected lines) for every command of the page."""
+    found = []
+    lines = open(path, encoding="utf-8").read().split("\n")
+    inside = False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("```"):
+            inside = line.strip() == "```console"
+            i += 1
+            continue
+        if inside and line.startswith("$ "):
+            start = i + 1
+            command = line[2:]
+            while (command.endswith("\\") or not balanced(command)) and i + 1 < len(lines):
+                i += 1
+                command += "\n" + lines[i]
+            expected = []
+            i += 1
+            while i < len(lines) and not lines[i].startswith("$ ") and not lines[i].startswith("```"):
+                expected.append(lines[i])
+                i += 1
+            while expected and expected[-1] == "":
+                expected.pop()
+            found.append((start, command, expected))
+            continue
+        i += 1
+    return found
+
+
+def balanced(command):
+    """Whether the command's quotes are closed (a quoted script may span lines)."""
+    try:
+        shlex.split(command)
+        return True
+    except ValueError:
+        return False
+
+
+def line_matches(pattern, actual):
+    if ELLIPSIS not in pattern:
+        return pattern == actual
+    regex = ".*".join(re.escape(part) for part in pattern.split(ELLIPSIS))
+    return re.fullmatch(regex, actual, re.DOTALL) is not None
+
+
+def matches(expected, actual):
+    if not expected:
+        return not actual
+    head, rest = expected[0], expected[1:]
+    if head == ELLIPSIS:
+        return any(matches(rest, actual[k:]) for k in range(len(actual) + 1))
+    return bool(actual) and line_matches(head, actual[0]) and matches(rest, actual[1:])
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(binary, log):
+    port = free_port()
+    server = subprocess.Popen([binary, "--listen", f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/__admin/health", timeout=1)
+            return server, port
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit(f"leadsim did not start (see {log.name})")
+
+
+def run_page(binary, page, show):
+    failures = 0
+    with tempfile.TemporaryDirectory() as work, open(os.path.join(work, "leadsim.log"), "w") as log:
+        server, port = start(binary, log)
+        here = f"localhost:{port}"
+        shell = subprocess.Popen(
+            ["bash", "--noprofile", "--norc"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            cwd=work, text=True, encoding="utf-8", errors="replace",
+        )
+        try:
+            for n, (line, command, expected) in enumerate(examples(page)):
+                marker = f"__leadsim_docs_{n}__"
+                shell.stdin.write(command.replace("localhost:8080", here) + f"\nprintf '\\n{marker}\\n'\n")
+                shell.stdin.flush()
+                out = []
+                while True:
+                    got = shell.stdout.readline()
+                    if not got or got.rstrip("\n") == marker:
+                        break
+                    out.append(got.rstrip("\n"))
+                # The marker's leading newline ends a last line printed without one.
+                if out and out[-1] == "":
+                    out.pop()
+                actual = [l.replace(here, "localhost:8080") for l in out]
+                ok = matches(expected, actual)
+                if show or not ok:
+                    print(f"{page}:{line}: $ {command}")
+                    if not ok:
+                        print("  expected:\n" + "\n".join("    " + l for l in expected))
+                        print("  printed:")
+                    print("\n".join("    " + l for l in actual))
+                if not ok:
+                    failures += 1
+        finally:
+            shell.stdin.close()
+            shell.wait(timeout=10)
+            server.terminate()
+            server.wait(timeout=10)
+    count = len(examples(page))
+    print(f"{page}: {count - failures} of {count} commands print what the page says")
+    return failures
+
+
+def main():
+    args = sys.argv[1:]
+    show = "--print" in args
+    args = [a for a in args if a != "--print"]
+    binary, pages = args[0], args[1:]
+    failed = sum(run_page(binary, page, show) for page in pages)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
