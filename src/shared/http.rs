@@ -81,7 +81,10 @@ pub(crate) fn with_layers(router: Router, ctx: HttpContext, admin: AdminAccess) 
     if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
         router.layer(
             TraceLayer::new_for_http().make_span_with(move |request: &Request| {
+                // The span's target is the layer's, so the filter that asks
+                // for the layer's events (`tower_http=debug`) shows it too.
                 tracing::debug_span!(
+                    target: "tower_http::trace",
                     "request",
                     method = %request.method(),
                     uri = %redaction.target(request.uri()),

@@ -2,7 +2,8 @@
 
 Each page runs top to bottom in one bash session against a fresh leadsim
 (so variables carry from one example to the next, as they would for a
-reader), on a free port that stands in for the pages' `localhost:8080`.
+reader), on a free port that stands in for the pages' `localhost:8080`,
+in an empty directory, with the binary under test first on PATH.
 
 An example is a ```console block:
 
@@ -13,7 +14,10 @@ An example is a ```console block:
   any number of lines (including none);
 - a command followed by no output lines must print nothing.
 
-Usage: python3 tests/docs/run.py BINARY PAGE...   (--print: show what each command printed)
+Usage: python3 tests/docs/run.py BINARY PAGE...
+  --print: show what each command printed
+  --write: put what each command printed into the page, long lines cut
+           with `…` (then review the diff: cut what the reader need not see)
 """
 import os
 import re
@@ -62,7 +66,7 @@ def examples(path):
 def balanced(command):
     """Whether the command's quotes are closed (a quoted script may span lines)."""
     try:
-        shlex.split(command)
+        shlex.split(command, comments=True)
         return True
     except ValueError:
         return False
@@ -76,12 +80,18 @@ def line_matches(pattern, actual):
 
 
 def matches(expected, actual):
-    if not expected:
-        return not actual
-    head, rest = expected[0], expected[1:]
-    if head == ELLIPSIS:
-        return any(matches(rest, actual[k:]) for k in range(len(actual) + 1))
-    return bool(actual) and line_matches(head, actual[0]) and matches(rest, actual[1:])
+    """Whether the printed lines fit the expected ones (`…` lines match any run)."""
+    # reachable[j]: the expected lines so far can account for actual[:j].
+    reachable = [True] + [False] * len(actual)
+    for pattern in expected:
+        if pattern == ELLIPSIS:
+            for j in range(1, len(actual) + 1):
+                reachable[j] = reachable[j] or reachable[j - 1]
+        else:
+            reachable = [False] + [
+                reachable[j] and line_matches(pattern, actual[j]) for j in range(len(actual))
+            ]
+    return reachable[-1]
 
 
 def free_port():
@@ -103,13 +113,16 @@ def start(binary, log):
     raise SystemExit(f"leadsim did not start (see {log.name})")
 
 
-def run_page(binary, page, show):
+def run_page(binary, page, show, write=False):
     failures = 0
+    printed = []
     with tempfile.TemporaryDirectory() as work, open(os.path.join(work, "leadsim.log"), "w") as log:
         server, port = start(binary, log)
         here = f"localhost:{port}"
+        # `leadsim` on PATH is the binary under test, as after `cargo install`.
+        env = dict(os.environ, PATH=os.path.dirname(os.path.abspath(binary)) + os.pathsep + os.environ["PATH"])
         shell = subprocess.Popen(
-            ["bash", "--noprofile", "--norc"],
+            ["bash", "--noprofile", "--norc"], env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             cwd=work, text=True, encoding="utf-8", errors="replace",
         )
@@ -128,6 +141,7 @@ def run_page(binary, page, show):
                 if out and out[-1] == "":
                     out.pop()
                 actual = [l.replace(here, "localhost:8080") for l in out]
+                printed.append((line, actual))
                 ok = matches(expected, actual)
                 if show or not ok:
                     print(f"{page}:{line}: $ {command}")
@@ -143,16 +157,58 @@ def run_page(binary, page, show):
             server.terminate()
             server.wait(timeout=10)
     count = len(examples(page))
+    if write:
+        rewrite(page, printed)
+        print(f"{page}: outputs written; review the diff")
+        return 0
     print(f"{page}: {count - failures} of {count} commands print what the page says")
     return failures
+
+
+LONGEST = 200
+
+
+def rewrite(page, printed):
+    """The page with each command's output replaced by what it printed
+    (long lines cut in the middle with `…`), for a writer to review."""
+    lines = open(page, encoding="utf-8").read().split("\n")
+    by_line = dict(printed)
+    out = []
+    i = 0
+    inside = False
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("```"):
+            inside = line.strip() == "```console"
+            out.append(line)
+            i += 1
+            continue
+        if inside and line.startswith("$ ") and (i + 1) in by_line:
+            start = i + 1
+            command = line[2:]
+            out.append(line)
+            while (command.endswith("\\") or not balanced(command)) and i + 1 < len(lines):
+                i += 1
+                command += "\n" + lines[i]
+                out.append(lines[i])
+            i += 1
+            while i < len(lines) and not lines[i].startswith("$ ") and not lines[i].startswith("```"):
+                i += 1
+            for l in by_line[start]:
+                out.append(l if len(l) <= LONGEST else l[:150] + ELLIPSIS + l[-40:])
+            continue
+        out.append(line)
+        i += 1
+    open(page, "w", encoding="utf-8").write("\n".join(out))
 
 
 def main():
     args = sys.argv[1:]
     show = "--print" in args
-    args = [a for a in args if a != "--print"]
+    write = "--write" in args
+    args = [a for a in args if a not in ("--print", "--write")]
     binary, pages = args[0], args[1:]
-    failed = sum(run_page(binary, page, show) for page in pages)
+    failed = sum(run_page(binary, page, show, write) for page in pages)
     sys.exit(1 if failed else 0)
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the Python helper's own tests (clients/python/tests) and the README's
+# Runs the Python helper's own tests (clients/python/tests) and docs/admin.md's
 # end-to-end example (tests/e2e, pytest + requests on the helper) against
 # the real leadsim binary: the helper starts it ($LEADSIM_BINARY). Installs
 # pinned Python packages into target/.
