@@ -5,7 +5,9 @@ in order, then checks that what the runtime stage copies out exists and
 that the binary answers its own HEALTHCHECK. So the image recipe cannot
 break unnoticed (it did once: a manifest target missing from the context).
 
-Usage: python3 tests/docker/replay.py   (from anywhere; uses the host's cargo)
+Usage: python3 tests/docker/replay.py [KEEP]   (from anywhere; uses the host's cargo)
+KEEP: where to copy the release binary the build stage made (CI runs the
+documentation's examples against it).
 """
 import os
 import pathlib
@@ -73,6 +75,10 @@ with tempfile.TemporaryDirectory() as tmp:
             binary = built
     if binary is None:
         sys.exit("the runtime stage copies nothing from the build stage")
+    if len(sys.argv) > 1:
+        keep = pathlib.Path(sys.argv[1]).resolve()
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(binary, keep)
     healthcheck = next(rest for keyword, rest in runtime if keyword == "HEALTHCHECK")
     probe = shlex.split(healthcheck.split("CMD", 1)[1].strip().strip("[]").replace(",", " "))
     env = dict(os.environ)
