@@ -158,6 +158,12 @@ async fn a_client_authenticates_enrolls_a_testing_customer_and_reads_its_report_
     accounts.assert_status(200);
     let accounts = accounts.json();
     assert_finicity_schema("CustomerAccounts", &accounts);
+    // Spec 1.42.0's account fields, valid there too.
+    assert!(common::schema::finicity_1_42_schema_violations("CustomerAccounts", &accounts).is_empty());
+    let created = parse_rfc3339(NOW).unwrap().timestamp();
+    assert_eq!(accounts["accounts"][0]["linkedAccountDate"], created);
+    assert_eq!(accounts["accounts"][0]["authorizationStartDate"], created);
+    assert_eq!(accounts["accounts"][0]["authorizationExpires"], false);
     let accounts = accounts["accounts"].as_array().unwrap();
     assert_eq!(
         accounts.len(),

@@ -164,6 +164,11 @@ struct AccountBody<'a> {
     currency: &'a str,
     institution_login_id: i64,
     display_position: u32,
+    /// Spec 1.42.0: when the account was linked, and its authorization
+    /// (open-ended: simulated accounts never lose it).
+    linked_account_date: i64,
+    authorization_start_date: i64,
+    authorization_expires: bool,
 }
 
 /// `GET /aggregation/v1/customers/{customerId}/accounts` with the optional
@@ -228,6 +233,9 @@ fn account_body<'a>(
         currency: &account.currency,
         institution_login_id: account.institution_login_id,
         display_position: u32::try_from(position + 1).unwrap_or(u32::MAX),
+        linked_account_date: account.created.timestamp(),
+        authorization_start_date: account.created.timestamp(),
+        authorization_expires: false,
     }
 }
 
