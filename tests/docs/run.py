@@ -34,8 +34,12 @@ ELLIPSIS = "…"
 
 def examples(path):
     """(line number, command, expected lines) for every command of the page."""
+    return examples_of(open(path, encoding="utf-8").read())
+
+
+def examples_of(text):
     found = []
-    lines = open(path, encoding="utf-8").read().split("\n")
+    lines = text.split("\n")
     inside = False
     i = 0
     while i < len(lines):
@@ -202,7 +206,24 @@ def rewrite(page, printed):
     open(page, "w", encoding="utf-8").write("\n".join(out))
 
 
+def self_test():
+    """The matcher's rules, so a check that cannot fail is caught first."""
+    assert matches([], [])
+    assert not matches([], ["printed"])
+    assert not matches(["expected"], [])
+    assert matches(['{"a":1,…}'], ['{"a":1,"b":2}'])
+    assert not matches(['{"a":1,…}'], ['{"a":2,"b":2}'])
+    assert matches(["first", ELLIPSIS, "last"], ["first", "x", "y", "last"])
+    assert matches(["first", ELLIPSIS, "last"], ["first", "last"])
+    assert not matches(["first", ELLIPSIS, "last"], ["first", "x"])
+    assert matches(["a.b (c)"], ["a.b (c)"]) and not matches(["a.b"], ["axb"])
+    assert balanced("echo 'a'") and not balanced("echo 'a") and balanced("# it's a comment")
+    commands = examples_of("```console\n$ echo 1 \\\n  2\n1 2\n$ true\n```\n```sh\n$ not run\n```\n")
+    assert commands == [(2, "echo 1 \\\n  2", ["1 2"]), (5, "true", [])], commands
+
+
 def main():
+    self_test()
     args = sys.argv[1:]
     show = "--print" in args
     write = "--write" in args
