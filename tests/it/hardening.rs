@@ -76,6 +76,45 @@ async fn every_family(app: &TestApp) -> Vec<(String, u16)> {
             )
             .await;
         seen.push(("finicity report".to_owned(), report.status.as_u16()));
+        // The current flow: a business record, a report, its read before
+        // and (where the clock can move on) after it finishes.
+        let headers = [
+            ("finicity-app-key", "demo-app-key"),
+            ("finicity-app-token", token.as_str()),
+            ("content-type", "application/json"),
+        ];
+        let business = app
+            .call(
+                Method::POST,
+                "/business-services/customers/1005061234/businesses",
+                &headers,
+                r#"{"name": "B", "personallyLiable": false, "address": {}, "phoneNumber": {}}"#,
+            )
+            .await;
+        seen.push(("finicity business".to_owned(), business.status.as_u16()));
+        for product in ["balance", "cashflow"] {
+            let generated = app
+                .call(
+                    Method::POST,
+                    &format!("/decisioning/v2/customers/1005061234/reports/{product}-analytics/userTypes/business"),
+                    &headers,
+                    r#"{"analyticsReportData": {"timeIntervalTypes": ["MONTHLY_CALENDAR", "MONTHLY_ROLLING_30"]}}"#,
+                )
+                .await;
+            seen.push((format!("finicity {product} generate"), generated.status.as_u16()));
+            let id = generated.json()["id"].as_str().unwrap_or_default().to_owned();
+            let uri = format!("/decisioning/v3/customers/1005061234/reports/{id}");
+            let pending = app.call(Method::GET, &uri, &headers, "").await;
+            seen.push((format!("finicity {product} in progress"), pending.status.as_u16()));
+            let advanced = app
+                .post_json("/__admin/clock/advance", r#"{"seconds": 90}"#)
+                .await;
+            if advanced.status == 200 {
+                let done = app.call(Method::GET, &uri, &headers, "").await;
+                assert_eq!(done.json()["status"], "success", "{}", done.text());
+                seen.push((format!("finicity {product} finished"), done.status.as_u16()));
+            }
+        }
     }
     let lsq = app
         .post_json(
