@@ -39,6 +39,12 @@ paths['/business-services/customers/{customer_id}/businesses']['post']['response
 paths['/business-services/customers/{customer_id}/businesses']['get']['responses']['400'] = bad
 for p, m in [('/business-services/customers/{customer_id}/businesses', 'post'), ('/business-services/customers/{customer_id}/businesses', 'get')]:
     paths[p][m]['responses']['401'] = {'$ref': '#/components/responses/UnauthorizedErrorResponse'}
+# The vendor's 404 for an unknown partner declares `ErrorWrapper` while its
+# own example (and leadsim) send an `ErrorMessage`.
+paths['/aggregation/v2/partners/authentication']['post']['responses']['404'] = {
+    'description': 'No partner has this partner ID',
+    'content': {'application/json': {'schema': {'$ref': '#/components/schemas/ErrorMessage'},
+                                     'example': {'code': 12401, 'message': 'partner not found'}}}}
 rep = paths['/decisioning/v3/customers/{customerId}/reports/{reportId}']['get']
 rep['responses']['200'] = {'description': 'The report: minimal while `inProgress` or after `failure`, whole after `success`; a PDF with `Accept: application/pdf` once it succeeded',
     'content': {'application/json': {'schema': {'$ref': '#/components/schemas/Report'}},
