@@ -71,9 +71,10 @@ fuzz() {
 # The vendor's Finicity excerpt declares `ErrorMessage.code` as `type:
 # object` while its own description and all 14 of its examples use a
 # number or a string (reference/finicity/NOTES.md); real Finicity sends
-# numbers. That one declaration is corrected, nothing else.
-vendor_finicity=$work/finicity-vendor.yaml
-"$work/venv/bin/python" - tests/vendor/finicity-openapi.yaml "$vendor_finicity" <<'PY'
+# numbers. That one declaration is corrected, nothing else (1.42.0 too).
+# correct_error_code <vendor spec> <corrected copy>
+correct_error_code() {
+  "$work/venv/bin/python" - "$1" "$2" <<'PY'
 import sys, yaml
 spec = yaml.safe_load(open(sys.argv[1]))
 code = spec["components"]["schemas"]["ErrorMessage"]["properties"]["code"]
@@ -82,6 +83,9 @@ del code["type"]
 code["oneOf"] = [{"type": "integer"}, {"type": "string"}]
 yaml.safe_dump(spec, open(sys.argv[2], "w"), sort_keys=False, allow_unicode=True)
 PY
+}
+vendor_finicity=$work/finicity-vendor.yaml
+correct_error_code tests/vendor/finicity-openapi.yaml "$vendor_finicity"
 
 engine_confidential="Authorization: Bearer demo-confidential-token"
 engine_publishable="Authorization: Bearer demo-publishable-token"
@@ -115,15 +119,7 @@ fuzz vendor-finicity "$vendor_finicity" "$theirs" --config-file "$here/finicity.
 # Finicity's /decisioning flow: records for both business customers, then
 # finished reports (two months each, so reads stay small) to read back.
 vendor_finicity_decisioning=$work/finicity-1.42.0-vendor.yaml
-"$work/venv/bin/python" - tests/vendor/finicity-openapi-1.42.0.yaml "$vendor_finicity_decisioning" <<'PY'
-import sys, yaml
-spec = yaml.safe_load(open(sys.argv[1]))
-code = spec["components"]["schemas"]["ErrorMessage"]["properties"]["code"]
-assert code.get("type") == "object", "the vendor spec changed; revisit this correction"
-del code["type"]
-code["oneOf"] = [{"type": "integer"}, {"type": "string"}]
-yaml.safe_dump(spec, open(sys.argv[2], "w"), sort_keys=False, allow_unicode=True)
-PY
+correct_error_code tests/vendor/finicity-openapi-1.42.0.yaml "$vendor_finicity_decisioning"
 : >"$work/decisioning.dict"
 from_date=$(( $(date -d 2026-11-23T18:00:00Z +%s) - 60 * 86400 ))
 for customer in 1005061234 1005061235; do

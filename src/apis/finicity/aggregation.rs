@@ -64,12 +64,7 @@ pub(crate) async fn add_testing_customer(
     }
     // Kept (names) or not, every field has the vendor's length bound, so a
     // stored customer is small whatever a client sends.
-    let optional = |name: &str| match optional_string(&fields, name)? {
-        Some(value) if value.chars().count() > 255 => Err(ApiError::InvalidField(format!(
-            "\"{name}\" length must be less than or equal to 255 characters long"
-        ))),
-        value => Ok(value),
-    };
+    let optional = |name: &str| bounded(name, optional_string(&fields, name)?, 255);
     let first_name = optional("firstName")?;
     let last_name = optional("lastName")?;
     let contact = ContactDetails {
@@ -285,6 +280,16 @@ pub(crate) fn required_string(fields: &Map<String, Value>, name: &str) -> Result
         ))),
         Some(Value::String(s)) => Ok(s.clone()),
         Some(_) => Err(ApiError::InvalidField(format!("\"{name}\" must be a string"))),
+    }
+}
+
+/// `value` when it is at most `max` characters, in the vendor's words otherwise.
+pub(crate) fn bounded(name: &str, value: Option<String>, max: usize) -> Result<Option<String>, ApiError> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(ApiError::InvalidField(format!(
+            "\"{name}\" length must be less than or equal to {max} characters long"
+        ))),
+        v => Ok(v),
     }
 }
 

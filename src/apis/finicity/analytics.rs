@@ -192,16 +192,19 @@ fn read_report(
     });
     Ok(match format {
         Format::Json => ([(header::CONTENT_TYPE, JSON)], body).into_response(),
-        Format::Pdf => {
-            let mut response = body.into_response();
-            let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-            if let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"{}.pdf\"", spec.id)) {
-                headers.insert(header::CONTENT_DISPOSITION, value);
-            }
-            response
-        }
+        Format::Pdf => pdf_response(body, &spec.id),
     })
+}
+
+/// A report's PDF, inline, named after the report.
+pub(crate) fn pdf_response(body: Bytes, report_id: &str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    if let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"{report_id}.pdf\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

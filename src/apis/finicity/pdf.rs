@@ -69,24 +69,24 @@ pub(crate) fn render_decisioning(report: &Finished<'_>, source: &DecisioningRepo
     let title = source.title();
     let mut summary = Page::new();
     summary.title(title);
-    let created = DateTime::from_timestamp(source.created.timestamp(), 0);
+    let created = DateTime::from_timestamp(source.request.created.timestamp(), 0);
     let mut rows = vec![
         ("Report ID", source.id.clone()),
         ("Report type", source.type_code()),
-        ("Customer ID", source.customer.id.to_string()),
-        ("Requester", source.requester_name.clone()),
+        ("Customer ID", source.request.customer.id.to_string()),
+        ("Requester", source.request.requester_name.clone()),
         (
             "Report period",
-            format!("{} to {} ({} days)", source.start, clock::local_date(source.created), report.days),
+            format!("{} to {} ({} days)", source.request.start, clock::local_date(source.request.created), report.days),
         ),
     ];
-    if let Some(business) = &source.business {
+    if let Some(business) = &source.request.business {
         rows.push(("Business", business.name.clone()));
     }
-    if let Some(consumer) = &source.consumer {
+    if let Some(consumer) = &source.request.consumer {
         rows.push(("Consumer", format!("{} {}", consumer.first_name, consumer.last_name)));
     }
-    for field in source.custom_fields.iter().filter(|f| f.shown) {
+    for field in source.request.custom_fields.iter().filter(|f| f.shown) {
         rows.push(("Custom field", format!("{}: {}", field.label, field.value)));
     }
     summary.table(&rows);

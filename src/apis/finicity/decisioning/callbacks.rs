@@ -145,13 +145,13 @@ impl Callbacks {
 
     async fn deliver(&self, client: &Client<HttpConnector, Full<Bytes>>, report: &DecisioningReport) {
         let generation = self.generation.load(Ordering::SeqCst);
-        let Some(url) = report.callback_url.clone() else { return };
+        let Some(url) = report.request.callback_url.clone() else { return };
         let status = report.status(self.clock.now());
         let event_type = if status == Status::Failure { "failed" } else { "done" };
         let body = notification(report, status, event_type);
         let mut delivery = Delivery {
             report_id: report.id.clone(),
-            customer_id: report.customer.id,
+            customer_id: report.request.customer.id,
             url: url.clone(),
             event_type,
             outcome: "pending",
@@ -223,11 +223,11 @@ fn notification(report: &DecisioningReport, status: Status, event_type: &str) ->
         "type": report.type_code(),
         "status": status,
     });
-    if let Some(consumer) = &report.consumer {
+    if let Some(consumer) = &report.request.consumer {
         payload["consumerId"] = json!(consumer.id);
     }
     let body = json!({
-        "customerId": report.customer.id.to_string(),
+        "customerId": report.request.customer.id.to_string(),
         "eventType": event_type,
         "eventId": event_id.to_string(),
         "payload": payload,

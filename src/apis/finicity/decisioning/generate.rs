@@ -24,7 +24,7 @@ use super::super::error::ApiError;
 use super::super::report::HISTORY_DAYS;
 use super::records::{no_business, no_consumer};
 use super::report;
-use super::store::{CustomField, Interval, LimitReached, NewReport, Product, Purpose, UserType};
+use super::store::{CustomField, Interval, LimitReached, ReportRequest, Product, Purpose, UserType};
 use crate::shared::request::{query_pairs, query_value};
 
 pub(crate) async fn generate_balance(
@@ -121,7 +121,7 @@ fn generate(
         .partner(caller.partner)
         .map(|p| p.name.clone())
         .unwrap_or_default();
-    let created = state.decisioning.reports.create(NewReport {
+    let created = state.decisioning.reports.create(ReportRequest {
         product,
         user_type,
         purpose,
@@ -144,7 +144,7 @@ fn generate(
         code: "20400",
         message: "The max report generation limit was exceeded for this customer.".into(),
     })?;
-    if report.callback_url.is_some() {
+    if report.request.callback_url.is_some() {
         state.decisioning.callbacks.schedule(&report);
     }
     Ok((StatusCode::ACCEPTED, Json(report::ack(&report, now))).into_response())

@@ -6,14 +6,14 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::super::Finicity;
 use super::super::aggregation::owned_customer;
-use super::super::analytics::{Format, PURPOSES, negotiate};
+use super::super::analytics::{Format, PURPOSES, negotiate, pdf_response};
 use super::super::auth::Partner;
 use super::super::error::ApiError;
 use super::super::pdf;
@@ -53,7 +53,7 @@ pub(crate) async fn get_report(
         .decisioning
         .reports
         .get(&report_id)
-        .filter(|r| r.customer.id == customer.id && r.partner == caller.partner)
+        .filter(|r| r.request.customer.id == customer.id && r.request.partner == caller.partner)
         .ok_or(ApiError::ResourceNotFound)?;
     let pairs = query_pairs(query.as_deref());
     if query_value(&pairs, "onBehalfOf").is_some_and(|v| v.chars().count() > 255) {
@@ -61,7 +61,7 @@ pub(crate) async fn get_report(
             "\"onBehalfOf\" length must be less than or equal to 255 characters long".into(),
         ));
     }
-    if found.purpose == Purpose::Cra {
+    if found.request.purpose == Purpose::Cra {
         match query_value(&pairs, "purpose").map(str::trim) {
             None | Some("") => return Err(ApiError::decisioning("Permissible Purpose Code is required")),
             Some(code) if !purpose_known(code) => {
@@ -98,13 +98,7 @@ pub(crate) async fn get_report(
             }
         });
     Ok(if pdf {
-        let mut response = body.into_response();
-        let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-        if let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"{}.pdf\"", found.id)) {
-            headers.insert(header::CONTENT_DISPOSITION, value);
-        }
-        response
+        pdf_response(body, &found.id)
     } else {
         ([(header::CONTENT_TYPE, JSON)], body).into_response()
     })
@@ -141,14 +135,14 @@ pub(crate) async fn list_reports(
     let reports = state.decisioning.reports.of_customer(customer.id);
     let summaries: Vec<ReportSummary<'_>> = reports
         .iter()
-        .filter(|r| r.partner == caller.partner)
+        .filter(|r| r.request.partner == caller.partner)
         .map(|r| ReportSummary {
             id: &r.id,
             request_id: &r.request_id,
-            requester_name: &r.requester_name,
-            created_date: r.created.timestamp(),
-            consumer_id: r.consumer.as_ref().map(|c| c.id.as_str()),
-            consumer_ssn: r.consumer.as_ref().map(|c| c.ssn.as_str()).filter(|s| !s.is_empty()),
+            requester_name: &r.request.requester_name,
+            created_date: r.request.created.timestamp(),
+            consumer_id: r.request.consumer.as_ref().map(|c| c.id.as_str()),
+            consumer_ssn: r.request.consumer.as_ref().map(|c| c.ssn.as_str()).filter(|s| !s.is_empty()),
             kind: r.type_code(),
             status: r.status(now),
         })
@@ -168,12 +162,12 @@ pub(crate) async fn admin_reports(State(state): State<Finicity>) -> Json<Value> 
         .map(|r| {
             json!({
                 "id": r.id,
-                "customerId": r.customer.id,
+                "customerId": r.request.customer.id,
                 "type": r.type_code(),
                 "status": r.status(now),
-                "createdDate": format_seconds(r.created),
+                "createdDate": format_seconds(r.request.created),
                 "finishes": format_seconds(r.finishes),
-                "callbackUrl": r.callback_url,
+                "callbackUrl": r.request.callback_url,
             })
         })
         .collect();

@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::super::Finicity;
-use super::super::aggregation::{object, optional_string, owned_customer, required_string};
+use super::super::aggregation::{bounded, object, optional_string, owned_customer, required_string};
 use super::super::auth::Partner;
 use super::super::clock;
 use super::super::error::ApiError;
@@ -112,15 +112,6 @@ impl Records {
 /// Longest text kept in any member: the records stay small whatever a
 /// client sends.
 const MAX_TEXT: usize = 255;
-
-fn bounded(name: &str, value: Option<String>, max: usize) -> Result<Option<String>, ApiError> {
-    match value {
-        Some(v) if v.chars().count() > max => Err(ApiError::InvalidField(format!(
-            "\"{name}\" length must be less than or equal to {max} characters long"
-        ))),
-        v => Ok(v),
-    }
-}
 
 /// A nested object of strings, each within its bound; `None` when absent.
 fn string_object(

@@ -77,14 +77,14 @@ struct ReportError {
 /// The ack, or the minimal report, as of `now`.
 pub(crate) fn ack(report: &DecisioningReport, now: DateTime<Utc>) -> Ack<'_> {
     let status = report.status(now);
-    let consumer = report.consumer.as_deref();
+    let consumer = report.request.consumer.as_deref();
     Ack {
         id: &report.id,
-        customer_type: if report.customer.testing { "testing" } else { "active" },
-        customer_id: report.customer.id,
+        customer_type: if report.request.customer.testing { "testing" } else { "active" },
+        customer_id: report.request.customer.id,
         request_id: &report.request_id,
-        requester_name: &report.requester_name,
-        created_date: report.created.timestamp(),
+        requester_name: &report.request.requester_name,
+        created_date: report.request.created.timestamp(),
         title: report.title(),
         consumer_id: consumer.map(|c| c.id.as_str()),
         consumer_ssn: consumer.map(|c| c.ssn.as_str()).filter(|s| !s.is_empty()),
@@ -108,13 +108,13 @@ pub(crate) fn ack(report: &DecisioningReport, now: DateTime<Utc>) -> Ack<'_> {
             }
             details
         }),
-        business_details: report.business.as_deref().map(business_details),
+        business_details: report.request.business.as_deref().map(business_details),
         report_pin: report.pin.as_deref(),
         constraints: Constraints {
-            analytics_report_data: report.report_data.as_ref(),
-            account_ids: report.account_ids.iter().map(u64::to_string).collect(),
-            from_date: report.from_date,
-            report_custom_fields: &report.custom_fields,
+            analytics_report_data: report.request.report_data.as_ref(),
+            account_ids: report.request.account_ids.iter().map(u64::to_string).collect(),
+            from_date: report.request.from_date,
+            report_custom_fields: &report.request.custom_fields,
         },
         kind: report.type_code(),
         status,
@@ -246,15 +246,16 @@ struct AccountData<'a> {
 
 /// The finished report (call only once the status is not in progress).
 pub(crate) fn build(report: &DecisioningReport, now: DateTime<Utc>) -> Finished<'_> {
-    let customer = &report.customer;
-    let today = clock::local_date(report.created);
+    let customer = &report.request.customer;
+    let today = clock::local_date(report.request.created);
     let data: Vec<AccountData<'_>> = report
+        .request
         .account_ids
         .iter()
         .filter_map(|id| customer.account(*id))
         .map(|account| {
-            let opened = account.opened.unwrap_or(report.start).min(today);
-            let begin = report.start.max(opened);
+            let opened = account.opened.unwrap_or(report.request.start).min(today);
+            let begin = report.request.start.max(opened);
             let flows = account.balances.flows(begin, today);
             AccountData {
                 account,
@@ -283,7 +284,7 @@ pub(crate) fn build(report: &DecisioningReport, now: DateTime<Utc>) -> Finished<
             id: d.account.id,
             owner_name: customer.owner_name(),
             owner_address: customer.address.one_line(),
-            owner_as_of_date: report.created.timestamp(),
+            owner_as_of_date: report.request.created.timestamp(),
             name: d.account.name.clone(),
             number: d.account.last4().to_owned(),
             kind: d.account.kind.clone(),
@@ -291,7 +292,7 @@ pub(crate) fn build(report: &DecisioningReport, now: DateTime<Utc>) -> Finished<
             aggregation_status_code: 0,
             current_balance: dollars(current),
             available_balance: dollars(available),
-            balance_date: report.created.timestamp(),
+            balance_date: report.request.created.timestamp(),
             transactions: d.transactions.iter().map(transaction_body).collect(),
             analytics,
             series: d.series.clone(),
@@ -311,10 +312,10 @@ pub(crate) fn build(report: &DecisioningReport, now: DateTime<Utc>) -> Finished<
     let summed: Vec<(NaiveDate, i64)> = summed.into_iter().collect();
     let begin = summed.first().map_or(today, |(day, _)| *day);
     let customer_analytics = analytics(report, &summed, &everything, all_streams, begin, today);
-    let days = (today - report.start).num_days() + 1;
+    let days = (today - report.request.start).num_days() + 1;
     Finished {
         ack: ack(report, now),
-        start_date: noon(report.start),
+        start_date: noon(report.request.start),
         end_date: noon(today),
         days,
         seasoned: days > 365,
@@ -384,6 +385,7 @@ fn analytics(
     today: NaiveDate,
 ) -> Analytics {
     let cuts: Vec<(Interval, Vec<(NaiveDate, NaiveDate)>)> = report
+        .request
         .intervals
         .iter()
         .map(|i| (*i, attributes::periods(*i, begin, today)))
@@ -398,7 +400,7 @@ fn analytics(
             })
             .collect(),
     };
-    match report.product {
+    match report.request.product {
         Product::Balance => Analytics {
             transactional_attributes: Vec::new(),
             state_attributes: vec![state("ASSET_BALANCE", series)],
@@ -438,7 +440,7 @@ fn analytics(
                 transactional("CASH_OUTFLOW", &|t| t.amount < 0),
                 transactional("ALL_CASH_FLOWS", &|_| true),
             ];
-            if report.user_type == UserType::Business {
+            if report.request.user_type == UserType::Business {
                 attributes.push(transactional("REVENUE", &|t| t.kind == Kind::Payroll));
             }
             let mut net: BTreeMap<NaiveDate, i64> = begin

@@ -76,7 +76,8 @@ pub(crate) struct CustomField {
     pub(crate) shown: bool,
 }
 
-/// A generated report.
+/// A generated report: what the generate call asked for, fixed at that
+/// moment, under the ids the store drew for it.
 #[derive(Debug)]
 pub(crate) struct DecisioningReport {
     /// `sd1j45yn37wr-barbcra`: twelve characters, then the type code.
@@ -84,27 +85,10 @@ pub(crate) struct DecisioningReport {
     pub(crate) request_id: String,
     /// CRA reports carry a PIN.
     pub(crate) pin: Option<String>,
-    pub(crate) product: Product,
-    pub(crate) user_type: UserType,
-    pub(crate) purpose: Purpose,
-    pub(crate) partner: usize,
-    pub(crate) requester_name: String,
-    pub(crate) customer: Arc<Customer>,
-    pub(crate) account_ids: Vec<u64>,
-    /// The first day reported on (Mountain Time), and `fromDate` as posted.
-    pub(crate) start: NaiveDate,
-    pub(crate) from_date: i64,
-    /// `analyticsReportData` as posted, echoed in `constraints`.
-    pub(crate) report_data: Option<Value>,
-    pub(crate) custom_fields: Vec<CustomField>,
-    pub(crate) intervals: Vec<Interval>,
-    pub(crate) business: Option<Arc<BusinessRecord>>,
-    pub(crate) consumer: Option<Arc<ConsumerRecord>>,
-    pub(crate) created: DateTime<Utc>,
     pub(crate) finishes: DateTime<Utc>,
     /// Scripted failure; the admin API may set it until the report finishes.
     pub(crate) fails: AtomicBool,
-    pub(crate) callback_url: Option<String>,
+    pub(crate) request: ReportRequest,
 }
 
 impl DecisioningReport {
@@ -120,11 +104,11 @@ impl DecisioningReport {
 
     /// `barbcra`, `cfrpnoncra`, ...: product, user type, purpose.
     pub(crate) fn type_code(&self) -> String {
-        type_code(self.product, self.user_type, self.purpose)
+        type_code(self.request.product, self.request.user_type, self.request.purpose)
     }
 
     pub(crate) fn title(&self) -> &'static str {
-        match self.product {
+        match self.request.product {
             Product::Balance => "Mastercard Open Banking Balance Analytics",
             Product::CashFlow => "Mastercard Open Banking Cash Flow Analytics",
         }
@@ -148,9 +132,9 @@ pub(crate) fn type_code(product: Product, user_type: UserType, purpose: Purpose)
     format!("{product}{user}{purpose}")
 }
 
-/// What a generate call asks the store for, besides the ids it draws.
+/// What a generate call asked for.
 #[derive(Debug)]
-pub(crate) struct NewReport {
+pub(crate) struct ReportRequest {
     pub(crate) product: Product,
     pub(crate) user_type: UserType,
     pub(crate) purpose: Purpose,
@@ -158,8 +142,10 @@ pub(crate) struct NewReport {
     pub(crate) requester_name: String,
     pub(crate) customer: Arc<Customer>,
     pub(crate) account_ids: Vec<u64>,
+    /// The first day reported on (Mountain Time), and `fromDate` as posted.
     pub(crate) start: NaiveDate,
     pub(crate) from_date: i64,
+    /// `analyticsReportData` as posted, echoed in `constraints`.
     pub(crate) report_data: Option<Value>,
     pub(crate) custom_fields: Vec<CustomField>,
     pub(crate) intervals: Vec<Interval>,
@@ -210,7 +196,7 @@ impl DecisioningReports {
 
     /// Stores a report under ids drawn from the seed and this run's count
     /// of reports, so the same calls give the same ids.
-    pub(crate) fn create(&self, new: NewReport) -> Result<Arc<DecisioningReport>, LimitReached> {
+    pub(crate) fn create(&self, new: ReportRequest) -> Result<Arc<DecisioningReport>, LimitReached> {
         let mut store = self.lock();
         let customer = new.customer.id;
         if store.by_customer.get(&customer).map_or(0, Vec::len) >= REPORTS_PER_CUSTOMER {
@@ -240,29 +226,14 @@ impl DecisioningReports {
             id: id.clone(),
             request_id,
             pin,
-            product: new.product,
-            user_type: new.user_type,
-            purpose: new.purpose,
-            partner: new.partner,
-            requester_name: new.requester_name,
-            customer: new.customer,
-            account_ids: new.account_ids,
-            start: new.start,
-            from_date: new.from_date,
-            report_data: new.report_data,
-            custom_fields: new.custom_fields,
-            intervals: new.intervals,
-            business: new.business,
-            consumer: new.consumer,
-            created: new.created,
             finishes: new.created + TimeDelta::seconds(i64::from(seconds)),
             fails: AtomicBool::new(fails),
-            callback_url: new.callback_url,
+            request: new,
         });
         if store.order.len() >= CAPACITY
             && let Some(oldest) = store.order.pop_front()
             && let Some(gone) = store.by_id.remove(&oldest)
-            && let Some(ids) = store.by_customer.get_mut(&gone.customer.id)
+            && let Some(ids) = store.by_customer.get_mut(&gone.request.customer.id)
         {
             ids.retain(|i| *i != oldest);
         }
