@@ -8,7 +8,7 @@
 use axum::Router;
 use axum::handler::Handler;
 use axum::http::Method;
-use axum::routing::{MethodRouter, delete, get, post, put};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 use crate::shared::family::Family;
 
@@ -60,6 +60,14 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         T: 'static,
     {
         self.add(Method::PUT, path, put(handler))
+    }
+
+    pub(crate) fn patch<H, T>(self, path: &str, handler: H) -> Self
+    where
+        H: Handler<T, S>,
+        T: 'static,
+    {
+        self.add(Method::PATCH, path, patch(handler))
     }
 
     pub(crate) fn delete<H, T>(self, path: &str, handler: H) -> Self

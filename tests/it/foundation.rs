@@ -424,6 +424,7 @@ async fn our_specs_are_served_and_every_documented_route_answers() {
             "admin",
             "data_analytics",
             "engine",
+            "engine-marketplace",
             "engine-v3",
             "finicity",
             "finicity-decisioning",

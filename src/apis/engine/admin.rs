@@ -13,10 +13,15 @@ use crate::shared::request::query_pairs;
 
 /// A display as tests see it: the wire fields plus how it arrived.
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct AdminDisplay {
     #[serde(flatten)]
     display: OfferDisplay,
     source: Source,
+    /// For a submitted lead: whether the display names an offer of that
+    /// lead's rate table (absent for other leads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    matches_rate_table: Option<bool>,
 }
 
 /// `GET /__admin/engine/offerDisplays[?leadUuid=][&credential=]`, oldest first.
@@ -31,6 +36,11 @@ pub(crate) async fn offer_displays(
         .into_iter()
         .map(|display| AdminDisplay {
             source: display.source,
+            matches_rate_table: state.engine.marketplace.offered(
+                display.lead_uuid,
+                display.rate_table_uuid,
+                display.offer_uuid,
+            ),
             display,
         })
         .collect();
@@ -92,4 +102,23 @@ fn filters(state: &Engine, query: Option<&str>, name: &str) -> Result<Filters, A
         found.uuid = Some(uuid);
     }
     Ok(found)
+}
+
+/// `GET /__admin/engine/leads[?credential=]`: submitted leads, oldest
+/// first, with their rate tables' answers and clicks; never what a lead
+/// says about the person.
+pub(crate) async fn submitted_leads(
+    State(state): State<Engine>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>, AdminError> {
+    let Filters { creator, .. } = filters(&state, query.as_deref(), "leadUuid")?;
+    let leads: Vec<Value> = state
+        .engine
+        .marketplace
+        .leads()
+        .iter()
+        .filter(|lead| creator.is_none_or(|c| c == lead.company))
+        .map(super::marketplace::leads::admin_view)
+        .collect();
+    Ok(Json(json!({ "count": leads.len(), "leads": leads })))
 }

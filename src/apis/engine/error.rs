@@ -86,9 +86,37 @@ pub(crate) enum EngineError {
     Framework { status: StatusCode, message: String },
     /// The company's rate limit (fixtures `rateLimit`): 429 with `Retry-After`.
     RateLimited(Exceeded),
+    /// The marketplace's answers: a status and its `ApiError`s (400 for
+    /// invalid fields, 404, 409 for a duplicate lead).
+    Rejected { status: StatusCode, errors: Vec<ApiError> },
 }
 
 impl EngineError {
+    /// One plain `ApiError` (only a message) with `status`, as the
+    /// marketplace's examples show them.
+    pub(crate) fn plain(status: StatusCode, message: impl Into<String>) -> Self {
+        Self::Rejected {
+            status,
+            errors: vec![ApiError {
+                attribute: None,
+                kind: None,
+                details: BTreeMap::new(),
+                message: message.into(),
+            }],
+        }
+    }
+
+    /// The same errors, as a 400 (the marketplace's status for any bad request).
+    pub(crate) fn into_bad_request(self) -> Self {
+        match self {
+            auth @ (Self::MissingToken | Self::InvalidToken | Self::TokenNotPermitted | Self::RateLimited(_)) => auth,
+            other => Self::Rejected {
+                status: StatusCode::BAD_REQUEST,
+                errors: other.body(),
+            },
+        }
+    }
+
     pub(crate) fn malformed(attribute: &str, specified: Option<&str>, message: impl Into<String>) -> Self {
         Self::Malformed {
             attribute: Some(attribute.to_owned()),
@@ -106,12 +134,13 @@ impl EngineError {
             | Self::TimestampTooLate { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Framework { status, .. } => *status,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Rejected { status, .. } => *status,
         }
     }
 
-    fn body(self) -> Vec<ApiError> {
+    pub(crate) fn body(self) -> Vec<ApiError> {
         match self {
-            Self::Attributes(errors) => errors,
+            Self::Attributes(errors) | Self::Rejected { errors, .. } => errors,
             single => vec![single.single_body()],
         }
     }
@@ -127,7 +156,9 @@ impl EngineError {
             Self::MissingToken => plain("Access token is missing"),
             Self::InvalidToken => plain("Access token is invalid"),
             Self::TokenNotPermitted => plain("Access token is not permitted to access this resource"),
-            Self::Attributes(mut errors) => errors.pop().unwrap_or_else(|| plain("Invalid request")),
+            Self::Attributes(mut errors) | Self::Rejected { mut errors, .. } => {
+                errors.pop().unwrap_or_else(|| plain("Invalid request"))
+            }
             Self::Missing { attribute } => ApiError::missing(&attribute),
             Self::Malformed {
                 attribute,

@@ -66,6 +66,10 @@ pub struct Batch {
     /// Institutions scripted leads name that are not in the stable list;
     /// [`InstitutionRef::Scripted`] indexes this.
     named_institutions: Vec<(Uuid, Cow<'static, str>)>,
+    /// The offers of submitted leads, by (lead index, institution): a
+    /// marketplace offer has its own uuid, not the stable one of
+    /// [`offer_uuid`]. Empty (no allocation) for generated batches.
+    pub(crate) offers: std::collections::HashMap<(u32, Uuid), Uuid>,
 }
 
 impl Batch {
@@ -89,6 +93,7 @@ impl Batch {
             + vec(&self.tags)
             + tag_text
             + vec(&self.named_institutions)
+            + self.offers.capacity() * size_of::<((u32, Uuid), Uuid)>()
     }
 }
 
@@ -138,7 +143,7 @@ impl Batch {
     /// in order (leads by creation, each funnel forward in time), which the
     /// standard sort merges cheaply, and almost every comparison is settled
     /// by the time alone. Sorting was a sixth of a cold window's cost.
-    fn sort(&mut self) {
+    pub(crate) fn sort(&mut self) {
         let leads = &self.leads;
         let lead_uuid = |e: &EventRecord| leads.get(e.lead as usize).map(|l| l.uuid);
         self.events.sort_by(|a, b| {
@@ -175,7 +180,12 @@ impl Batch {
         let (financial_institution_uuid, financial_institution_name) = institution.unzip();
         let offer_uuid = financial_institution_uuid
             .filter(|_| event.event_type != EventType::ApiRejected)
-            .map(|fi| offer_uuid(fi, lead.product));
+            .map(|fi| {
+                self.offers
+                    .get(&(event.lead, fi))
+                    .copied()
+                    .unwrap_or_else(|| offer_uuid(fi, lead.product))
+            });
         Some(LeadEvent {
             id: sha256_hex(&[
                 &lead.uuid.to_string(),
@@ -240,12 +250,19 @@ impl Batch {
     }
 
     /// Everything of one lead, events in wire form (leadsInfo).
+    /// A submitted lead has one entry per rate table and product; all are it.
     pub(crate) fn lead_records(&self, lead: Uuid) -> Option<super::windows::WindowRecords> {
-        let index = self.leads.iter().position(|l| l.uuid == lead)?;
+        let indices: Vec<u32> = (0..self.leads.len())
+            .filter(|&i| self.leads[i].uuid == lead)
+            .map(|i| i as u32)
+            .collect();
+        if indices.is_empty() {
+            return None;
+        }
         let events = self
             .events
             .iter()
-            .filter(|e| e.lead as usize == index)
+            .filter(|e| indices.contains(&e.lead))
             .filter_map(|e| self.lead_event(e))
             .collect();
         let payouts = self
@@ -283,7 +300,7 @@ impl Batch {
         }
     }
 
-    fn add_lead(&mut self, lead: GeneratedLead) -> u32 {
+    pub(crate) fn add_lead(&mut self, lead: GeneratedLead) -> u32 {
         self.leads.push(lead);
         u32::try_from(self.leads.len() - 1).unwrap_or(u32::MAX)
     }
@@ -323,6 +340,7 @@ impl Simulation<'_> {
             payouts: Vec::with_capacity(count / 4 + 1),
             tags: Vec::with_capacity(count * 4),
             named_institutions: Vec::new(),
+            offers: Default::default(),
         };
         let mix = product_mix(self.company);
         let mut offsets: Vec<i64> = (0..count).map(|_| rng.random_range(0..3600)).collect();

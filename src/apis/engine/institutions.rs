@@ -55,6 +55,10 @@ fn all() -> &'static [Institution] {
     &ALL
 }
 
+pub(crate) fn by_name(name: &str) -> Option<&'static Institution> {
+    ALL.iter().find(|i| i.name == name)
+}
+
 pub(crate) fn by_uuid(uuid: Uuid) -> Option<&'static Institution> {
     ALL.iter().find(|i| i.uuid == uuid)
 }

@@ -10,6 +10,7 @@ pub(crate) mod fixtures;
 pub(crate) mod generator;
 pub(crate) mod institutions;
 pub mod lead_ids;
+pub(crate) mod marketplace;
 pub(crate) mod models;
 pub(crate) mod pagination_token;
 pub(crate) mod supply_analytics;
@@ -51,12 +52,37 @@ use windows::Windows;
 /// `Authorization: Bearer`, which every family's journal redacts.
 pub static SPEC: FamilySpec = FamilySpec {
     name: "engine",
-    prefixes: &["/supplyAnalytics/", "/uiEvent/"],
-    credentials: CredentialNames::NONE,
+    prefixes: &[
+        "/supplyAnalytics/",
+        "/uiEvent/",
+        "/leads/",
+        "/originator/",
+        "/approvalProbability/",
+        "/offerPreview/",
+        "/uiUtil/",
+        "/ref/",
+    ],
+    // What a lead says about the person is PII: hidden like secrets
+    // wherever requests are shown.
+    credentials: CredentialNames {
+        secret_members: &[
+            "ssn",
+            "dateOfBirth",
+            "annualIncome",
+            "monthlyNetIncome",
+            "additionalIncome",
+            "bankAccountNumber",
+            "bankRoutingNumber",
+            "driversLicenseNumber",
+            "idNumber",
+        ],
+        ..CredentialNames::NONE
+    },
     framework_error: error::framework_error,
     openapi: &[
         ("engine", include_str!("../../../openapi/engine.yaml")),
         ("engine-v3", include_str!("../../../openapi/engine-v3.yaml")),
+        ("engine-marketplace", include_str!("../../../openapi/engine-marketplace.yaml")),
     ],
     plugin: Some(Plugin {
         fixtures_file: fixtures::FILE,
@@ -278,6 +304,29 @@ pub(crate) fn routes() -> Routes<Engine> {
             "/uiEvent/offerDisplays/{leadUuid}/{rateTableUuid}/{offerUuid}/pixel.gif",
             ui_events::pixel,
         )
+        .post("/leads/rateTables", marketplace::leads::submit_lead)
+        .post("/leads/{leadUuid}/rateTables", marketplace::leads::rate_table_for_lead)
+        .get("/originator/rateTables/{uuid}", marketplace::leads::get_rate_table)
+        .get("/leads/{uuid}", marketplace::leads::get_lead)
+        .patch("/leads/{uuid}", marketplace::leads::update_lead)
+        .get("/ref/{offerUuid}", marketplace::leads::follow_offer)
+        .get("/ref/{offerUuid}/landing", marketplace::leads::landing)
+        .post("/originator/prefills", marketplace::reference::create_prefill)
+        .get("/originator/prefills/{prefillToken}", marketplace::reference::get_prefill)
+        .post("/approvalProbability/loanReports", marketplace::reference::create_loan_report)
+        .get("/approvalProbability/loanReports/{uuid}", marketplace::reference::get_loan_report)
+        .get("/offerPreview/loanOffers", marketplace::reference::preview_loans)
+        .get("/offerPreview/creditCardOffers", marketplace::reference::preview_cards)
+        .get("/offerPreview/savingsOffers", marketplace::reference::preview_savings)
+        .get("/leads/universities", marketplace::reference::universities)
+        .get("/leads/vehicles/years", marketplace::reference::vehicle_years)
+        .get("/leads/vehicles/makes", marketplace::reference::vehicle_makes)
+        .get("/leads/vehicles/models", marketplace::reference::vehicle_models)
+        .get("/leads/vehicles/trims", marketplace::reference::vehicle_trims)
+        .get(
+            "/uiUtil/featuredFinancialInstitutions",
+            marketplace::reference::featured_institutions,
+        )
 }
 
 /// Routes nested under `/__admin/engine`.
@@ -285,6 +334,7 @@ pub(crate) fn admin_routes() -> Routes<Engine> {
     Routes::new(Family::ADMIN)
         .get("/offerDisplays", admin::offer_displays)
         .get("/sessionInits", admin::session_inits)
+        .get("/leads", admin::submitted_leads)
 }
 
 /// Engine's share of the application state.
@@ -293,6 +343,8 @@ pub struct EngineState {
     /// What the fixtures define; replaced whole when fixtures are merged at run time.
     catalog: ArcSwap<EngineCatalog>,
     pub(crate) ui: UiEvents,
+    /// Leads partners submitted; outlives catalog swaps (windows read it).
+    pub(crate) marketplace: Arc<marketplace::Marketplace>,
     /// Per-company limits, keyed by company uuid; outlives catalog swaps.
     pub(crate) limiter: RateLimiter,
     seed: Seed,
@@ -318,9 +370,9 @@ struct LeadOwners {
 }
 
 impl EngineCatalog {
-    fn new(fixtures: &EngineFixtures, seed: Seed) -> Self {
+    fn new(fixtures: &EngineFixtures, seed: Seed, submitted: &Arc<marketplace::Marketplace>) -> Self {
         let companies = Companies::from_fixtures(fixtures);
-        let windows = Windows::new(seed, &companies);
+        let windows = Windows::with_submitted(seed, &companies, submitted.clone());
         let all: Vec<usize> = (0..companies.all().len()).collect();
         Self::assemble(companies, windows, LeadOwners::default(), &all)
     }
@@ -375,21 +427,40 @@ impl EngineCatalog {
         })
     }
 
-    /// The company a lead belongs to, if leadsim made or was given that lead.
+    /// Whether a lead with this uuid exists by `now`: scripted, generated
+    /// (looked up in its creation hour) or submitted.
+    pub(crate) fn lead_exists(&self, lead: Uuid, now: DateTime<Utc>) -> bool {
+        if self.lead_owners.scripted.contains_key(&lead) || self.windows.submitted().owner(lead).is_some() {
+            return true;
+        }
+        let Some(owner) = self.lead_owners.tags.get(&lead_ids::tag_of(lead)) else {
+            return false;
+        };
+        let company = self.companies.index_of(*owner).and_then(|i| self.companies.all().get(i).cloned());
+        company.is_some_and(|company| self.windows.lead(&company, lead, now).is_some())
+    }
+
+    /// The company a lead belongs to, if leadsim made or was given that
+    /// lead, or a partner submitted it.
     pub fn owner_of_lead(&self, lead: Uuid) -> Option<Uuid> {
+        // The marketplace's lock last: the pixel asks for every hit, and a
+        // submitted lead's uuid usually carries its company's tag.
         self.lead_owners
             .scripted
             .get(&lead)
             .or_else(|| self.lead_owners.tags.get(&lead_ids::tag_of(lead)))
             .copied()
+            .or_else(|| self.windows.submitted().owner(lead))
     }
 }
 
 impl EngineState {
     pub(crate) fn new(fixtures: &EngineFixtures, seed: Seed, ui_capacity: usize) -> Self {
+        let marketplace = Arc::new(marketplace::Marketplace::new(seed));
         Self {
-            catalog: ArcSwap::from_pointee(EngineCatalog::new(fixtures, seed)),
+            catalog: ArcSwap::from_pointee(EngineCatalog::new(fixtures, seed, &marketplace)),
             ui: UiEvents::new(ui_capacity, seed),
+            marketplace,
             limiter: RateLimiter::default(),
             seed,
         }
@@ -410,7 +481,7 @@ impl EngineState {
     /// they are a function of the fixtures.
     pub(crate) fn install(&self, fixtures: &EngineFixtures) {
         self.catalog
-            .store(Arc::new(EngineCatalog::new(fixtures, self.seed)));
+            .store(Arc::new(EngineCatalog::new(fixtures, self.seed, &self.marketplace)));
     }
 
     /// Takes merged fixtures whose companies at `changed` are new or replaced.
@@ -431,6 +502,7 @@ impl EngineState {
     /// Forgets everything clients posted.
     pub(crate) fn reset(&self) {
         self.ui.clear();
+        self.marketplace.clear();
         self.limiter.clear();
     }
 }
@@ -489,7 +561,8 @@ mod tests {
                 company(2, ("a2", "b2"), &[])
             ],
         };
-        let mut catalog = EngineCatalog::new(&fixtures, seed);
+        let submitted = Arc::new(marketplace::Marketplace::new(seed));
+        let mut catalog = EngineCatalog::new(&fixtures, seed, &submitted);
         let tokens = ["a1", "b1", "a2", "b2", "a3", "b3", "x1", "x2"];
         let leads = [lead(1), lead(2), lead(3)];
         // Each step: (position, replacement or new entry).
@@ -510,7 +583,7 @@ mod tests {
                 }
             }
             catalog = catalog.with_changes(&fixtures, &changed);
-            let whole = EngineCatalog::new(&fixtures, seed);
+            let whole = EngineCatalog::new(&fixtures, seed, &submitted);
             assert_eq!(
                 answers(&catalog, &tokens, &leads),
                 answers(&whole, &tokens, &leads)

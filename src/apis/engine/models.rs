@@ -150,6 +150,11 @@ impl ProductType {
 }
 
 impl ProductType {
+    /// The product named by its wire name.
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+
     /// The wire name (what serde writes).
     pub(crate) fn as_str(self) -> &'static str {
         match self {

@@ -21,6 +21,7 @@ use serde::Serialize;
 use super::auth::{Companies, Company, Scope};
 use super::generator::{self, Batch, Lookback, Simulation, time_range};
 use super::lead_ids::{self, CompanyTag};
+use super::marketplace::Marketplace;
 use super::models::{Ingestion, LeadClientTag, LeadEvent, LeadPayout};
 use super::wire;
 use crate::shared::cache::BoundedCache;
@@ -92,8 +93,11 @@ pub struct Windows {
     seed: Seed,
     tags: persistent::Vector<CompanyTag>,
     scripted: persistent::Vector<Arc<Batch>>,
+    /// Leads partners submitted, per company one batch that changes as
+    /// they do; its version keys the rendered caches.
+    submitted: Arc<Marketplace>,
     hours: BoundedCache<(usize, i64), Arc<Batch>>,
-    rendered: BoundedCache<(usize, Scope, Feed, DateTime<Utc>), Bytes>,
+    rendered: BoundedCache<(usize, u64, Scope, Feed, DateTime<Utc>), Bytes>,
     pages: BoundedCache<PageKey, Arc<Page>>,
 }
 
@@ -118,7 +122,7 @@ pub(crate) struct PageRequest {
     pub(crate) limit: u32,
 }
 
-type PageKey = (usize, PageRequest);
+type PageKey = (usize, u64, PageRequest);
 
 /// A rendered version 3 page.
 #[derive(Debug)]
@@ -242,16 +246,27 @@ impl Gathered {
 }
 
 impl Windows {
+    /// Windows over generated and scripted leads only (benchmarks, tools).
     pub fn new(seed: Seed, companies: &Companies) -> Self {
-        let all: Vec<usize> = (0..companies.all().len()).collect();
-        Self::empty(seed, persistent::Vector::new(), persistent::Vector::new()).updated(companies, &all)
+        Self::with_submitted(seed, companies, Arc::new(Marketplace::new(seed)))
     }
 
-    fn empty(seed: Seed, tags: persistent::Vector<CompanyTag>, scripted: persistent::Vector<Arc<Batch>>) -> Self {
+    pub(crate) fn with_submitted(seed: Seed, companies: &Companies, submitted: Arc<Marketplace>) -> Self {
+        let all: Vec<usize> = (0..companies.all().len()).collect();
+        Self::empty(seed, persistent::Vector::new(), persistent::Vector::new(), submitted).updated(companies, &all)
+    }
+
+    fn empty(
+        seed: Seed,
+        tags: persistent::Vector<CompanyTag>,
+        scripted: persistent::Vector<Arc<Batch>>,
+        submitted: Arc<Marketplace>,
+    ) -> Self {
         Self {
             seed,
             tags,
             scripted,
+            submitted,
             hours: BoundedCache::weighed(HOUR_CACHE, HOUR_CACHE_MAX_BYTES, |_, batch| batch.heap_bytes()),
             rendered: BoundedCache::weighed(WINDOW_CACHE, WINDOW_CACHE_MAX_BYTES, |_, json| json.len()),
             pages: BoundedCache::weighed(PAGE_CACHE, PAGE_CACHE_MAX_BYTES, |_, page| {
@@ -264,7 +279,13 @@ impl Windows {
     /// the others keep their tags and scripted batches; generated windows
     /// start over (they are keyed by company position).
     pub(crate) fn with_changes(&self, companies: &Companies, changed: &[usize]) -> Self {
-        Self::empty(self.seed, self.tags.clone(), self.scripted.clone()).updated(companies, changed)
+        Self::empty(self.seed, self.tags.clone(), self.scripted.clone(), self.submitted.clone())
+            .updated(companies, changed)
+    }
+
+    /// The marketplace whose submitted leads these windows serve.
+    pub(crate) fn submitted(&self) -> &Marketplace {
+        &self.submitted
     }
 
     fn updated(mut self, companies: &Companies, changed: &[usize]) -> Self {
@@ -291,7 +312,8 @@ impl Windows {
         feed: Feed,
         start: DateTime<Utc>,
     ) -> Option<Bytes> {
-        self.rendered.get(&(company.index, scope, feed, start))
+        let version = self.submitted.version(company.uuid);
+        self.rendered.get(&(company.index, version, scope, feed, start))
     }
 
     /// The JSON array of one feed's version 1 window as the company's own
@@ -305,8 +327,9 @@ impl Windows {
     /// hour, without version 3's event types and corrections. May generate
     /// weeks of funnels: call it off the async workers.
     pub(crate) fn window_json(&self, company: &Company, scope: Scope, feed: Feed, start: DateTime<Utc>) -> Bytes {
+        let version = self.submitted.version(company.uuid);
         self.rendered
-            .get_or_insert_with((company.index, scope, feed, start), || {
+            .get_or_insert_with((company.index, version, scope, feed, start), || {
                 let json = match feed {
                     Feed::Events => self.window::<EventRecords>(company, scope, start),
                     Feed::Payouts => self.window::<PayoutRecords>(company, scope, start),
@@ -336,7 +359,8 @@ impl Windows {
 
     /// The page if it was rendered before (cheap; no generation).
     pub(crate) fn rendered_page(&self, company: &Company, request: &PageRequest) -> Option<Arc<Page>> {
-        self.pages.get(&(company.index, *request))
+        let version = self.submitted.version(company.uuid);
+        self.pages.get(&(company.index, version, *request))
     }
 
     /// A version 3 page: the records `request.scope` sees from
@@ -344,7 +368,8 @@ impl Windows {
     /// limit. Rendered once and then cached. May generate weeks of
     /// funnels: call it off the async workers.
     pub(crate) fn page(&self, company: &Company, request: &PageRequest) -> Arc<Page> {
-        self.pages.get_or_insert_with((company.index, *request), || {
+        let version = self.submitted.version(company.uuid);
+        self.pages.get_or_insert_with((company.index, version, *request), || {
             let name = |i: Ingestion| company.sub_account_name(i.sub_account);
             let (data, (next, more)) = match request.feed {
                 Feed::Events => {
@@ -386,7 +411,9 @@ impl Windows {
             horizon: request.horizon,
         };
         // Nothing exists before the company's first record.
-        let mut start = from.at.max(company.start_of_records());
+        let first_submitted = self.submitted.batch(company.uuid).and_then(|b| b.events.first().map(|e| e.ingested_at));
+        let start_of_records = first_submitted.map_or(company.start_of_records(), |t| t.min(company.start_of_records()));
+        let mut start = from.at.max(start_of_records);
         let mut span = FIRST_SPAN;
         'spans: while start < request.horizon {
             let end = (start + span).min(request.horizon);
@@ -470,6 +497,9 @@ impl Windows {
         if let Some(scripted) = self.scripted.get(company.index) {
             into.batches.push(scripted.clone());
         }
+        if let Some(submitted) = self.submitted.batch(company.uuid) {
+            into.batches.push(submitted);
+        }
         if company.leads_per_day > 0.0 {
             into.batches.extend(self.creation_batches(company, K::FEED, start, end));
         }
@@ -517,7 +547,8 @@ impl Windows {
     /// names the one batch to look in.
     pub(crate) fn lead(&self, company: &Company, lead: uuid::Uuid, published: DateTime<Utc>) -> Option<WindowRecords> {
         let scripted = self.scripted.get(company.index)?;
-        let mut records = match scripted.lead_records(lead) {
+        let submitted = || self.submitted.batch(company.uuid)?.lead_records(lead);
+        let mut records = match scripted.lead_records(lead).or_else(submitted) {
             Some(records) => records,
             None => {
                 if company.leads_per_day <= 0.0 || Some(lead_ids::tag_of(lead)) != self.tag(company.index) {

@@ -1,0 +1,577 @@
+//! `LeadCreateData` as 1.106.0 defines it: checked member by member against
+//! the spec's types, enums and patterns, every invalid one named in the
+//! vendor's words (`Invalid fields present: 123 is not a valid ssn`), and
+//! read into what underwriting needs.
+
+use chrono::NaiveDate;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::super::error::{ApiError, shorten};
+use super::super::models::ProductType;
+
+/// Credit as the lead states it, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum CreditBand {
+    Excellent,
+    Good,
+    Fair,
+    Poor,
+    Limited,
+}
+
+impl CreditBand {
+    fn of_rating(rating: &str) -> Option<Self> {
+        Some(match rating {
+            "excellent" => Self::Excellent,
+            "good" => Self::Good,
+            "fair" => Self::Fair,
+            "poor" => Self::Poor,
+            "limited" | "unknown" => Self::Limited,
+            _ => return None,
+        })
+    }
+
+    /// A FICO-like score: what `providedNumericCreditScore` says, banded.
+    fn of_score(score: i64) -> Self {
+        match score {
+            760.. => Self::Excellent,
+            700..=759 => Self::Good,
+            640..=699 => Self::Fair,
+            580..=639 => Self::Poor,
+            _ => Self::Limited,
+        }
+    }
+
+    /// 0.0 for the best band, 1.0 for the worst: where in a lender's APR range.
+    pub(crate) fn position(self) -> f64 {
+        f64::from(self as u8) / 4.0
+    }
+}
+
+/// What a scripted lead's email asks for (`+decline`, `+fund`, `+slow`,
+/// `+nofund` in its local part): the path a test wants, forced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Script {
+    #[default]
+    None,
+    /// Every lender declines.
+    Decline,
+    /// Every lender answers late (on the virtual clock).
+    Slow,
+    /// A clicked offer's lender funds (or opens) three days after the click.
+    Fund,
+    /// A clicked offer goes no further.
+    NoFund,
+}
+
+/// What underwriting reads from a lead.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LeadInput {
+    pub(crate) products: Vec<ProductType>,
+    pub(crate) loan_amount: Option<i64>,
+    pub(crate) loan_purpose: Option<String>,
+    pub(crate) band: CreditBand,
+    pub(crate) annual_income: Option<i64>,
+    pub(crate) state: Option<String>,
+    pub(crate) card_purposes: Vec<String>,
+    pub(crate) allow_annual_fee: bool,
+    pub(crate) min_deposit: Option<i64>,
+    pub(crate) script: Script,
+}
+
+/// A checked lead: its sections as sent (for `GET /leads/{uuid}`) and what
+/// underwriting reads.
+#[derive(Debug, Clone)]
+pub(crate) struct CheckedLead {
+    pub(crate) uuid: Option<Uuid>,
+    pub(crate) sections: Map<String, Value>,
+    pub(crate) client_tags: Vec<(String, String)>,
+    pub(crate) input: LeadInput,
+}
+
+/// Members of a section and what each must be.
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Email,
+    Phone,
+    Zip,
+    Date,
+    Ssn,
+    Int { min: i64 },
+    Bool,
+    OneOf(&'static [&'static str]),
+    ListOf(&'static [&'static str]),
+}
+
+const PRODUCT_TYPES: &[&str] = &[
+    "credit_card", "generic", "auto_insurance", "insurance", "life_insurance", "loan", "mortgage", "savings", "other",
+    "unknown",
+];
+pub(crate) const STATES: &[&str] = &[
+    "AK", "AL", "AR", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA", "HI", "IA", "ID", "IL", "IN", "KS", "KY", "LA",
+    "MA", "MD", "ME", "MI", "MN", "MO", "MS", "MT", "NC", "ND", "NE", "NH", "NJ", "NM", "NV", "NY", "OH", "OK", "OR",
+    "PA", "PR", "RI", "SC", "SD", "TN", "TX", "UT", "VA", "VI", "VT", "WA", "WI", "WV", "WY",
+];
+pub(crate) const LOAN_PURPOSES: &[&str] = &[
+    "auto", "auto_purchase", "auto_refinance", "baby", "boat", "business", "car_repair", "cosmetic",
+    "credit_card_refi", "debt_consolidation", "emergency", "engagement", "green", "home_improvement", "home_purchase",
+    "home_refi", "household_expenses", "large_purchases", "life_event", "medical_dental", "motorcycle",
+    "moving_relocation", "other", "rv", "special_occasion", "student_loan", "student_loan_refi", "taxes", "vacation",
+    "wedding",
+];
+pub(crate) const CREDIT_RATINGS: &[&str] = &["excellent", "good", "fair", "poor", "limited", "unknown"];
+pub(crate) const CARD_PURPOSES: &[&str] = &[
+    "balance_transfer", "cash_back", "earning_rewards", "improve_credit", "low_interest", "new_to_credit", "student",
+    "travel_incentives",
+];
+const EMPLOYMENT_STATUSES: &[&str] = &[
+    "employed", "employed_full_time", "employed_part_time", "military", "not_employed", "self_employed", "retired",
+    "other",
+];
+const PAY_FREQUENCIES: &[&str] = &["weekly", "biweekly", "twice_monthly", "monthly"];
+
+const PERSONAL: &[(&str, Kind)] = &[
+    ("firstName", Kind::Text),
+    ("lastName", Kind::Text),
+    ("email", Kind::Email),
+    ("city", Kind::Text),
+    ("state", Kind::OneOf(STATES)),
+    ("workPhone", Kind::Phone),
+    ("primaryPhone", Kind::Phone),
+    ("bestTimeToCall", Kind::OneOf(&["morning", "afternoon", "evening", "night"])),
+    ("address1", Kind::Text),
+    ("address2", Kind::Text),
+    ("addressMoveInDate", Kind::Date),
+    ("zipcode", Kind::Zip),
+    ("monthsAtAddress", Kind::Int { min: 0 }),
+    ("driversLicenseNumber", Kind::Text),
+    ("driversLicenseState", Kind::Text),
+    ("ipAddress", Kind::Text),
+    ("activeMilitary", Kind::Bool),
+    ("militaryVeteran", Kind::Bool),
+    ("dateOfBirth", Kind::Date),
+    ("ssn", Kind::Ssn),
+    ("citizenshipStatus", Kind::OneOf(&["citizen", "permanent_resident", "other"])),
+];
+const LOAN: &[(&str, Kind)] = &[("purpose", Kind::OneOf(LOAN_PURPOSES)), ("loanAmount", Kind::Int { min: 0 })];
+const CREDIT: &[(&str, Kind)] = &[
+    ("providedCreditRating", Kind::OneOf(CREDIT_RATINGS)),
+    ("providedNumericCreditScore", Kind::Int { min: 300 }),
+];
+const FINANCIAL: &[(&str, Kind)] = &[
+    ("employmentStatus", Kind::OneOf(EMPLOYMENT_STATUSES)),
+    ("employmentPayFrequency", Kind::OneOf(PAY_FREQUENCIES)),
+    ("annualIncome", Kind::Int { min: 0 }),
+    ("monthlyNetIncome", Kind::Int { min: 0 }),
+    ("bankName", Kind::Text),
+    ("bankRoutingNumber", Kind::Text),
+    ("bankAccountType", Kind::OneOf(&["checking", "savings", "other"])),
+    ("creditCardDebt", Kind::Int { min: 0 }),
+    ("monthsAtBank", Kind::Int { min: 0 }),
+    ("bankAccountNumber", Kind::Text),
+    ("monthlyDebt", Kind::Int { min: 0 }),
+    ("totalAssets", Kind::Int { min: 0 }),
+    ("monthlyHousingPayment", Kind::Int { min: 0 }),
+    ("availableAssets", Kind::Int { min: 0 }),
+    ("additionalIncome", Kind::Int { min: 0 }),
+    ("additionalIncomeFrequency", Kind::OneOf(PAY_FREQUENCIES)),
+    ("hasDirectDeposit", Kind::Bool),
+    ("totalUnsecuredDebt", Kind::Int { min: 0 }),
+];
+const CARD: &[(&str, Kind)] = &[("allowAnnualFee", Kind::Bool), ("cardPurposes", Kind::ListOf(CARD_PURPOSES))];
+const SAVINGS: &[(&str, Kind)] = &[
+    ("minDepositAmount", Kind::Int { min: 0 }),
+    ("maxDepositAmount", Kind::Int { min: 0 }),
+];
+const SESSION: &[(&str, Kind)] = &[("ipAddress", Kind::Text), ("userAgent", Kind::Text), ("browserFingerprint", Kind::Text)];
+const EMPLOYMENT: &[(&str, Kind)] = &[
+    ("employerName", Kind::Text),
+    ("jobTitle", Kind::Text),
+    ("monthsEmployed", Kind::Int { min: 0 }),
+    ("directDeposit", Kind::Bool),
+    ("payDate1", Kind::Date),
+    ("payDate2", Kind::Date),
+    ("startDate", Kind::Date),
+];
+const LEGAL: &[(&str, Kind)] = &[
+    ("consentsToFcra", Kind::Bool),
+    ("consentsToTcpa", Kind::Bool),
+    ("consentsToSms", Kind::Bool),
+    ("fcraLanguage", Kind::Text),
+    ("tcpaLanguage", Kind::Text),
+];
+const CO_APPLICANT: &[(&str, Kind)] = &[
+    ("firstName", Kind::Text),
+    ("lastName", Kind::Text),
+    ("dateOfBirth", Kind::Date),
+    ("annualIncome", Kind::Int { min: 0 }),
+    ("state", Kind::OneOf(STATES)),
+    ("zipcode", Kind::Zip),
+];
+
+/// Sections checked member by member; other object sections are kept as sent.
+const SECTIONS: &[(&str, &[(&str, Kind)])] = &[
+    ("personalInformation", PERSONAL),
+    ("loanInformation", LOAN),
+    ("creditInformation", CREDIT),
+    ("financialInformation", FINANCIAL),
+    ("creditCardInformation", CARD),
+    ("savingsInformation", SAVINGS),
+    ("sessionInformation", SESSION),
+    ("employmentInformation", EMPLOYMENT),
+    ("legalInformation", LEGAL),
+    ("coApplicantInformation", CO_APPLICANT),
+];
+const OTHER_SECTIONS: &[&str] = &[
+    "personalReferenceInformation",
+    "mortgageInformation",
+    "educationInformation",
+    "healthInformation",
+    "autoInsuranceInformation",
+    "identificationInformation",
+    "lifeInsuranceInformation",
+];
+const UUIDS: &[&str] = &["uuid", "sessionUuid", "deviceId", "referralCompanyUuid", "trackingUuid"];
+/// Client tags a lead may carry (keys, and values per key), and their length.
+const MAX_TAG_KEYS: usize = 20;
+const MAX_TAG_VALUES: usize = 20;
+const MAX_TAG_CHARS: usize = 255;
+
+/// The vendor's message for an invalid member: the value as JSON text (a
+/// string bare), and the member's own name.
+pub(crate) fn invalid(path: &str, value: &Value) -> ApiError {
+    let shown = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let field = path.rsplit('.').next().unwrap_or(path);
+    ApiError {
+        attribute: Some(path.to_owned()),
+        kind: Some("invalid".into()),
+        details: Default::default(),
+        message: format!("Invalid fields present: {} is not a valid {field}", shorten(&shown)),
+    }
+}
+
+/// Checks a `LeadCreateData` body (already parsed as JSON). `required`
+/// names what this operation needs (`productTypes` on submission).
+pub(crate) fn check(body: &Value, require_products: bool) -> Result<CheckedLead, Vec<ApiError>> {
+    let Value::Object(fields) = body else {
+        return Err(vec![invalid("body", body)]);
+    };
+    let mut errors = Vec::new();
+    let mut sections = Map::new();
+    for (name, members) in SECTIONS {
+        match fields.get(*name) {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(section)) => {
+                for (member, kind) in *members {
+                    if let Some(value) = section.get(*member).filter(|v| !v.is_null()) {
+                        check_value(&format!("{name}.{member}"), value, *kind, &mut errors);
+                    }
+                }
+                sections.insert((*name).to_owned(), Value::Object(section.clone()));
+            }
+            Some(other) => errors.push(invalid(name, other)),
+        }
+    }
+    for name in OTHER_SECTIONS {
+        match fields.get(*name) {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(section)) => {
+                sections.insert((*name).to_owned(), Value::Object(section.clone()));
+            }
+            Some(other) => errors.push(invalid(name, other)),
+        }
+    }
+    match fields.get("refinanceLoans") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(loans)) if loans.iter().all(Value::is_object) => {
+            sections.insert("refinanceLoans".into(), Value::Array(loans.clone()));
+        }
+        Some(other) => errors.push(invalid("refinanceLoans", other)),
+    }
+    let mut uuids = [None; 5];
+    for (slot, name) in uuids.iter_mut().zip(UUIDS) {
+        if let Some(value) = fields.get(*name).filter(|v| !v.is_null()) {
+            *slot = parse_uuid(value);
+            if slot.is_none() {
+                errors.push(invalid(name, value));
+            } else if *name != "uuid" {
+                sections.insert((*name).to_owned(), value.clone());
+            }
+        }
+    }
+    for name in ["partnerUserId"] {
+        match fields.get(name) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) => {
+                sections.insert(name.to_owned(), Value::String(s.clone()));
+            }
+            Some(other) => errors.push(invalid(name, other)),
+        }
+    }
+    let products = match fields.get("productTypes") {
+        None | Some(Value::Null) if require_products => {
+            errors.push(ApiError::missing("productTypes"));
+            Vec::new()
+        }
+        None | Some(Value::Null) => Vec::new(),
+        Some(value) => {
+            check_value("productTypes", value, Kind::ListOf(PRODUCT_TYPES), &mut errors);
+            let products: Vec<ProductType> = value
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.as_str().and_then(ProductType::parse))
+                .collect();
+            if require_products && products.is_empty() && value.as_array().is_some_and(Vec::is_empty) {
+                errors.push(invalid("productTypes", value));
+            }
+            products
+        }
+    };
+    let client_tags = client_tags(fields.get("clientTags"), &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let input = read_input(&sections, products);
+    Ok(CheckedLead {
+        uuid: uuids[0],
+        sections,
+        client_tags,
+        input,
+    })
+}
+
+fn client_tags(value: Option<&Value>, errors: &mut Vec<ApiError>) -> Vec<(String, String)> {
+    let mut tags = Vec::new();
+    let Some(value) = value.filter(|v| !v.is_null()) else {
+        return tags;
+    };
+    let Value::Object(keys) = value else {
+        errors.push(invalid("clientTags", value));
+        return tags;
+    };
+    if keys.len() > MAX_TAG_KEYS {
+        errors.push(invalid("clientTags", &Value::String(format!("{} keys", keys.len()))));
+        return tags;
+    }
+    for (key, values) in keys {
+        let path = format!("clientTags.{key}");
+        let list = values.as_array().filter(|l| {
+            l.len() <= MAX_TAG_VALUES
+                && l.iter().all(|v| v.as_str().is_some_and(|s| s.chars().count() <= MAX_TAG_CHARS))
+        });
+        match list {
+            Some(list) if key.chars().count() <= MAX_TAG_CHARS && !key.is_empty() => {
+                let mut values: Vec<String> = list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+                values.sort();
+                values.dedup();
+                tags.extend(values.into_iter().map(|v| (key.clone(), v)));
+            }
+            _ => errors.push(invalid(&path, values)),
+        }
+    }
+    tags
+}
+
+fn read_input(sections: &Map<String, Value>, products: Vec<ProductType>) -> LeadInput {
+    let get = |section: &str, member: &str| sections.get(section).and_then(|s| s.get(member));
+    let text = |section: &str, member: &str| get(section, member).and_then(Value::as_str).map(str::to_owned);
+    let int = |section: &str, member: &str| get(section, member).and_then(Value::as_i64);
+    let band = text("creditInformation", "providedCreditRating")
+        .and_then(|r| CreditBand::of_rating(&r))
+        .or_else(|| int("creditInformation", "providedNumericCreditScore").map(CreditBand::of_score))
+        .unwrap_or(CreditBand::Limited);
+    let script = text("personalInformation", "email").map_or(Script::None, |email| script_of(&email));
+    LeadInput {
+        products,
+        loan_amount: int("loanInformation", "loanAmount"),
+        loan_purpose: text("loanInformation", "purpose"),
+        band,
+        annual_income: int("financialInformation", "annualIncome"),
+        state: text("personalInformation", "state"),
+        card_purposes: get("creditCardInformation", "cardPurposes")
+            .and_then(Value::as_array)
+            .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default(),
+        allow_annual_fee: get("creditCardInformation", "allowAnnualFee")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
+        min_deposit: int("savingsInformation", "minDepositAmount"),
+        script,
+    }
+}
+
+/// `name+decline@example.com` and the like: the plus-tag of the local part.
+fn script_of(email: &str) -> Script {
+    let local = email.split('@').next().unwrap_or("");
+    let Some((_, tag)) = local.split_once('+') else {
+        return Script::None;
+    };
+    match tag.to_ascii_lowercase().as_str() {
+        "decline" => Script::Decline,
+        "slow" => Script::Slow,
+        "fund" => Script::Fund,
+        "nofund" => Script::NoFund,
+        _ => Script::None,
+    }
+}
+
+fn parse_uuid(value: &Value) -> Option<Uuid> {
+    value.as_str().and_then(|s| Uuid::parse_str(s).ok())
+}
+
+fn check_value(path: &str, value: &Value, kind: Kind, errors: &mut Vec<ApiError>) {
+    let ok = match (kind, value) {
+        (Kind::Text, Value::String(_)) => true,
+        (Kind::Email, Value::String(s)) => is_email(s),
+        (Kind::Phone, Value::String(s)) => is_phone(s),
+        (Kind::Zip, Value::String(s)) => is_zip(s),
+        (Kind::Date, Value::String(s)) => NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok(),
+        (Kind::Ssn, Value::String(s)) => is_ssn(s),
+        (Kind::Int { min }, Value::Number(n)) => n
+            .as_i64()
+            .is_some_and(|n| n >= min && i32::try_from(n).is_ok()),
+        (Kind::Bool, Value::Bool(_)) => true,
+        (Kind::OneOf(allowed), Value::String(s)) => allowed.contains(&s.as_str()),
+        (Kind::ListOf(allowed), Value::Array(items)) => {
+            for item in items {
+                if !item.as_str().is_some_and(|s| allowed.contains(&s)) {
+                    errors.push(invalid(path, item));
+                }
+            }
+            true
+        }
+        _ => false,
+    };
+    if !ok {
+        errors.push(invalid(path, value));
+    }
+}
+
+/// The spec's email pattern: dot-separated atoms of RFC 5322's atext, `@`,
+/// and at least two dot-separated labels of letters, digits and inner hyphens.
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+    let local_ok = local.split('.').all(|atom| !atom.is_empty() && atom.chars().all(atext));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    local_ok && labels.len() >= 2 && labels.iter().all(label_ok)
+}
+
+/// `^1?\d{10}$`
+fn is_phone(s: &str) -> bool {
+    let digits = s.strip_prefix('1').filter(|rest| rest.len() == 10).unwrap_or(s);
+    digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `^\d{5}([-\s]\d{4})?$`
+fn is_zip(s: &str) -> bool {
+    let b = s.as_bytes();
+    let five = |x: &[u8]| x.iter().all(u8::is_ascii_digit);
+    match b.len() {
+        5 => five(b),
+        10 => five(&b[..5]) && matches!(b[5], b'-' | b' ' | b'\t') && five(&b[6..]),
+        _ => false,
+    }
+}
+
+/// The spec's SSN pattern: `AAA-GG-SSSS`, no area 000, 666 or 9xx, no
+/// group 00, no serial 0000, none of the famous invalid numbers, and not
+/// three runs of one repeated digit each (which excludes the spec's own
+/// example, `111-22-3333`).
+fn is_ssn(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let [area, group, serial] = parts.as_slice() else {
+        return false;
+    };
+    let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(area, 3) && digits(group, 2) && digits(serial, 4)) {
+        return false;
+    }
+    let repeated = |p: &str| p.bytes().all(|b| b == p.as_bytes()[0]);
+    let famous = ["123-45-6789", "219-09-9999", "078-05-1120"].contains(&s);
+    let all_runs = repeated(area) && repeated(group) && repeated(serial);
+    !famous
+        && !all_runs
+        && *area != "000"
+        && *area != "666"
+        && !area.starts_with('9')
+        && *group != "00"
+        && *serial != "0000"
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn patterns_follow_the_spec() {
+        assert!(is_ssn("123-45-6780"));
+        for bad in ["111-22-3333", "123-45-6789", "000-12-3456", "666-12-3456", "912-12-3456", "123-00-4567", "123-45-0000", "123456789", "123-45-678"] {
+            assert!(!is_ssn(bad), "{bad}");
+        }
+        assert!(is_email("john+fund@example.com"));
+        for bad in ["123", "a@b", "a..b@example.com", "a@-x.com", "@example.com"] {
+            assert!(!is_email(bad), "{bad}");
+        }
+        assert!(is_phone("2125556789") && is_phone("12125556789") && !is_phone("212555678") && !is_phone("22125556789"));
+        assert!(is_zip("10010") && is_zip("10010-1234") && is_zip("10010 1234") && !is_zip("1001") && !is_zip("10010-12"));
+    }
+
+    #[test]
+    fn every_invalid_member_is_named_in_the_vendors_words() {
+        let body = json!({
+            "productTypes": ["loan", "boat"],
+            "personalInformation": {"ssn": "123", "email": 5, "state": "XX"},
+            "loanInformation": {"loanAmount": -1},
+            "clientTags": {"subid": "not-a-list"},
+            "uuid": "nope"
+        });
+        let errors = check(&body, true).expect_err("invalid");
+        let messages: Vec<_> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "Invalid fields present: 5 is not a valid email",
+                "Invalid fields present: XX is not a valid state",
+                "Invalid fields present: 123 is not a valid ssn",
+                "Invalid fields present: -1 is not a valid loanAmount",
+                "Invalid fields present: nope is not a valid uuid",
+                "Invalid fields present: boat is not a valid productTypes",
+                "Invalid fields present: not-a-list is not a valid subid",
+            ]
+        );
+    }
+
+    #[test]
+    fn underwriting_reads_what_the_lead_says() {
+        let body = json!({
+            "productTypes": ["loan"],
+            "personalInformation": {"email": "a+Decline@example.com", "state": "NY"},
+            "creditInformation": {"providedNumericCreditScore": 705},
+            "loanInformation": {"loanAmount": 12000, "purpose": "debt_consolidation"},
+            "financialInformation": {"annualIncome": 70000},
+            "clientTags": {"subid": ["b", "a", "a"]}
+        });
+        let lead = check(&body, true).expect("valid");
+        assert_eq!(lead.input.band, CreditBand::Good);
+        assert_eq!(lead.input.script, Script::Decline);
+        assert_eq!(lead.input.loan_amount, Some(12_000));
+        assert_eq!(lead.client_tags, [("subid".to_owned(), "a".to_owned()), ("subid".to_owned(), "b".to_owned())]);
+    }
+}

@@ -1,0 +1,260 @@
+//! The Lead operations of 1.106.0 (`submitLead`, `getRateTableForSpecifiedLead`,
+//! `getRateTable`, `getLead`, `updateLead`) and the offer links they hand out.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::super::Engine;
+use super::super::auth::{Company, Confidential, Publishable};
+use super::super::error::EngineError;
+use super::super::lead_ids;
+use super::super::windows::floor_hour;
+use super::lead::{self, CheckedLead};
+use super::render::{self, Links};
+use super::store::{RateTable, Refused, SubmittedLead};
+use super::underwriting;
+use crate::shared::request::{parse_json_value, public_base_url};
+
+/// The lead body, checked: 400 with every invalid member named.
+pub(crate) fn read_lead(body: &[u8], require_products: bool) -> Result<CheckedLead, EngineError> {
+    let value = parse_json_value(body, None).map_err(|e| EngineError::from(e).into_bad_request())?;
+    lead::check(&value, require_products).map_err(|errors| EngineError::Rejected {
+        status: StatusCode::BAD_REQUEST,
+        errors,
+    })
+}
+
+/// A path uuid, or the vendor's 400 for it.
+pub(crate) fn path_uuid(name: &str, text: &str) -> Result<Uuid, EngineError> {
+    Uuid::parse_str(text).map_err(|_| {
+        EngineError::plain(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "Cannot parse parameter {name} as UUID: Invalid UUID string: {}",
+                super::super::error::shorten(text)
+            ),
+        )
+    })
+}
+
+fn links_base(state: &Engine, headers: &HeaderMap) -> String {
+    public_base_url(state.settings.public_url.as_deref(), headers)
+}
+
+/// `POST /leads/rateTables`: stores the lead and answers its rate table as
+/// it stands when the synchronous lenders have answered.
+pub(crate) async fn submit_lead(
+    State(state): State<Engine>,
+    Publishable { company }: Publishable,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, EngineError> {
+    let checked = read_lead(&body, true)?;
+    let now = state.clock.now();
+    let marketplace = &state.engine.marketplace;
+    let uuid = match checked.uuid {
+        Some(uuid) => {
+            // Any lead's uuid is taken, another company's too. May generate
+            // the lead's creation hour: off the async workers.
+            let catalog = state.engine.catalog();
+            let exists = tokio::task::spawn_blocking(move || catalog.lead_exists(uuid, now)).await;
+            if exists.unwrap_or(true) {
+                return Err(duplicate());
+            }
+            uuid
+        }
+        None => new_lead_uuid(&state, &company, now),
+    };
+    let table_uuid = marketplace.seed().uuid("engine.marketplace.rateTable", (uuid, 0u64));
+    let answers = underwriting::answers(marketplace.seed(), uuid, table_uuid, &checked.input, now);
+    let lead = SubmittedLead {
+        uuid,
+        company: company.uuid,
+        company_name: company.name.clone(),
+        sub_account: company.sub_account_of(uuid),
+        is_test: company.is_test,
+        event_data: company.event_data,
+        created_at: now,
+        updated_at: now,
+        rate_tables: vec![RateTable {
+            uuid: table_uuid,
+            built_at: now,
+            loan_amount: checked.input.loan_amount,
+            answers,
+        }],
+        clicks: Vec::new(),
+        checked,
+    };
+    let body = render::rate_table(&lead, &lead.rate_tables[0], now, &Links { base: &links_base(&state, &headers) });
+    marketplace.submit(lead).map_err(|_| duplicate())?;
+    Ok(Json(body).into_response())
+}
+
+/// A lead uuid that carries the company's tag and creation hour, as
+/// generated leads' do: analytics finds its owner from the uuid alone.
+fn new_lead_uuid(state: &Engine, company: &Company, now: DateTime<Utc>) -> Uuid {
+    let catalog = state.engine.peek();
+    let tag = catalog.windows.tag(company.index).unwrap_or_default();
+    let mut rng = state.seed.rng("engine.marketplace.lead", (company.uuid, state.engine.marketplace.next_number()));
+    lead_ids::tagged_lead_uuid(tag, floor_hour(now), &mut rng)
+}
+
+fn duplicate() -> EngineError {
+    // The vendor's text, with its double space.
+    EngineError::plain(StatusCode::CONFLICT, "Lead  duplicates an existing lead")
+}
+
+/// `POST /leads/{leadUuid}/rateTables`: a new rate table for a stored lead
+/// (the body's sections are merged into it first).
+pub(crate) async fn rate_table_for_lead(
+    State(state): State<Engine>,
+    Publishable { company }: Publishable,
+    Path(lead): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, EngineError> {
+    let uuid = path_uuid("leadUuid", &lead)?;
+    let checked = read_lead(&body, false)?;
+    let now = state.clock.now();
+    let marketplace = &state.engine.marketplace;
+    let not_found = || EngineError::plain(StatusCode::BAD_REQUEST, "Lead UUID is invalid");
+    marketplace.update(company.uuid, uuid, checked, now).map_err(|_| not_found())?;
+    let seed = marketplace.seed();
+    let lead = marketplace
+        .add_rate_table(company.uuid, uuid, now, |lead, at| {
+            let table = seed.uuid("engine.marketplace.rateTable", (uuid, lead.rate_tables.len() as u64));
+            RateTable {
+                uuid: table,
+                built_at: at,
+                loan_amount: lead.checked.input.loan_amount,
+                answers: underwriting::answers(seed, uuid, table, &lead.checked.input, at),
+            }
+        })
+        .map_err(|_| not_found())?;
+    let table = lead.rate_tables.last().ok_or_else(not_found)?;
+    let links = Links { base: &links_base(&state, &headers) };
+    Ok(Json(render::rate_table(&lead, table, now.max(table.built_at), &links)).into_response())
+}
+
+/// `GET /originator/rateTables/{uuid}`: the table as it stands now; late
+/// lenders' offers appear as the virtual clock passes their answers.
+pub(crate) async fn get_rate_table(
+    State(state): State<Engine>,
+    Publishable { company }: Publishable,
+    Path(table): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, EngineError> {
+    let uuid = path_uuid("uuid", &table)?;
+    let found = state.engine.marketplace.rate_table(uuid).filter(|(lead, _)| lead.company == company.uuid);
+    let Some((lead, index)) = found else {
+        return Err(EngineError::plain(StatusCode::NOT_FOUND, "Lead UUID is invalid"));
+    };
+    let now = state.clock.now();
+    let links = Links { base: &links_base(&state, &headers) };
+    Ok(Json(render::rate_table(&lead, &lead.rate_tables[index], now, &links)).into_response())
+}
+
+/// `GET /leads/{uuid}` (confidential token).
+pub(crate) async fn get_lead(
+    State(state): State<Engine>,
+    Confidential { company, .. }: Confidential,
+    Path(lead): Path<String>,
+) -> Result<Response, EngineError> {
+    let uuid = path_uuid("uuid", &lead)?;
+    match state.engine.marketplace.lead(uuid).filter(|l| l.company == company.uuid) {
+        Some(lead) => Ok(Json(render::lead(&lead)).into_response()),
+        None => Err(lead_not_found(uuid)),
+    }
+}
+
+fn lead_not_found(uuid: Uuid) -> EngineError {
+    EngineError::plain(StatusCode::NOT_FOUND, format!("Lead {uuid} not found"))
+}
+
+/// `PATCH /leads/{uuid}` (confidential token): merges the sections sent.
+pub(crate) async fn update_lead(
+    State(state): State<Engine>,
+    Confidential { company, .. }: Confidential,
+    Path(lead): Path<String>,
+    body: Bytes,
+) -> Result<Response, EngineError> {
+    let uuid = path_uuid("uuid", &lead)?;
+    let checked = read_lead(&body, false)?;
+    match state.engine.marketplace.update(company.uuid, uuid, checked, state.clock.now()) {
+        Ok(()) => Ok(Json(serde_json::json!({ "uuid": uuid })).into_response()),
+        Err(Refused::NotFound | Refused::Duplicate) => Err(lead_not_found(uuid)),
+    }
+}
+
+/// `GET /ref/{offerUuid}`: an offer URL followed. Records the click (the
+/// lead's `offerClicked`) and sends the browser to the lender's landing
+/// page, served here too. Unknown offers are a plain 404 page, as a
+/// tracking link answers.
+pub(crate) async fn follow_offer(State(state): State<Engine>, Path(offer): Path<String>) -> Response {
+    let followed = Uuid::parse_str(&offer)
+        .ok()
+        .and_then(|uuid| state.engine.marketplace.follow(uuid, state.clock.now()).map(|f| (uuid, f)));
+    match followed {
+        Some((uuid, ())) => {
+            let location = format!("/ref/{uuid}/landing");
+            (
+                StatusCode::FOUND,
+                [
+                    (header::LOCATION, HeaderValue::from_str(&location).unwrap_or(HeaderValue::from_static("/"))),
+                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                ],
+            )
+                .into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "offer not found\n").into_response(),
+    }
+}
+
+/// `GET /ref/{offerUuid}/landing`: a harmless page naming the lender.
+pub(crate) async fn landing(State(state): State<Engine>, Path(offer): Path<String>) -> Response {
+    let found = Uuid::parse_str(&offer).ok().and_then(|uuid| state.engine.marketplace.offer_summary(uuid));
+    let Some((lender, product)) = found else {
+        return (StatusCode::NOT_FOUND, "offer not found\n").into_response();
+    };
+    let page = maud::html! {
+        (maud::DOCTYPE)
+        html {
+            head { title { (lender) " (simulated)" } }
+            body {
+                h1 { (lender) }
+                p { "You followed a " (product) " offer. This is leadsim's stand-in for the lender's application page: nothing here is real." }
+            }
+        }
+    };
+    axum::response::Html(page.into_string()).into_response()
+}
+
+/// Journal and admin views of a lead never show what it says about the
+/// person; only `GET /leads/{uuid}` with the confidential token does.
+pub(crate) fn admin_view(lead: &SubmittedLead) -> Value {
+    serde_json::json!({
+        "uuid": lead.uuid,
+        "companyUuid": lead.company,
+        "createdAt": crate::shared::time::format_seconds(lead.created_at),
+        "productTypes": lead.checked.input.products.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+        "script": format!("{:?}", lead.checked.input.script).to_lowercase(),
+        "rateTables": lead.rate_tables.iter().map(|t| serde_json::json!({
+            "uuid": t.uuid,
+            "builtAt": crate::shared::time::format_seconds(t.built_at),
+            "answers": t.answers.iter().map(|a| serde_json::json!({
+                "lender": a.lender.institution.name,
+                "productType": a.product.as_str(),
+                "at": crate::shared::time::format_seconds(a.at),
+                "late": a.late,
+                "offerUuid": match &a.decision { underwriting::Decision::Offer(t) => Some(t.uuid), _ => None },
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "clicks": lead.clicks.iter().map(|c| crate::shared::time::format_seconds(c.at)).collect::<Vec<_>>(),
+    })
+}

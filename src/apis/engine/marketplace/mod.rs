@@ -1,0 +1,24 @@
+//! Engine's lead marketplace (API 1.106.0): partners submit leads and get
+//! rate tables of offers from leadsim's lenders, some answering later on
+//! the virtual clock; offer URLs record clicks; and every submitted lead
+//! lives on in supply analytics (v1, v3, leadsInfo) through its lender's
+//! funnel to a payout. Plus the marketplace's helpers: prefills, approval
+//! probability, offer previews and UI utilities.
+//!
+//! - [`lead`]: `LeadCreateData`, checked as the spec types it;
+//! - [`lenders`] and [`underwriting`]: who offers what to whom, and when;
+//! - [`store`]: what partners created, bounded, and each company's
+//!   submitted leads as a batch of analytics records ([`funnel`]);
+//! - [`render`]: the wire forms; [`leads`] and [`reference`]: the handlers.
+
+pub(crate) mod funnel;
+pub(crate) mod lead;
+pub(crate) mod leads;
+pub(crate) mod lenders;
+pub(crate) mod reference;
+pub(crate) mod render;
+pub(crate) mod store;
+pub(crate) mod underwriting;
+pub(crate) mod vehicles;
+
+pub use store::Marketplace;

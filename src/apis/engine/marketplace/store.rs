@@ -1,0 +1,394 @@
+//! Submitted leads, their rate tables and clicks, prefills and loan
+//! reports: what partners created, kept in memory with a bound, plus each
+//! company's submitted leads as one time-sorted [`Batch`] that the feeds
+//! read beside the generated ones.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::super::generator::Batch;
+use super::super::models::ProductType;
+use super::funnel;
+use super::lead::CheckedLead;
+use super::underwriting::{Answer, Decision};
+use crate::shared::seed::Seed;
+
+/// Submitted leads kept (all companies): past it the oldest is forgotten,
+/// records and all. A lead with its rate table is a few kilobytes.
+pub const MAX_LEADS: usize = 100_000;
+/// Prefills and loan reports kept, each; the oldest go first.
+pub(crate) const MAX_PREFILLS: usize = 10_000;
+
+#[derive(Debug, Clone)]
+pub(crate) struct SubmittedLead {
+    pub(crate) uuid: Uuid,
+    pub(crate) company: Uuid,
+    pub(crate) company_name: String,
+    pub(crate) sub_account: u16,
+    pub(crate) is_test: bool,
+    pub(crate) event_data: bool,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
+    pub(crate) checked: CheckedLead,
+    pub(crate) rate_tables: Vec<RateTable>,
+    pub(crate) clicks: Vec<Click>,
+}
+
+impl SubmittedLead {
+    /// The product its lead events name: the first it asked for.
+    pub(crate) fn primary_product(&self) -> ProductType {
+        self.checked.input.products.first().copied().unwrap_or(ProductType::Loan)
+    }
+
+    /// When the lead's next record may be stamped: a second after its last,
+    /// so no two of its events share an id.
+    fn next_free(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let last = self
+            .rate_tables
+            .iter()
+            .flat_map(|t| t.answers.iter().map(|a| a.at).chain([t.built_at]))
+            .chain(self.clicks.iter().map(|c| c.at))
+            .chain([self.created_at])
+            .max()
+            .unwrap_or(now);
+        now.max(last + TimeDelta::seconds(1))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RateTable {
+    pub(crate) uuid: Uuid,
+    pub(crate) built_at: DateTime<Utc>,
+    pub(crate) loan_amount: Option<i64>,
+    pub(crate) answers: Vec<Answer>,
+}
+
+impl RateTable {
+    /// Late answers still to come at `now`.
+    pub(crate) fn pending(&self, now: DateTime<Utc>) -> impl Iterator<Item = &Answer> {
+        self.answers.iter().filter(move |a| a.late && a.at > now)
+    }
+
+    /// Answers in the table at `now`: synchronous ones, and late ones that arrived.
+    pub(crate) fn answered(&self, now: DateTime<Utc>) -> impl Iterator<Item = &Answer> {
+        self.answers.iter().filter(move |a| !a.late || a.at <= now)
+    }
+}
+
+/// An offer URL followed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Click {
+    pub(crate) rate_table: usize,
+    pub(crate) answer: usize,
+    pub(crate) at: DateTime<Utc>,
+}
+
+/// Where an offer is: its lead, table and answer.
+#[derive(Debug, Clone, Copy)]
+struct OfferPlace {
+    lead: Uuid,
+    rate_table: usize,
+    answer: usize,
+}
+
+/// A prefill token and what it prefills.
+#[derive(Debug, Clone)]
+pub(crate) struct Prefill {
+    pub(crate) company: Uuid,
+    pub(crate) body: Value,
+    pub(crate) created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default)]
+struct CompanyFeed {
+    leads: Vec<Uuid>,
+    version: u64,
+    snapshot: Option<Arc<Batch>>,
+}
+
+#[derive(Debug, Default)]
+struct Store {
+    leads: HashMap<Uuid, SubmittedLead>,
+    order: VecDeque<Uuid>,
+    rate_tables: HashMap<Uuid, (Uuid, usize)>,
+    offers: HashMap<Uuid, OfferPlace>,
+    feeds: HashMap<Uuid, CompanyFeed>,
+    prefills: HashMap<Uuid, Prefill>,
+    prefill_order: VecDeque<Uuid>,
+    reports: HashMap<Uuid, (Uuid, Value)>,
+    report_order: VecDeque<Uuid>,
+}
+
+/// The marketplace's state; one lock, held for map operations only.
+#[derive(Debug)]
+pub struct Marketplace {
+    seed: Seed,
+    max_leads: usize,
+    /// Numbers what partners create, for uuids drawn from the seed: the
+    /// same calls in the same order get the same uuids.
+    created: AtomicU64,
+    store: Mutex<Store>,
+}
+
+/// Why a lead could not be stored.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Refused {
+    Duplicate,
+    NotFound,
+}
+
+impl Marketplace {
+    pub(crate) fn new(seed: Seed) -> Self {
+        Self::with_bound(seed, MAX_LEADS)
+    }
+
+    pub(crate) fn with_bound(seed: Seed, max_leads: usize) -> Self {
+        Self {
+            seed,
+            max_leads: max_leads.max(1),
+            created: AtomicU64::new(0),
+            store: Mutex::new(Store::default()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Store> {
+        // A panic elsewhere leaves plain maps behind: keep serving them.
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn seed(&self) -> Seed {
+        self.seed
+    }
+
+    pub(crate) fn clear(&self) {
+        *self.lock() = Store::default();
+        self.created.store(0, Ordering::Relaxed);
+    }
+
+    pub(crate) fn next_number(&self) -> u64 {
+        self.created.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The lender and product of an offer (its landing page).
+    pub(crate) fn offer_summary(&self, offer: Uuid) -> Option<(&'static str, &'static str)> {
+        let store = self.lock();
+        let place = store.offers.get(&offer)?;
+        let answer = store.leads.get(&place.lead)?.rate_tables.get(place.rate_table)?.answers.get(place.answer)?;
+        Some((answer.lender.institution.name, answer.product.as_str()))
+    }
+
+    /// Stores a new lead with its first rate table.
+    pub(crate) fn submit(&self, lead: SubmittedLead) -> Result<(), Refused> {
+        let mut store = self.lock();
+        if store.leads.contains_key(&lead.uuid) {
+            return Err(Refused::Duplicate);
+        }
+        while store.leads.len() >= self.max_leads {
+            let Some(oldest) = store.order.pop_front() else { break };
+            store.forget(oldest);
+        }
+        store.index_tables(&lead);
+        let (uuid, company) = (lead.uuid, lead.company);
+        store.order.push_back(uuid);
+        store.leads.insert(uuid, lead);
+        let feed = store.feeds.entry(company).or_default();
+        feed.leads.push(uuid);
+        feed.changed();
+        Ok(())
+    }
+
+    /// Builds another rate table for a stored lead of `company`, with
+    /// `build` given the time it is stamped at; returns the lead after.
+    pub(crate) fn add_rate_table(
+        &self,
+        company: Uuid,
+        lead: Uuid,
+        now: DateTime<Utc>,
+        build: impl FnOnce(&SubmittedLead, DateTime<Utc>) -> RateTable,
+    ) -> Result<SubmittedLead, Refused> {
+        let mut store = self.lock();
+        let stored = store.leads.get_mut(&lead).filter(|l| l.company == company).ok_or(Refused::NotFound)?;
+        let at = stored.next_free(now);
+        let table = build(stored, at);
+        stored.rate_tables.push(table);
+        stored.updated_at = now.max(stored.updated_at);
+        let copy = stored.clone();
+        store.index_tables(&copy);
+        store.feeds.entry(company).or_default().changed();
+        Ok(copy)
+    }
+
+    /// Replaces a stored lead's sections (`PATCH /leads/{uuid}`).
+    pub(crate) fn update(&self, company: Uuid, lead: Uuid, checked: CheckedLead, now: DateTime<Utc>) -> Result<(), Refused> {
+        let mut store = self.lock();
+        let stored = store.leads.get_mut(&lead).filter(|l| l.company == company).ok_or(Refused::NotFound)?;
+        let mut merged = stored.checked.sections.clone();
+        for (name, value) in checked.sections {
+            match (merged.get_mut(&name), value) {
+                (Some(Value::Object(old)), Value::Object(new)) => old.extend(new),
+                (_, value) => {
+                    merged.insert(name, value);
+                }
+            }
+        }
+        stored.checked.sections = merged;
+        if !checked.input.products.is_empty() {
+            stored.checked.input.products = checked.input.products;
+        }
+        stored.updated_at = now.max(stored.updated_at);
+        Ok(())
+    }
+
+    pub(crate) fn lead(&self, lead: Uuid) -> Option<SubmittedLead> {
+        self.lock().leads.get(&lead).cloned()
+    }
+
+    /// The company that submitted `lead`, if it was submitted.
+    pub(crate) fn owner(&self, lead: Uuid) -> Option<Uuid> {
+        self.lock().leads.get(&lead).map(|l| l.company)
+    }
+
+    /// A rate table and its lead.
+    pub(crate) fn rate_table(&self, uuid: Uuid) -> Option<(SubmittedLead, usize)> {
+        let store = self.lock();
+        let (lead, index) = store.rate_tables.get(&uuid)?;
+        Some((store.leads.get(lead)?.clone(), *index))
+    }
+
+    /// Whether `offer` is one of `rate_table`'s, of `lead`.
+    pub(crate) fn offered(&self, lead: Uuid, rate_table: Uuid, offer: Uuid) -> Option<bool> {
+        let store = self.lock();
+        store.leads.get(&lead)?;
+        let place = store.offers.get(&offer);
+        let table = store.rate_tables.get(&rate_table);
+        Some(matches!((place, table), (Some(p), Some((l, t))) if p.lead == lead && *l == lead && p.rate_table == *t))
+    }
+
+    /// Records a click on `offer` (its first only: the event is the first
+    /// click); `None` for an offer leadsim does not have.
+    pub(crate) fn follow(&self, offer: Uuid, now: DateTime<Utc>) -> Option<()> {
+        let mut store = self.lock();
+        let place = *store.offers.get(&offer)?;
+        let lead = store.leads.get_mut(&place.lead)?;
+        let answer = lead.rate_tables.get(place.rate_table)?.answers.get(place.answer)?.clone();
+        let first = !lead.clicks.iter().any(|c| c.rate_table == place.rate_table && c.answer == place.answer);
+        if first {
+            let at = lead.next_free(now).max(answer.at);
+            lead.clicks.push(Click {
+                rate_table: place.rate_table,
+                answer: place.answer,
+                at,
+            });
+        }
+        let company = lead.company;
+        if first {
+            store.feeds.entry(company).or_default().changed();
+        }
+        Some(())
+    }
+
+    /// Every stored lead, oldest first (the admin listing).
+    pub(crate) fn leads(&self) -> Vec<SubmittedLead> {
+        let store = self.lock();
+        store.order.iter().filter_map(|uuid| store.leads.get(uuid).cloned()).collect()
+    }
+
+    /// The feeds' view of a company's submitted leads: a version that
+    /// changes whenever they do (it keys cached windows), and the batch.
+    pub(crate) fn version(&self, company: Uuid) -> u64 {
+        self.lock().feeds.get(&company).map_or(0, |f| f.version)
+    }
+
+    pub(crate) fn batch(&self, company: Uuid) -> Option<Arc<Batch>> {
+        let mut store = self.lock();
+        let Store { feeds, leads, .. } = &mut *store;
+        let feed = feeds.get_mut(&company)?;
+        if feed.leads.is_empty() {
+            return None;
+        }
+        if feed.snapshot.is_none() {
+            let mut batch = Batch::default();
+            for lead in feed.leads.iter().filter_map(|uuid| leads.get(uuid)) {
+                funnel::add(self.seed, lead, &mut batch);
+            }
+            batch.sort();
+            feed.snapshot = Some(Arc::new(batch));
+        }
+        feed.snapshot.clone()
+    }
+
+    pub(crate) fn add_prefill(&self, token: Uuid, prefill: Prefill) {
+        let mut store = self.lock();
+        if store.prefills.len() >= MAX_PREFILLS
+            && let Some(oldest) = store.prefill_order.pop_front()
+        {
+            store.prefills.remove(&oldest);
+        }
+        store.prefill_order.push_back(token);
+        store.prefills.insert(token, prefill);
+    }
+
+    pub(crate) fn prefill(&self, token: Uuid) -> Option<Prefill> {
+        self.lock().prefills.get(&token).cloned()
+    }
+
+    pub(crate) fn add_report(&self, uuid: Uuid, company: Uuid, report: Value) {
+        let mut store = self.lock();
+        if store.reports.len() >= MAX_PREFILLS
+            && let Some(oldest) = store.report_order.pop_front()
+        {
+            store.reports.remove(&oldest);
+        }
+        store.report_order.push_back(uuid);
+        store.reports.insert(uuid, (company, report));
+    }
+
+    pub(crate) fn report(&self, uuid: Uuid, company: Uuid) -> Option<Value> {
+        self.lock().reports.get(&uuid).filter(|(c, _)| *c == company).map(|(_, r)| r.clone())
+    }
+}
+
+impl CompanyFeed {
+    fn changed(&mut self) {
+        self.version += 1;
+        self.snapshot = None;
+    }
+}
+
+impl Store {
+    fn index_tables(&mut self, lead: &SubmittedLead) {
+        for (t, table) in lead.rate_tables.iter().enumerate() {
+            self.rate_tables.insert(table.uuid, (lead.uuid, t));
+            for (a, answer) in table.answers.iter().enumerate() {
+                if let Decision::Offer(terms) = &answer.decision {
+                    self.offers.insert(terms.uuid, OfferPlace {
+                        lead: lead.uuid,
+                        rate_table: t,
+                        answer: a,
+                    });
+                }
+            }
+        }
+    }
+
+    fn forget(&mut self, uuid: Uuid) {
+        let Some(lead) = self.leads.remove(&uuid) else { return };
+        for table in &lead.rate_tables {
+            self.rate_tables.remove(&table.uuid);
+            for answer in &table.answers {
+                if let Decision::Offer(terms) = &answer.decision {
+                    self.offers.remove(&terms.uuid);
+                }
+            }
+        }
+        if let Some(feed) = self.feeds.get_mut(&lead.company) {
+            feed.leads.retain(|l| *l != uuid);
+            feed.changed();
+        }
+    }
+}
