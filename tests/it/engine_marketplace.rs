@@ -458,6 +458,10 @@ async fn updates_and_new_rate_tables_build_on_the_stored_lead() {
     assert_vendor_schema("RateTable", &second);
     assert_ne!(second["uuid"], table["uuid"]);
     assert_eq!(second["leadUuid"], uuid);
+    // The patched amount is what lenders now see.
+    assert_eq!(second["loanAmount"], 20000);
+    let income = app.get("/__admin/engine/leads").await.json();
+    assert_eq!(income["leads"][0]["rateTables"].as_array().unwrap().len(), 2);
     let other = app
         .post_json_as(&format!("/leads/{uuid}/rateTables"), SANDBOX_PUBLISHABLE, "{}")
         .await;

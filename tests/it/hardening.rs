@@ -56,6 +56,44 @@ async fn every_family(app: &TestApp) -> Vec<(String, u16)> {
         .post_json_as("/uiEvent/offerDisplays", PUBLISHABLE, DISPLAY)
         .await;
     seen.push(("engine display".to_owned(), ui.status.as_u16()));
+    // The marketplace: a lead, its table, a click, and the lead in leadsInfo.
+    let lead = json!({
+        "productTypes": ["loan", "credit_card", "savings"],
+        "personalInformation": {"email": "edge+fund@example.com", "state": "TX"},
+        "loanInformation": {"loanAmount": 10000},
+        "creditInformation": {"providedCreditRating": "excellent"},
+        "financialInformation": {"annualIncome": 100000}
+    });
+    let submitted = app
+        .post_json_as("/leads/rateTables", PUBLISHABLE, &lead.to_string())
+        .await;
+    seen.push(("engine lead".to_owned(), submitted.status.as_u16()));
+    if submitted.status == 200 {
+        let table = submitted.json();
+        let uuid = table["uuid"].as_str().unwrap_or_default();
+        let again = app
+            .get_as(&format!("/originator/rateTables/{uuid}"), PUBLISHABLE)
+            .await;
+        seen.push(("engine rate table".to_owned(), again.status.as_u16()));
+        if let Some(url) = table["loanOffers"][0]["url"].as_str() {
+            let click = app.get(url.trim_start_matches("http://localhost")).await;
+            assert_eq!(click.status, 302, "{}", click.text());
+            seen.push(("engine click".to_owned(), click.status.as_u16()));
+        }
+        let lead_uuid = table["leadUuid"].as_str().unwrap_or_default();
+        let info = app
+            .call(
+                Method::GET,
+                &format!("/supplyAnalytics/leadsInfo/{lead_uuid}"),
+                &[
+                    ("authorization", &format!("Bearer {CONFIDENTIAL}")),
+                    ("api-version", "2025-04-01"),
+                ],
+                "",
+            )
+            .await;
+        seen.push(("engine leadsInfo".to_owned(), info.status.as_u16()));
+    }
     let event = json!({"customer_id": "c", "user_id": "u", "lead_id": "l", "recording_id": "r"});
     let da = app.post_json("/api/v1/lead_analytics", &event.to_string()).await;
     seen.push(("data analytics".to_owned(), da.status.as_u16()));
@@ -265,6 +303,23 @@ async fn json_that_is_not_an_object_is_refused_wherever_an_object_belongs() {
         .await;
     lsq.assert_status(400);
     assert_eq!(lsq.json()["ExceptionType"], "MXInvalidRequestException");
+
+    for uri in [
+        "/leads/rateTables",
+        "/originator/prefills",
+        "/approvalProbability/loanReports",
+    ] {
+        for body in ["[]", "\"lead\"", "7", "null"] {
+            let response = app.post_json_as(uri, PUBLISHABLE, body).await;
+            response.assert_status(400);
+            assert_eq!(
+                response.json(),
+                json!([{"attribute": "body", "type": "invalid", "message": format!("Invalid fields present: {} is not a valid body", body.trim_matches('"'))}]),
+                "{uri} {body}"
+            );
+        }
+    }
+    assert_eq!(app.get("/__admin/engine/leads").await.json()["count"], 0);
 }
 
 #[tokio::test]

@@ -378,7 +378,8 @@ fn client_tags(value: Option<&Value>, errors: &mut Vec<ApiError>) -> Vec<(String
     tags
 }
 
-fn read_input(sections: &Map<String, Value>, products: Vec<ProductType>) -> LeadInput {
+/// What underwriting reads from a lead's sections.
+pub(crate) fn read_input(sections: &Map<String, Value>, products: Vec<ProductType>) -> LeadInput {
     let get = |section: &str, member: &str| sections.get(section).and_then(|s| s.get(member));
     let text = |section: &str, member: &str| get(section, member).and_then(Value::as_str).map(str::to_owned);
     let int = |section: &str, member: &str| get(section, member).and_then(Value::as_i64);

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::super::generator::Batch;
 use super::super::models::ProductType;
 use super::funnel;
-use super::lead::CheckedLead;
+use super::lead::{self, CheckedLead};
 use super::underwriting::{Answer, Decision};
 use crate::shared::seed::Seed;
 
@@ -236,10 +236,14 @@ impl Marketplace {
                 }
             }
         }
+        let products = if checked.input.products.is_empty() {
+            stored.checked.input.products.clone()
+        } else {
+            checked.input.products
+        };
+        // Underwriting reads the lead as it now stands.
+        stored.checked.input = lead::read_input(&merged, products);
         stored.checked.sections = merged;
-        if !checked.input.products.is_empty() {
-            stored.checked.input.products = checked.input.products;
-        }
         stored.updated_at = now.max(stored.updated_at);
         Ok(())
     }
