@@ -22,6 +22,22 @@ def errors(description):
     return {'description': description, 'content': {'application/json': {'schema': api_errors}}}
 unauthorized = {'$ref': '#/components/responses/UnauthorizedRequest'}
 
+# Path parameters the vendor's operations use but do not declare.
+for p, ops in paths.items():
+    names = [seg[1:-1] for seg in p.split('/') if seg.startswith('{')]
+    for op in ops.values():
+        declared = {x.get('name') for x in op.get('parameters', []) if x.get('in') == 'path'}
+        for name in names:
+            if name not in declared:
+                op.setdefault('parameters', []).append(
+                    {'name': name, 'in': 'path', 'required': True, 'schema': {'type': 'string', 'format': 'uuid'}})
+# A rate table needs product types: leadsim requires them (400, naming
+# `productTypes`) on submission, where the vendor's schema leaves them optional.
+submit = paths['/leads/rateTables']['post']['requestBody']['content']['application/json']
+submit['schema'] = {'allOf': [{'$ref': '#/components/schemas/LeadCreateData'},
+                              {'type': 'object', 'required': ['productTypes'],
+                               'properties': {'productTypes': {'type': 'array', 'minItems': 1}}}]}
+
 # Statuses leadsim answers that the vendor's operations do not list.
 for p, ops in paths.items():
     for m, op in ops.items():

@@ -114,6 +114,11 @@ fuzz leadsquared openapi/leadsquared.yaml "$ours" --config-file "$here/leadsquar
 fuzz vendor-engine-supply tests/vendor/engine-openapi.json "$theirs" -H "$engine_confidential" --include-path-regex '^/supplyAnalytics/'
 fuzz vendor-engine-ui tests/vendor/engine-openapi.json "$theirs" -H "$engine_publishable" --include-path-regex '^/uiEvent/'
 fuzz vendor-engine-v3 tests/vendor/engine-openapi-1.106.0.json "$theirs" -H "$engine_confidential" --include-path-regex '^/supplyAnalytics/'
+# The marketplace with the publishable token its submissions use (the two
+# confidential reads answer 401 to it, as documented).
+fuzz engine-marketplace openapi/engine-marketplace.yaml "$ours,ignored_auth" -H "$engine_publishable"
+fuzz vendor-engine-marketplace tests/vendor/engine-openapi-1.106.0.json "$theirs" -H "$engine_publishable" \
+  --include-path-regex '^/(leads|originator|approvalProbability|offerPreview|uiUtil)/'
 fuzz vendor-finicity "$vendor_finicity" "$theirs" --config-file "$here/finicity.toml" "${finicity[@]}"
 
 # Finicity's /decisioning flow: records for both business customers, then

@@ -291,9 +291,15 @@ impl PreviewQuery {
         Self { pairs: query_pairs(raw), errors: Vec::new() }
     }
 
+    /// A non-negative int32.
     fn int(&mut self, name: &str) -> Option<i64> {
+        self.int_from(name, 0)
+    }
+
+    /// An int32 of at least `min`.
+    fn int_from(&mut self, name: &str, min: i64) -> Option<i64> {
         let text = query_value(&self.pairs, name)?;
-        let parsed = text.parse::<i64>().ok().filter(|n| *n >= 0 && i32::try_from(*n).is_ok());
+        let parsed = text.parse::<i64>().ok().filter(|n| *n >= min && i32::try_from(*n).is_ok());
         if parsed.is_none() {
             self.errors.push(invalid(name, &Value::String(text.to_owned())));
         }
@@ -458,7 +464,7 @@ pub(crate) async fn universities(_: Publishable, RawQuery(query): RawQuery) -> R
 
 fn vehicle_query(query: Option<&str>, names: &[&str]) -> Result<(Option<i64>, Vec<Option<String>>), EngineError> {
     let mut q = PreviewQuery::new(query);
-    let year = q.int("year");
+    let year = q.int_from("year", i64::from(i32::MIN));
     let texts = names.iter().map(|n| query_value(&q.pairs, n).map(str::to_owned)).collect();
     q.finish()?;
     Ok((year, texts))
@@ -471,8 +477,9 @@ pub(crate) async fn vehicle_years(
     RawQuery(query): RawQuery,
 ) -> Result<Response, EngineError> {
     let mut q = PreviewQuery::new(query.as_deref());
-    let min = q.int("minYear");
-    let max = q.int("maxYear");
+    // Any year is a bound; one outside the catalogue just lists nothing.
+    let min = q.int_from("minYear", i64::from(i32::MIN));
+    let max = q.int_from("maxYear", i64::from(i32::MIN));
     q.finish()?;
     let newest = i64::from(state.clock.now().year()) + 1;
     let years: Vec<i64> = vehicles::years(newest)
