@@ -669,3 +669,60 @@ async fn the_marketplaces_helpers_answer_in_the_vendors_schemas() {
         .await
         .assert_status(404);
 }
+
+/// A company sees only its own leads, and `isTest` follows the token's company.
+#[tokio::test]
+async fn tenancy_and_is_test_follow_the_token() {
+    let app = TestApp::at("2026-03-02T10:00:00Z");
+    let theirs = app
+        .post_json_as(
+            "/leads/rateTables",
+            SANDBOX_PUBLISHABLE,
+            &lead("t@example.com").to_string(),
+        )
+        .await;
+    theirs.assert_status(200);
+    let theirs = theirs.json();
+    let uuid = theirs["leadUuid"].as_str().unwrap();
+    let stored = app
+        .get_as(&format!("/leads/{uuid}"), SANDBOX_CONFIDENTIAL)
+        .await
+        .json();
+    assert_eq!(stored["isTest"], true);
+    app.get_as(
+        &format!("/originator/rateTables/{}", theirs["uuid"].as_str().unwrap()),
+        PUBLISHABLE,
+    )
+    .await
+    .assert_status(404);
+    advance(&app, 3_600).await;
+    let feed = v3(
+        &app,
+        "/supplyAnalytics/leadEvents?sinceTimestamp=2026-03-02T09:59:00Z",
+    )
+    .await;
+    assert!(
+        feed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["leadUuid"] != uuid),
+        "not the demo company's"
+    );
+    let own = app
+        .call(
+            Method::GET,
+            "/supplyAnalytics/leadEvents?sinceTimestamp=2026-03-02T09:59:00Z",
+            &[("authorization", &format!("Bearer {SANDBOX_CONFIDENTIAL}")), V3],
+            "",
+        )
+        .await
+        .json();
+    let mine: Vec<&Value> = own["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["leadUuid"] == uuid)
+        .collect();
+    assert!(!mine.is_empty() && mine.iter().all(|e| e["isTest"] == true));
+}

@@ -396,3 +396,69 @@ impl Store {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::apis::engine::marketplace::{lead, underwriting};
+
+    fn submitted(market: &Marketplace, n: u128, now: DateTime<Utc>) -> SubmittedLead {
+        let body = json!({
+            "productTypes": ["loan"],
+            "loanInformation": {"loanAmount": 10000},
+            "creditInformation": {"providedCreditRating": "excellent"},
+            "financialInformation": {"annualIncome": 100000}
+        });
+        let checked = lead::check(&body, true).expect("valid");
+        let (uuid, table) = (Uuid::from_u128(n), Uuid::from_u128(1000 + n));
+        SubmittedLead {
+            uuid,
+            company: Uuid::from_u128(7),
+            company_name: "C".into(),
+            sub_account: 0,
+            is_test: false,
+            event_data: false,
+            created_at: now,
+            updated_at: now,
+            rate_tables: vec![RateTable {
+                uuid: table,
+                built_at: now,
+                loan_amount: Some(10_000),
+                answers: underwriting::answers(market.seed(), uuid, table, &checked.input, now),
+            }],
+            clicks: Vec::new(),
+            checked,
+        }
+    }
+
+    #[test]
+    fn the_oldest_lead_goes_whole_when_the_bound_is_reached() {
+        let market = Marketplace::with_bound(Seed::new(1), 2);
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let first = submitted(&market, 1, now);
+        let offer = first.rate_tables[0]
+            .answers
+            .iter()
+            .find_map(|a| match &a.decision {
+                Decision::Offer(terms) => Some(terms.uuid),
+                Decision::Declined(_) => None,
+            })
+            .expect("an offer");
+        market.submit(first.clone()).expect("stored");
+        assert_eq!(market.submit(first), Err(Refused::Duplicate));
+        market.submit(submitted(&market, 2, now)).expect("stored");
+        let before = market.version(Uuid::from_u128(7));
+        market.submit(submitted(&market, 3, now)).expect("stored");
+        assert!(market.version(Uuid::from_u128(7)) > before);
+        let kept: Vec<Uuid> = market.leads().iter().map(|l| l.uuid).collect();
+        assert_eq!(kept, [Uuid::from_u128(2), Uuid::from_u128(3)]);
+        // Its table, offers and records went with it.
+        assert!(market.rate_table(Uuid::from_u128(1001)).is_none());
+        assert!(market.follow(offer, now).is_none());
+        let batch = market.batch(Uuid::from_u128(7)).expect("a batch");
+        assert!(batch.leads.iter().all(|l| l.uuid != Uuid::from_u128(1)));
+        assert!(batch.leads.iter().any(|l| l.uuid == Uuid::from_u128(3)));
+    }
+}
