@@ -38,11 +38,12 @@ async fn main() -> std::io::Result<()> {
             .unwrap_or_default()
             .into()
     };
-    let (report_json, report_pdf, aggregate, v3_page) = (
+    let (report_json, report_pdf, aggregate, v3_page, rate_table) = (
         body("report.json"),
         body("report.pdf"),
         body("aggregate.json"),
         body("v3_page.json"),
+        body("rate_table.json"),
     );
     let app = Router::new()
         .route(
@@ -105,6 +106,14 @@ async fn main() -> std::io::Result<()> {
                 } else {
                     ([(header::CONTENT_TYPE, "application/json")], report_json)
                 }
+            }),
+        )
+        // A submitted lead's rate table, as leadsim answered one.
+        .route(
+            "/leads/rateTables",
+            post(move |body: Bytes| async move {
+                let _ = body;
+                ([(header::CONTENT_TYPE, "application/json")], rate_table)
             }),
         )
         .route(

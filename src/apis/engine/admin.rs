@@ -104,21 +104,20 @@ fn filters(state: &Engine, query: Option<&str>, name: &str) -> Result<Filters, A
     Ok(found)
 }
 
-/// `GET /__admin/engine/leads[?credential=]`: submitted leads, oldest
-/// first, with their rate tables' answers and clicks; never what a lead
-/// says about the person.
+/// Submitted leads an admin listing shows at most (the newest).
+const LISTED_LEADS: usize = 1_000;
+
+/// `GET /__admin/engine/leads[?leadUuid=][&credential=]`: submitted leads
+/// (the newest thousand, oldest first) with their rate tables' answers and
+/// clicks; never what a lead says about the person.
 pub(crate) async fn submitted_leads(
     State(state): State<Engine>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, AdminError> {
-    let Filters { creator, .. } = filters(&state, query.as_deref(), "leadUuid")?;
-    let leads: Vec<Value> = state
-        .engine
-        .marketplace
-        .leads()
-        .iter()
-        .filter(|lead| creator.is_none_or(|c| c == lead.company))
-        .map(super::marketplace::leads::admin_view)
-        .collect();
-    Ok(Json(json!({ "count": leads.len(), "leads": leads })))
+    let Filters { uuid, creator } = filters(&state, query.as_deref(), "leadUuid")?;
+    let (count, leads) = state.engine.marketplace.recent(LISTED_LEADS, |lead| {
+        uuid.is_none_or(|u| u == lead.uuid) && creator.is_none_or(|c| c == lead.company)
+    });
+    let leads: Vec<Value> = leads.iter().map(super::marketplace::leads::admin_view).collect();
+    Ok(Json(json!({ "count": count, "listed": leads.len(), "leads": leads })))
 }

@@ -85,9 +85,29 @@ pub(crate) struct LeadInput {
 #[derive(Debug, Clone)]
 pub(crate) struct CheckedLead {
     pub(crate) uuid: Option<Uuid>,
-    pub(crate) sections: Map<String, Value>,
+    /// The sections as compact JSON text: a stored lead keeps a few hundred
+    /// bytes rather than a tree of maps (the store holds many).
+    pub(crate) sections: Sections,
     pub(crate) client_tags: Vec<(String, String)>,
     pub(crate) input: LeadInput,
+}
+
+/// A lead's sections (`personalInformation`, …) as compact JSON text.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Sections(Box<str>);
+
+impl Sections {
+    pub(crate) fn new(map: &Map<String, Value>) -> Self {
+        Self(Value::Object(map.clone()).to_string().into_boxed_str())
+    }
+
+    /// The sections as a map again (what was stored is an object).
+    pub(crate) fn map(&self) -> Map<String, Value> {
+        match serde_json::from_str(&self.0) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        }
+    }
 }
 
 /// Members of a section and what each must be.
@@ -340,7 +360,7 @@ pub(crate) fn check(body: &Value, require_products: bool) -> Result<CheckedLead,
     let input = read_input(&sections, products);
     Ok(CheckedLead {
         uuid: uuids[0],
-        sections,
+        sections: Sections::new(&sections),
         client_tags,
         input,
     })

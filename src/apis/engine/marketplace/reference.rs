@@ -18,7 +18,7 @@ use super::super::models::ProductType;
 use super::lead::{CARD_PURPOSES, CREDIT_RATINGS, CreditBand, LOAN_PURPOSES, LeadInput, STATES, Script, invalid};
 use super::leads::{path_uuid, read_lead};
 use super::lenders;
-use super::render::{self, Links};
+use super::render::{self, Links, RateTableWire};
 use super::store::{Prefill, RateTable, SubmittedLead};
 use super::underwriting::{self, Decision};
 use super::vehicles;
@@ -223,7 +223,7 @@ pub(crate) async fn get_loan_report(
 
 /// An offer preview: a rate table for an anonymous lead with what the
 /// query says, every lender answering at once, without storing anything.
-fn preview(state: &Engine, headers: &HeaderMap, company: Uuid, input: LeadInput, key: &str) -> Vec<Value> {
+fn preview(state: &Engine, headers: &HeaderMap, company: Uuid, input: LeadInput, key: &str) -> RateTableWire {
     let seed = state.engine.marketplace.seed();
     let lead_uuid = seed.uuid("engine.marketplace.preview", (company, key));
     let table_uuid = seed.uuid("engine.marketplace.previewTable", (company, key));
@@ -258,11 +258,7 @@ fn preview(state: &Engine, headers: &HeaderMap, company: Uuid, input: LeadInput,
         clicks: Vec::new(),
     };
     let base = public_base_url(state.settings.public_url.as_deref(), headers);
-    let rendered = render::rate_table(&lead, &table, now, &Links { base: &base });
-    ["loanOffers", "creditCardOffers", "savingsOffers"]
-        .iter()
-        .flat_map(|name| rendered.get(*name).and_then(Value::as_array).cloned().unwrap_or_default())
-        .collect()
+    render::rate_table(&lead, &table, now, &Links { base: &base })
 }
 
 fn preview_input(products: Vec<ProductType>) -> LeadInput {
@@ -342,7 +338,7 @@ pub(crate) async fn preview_loans(
     input.loan_purpose = purpose;
     input.band = rating.as_deref().map_or(CreditBand::Good, band_of);
     let key = format!("loan:{input:?}");
-    Ok(Json(preview(&state, &headers, company.uuid, input, &key)).into_response())
+    Ok(Json(preview(&state, &headers, company.uuid, input, &key).loan_offers).into_response())
 }
 
 /// `GET /offerPreview/creditCardOffers`.
@@ -370,13 +366,9 @@ pub(crate) async fn preview_cards(
     input.band = rating.as_deref().map_or(CreditBand::Good, band_of);
     input.card_purposes = purposes;
     let key = format!("card:{input:?}");
-    let mut offers = preview(&state, &headers, company.uuid, input.clone(), &key);
+    let mut offers = preview(&state, &headers, company.uuid, input.clone(), &key).credit_card_offers;
     if !input.card_purposes.is_empty() {
-        offers.retain(|offer| {
-            offer["details"]["cardPurposes"]
-                .as_array()
-                .is_some_and(|ps| ps.iter().any(|p| p.as_str().is_some_and(|p| input.card_purposes.iter().any(|w| w == p))))
-        });
+        offers.retain(|offer| offer.details.card_purposes.iter().any(|p| input.card_purposes.iter().any(|w| w == p)));
     }
     Ok(Json(offers).into_response())
 }
@@ -395,9 +387,9 @@ pub(crate) async fn preview_savings(
     let mut input = preview_input(vec![ProductType::Savings]);
     input.min_deposit = min;
     let key = format!("savings:{min:?}:{max:?}");
-    let mut offers = preview(&state, &headers, company.uuid, input, &key);
+    let mut offers = preview(&state, &headers, company.uuid, input, &key).savings_offers;
     if let Some(max) = max {
-        offers.retain(|o| o["details"]["minimumDeposit"].as_f64().is_some_and(|d| d <= max as f64));
+        offers.retain(|o| o.details.minimum_deposit <= max as f64);
     }
     if offers.is_empty() {
         return Err(EngineError::plain(StatusCode::NOT_FOUND, "No savings offers match the deposit amounts"));

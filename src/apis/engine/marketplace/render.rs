@@ -3,6 +3,7 @@
 //! `Originator`, `Partner` and `Lead`.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -34,33 +35,98 @@ pub(crate) fn logo(lender: &Lender) -> String {
     format!("https://images.leadsim.invalid/{}/{}_120x40.png", lender.key, lender.key)
 }
 
-pub(crate) fn partner(lender: &Lender) -> Value {
-    json!({
-        "uuid": lender.institution.uuid,
-        "name": lender.institution.name,
-        "description": format!("{} is a simulated lender of leadsim.", lender.institution.name),
-        "disclaimer": "Simulated offer: no credit decision was made.",
-        "supportsPreSelect": false,
-        "shouldDisplayPreSelect": false,
-        "supportsPersonalizedOffers": true,
-        "imageUrl": logo(lender),
-    })
+const DISCLAIMER: &str = "Simulated offer: no credit decision was made.";
+
+/// `Partner`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PartnerWire {
+    uuid: Uuid,
+    name: &'static str,
+    description: String,
+    disclaimer: &'static str,
+    supports_pre_select: bool,
+    should_display_pre_select: bool,
+    supports_personalized_offers: bool,
+    image_url: String,
 }
 
-fn originator(lender: &Lender) -> Value {
-    json!({
-        "key": lender.key,
-        "name": lender.institution.name,
-        "description": format!("{} is a simulated lender of leadsim.", lender.institution.name),
-        "images": [{"sizeKey": "120x40", "url": logo(lender)}],
-        "disclaimer": "Simulated offer: no credit decision was made.",
-        "companyUuid": Uuid::new_v5(&lender.institution.uuid, b"company"),
-        "financialInstitutionUuid": lender.institution.uuid,
-    })
+pub(crate) fn partner(lender: &'static Lender) -> PartnerWire {
+    PartnerWire {
+        uuid: lender.institution.uuid,
+        name: lender.institution.name,
+        description: format!("{} is a simulated lender of leadsim.", lender.institution.name),
+        disclaimer: DISCLAIMER,
+        supports_pre_select: false,
+        should_display_pre_select: false,
+        supports_personalized_offers: true,
+        image_url: logo(lender),
+    }
+}
+
+/// `Originator`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OriginatorWire {
+    key: &'static str,
+    name: &'static str,
+    description: String,
+    images: [ImageWire; 1],
+    disclaimer: &'static str,
+    company_uuid: Uuid,
+    financial_institution_uuid: Uuid,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ImageWire {
+    size_key: &'static str,
+    url: String,
+}
+
+fn originator(lender: &'static Lender) -> OriginatorWire {
+    OriginatorWire {
+        key: lender.key,
+        name: lender.institution.name,
+        description: format!("{} is a simulated lender of leadsim.", lender.institution.name),
+        images: [ImageWire {
+            size_key: "120x40",
+            url: logo(lender),
+        }],
+        disclaimer: DISCLAIMER,
+        company_uuid: Uuid::new_v5(&lender.institution.uuid, b"company"),
+        financial_institution_uuid: lender.institution.uuid,
+    }
+}
+
+/// `PendingResponse`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PendingWire {
+    partner: PartnerWire,
+    product_types: Vec<&'static str>,
+}
+
+/// `RateTable`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RateTableWire {
+    uuid: Uuid,
+    lead_uuid: Uuid,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    loan_amount: Option<i64>,
+    created_at: String,
+    pub(crate) credit_card_offers: Vec<CardOfferWire>,
+    pub(crate) loan_offers: Vec<LoanOfferWire>,
+    mortgage_offers: [(); 0],
+    pub(crate) savings_offers: Vec<SavingsOfferWire>,
+    special_offers: [(); 0],
+    pending_originators: Vec<OriginatorWire>,
+    pending_responses: Vec<PendingWire>,
 }
 
 /// A rate table as it stands at `now`.
-pub(crate) fn rate_table(lead: &SubmittedLead, table: &RateTable, now: DateTime<Utc>, links: &Links) -> Value {
+pub(crate) fn rate_table(lead: &SubmittedLead, table: &RateTable, now: DateTime<Utc>, links: &Links) -> RateTableWire {
     let mut loans = Vec::new();
     let mut cards = Vec::new();
     let mut savings = Vec::new();
@@ -68,44 +134,87 @@ pub(crate) fn rate_table(lead: &SubmittedLead, table: &RateTable, now: DateTime<
         let Decision::Offer(terms) = &answer.decision else { continue };
         match answer.product {
             ProductType::Loan => loans.push(loan_offer(answer, terms, links)),
-            ProductType::CreditCard => cards.push(card_offer(answer, terms, links, rank)),
-            _ => savings.push(savings_offer(answer, terms, links, rank, lead.uuid, table, now)),
+            ProductType::CreditCard => cards.extend(card_offer(answer, terms, links, rank)),
+            _ => savings.extend(savings_offer(answer, terms, links, rank, lead.uuid, table, now)),
         }
     }
-    let mut pending: Vec<(&Lender, Vec<&str>)> = Vec::new();
+    let mut pending: Vec<PendingWire> = Vec::new();
     for answer in table.pending(now) {
-        match pending.iter_mut().find(|(l, _)| std::ptr::eq(*l, answer.lender)) {
-            Some((_, products)) => products.push(answer.product.as_str()),
-            None => pending.push((answer.lender, vec![answer.product.as_str()])),
+        let uuid = answer.lender.institution.uuid;
+        match pending.iter_mut().find(|p| p.partner.uuid == uuid) {
+            Some(p) => p.product_types.push(answer.product.as_str()),
+            None => pending.push(PendingWire {
+                partner: partner(answer.lender),
+                product_types: vec![answer.product.as_str()],
+            }),
         }
     }
-    let pending_originators: Vec<Value> = table
-        .pending(now)
-        .filter(|a| a.product == ProductType::Loan)
-        .map(|a| originator(a.lender))
-        .collect();
-    let mut body = json!({
-        "uuid": table.uuid,
-        "leadUuid": lead.uuid,
-        "createdAt": format_seconds(table.built_at),
-        "creditCardOffers": cards,
-        "loanOffers": loans,
-        "mortgageOffers": [],
-        "savingsOffers": savings,
-        "specialOffers": [],
-        "pendingOriginators": pending_originators,
-        "pendingResponses": pending
-            .into_iter()
-            .map(|(lender, products)| json!({"partner": partner(lender), "productTypes": products}))
-            .collect::<Vec<_>>(),
-    });
-    if let (Some(amount), Value::Object(fields)) = (table.loan_amount, &mut body) {
-        fields.insert("loanAmount".into(), json!(amount));
+    RateTableWire {
+        uuid: table.uuid,
+        lead_uuid: lead.uuid,
+        loan_amount: table.loan_amount,
+        created_at: format_seconds(table.built_at),
+        credit_card_offers: cards,
+        loan_offers: loans,
+        mortgage_offers: [],
+        savings_offers: savings,
+        special_offers: [],
+        pending_originators: table
+            .pending(now)
+            .filter(|a| a.product == ProductType::Loan)
+            .map(|a| originator(a.lender))
+            .collect(),
+        pending_responses: pending,
     }
-    body
 }
 
-fn loan_offer(answer: &Answer, terms: &Terms, links: &Links) -> Value {
+/// `LoanOffer`: one amount, APR and term, so min, max and mean agree.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LoanOfferWire {
+    uuid: Uuid,
+    product_type: &'static str,
+    product_sub_type: &'static str,
+    url: String,
+    originator: OriginatorWire,
+    originator_id: Uuid,
+    pre_qualified: bool,
+    pre_approved: bool,
+    secured: bool,
+    co_applicant: bool,
+    sponsored: bool,
+    max_amount: i64,
+    min_amount: i64,
+    term_length: i64,
+    term_unit: &'static str,
+    term_description: &'static str,
+    max_apr: f64,
+    min_apr: f64,
+    mean_apr: f64,
+    apr_type: &'static str,
+    apr_description: &'static str,
+    max_fee_rate: f64,
+    min_fee_rate: f64,
+    fee_rate: f64,
+    max_fee_fixed: f64,
+    min_fee_fixed: f64,
+    fee_fixed: f64,
+    allow_prepayment: bool,
+    prepayment_fee: f64,
+    monthly_payment: f64,
+    max_monthly_payment: f64,
+    min_monthly_payment: f64,
+    mean_monthly_payment: f64,
+    monthly_payment_description: &'static str,
+    max_total_payment: f64,
+    min_total_payment: f64,
+    mean_total_payment: f64,
+    recommendation_score: f64,
+    payout: f64,
+    conversion_probability: f64,
+}
+
+fn loan_offer(answer: &Answer, terms: &Terms, links: &Links) -> LoanOfferWire {
     let lender = answer.lender;
     let amount = terms.amount.unwrap_or_default();
     let apr = terms.apr.unwrap_or_default();
@@ -114,90 +223,157 @@ fn loan_offer(answer: &Answer, terms: &Terms, links: &Links) -> Value {
     let total = cents(monthly * months as f64);
     let fee_rate = lender.loan.as_ref().map_or(0.0, |l| l.fee_rate);
     let fee = cents(amount as f64 * fee_rate / 100.0);
-    json!({
-        "uuid": terms.uuid,
-        "productType": "loan",
-        "productSubType": "personal_loan",
-        "url": links.offer(terms.uuid),
-        "originator": originator(lender),
-        "originatorId": Uuid::new_v5(&lender.institution.uuid, b"originator"),
-        "preQualified": terms.pre_qualified,
-        "preApproved": terms.pre_approved,
-        "secured": false,
-        "coApplicant": false,
-        "sponsored": lender.sponsored,
-        "maxAmount": amount,
-        "minAmount": lender.loan.as_ref().map_or(amount, |l| l.amount.0),
-        "termLength": months,
-        "termUnit": "month",
-        "termDescription": "Term of Loan",
-        "maxApr": apr,
-        "minApr": apr,
-        "meanApr": apr,
-        "aprType": "fixed",
-        "aprDescription": "Fixed APR",
-        "maxFeeRate": fee_rate,
-        "minFeeRate": fee_rate,
-        "feeRate": fee_rate,
-        "maxFeeFixed": fee,
-        "minFeeFixed": fee,
-        "feeFixed": fee,
-        "allowPrepayment": true,
-        "prepaymentFee": 0,
-        "monthlyPayment": monthly,
-        "maxMonthlyPayment": monthly,
-        "minMonthlyPayment": monthly,
-        "meanMonthlyPayment": monthly,
-        "monthlyPaymentDescription": "Est. Monthly Payment",
-        "maxTotalPayment": total,
-        "minTotalPayment": total,
-        "meanTotalPayment": total,
-        "recommendationScore": terms.recommendation_score,
-        "payout": terms.payout,
-        "conversionProbability": terms.conversion_probability,
+    LoanOfferWire {
+        uuid: terms.uuid,
+        product_type: "loan",
+        product_sub_type: "personal_loan",
+        url: links.offer(terms.uuid),
+        originator: originator(lender),
+        originator_id: Uuid::new_v5(&lender.institution.uuid, b"originator"),
+        pre_qualified: terms.pre_qualified,
+        pre_approved: terms.pre_approved,
+        secured: false,
+        co_applicant: false,
+        sponsored: lender.sponsored,
+        max_amount: amount,
+        min_amount: lender.loan.as_ref().map_or(amount, |l| l.amount.0),
+        term_length: months,
+        term_unit: "month",
+        term_description: "Term of Loan",
+        max_apr: apr,
+        min_apr: apr,
+        mean_apr: apr,
+        apr_type: "fixed",
+        apr_description: "Fixed APR",
+        max_fee_rate: fee_rate,
+        min_fee_rate: fee_rate,
+        fee_rate,
+        max_fee_fixed: fee,
+        min_fee_fixed: fee,
+        fee_fixed: fee,
+        allow_prepayment: true,
+        prepayment_fee: 0.0,
+        monthly_payment: monthly,
+        max_monthly_payment: monthly,
+        min_monthly_payment: monthly,
+        mean_monthly_payment: monthly,
+        monthly_payment_description: "Est. Monthly Payment",
+        max_total_payment: total,
+        min_total_payment: total,
+        mean_total_payment: total,
+        recommendation_score: terms.recommendation_score,
+        payout: terms.payout,
+        conversion_probability: terms.conversion_probability,
+    }
+}
+
+/// `CreditCardOffer`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CardOfferWire {
+    uuid: Uuid,
+    partner: PartnerWire,
+    product_type: &'static str,
+    product_sub_type: &'static str,
+    url: String,
+    recommendation_score: f64,
+    rank: usize,
+    pub(crate) details: CardDetailsWire,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CardDetailsWire {
+    card_name: &'static str,
+    card_image_url: String,
+    card_type: &'static str,
+    pub(crate) card_purposes: &'static [&'static str],
+    pre_qualified: bool,
+    pre_approved: bool,
+    pre_selected: bool,
+    min_purchase_apr: f64,
+    max_purchase_apr: f64,
+    purchase_apr_text: String,
+    min_annual_fee: f64,
+    max_annual_fee: f64,
+    annual_fee_text: String,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    intro: Option<IntroWire>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IntroWire {
+    min_purchase_intro_apr: f64,
+    max_purchase_intro_apr: f64,
+    purchase_intro_apr_term: i64,
+    purchase_intro_apr_term_unit: &'static str,
+    purchase_intro_apr_text: String,
+}
+
+fn card_offer(answer: &Answer, terms: &Terms, links: &Links, rank: usize) -> Option<CardOfferWire> {
+    let lender = answer.lender;
+    let card = lender.card.as_ref()?;
+    let apr = terms.apr.unwrap_or(card.purchase_apr.0);
+    Some(CardOfferWire {
+        uuid: terms.uuid,
+        partner: partner(lender),
+        product_type: "credit_card",
+        product_sub_type: if card.secured { "secured_card" } else { "credit_card" },
+        url: links.offer(terms.uuid),
+        recommendation_score: terms.recommendation_score,
+        rank: rank + 1,
+        details: CardDetailsWire {
+            card_name: card.name,
+            card_image_url: logo(lender),
+            card_type: if card.name.contains("Mastercard") { "mastercard" } else { "visa" },
+            card_purposes: card.purposes,
+            pre_qualified: terms.pre_qualified,
+            pre_approved: terms.pre_approved,
+            pre_selected: false,
+            min_purchase_apr: apr,
+            max_purchase_apr: apr,
+            purchase_apr_text: format!("{apr:.2}% Variable APR"),
+            min_annual_fee: card.annual_fee,
+            max_annual_fee: card.annual_fee,
+            annual_fee_text: if card.annual_fee == 0.0 { "$0".to_owned() } else { format!("${:.0}", card.annual_fee) },
+            intro: (card.intro_months > 0).then(|| IntroWire {
+                min_purchase_intro_apr: 0.0,
+                max_purchase_intro_apr: 0.0,
+                purchase_intro_apr_term: card.intro_months,
+                purchase_intro_apr_term_unit: "month",
+                purchase_intro_apr_text: format!("0% intro APR for {} months", card.intro_months),
+            }),
+        },
     })
 }
 
-fn card_offer(answer: &Answer, terms: &Terms, links: &Links, rank: usize) -> Value {
-    let lender = answer.lender;
-    let Some(card) = lender.card.as_ref() else {
-        return Value::Null;
-    };
-    let apr = terms.apr.unwrap_or(card.purchase_apr.0);
-    let mut details = json!({
-        "cardName": card.name,
-        "cardImageUrl": logo(lender),
-        "cardType": if card.name.contains("Mastercard") { "mastercard" } else { "visa" },
-        "cardPurposes": card.purposes,
-        "preQualified": terms.pre_qualified,
-        "preApproved": terms.pre_approved,
-        "preSelected": false,
-        "minPurchaseApr": apr,
-        "maxPurchaseApr": apr,
-        "purchaseAprText": format!("{apr:.2}% Variable APR"),
-        "minAnnualFee": card.annual_fee,
-        "maxAnnualFee": card.annual_fee,
-        "annualFeeText": if card.annual_fee == 0.0 { "$0".to_owned() } else { format!("${:.0}", card.annual_fee) },
-    });
-    if card.intro_months > 0
-        && let Value::Object(fields) = &mut details
-    {
-        fields.insert("minPurchaseIntroApr".into(), json!(0.0));
-        fields.insert("maxPurchaseIntroApr".into(), json!(0.0));
-        fields.insert("purchaseIntroAprTerm".into(), json!(card.intro_months));
-        fields.insert("purchaseIntroAprTermUnit".into(), json!("month"));
-        fields.insert("purchaseIntroAprText".into(), json!(format!("0% intro APR for {} months", card.intro_months)));
-    }
-    json!({
-        "uuid": terms.uuid,
-        "partner": partner(lender),
-        "productType": "credit_card",
-        "productSubType": if card.secured { "secured_card" } else { "credit_card" },
-        "url": links.offer(terms.uuid),
-        "recommendationScore": terms.recommendation_score,
-        "rank": rank + 1,
-        "details": details,
-    })
+/// `SavingsOffer`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SavingsOfferWire {
+    uuid: Uuid,
+    partner: PartnerWire,
+    product_type: &'static str,
+    product_sub_type: &'static str,
+    url: String,
+    recommendation_score: f64,
+    rank: usize,
+    pub(crate) details: SavingsDetailsWire,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SavingsDetailsWire {
+    name: &'static str,
+    annual_percent_yield: f64,
+    rate: f64,
+    compounding_method: &'static str,
+    pub(crate) minimum_deposit: f64,
+    monthly_fee: f64,
+    effective_as_of: String,
+    federal_insurance_type: &'static str,
+    impression_tracking_pixel_urls: [String; 1],
 }
 
 fn savings_offer(
@@ -208,36 +384,34 @@ fn savings_offer(
     lead: Uuid,
     table: &RateTable,
     now: DateTime<Utc>,
-) -> Value {
+) -> Option<SavingsOfferWire> {
     let lender = answer.lender;
-    let Some(account) = lender.savings.as_ref() else {
-        return Value::Null;
-    };
-    json!({
-        "uuid": terms.uuid,
-        "partner": partner(lender),
-        "productType": "savings",
-        "productSubType": "savings_account",
-        "url": links.offer(terms.uuid),
-        "recommendationScore": terms.recommendation_score,
-        "rank": rank + 1,
-        "details": {
-            "name": account.name,
-            "annualPercentYield": account.apy,
-            "rate": account.apy,
-            "compoundingMethod": account.compounding,
-            "minimumDeposit": account.minimum_deposit,
-            "monthlyFee": 0,
-            "effectiveAsOf": format_seconds(now.min(table.built_at)),
-            "federalInsuranceType": "fdic",
-            "impressionTrackingPixelUrls": [links.pixel(lead, table.uuid, terms.uuid)],
+    let account = lender.savings.as_ref()?;
+    Some(SavingsOfferWire {
+        uuid: terms.uuid,
+        partner: partner(lender),
+        product_type: "savings",
+        product_sub_type: "savings_account",
+        url: links.offer(terms.uuid),
+        recommendation_score: terms.recommendation_score,
+        rank: rank + 1,
+        details: SavingsDetailsWire {
+            name: account.name,
+            annual_percent_yield: account.apy,
+            rate: account.apy,
+            compounding_method: account.compounding,
+            minimum_deposit: account.minimum_deposit,
+            monthly_fee: 0.0,
+            effective_as_of: format_seconds(now.min(table.built_at)),
+            federal_insurance_type: "fdic",
+            impression_tracking_pixel_urls: [links.pixel(lead, table.uuid, terms.uuid)],
         },
     })
 }
 
 /// `Lead`: the sections as submitted (PATCHes merged in), and Engine's fields.
 pub(crate) fn lead(lead: &SubmittedLead) -> Value {
-    let mut fields: Map<String, Value> = lead.checked.sections.clone();
+    let mut fields: Map<String, Value> = lead.checked.sections.map();
     let mut tags: Map<String, Value> = Map::new();
     for (key, value) in &lead.checked.client_tags {
         if let Value::Array(values) = tags.entry(key.clone()).or_insert_with(|| json!([])) {

@@ -19,8 +19,9 @@ use super::underwriting::{Answer, Decision};
 use crate::shared::seed::Seed;
 
 /// Submitted leads kept (all companies): past it the oldest is forgotten,
-/// records and all. A lead with its rate table is a few kilobytes.
-pub const MAX_LEADS: usize = 100_000;
+/// records and all. A lead with its rate table and offer index is about
+/// 5 KB: the bound holds the store near 100 MB.
+pub const MAX_LEADS: usize = 20_000;
 /// Prefills and loan reports kept, each; the oldest go first.
 pub(crate) const MAX_PREFILLS: usize = 10_000;
 
@@ -227,8 +228,8 @@ impl Marketplace {
     pub(crate) fn update(&self, company: Uuid, lead: Uuid, checked: CheckedLead, now: DateTime<Utc>) -> Result<(), Refused> {
         let mut store = self.lock();
         let stored = store.leads.get_mut(&lead).filter(|l| l.company == company).ok_or(Refused::NotFound)?;
-        let mut merged = stored.checked.sections.clone();
-        for (name, value) in checked.sections {
+        let mut merged = stored.checked.sections.map();
+        for (name, value) in checked.sections.map() {
             match (merged.get_mut(&name), value) {
                 (Some(Value::Object(old)), Value::Object(new)) => old.extend(new),
                 (_, value) => {
@@ -243,7 +244,7 @@ impl Marketplace {
         };
         // Underwriting reads the lead as it now stands.
         stored.checked.input = lead::read_input(&merged, products);
-        stored.checked.sections = merged;
+        stored.checked.sections = lead::Sections::new(&merged);
         stored.updated_at = now.max(stored.updated_at);
         Ok(())
     }
@@ -296,10 +297,28 @@ impl Marketplace {
         Some(())
     }
 
-    /// Every stored lead, oldest first (the admin listing).
+    /// Every stored lead, oldest first.
+    #[cfg(test)]
     pub(crate) fn leads(&self) -> Vec<SubmittedLead> {
+        self.recent(usize::MAX, |_| true).1
+    }
+
+    /// How many stored leads `keep` accepts, and the newest `max` of them,
+    /// oldest first (the admin listing).
+    pub(crate) fn recent(&self, max: usize, keep: impl Fn(&SubmittedLead) -> bool) -> (usize, Vec<SubmittedLead>) {
         let store = self.lock();
-        store.order.iter().filter_map(|uuid| store.leads.get(uuid).cloned()).collect()
+        let mut count = 0;
+        let mut newest = Vec::new();
+        for lead in store.order.iter().rev().filter_map(|uuid| store.leads.get(uuid)) {
+            if keep(lead) {
+                count += 1;
+                if newest.len() < max {
+                    newest.push(lead.clone());
+                }
+            }
+        }
+        newest.reverse();
+        (count, newest)
     }
 
     /// The feeds' view of a company's submitted leads: a version that

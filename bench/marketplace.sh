@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Engine's lead marketplace on the release binary, loopback only:
+# submitLead (POST /leads/rateTables, a new lead each request) against bare
+# axum sending a rate table leadsim produced, alternating the two servers
+# round by round; then the lead store filled past its bound, to show the
+# memory it settles at. Servers on CPU 0, wrk on CPU 1.
+#
+#   bench/marketplace.sh [DUR_SECONDS] [ROUNDS]     (needs wrk, curl, python3, taskset)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR=${1:-5}
+ROUNDS=${2:-3}
+CONNS=32
+LS=127.0.0.1:18083
+BL=127.0.0.1:18084
+cargo build -q --release --bin leadsim --example baseline
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+wait_healthy() { for _ in $(seq 1 200); do curl -s -o /dev/null "http://$1/" && return; sleep 0.02; done; echo "no server on $1"; exit 1; }
+
+taskset -c 0 ./target/release/leadsim --listen $LS --now 2026-03-02T10:00:00Z --journal-capacity 1000 >"$work/leadsim.log" 2>&1 &
+pids+=($!); LEADSIM_PID=$!
+wait_healthy $LS
+rss() { awk '/^VmRSS:/{printf "%.1f", $2/1024}' "/proc/$LEADSIM_PID/status"; }
+RSS_START=$(rss)
+curl -s -X POST "http://$LS/leads/rateTables" -H 'Content-Type: application/json' -H 'Authorization: Bearer demo-publishable-token' \
+  -d '{"productTypes":["loan","savings"],"personalInformation":{"email":"b@example.com","state":"TX"},"loanInformation":{"loanAmount":12000},"creditInformation":{"providedCreditRating":"good"},"financialInformation":{"annualIncome":60000}}' \
+  -o "$work/rate_table.json"
+taskset -c 0 ./target/release/examples/baseline $BL "$work" >"$work/baseline.log" 2>&1 &
+pids+=($!); BASELINE_PID=$!
+wait_healthy $BL
+
+: > "$work/rows"
+for round in $(seq 1 "$ROUNDS"); do
+  for server in $BL $LS; do
+    out=$(taskset -c 1 wrk -t1 -c$CONNS -d"${DUR}s" --latency -s bench/marketplace.lua "http://$server/leads/rateTables")
+    non2xx=$(awk '/Non-2xx/{print $NF}' <<<"$out")
+    [[ -n $non2xx ]] && echo "!! $server: $non2xx non-2xx responses"
+    echo "$server $(awk '/^Requests\/sec:/{print $2}' <<<"$out") $(awk '$1=="50%"{print $2}' <<<"$out") $(awk '$1=="99%"{print $2}' <<<"$out")" >> "$work/rows"
+  done
+done
+RSS_LOADED=$(rss)
+LEADS=$(curl -s "http://$LS/__admin/engine/leads" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
+echo "leadsim $(git describe --always --dirty 2>/dev/null || echo '?'), $(nproc) cores; DUR=${DUR}s ROUNDS=$ROUNDS connections=$CONNS; medians"
+python3 - "$work/rows" "$LS" "$BL" <<'PY'
+import statistics, sys
+rows, ls, bl = sys.argv[1:]
+def ms(x):
+    return float(x[:-2]) if x.endswith("ms") else float(x[:-2]) / 1000 if x.endswith("us") else float(x[:-1]) * 1000
+data = {}
+for line in open(rows):
+    server, rps, p50, p99 = line.split()
+    data.setdefault(server, []).append((float(rps), ms(p50), ms(p99)))
+med = lambda s, i: statistics.median(x[i] for x in data[s])
+print(f"submitLead: leadsim {med(ls, 0):.0f} req/s (p50 {med(ls, 1):.2f} ms, p99 {med(ls, 2):.2f} ms); "
+      f"bare axum {med(bl, 0):.0f} req/s (p50 {med(bl, 1):.2f} ms); ratio {med(ls, 0) / med(bl, 0):.2f}x")
+PY
+echo "leads stored: $LEADS; RSS ${RSS_START} MB at start, ${RSS_LOADED} MB after"
