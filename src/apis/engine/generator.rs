@@ -151,7 +151,9 @@ impl Batch {
                 .cmp(&b.ingested_at)
                 .then_with(|| a.at.cmp(&b.at))
                 .then_with(|| lead_uuid(a).cmp(&lead_uuid(b)))
-                .then_with(|| a.event_type.as_str().cmp(b.event_type.as_str()))
+                // Funnel order (the enum's): a submitted lead is created
+                // and submitted in the same second.
+                .then_with(|| a.event_type.cmp(&b.event_type))
                 .then_with(|| a.deleted.cmp(&b.deleted))
         });
         self.payouts.sort_by(|(a_at, a), (b_at, b)| {
