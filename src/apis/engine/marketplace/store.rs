@@ -107,7 +107,8 @@ pub(crate) struct Prefill {
 
 #[derive(Debug, Default)]
 struct CompanyFeed {
-    leads: Vec<Uuid>,
+    /// In submission order: the lead the bound evicts is the front one.
+    leads: VecDeque<Uuid>,
     version: u64,
     snapshot: Option<Arc<Batch>>,
 }
@@ -198,7 +199,7 @@ impl Marketplace {
         store.order.push_back(uuid);
         store.leads.insert(uuid, lead);
         let feed = store.feeds.entry(company).or_default();
-        feed.leads.push(uuid);
+        feed.leads.push_back(uuid);
         feed.changed();
         Ok(())
     }
@@ -410,7 +411,11 @@ impl Store {
             }
         }
         if let Some(feed) = self.feeds.get_mut(&lead.company) {
-            feed.leads.retain(|l| *l != uuid);
+            if feed.leads.front() == Some(&uuid) {
+                feed.leads.pop_front();
+            } else {
+                feed.leads.retain(|l| *l != uuid);
+            }
             feed.changed();
         }
     }
