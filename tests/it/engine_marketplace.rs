@@ -515,6 +515,7 @@ async fn savings_offers_count_impressions_through_leadsims_pixel() {
     let app = TestApp::at("2026-03-02T10:00:00Z");
     let mut body = lead("s@example.com");
     body["productTypes"] = json!(["savings", "credit_card"]);
+    body["sessionUuid"] = json!("c363ec58-c5f0-54ff-b8f7-0f5f630213d9");
     let table = submit(&app, &body).await;
     assert_vendor_schema("RateTable", &table);
     let savings = table["savingsOffers"].as_array().unwrap();
@@ -537,6 +538,25 @@ async fn savings_offers_count_impressions_through_leadsims_pixel() {
         .map(|d| &d["matchesRateTable"])
         .collect();
     assert_eq!(matches, [&json!(true), &json!(false)]);
+    // A session init of the lead's session names the lead; another does not.
+    for session in [
+        "c363ec58-c5f0-54ff-b8f7-0f5f630213d9",
+        "81c08fb9-559a-4bab-948c-ba38f8dd0dcc",
+    ] {
+        app.post_json_as(
+            "/uiEvent/sessionInits",
+            PUBLISHABLE,
+            &json!({ "sessionUuid": session }).to_string(),
+        )
+        .await
+        .assert_status(201);
+    }
+    let sessions = app.get("/__admin/engine/sessionInits").await.json();
+    assert_eq!(
+        sessions["sessionInits"][0]["submittedLeadUuid"],
+        table["leadUuid"]
+    );
+    assert!(sessions["sessionInits"][1].get("submittedLeadUuid").is_none());
     assert_eq!(
         offer_urls(&table).len(),
         savings.len() + table["creditCardOffers"].as_array().unwrap().len()

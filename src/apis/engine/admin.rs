@@ -62,11 +62,24 @@ pub(crate) async fn session_inits(
         creator,
     } = filters(&state, query.as_deref(), "sessionUuid")?;
     let listing = state.engine.ui.sessions(session, creator);
+    // A session that belongs to a submitted lead names it.
+    let items: Vec<Value> = listing
+        .items
+        .into_iter()
+        .map(|init| {
+            let lead = state.engine.marketplace.lead_of_session(init.session_uuid);
+            let mut item = json!(init);
+            if let (Some(lead), Value::Object(fields)) = (lead, &mut item) {
+                fields.insert("submittedLeadUuid".into(), json!(lead));
+            }
+            item
+        })
+        .collect();
     Ok(Json(json!({
         "count": listing.count,
         "dropped": listing.dropped,
         "capacity": listing.capacity,
-        "sessionInits": listing.items,
+        "sessionInits": items,
     })))
 }
 

@@ -85,6 +85,8 @@ pub(crate) struct LeadInput {
 #[derive(Debug, Clone)]
 pub(crate) struct CheckedLead {
     pub(crate) uuid: Option<Uuid>,
+    /// Links the lead to the UI's session inits.
+    pub(crate) session_uuid: Option<Uuid>,
     /// The sections as compact JSON text: a stored lead keeps a few hundred
     /// bytes rather than a tree of maps (the store holds many).
     pub(crate) sections: Sections,
@@ -360,6 +362,7 @@ pub(crate) fn check(body: &Value, require_products: bool) -> Result<CheckedLead,
     let input = read_input(&sections, products);
     Ok(CheckedLead {
         uuid: uuids[0],
+        session_uuid: uuids[1],
         sections: Sections::new(&sections),
         client_tags,
         input,
@@ -427,19 +430,24 @@ pub(crate) fn read_input(sections: &Map<String, Value>, products: Vec<ProductTyp
     }
 }
 
-/// `name+decline@example.com` and the like: the plus-tag of the local part.
+/// `name+decline@example.com` (the plus-tag of the local part) or
+/// `name@decline.example.com` (the domain's first label), and the like.
 fn script_of(email: &str) -> Script {
-    let local = email.split('@').next().unwrap_or("");
-    let Some((_, tag)) = local.split_once('+') else {
-        return Script::None;
-    };
-    match tag.to_ascii_lowercase().as_str() {
-        "decline" => Script::Decline,
-        "slow" => Script::Slow,
-        "fund" => Script::Fund,
-        "nofund" => Script::NoFund,
-        _ => Script::None,
-    }
+    let (local, domain) = email.split_once('@').unwrap_or((email, ""));
+    let plus_tag = local.split_once('+').map(|(_, tag)| tag);
+    let first_label = domain.split('.').next();
+    [plus_tag, first_label]
+        .into_iter()
+        .flatten()
+        .map(|word| match word.to_ascii_lowercase().as_str() {
+            "decline" => Script::Decline,
+            "slow" => Script::Slow,
+            "fund" => Script::Fund,
+            "nofund" => Script::NoFund,
+            _ => Script::None,
+        })
+        .find(|script| *script != Script::None)
+        .unwrap_or_default()
 }
 
 fn parse_uuid(value: &Value) -> Option<Uuid> {
@@ -592,6 +600,9 @@ mod tests {
         let lead = check(&body, true).expect("valid");
         assert_eq!(lead.input.band, CreditBand::Good);
         assert_eq!(lead.input.script, Script::Decline);
+        assert_eq!(script_of("a@fund.example.com"), Script::Fund);
+        assert_eq!(script_of("a+slow@nofund.example.com"), Script::Slow);
+        assert_eq!(script_of("a+other@example.com"), Script::None);
         assert_eq!(lead.input.loan_amount, Some(12_000));
         assert_eq!(lead.client_tags, [("subid".to_owned(), "a".to_owned()), ("subid".to_owned(), "b".to_owned())]);
     }

@@ -250,6 +250,7 @@ fn preview(state: &Engine, headers: &HeaderMap, company: Uuid, input: LeadInput,
         updated_at: now,
         checked: super::lead::CheckedLead {
             uuid: None,
+            session_uuid: None,
             sections: Default::default(),
             client_tags: Vec::new(),
             input,

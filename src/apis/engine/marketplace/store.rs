@@ -119,6 +119,8 @@ struct Store {
     order: VecDeque<Uuid>,
     rate_tables: HashMap<Uuid, (Uuid, usize)>,
     offers: HashMap<Uuid, OfferPlace>,
+    /// Submitted leads by their `sessionUuid`.
+    sessions: HashMap<Uuid, Uuid>,
     feeds: HashMap<Uuid, CompanyFeed>,
     prefills: HashMap<Uuid, Prefill>,
     prefill_order: VecDeque<Uuid>,
@@ -195,6 +197,9 @@ impl Marketplace {
             store.forget(oldest);
         }
         store.index_tables(&lead);
+        if let Some(session) = lead.checked.session_uuid {
+            store.sessions.insert(session, lead.uuid);
+        }
         let (uuid, company) = (lead.uuid, lead.company);
         store.order.push_back(uuid);
         store.leads.insert(uuid, lead);
@@ -273,6 +278,11 @@ impl Marketplace {
         let place = store.offers.get(&offer);
         let table = store.rate_tables.get(&rate_table);
         Some(matches!((place, table), (Some(p), Some((l, t))) if p.lead == lead && *l == lead && p.rate_table == *t))
+    }
+
+    /// The submitted lead of a UI session, if any.
+    pub(crate) fn lead_of_session(&self, session: Uuid) -> Option<Uuid> {
+        self.lock().sessions.get(&session).copied()
     }
 
     /// Records a click on `offer` (its first only: the event is the first
@@ -402,6 +412,11 @@ impl Store {
 
     fn forget(&mut self, uuid: Uuid) {
         let Some(lead) = self.leads.remove(&uuid) else { return };
+        if let Some(session) = lead.checked.session_uuid
+            && self.sessions.get(&session) == Some(&uuid)
+        {
+            self.sessions.remove(&session);
+        }
         for table in &lead.rate_tables {
             self.rate_tables.remove(&table.uuid);
             for answer in &table.answers {
