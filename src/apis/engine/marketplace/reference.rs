@@ -32,7 +32,6 @@ const PREFILL_SECONDS: i64 = 180;
 pub(crate) async fn create_prefill(
     State(state): State<Engine>,
     Publishable { company }: Publishable,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, EngineError> {
     let checked = read_lead(&body, false)?;
@@ -44,14 +43,14 @@ pub(crate) async fn create_prefill(
         body: value,
         created_at: state.clock.now(),
     });
-    let base = public_base_url(state.settings.public_url.as_deref(), &headers);
+    // No `partnerPageUrl` or `embedSnippet`: the vendor gives them only to
+    // channels with a hosted page, which leadsim does not serve.
     let products: Vec<&str> = checked.input.products.iter().map(|p| p.as_str()).collect();
     Ok(Json(json!({
         "productTypes": products,
         "prefillToken": token,
         "expiresInSeconds": PREFILL_SECONDS,
         "maxUses": 1,
-        "partnerPageUrl": format!("{base}/ref/prefill?prefillToken={token}"),
     }))
     .into_response())
 }
