@@ -65,6 +65,19 @@ pub(crate) enum Script {
     NoFund,
 }
 
+impl Script {
+    /// Its name in admin listings (the email word that selects it).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Decline => "decline",
+            Self::Slow => "slow",
+            Self::Fund => "fund",
+            Self::NoFund => "nofund",
+        }
+    }
+}
+
 /// What underwriting reads from a lead.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct LeadInput {

@@ -20,6 +20,7 @@ use super::render::{self, Links};
 use super::store::{RateTable, Refused, SubmittedLead};
 use super::underwriting;
 use crate::shared::request::{parse_json_value, public_base_url};
+use crate::shared::time::format_seconds;
 
 /// The lead body, checked: 400 with every invalid member named.
 pub(crate) fn read_lead(body: &[u8], require_products: bool) -> Result<CheckedLead, EngineError> {
@@ -241,20 +242,23 @@ pub(crate) fn admin_view(lead: &SubmittedLead) -> Value {
     serde_json::json!({
         "uuid": lead.uuid,
         "companyUuid": lead.company,
-        "createdAt": crate::shared::time::format_seconds(lead.created_at),
+        "createdAt": format_seconds(lead.created_at),
         "productTypes": lead.checked.input.products.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
-        "script": format!("{:?}", lead.checked.input.script).to_lowercase(),
+        "script": lead.checked.input.script.as_str(),
         "rateTables": lead.rate_tables.iter().map(|t| serde_json::json!({
             "uuid": t.uuid,
-            "builtAt": crate::shared::time::format_seconds(t.built_at),
+            "builtAt": format_seconds(t.built_at),
             "answers": t.answers.iter().map(|a| serde_json::json!({
                 "lender": a.lender.institution.name,
                 "productType": a.product.as_str(),
-                "at": crate::shared::time::format_seconds(a.at),
+                "at": format_seconds(a.at),
                 "late": a.late,
-                "offerUuid": match &a.decision { underwriting::Decision::Offer(t) => Some(t.uuid), _ => None },
+                "offerUuid": match &a.decision {
+                    underwriting::Decision::Offer(terms) => Some(terms.uuid),
+                    underwriting::Decision::Declined(_) => None,
+                },
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
-        "clicks": lead.clicks.iter().map(|c| crate::shared::time::format_seconds(c.at)).collect::<Vec<_>>(),
+        "clicks": lead.clicks.iter().map(|c| format_seconds(c.at)).collect::<Vec<_>>(),
     })
 }
