@@ -1044,11 +1044,25 @@ fn push_event_raw(
     amount_in_cents: Option<i32>,
     reject_reason: Option<RejectReason>,
 ) {
+    push_lead_event(batch, lead.index, event_type, at, institution, amount_in_cents, reject_reason);
+}
+
+/// An event of the batch's lead at `lead`, entering Engine as it happens
+/// (the marketplace's submitted leads are pushed through here too).
+pub(crate) fn push_lead_event(
+    batch: &mut Batch,
+    lead: u32,
+    event_type: EventType,
+    at: DateTime<Utc>,
+    institution: Option<InstitutionRef>,
+    amount_in_cents: Option<i32>,
+    reject_reason: Option<RejectReason>,
+) {
     batch.events.push(EventRecord {
         at,
         ingested_at: at,
         deleted: false,
-        lead: lead.index,
+        lead,
         event_type,
         institution,
         amount_in_cents,

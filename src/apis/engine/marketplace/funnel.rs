@@ -11,8 +11,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use super::super::generator::{Batch, EventRecord, GeneratedLead, InstitutionRef};
-use super::super::models::{EventType, Ingestion, LeadClientTag, LeadPayout, ProductType, RejectReason};
+use super::super::generator::{Batch, GeneratedLead, InstitutionRef, push_lead_event as push};
+use super::super::models::{EventType, Ingestion, LeadClientTag, LeadPayout, ProductType};
 use super::lead::Script;
 use super::store::{Click, SubmittedLead};
 use super::underwriting::{Answer, Decision};
@@ -132,25 +132,4 @@ fn clicked(seed: Seed, lead: &SubmittedLead, answer: &Answer, click: &Click, ind
             product: answer.product,
         },
     ));
-}
-
-fn push(
-    batch: &mut Batch,
-    lead: u32,
-    event_type: EventType,
-    at: DateTime<Utc>,
-    institution: Option<InstitutionRef>,
-    amount_in_cents: Option<i32>,
-    reject_reason: Option<RejectReason>,
-) {
-    batch.events.push(EventRecord {
-        at,
-        ingested_at: at,
-        deleted: false,
-        lead,
-        event_type,
-        institution,
-        amount_in_cents,
-        reject_reason,
-    });
 }
