@@ -126,6 +126,11 @@ struct Store {
     prefill_order: VecDeque<Uuid>,
     reports: HashMap<Uuid, (Uuid, Value)>,
     report_order: VecDeque<Uuid>,
+    /// Changes to any feed so far, across resets: each change's number
+    /// is its feed's new version.
+    changes: u64,
+    /// `changes` at the last reset: the version of a feed with no leads.
+    cleared_at: u64,
 }
 
 /// The marketplace's state; one lock, held for map operations only.
@@ -136,6 +141,11 @@ pub struct Marketplace {
     /// Numbers what partners create, for uuids drawn from the seed: the
     /// same calls in the same order get the same uuids.
     created: AtomicU64,
+    /// Whether any lead is stored: the cached-window path asks for a
+    /// version on every request, and needs no lock while none is.
+    any_leads: std::sync::atomic::AtomicBool,
+    /// The version of every feed while no lead is stored.
+    quiet_version: AtomicU64,
     store: Mutex<Store>,
 }
 
@@ -156,6 +166,8 @@ impl Marketplace {
             seed,
             max_leads: max_leads.max(1),
             created: AtomicU64::new(0),
+            any_leads: std::sync::atomic::AtomicBool::new(false),
+            quiet_version: AtomicU64::new(0),
             store: Mutex::new(Store::default()),
         }
     }
@@ -170,7 +182,17 @@ impl Marketplace {
     }
 
     pub(crate) fn clear(&self) {
-        *self.lock() = Store::default();
+        let mut store = self.lock();
+        // Versions only grow: a window cached before the reset is never
+        // taken for one after it.
+        let changes = store.changes;
+        *store = Store {
+            changes,
+            cleared_at: changes,
+            ..Store::default()
+        };
+        self.quiet_version.store(changes, Ordering::Release);
+        self.any_leads.store(false, Ordering::Release);
         self.created.store(0, Ordering::Relaxed);
     }
 
@@ -203,9 +225,9 @@ impl Marketplace {
         let (uuid, company) = (lead.uuid, lead.company);
         store.order.push_back(uuid);
         store.leads.insert(uuid, lead);
-        let feed = store.feeds.entry(company).or_default();
-        feed.leads.push_back(uuid);
-        feed.changed();
+        store.feeds.entry(company).or_default().leads.push_back(uuid);
+        store.changed(company);
+        self.any_leads.store(true, Ordering::Release);
         Ok(())
     }
 
@@ -226,7 +248,7 @@ impl Marketplace {
         stored.updated_at = now.max(stored.updated_at);
         let copy = stored.clone();
         store.index_tables(&copy);
-        store.feeds.entry(company).or_default().changed();
+        store.changed(company);
         Ok(copy)
     }
 
@@ -303,7 +325,7 @@ impl Marketplace {
         }
         let company = lead.company;
         if first {
-            store.feeds.entry(company).or_default().changed();
+            store.changed(company);
         }
         Some(())
     }
@@ -335,7 +357,11 @@ impl Marketplace {
     /// The feeds' view of a company's submitted leads: a version that
     /// changes whenever they do (it keys cached windows), and the batch.
     pub(crate) fn version(&self, company: Uuid) -> u64 {
-        self.lock().feeds.get(&company).map_or(0, |f| f.version)
+        if !self.any_leads.load(Ordering::Acquire) {
+            return self.quiet_version.load(Ordering::Acquire);
+        }
+        let store = self.lock();
+        store.feeds.get(&company).map_or(store.cleared_at, |f| f.version)
     }
 
     pub(crate) fn batch(&self, company: Uuid) -> Option<Arc<Batch>> {
@@ -387,14 +413,15 @@ impl Marketplace {
     }
 }
 
-impl CompanyFeed {
-    fn changed(&mut self) {
-        self.version += 1;
-        self.snapshot = None;
-    }
-}
-
 impl Store {
+    /// A company's submitted leads changed: a new version, and the batch
+    /// is built again when next read.
+    fn changed(&mut self, company: Uuid) {
+        self.changes += 1;
+        let feed = self.feeds.entry(company).or_default();
+        feed.version = self.changes;
+        feed.snapshot = None;
+    }
     fn index_tables(&mut self, lead: &SubmittedLead) {
         for (t, table) in lead.rate_tables.iter().enumerate() {
             self.rate_tables.insert(table.uuid, (lead.uuid, t));
@@ -431,7 +458,7 @@ impl Store {
             } else {
                 feed.leads.retain(|l| *l != uuid);
             }
-            feed.changed();
+            self.changed(lead.company);
         }
     }
 }
@@ -499,5 +526,16 @@ mod tests {
         let batch = market.batch(Uuid::from_u128(7)).expect("a batch");
         assert!(batch.leads.iter().all(|l| l.uuid != Uuid::from_u128(1)));
         assert!(batch.leads.iter().any(|l| l.uuid == Uuid::from_u128(3)));
+
+        // Versions key cached windows: they never repeat, not even after a
+        // reset, so a window cached with the old leads is never served again.
+        let company = Uuid::from_u128(7);
+        let before_reset = market.version(company);
+        market.clear();
+        assert_eq!(market.version(company), before_reset, "no leads: the version at the reset");
+        assert_eq!(market.version(Uuid::from_u128(8)), before_reset);
+        market.submit(submitted(&market, 4, now)).expect("stored");
+        assert!(market.version(company) > before_reset);
+        assert_eq!(market.version(Uuid::from_u128(8)), before_reset, "another company's feed is unchanged");
     }
 }
