@@ -300,3 +300,74 @@ mod tests {
         assert_eq!(query_value(&pairs, "missing"), None);
     }
 }
+
+/// A route's path parameters as text, in the order the route names them,
+/// never refused: percent-decoded, with bytes that are not UTF-8 read as
+/// U+FFFD. axum's `Path` answers a parameter such as `%ff` with its own
+/// plain-text 400 before the handler runs; with these, the handler's own
+/// validation answers it in the vendor's shape, as it answers any other
+/// malformed value.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PathTexts(pub(crate) Vec<String>);
+
+impl PathTexts {
+    /// Reads the parameters of `template` (axum's `{name}` syntax) out of `path`.
+    pub(crate) fn read(template: &str, path: &str) -> Self {
+        let params = template
+            .split('/')
+            .zip(path.split('/'))
+            .filter(|(pattern, _)| pattern.starts_with('{') && pattern.ends_with('}'))
+            .map(|(_, raw)| {
+                String::from_utf8_lossy(&percent_encoding::percent_decode_str(raw).collect::<Vec<u8>>())
+                    .into_owned()
+            })
+            .collect();
+        Self(params)
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathTexts {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let template = parts.extensions.get::<axum::extract::MatchedPath>();
+        // A nested router sees its part of the path; the template is whole.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path(), |original| original.path());
+        Ok(template.map_or_else(Self::default, |t| Self::read(t.as_str(), path)))
+    }
+}
+
+/// The route's one (or last) path parameter; see [`PathTexts`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PathText(pub(crate) String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathText {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let PathTexts(mut params) = PathTexts::from_request_parts(parts, state).await?;
+        Ok(Self(params.pop().unwrap_or_default()))
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::PathTexts;
+
+    #[test]
+    fn path_parameters_are_decoded_and_never_refused() {
+        let read = |t: &str, p: &str| PathTexts::read(t, p).0;
+        assert_eq!(
+            read("/leads/{uuid}/rateTables", "/leads/a%20b/rateTables"),
+            ["a b"]
+        );
+        assert_eq!(read("/leads/{uuid}", "/leads/%ff"), ["\u{fffd}"]);
+        assert_eq!(read("/c/{a}/r/{b}", "/c/1/r/%E2%82%AC"), ["1", "€"]);
+    }
+}

@@ -13,6 +13,7 @@ mod finicity;
 mod finicity_decisioning;
 mod foundation;
 mod hardening;
+mod hardening_isolation;
 mod leadsquared;
 mod scenarios;
 mod smoke;

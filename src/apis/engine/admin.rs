@@ -132,5 +132,13 @@ pub(crate) async fn submitted_leads(
         uuid.is_none_or(|u| u == lead.uuid) && creator.is_none_or(|c| c == lead.company)
     });
     let leads: Vec<Value> = leads.iter().map(super::marketplace::leads::admin_view).collect();
-    Ok(Json(json!({ "count": count, "listed": leads.len(), "leads": leads })))
+    let (lead_bytes, prefill_bytes, report_bytes) = state.engine.marketplace.weights();
+    let bytes = json!({
+        "leads": lead_bytes,
+        "maxLeads": super::marketplace::store::MAX_LEAD_BYTES,
+        "prefills": prefill_bytes,
+        "loanReports": report_bytes,
+        "maxEach": super::marketplace::store::MAX_PREFILL_BYTES,
+    });
+    Ok(Json(json!({ "count": count, "listed": leads.len(), "leads": leads, "storeBytes": bytes })))
 }

@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, header};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::marketplace::store::Viewer;
 use super::{Engine, EngineCatalog};
 
 use super::error::EngineError;
@@ -268,6 +269,26 @@ pub(crate) struct Confidential {
 /// its company's rate limit.
 pub(crate) struct Publishable {
     pub(crate) company: Arc<Company>,
+    /// A supply sub-account's confidential token, taken here, keeps its scope.
+    pub(crate) scope: Scope,
+}
+
+impl Scope {
+    /// The sub-account a scope is limited to, if any.
+    pub(crate) fn sub_account(self) -> Option<u16> {
+        match self {
+            Scope::Company => None,
+            Scope::SubAccount(own) => Some(own),
+        }
+    }
+
+    /// What `company`'s token of this scope may see of the marketplace.
+    pub(crate) fn viewer(self, company: &Company) -> Viewer {
+        Viewer {
+            company: company.uuid,
+            sub_account: self.sub_account(),
+        }
+    }
 }
 
 /// Finds the token's company, if it may do `needed`, and counts the call
@@ -300,8 +321,8 @@ impl FromRequestParts<Engine> for Publishable {
     type Rejection = EngineError;
 
     async fn from_request_parts(parts: &mut Parts, engine: &Engine) -> Result<Self, EngineError> {
-        let (_, company, _) = admit(parts, engine, TokenKind::Publishable)?;
-        Ok(Self { company })
+        let (_, company, scope) = admit(parts, engine, TokenKind::Publishable)?;
+        Ok(Self { company, scope })
     }
 }
 

@@ -442,15 +442,19 @@ impl EngineCatalog {
 
     /// The company a lead belongs to, if leadsim made or was given that
     /// lead, or a partner submitted it.
+    ///
+    /// A submitted lead belongs to who submitted it, whatever its uuid says:
+    /// a client may choose a uuid that decodes to another company's tag, so
+    /// the tag is read only for leads nobody submitted. (The marketplace
+    /// answers without its lock while it holds no lead, which keeps the
+    /// pixel's common path lock-free.)
     pub fn owner_of_lead(&self, lead: Uuid) -> Option<Uuid> {
-        // The marketplace's lock last: the pixel asks for every hit, and a
-        // submitted lead's uuid usually carries its company's tag.
         self.lead_owners
             .scripted
             .get(&lead)
-            .or_else(|| self.lead_owners.tags.get(&lead_ids::tag_of(lead)))
             .copied()
             .or_else(|| self.windows.submitted().owner(lead))
+            .or_else(|| self.lead_owners.tags.get(&lead_ids::tag_of(lead)).copied())
     }
 }
 

@@ -28,7 +28,7 @@ pub(crate) const PIXEL_GIF: [u8; 43] = [
 
 pub(crate) async fn create_offer_display(
     State(state): State<Engine>,
-    Publishable { company }: Publishable,
+    Publishable { company, .. }: Publishable,
     body: Bytes,
 ) -> Result<impl IntoResponse, EngineError> {
     let offer = read_offer(&body)?;
@@ -39,7 +39,7 @@ pub(crate) async fn create_offer_display(
 
 pub(crate) async fn create_session_init(
     State(state): State<Engine>,
-    Publishable { company }: Publishable,
+    Publishable { company, .. }: Publishable,
     body: Bytes,
 ) -> Result<impl IntoResponse, EngineError> {
     // Generated SDKs send an empty body when the optional body is omitted.

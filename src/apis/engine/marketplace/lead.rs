@@ -116,6 +116,11 @@ impl Sections {
         Self(Value::Object(map.clone()).to_string().into_boxed_str())
     }
 
+    /// Bytes of the compact JSON kept.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
     /// The sections as a map again (what was stored is an object).
     pub(crate) fn map(&self) -> Map<String, Value> {
         match serde_json::from_str(&self.0) {
@@ -269,6 +274,18 @@ const OTHER_SECTIONS: &[&str] = &[
     "lifeInsuranceInformation",
 ];
 const UUIDS: &[&str] = &["uuid", "sessionUuid", "deviceId", "referralCompanyUuid", "trackingUuid"];
+/// The spec sets no length on a lead's text; the vendor's store does have
+/// one, and leadsim's memory needs one. Past these a member is refused
+/// like any invalid one (400, `Invalid fields present`), so a stored lead
+/// stays small whatever a client sends.
+pub(crate) const MAX_TEXT_CHARS: usize = 1_024;
+/// Consent language (`fcraLanguage`, `tcpaLanguage`) is quoted whole.
+pub(crate) const MAX_LANGUAGE_CHARS: usize = 16_384;
+/// `refinanceLoans` entries.
+pub(crate) const MAX_REFINANCE_LOANS: usize = 20;
+/// A lead's sections together, as compact JSON (sections leadsim keeps
+/// as sent, such as `mortgageInformation`, count here).
+pub(crate) const MAX_SECTIONS_BYTES: usize = 64 << 10;
 /// Client tags a lead may carry (keys, and values per key), and their length.
 const MAX_TAG_KEYS: usize = 20;
 const MAX_TAG_VALUES: usize = 20;
@@ -323,6 +340,9 @@ pub(crate) fn check(body: &Value, require_products: bool) -> Result<CheckedLead,
     }
     match fields.get("refinanceLoans") {
         None | Some(Value::Null) => {}
+        Some(Value::Array(loans)) if loans.len() > MAX_REFINANCE_LOANS => {
+            errors.push(too_long("refinanceLoans", format!("more than {MAX_REFINANCE_LOANS} entries")));
+        }
         Some(Value::Array(loans)) if loans.iter().all(Value::is_object) => {
             sections.insert("refinanceLoans".into(), Value::Array(loans.clone()));
         }
@@ -372,11 +392,18 @@ pub(crate) fn check(body: &Value, require_products: bool) -> Result<CheckedLead,
     if !errors.is_empty() {
         return Err(errors);
     }
+    let kept = Sections::new(&sections);
+    if kept.len() > MAX_SECTIONS_BYTES {
+        return Err(vec![too_long(
+            "body",
+            format!("{} bytes of lead information, over the limit of {MAX_SECTIONS_BYTES}", kept.len()),
+        )]);
+    }
     let input = read_input(&sections, products);
     Ok(CheckedLead {
         uuid: uuids[0],
         session_uuid: uuids[1],
-        sections: Sections::new(&sections),
+        sections: kept,
         client_tags,
         input,
     })
@@ -467,7 +494,30 @@ fn parse_uuid(value: &Value) -> Option<Uuid> {
     value.as_str().and_then(|s| Uuid::parse_str(s).ok())
 }
 
+/// A member over one of leadsim's size limits, in the vendor's words for
+/// an invalid member.
+pub(crate) fn too_long(path: &str, what: String) -> ApiError {
+    ApiError {
+        attribute: Some(path.to_owned()),
+        kind: Some("invalid".into()),
+        details: Default::default(),
+        message: format!("Invalid fields present: {path} has {what}"),
+    }
+}
+
 fn check_value(path: &str, value: &Value, kind: Kind, errors: &mut Vec<ApiError>) {
+    if let Value::String(s) = value {
+        let max = if path.ends_with("Language") {
+            MAX_LANGUAGE_CHARS
+        } else {
+            MAX_TEXT_CHARS
+        };
+        // Counting stops at the limit: a megabyte of text costs no more.
+        if s.len() > max && s.chars().take(max + 1).count() > max {
+            errors.push(too_long(path, format!("more than {max} characters")));
+            return;
+        }
+    }
     let ok = match (kind, value) {
         (Kind::Text, Value::String(_)) => true,
         (Kind::Email, Value::String(s)) => is_email(s),

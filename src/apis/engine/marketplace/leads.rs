@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -19,7 +19,7 @@ use super::lead::{self, CheckedLead};
 use super::render::{self, Links};
 use super::store::{RateTable, Refused, SubmittedLead};
 use super::underwriting;
-use crate::shared::request::{parse_json_value, public_base_url};
+use crate::shared::request::{PathText, parse_json_value, public_base_url};
 use crate::shared::time::format_seconds;
 
 /// The lead body, checked: 400 with every invalid member named.
@@ -52,7 +52,7 @@ fn links_base(state: &Engine, headers: &HeaderMap) -> String {
 /// it stands when the synchronous lenders have answered.
 pub(crate) async fn submit_lead(
     State(state): State<Engine>,
-    Publishable { company }: Publishable,
+    Publishable { company, scope }: Publishable,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, EngineError> {
@@ -78,7 +78,8 @@ pub(crate) async fn submit_lead(
         uuid,
         company: company.uuid,
         company_name: company.name.clone(),
-        sub_account: company.sub_account_of(uuid),
+        // A sub-account's own token submits for that sub-account.
+        sub_account: scope.sub_account().unwrap_or_else(|| company.sub_account_of(uuid)),
         is_test: company.is_test,
         event_data: company.event_data,
         created_at: now,
@@ -115,8 +116,8 @@ fn duplicate() -> EngineError {
 /// (the body's sections are merged into it first).
 pub(crate) async fn rate_table_for_lead(
     State(state): State<Engine>,
-    Publishable { company }: Publishable,
-    Path(lead): Path<String>,
+    Publishable { company, scope }: Publishable,
+    PathText(lead): PathText,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, EngineError> {
@@ -125,10 +126,15 @@ pub(crate) async fn rate_table_for_lead(
     let now = state.clock.now();
     let marketplace = &state.engine.marketplace;
     let not_found = || EngineError::plain(StatusCode::BAD_REQUEST, "Lead UUID is invalid");
-    marketplace.update(company.uuid, uuid, checked, now).map_err(|_| not_found())?;
+    let viewer = scope.viewer(&company);
+    match marketplace.update(viewer, uuid, checked, now) {
+        Ok(()) => {}
+        Err(Refused::TooLarge) => return Err(too_large()),
+        Err(Refused::NotFound | Refused::Duplicate) => return Err(not_found()),
+    }
     let seed = marketplace.seed();
     let lead = marketplace
-        .add_rate_table(company.uuid, uuid, now, |lead, at| {
+        .add_rate_table(viewer, uuid, now, |lead, at| {
             let table = seed.uuid("engine.marketplace.rateTable", (uuid, lead.rate_tables.len() as u64));
             RateTable {
                 uuid: table,
@@ -147,12 +153,13 @@ pub(crate) async fn rate_table_for_lead(
 /// lenders' offers appear as the virtual clock passes their answers.
 pub(crate) async fn get_rate_table(
     State(state): State<Engine>,
-    Publishable { company }: Publishable,
-    Path(table): Path<String>,
+    Publishable { company, scope }: Publishable,
+    PathText(table): PathText,
     headers: HeaderMap,
 ) -> Result<Response, EngineError> {
     let uuid = path_uuid("uuid", &table)?;
-    let found = state.engine.marketplace.rate_table(uuid).filter(|(lead, _)| lead.company == company.uuid);
+    let viewer = scope.viewer(&company);
+    let found = state.engine.marketplace.rate_table(uuid).filter(|(lead, _)| viewer.sees_lead(lead));
     let Some((lead, index)) = found else {
         return Err(EngineError::plain(StatusCode::NOT_FOUND, "Lead UUID is invalid"));
     };
@@ -164,11 +171,12 @@ pub(crate) async fn get_rate_table(
 /// `GET /leads/{uuid}` (confidential token).
 pub(crate) async fn get_lead(
     State(state): State<Engine>,
-    Confidential { company, .. }: Confidential,
-    Path(lead): Path<String>,
+    Confidential { company, scope, .. }: Confidential,
+    PathText(lead): PathText,
 ) -> Result<Response, EngineError> {
     let uuid = path_uuid("uuid", &lead)?;
-    match state.engine.marketplace.lead(uuid).filter(|l| l.company == company.uuid) {
+    let viewer = scope.viewer(&company);
+    match state.engine.marketplace.lead(uuid).filter(|l| viewer.sees_lead(l)) {
         Some(lead) => Ok(Json(render::lead(&lead)).into_response()),
         None => Err(lead_not_found(uuid)),
     }
@@ -181,15 +189,27 @@ fn lead_not_found(uuid: Uuid) -> EngineError {
 /// `PATCH /leads/{uuid}` (confidential token): merges the sections sent.
 pub(crate) async fn update_lead(
     State(state): State<Engine>,
-    Confidential { company, .. }: Confidential,
-    Path(lead): Path<String>,
+    Confidential { company, scope, .. }: Confidential,
+    PathText(lead): PathText,
     body: Bytes,
 ) -> Result<Response, EngineError> {
     let uuid = path_uuid("uuid", &lead)?;
     let checked = read_lead(&body, false)?;
-    match state.engine.marketplace.update(company.uuid, uuid, checked, state.clock.now()) {
+    match state.engine.marketplace.update(scope.viewer(&company), uuid, checked, state.clock.now()) {
         Ok(()) => Ok(Json(serde_json::json!({ "uuid": uuid })).into_response()),
+        Err(Refused::TooLarge) => Err(too_large()),
         Err(Refused::NotFound | Refused::Duplicate) => Err(lead_not_found(uuid)),
+    }
+}
+
+/// A merge that would make the lead larger than leadsim keeps.
+fn too_large() -> EngineError {
+    EngineError::Rejected {
+        status: StatusCode::BAD_REQUEST,
+        errors: vec![lead::too_long(
+            "body",
+            format!("over {} bytes of lead information once merged", lead::MAX_SECTIONS_BYTES),
+        )],
     }
 }
 
@@ -197,7 +217,7 @@ pub(crate) async fn update_lead(
 /// lead's `offerClicked`) and sends the browser to the lender's landing
 /// page, served here too. Unknown offers are a plain 404 page, as a
 /// tracking link answers.
-pub(crate) async fn follow_offer(State(state): State<Engine>, Path(offer): Path<String>) -> Response {
+pub(crate) async fn follow_offer(State(state): State<Engine>, PathText(offer): PathText) -> Response {
     let followed = Uuid::parse_str(&offer)
         .ok()
         .and_then(|uuid| state.engine.marketplace.follow(uuid, state.clock.now()).map(|f| (uuid, f)));
@@ -218,7 +238,7 @@ pub(crate) async fn follow_offer(State(state): State<Engine>, Path(offer): Path<
 }
 
 /// `GET /ref/{offerUuid}/landing`: a harmless page naming the lender.
-pub(crate) async fn landing(State(state): State<Engine>, Path(offer): Path<String>) -> Response {
+pub(crate) async fn landing(State(state): State<Engine>, PathText(offer): PathText) -> Response {
     let found = Uuid::parse_str(&offer).ok().and_then(|uuid| state.engine.marketplace.offer_summary(uuid));
     let Some((lender, product)) = found else {
         return (StatusCode::NOT_FOUND, "offer not found\n").into_response();

@@ -4,8 +4,8 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use serde_json::{Value, json};
@@ -22,7 +22,7 @@ use super::render::{self, Links, RateTableWire};
 use super::store::{Prefill, RateTable, SubmittedLead};
 use super::underwriting::{self, Decision};
 use super::vehicles;
-use crate::shared::request::{parse_json_value, public_base_url, query_pairs, query_value};
+use crate::shared::request::{PathText, parse_json_value, public_base_url, query_pairs, query_value};
 
 /// How long a prefill token lives and how often it may be used (the
 /// vendor's example values).
@@ -31,7 +31,7 @@ const PREFILL_SECONDS: i64 = 180;
 /// `POST /originator/prefills`: a token standing for the lead data sent.
 pub(crate) async fn create_prefill(
     State(state): State<Engine>,
-    Publishable { company }: Publishable,
+    Publishable { company, scope }: Publishable,
     body: Bytes,
 ) -> Result<Response, EngineError> {
     let checked = read_lead(&body, false)?;
@@ -40,7 +40,8 @@ pub(crate) async fn create_prefill(
     let token = marketplace.seed().uuid("engine.marketplace.prefill", (company.uuid, marketplace.next_number()));
     marketplace.add_prefill(token, Prefill {
         company: company.uuid,
-        body: value,
+        sub_account: scope.sub_account(),
+        body: value.to_string().into(),
         created_at: state.clock.now(),
     });
     // No `partnerPageUrl` or `embedSnippet`: the vendor gives them only to
@@ -58,16 +59,18 @@ pub(crate) async fn create_prefill(
 /// `GET /originator/prefills/{prefillToken}`: the data, while the token lives.
 pub(crate) async fn get_prefill(
     State(state): State<Engine>,
-    Publishable { company }: Publishable,
-    Path(token): Path<String>,
+    Publishable { company, scope }: Publishable,
+    PathText(token): PathText,
 ) -> Result<Response, EngineError> {
     let uuid = path_uuid("prefillToken", &token)?;
     let now = state.clock.now();
-    let found = state.engine.marketplace.prefill(uuid).filter(|p| {
-        p.company == company.uuid && now < p.created_at + chrono::TimeDelta::seconds(PREFILL_SECONDS)
-    });
+    let found = state
+        .engine
+        .marketplace
+        .prefill(uuid, scope.viewer(&company))
+        .filter(|p| now < p.created_at + chrono::TimeDelta::seconds(PREFILL_SECONDS));
     match found {
-        Some(prefill) => Ok(Json(prefill.body).into_response()),
+        Some(prefill) => Ok(json_text(prefill.body)),
         None => Err(EngineError::plain(StatusCode::NOT_FOUND, "Prefill token not found")),
     }
 }
@@ -76,7 +79,7 @@ pub(crate) async fn get_prefill(
 /// to approve such a lead, from the same underwriting as rate tables.
 pub(crate) async fn create_loan_report(
     State(state): State<Engine>,
-    Publishable { company }: Publishable,
+    Publishable { company, scope }: Publishable,
     body: Bytes,
 ) -> Result<Response, EngineError> {
     let value = parse_json_value(&body, None).map_err(|e| EngineError::from(e).into_bad_request())?;
@@ -174,7 +177,7 @@ pub(crate) async fn create_loan_report(
             }
         }
     }
-    marketplace.add_report(uuid, company.uuid, report.clone());
+    marketplace.add_report(uuid, scope.viewer(&company), &report);
     Ok((StatusCode::CREATED, Json(report)).into_response())
 }
 
@@ -210,12 +213,12 @@ fn band_of(rating: &str) -> CreditBand {
 /// `GET /approvalProbability/loanReports/{uuid}`.
 pub(crate) async fn get_loan_report(
     State(state): State<Engine>,
-    Publishable { company }: Publishable,
-    Path(report): Path<String>,
+    Publishable { company, scope }: Publishable,
+    PathText(report): PathText,
 ) -> Result<Response, EngineError> {
     let uuid = path_uuid("uuid", &report)?;
-    match state.engine.marketplace.report(uuid, company.uuid) {
-        Some(report) => Ok(Json(report).into_response()),
+    match state.engine.marketplace.report(uuid, scope.viewer(&company)) {
+        Some(report) => Ok(json_text(report)),
         None => Err(EngineError::plain(StatusCode::NOT_FOUND, format!("Loan report {uuid} not found"))),
     }
 }
@@ -324,7 +327,7 @@ impl PreviewQuery {
 /// `GET /offerPreview/loanOffers`.
 pub(crate) async fn preview_loans(
     State(state): State<Engine>,
-    Publishable { company }: Publishable,
+    Publishable { company, .. }: Publishable,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, EngineError> {
@@ -344,7 +347,7 @@ pub(crate) async fn preview_loans(
 /// `GET /offerPreview/creditCardOffers`.
 pub(crate) async fn preview_cards(
     State(state): State<Engine>,
-    Publishable { company }: Publishable,
+    Publishable { company, .. }: Publishable,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, EngineError> {
@@ -376,7 +379,7 @@ pub(crate) async fn preview_cards(
 /// `GET /offerPreview/savingsOffers`: 404 when no account fits the deposits.
 pub(crate) async fn preview_savings(
     State(state): State<Engine>,
-    Publishable { company }: Publishable,
+    Publishable { company, .. }: Publishable,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, EngineError> {
@@ -498,3 +501,8 @@ pub(crate) async fn vehicle_trims(_: Publishable, RawQuery(query): RawQuery) -> 
     Ok(Json(vehicles::trims(year, texts[0].as_deref(), texts[1].as_deref())).into_response())
 }
 
+
+/// A stored JSON text as a response.
+fn json_text(text: Box<str>) -> Response {
+    ([(header::CONTENT_TYPE, crate::shared::http::JSON)], String::from(text)).into_response()
+}

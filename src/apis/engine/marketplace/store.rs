@@ -22,8 +22,39 @@ use crate::shared::seed::Seed;
 /// records and all. A lead with its rate table and offer index is about
 /// 5 KB: the bound holds the store near 100 MB.
 pub const MAX_LEADS: usize = 20_000;
+/// The same store bounded in bytes, whatever the leads say: what a lead
+/// weighs is its stored sections and tags plus a fixed share for its rate
+/// tables, offers and indexes ([`SubmittedLead::weight`]).
+pub const MAX_LEAD_BYTES: usize = 100 << 20;
 /// Prefills and loan reports kept, each; the oldest go first.
 pub(crate) const MAX_PREFILLS: usize = 10_000;
+/// Prefills and loan reports are bounded in bytes too (each kind), as the
+/// compact JSON they are kept as.
+pub(crate) const MAX_PREFILL_BYTES: usize = 32 << 20;
+/// What a rate table, its answers and index entries cost beside the lead's
+/// own text (measured: a lead of the usual size is about 5 KB in all).
+const RATE_TABLE_WEIGHT: usize = 3 << 10;
+
+/// Who reads or writes the marketplace: a company's own tokens see all its
+/// leads, a supply sub-account's token only that sub-account's, as in v1,
+/// v3 and leadsInfo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Viewer {
+    pub(crate) company: Uuid,
+    pub(crate) sub_account: Option<u16>,
+}
+
+impl Viewer {
+    /// Whether a record of `company` made by `sub_account` (`None`: by the
+    /// company's own token) is visible.
+    pub(crate) fn sees(&self, company: Uuid, sub_account: Option<u16>) -> bool {
+        company == self.company && (self.sub_account.is_none() || self.sub_account == sub_account)
+    }
+
+    pub(crate) fn sees_lead(&self, lead: &SubmittedLead) -> bool {
+        self.sees(lead.company, Some(lead.sub_account))
+    }
+}
 
 #[derive(Debug, Clone)]
 pub(crate) struct SubmittedLead {
@@ -41,6 +72,17 @@ pub(crate) struct SubmittedLead {
 }
 
 impl SubmittedLead {
+    /// What the lead costs the store, in bytes (see [`MAX_LEAD_BYTES`]).
+    pub(crate) fn weight(&self) -> usize {
+        let tags: usize = self.checked.client_tags.iter().map(|(k, v)| k.len() + v.len() + 48).sum();
+        size_of::<Self>()
+            + self.company_name.len()
+            + self.checked.sections.len()
+            + tags
+            + self.rate_tables.len() * RATE_TABLE_WEIGHT
+            + self.clicks.len() * size_of::<Click>()
+    }
+
     /// The product its lead events name: the first it asked for.
     pub(crate) fn primary_product(&self) -> ProductType {
         self.checked.input.products.first().copied().unwrap_or(ProductType::Loan)
@@ -101,8 +143,60 @@ struct OfferPlace {
 #[derive(Debug, Clone)]
 pub(crate) struct Prefill {
     pub(crate) company: Uuid,
-    pub(crate) body: Value,
+    /// The sub-account whose token created it, if one did.
+    pub(crate) sub_account: Option<u16>,
+    /// The body as compact JSON text: a parsed tree of many small members
+    /// costs tens of times its text.
+    pub(crate) body: Box<str>,
     pub(crate) created_at: DateTime<Utc>,
+}
+
+/// A loan report and who asked for it.
+#[derive(Debug, Clone)]
+struct Report {
+    owner: Viewer,
+    body: Box<str>,
+}
+
+/// Entries kept oldest first, within a count and a byte bound.
+#[derive(Debug)]
+struct Bounded<T> {
+    entries: HashMap<Uuid, (T, usize)>,
+    order: VecDeque<Uuid>,
+    bytes: usize,
+}
+
+impl<T> Default for Bounded<T> {
+    fn default() -> Self {
+        Self {
+            entries: HashMap::new(),
+            order: VecDeque::new(),
+            bytes: 0,
+        }
+    }
+}
+
+impl<T> Bounded<T> {
+    fn insert(&mut self, key: Uuid, value: T, weight: usize, max_count: usize, max_bytes: usize) {
+        if let Some((_, old)) = self.entries.remove(&key) {
+            self.bytes -= old;
+            self.order.retain(|k| *k != key);
+        }
+        while !self.order.is_empty() && (self.entries.len() >= max_count || self.bytes + weight > max_bytes) {
+            if let Some(oldest) = self.order.pop_front()
+                && let Some((_, w)) = self.entries.remove(&oldest)
+            {
+                self.bytes -= w;
+            }
+        }
+        self.bytes += weight;
+        self.order.push_back(key);
+        self.entries.insert(key, (value, weight));
+    }
+
+    fn get(&self, key: &Uuid) -> Option<&T> {
+        self.entries.get(key).map(|(value, _)| value)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -122,10 +216,10 @@ struct Store {
     /// Submitted leads by their `sessionUuid`.
     sessions: HashMap<Uuid, Uuid>,
     feeds: HashMap<Uuid, CompanyFeed>,
-    prefills: HashMap<Uuid, Prefill>,
-    prefill_order: VecDeque<Uuid>,
-    reports: HashMap<Uuid, (Uuid, Value)>,
-    report_order: VecDeque<Uuid>,
+    /// What the stored leads weigh ([`SubmittedLead::weight`]).
+    lead_bytes: usize,
+    prefills: Bounded<Prefill>,
+    reports: Bounded<Report>,
     /// Changes to any feed so far, across resets: each change's number
     /// is its feed's new version.
     changes: u64,
@@ -138,6 +232,7 @@ struct Store {
 pub struct Marketplace {
     seed: Seed,
     max_leads: usize,
+    max_lead_bytes: usize,
     /// Numbers what partners create, for uuids drawn from the seed: the
     /// same calls in the same order get the same uuids.
     created: AtomicU64,
@@ -154,17 +249,20 @@ pub struct Marketplace {
 pub(crate) enum Refused {
     Duplicate,
     NotFound,
+    /// The merged lead would be over [`lead::MAX_SECTIONS_BYTES`].
+    TooLarge,
 }
 
 impl Marketplace {
     pub(crate) fn new(seed: Seed) -> Self {
-        Self::with_bound(seed, MAX_LEADS)
+        Self::with_bounds(seed, MAX_LEADS, MAX_LEAD_BYTES)
     }
 
-    pub(crate) fn with_bound(seed: Seed, max_leads: usize) -> Self {
+    pub(crate) fn with_bounds(seed: Seed, max_leads: usize, max_lead_bytes: usize) -> Self {
         Self {
             seed,
             max_leads: max_leads.max(1),
+            max_lead_bytes,
             created: AtomicU64::new(0),
             any_leads: std::sync::atomic::AtomicBool::new(false),
             quiet_version: AtomicU64::new(0),
@@ -214,10 +312,12 @@ impl Marketplace {
         if store.leads.contains_key(&lead.uuid) {
             return Err(Refused::Duplicate);
         }
-        while store.leads.len() >= self.max_leads {
+        let weight = lead.weight();
+        while store.leads.len() >= self.max_leads || store.lead_bytes + weight > self.max_lead_bytes {
             let Some(oldest) = store.order.pop_front() else { break };
             store.forget(oldest);
         }
+        store.lead_bytes += weight;
         store.index_tables(&lead);
         if let Some(session) = lead.checked.session_uuid {
             store.sessions.insert(session, lead.uuid);
@@ -235,27 +335,46 @@ impl Marketplace {
     /// `build` given the time it is stamped at; returns the lead after.
     pub(crate) fn add_rate_table(
         &self,
-        company: Uuid,
+        viewer: Viewer,
         lead: Uuid,
         now: DateTime<Utc>,
         build: impl FnOnce(&SubmittedLead, DateTime<Utc>) -> RateTable,
     ) -> Result<SubmittedLead, Refused> {
         let mut store = self.lock();
-        let stored = store.leads.get_mut(&lead).filter(|l| l.company == company).ok_or(Refused::NotFound)?;
+        let stored = store.leads.get_mut(&lead).filter(|l| viewer.sees_lead(l)).ok_or(Refused::NotFound)?;
+        let before = stored.weight();
         let at = stored.next_free(now);
         let table = build(stored, at);
         stored.rate_tables.push(table);
         stored.updated_at = now.max(stored.updated_at);
         let copy = stored.clone();
+        store.lead_bytes = store.lead_bytes + copy.weight() - before;
         store.index_tables(&copy);
-        store.changed(company);
+        store.changed(copy.company);
+        self.shed(&mut store, lead);
         Ok(copy)
     }
 
+    /// Forgets the oldest leads but `keep` while the store is over its byte bound.
+    fn shed(&self, store: &mut Store, keep: Uuid) {
+        let mut kept = 0;
+        while store.lead_bytes > self.max_lead_bytes && store.order.len() > kept {
+            match store.order.pop_front() {
+                Some(oldest) if oldest == keep => {
+                    store.order.push_back(oldest);
+                    kept += 1;
+                }
+                Some(oldest) => store.forget(oldest),
+                None => break,
+            }
+        }
+    }
+
     /// Replaces a stored lead's sections (`PATCH /leads/{uuid}`).
-    pub(crate) fn update(&self, company: Uuid, lead: Uuid, checked: CheckedLead, now: DateTime<Utc>) -> Result<(), Refused> {
+    pub(crate) fn update(&self, viewer: Viewer, lead: Uuid, checked: CheckedLead, now: DateTime<Utc>) -> Result<(), Refused> {
         let mut store = self.lock();
-        let stored = store.leads.get_mut(&lead).filter(|l| l.company == company).ok_or(Refused::NotFound)?;
+        let stored = store.leads.get_mut(&lead).filter(|l| viewer.sees_lead(l)).ok_or(Refused::NotFound)?;
+        let before = stored.weight();
         let mut merged = stored.checked.sections.map();
         for (name, value) in checked.sections.map() {
             match (merged.get_mut(&name), value) {
@@ -271,9 +390,16 @@ impl Marketplace {
             checked.input.products
         };
         // Underwriting reads the lead as it now stands.
+        let sections = lead::Sections::new(&merged);
+        if sections.len() > lead::MAX_SECTIONS_BYTES {
+            return Err(Refused::TooLarge);
+        }
         stored.checked.input = lead::read_input(&merged, products);
-        stored.checked.sections = lead::Sections::new(&merged);
+        stored.checked.sections = sections;
         stored.updated_at = now.max(stored.updated_at);
+        let after = stored.weight();
+        store.lead_bytes = store.lead_bytes + after - before;
+        self.shed(&mut store, lead);
         Ok(())
     }
 
@@ -283,6 +409,9 @@ impl Marketplace {
 
     /// The company that submitted `lead`, if it was submitted.
     pub(crate) fn owner(&self, lead: Uuid) -> Option<Uuid> {
+        if !self.any_leads.load(Ordering::Acquire) {
+            return None;
+        }
         self.lock().leads.get(&lead).map(|l| l.company)
     }
 
@@ -383,33 +512,33 @@ impl Marketplace {
     }
 
     pub(crate) fn add_prefill(&self, token: Uuid, prefill: Prefill) {
-        let mut store = self.lock();
-        if store.prefills.len() >= MAX_PREFILLS
-            && let Some(oldest) = store.prefill_order.pop_front()
-        {
-            store.prefills.remove(&oldest);
-        }
-        store.prefill_order.push_back(token);
-        store.prefills.insert(token, prefill);
+        let weight = prefill.body.len() + size_of::<Prefill>() + 64;
+        self.lock().prefills.insert(token, prefill, weight, MAX_PREFILLS, MAX_PREFILL_BYTES);
     }
 
-    pub(crate) fn prefill(&self, token: Uuid) -> Option<Prefill> {
-        self.lock().prefills.get(&token).cloned()
+    /// A prefill `viewer` may read.
+    pub(crate) fn prefill(&self, token: Uuid, viewer: Viewer) -> Option<Prefill> {
+        let store = self.lock();
+        store.prefills.get(&token).filter(|p| viewer.sees(p.company, p.sub_account)).cloned()
     }
 
-    pub(crate) fn add_report(&self, uuid: Uuid, company: Uuid, report: Value) {
-        let mut store = self.lock();
-        if store.reports.len() >= MAX_PREFILLS
-            && let Some(oldest) = store.report_order.pop_front()
-        {
-            store.reports.remove(&oldest);
-        }
-        store.report_order.push_back(uuid);
-        store.reports.insert(uuid, (company, report));
+    pub(crate) fn add_report(&self, uuid: Uuid, owner: Viewer, report: &Value) {
+        let body: Box<str> = report.to_string().into();
+        let weight = body.len() + size_of::<Report>() + 64;
+        self.lock().reports.insert(uuid, Report { owner, body }, weight, MAX_PREFILLS, MAX_PREFILL_BYTES);
     }
 
-    pub(crate) fn report(&self, uuid: Uuid, company: Uuid) -> Option<Value> {
-        self.lock().reports.get(&uuid).filter(|(c, _)| *c == company).map(|(_, r)| r.clone())
+    /// A loan report `viewer` may read, as the JSON text it was answered with.
+    pub(crate) fn report(&self, uuid: Uuid, viewer: Viewer) -> Option<Box<str>> {
+        let store = self.lock();
+        let report = store.reports.get(&uuid)?;
+        viewer.sees(report.owner.company, report.owner.sub_account).then(|| report.body.clone())
+    }
+
+    /// Bytes the leads, prefills and loan reports weigh (admin and benchmarks).
+    pub(crate) fn weights(&self) -> (usize, usize, usize) {
+        let store = self.lock();
+        (store.lead_bytes, store.prefills.bytes, store.reports.bytes)
     }
 }
 
@@ -439,6 +568,7 @@ impl Store {
 
     fn forget(&mut self, uuid: Uuid) {
         let Some(lead) = self.leads.remove(&uuid) else { return };
+        self.lead_bytes = self.lead_bytes.saturating_sub(lead.weight());
         if let Some(session) = lead.checked.session_uuid
             && self.sessions.get(&session) == Some(&uuid)
         {
@@ -501,7 +631,7 @@ mod tests {
 
     #[test]
     fn the_oldest_lead_goes_whole_when_the_bound_is_reached() {
-        let market = Marketplace::with_bound(Seed::new(1), 2);
+        let market = Marketplace::with_bounds(Seed::new(1), 2, MAX_LEAD_BYTES);
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
         let first = submitted(&market, 1, now);
         let offer = first.rate_tables[0]
