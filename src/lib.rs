@@ -20,6 +20,7 @@ pub use crate::fixtures::Fixtures;
 pub use crate::openapi::specs as openapi_specs;
 pub use crate::shared::family::{Families, Family};
 pub use crate::shared::faults::MAX_ACTIVE_FAULTS;
+pub use crate::shared::outbound::{MAX_IN_FLIGHT as MAX_DELIVERIES_IN_FLIGHT, raise_descriptor_limit};
 pub use crate::shared::routes::{Route, Routes};
 pub use crate::shared::seed::Seed;
 pub use crate::shared::time::{format_seconds, parse_rfc3339};

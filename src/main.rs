@@ -46,6 +46,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Clients and deliveries to slow receivers each hold a descriptor: a
+    // soft limit of 1,024 would stop accepts long before the machine must.
+    let descriptors = leadsim::raise_descriptor_limit();
+    tracing::debug!("open-descriptor limit: {descriptors:?}");
     let listener = match tokio::net::TcpListener::bind(config.listen.as_str()).await {
         Ok(l) => l,
         Err(e) => {

@@ -26,6 +26,7 @@ use tokio_io_timeout::TimeoutStream;
 use tower::ServiceExt;
 
 use crate::config::Config;
+use crate::shared::http::BadFraming;
 
 /// The bounds a connection is served under.
 #[derive(Debug, Clone, Copy)]
@@ -44,6 +45,19 @@ impl Limits {
             shutdown_grace: Duration::from_secs(config.shutdown_grace),
             max_header_bytes: usize::try_from(config.max_header_bytes).unwrap_or(usize::MAX),
         }
+    }
+}
+
+/// What is wrong with a request's framing that hyper lets through: RFC 9112
+/// section 3.2 says a server answers 400 to an HTTP/1.1 request without a
+/// `Host` header, and to any request with more than one. The app answers
+/// it (in the path's family's shape, journaled), so it is only marked here.
+fn framing_problem<B>(request: &Request<B>) -> Option<BadFraming> {
+    let hosts = request.headers().get_all(http::header::HOST).iter().count();
+    match hosts {
+        0 if request.version() == http::Version::HTTP_11 => Some(BadFraming("Request has no Host header")),
+        0 | 1 => None,
+        _ => Some(BadFraming("Request has more than one Host header")),
     }
 }
 
@@ -95,8 +109,11 @@ pub async fn serve(
         stream.set_write_timeout(Some(limits.idle_timeout));
         let io = TokioIo::new(Box::pin(stream));
         let app = app.clone();
-        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
             let app = app.clone();
+            if let Some(problem) = framing_problem(&request) {
+                request.extensions_mut().insert(problem);
+            }
             async move { app.oneshot(request.map(axum::body::Body::new)).await }
         });
         let connection = graceful.watch(http.serve_connection(io, service));

@@ -82,6 +82,7 @@ impl AppState {
             settings: Arc::new(Settings {
                 public_url: config.public_url.clone(),
             }),
+            outbound: crate::shared::outbound::Outbound::new(),
         };
         let apis = fixtures
             .iter()

@@ -75,14 +75,37 @@ impl CredentialNames {
 }
 
 /// What HTTP itself and the control plane use to carry credentials, for
-/// every family: bearer tokens, cookies, the admin token and filter.
+/// every family: bearer tokens, cookies, the admin token and filter; and
+/// the personal members every family hides alike.
 pub(crate) const COMMON_CREDENTIALS: CredentialNames = CredentialNames {
     identity_headers: &["authorization"],
     identity_query: &[],
     secret_headers: &["proxy-authorization", "cookie", "x-leadsim-admin-token"],
     secret_query: &["access_token", "token", "credential"],
-    secret_members: &["password"],
+    secret_members: PERSONAL_MEMBERS,
 };
+
+/// JSON members that identify a person, hidden in every family's bodies
+/// wherever requests are shown. Engine's own definition of PII is "names,
+/// email addresses, phone numbers, or social security numbers" (its client
+/// tags documentation); Finicity's consumers and customers carry the same
+/// members under the same names. Families add their own (birth dates,
+/// incomes, account numbers).
+pub(crate) const PERSONAL_MEMBERS: &[&str] = &[
+    "password",
+    "firstName",
+    "lastName",
+    "aliasFirstName",
+    "aliasLastName",
+    "email",
+    "emailAddress",
+    "phone",
+    "phoneNumber",
+    "primaryPhone",
+    "workPhone",
+    "mobilePhone",
+    "ssn",
+];
 
 /// A family, as requests, journal entries and faults carry it: a handle on
 /// its spec, compared by name.

@@ -171,9 +171,12 @@ impl BrowserPolicy {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
         let named = headers.get(ADMIN_TOKEN_HEADER).and_then(|v| v.to_str().ok());
-        // Headers first; the query's `token` is for opening the HTML page.
+        // Headers first. The query's `token` only opens the HTML page (a
+        // browser cannot send a header from its address bar); anywhere else
+        // a URL carrying it, such as a callback URL, could change state.
         let presented = match bearer.or(named) {
             Some(header) => Some(Cow::Borrowed(header)),
+            None if !is_admin_page(request) => None,
             None => request.uri().query().and_then(|q| {
                 form_urlencoded::parse(q.as_bytes())
                     .find(|(name, _)| name == "token")
@@ -189,6 +192,13 @@ impl BrowserPolicy {
             "This leadsim requires an admin token: send Authorization: Bearer <token> or X-Leadsim-Admin-Token",
         ))
     }
+}
+
+/// A read of the admin HTML page, the one admin route that takes its token
+/// from the query.
+fn is_admin_page(request: &Request) -> bool {
+    matches!(*request.method(), http::Method::GET | http::Method::HEAD)
+        && matches!(request.uri().path(), "/__admin" | "/__admin/")
 }
 
 /// A browser calling from a page leadsim served itself.
@@ -303,6 +313,16 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         let exchange = Exchange::begin(&self.ctx, request.uri().path());
+        if let Some(BadFraming(problem)) = request.extensions().get::<BadFraming>().copied() {
+            let record = exchange.capture(&request, &Bytes::new());
+            let mut response = exchange.family.framework_error(StatusCode::BAD_REQUEST, problem);
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return Either::Right(Box::pin(std::future::ready(
+                Ok(exchange.finish(response, record)),
+            )));
+        }
         let injection = if self.ctx.faults.any() {
             self.ctx.faults.decide(&Call {
                 family: exchange.family,
@@ -614,6 +634,11 @@ fn shape_framework_error(response: Response, family: Family) -> Response {
     }
     shaped
 }
+
+/// A request the server must refuse with 400 for its framing (marked by
+/// the connection's service, which sees what hyper lets through).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BadFraming(pub(crate) &'static str);
 
 /// `Content-Type: application/json` for hand-built responses.
 pub(crate) const JSON: HeaderValue = HeaderValue::from_static("application/json");

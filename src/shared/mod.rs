@@ -8,6 +8,7 @@ pub(crate) mod faults;
 pub(crate) mod fixtures;
 pub(crate) mod http;
 pub(crate) mod journal;
+pub(crate) mod outbound;
 pub(crate) mod persistent;
 pub(crate) mod plugin;
 pub(crate) mod rate_limit;

@@ -74,6 +74,8 @@ pub(crate) struct FamilyContext {
     pub(crate) clock: Clock,
     pub(crate) seed: Seed,
     pub(crate) settings: Arc<Settings>,
+    /// Requests leadsim sends (callbacks, webhooks), bounded for all families.
+    pub(crate) outbound: crate::shared::outbound::Outbound,
 }
 
 /// Process settings handlers may need.

@@ -46,7 +46,7 @@ impl Redaction {
                 let value = if self.is_secret_header(name) {
                     redact_header_value(value)
                 } else {
-                    value.to_owned()
+                    redact_userinfo(value).into_owned()
                 };
                 (name.to_owned(), value)
             })
@@ -60,52 +60,40 @@ impl Redaction {
             .any(|secret| secret == name)
     }
 
-    /// The body as text, with secret members of JSON objects replaced at
-    /// any depth. Done when the journal is read, so recording stays a copy.
+    /// The body as text, with the value of every secret member of a JSON
+    /// object replaced, at any depth, and the userinfo of every URL in a
+    /// string. Done when the journal is read, so recording stays a copy.
+    ///
+    /// What is shown is the text as sent, rewritten where a secret stands:
+    /// a parse would keep only the last of two members of the same name
+    /// and so miss the first, and could not read a body cut at the
+    /// journal's size limit.
     pub(crate) fn body(&self, body: &[u8]) -> String {
         let text = String::from_utf8_lossy(body);
-        // No secret's name in any case and no escape: nothing to hide, and
-        // no parse (the `body` filter runs this on every entry it examines).
-        if !self.may_hold_secret(&text) {
+        // No secret's name in any case, no escape and no URL: nothing to
+        // hide, and no scan (the `body` filter runs this on every entry).
+        if !text.contains('@') && !self.may_spell_secret(&text) {
             return text.into_owned();
         }
-        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&text) else {
-            // Not JSON (or cut at the size limit): nothing can be checked
-            // member by member, so text that may spell a secret is hidden whole.
-            return REDACTED.to_owned();
+        // JSON, or JSON cut short (the journal keeps 64 KiB): anything else
+        // cannot be read member by member.
+        let json = match serde_json::from_str::<serde::de::IgnoredAny>(&text) {
+            Ok(_) => true,
+            Err(e) => e.is_eof(),
         };
-        if self.redact_members(&mut value) {
-            value.to_string()
-        } else {
-            text.into_owned()
-        }
-    }
-
-    /// Replaces secret members' values; true when any was found.
-    fn redact_members(&self, value: &mut serde_json::Value) -> bool {
-        match value {
-            serde_json::Value::Object(members) => {
-                let mut found = false;
-                for (name, member) in members.iter_mut() {
-                    if is_one_of(name, &self.secret_members) {
-                        *member = REDACTED.into();
-                        found = true;
-                    } else {
-                        found |= self.redact_members(member);
-                    }
-                }
-                found
-            }
-            serde_json::Value::Array(items) => items
-                .iter_mut()
-                .fold(false, |found, v| self.redact_members(v) | found),
-            _ => false,
+        let shown = json.then(|| json_text::redact(&text, |name| is_one_of(name, &self.secret_members)));
+        match shown.flatten() {
+            Some(shown) => shown,
+            // Not JSON: nothing can be checked member by member, so text
+            // that may spell a secret is hidden whole.
+            None if self.may_spell_secret(&text) => REDACTED.to_owned(),
+            None => redact_userinfo(&text).into_owned(),
         }
     }
 
     /// Whether text may carry a secret in some spelling: a secret's name in
     /// any case, a JSON escape, or a percent-encoding.
-    fn may_hold_secret(&self, text: &str) -> bool {
+    fn may_spell_secret(&self, text: &str) -> bool {
         let lower = text.to_ascii_lowercase();
         lower.contains('\\')
             || lower.contains('%')
@@ -117,12 +105,13 @@ impl Redaction {
                 .any(|name| lower.contains(name.as_str()))
     }
 
-    /// The query with credential values replaced, the rest kept as sent.
+    /// The query with credential values replaced, and the userinfo of any
+    /// URL in a value, the rest kept as sent.
     pub(crate) fn query(&self, query: &str) -> String {
         query
             .split('&')
             .map(|pair| {
-                let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
                 let decoded = form_urlencoded::parse(name.as_bytes())
                     .next()
                     .map(|(decoded, _)| decoded)
@@ -130,9 +119,21 @@ impl Redaction {
                 let secret =
                     is_one_of(&decoded, &self.secret_query) || is_one_of(&decoded, &self.identity_query);
                 if pair.contains('=') && secret {
-                    format!("{name}={REDACTED}")
-                } else {
-                    pair.to_owned()
+                    return format!("{name}={REDACTED}");
+                }
+                let pair_text = format!("v={value}");
+                let value = form_urlencoded::parse(pair_text.as_bytes())
+                    .next()
+                    .map(|(_, v)| v)
+                    .unwrap_or_default();
+                match redact_userinfo(&value) {
+                    Cow::Owned(shown) => {
+                        format!(
+                            "{name}={}",
+                            form_urlencoded::byte_serialize(shown.as_bytes()).collect::<String>()
+                        )
+                    }
+                    Cow::Borrowed(_) => pair.to_owned(),
                 }
             })
             .collect::<Vec<_>>()
@@ -170,6 +171,208 @@ impl Redaction {
             .filter(|(name, _)| is_one_of(name, &self.identity_query))
             .map(|(_, value)| value);
         from_headers.map(Cow::Borrowed).chain(from_query)
+    }
+}
+
+/// `text` with the userinfo (`user:password@`) of every URL in it
+/// replaced: a password in a callback URL is as secret as a token.
+pub(crate) fn redact_userinfo(text: &str) -> Cow<'_, str> {
+    if !text.contains("://") || !text.contains('@') {
+        return Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        shown.push_str(head);
+        let end = tail
+            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || c.is_whitespace())
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@') {
+            Some(userinfo_end) => {
+                shown.push_str(REDACTED);
+                shown.push_str(&authority[userinfo_end..]);
+            }
+            None => shown.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    shown.push_str(rest);
+    if shown == text {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(shown)
+    }
+}
+
+/// Redaction over JSON as sent: one pass over the text, copying it as it
+/// is but for the values it hides.
+mod json_text {
+    use super::{REDACTED, redact_userinfo};
+
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Container {
+        Object,
+        Array,
+    }
+
+    /// `text` with the value of every member `secret` names replaced by
+    /// `"[redacted]"` and URLs' userinfo hidden in strings; `None` when it
+    /// is not JSON. A text cut short (the journal keeps 64 KiB) is JSON up
+    /// to its end: what it holds is shown, a secret it cuts is hidden.
+    pub(super) fn redact(text: &str, secret: impl Fn(&str) -> bool) -> Option<String> {
+        let bytes = text.as_bytes();
+        let mut out = String::with_capacity(text.len());
+        let mut stack: Vec<Container> = Vec::new();
+        let mut expect_key = false;
+        // A secret member's name was read; its value comes after the colon.
+        let mut secret_name = false;
+        let mut hide_next = false;
+        let mut i = 0;
+        let first = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+        if !matches!(bytes[first], b'{' | b'[') {
+            return None;
+        }
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii_whitespace() {
+                out.push(b as char);
+                i += 1;
+                continue;
+            }
+            if hide_next {
+                hide_next = false;
+                out.push('"');
+                out.push_str(REDACTED);
+                out.push('"');
+                i = skip_value(bytes, i)?;
+                continue;
+            }
+            match b {
+                b'{' | b'[' => {
+                    stack.push(if b == b'{' {
+                        Container::Object
+                    } else {
+                        Container::Array
+                    });
+                    expect_key = b == b'{';
+                    out.push(b as char);
+                    i += 1;
+                }
+                b'}' | b']' => {
+                    stack.pop();
+                    expect_key = false;
+                    out.push(b as char);
+                    i += 1;
+                }
+                b',' => {
+                    expect_key = stack.last() == Some(&Container::Object);
+                    out.push(',');
+                    i += 1;
+                }
+                b':' => {
+                    hide_next = std::mem::take(&mut secret_name);
+                    out.push(':');
+                    i += 1;
+                }
+                b'"' => {
+                    let (end, closed) = string_end(bytes, i);
+                    let token = &text[i..end];
+                    if expect_key {
+                        expect_key = false;
+                        secret_name = closed && secret(&unescape(token));
+                        out.push_str(token);
+                    } else if closed && (token.contains('@') || token.contains('\\')) {
+                        let value = unescape(token);
+                        match redact_userinfo(&value) {
+                            std::borrow::Cow::Owned(shown) => {
+                                out.push_str(&serde_json::to_string(&shown).unwrap_or_default());
+                            }
+                            std::borrow::Cow::Borrowed(_) => out.push_str(token),
+                        }
+                    } else {
+                        out.push_str(token);
+                    }
+                    i = end;
+                }
+                b if b == b'-' || b.is_ascii_alphanumeric() => {
+                    let end = literal_end(bytes, i);
+                    out.push_str(&text[i..end]);
+                    i = end;
+                }
+                _ => return None,
+            }
+        }
+        if hide_next {
+            // Cut between a secret's name and its value.
+            out.push('"');
+            out.push_str(REDACTED);
+            out.push('"');
+        }
+        Some(out)
+    }
+
+    /// Where the string starting at `start` (a quote) ends, after its
+    /// closing quote, and whether it closes; the text's end if it is cut.
+    fn string_end(bytes: &[u8], start: usize) -> (usize, bool) {
+        let mut i = start + 1;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' => i += 2,
+                b'"' => return (i + 1, true),
+                _ => i += 1,
+            }
+        }
+        (bytes.len(), false)
+    }
+
+    fn literal_end(bytes: &[u8], start: usize) -> usize {
+        bytes[start..]
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.')))
+            .map_or(bytes.len(), |n| start + n)
+    }
+
+    /// Past the value at `start` (any kind, nested to any depth), or the
+    /// text's end if it is cut; `None` when it is not JSON.
+    fn skip_value(bytes: &[u8], start: usize) -> Option<usize> {
+        match bytes[start] {
+            b'"' => Some(string_end(bytes, start).0),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                let mut i = start;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'"' => {
+                            i = string_end(bytes, i).0;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return Some(i + 1);
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                Some(bytes.len())
+            }
+            b if b == b'-' || b.is_ascii_alphanumeric() => Some(literal_end(bytes, start)),
+            _ => None,
+        }
+    }
+
+    /// A string token's text (with its quotes), unescaped; as written if
+    /// its escapes are broken.
+    fn unescape(token: &str) -> String {
+        if !token.contains('\\') {
+            return token.trim_matches('"').to_owned();
+        }
+        serde_json::from_str::<String>(token).unwrap_or_else(|_| token.trim_matches('"').to_owned())
     }
 }
 
@@ -222,7 +425,11 @@ pub(crate) mod tests {
             shown.contains("demo-partner") && shown.contains("[redacted]"),
             "{shown}"
         );
-        assert_eq!(redaction.body(br#"{"partnerSecret": "s3cret"#), "[redacted]");
+        // A body cut at the journal's limit shows what it holds.
+        assert_eq!(
+            redaction.body(br#"{"partnerSecret": "s3cret"#),
+            r#"{"partnerSecret": "[redacted]""#
+        );
         for spelling in [
             r#"{"partner\u0053ecret":"s3cret"}"#,
             r#"{"PARTNERSECRET":"s3cret"}"#,
@@ -235,6 +442,91 @@ pub(crate) mod tests {
             assert!(!shown.contains("s3cret"), "{spelling} showed {shown}");
         }
         assert_eq!(redaction.body(b"plain text"), "plain text");
+    }
+
+    #[test]
+    fn every_occurrence_of_a_secret_member_is_hidden_in_the_text_as_sent() {
+        let redaction = sample();
+        let cases = [
+            // Duplicates: a parse keeps the last; the text shows both.
+            (
+                r#"{"p":{"partnerSecret":"s3cret","a":1},"p":{"state":"TX"}}"#,
+                r#"{"p":{"partnerSecret":"[redacted]","a":1},"p":{"state":"TX"}}"#,
+            ),
+            (
+                r#"{"partnerSecret":"s3cret","partnerSecret":"other"}"#,
+                r#"{"partnerSecret":"[redacted]","partnerSecret":"[redacted]"}"#,
+            ),
+            // A secret member whose value is a container hides it whole.
+            (
+                r#"{"partnerSecret":{"x":["s3cret",{"y":"}"}]},"k":[1,2]}"#,
+                r#"{"partnerSecret":"[redacted]","k":[1,2]}"#,
+            ),
+            // Deep nesting, arrays of objects, numbers and literals.
+            (
+                r#"[{"a":[{"b":{"secretKey":12.5e3}}]},null,true,-1]"#,
+                r#"[{"a":[{"b":{"secretKey":"[redacted]"}}]},null,true,-1]"#,
+            ),
+            // A string value that spells a secret's name is not a member.
+            (r#"{"note":"partnerSecret"}"#, r#"{"note":"partnerSecret"}"#),
+            // Escaped quotes inside strings do not end them.
+            (
+                r#"{"a":"x\"partnerSecret\":\"s3cret","partnerSecret":"s3cret"}"#,
+                r#"{"a":"x\"partnerSecret\":\"s3cret","partnerSecret":"[redacted]"}"#,
+            ),
+            // Not JSON (only a cut is forgiven): hidden whole.
+            (r#"{"a":"x"partnerSecret":"s3cret"}"#, "[redacted]"),
+            (r#"{"partnerSecret" "s3cret"}"#, "[redacted]"),
+            // Cut bodies: in a secret's value, between its name and value,
+            // in a nested container.
+            (
+                r#"{"a":1,"partnerSecret":"s3c"#,
+                r#"{"a":1,"partnerSecret":"[redacted]""#,
+            ),
+            (r#"{"partnerSecret":"#, r#"{"partnerSecret":"[redacted]""#),
+            (r#"{"partnerSecret":{"x":"s3"#, r#"{"partnerSecret":"[redacted]""#),
+            // Whitespace as sent.
+            (
+                "{ \"partnerSecret\" :\n \"s3cret\" }",
+                "{ \"partnerSecret\" :\n \"[redacted]\" }",
+            ),
+        ];
+        for (sent, shown) in cases {
+            assert_eq!(redaction.body(sent.as_bytes()), shown, "{sent}");
+        }
+    }
+
+    #[test]
+    fn url_userinfo_is_hidden_wherever_it_is_shown() {
+        let redaction = sample();
+        assert_eq!(
+            redact_userinfo("http://user:pw@host:8/cb?x=1 and https://a@b/"),
+            "http://[redacted]@host:8/cb?x=1 and https://[redacted]@b/"
+        );
+        assert_eq!(redact_userinfo("http://host/a@b"), "http://host/a@b");
+        assert_eq!(redact_userinfo("mail me: a@b.example"), "mail me: a@b.example");
+        assert_eq!(
+            redaction.query("callbackUrl=http://user:password@127.0.0.1:9/cb&a=1"),
+            "callbackUrl=http%3A%2F%2F%5Bredacted%5D%40127.0.0.1%3A9%2Fcb&a=1"
+        );
+        assert_eq!(
+            redaction.query("callbackUrl=http%3A%2F%2Fuser%3Apassword%40h%2Fcb"),
+            "callbackUrl=http%3A%2F%2F%5Bredacted%5D%40h%2Fcb"
+        );
+        assert_eq!(
+            redaction.body(br#"{"callbackUrl":"http://u:p4ss@h/cb","n":"a@b"}"#),
+            r#"{"callbackUrl":"http://[redacted]@h/cb","n":"a@b"}"#
+        );
+        assert_eq!(
+            redaction.body(br#"{"callbackUrl":"http:\/\/u:p4ss@h\/cb"}"#),
+            r#"{"callbackUrl":"http://[redacted]@h/cb"}"#
+        );
+        assert_eq!(
+            redaction.body(b"see http://u:p4ss@h/x"),
+            "see http://[redacted]@h/x"
+        );
+        let headers = redaction.headers("referer: http://u:p4ss@h/x\naccept: */*");
+        assert_eq!(headers[0].1, "http://[redacted]@h/x");
     }
 
     #[test]

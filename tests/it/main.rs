@@ -14,6 +14,7 @@ mod finicity_decisioning;
 mod foundation;
 mod hardening;
 mod hardening_isolation;
+mod hardening_secrets;
 mod leadsquared;
 mod scenarios;
 mod smoke;

@@ -110,7 +110,7 @@ impl Finicity {
     pub(crate) fn new(ctx: FamilyContext, origin: String, fixtures: Arc<FinicityFixtures>) -> Self {
         Self(Arc::new(FinicityShared {
             finicity: FinicityState::new(&fixtures, ctx.seed),
-            decisioning: decisioning::Decisioning::new(ctx.seed, ctx.clock.clone()),
+            decisioning: decisioning::Decisioning::new(ctx.seed, ctx.clock.clone(), ctx.outbound.clone()),
             clock: ctx.clock,
             fixtures: FixtureSet::new(origin, fixtures),
         }))

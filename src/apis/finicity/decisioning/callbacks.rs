@@ -1,8 +1,10 @@
 //! Report Listener notifications: when the virtual clock passes a report's
 //! finish time, its `callbackUrl` gets the vendor's notification, POSTed
-//! with a timeout and bounded retries. Every delivery is recorded for the
-//! admin API (`GET /__admin/finicity/callbacks`); a failed delivery never
-//! affects the report.
+//! with a timeout and bounded retries through the shared, bounded sender
+//! ([`Outbound`]: concurrency, queue, timeouts, cancelled by reset, never
+//! to an admin path). Every delivery is recorded for the admin API
+//! (`GET /__admin/finicity/callbacks`), URLs with their userinfo hidden; a
+//! failed delivery never affects the report.
 //!
 //! One dispatcher task, started with the first report that has a
 //! callback, watches the clock: it sleeps while nothing is pending and
@@ -16,10 +18,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use http_body_util::Full;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::Notify;
@@ -27,13 +25,13 @@ use uuid::Uuid;
 
 use super::store::{DecisioningReport, Status};
 use crate::shared::clock::Clock;
+use crate::shared::outbound::{Failure, Outbound};
+use crate::shared::redaction::redact_userinfo;
 use crate::shared::time::serialize_rfc3339;
 
 /// Attempts per notification, and the real-time pause after each failure.
 const ATTEMPTS: usize = 3;
 const BACKOFF: [Duration; 2] = [Duration::from_millis(500), Duration::from_secs(1)];
-/// How long one attempt may take.
-const TIMEOUT: Duration = Duration::from_secs(5);
 /// Deliveries the admin listing keeps, newest last.
 const KEPT: usize = 1_000;
 /// How often pending notifications are checked against the clock.
@@ -42,6 +40,7 @@ const TICK: Duration = Duration::from_millis(20);
 #[derive(Debug)]
 pub(crate) struct Callbacks {
     clock: Clock,
+    outbound: Outbound,
     inner: Mutex<Inner>,
     wake: Notify,
     dispatcher: OnceLock<()>,
@@ -65,7 +64,9 @@ pub(crate) struct Delivery {
     pub(crate) customer_id: i64,
     pub(crate) url: String,
     pub(crate) event_type: &'static str,
-    /// `delivered`, `failed` or `pending` (attempts still running).
+    /// `delivered`, `failed`, `pending` (attempts still running),
+    /// `refused` (never sent: an https or admin URL) or `dropped` (never
+    /// sent: the delivery queue was full).
     pub(crate) outcome: &'static str,
     pub(crate) attempts: Vec<Attempt>,
 }
@@ -83,9 +84,10 @@ pub(crate) struct Attempt {
 }
 
 impl Callbacks {
-    pub(crate) fn new(clock: Clock) -> Self {
+    pub(crate) fn new(clock: Clock, outbound: Outbound) -> Self {
         Self {
             clock,
+            outbound,
             inner: Mutex::default(),
             wake: Notify::new(),
             dispatcher: OnceLock::new(),
@@ -113,13 +115,15 @@ impl Callbacks {
         self.lock().deliveries.iter().map(|(_, d)| d.clone()).collect()
     }
 
+    /// Forgets pending notifications and the listing, and cancels every
+    /// delivery queued or in flight.
     pub(crate) fn reset(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         *self.lock() = Inner::default();
+        self.outbound.reset();
     }
 
     async fn dispatch(self: Arc<Self>) {
-        let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
         loop {
             let now = self.clock.now();
             let due: Vec<Arc<DecisioningReport>> = {
@@ -132,8 +136,7 @@ impl Callbacks {
             };
             for report in due {
                 let callbacks = Arc::clone(&self);
-                let client = client.clone();
-                tokio::spawn(async move { callbacks.deliver(&client, &report).await });
+                tokio::spawn(async move { callbacks.deliver(&report).await });
             }
             if self.lock().pending.is_empty() {
                 self.wake.notified().await;
@@ -143,7 +146,7 @@ impl Callbacks {
         }
     }
 
-    async fn deliver(&self, client: &Client<HttpConnector, Full<Bytes>>, report: &DecisioningReport) {
+    async fn deliver(&self, report: &DecisioningReport) {
         let generation = self.generation.load(Ordering::SeqCst);
         let Some(url) = report.request.callback_url.clone() else { return };
         let status = report.status(self.clock.now());
@@ -152,28 +155,35 @@ impl Callbacks {
         let mut delivery = Delivery {
             report_id: report.id.clone(),
             customer_id: report.request.customer.id,
-            url: url.clone(),
+            url: redact_userinfo(&url).into_owned(),
             event_type,
             outcome: "pending",
             attempts: Vec::new(),
         };
+        let ticket = self.outbound.enqueue();
         let Some(seq) = self.record(generation, None, &delivery) else { return };
+        let mut ticket = match ticket {
+            Ok(ticket) => ticket,
+            Err(failure) => {
+                self.refuse(generation, seq, &mut delivery, &failure);
+                return;
+            }
+        };
         for attempt in 0..ATTEMPTS {
             let at = self.clock.now();
-            let result = post(client, &url, body.clone()).await;
+            let result = ticket.post(&url, body.clone(), "leadsim-report-listener").await;
             let ok = matches!(result, Ok(status) if (200..300).contains(&status));
-            delivery.attempts.push(match result {
-                Ok(status) => Attempt {
-                    at,
-                    status: Some(status),
-                    error: None,
-                },
-                Err(error) => Attempt {
-                    at,
-                    status: None,
-                    error: Some(error),
-                },
-            });
+            let (status, error) = match result {
+                // Nothing was sent, and nothing will be: no retry.
+                Err(failure @ (Failure::Refused(_) | Failure::Dropped)) => {
+                    self.refuse(generation, seq, &mut delivery, &failure);
+                    return;
+                }
+                Err(Failure::Cancelled) => return,
+                Err(Failure::NoAnswer(why)) => (None, Some(why)),
+                Ok(status) => (Some(status), None),
+            };
+            delivery.attempts.push(Attempt { at, status, error });
             if ok {
                 delivery.outcome = "delivered";
             } else if attempt + 1 == ATTEMPTS {
@@ -183,10 +193,26 @@ impl Callbacks {
             if ok {
                 break;
             }
-            if let Some(pause) = BACKOFF.get(attempt) {
-                tokio::time::sleep(*pause).await;
+            if let Some(pause) = BACKOFF.get(attempt)
+                && !ticket.pause(*pause).await
+            {
+                return;
             }
         }
+    }
+
+    /// Records a delivery that was never sent, and why.
+    fn refuse(&self, generation: u64, seq: u64, delivery: &mut Delivery, failure: &Failure) {
+        delivery.outcome = match failure {
+            Failure::Dropped => "dropped",
+            _ => "refused",
+        };
+        delivery.attempts.push(Attempt {
+            at: self.clock.now(),
+            status: None,
+            error: Some(failure.describe()),
+        });
+        self.record(generation, Some(seq), delivery);
     }
 
     /// Adds (`seq` none) or updates a delivery, unless a reset came since
@@ -233,21 +259,4 @@ fn notification(report: &DecisioningReport, status: Status, event_type: &str) ->
         "payload": payload,
     });
     Bytes::from(body.to_string())
-}
-
-/// One POST: the response status, or why there was none.
-async fn post(client: &Client<HttpConnector, Full<Bytes>>, url: &str, body: Bytes) -> Result<u16, String> {
-    if url.starts_with("https://") {
-        return Err("https callbacks are not supported by leadsim (it has no TLS client); use an http:// URL".into());
-    }
-    let request = http::Request::post(url)
-        .header(http::header::CONTENT_TYPE, "application/json")
-        .header(http::header::USER_AGENT, "leadsim-report-listener")
-        .body(Full::new(body))
-        .map_err(|e| format!("invalid request: {e}"))?;
-    match tokio::time::timeout(TIMEOUT, client.request(request)).await {
-        Err(_) => Err(format!("no response within {} seconds", TIMEOUT.as_secs())),
-        Ok(Err(error)) => Err(format!("request failed: {error}")),
-        Ok(Ok(response)) => Ok(response.status().as_u16()),
-    }
 }

@@ -28,6 +28,7 @@ use records::Records;
 use store::DecisioningReports;
 
 use crate::shared::clock::Clock;
+use crate::shared::outbound::Outbound;
 use crate::shared::seed::Seed;
 use callbacks::Callbacks;
 
@@ -40,11 +41,11 @@ pub(crate) struct Decisioning {
 }
 
 impl Decisioning {
-    pub(crate) fn new(seed: Seed, clock: Clock) -> Self {
+    pub(crate) fn new(seed: Seed, clock: Clock, outbound: Outbound) -> Self {
         Self {
             records: Arc::new(Records::new(seed)),
             reports: Arc::new(DecisioningReports::new(seed)),
-            callbacks: Arc::new(Callbacks::new(clock)),
+            callbacks: Arc::new(Callbacks::new(clock, outbound)),
         }
     }
 
