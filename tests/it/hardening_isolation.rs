@@ -347,3 +347,66 @@ async fn marketplace_and_leads_info_answer_a_non_utf8_uuid_in_engines_shape() {
     info.assert_status(422);
     assert_eq!(info.json()[0]["attribute"], "leadUuid");
 }
+
+#[tokio::test]
+async fn lead_text_past_its_limits_is_refused_and_stores_nothing() {
+    let app = TestApp::at(NOW);
+    let mut long_name = lead(None);
+    long_name["personalInformation"]["firstName"] = json!("x".repeat(900_000));
+    let refused = app
+        .post_json_as("/leads/rateTables", PUBLISHABLE, &long_name.to_string())
+        .await;
+    refused.assert_status(400);
+    let errors = refused.json();
+    assert_eq!(
+        errors[0]["attribute"], "personalInformation.firstName",
+        "{errors}"
+    );
+    assert_eq!(errors[0]["type"], "invalid");
+    assert_eq!(
+        errors[0]["message"],
+        "Invalid fields present: personalInformation.firstName has more than 1024 characters"
+    );
+    // A name of 1,024 characters is fine; consent language may be longer.
+    let mut longest = lead(None);
+    longest["personalInformation"]["firstName"] = json!("é".repeat(1024));
+    longest["legalInformation"] = json!({"tcpaLanguage": "y".repeat(10_000)});
+    app.post_json_as("/leads/rateTables", PUBLISHABLE, &longest.to_string())
+        .await
+        .assert_status(200);
+    // Sections kept as sent count toward the lead's size.
+    let mut big = lead(None);
+    big["mortgageInformation"] = json!({"notes": "z".repeat(70_000)});
+    let refused = app
+        .post_json_as("/leads/rateTables", PUBLISHABLE, &big.to_string())
+        .await;
+    refused.assert_status(400);
+    assert_eq!(refused.json()[0]["attribute"], "body");
+    let mut many = lead(None);
+    many["refinanceLoans"] = json!(vec![json!({}); 21]);
+    let refused = app
+        .post_json_as("/leads/rateTables", PUBLISHABLE, &many.to_string())
+        .await;
+    refused.assert_status(400);
+    assert_eq!(refused.json()[0]["attribute"], "refinanceLoans");
+    let listed = app.get("/__admin/engine/leads").await.json();
+    assert_eq!(listed["count"], 1, "only the lead within the limits: {listed}");
+    // A PATCH that would grow a lead past the limit is refused, the lead kept.
+    let uuid = listed["leads"][0]["uuid"].as_str().unwrap().to_owned();
+    let grow = json!({"healthInformation": {"notes": "h".repeat(60_000)}}).to_string();
+    let patched = app
+        .call(
+            Method::PATCH,
+            &format!("/leads/{uuid}"),
+            &[
+                ("authorization", &format!("Bearer {CONFIDENTIAL}")),
+                ("content-type", "application/json"),
+            ],
+            grow,
+        )
+        .await;
+    patched.assert_status(400);
+    let kept = app.get_as(&format!("/leads/{uuid}"), CONFIDENTIAL).await.json();
+    assert!(kept.get("healthInformation").is_none(), "{kept}");
+    assert_eq!(kept["personalInformation"]["firstName"], json!("é".repeat(1024)));
+}

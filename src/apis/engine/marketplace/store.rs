@@ -668,4 +668,68 @@ mod tests {
         assert!(market.version(company) > before_reset);
         assert_eq!(market.version(Uuid::from_u128(8)), before_reset, "another company's feed is unchanged");
     }
+
+    #[test]
+    fn the_lead_store_is_bounded_in_bytes_whatever_the_leads_say() {
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let probe = Marketplace::new(Seed::new(1));
+        let weight = submitted(&probe, 1, now).weight();
+        // Room for three leads of this weight.
+        let market = Marketplace::with_bounds(Seed::new(1), 100, 3 * weight + weight / 2);
+        for n in 1..=10 {
+            market.submit(submitted(&market, n, now)).expect("stored");
+            assert!(market.weights().0 <= 3 * weight + weight / 2);
+        }
+        let kept: Vec<Uuid> = market.leads().iter().map(|l| l.uuid).collect();
+        assert_eq!(kept, [8, 9, 10].map(Uuid::from_u128));
+        assert_eq!(market.weights().0, 3 * weight);
+        // New rate tables weigh too: the oldest other lead makes room.
+        let viewer = Viewer {
+            company: Uuid::from_u128(7),
+            sub_account: None,
+        };
+        for _ in 0..2 {
+            market
+                .add_rate_table(viewer, Uuid::from_u128(10), now, |lead, at| RateTable {
+                    uuid: Uuid::new_v4(),
+                    built_at: at,
+                    loan_amount: None,
+                    answers: lead.rate_tables[0].answers.clone(),
+                })
+                .expect("added");
+        }
+        assert!(market.weights().0 <= 3 * weight + weight / 2);
+        assert_eq!(market.leads().last().map(|l| l.uuid), Some(Uuid::from_u128(10)));
+        market.clear();
+        assert_eq!(market.weights(), (0, 0, 0));
+    }
+
+    #[test]
+    fn prefills_and_loan_reports_are_bounded_in_bytes_and_kept_as_text() {
+        let market = Marketplace::new(Seed::new(1));
+        let company = Uuid::from_u128(7);
+        let body: Box<str> = format!("{{\"a\":\"{}\"}}", "x".repeat(1 << 20)).into();
+        for n in 0..100u128 {
+            market.add_prefill(Uuid::from_u128(n), Prefill {
+                company,
+                sub_account: None,
+                body: body.clone(),
+                created_at: DateTime::default(),
+            });
+            market.add_report(Uuid::from_u128(n), Viewer { company, sub_account: None }, &json!({"x": "y".repeat(1 << 20)}));
+        }
+        let (_, prefills, reports) = market.weights();
+        assert!(prefills <= MAX_PREFILL_BYTES && prefills > MAX_PREFILL_BYTES - (2 << 20), "{prefills}");
+        assert!(reports <= MAX_PREFILL_BYTES && reports > MAX_PREFILL_BYTES - (2 << 20), "{reports}");
+        let viewer = Viewer { company, sub_account: None };
+        assert!(market.prefill(Uuid::from_u128(0), viewer).is_none(), "the oldest went first");
+        assert_eq!(market.prefill(Uuid::from_u128(99), viewer).map(|p| p.body), Some(body));
+        // A sub-account sees only its own; the company sees all of its.
+        let web = Viewer { company, sub_account: Some(0) };
+        assert!(market.prefill(Uuid::from_u128(99), web).is_none());
+        assert!(market.report(Uuid::from_u128(99), web).is_none());
+        assert!(market.report(Uuid::from_u128(99), viewer).is_some());
+        let other = Viewer { company: Uuid::from_u128(8), sub_account: None };
+        assert!(market.report(Uuid::from_u128(99), other).is_none());
+    }
 }
