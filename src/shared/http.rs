@@ -21,6 +21,7 @@ use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Cors, CorsLayer}
 use tower_http::trace::TraceLayer;
 
 use crate::shared::admin::AdminError;
+use crate::shared::budget::Held;
 use crate::shared::clock::Clock;
 use crate::shared::family::{Families, Family};
 use crate::shared::faults::{Action, Call, Faults, Injection};
@@ -647,7 +648,13 @@ pub(crate) const JSON: HeaderValue = HeaderValue::from_static("application/json"
 /// them into one buffer (a cached page of megabytes goes out as it is
 /// cached), with an exact `Content-Length`.
 pub(crate) fn json_parts(status: StatusCode, parts: Vec<Bytes>) -> Response {
-    let mut response = Response::new(Body::new(Parts::new(parts)));
+    json_parts_held(status, parts, None)
+}
+
+/// [`json_parts`] holding room in the response budget until the body is
+/// sent or dropped.
+pub(crate) fn json_parts_held(status: StatusCode, parts: Vec<Bytes>, held: Option<Held>) -> Response {
+    let mut response = Response::new(Body::new(Parts::new(parts, held)));
     *response.status_mut() = status;
     response.headers_mut().insert(header::CONTENT_TYPE, JSON);
     response
@@ -657,14 +664,17 @@ pub(crate) fn json_parts(status: StatusCode, parts: Vec<Bytes>) -> Response {
 struct Parts {
     chunks: std::collections::VecDeque<Bytes>,
     remaining: u64,
+    /// Released when the body is dropped: sent, or its connection closed.
+    _held: Option<Held>,
 }
 
 impl Parts {
-    fn new(chunks: Vec<Bytes>) -> Self {
+    fn new(chunks: Vec<Bytes>, held: Option<Held>) -> Self {
         let remaining = chunks.iter().map(|c| c.len() as u64).sum();
         Self {
             chunks: chunks.into_iter().filter(|c| !c.is_empty()).collect(),
             remaining,
+            _held: held,
         }
     }
 }
@@ -678,10 +688,11 @@ impl HttpBody for Parts {
         _: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
         let this = self.get_mut();
-        Poll::Ready(this.chunks.pop_front().map(|chunk| {
+        let frame = this.chunks.pop_front().map(|chunk| {
             this.remaining -= chunk.len() as u64;
             Ok(http_body::Frame::data(chunk))
-        }))
+        });
+        Poll::Ready(frame)
     }
 
     fn is_end_stream(&self) -> bool {

@@ -1,6 +1,7 @@
 //! Mechanisms every family uses; nothing here knows any vendor's API.
 
 pub(crate) mod admin;
+pub(crate) mod budget;
 pub(crate) mod cache;
 pub(crate) mod clock;
 pub(crate) mod family;

@@ -379,14 +379,16 @@ async fn invalid_utf8_anywhere_in_a_body_is_refused_in_the_family_shape() {
 #[tokio::test]
 async fn admin_paths_that_are_not_utf8_answer_in_the_admin_shape() {
     let app = TestApp::new();
+    // Read as text like any other unknown name (bytes that are not UTF-8
+    // shown as U+FFFD), so answered as one is.
     for uri in [
         "/__admin/faults/%FF%FE",
         "/__admin/tenants/engine/%C3%28",
         "/__admin/openapi/%FF.yaml",
     ] {
         let response = app.get(uri).await;
-        let message = admin_error(&response, 400, "bad_request");
-        assert!(message.starts_with("Invalid path"), "{uri}: {message}");
+        let message = admin_error(&response, 404, "not_found");
+        assert!(message.contains('\u{fffd}'), "{uri}: {message}");
     }
 }
 

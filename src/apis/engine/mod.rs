@@ -38,6 +38,7 @@ use crate::shared::plugin::{
     FamilyApi, FamilyContext, LoadedFixtures, MergeCount, Plugin, Settings, StagedMerge, Tenant,
     TenantRequest,
 };
+use crate::shared::budget::ResponseBudget;
 use crate::shared::rate_limit::{RateLimitSpec, RateLimiter};
 use crate::shared::routes::Routes;
 use crate::shared::seed::Seed;
@@ -347,6 +348,8 @@ pub struct EngineState {
     pub(crate) marketplace: Arc<marketplace::Marketplace>,
     /// Per-company limits, keyed by company uuid; outlives catalog swaps.
     pub(crate) limiter: RateLimiter,
+    /// Bytes of large pages in flight (v1 windows, v3 pages), bounded.
+    pub(crate) responses: ResponseBudget,
     seed: Seed,
 }
 
@@ -466,6 +469,7 @@ impl EngineState {
             ui: UiEvents::new(ui_capacity, seed),
             marketplace,
             limiter: RateLimiter::default(),
+            responses: ResponseBudget::default(),
             seed,
         }
     }

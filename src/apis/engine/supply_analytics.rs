@@ -2,9 +2,9 @@
 //! one hour of records per call, a `nextUrl` cursor, and the 1-hour SLA on
 //! the virtual clock.
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 
@@ -13,7 +13,8 @@ use super::Engine;
 use super::auth::Confidential;
 use super::error::EngineError;
 use super::windows::{Feed, WINDOW};
-use crate::shared::http::{JSON, server_failure};
+use crate::shared::budget::Held;
+use crate::shared::http::{json_parts_held, server_failure};
 use crate::shared::request::{public_base_url, query_pairs, query_value};
 use crate::shared::time::parse_rfc3339;
 
@@ -73,14 +74,16 @@ async fn serve(
     );
     let should_continue_polling = is_published(next, now);
     let windows = &catalog.windows;
-    let data = match windows.rendered_json(&company, scope, feed, start) {
-        Some(data) => data,
+    let budget = &state.engine.responses;
+    let (data, place) = match windows.rendered_json(&company, scope, feed, start) {
+        Some(data) => (data, None),
         // Generating up to 28 days of funnels takes milliseconds: off the
         // async workers, so other requests keep flowing meanwhile.
         None => {
+            let place = budget.render_place().await;
             let windows = windows.clone();
             match tokio::task::spawn_blocking(move || windows.window_json(&company, scope, feed, start)).await {
-                Ok(data) => data,
+                Ok(data) => (data, place),
                 Err(e) => {
                     let message = format!("Window generation failed: {e}");
                     let error = EngineError::Framework {
@@ -92,7 +95,8 @@ async fn serve(
             }
         }
     };
-    Ok(envelope(&next_url, should_continue_polling, &data))
+    let held = budget.room(data.len(), place).await;
+    Ok(envelope(&next_url, should_continue_polling, data, held))
 }
 
 /// The requested window's start, checked against the SLA.
@@ -133,24 +137,25 @@ fn cursor(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-/// `{"nextUrl":…,"shouldContinuePolling":…,"data":[…]}` around cached data bytes.
-fn envelope(next_url: &str, should_continue_polling: bool, data: &Bytes) -> Response {
+/// `{"nextUrl":…,"shouldContinuePolling":…,"data":[…]}` around cached data
+/// bytes, sent as they are cached (not copied into one buffer).
+fn envelope(next_url: &str, should_continue_polling: bool, data: Bytes, held: Option<Held>) -> Response {
     let next_url = serde_json::Value::from(next_url).to_string();
-    let mut body = Vec::with_capacity(next_url.len() + data.len() + 64);
-    body.extend_from_slice(b"{\"nextUrl\":");
-    body.extend_from_slice(next_url.as_bytes());
-    body.extend_from_slice(b",\"shouldContinuePolling\":");
-    body.extend_from_slice(if should_continue_polling {
+    let mut head = Vec::with_capacity(next_url.len() + 64);
+    head.extend_from_slice(b"{\"nextUrl\":");
+    head.extend_from_slice(next_url.as_bytes());
+    head.extend_from_slice(b",\"shouldContinuePolling\":");
+    head.extend_from_slice(if should_continue_polling {
         b"true"
     } else {
         b"false"
     });
-    body.extend_from_slice(b",\"data\":");
-    body.extend_from_slice(data);
-    body.push(b'}');
-    let mut response = Response::new(Body::from(body));
-    response.headers_mut().insert(header::CONTENT_TYPE, JSON);
-    response
+    head.extend_from_slice(b",\"data\":");
+    json_parts_held(
+        StatusCode::OK,
+        vec![Bytes::from(head), data, Bytes::from_static(b"}")],
+        held,
+    )
 }
 
 #[cfg(test)]

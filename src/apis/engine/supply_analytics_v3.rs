@@ -17,7 +17,8 @@ use super::error::{EngineError, shorten};
 use super::models::{EventType, LeadClientTagV3, LeadEventV3, LeadPayoutV3};
 use super::pagination_token::{Cursor, Holder, TokenError};
 use super::windows::{Feed, Page, PageRequest, Position, WindowRecords};
-use crate::shared::http::{json_parts, server_failure};
+use crate::shared::budget::Held;
+use crate::shared::http::{json_parts, json_parts_held, server_failure};
 use crate::shared::request::{PathText, public_base_url, query_pairs, query_value};
 use crate::shared::time::parse_rfc3339;
 
@@ -118,17 +119,20 @@ pub(crate) async fn serve(
         limit: company.v3_page_limit,
     };
     let windows = &catalog.windows;
-    let page = match windows.rendered_page(&company, &request) {
-        Some(page) => page,
+    let budget = &state.engine.responses;
+    let (page, place) = match windows.rendered_page(&company, &request) {
+        Some(page) => (page, None),
         None => {
+            let place = budget.render_place().await;
             let windows = windows.clone();
             let company = company.clone();
             match tokio::task::spawn_blocking(move || windows.page(&company, &request)).await {
-                Ok(page) => page,
+                Ok(page) => (page, place),
                 Err(e) => return Ok(generation_failed(e)),
             }
         }
     };
+    let held = budget.room(page.data.iter().map(Bytes::len).sum(), place).await;
     let token = holder.seal(&Cursor {
         position: page.next,
         ..cursor
@@ -138,7 +142,7 @@ pub(crate) async fn serve(
         public_base_url(state.settings.public_url.as_deref(), &headers),
         feed.path(),
     );
-    Ok(envelope(&next_url, &token, &page))
+    Ok(envelope(&next_url, &token, &page, held))
 }
 
 /// What a streaming call's query asks for.
@@ -229,7 +233,7 @@ fn open(holder: &Holder, token: &str, feed: Feed) -> Result<Cursor, EngineError>
 
 /// `{"nextUrl":…,"shouldContinuePolling":…,"paginationToken":…,"data":[…]}`,
 /// the page's cached bytes sent as they are.
-fn envelope(next_url: &str, token: &str, page: &Page) -> Response {
+fn envelope(next_url: &str, token: &str, page: &Page, held: Option<Held>) -> Response {
     let head = format!(
         "{{\"nextUrl\":{},\"shouldContinuePolling\":{},\"paginationToken\":{},\"data\":",
         serde_json::Value::from(next_url),
@@ -240,7 +244,7 @@ fn envelope(next_url: &str, token: &str, page: &Page) -> Response {
     parts.push(Bytes::from(head));
     parts.extend(page.data.iter().cloned());
     parts.push(Bytes::from_static(b"}"));
-    json_parts(StatusCode::OK, parts)
+    json_parts_held(StatusCode::OK, parts, held)
 }
 
 fn generation_failed(e: tokio::task::JoinError) -> Response {
