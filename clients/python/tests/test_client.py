@@ -131,3 +131,55 @@ def test_reset_leaves_a_clean_server(leadsim):
     assert leadsim.faults.list() == []
     assert leadsim.requests.list() == []
     assert leadsim.clock.status()["frozen"] is False
+
+
+def test_start_waits_for_health_under_any_log_level(monkeypatch):
+    # No startup line to read at this level: readiness is the health endpoint.
+    monkeypatch.setenv("RUST_LOG", "error")
+    with Leadsim.start() as sim:
+        assert sim.health()["status"] == "ok"
+
+
+def test_start_on_a_chosen_port_by_argument_or_flag():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with Leadsim.start(port=port) as sim:
+        assert sim.url == f"http://127.0.0.1:{port}"
+        assert sim.health()["status"] == "ok"
+    with Leadsim.start(args=["--listen", f"127.0.0.1:{port}"]) as sim:
+        assert sim.url == f"http://127.0.0.1:{port}"
+        assert sim.health()["status"] == "ok"
+
+
+def test_the_timeout_holds_and_the_process_is_stopped(tmp_path):
+    # A "server" that never answers: start gives up on time and kills it.
+    fake = tmp_path / "leadsim"
+    pid_file = tmp_path / "pid"
+    fake.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 60\n")
+    fake.chmod(0o755)
+    import time
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="did not answer within 1.0s"):
+        Leadsim.start(binary=str(fake), timeout=1.0)
+    assert time.monotonic() - started < 5
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_an_admin_token_from_the_environment_is_sent(monkeypatch):
+    monkeypatch.setenv("LEADSIM_ADMIN_TOKEN", "helper-s3cret")
+    with Leadsim.start() as sim:
+        # The server requires it (it reads the same variable), the helper sends it.
+        assert sim.clock.status()["frozen"] is False
+        connected = Leadsim.connect(sim.url)
+        assert connected.reset() is not None
+        with pytest.raises(LeadsimError) as refused:
+            Leadsim(sim.url).clock.status()
+        assert refused.value.status == 401
+    with Leadsim.start(admin_token="explicit-token") as sim:
+        assert sim.clock.status()["frozen"] is False

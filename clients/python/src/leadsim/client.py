@@ -5,14 +5,17 @@ when the admin API refuses it."""
 
 from __future__ import annotations
 
+import atexit
+import collections
 import datetime
 import json
 import os
-import re
 import shutil
+import socket
 import subprocess
 import threading
 import time
+import weakref
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -65,11 +68,12 @@ class Leadsim:
 
     @classmethod
     def connect(cls, url: Optional[str] = None, admin_token: Optional[str] = None) -> "Leadsim":
-        """A leadsim already running at `url` (default `$LEADSIM_URL`)."""
+        """A leadsim already running at `url` (default `$LEADSIM_URL`); the
+        admin token defaults to `$LEADSIM_ADMIN_TOKEN`."""
         url = url or os.environ.get("LEADSIM_URL")
         if not url:
             raise ValueError("no url given and $LEADSIM_URL is not set")
-        return cls(url, admin_token=admin_token)
+        return cls(url, admin_token=admin_token or os.environ.get("LEADSIM_ADMIN_TOKEN"))
 
     @classmethod
     def start(
@@ -78,11 +82,20 @@ class Leadsim:
         args: Sequence[str] = (),
         env: Optional[Mapping[str, str]] = None,
         timeout: float = 30.0,
+        port: Optional[int] = None,
+        admin_token: Optional[str] = None,
     ) -> "Leadsim":
-        """Runs leadsim on a free loopback port and waits until it is healthy.
+        """Runs leadsim on loopback and waits until `/__admin/health` answers.
 
         `binary`: a path; default `$LEADSIM_BINARY`, else `leadsim` on PATH.
-        `args`: more flags (`--seed`, `--now`, `--fixtures`, ...).
+        `args`: more flags (`--seed`, `--now`, `--fixtures`, ...); a
+        `--listen` among them is used as given. `port`: listen on this
+        loopback port (default: a free one). `admin_token`: start the server
+        with `--admin-token` and send it (default `$LEADSIM_ADMIN_TOKEN`,
+        which the server reads too). `timeout` holds whatever the server
+        logs (`RUST_LOG`): readiness is the health endpoint, not a log line.
+        The process is stopped if anything fails before `start` returns, and
+        at interpreter exit if `stop` was never called.
         """
         binary = binary or os.environ.get("LEADSIM_BINARY") or shutil.which("leadsim")
         if not binary:
@@ -91,43 +104,59 @@ class Leadsim:
         # Flags win over the environment's LEADSIM_* twins, but a stray
         # LEADSIM_LISTEN must not move the server.
         environment.pop("LEADSIM_LISTEN", None)
+        token = admin_token or environment.get("LEADSIM_ADMIN_TOKEN")
+        flags = list(args)
+        listen = _given_listen(flags)
+        if listen is None:
+            listen = f"127.0.0.1:{port or _free_port()}"
+            flags = ["--listen", listen, *flags]
+        if admin_token:
+            flags = ["--admin-token", admin_token, *flags]
+        host, _, chosen = listen.rpartition(":")
+        host = host.strip("[]") or "127.0.0.1"
+        if host in ("0.0.0.0", "::"):
+            host = "127.0.0.1"
+        url = f"http://{'[' + host + ']' if ':' in host else host}:{chosen}"
+        output = _Tail()
         process = subprocess.Popen(
-            [binary, "--listen", "127.0.0.1:0", *args],
+            [binary, *flags],
             env=environment,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            errors="replace",
         )
-        deadline = time.monotonic() + timeout
-        lines: List[str] = []
+        _STARTED.add(process)
         assert process.stderr is not None
-        while time.monotonic() < deadline:
-            line = process.stderr.readline()
-            if not line:
-                break
-            lines.append(line)
-            found = re.search(r"listening on (http://[0-9.:\[\]]+)", line)
-            if found:
-                sim = cls(found.group(1), process)
-                # Keep draining stderr so a chatty server never blocks on a full pipe.
-                threading.Thread(target=_drain, args=(process.stderr,), daemon=True).start()
-                sim.wait_until_healthy(deadline - time.monotonic())
-                return sim
-        process.kill()
-        process.wait()
-        raise RuntimeError("leadsim did not start:\n" + "".join(lines))
+        # Drain stderr all along: a chatty server never blocks on a full pipe.
+        threading.Thread(target=output.drain, args=(process.stderr,), daemon=True).start()
+        sim = cls(url, process, admin_token=token)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if process.poll() is not None:
+                    time.sleep(0.05)
+                    raise RuntimeError(f"leadsim did not start (exit {process.returncode}):\n{output.text()}")
+                try:
+                    sim.health()
+                    return sim
+                except (OSError, LeadsimError):
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(
+                            f"leadsim did not start: {url}/__admin/health did not answer within {timeout}s\n"
+                            f"{output.text()}"
+                        ) from None
+                    time.sleep(0.05)
+        except BaseException:
+            # A failure, a timeout or Ctrl-C: never leave the server behind.
+            sim.stop()
+            raise
 
     def stop(self) -> None:
         """Stops a server this object started (SIGTERM, then SIGKILL)."""
-        if self._process is None:
-            return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._process = None
+        process, self._process = self._process, None
+        if process is not None:
+            _stop(process)
 
     def __enter__(self) -> "Leadsim":
         return self
@@ -179,11 +208,6 @@ class Leadsim:
                 parsed, message = None, text
             raise LeadsimError(error.code, message, parsed) from None
         return json.loads(text) if text else None
-
-
-def _drain(stream: Any) -> None:
-    for _ in stream:
-        pass
 
 
 class Clock:
@@ -357,3 +381,55 @@ class Journal:
             f"waited {timeout}s for {count} request(s) matching {filters}; "
             f"{listing.get('matched', 0)} matched. The latest requests:\n{seen}"
         )
+
+
+def _given_listen(flags: Sequence[str]) -> Optional[str]:
+    """The address of a `--listen` among `flags`, if one is given."""
+    for i, flag in enumerate(flags):
+        if flag == "--listen" and i + 1 < len(flags):
+            return flags[i + 1]
+        if flag.startswith("--listen="):
+            return flag.split("=", 1)[1]
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _Tail:
+    """The last lines a server wrote to stderr, for error messages."""
+
+    def __init__(self) -> None:
+        self._lines: "collections.deque[str]" = collections.deque(maxlen=50)
+
+    def drain(self, stream: Any) -> None:
+        for line in stream:
+            self._lines.append(line)
+
+    def text(self) -> str:
+        return "".join(self._lines)
+
+
+#: Servers started here and not yet stopped, stopped at interpreter exit.
+_STARTED: "weakref.WeakSet[subprocess.Popen]" = weakref.WeakSet()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    _STARTED.discard(process)
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@atexit.register
+def _stop_all() -> None:
+    for process in list(_STARTED):
+        _stop(process)

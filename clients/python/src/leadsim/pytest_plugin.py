@@ -2,7 +2,8 @@
 
 - `leadsim`: one server for the whole session: `$LEADSIM_URL` if set,
   else started from `$LEADSIM_BINARY` (or `leadsim` on PATH) and stopped at
-  the end;
+  the end; `$LEADSIM_ADMIN_TOKEN`, if set, is the admin token it sends (and
+  a server it starts requires);
 - `leadsim_reset`: that server, reset before the test;
 - `leadsim_tenant`: creates tenants for this test (`leadsim_tenant("engine")`).
 """
