@@ -53,13 +53,9 @@ paths['/leads/{uuid}']['patch']['responses']['404'] = errors('No lead with this 
 paths['/originator/prefills/{prefillToken}']['get']['responses']['404'] = errors('Unknown or expired prefill token')
 paths['/approvalProbability/loanReports/{uuid}']['get']['responses']['404'] = errors('No such report for this token')
 paths['/offerPreview/savingsOffers']['get']['responses']['404'] = errors('No savings offer fits the deposit amounts')
-# The vendor's example SSN (111-22-3333) fails its own pattern, which
-# rejects three runs of one digit each; leadsim follows the pattern.
-example = src['components']['examples']['LoanLeadCreateData']
-paths['/leads/rateTables']['post']['requestBody']['content']['application/json']['examples'] = {
-    'loanLeadCreateData': {'summary': example['summary'],
-                           'value': {**example['value'], 'personalInformation': {
-                               **example['value']['personalInformation'], 'ssn': '123-45-6780'}}}}
+# The vendor's examples stand as written: its example SSN (111-22-3333)
+# passes its own pattern read literally (the look-ahead's back-references
+# are all \1), and leadsim applies the pattern as written.
 # leadsim's own: the offer links it hands out.
 paths['/ref/{offerUuid}'] = {'get': {
     'operationId': 'followOffer', 'tags': ['Lead'], 'security': [],

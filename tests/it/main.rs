@@ -18,3 +18,4 @@ mod hardening_secrets;
 mod leadsquared;
 mod scenarios;
 mod smoke;
+mod vendor_examples;

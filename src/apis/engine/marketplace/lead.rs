@@ -490,8 +490,30 @@ fn script_of(email: &str) -> Script {
         .unwrap_or_default()
 }
 
+/// A `format: uuid` member: the hyphenated form only (the uuid crate
+/// would also take the simple, braced and URN forms, which JSON Schema's
+/// `uuid` and the vendor's Java `UUID.fromString` refuse).
 fn parse_uuid(value: &Value) -> Option<Uuid> {
-    value.as_str().and_then(|s| Uuid::parse_str(s).ok())
+    value.as_str().filter(|s| is_uuid(s)).and_then(|s| Uuid::parse_str(s).ok())
+}
+
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+/// A `format: date` member: RFC 3339's full-date, `YYYY-MM-DD` exactly
+/// (chrono alone would take `2020-1-2`), and a real day.
+fn is_date(s: &str) -> bool {
+    s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+        && NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
 }
 
 /// A member over one of leadsim's size limits, in the vendor's words for
@@ -523,7 +545,7 @@ fn check_value(path: &str, value: &Value, kind: Kind, errors: &mut Vec<ApiError>
         (Kind::Email, Value::String(s)) => is_email(s),
         (Kind::Phone, Value::String(s)) => is_phone(s),
         (Kind::Zip, Value::String(s)) => is_zip(s),
-        (Kind::Date, Value::String(s)) => NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok(),
+        (Kind::Date, Value::String(s)) => is_date(s),
         (Kind::Ssn, Value::String(s)) => is_ssn(s),
         (Kind::Int { min }, Value::Number(n)) => n
             .as_i64()
@@ -569,21 +591,39 @@ fn is_phone(s: &str) -> bool {
     digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// `^\d{5}([-\s]\d{4})?$`
+/// `^\d{5}([-\s]\d{4})?$`, where `\d` is an ASCII digit and `\s` any
+/// character ECMAScript counts as white space (JSON Schema's regex dialect).
 fn is_zip(s: &str) -> bool {
-    let b = s.as_bytes();
-    let five = |x: &[u8]| x.iter().all(u8::is_ascii_digit);
-    match b.len() {
-        5 => five(b),
-        10 => five(&b[..5]) && matches!(b[5], b'-' | b' ' | b'\t') && five(&b[6..]),
-        _ => false,
+    let five = |x: &str| x.len() == 5 && x.bytes().all(|b| b.is_ascii_digit());
+    let four = |x: &str| x.len() == 4 && x.bytes().all(|b| b.is_ascii_digit());
+    let Some(head) = s.get(..5).filter(|h| five(h)) else {
+        return false;
+    };
+    let mut rest = s[head.len()..].chars();
+    match rest.next() {
+        None => true,
+        Some(c) if c == '-' || is_ecmascript_space(c) => four(rest.as_str()),
+        Some(_) => false,
     }
 }
 
-/// The spec's SSN pattern: `AAA-GG-SSSS`, no area 000, 666 or 9xx, no
-/// group 00, no serial 0000, none of the famous invalid numbers, and not
-/// three runs of one repeated digit each (which excludes the spec's own
-/// example, `111-22-3333`).
+/// ECMAScript's `\s`: WhiteSpace and LineTerminator.
+fn is_ecmascript_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}'
+            | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '\u{feff}'
+    )
+}
+
+/// The spec's SSN pattern as written:
+/// `^(?!\b(\d)\1+-(\d)\1+-(\d)\1+\b)(?!123-45-6789|219-09-9999|078-05-1120)(?!666|000|9\d{2})\d{3}-(?!00)\d{2}-(?!0{4})\d{4}$`.
+/// All three back-references are `\1`, so the first look-ahead refuses
+/// exactly `ddd-Xd-Yddd` (the area one digit `d` three times, the group
+/// ending in `d`, the serial ending in `ddd`), not "three runs of repeated
+/// digits": the spec's own example `111-22-3333` passes, `111-21-1111`
+/// does not. Then: none of three famous numbers, no area 000, 666 or 9xx,
+/// no group 00, no serial 0000.
 fn is_ssn(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     let [area, group, serial] = parts.as_slice() else {
@@ -593,11 +633,13 @@ fn is_ssn(s: &str) -> bool {
     if !(digits(area, 3) && digits(group, 2) && digits(serial, 4)) {
         return false;
     }
-    let repeated = |p: &str| p.bytes().all(|b| b == p.as_bytes()[0]);
+    let d = area.as_bytes()[0];
+    let back_referenced = area.bytes().all(|b| b == d)
+        && group.as_bytes()[1] == d
+        && serial.as_bytes()[1..].iter().all(|&b| b == d);
     let famous = ["123-45-6789", "219-09-9999", "078-05-1120"].contains(&s);
-    let all_runs = repeated(area) && repeated(group) && repeated(serial);
-    !famous
-        && !all_runs
+    !back_referenced
+        && !famous
         && *area != "000"
         && *area != "666"
         && !area.starts_with('9')
@@ -613,8 +655,15 @@ mod tests {
 
     #[test]
     fn patterns_follow_the_spec() {
-        assert!(is_ssn("123-45-6780"));
-        for bad in ["111-22-3333", "123-45-6789", "000-12-3456", "666-12-3456", "912-12-3456", "123-00-4567", "123-45-0000", "123456789", "123-45-678"] {
+        // The table in reference/engine/NOTES-offer-searches.md, checked
+        // there with Node, Python and PCRE.
+        for good in ["123-45-6780", "111-22-3333", "222-22-2223"] {
+            assert!(is_ssn(good), "{good}");
+        }
+        for bad in [
+            "111-11-1111", "222-22-2222", "111-21-1111", "222-52-7222", "123-45-6789", "219-09-9999", "078-05-1120",
+            "000-12-3456", "666-12-3456", "912-12-3456", "123-00-4567", "123-45-0000", "123456789", "123-45-678",
+        ] {
             assert!(!is_ssn(bad), "{bad}");
         }
         assert!(is_email("john+fund@example.com"));
@@ -668,5 +717,137 @@ mod tests {
         assert_eq!(script_of("a+other@example.com"), Script::None);
         assert_eq!(lead.input.loan_amount, Some(12_000));
         assert_eq!(lead.client_tags, [("subid".to_owned(), "a".to_owned()), ("subid".to_owned(), "b".to_owned())]);
+    }
+
+    /// A hand-written validator.
+    type Check = fn(&str) -> bool;
+
+    /// The spec's pattern in ECMAScript's reading (JSON Schema's dialect),
+    /// for a backtracking engine: `\d` is ASCII, `\s` ECMAScript's white space.
+    fn ecmascript(pattern: &str) -> String {
+        const SPACE: &str = r"\t\n\x0B\x0C\r \xA0\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}";
+        let mut out = String::new();
+        let mut in_class = false;
+        let mut chars = pattern.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some('d') if in_class => out.push_str("0-9"),
+                    Some('d') => out.push_str("[0-9]"),
+                    Some('s') if in_class => out.push_str(SPACE),
+                    Some('s') => out.push_str(&format!("[{SPACE}]")),
+                    Some(other) => {
+                        out.push('\\');
+                        out.push(other);
+                    }
+                    None => out.push('\\'),
+                },
+                '[' => {
+                    in_class = true;
+                    out.push(c);
+                }
+                ']' => {
+                    in_class = false;
+                    out.push(c);
+                }
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// Every `pattern` the 1.106.0 spec puts on a member leadsim checks.
+    fn spec_patterns() -> Vec<(String, String)> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vendor/engine-openapi-1.106.0.json");
+        let spec: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_default()).unwrap_or_default();
+        let personal = &spec["components"]["schemas"]["LeadPersonalInformation"]["properties"];
+        ["email", "primaryPhone", "workPhone", "zipcode", "ssn"]
+            .into_iter()
+            .filter_map(|member| Some((member.to_owned(), personal[member]["pattern"].as_str()?.to_owned())))
+            .collect()
+    }
+
+    #[test]
+    fn every_pattern_leadsim_enforces_agrees_with_the_specs_own_text() {
+        use proptest::strategy::{Strategy, ValueTree};
+        use proptest::test_runner::TestRunner;
+
+        let patterns = spec_patterns();
+        assert_eq!(patterns.len(), 5, "{patterns:?}");
+        // Pieces the patterns care about, so generated inputs land near
+        // their edges: digits (repeated ones), dashes, white space of both
+        // dialects, e-mail punctuation and non-ASCII digits.
+        let alphabet: Vec<&str> = vec![
+            "0", "1", "2", "3", "6", "9", "00", "000", "111", "666", "-", " ", "\t", "\n", "\u{a0}", "\u{85}",
+            "\u{feff}", "\u{2028}", "a", "Z", ".", "..", "@", "+", "_", "!", "~", "x-y", "é", "٣", "example", "com",
+        ];
+        let validators: [(&str, Check); 5] =
+            [("email", is_email), ("primaryPhone", is_phone), ("workPhone", is_phone), ("zipcode", is_zip), ("ssn", is_ssn)];
+        let mut runner = TestRunner::deterministic();
+        for (member, pattern) in &patterns {
+            let regex = fancy_regex::Regex::new(&ecmascript(pattern)).unwrap_or_else(|e| panic!("{member}: {e}"));
+            let check = validators.iter().find(|(m, _)| m == member).map(|(_, f)| *f).unwrap_or(|_| false);
+            let mut inputs: Vec<String> = Vec::new();
+            // Structured: every SSN-shaped and ZIP-shaped string over a few digits.
+            for a in ["000", "111", "123", "219", "666", "078", "912", "222"] {
+                for g in ["00", "11", "21", "22", "45", "09", "05", "52"] {
+                    for s in ["0000", "1111", "3333", "6789", "9999", "1120", "2223", "7222", "2222"] {
+                        inputs.push(format!("{a}-{g}-{s}"));
+                    }
+                }
+            }
+            for sep in ["-", " ", "\t", "\n", "\u{a0}", "\u{85}", "\u{feff}", "\u{3000}", "_", ""] {
+                inputs.push(format!("12345{sep}6789"));
+                inputs.push(format!("1{sep}2125556789"));
+            }
+            // Generated: strings of up to 8 pieces from the alphabet.
+            let pieces = proptest::sample::select(alphabet.clone());
+            let strategy = proptest::collection::vec(pieces, 0..8).prop_map(|p| p.concat());
+            for _ in 0..20_000 {
+                if let Ok(tree) = strategy.new_tree(&mut runner) {
+                    inputs.push(tree.current());
+                }
+            }
+            for input in &inputs {
+                let spec = regex.is_match(input).unwrap_or(false);
+                assert_eq!(check(input), spec, "{member} {input:?}: the spec's pattern says {spec}");
+            }
+        }
+    }
+
+    #[test]
+    fn date_and_uuid_members_agree_with_json_schemas_formats() {
+        use proptest::strategy::{Strategy, ValueTree};
+        use proptest::test_runner::TestRunner;
+
+        let mut runner = TestRunner::deterministic();
+        let cases: [(&str, Check, Vec<&str>); 2] = [
+            ("date", is_date, vec!["2020", "1990", "0000", "-", "01", "1", "12", "13", "29", "02", "30", "31", "+", " ", "T", "Z", "٣"]),
+            (
+                "uuid",
+                is_uuid,
+                vec!["0b7e2d14", "2f6c", "4c3b", "8a5e", "1e4d6f7a8b90", "-", "{", "}", "urn:uuid:", "G", "ab", "0", "٣"],
+            ),
+        ];
+        for (format, check, alphabet) in cases {
+            let schema = serde_json::json!({"type": "string", "format": format});
+            let validator = jsonschema::options().should_validate_formats(true).build(&schema).expect("a schema");
+            let mut inputs: Vec<String> = vec![
+                "2020-02-29".into(), "2021-02-29".into(), "2020-1-02".into(), "2020-01-2".into(), "20200102".into(),
+                "0b7e2d14-2f6c-4c3b-8a5e-1e4d6f7a8b90".into(), "0b7e2d142f6c4c3b8a5e1e4d6f7a8b90".into(),
+                "{0b7e2d14-2f6c-4c3b-8a5e-1e4d6f7a8b90}".into(), "urn:uuid:0b7e2d14-2f6c-4c3b-8a5e-1e4d6f7a8b90".into(),
+                "0B7E2D14-2F6C-4C3B-8A5E-1E4D6F7A8B90".into(),
+            ];
+            let strategy = proptest::collection::vec(proptest::sample::select(alphabet), 0..10).prop_map(|p| p.concat());
+            for _ in 0..20_000 {
+                if let Ok(tree) = strategy.new_tree(&mut runner) {
+                    inputs.push(tree.current());
+                }
+            }
+            for input in &inputs {
+                let spec = validator.is_valid(&Value::String(input.clone()));
+                assert_eq!(check(input), spec, "{format} {input:?}: JSON Schema says {spec}");
+            }
+        }
     }
 }
