@@ -30,7 +30,7 @@ pub struct Config {
     pub fixtures: Option<PathBuf>,
 
     /// Seed for all generated data: same seed, same data, byte for byte.
-    #[arg(long, env = "LEADSIM_SEED", default_value_t = 42)]
+    #[arg(long, env = "LEADSIM_SEED", default_value_t = 42, allow_negative_numbers = true, value_parser = parse_seed)]
     pub seed: u64,
 
     /// Start with the virtual clock frozen at this RFC 3339 time.
@@ -144,6 +144,17 @@ impl Config {
 
 /// An RFC 3339 instant with its offset (`Z` or `+01:00`): a bare local
 /// time would silently mean UTC, which is rarely what the person meant.
+/// A seed is a whole number; `-1` is read as a value (and refused as one),
+/// not as an unknown flag.
+fn parse_seed(value: &str) -> Result<u64, String> {
+    value.trim().parse().map_err(|_| {
+        format!(
+            "'{value}' is not a seed: use a whole number from 0 to {}",
+            u64::MAX
+        )
+    })
+}
+
 fn parse_now(value: &str) -> Result<DateTime<Utc>, String> {
     let has_offset = value.ends_with(['z', 'Z'])
         || value

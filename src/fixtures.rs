@@ -216,12 +216,30 @@ fn check_dir(families: Families, dir: &Path) -> Result<(), FixtureError> {
     };
     for entry in entries.flatten() {
         let file = entry.file_name().to_string_lossy().into_owned();
-        if file.ends_with(".json") && !Fixtures::known_files(families).any(|known| known == file) {
-            let known = Fixtures::known_files(families).collect::<Vec<_>>().join(", ");
+        if Fixtures::known_files(families).any(|known| known == file) {
+            continue;
+        }
+        let known = Fixtures::known_files(families).collect::<Vec<_>>().join(", ");
+        let path = entry.path().display().to_string();
+        if file.to_ascii_lowercase().ends_with(".json") {
             return Err(FixtureError::new(
-                entry.path().display().to_string(),
+                path,
                 ".",
                 format!("not a fixture file leadsim reads (use {known})"),
+            ));
+        }
+        // `engine.jsn`, `engine.JSON5`, `finicity.json.bak`: meant as a
+        // fixture file, and ignored unless said.
+        let stem = file.split('.').next().unwrap_or_default().to_ascii_lowercase();
+        if let Some(meant) =
+            Fixtures::known_files(families).find(|known| known.trim_end_matches(".json") == stem)
+        {
+            return Err(FixtureError::new(
+                path,
+                ".",
+                format!(
+                    "looks like a fixture file but is not named {meant}, so leadsim would not read it; rename it, or move it out of the directory"
+                ),
             ));
         }
     }

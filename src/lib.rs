@@ -1,4 +1,4 @@
-//! leadsim: one axum server that simulates five vendor analytics APIs with
+//! leadsim: one axum server that simulates five analytics APIs of four vendors with
 //! in-memory, deterministic, controllable state.
 //!
 //! The families are listed once, in [`families!`] below; everything else
@@ -47,8 +47,8 @@ pub mod leadsquared {
 }
 
 use axum::Router;
-use axum::http::{StatusCode, Uri};
-use axum::response::Response;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 
 use crate::shared::http::{AdminAccess, HttpContext, with_layers};
 
@@ -79,7 +79,7 @@ pub fn app(state: AppState) -> Router {
     let families = state.families;
     let routes = routes(&state)
         .into_router()
-        .fallback(move |uri: Uri| not_found(families, uri));
+        .fallback(move |method: Method, uri: Uri| not_found(families, method, uri));
     let ctx = HttpContext {
         clock: state.clock.clone(),
         journal: state.journal.clone(),
@@ -108,8 +108,13 @@ pub fn routes(state: &AppState) -> Routes {
     })
 }
 
-async fn not_found(families: Families, uri: Uri) -> Response {
+async fn not_found(families: Families, method: Method, uri: Uri) -> Response {
     let path = uri.path();
+    // No vendor serves `/`: a person who opens leadsim's address in a
+    // browser is sent to the admin page.
+    if path == "/" && matches!(method, Method::GET | Method::HEAD) {
+        return axum::response::Redirect::to("/__admin/").into_response();
+    }
     families
         .of_path(path)
         .framework_error(StatusCode::NOT_FOUND, &format!("No route for {path}"))

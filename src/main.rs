@@ -57,9 +57,12 @@ async fn main() -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    let address = listener
-        .local_addr()
-        .map_or_else(|_| config.listen.clone(), |a| a.to_string());
+    // An address a browser can open: `0.0.0.0` and `[::]` are not one.
+    let address = match listener.local_addr() {
+        Ok(a) if a.ip().is_unspecified() => format!("localhost:{} (all interfaces)", a.port()),
+        Ok(a) => a.to_string(),
+        Err(_) => config.listen.clone(),
+    };
     let state = AppState::new(&config, fixtures);
     let clock = match config.now {
         Some(_) => format!("frozen at {}", leadsim::format_seconds(state.clock.now())),

@@ -21,7 +21,11 @@ pub struct FixtureError {
 
 impl fmt::Display for FixtureError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.file, self.path, self.reason)
+        // `.` is the whole document (or directory): nothing to point at.
+        match self.path.as_str() {
+            "." => write!(f, "{}: {}", self.file, self.reason),
+            path => write!(f, "{}: {path}: {}", self.file, self.reason),
+        }
     }
 }
 
@@ -71,17 +75,42 @@ pub(crate) fn parse<T: DeserializeOwned>(source: &Source) -> Result<T, FixtureEr
 }
 
 pub(crate) fn parse_str<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, FixtureError> {
+    // Editors on Windows save UTF-8 with a byte-order mark; JSON (RFC 8259)
+    // lets a reader ignore it, and a fixture file is read, not relayed.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let de = &mut serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(Strict(&mut *de)).map_err(|e| {
         let path = json_path(e.path());
         let inner = e.into_inner();
         // serde_json appends " at line L column C"; keep it, it helps in big files.
-        FixtureError::new(name, path, inner.to_string())
+        FixtureError::new(name, path, in_words(&inner.to_string()))
     })?;
     // Whatever follows the document would otherwise be silently ignored.
     de.end()
         .map_err(|e| FixtureError::new(name, ".", e.to_string()))?;
     Ok(value)
+}
+
+/// serde's message with Rust's type names in words: `expected f64` means
+/// nothing to someone writing JSON.
+fn in_words(message: &str) -> String {
+    const NAMES: &[(&str, &str)] = &[
+        ("expected f64", "expected a number"),
+        ("expected f32", "expected a number"),
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected u32", "expected a whole number, 0 or more"),
+        ("expected u16", "expected a whole number, 0 or more"),
+        ("expected u8", "expected a whole number, 0 or more"),
+        ("expected usize", "expected a whole number, 0 or more"),
+        ("expected i64", "expected a whole number"),
+        ("expected i32", "expected a whole number"),
+        ("expected i16", "expected a whole number"),
+        ("expected i8", "expected a whole number"),
+        ("expected a boolean", "expected true or false"),
+    ];
+    NAMES.iter().fold(message.to_owned(), |text, (rust, words)| {
+        text.replace(rust, words)
+    })
 }
 
 /// serde_path_to_error writes `?` when a syntax error has no position in the
@@ -210,7 +239,9 @@ mod tests {
         .map(|e| e.to_string())
         .unwrap_or_default();
         assert!(
-            err.starts_with("f.json: items[1].count: invalid type: string \"x\", expected u32"),
+            err.starts_with(
+                "f.json: items[1].count: invalid type: string \"x\", expected a whole number, 0 or more"
+            ),
             "{err}"
         );
     }
@@ -231,5 +262,28 @@ mod tests {
             .unwrap_or_else(|| FixtureError::new("", "", ""));
         assert_eq!(err.path, ".");
         assert!(err.reason.contains("EOF"), "{}", err.reason);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_read_past_and_whole_document_errors_have_no_path() {
+        let parsed = parse_str::<Doc>("f.json", "\u{feff}{\"items\":[]}");
+        assert!(parsed.is_ok(), "{parsed:?}");
+        let err = parse_str::<Doc>("f.json", "{")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.starts_with("f.json: EOF while parsing"), "{err}");
+    }
+
+    #[test]
+    fn rust_type_names_are_said_in_words() {
+        assert_eq!(
+            in_words("invalid type: string \"x\", expected f64"),
+            "invalid type: string \"x\", expected a number"
+        );
+        assert_eq!(
+            in_words("invalid value: integer `-1`, expected u64"),
+            "invalid value: integer `-1`, expected a whole number, 0 or more"
+        );
     }
 }

@@ -1,5 +1,10 @@
 //! Mechanisms every family uses; nothing here knows any vendor's API.
 
+/// `1 partner`, `3 partners`: a count with its noun.
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 pub(crate) mod admin;
 pub(crate) mod budget;
 pub(crate) mod cache;

@@ -801,3 +801,15 @@ async fn the_admin_page_shows_tenants_faults_and_which_requests_a_fault_shaped()
     );
     assert!(html.contains("<code>fault-1 drop</code>"));
 }
+
+#[tokio::test]
+async fn the_root_sends_a_browser_to_the_admin_page() {
+    let app = TestApp::new();
+    let root = app.get("/").await;
+    root.assert_status(303);
+    assert_eq!(root.header("location"), Some("/__admin/"));
+    // Only GET and HEAD: anything else at `/` is an unknown route.
+    let post = app.post_json("/", "{}").await;
+    post.assert_status(404);
+    assert_eq!(post.json()["error"], "not_found");
+}

@@ -174,7 +174,7 @@ async fn posted_fixtures_are_validated_like_files_and_change_nothing_when_refuse
         (
             json!({}),
             400,
-            "(posted): .: give at least one of engine, data_analytics, finicity, leadsquared",
+            "(posted): give at least one of engine, data_analytics, finicity, leadsquared",
         ),
         (
             json!({"leadsquared": {"accounts": [{"name": "L", "accessKey": "k", "secretKey": "s", "rateLimit": {"calls": 0, "seconds": 5}}]}}),
@@ -609,6 +609,6 @@ async fn tenant_ids_match_exactly_and_null_members_are_absent() {
     only_null.assert_status(400);
     assert_eq!(
         only_null.json()["message"],
-        "(posted): .: give at least one of engine, data_analytics, finicity, leadsquared"
+        "(posted): give at least one of engine, data_analytics, finicity, leadsquared"
     );
 }

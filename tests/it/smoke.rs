@@ -214,7 +214,7 @@ fn fixtures_dir_must_exist() {
     assert_eq!(output.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&output.stderr)
-            .contains("/definitely/not/here: .: the fixtures directory does not exist")
+            .contains("/definitely/not/here: the fixtures directory does not exist")
     );
 }
 
@@ -321,7 +321,7 @@ fn an_unknown_fixture_file_is_named() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("engines.json: .: not a fixture file leadsim reads"),
+        stderr.contains("engines.json: not a fixture file leadsim reads"),
         "{stderr}"
     );
     std::fs::remove_dir_all(dir).unwrap();
@@ -407,4 +407,48 @@ fn the_version_is_the_changelogs_latest_release() {
         .and_then(|rest| rest.split(']').next())
         .unwrap();
     assert_eq!(printed, format!("leadsim {latest}"));
+}
+
+#[test]
+fn a_near_miss_fixture_file_name_is_named_not_ignored() {
+    for file in ["engine.jsn", "finicity.JSON", "leadsquared.json.bak"] {
+        let dir = temp_fixtures(&format!("near-{}", file.replace('.', "-")), file, "{}");
+        let output = Command::new(BIN).arg("--fixtures").arg(&dir).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{file}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(&format!("{file}: ")), "{stderr}");
+        assert!(!stderr.contains(": .:"), "{stderr}");
+        assert!(
+            stderr.contains("looks like a fixture file")
+                || stderr.contains("not a fixture file leadsim reads"),
+            "{stderr}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn a_negative_seed_is_refused_as_a_value_in_words() {
+    let output = Command::new(BIN).args(["--seed", "-1"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("'-1' is not a seed: use a whole number from 0 to"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("unexpected argument"), "{stderr}");
+}
+
+#[test]
+fn the_startup_line_counts_in_words_and_names_an_address_a_browser_opens() {
+    let mut server = Server::start(&[]);
+    let logs = server.logs();
+    assert!(logs.contains("1 partner, 3 customers"), "{logs}");
+    assert!(logs.contains("1 account from"), "{logs}");
+    let _ = server.terminate();
+    let mut all = Server::start(&["--listen", "0.0.0.0:0"]);
+    let logs = all.logs();
+    assert!(logs.contains("listening on http://localhost:"), "{logs}");
+    assert!(logs.contains("(all interfaces)"), "{logs}");
+    let _ = all.terminate();
 }

@@ -169,11 +169,8 @@ impl FamilyApi for DataAnalytics {
     }
 
     fn summary(&self) -> String {
-        format!(
-            "{} events from {}",
-            self.fixtures.current().events.len(),
-            self.fixtures.origin
-        )
+        let events = crate::shared::count(self.fixtures.current().events.len(), "event", "events");
+        format!("{events} from {}", self.fixtures.origin)
     }
 
     fn stage(&self, posted: &str) -> Result<Box<dyn StagedMerge + '_>, FixtureError> {

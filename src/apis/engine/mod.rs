@@ -219,11 +219,8 @@ impl FamilyApi for Engine {
     }
 
     fn summary(&self) -> String {
-        format!(
-            "{} companies from {}",
-            self.fixtures.current().companies.len(),
-            self.fixtures.origin
-        )
+        let companies = crate::shared::count(self.fixtures.current().companies.len(), "company", "companies");
+        format!("{companies} from {}", self.fixtures.origin)
     }
 
     fn stage(&self, posted: &str) -> Result<Box<dyn StagedMerge + '_>, FixtureError> {

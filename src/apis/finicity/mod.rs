@@ -194,12 +194,9 @@ impl FamilyApi for Finicity {
 
     fn summary(&self) -> String {
         let current = self.fixtures.current();
-        format!(
-            "{} partners, {} customers from {}",
-            current.partners.len(),
-            current.customers.len(),
-            self.fixtures.origin
-        )
+        let partners = crate::shared::count(current.partners.len(), "partner", "partners");
+        let customers = crate::shared::count(current.customers.len(), "customer", "customers");
+        format!("{partners}, {customers} from {}", self.fixtures.origin)
     }
 
     fn stage(&self, posted: &str) -> Result<Box<dyn StagedMerge + '_>, FixtureError> {

@@ -149,11 +149,8 @@ impl FamilyApi for LeadSquared {
     }
 
     fn summary(&self) -> String {
-        format!(
-            "{} accounts from {}",
-            self.fixtures.current().accounts.len(),
-            self.fixtures.origin
-        )
+        let accounts = crate::shared::count(self.fixtures.current().accounts.len(), "account", "accounts");
+        format!("{accounts} from {}", self.fixtures.origin)
     }
 
     fn stage(&self, posted: &str) -> Result<Box<dyn StagedMerge + '_>, FixtureError> {
