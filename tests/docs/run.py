@@ -12,7 +12,13 @@ An example is a ```console block:
                                                    <- what it prints, checked
 - `…` in an output line matches any text; a line that is only `…` matches
   any number of lines (including none);
-- a command followed by no output lines must print nothing.
+- a command followed by no output lines must print nothing;
+- an example that prints an error (an HTTP status of 400 or more, or a
+  vendor's error body) must say so: in a `$ #` comment above it, a comment
+  on its own line, or the prose just before its block (words such as
+  "error", "refused", "401"); an error the text does not announce fails;
+- a command's continuation lines must not start with `$ ` (pasted, they
+  would send the prompt too).
 
 Usage: python3 tests/docs/run.py BINARY PAGE...
   --print: show what each command printed
@@ -38,17 +44,41 @@ def examples(path):
 
 
 def examples_of(text):
+    return [(line, command, expected) for line, command, expected, _ in examples_in_context(text)]
+
+
+def examples_in_context(text):
+    """As `examples_of`, each with the text that introduces it: the prose
+    paragraph before its block and the `$ #` comments just above it."""
     found = []
     lines = text.split("\n")
     inside = False
+    paragraph, prose, comments = [], [], []
     i = 0
     while i < len(lines):
         line = lines[i]
         if line.startswith("```"):
+            if line.strip() == "```console":
+                # The paragraph that introduces the block.
+                prose = paragraph or prose
             inside = line.strip() == "```console"
+            paragraph, comments = [], []
             i += 1
             continue
-        if inside and line.startswith("$ "):
+        if not inside:
+            if line.strip():
+                if not paragraph:
+                    prose = []
+                paragraph.append(line)
+            elif paragraph:
+                prose, paragraph = paragraph, []
+            i += 1
+            continue
+        if line.startswith("$ #"):
+            comments.append(line)
+            i += 1
+            continue
+        if line.startswith("$ "):
             start = i + 1
             command = line[2:]
             while (command.endswith("\\") or not balanced(command)) and i + 1 < len(lines):
@@ -61,9 +91,47 @@ def examples_of(text):
                 i += 1
             while expected and expected[-1] == "":
                 expected.pop()
-            found.append((start, command, expected))
+            context = "\n".join(prose + comments)
+            found.append((start, command, expected, context))
+            comments = []
             continue
         i += 1
+    return found
+
+
+# What an error looks like in a page's output: a status line or a bare
+# status of 400 or more, or an error body of one of the families.
+ERROR_OUTPUT = re.compile(
+    r"^HTTP/[0-9.]+ [45][0-9][0-9]\b"
+    r"|^[45][0-9][0-9]$"
+    r'|"Status":"Error"'
+    r'|"ExceptionType":'
+    r'|^\{"error":"'
+    r'|^\[\{"(attribute|type|message)":'
+    r'|^\{"code":"?[0-9]+"?,"(status|message)"'
+    r'|"errors":\['
+)
+
+# Words that tell the reader an example fails on purpose.
+ANNOUNCED = re.compile(
+    r"error|refus|reject|fail|invalid|wrong|bad |missing|unknown|not found|denied|unauthori|forbidden"
+    r"|too many|limit|conflict|expired|locked|duplicate|\b[45][0-9][0-9]\b|exceeded|throttl|fault",
+    re.IGNORECASE,
+)
+
+
+def prints_error(lines):
+    return any(ERROR_OUTPUT.search(line) for line in lines)
+
+
+def problems(command, context, actual):
+    """Why an example is wrong whatever it prints matched."""
+    found = []
+    if any(l.startswith("$ ") for l in command.split("\n")[1:]):
+        found.append("a continuation line starts with `$ `: pasted, it sends the prompt too")
+    own_comment = " ".join(l for l in command.split("\n") if "#" in l)
+    if prints_error(actual) and not ANNOUNCED.search(context + " " + own_comment):
+        found.append("prints an error the text around it does not announce")
     return found
 
 
@@ -131,7 +199,8 @@ def run_page(binary, page, show, write=False):
             cwd=work, text=True, encoding="utf-8", errors="replace",
         )
         try:
-            for n, (line, command, expected) in enumerate(examples(page)):
+            page_text = open(page, encoding="utf-8").read()
+            for n, (line, command, expected, context) in enumerate(examples_in_context(page_text)):
                 marker = f"__leadsim_docs_{n}__"
                 shell.stdin.write(command.replace("localhost:8080", here) + f"\nprintf '\\n{marker}\\n'\n")
                 shell.stdin.flush()
@@ -146,9 +215,12 @@ def run_page(binary, page, show, write=False):
                     out.pop()
                 actual = [l.replace(here, "localhost:8080") for l in out]
                 printed.append((line, actual))
-                ok = matches(expected, actual)
+                wrong = problems(command, context, actual)
+                ok = matches(expected, actual) and not wrong
                 if show or not ok:
                     print(f"{page}:{line}: $ {command}")
+                    for problem in wrong:
+                        print(f"  {problem}")
                     if not ok:
                         print("  expected:\n" + "\n".join("    " + l for l in expected))
                         print("  printed:")
@@ -220,6 +292,16 @@ def self_test():
     assert balanced("echo 'a'") and not balanced("echo 'a") and balanced("# it's a comment")
     commands = examples_of("```console\n$ echo 1 \\\n  2\n1 2\n$ true\n```\n```sh\n$ not run\n```\n")
     assert commands == [(2, "echo 1 \\\n  2", ["1 2"]), (5, "true", [])], commands
+    # Errors must be announced; data must not look like an error.
+    error = ['{"Status":"Error","ExceptionType":"MXInvalidRequestException","ExceptionMessage":"x"}']
+    assert problems("curl -d x", "Aggregate by source", error)
+    assert not problems("curl -d x", "A bad body is refused with 400", error)
+    assert not problems("curl -d x  # refused: no keys", "", error)
+    assert problems("curl", "", ["HTTP/1.1 404 Not Found"]) and problems("curl", "", ['[{"message":"x"}]'])
+    assert not problems("curl", "", ['{"TotalCount":"9","Results":[]}', "HTTP/1.1 200 OK"])
+    assert problems("curl -d '{\n$   \"a\": 1}'", "", [])
+    context = examples_in_context("A 401 when the key is wrong:\n\n```console\n$ # then\n$ curl x\n```\n")
+    assert context == [(5, "curl x", [], "A 401 when the key is wrong:\n$ # then")], context
 
 
 def main():

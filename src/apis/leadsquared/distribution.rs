@@ -58,6 +58,7 @@ pub(crate) async fn filter_by_lead_field(
         Some(result) => result,
         None => {
             let request: Request = parse_json(&body, None)?;
+            warn_of_unknown_members(&body);
             let query = Query::from_request(request)?;
             let leads = lsq.leads(index, now.date_naive());
             let result = Arc::new(QueryResult::new(run(
@@ -197,4 +198,46 @@ fn csv_response(table: &Table) -> Response {
         HeaderValue::from_static("attachment; filename=\"LeadDistribution.csv\""),
     );
     response
+}
+
+/// Members this call reads at the top of its body.
+const KNOWN_MEMBERS: [&str; 4] = ["ReportFilter", "DateFilter", "Output", "Paging"];
+
+/// LeadSquared's .NET services ignore members they do not know, and so
+/// does leadsim; a body whose top-level members are not this call's (say,
+/// another call's `Parameter`/`Columns`) then filters nothing, silently.
+/// The log says so, naming them (once per distinct body: results are cached).
+fn warn_of_unknown_members(body: &[u8]) {
+    let unknown = unknown_members(body);
+    if !unknown.is_empty() {
+        tracing::warn!(
+            "LeadSquared FilterByLeadField ignores members it does not read: {} (it reads {})",
+            unknown.join(", "),
+            KNOWN_MEMBERS.join(", ")
+        );
+    }
+}
+
+/// The body's top-level members this call does not read.
+fn unknown_members(body: &[u8]) -> Vec<String> {
+    let Ok(members) = serde_json::from_slice::<std::collections::BTreeMap<String, serde::de::IgnoredAny>>(body) else {
+        return Vec::new();
+    };
+    members
+        .into_keys()
+        .filter(|name| !KNOWN_MEMBERS.iter().any(|known| known.eq_ignore_ascii_case(name)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unknown_members;
+
+    #[test]
+    fn another_calls_members_are_named_as_ignored() {
+        let body = br#"{"Parameter":{"LookupName":"ProspectStage"},"Columns":{},"Paging":{"PageIndex":1}}"#;
+        assert_eq!(unknown_members(body), ["Columns", "Parameter"]);
+        assert!(unknown_members(br#"{"reportFilter":{},"Output":{}}"#).is_empty());
+        assert!(unknown_members(b"[1]").is_empty());
+    }
 }
