@@ -59,8 +59,12 @@ pub(crate) struct CredentialNames {
     pub(crate) secret_headers: &'static [&'static str],
     /// Query parameters holding secrets: redacted.
     pub(crate) secret_query: &'static [&'static str],
-    /// JSON body members holding secrets, at any depth: redacted.
+    /// JSON body members holding credentials, at any depth: redacted,
+    /// with a fingerprint (so a wrong key can be told from a right one).
     pub(crate) secret_members: &'static [&'static str],
+    /// JSON body members that say something about a person, at any
+    /// depth: redacted, with no fingerprint (an SSN's would be guessable).
+    pub(crate) personal_members: &'static [&'static str],
 }
 
 impl CredentialNames {
@@ -71,6 +75,7 @@ impl CredentialNames {
         secret_headers: &[],
         secret_query: &[],
         secret_members: &[],
+        personal_members: &[],
     };
 }
 
@@ -82,7 +87,8 @@ pub(crate) const COMMON_CREDENTIALS: CredentialNames = CredentialNames {
     identity_query: &[],
     secret_headers: &["proxy-authorization", "cookie", "x-leadsim-admin-token"],
     secret_query: &["access_token", "token", "credential"],
-    secret_members: PERSONAL_MEMBERS,
+    secret_members: &[],
+    personal_members: PERSONAL_MEMBERS,
 };
 
 /// JSON members that identify a person, hidden in every family's bodies

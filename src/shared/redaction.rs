@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use crate::shared::family::{CredentialNames, Families};
 
 const REDACTED: &str = "[redacted]";
+const REDACTED_WORD: &str = "redacted";
 
 /// Every family's credential names, merged and lower-cased.
 #[derive(Debug, Clone, Default)]
@@ -17,6 +18,7 @@ pub(crate) struct Redaction {
     secret_headers: Vec<String>,
     secret_query: Vec<String>,
     secret_members: Vec<String>,
+    personal_members: Vec<String>,
 }
 
 impl Redaction {
@@ -33,6 +35,7 @@ impl Redaction {
             extend(&mut redaction.secret_headers, names.secret_headers);
             extend(&mut redaction.secret_query, names.secret_query);
             extend(&mut redaction.secret_members, names.secret_members);
+            extend(&mut redaction.personal_members, names.personal_members);
         }
         redaction
     }
@@ -81,7 +84,16 @@ impl Redaction {
             Ok(_) => true,
             Err(e) => e.is_eof(),
         };
-        let shown = json.then(|| json_text::redact(&text, |name| is_one_of(name, &self.secret_members)));
+        let hidden = |name: &str| {
+            if is_one_of(name, &self.secret_members) {
+                Some(Hide::Credential)
+            } else if is_one_of(name, &self.personal_members) {
+                Some(Hide::Personal)
+            } else {
+                None
+            }
+        };
+        let shown = json.then(|| json_text::redact(&text, hidden));
         match shown.flatten() {
             Some(shown) => shown,
             // Not JSON: nothing can be checked member by member, so text
@@ -100,6 +112,7 @@ impl Redaction {
             || self
                 .secret_members
                 .iter()
+                .chain(&self.personal_members)
                 .chain(&self.secret_query)
                 .chain(&self.identity_query)
                 .any(|name| lower.contains(name.as_str()))
@@ -118,14 +131,14 @@ impl Redaction {
                     .unwrap_or_default();
                 let secret =
                     is_one_of(&decoded, &self.secret_query) || is_one_of(&decoded, &self.identity_query);
-                if pair.contains('=') && secret {
-                    return format!("{name}={REDACTED}");
-                }
                 let pair_text = format!("v={value}");
                 let value = form_urlencoded::parse(pair_text.as_bytes())
                     .next()
                     .map(|(_, v)| v)
                     .unwrap_or_default();
+                if pair.contains('=') && secret {
+                    return format!("{name}={}", fingerprinted(&value));
+                }
                 match redact_userinfo(&value) {
                     Cow::Owned(shown) => {
                         format!(
@@ -209,7 +222,7 @@ pub(crate) fn redact_userinfo(text: &str) -> Cow<'_, str> {
 /// Redaction over JSON as sent: one pass over the text, copying it as it
 /// is but for the values it hides.
 mod json_text {
-    use super::{REDACTED, redact_userinfo};
+    use super::{Hide, REDACTED, fingerprinted, redact_userinfo};
 
     #[derive(Clone, Copy, PartialEq, Eq)]
     enum Container {
@@ -221,14 +234,14 @@ mod json_text {
     /// `"[redacted]"` and URLs' userinfo hidden in strings; `None` when it
     /// is not JSON. A text cut short (the journal keeps 64 KiB) is JSON up
     /// to its end: what it holds is shown, a secret it cuts is hidden.
-    pub(super) fn redact(text: &str, secret: impl Fn(&str) -> bool) -> Option<String> {
+    pub(super) fn redact(text: &str, secret: impl Fn(&str) -> Option<Hide>) -> Option<String> {
         let bytes = text.as_bytes();
         let mut out = String::with_capacity(text.len());
         let mut stack: Vec<Container> = Vec::new();
         let mut expect_key = false;
         // A secret member's name was read; its value comes after the colon.
-        let mut secret_name = false;
-        let mut hide_next = false;
+        let mut secret_name = None;
+        let mut hide_next = None;
         let mut i = 0;
         let first = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
         if !matches!(bytes[first], b'{' | b'[') {
@@ -241,12 +254,21 @@ mod json_text {
                 i += 1;
                 continue;
             }
-            if hide_next {
-                hide_next = false;
+            if let Some(hide) = hide_next.take() {
+                let end = skip_value(bytes, i)?;
+                let value = &text[i..end];
+                // A whole string credential shows its fingerprint; anything
+                // else (personal data, a container, a cut value) shows nothing.
+                let credential =
+                    hide == Hide::Credential && bytes[i] == b'"' && end > i + 1 && value.ends_with('"');
                 out.push('"');
-                out.push_str(REDACTED);
+                if credential {
+                    out.push_str(&fingerprinted(&unescape(value)));
+                } else {
+                    out.push_str(REDACTED);
+                }
                 out.push('"');
-                i = skip_value(bytes, i)?;
+                i = end;
                 continue;
             }
             match b {
@@ -281,7 +303,7 @@ mod json_text {
                     let token = &text[i..end];
                     if expect_key {
                         expect_key = false;
-                        secret_name = closed && secret(&unescape(token));
+                        secret_name = if closed { secret(&unescape(token)) } else { None };
                         out.push_str(token);
                     } else if closed && (token.contains('@') || token.contains('\\')) {
                         let value = unescape(token);
@@ -304,7 +326,7 @@ mod json_text {
                 _ => return None,
             }
         }
-        if hide_next {
+        if hide_next.is_some() {
             // Cut between a secret's name and its value.
             out.push('"');
             out.push_str(REDACTED);
@@ -393,9 +415,27 @@ fn is_one_of(name: &str, names: &[String]) -> bool {
 /// a client authenticated, but never the secret itself.
 fn redact_header_value(value: &str) -> String {
     match value.split_once(' ') {
-        Some((scheme, _)) if !scheme.is_empty() => format!("{scheme} {REDACTED}"),
-        _ => REDACTED.to_owned(),
+        Some((scheme, secret)) if !scheme.is_empty() => format!("{scheme} {}", fingerprinted(secret.trim())),
+        _ => fingerprinted(value.trim()),
     }
+}
+
+/// `[redacted:1a2b3c4d]`: a credential hidden, with the first eight hex
+/// digits of its SHA-256, so a reader can tell which credential was sent
+/// (`printf %s "$TOKEN" | sha256sum | cut -c1-8`) without the journal
+/// holding anything that gives it back. Personal data gets no fingerprint.
+pub(crate) fn fingerprinted(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(secret.as_bytes());
+    let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("[{REDACTED_WORD}:{hex}]")
+}
+
+/// What a hidden JSON member is: a credential shows a fingerprint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hide {
+    Credential,
+    Personal,
 }
 
 #[cfg(test)]
@@ -412,6 +452,7 @@ pub(crate) mod tests {
             secret_headers: &[],
             secret_query: &["secretKey", "partnerSecret"],
             secret_members: &["partnerSecret", "secretKey", "accessKey"],
+            personal_members: &["ssn"],
         };
         Redaction::from_names([&COMMON_CREDENTIALS, &SAMPLE])
     }
@@ -422,13 +463,23 @@ pub(crate) mod tests {
         let shown = redaction.body(br#"{"partnerId":"demo-partner","partnerSecret":"s3cret"}"#);
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(
-            shown.contains("demo-partner") && shown.contains("[redacted]"),
+            shown.contains("demo-partner") && shown.contains("[redacted:1ec1c26b]"),
             "{shown}"
         );
-        // A body cut at the journal's limit shows what it holds.
+        // A body cut at the journal's limit shows what it holds; a cut
+        // credential gets no fingerprint.
         assert_eq!(
             redaction.body(br#"{"partnerSecret": "s3cret"#),
             r#"{"partnerSecret": "[redacted]""#
+        );
+        // Which credential was sent: the first 8 hex digits of its SHA-256.
+        assert_eq!(fingerprinted("demo-confidential-token"), "[redacted:13d23f5f]");
+        let headers = redaction.headers("authorization: Bearer demo-confidential-token\nx-app-key: k3y");
+        assert_eq!(headers[0].1, "Bearer [redacted:13d23f5f]");
+        assert_ne!(
+            redaction.headers("authorization: Bearer wrong")[0].1,
+            headers[0].1,
+            "a wrong token shows another fingerprint"
         );
         for spelling in [
             r#"{"partner\u0053ecret":"s3cret"}"#,
@@ -451,11 +502,11 @@ pub(crate) mod tests {
             // Duplicates: a parse keeps the last; the text shows both.
             (
                 r#"{"p":{"partnerSecret":"s3cret","a":1},"p":{"state":"TX"}}"#,
-                r#"{"p":{"partnerSecret":"[redacted]","a":1},"p":{"state":"TX"}}"#,
+                r#"{"p":{"partnerSecret":"[redacted:1ec1c26b]","a":1},"p":{"state":"TX"}}"#,
             ),
             (
                 r#"{"partnerSecret":"s3cret","partnerSecret":"other"}"#,
-                r#"{"partnerSecret":"[redacted]","partnerSecret":"[redacted]"}"#,
+                r#"{"partnerSecret":"[redacted:1ec1c26b]","partnerSecret":"[redacted:d9298a10]"}"#,
             ),
             // A secret member whose value is a container hides it whole.
             (
@@ -472,7 +523,7 @@ pub(crate) mod tests {
             // Escaped quotes inside strings do not end them.
             (
                 r#"{"a":"x\"partnerSecret\":\"s3cret","partnerSecret":"s3cret"}"#,
-                r#"{"a":"x\"partnerSecret\":\"s3cret","partnerSecret":"[redacted]"}"#,
+                r#"{"a":"x\"partnerSecret\":\"s3cret","partnerSecret":"[redacted:1ec1c26b]"}"#,
             ),
             // Not JSON (only a cut is forgiven): hidden whole.
             (r#"{"a":"x"partnerSecret":"s3cret"}"#, "[redacted]"),
@@ -488,8 +539,10 @@ pub(crate) mod tests {
             // Whitespace as sent.
             (
                 "{ \"partnerSecret\" :\n \"s3cret\" }",
-                "{ \"partnerSecret\" :\n \"[redacted]\" }",
+                "{ \"partnerSecret\" :\n \"[redacted:1ec1c26b]\" }",
             ),
+            // Personal data: hidden, never fingerprinted.
+            (r#"{"ssn":"123-45-6789"}"#, r#"{"ssn":"[redacted]"}"#),
         ];
         for (sent, shown) in cases {
             assert_eq!(redaction.body(sent.as_bytes()), shown, "{sent}");
@@ -534,15 +587,18 @@ pub(crate) mod tests {
         let redaction = sample();
         assert_eq!(
             redaction.query("secret%4Bey=s1&%61ccessKey=s2&SecretKey=s3&ACCESSKEY=s4&credential=s5&page=2"),
-            "secret%4Bey=[redacted]&%61ccessKey=[redacted]&SecretKey=[redacted]&\
-             ACCESSKEY=[redacted]&credential=[redacted]&page=2"
+            "secret%4Bey=[redacted:e8bc163c]&%61ccessKey=[redacted:ad328846]&SecretKey=[redacted:41242b9f]&\
+             ACCESSKEY=[redacted:5b840157]&credential=[redacted:3b96fc06]&page=2"
         );
         assert_eq!(
             redaction.query("secret+key=x&accessKey"),
             "secret+key=x&accessKey"
         );
         let uri: http::Uri = "/Leads/x?%73ecretKey=s3cret&a=1".parse().unwrap_or_default();
-        assert_eq!(redaction.target(&uri), "/Leads/x?%73ecretKey=[redacted]&a=1");
+        assert_eq!(
+            redaction.target(&uri),
+            "/Leads/x?%73ecretKey=[redacted:1ec1c26b]&a=1"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ as a starting point for your own suite.
     LEADSIM_URL=http://127.0.0.1:8080 pytest tests/e2e       # or uses one running
 """
 
+import hashlib
 import threading
 
 import pytest
@@ -76,8 +77,10 @@ def test_the_poller_retries_a_503_and_the_journal_shows_both_calls(sim, token):
     assert (first["status"], retry["status"]) == (503, 200)
     assert first["fault"] == {"id": fault.id, "effect": "status"}
     assert "fault" not in retry
-    # Secrets never leave leadsim: the journal shows them redacted.
-    assert ["authorization", "Bearer [redacted]"] in first["headers"]
+    # Secrets never leave leadsim: the journal shows them redacted, with a
+    # fingerprint (the first 8 hex digits of the token's SHA-256).
+    fingerprint = hashlib.sha256(token.encode()).hexdigest()[:8]
+    assert ["authorization", f"Bearer [redacted:{fingerprint}]"] in first["headers"]
 
 
 def test_the_poller_survives_a_dropped_connection(sim, token):

@@ -148,7 +148,8 @@ async fn journal_records_requests_newest_first_with_credentials_redacted() {
         .iter()
         .find(|h| h[0] == "authorization")
         .unwrap();
-    assert_eq!(auth[1], "Bearer [redacted]");
+    // Hidden, with a fingerprint that tells which token was sent.
+    assert_eq!(auth[1], "Bearer [redacted:13d23f5f]");
     assert!(
         !listing.to_string().contains(CONFIDENTIAL),
         "no secret anywhere in the journal"

@@ -66,7 +66,7 @@ pub static SPEC: FamilySpec = FamilySpec {
     // What a lead says about the person is PII: hidden like secrets
     // wherever requests are shown.
     credentials: CredentialNames {
-        secret_members: &[
+        personal_members: &[
             "ssn",
             "dateOfBirth",
             "annualIncome",

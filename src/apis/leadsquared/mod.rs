@@ -45,6 +45,7 @@ pub static SPEC: FamilySpec = FamilySpec {
         secret_headers: &["x-lsq-secretkey"],
         secret_query: &["secretKey"],
         secret_members: &["secretKey", "accessKey"],
+        personal_members: &[],
     },
     framework_error: error::framework_error,
     openapi: &[("leadsquared", include_str!("../../../openapi/leadsquared.yaml"))],
