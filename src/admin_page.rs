@@ -35,6 +35,7 @@ pub(crate) async fn page(State(state): State<AppState>, RawQuery(query): RawQuer
         limit: Some(LATEST),
         ..Filter::default()
     });
+    let views = admin_views(&state);
     let markup = html! {
         (DOCTYPE)
         html lang="en" {
@@ -53,7 +54,7 @@ pub(crate) async fn page(State(state): State<AppState>, RawQuery(query): RawQuer
                     p {
                         code { (clock.now.format("%Y-%m-%dT%H:%M:%SZ")) }
                         " — " (if clock.frozen { "frozen" } else { "running" })
-                        ", " (clock.offset_seconds) " s from real time"
+                        ", " (offset_in_words(clock.offset_seconds))
                     }
                     p.muted {
                         "Seed " (state.seed.value()) ". " (state.fixtures_summary()) "."
@@ -119,13 +120,20 @@ pub(crate) async fn page(State(state): State<AppState>, RawQuery(query): RawQuer
                     }
                 }
                 section {
+                    h2 { "Views" }
+                    p {
+                        "Everything leadsim records, as JSON: "
+                        @for (i, path) in views.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            a href=(path) { (path) }
+                        }
+                        "."
+                    }
+                }
+                section {
                     h2 { "API" }
                     p {
-                        "JSON: " a href="/__admin/requests" { "/__admin/requests" } ", "
-                        a href="/__admin/health" { "/__admin/health" } ", "
-                        a href="/__admin/clock" { "/__admin/clock" } ", "
-                        a href="/__admin/tenants" { "/__admin/tenants" } ", "
-                        a href="/__admin/faults" { "/__admin/faults" } ". Specs: "
+                        "Specs: "
                         @for (i, (family, _)) in openapi::specs(state.families).iter().enumerate() {
                             @if i > 0 { ", " }
                             a href={ "/__admin/openapi/" (family) ".yaml" } { (family) }
@@ -137,6 +145,47 @@ pub(crate) async fn page(State(state): State<AppState>, RawQuery(query): RawQuer
         }
     };
     Html(markup.into_string())
+}
+
+/// Every admin listing a person can open as it is: the GETs under
+/// `/__admin` without path parameters (each family's recorded events,
+/// submitted leads, reports and callbacks among them), from the route
+/// table, so a new view is linked without touching this page.
+fn admin_views(state: &AppState) -> Vec<String> {
+    let mut views: Vec<String> = crate::routes(state)
+        .table()
+        .iter()
+        .filter(|r| r.method == http::Method::GET && r.path.starts_with("/__admin/") && !r.path.contains('{'))
+        .map(|r| r.path.clone())
+        .filter(|path| path != "/__admin/" && path != "/__admin/openapi")
+        .collect();
+    views.sort();
+    views.dedup();
+    views
+}
+
+/// How far the virtual clock is from real time, in words.
+fn offset_in_words(seconds: i64) -> String {
+    if seconds == 0 {
+        return "at real time".to_owned();
+    }
+    let side = if seconds < 0 { "behind" } else { "ahead of" };
+    let mut left = seconds.unsigned_abs();
+    let mut parts = Vec::new();
+    for (unit, size) in [
+        ("year", 365 * 86_400),
+        ("day", 86_400),
+        ("hour", 3_600),
+        ("minute", 60),
+        ("second", 1),
+    ] {
+        let n = left / size;
+        left %= size;
+        if n > 0 && parts.len() < 2 {
+            parts.push(format!("{n} {unit}{}", if n == 1 { "" } else { "s" }));
+        }
+    }
+    format!("{} {side} real time ({seconds} s)", parts.join(" "))
 }
 
 fn request_row(entry: &Entry) -> Markup {
@@ -157,8 +206,18 @@ fn request_row(entry: &Entry) -> Markup {
             td { (entry.family.as_str()) }
             td {
                 code { (entry.method) " " (target) }
-                @if !body.is_empty() {
-                    details { summary { (entry.body_bytes) " bytes" } pre { (body) } }
+                // On demand: the request as the journal keeps it, redacted.
+                details {
+                    summary {
+                        (entry.headers.len()) " headers"
+                        @if !body.is_empty() { ", " (entry.body_bytes) " bytes of body" }
+                    }
+                    pre {
+                        @for (name, value) in &entry.headers { (name) ": " (value) "\n" }
+                    }
+                    @if !body.is_empty() {
+                        pre { (body) @if entry.body.chars().count() > BODY_PREVIEW { "…" } }
+                    }
                 }
             }
             td class=(class) {
@@ -181,3 +240,21 @@ code, pre { font-size: 13px; }
 pre { white-space: pre-wrap; word-break: break-all; margin: 4px 0; }
 .ok { color: #187a30; } .client-error { color: #a05a00; } .server-error { color: #b00020; font-weight: bold; }
 ";
+
+#[cfg(test)]
+mod tests {
+    use super::offset_in_words;
+
+    #[test]
+    fn the_clock_offset_reads_in_words() {
+        assert_eq!(offset_in_words(0), "at real time");
+        assert_eq!(
+            offset_in_words(90),
+            "1 minute 30 seconds ahead of real time (90 s)"
+        );
+        assert_eq!(
+            offset_in_words(-260_551_121),
+            "8 years 95 days behind real time (-260551121 s)"
+        );
+    }
+}

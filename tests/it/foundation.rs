@@ -814,3 +814,34 @@ async fn the_root_sends_a_browser_to_the_admin_page() {
     post.assert_status(404);
     assert_eq!(post.json()["error"], "not_found");
 }
+
+#[tokio::test]
+async fn the_admin_page_links_every_view_and_shows_a_requests_redacted_headers() {
+    let app = TestApp::at("2020-01-01T08:15:00Z");
+    app.get_as(
+        "/supplyAnalytics/leadEvents?timestamp=2020-01-01T07:00:00Z",
+        CONFIDENTIAL,
+    )
+    .await
+    .assert_status(200);
+    let html = app.get("/__admin/").await.text();
+    for view in [
+        "/__admin/requests",
+        "/__admin/engine/offerDisplays",
+        "/__admin/engine/sessionInits",
+        "/__admin/engine/leads",
+        "/__admin/finicity/callbacks",
+        "/__admin/data_analytics/events",
+        "/__admin/tenants",
+        "/__admin/faults",
+    ] {
+        assert!(html.contains(&format!("href=\"{view}\"")), "{view} is not linked");
+    }
+    // The request's headers, on demand, redacted with their fingerprint.
+    assert!(
+        html.contains("authorization: Bearer [redacted:13d23f5f]"),
+        "{html}"
+    );
+    // The clock's offset in words.
+    assert!(html.contains("behind real time ("), "{html}");
+}
