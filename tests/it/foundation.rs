@@ -845,3 +845,32 @@ async fn the_admin_page_links_every_view_and_shows_a_requests_redacted_headers()
     // The clock's offset in words.
     assert!(html.contains("behind real time ("), "{html}");
 }
+
+/// docs/node.md shows the example files CI runs: each code block that
+/// names a file under `clients/node/examples` holds that file, whole.
+#[test]
+fn the_node_page_shows_the_examples_ci_runs() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let page = std::fs::read_to_string(format!("{root}/docs/node.md")).unwrap();
+    let mut shown = 0;
+    for block in page.split("```js\n").skip(1) {
+        let block = block.split("\n```").next().unwrap();
+        let Some((first, rest)) = block.split_once('\n') else {
+            continue;
+        };
+        let Some(file) = first
+            .strip_prefix("// ")
+            .filter(|f| f.starts_with("clients/node/examples/"))
+        else {
+            continue;
+        };
+        let actual = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
+        assert_eq!(
+            rest,
+            actual.trim_end_matches('\n'),
+            "docs/node.md shows {file} otherwise than it is"
+        );
+        shown += 1;
+    }
+    assert_eq!(shown, 4, "the Jest config, code, test and the Vitest config");
+}
