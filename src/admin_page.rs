@@ -218,6 +218,20 @@ fn request_row(entry: &Entry) -> Markup {
                     @if !body.is_empty() {
                         pre { (body) @if entry.body.chars().count() > BODY_PREVIEW { "…" } }
                     }
+                    @match &entry.response {
+                        Some(response) => {
+                            p.muted { "Response " (entry.status) ", " (response.body_bytes) " bytes"
+                                @if !response.complete { " (not all sent)" } ":" }
+                            pre { @for (name, value) in &response.headers { (name) ": " (value) "\n" } }
+                            @let shown: String = response.body.chars().take(BODY_PREVIEW).collect();
+                            @if !shown.is_empty() {
+                                pre { (shown) @if response.body.chars().count() > BODY_PREVIEW { "…" } }
+                            }
+                        }
+                        None => {
+                            p.muted { "Responses are kept with " code { "--journal-responses" } "." }
+                        }
+                    }
                 }
             }
             td class=(class) {

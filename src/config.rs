@@ -50,6 +50,12 @@ pub struct Config {
     #[arg(long, env = "LEADSIM_JOURNAL_MAX_BYTES", default_value_t = journal::DEFAULT_MAX_BYTES)]
     pub journal_max_bytes: usize,
 
+    /// Keep each response beside its request in the journal (headers, and
+    /// the body's first 64 KiB), redacted like requests. Off by default: it
+    /// costs every request a copy of what it answers.
+    #[arg(long, env = "LEADSIM_JOURNAL_RESPONSES")]
+    pub journal_responses: bool,
+
     /// Seconds a client has to send a request's headers, counted from when
     /// the connection starts waiting for them (so it also closes keep-alive
     /// connections that stay silent this long).

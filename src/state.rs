@@ -95,7 +95,8 @@ impl AppState {
                 config.journal_capacity,
                 config.journal_max_bytes,
                 redaction.clone(),
-            ),
+            )
+            .keeping_responses(config.journal_responses),
             faults: Faults::new(seed, families, redaction.clone()),
             families,
             redaction,

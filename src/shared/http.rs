@@ -25,7 +25,9 @@ use crate::shared::budget::Held;
 use crate::shared::clock::Clock;
 use crate::shared::family::{Families, Family};
 use crate::shared::faults::{Action, Call, Faults, Injection};
-use crate::shared::journal::{InjectedFault, Journal, Outcome, RequestRecord};
+use crate::shared::journal::{
+    InjectedFault, Journal, MAX_RECORDED_BODY, Outcome, RequestRecord, ResponseRecord,
+};
 use crate::shared::redaction::Redaction;
 
 /// Largest request body accepted; larger ones get 413.
@@ -395,20 +397,134 @@ impl Exchange {
                 "leadsim failed to answer: {reason}"
             );
         }
-        self.record(record, status, None);
-        response
+        self.record_answer(record, status, None, response)
     }
 
     fn record(&self, record: Option<RequestRecord>, status: u16, fault: Option<InjectedFault>) {
         if let Some(record) = record {
-            let latency_ms = self.started.elapsed().as_secs_f64() * 1000.0;
-            let outcome = Outcome {
-                status,
-                latency_ms,
-                fault,
-            };
-            self.ctx.journal.record(record, self.family, outcome);
+            self.ctx
+                .journal
+                .record(record, self.family, self.outcome(status, fault), None);
         }
+    }
+
+    /// Records the exchange with what was answered, when the journal keeps
+    /// responses: the headers now, the body as it is sent.
+    fn record_answer(
+        &self,
+        record: Option<RequestRecord>,
+        status: u16,
+        fault: Option<InjectedFault>,
+        response: Response,
+    ) -> Response {
+        let Some(record) = record else { return response };
+        let journal = &self.ctx.journal;
+        if !journal.keeps_responses() {
+            journal.record(record, self.family, self.outcome(status, fault), None);
+            return response;
+        }
+        let kept = ResponseRecord::capture(response.headers());
+        let Some(id) = journal.record(record, self.family, self.outcome(status, fault), Some(kept)) else {
+            return response;
+        };
+        let (parts, body) = response.into_parts();
+        Response::from_parts(parts, Body::new(TeeBody::new(body, journal.clone(), id)))
+    }
+
+    fn outcome(&self, status: u16, fault: Option<InjectedFault>) -> Outcome {
+        Outcome {
+            status,
+            latency_ms: self.started.elapsed().as_secs_f64() * 1000.0,
+            fault,
+        }
+    }
+}
+
+pin_project! {
+    /// A response body that keeps its first [`MAX_RECORDED_BODY`] bytes for
+    /// the journal as they are sent, and hands them over when it ends (or
+    /// when it is dropped, the client gone).
+    struct TeeBody {
+        #[pin]
+        inner: Body,
+        kept: Vec<u8>,
+        sent: usize,
+        journal: Option<Journal>,
+        id: u64,
+    }
+
+    impl PinnedDrop for TeeBody {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let Some(journal) = this.journal.take() {
+                journal.finish_response(*this.id, Bytes::from(std::mem::take(this.kept)), *this.sent, false);
+            }
+        }
+    }
+}
+
+impl TeeBody {
+    fn new(inner: Body, journal: Journal, id: u64) -> Self {
+        Self {
+            inner,
+            kept: Vec::new(),
+            sent: 0,
+            journal: Some(journal),
+            id,
+        }
+    }
+}
+
+impl HttpBody for TeeBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        let mut this = self.project();
+        let frame = std::task::ready!(this.inner.as_mut().poll_frame(cx));
+        match &frame {
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    let room = MAX_RECORDED_BODY.saturating_sub(this.kept.len());
+                    this.kept.extend_from_slice(&data[..data.len().min(room)]);
+                    *this.sent += data.len();
+                }
+                // hyper stops polling a body that says it has ended.
+                if this.inner.is_end_stream()
+                    && let Some(journal) = this.journal.take()
+                {
+                    journal.finish_response(
+                        *this.id,
+                        Bytes::from(std::mem::take(this.kept)),
+                        *this.sent,
+                        true,
+                    );
+                }
+            }
+            Some(Err(_)) => {}
+            None => {
+                if let Some(journal) = this.journal.take() {
+                    journal.finish_response(
+                        *this.id,
+                        Bytes::from(std::mem::take(this.kept)),
+                        *this.sent,
+                        true,
+                    );
+                }
+            }
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 

@@ -57,6 +57,60 @@ pub(crate) struct Entry {
     pub(crate) body: String,
     pub(crate) body_bytes: usize,
     pub(crate) body_truncated: bool,
+    /// What leadsim answered, when the journal keeps responses
+    /// (`--journal-responses`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) response: Option<ResponseEntry>,
+}
+
+/// A kept response, redacted like requests.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ResponseEntry {
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
+    /// Bytes sent so far (all of them once `complete`).
+    pub(crate) body_bytes: usize,
+    pub(crate) body_truncated: bool,
+    /// False while the body is still being sent, or when the client went
+    /// away before it all was.
+    pub(crate) complete: bool,
+}
+
+/// A response as the journal keeps it: its header lines, and its body up
+/// to [`MAX_RECORDED_BODY`] once it has been sent.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ResponseRecord {
+    head: String,
+    body: Bytes,
+    body_bytes: usize,
+    complete: bool,
+}
+
+impl ResponseRecord {
+    /// The response's headers, as `name: value` lines (the body comes later).
+    pub(crate) fn capture(headers: &HeaderMap) -> Self {
+        let mut head = String::new();
+        for (name, value) in headers {
+            let value = value.as_bytes();
+            let kept = String::from_utf8_lossy(&value[..value.len().min(MAX_RECORDED_HEADER_VALUE)]);
+            if head.len() + name.as_str().len() + kept.len() + 3 > MAX_RECORDED_HEAD {
+                break;
+            }
+            head.push_str(name.as_str());
+            head.push_str(": ");
+            head.push_str(&kept);
+            head.push('\n');
+        }
+        Self {
+            head,
+            ..Self::default()
+        }
+    }
+
+    fn weight(&self) -> usize {
+        size_of::<Self>() + self.head.len() + self.body.len()
+    }
 }
 
 /// What a request looked like, before the response exists. The request
@@ -155,6 +209,13 @@ struct Stored {
     family: Family,
     outcome: Outcome,
     request: RequestRecord,
+    response: Option<ResponseRecord>,
+}
+
+impl Stored {
+    fn weight(&self) -> usize {
+        self.request.weight() + self.response.as_ref().map_or(0, ResponseRecord::weight)
+    }
 }
 
 /// How an exchange ended.
@@ -191,6 +252,13 @@ impl Stored {
             body: redaction.body(&r.body),
             body_bytes: r.body_bytes,
             body_truncated: r.body_bytes > r.body.len(),
+            response: self.response.as_ref().map(|response| ResponseEntry {
+                headers: redaction.headers(&response.head),
+                body: redaction.body(&response.body),
+                body_bytes: response.body_bytes,
+                body_truncated: response.body_bytes > response.body.len(),
+                complete: response.complete,
+            }),
         }
     }
 }
@@ -311,6 +379,8 @@ pub(crate) struct Journal {
     max_bytes: usize,
     arrivals: Arc<Arrivals>,
     redaction: Arc<Redaction>,
+    /// Whether responses are kept (`--journal-responses`).
+    keep_responses: bool,
 }
 
 /// Wakes requests waiting for matching entries. Recording checks a flag
@@ -344,14 +414,40 @@ impl Journal {
             max_bytes,
             arrivals: Arc::default(),
             redaction,
+            keep_responses: false,
         }
     }
 
-    pub(crate) fn record(&self, request: RequestRecord, family: Family, outcome: Outcome) {
+    /// Whether responses are kept beside requests (`--journal-responses`).
+    pub(crate) fn keeps_responses(&self) -> bool {
+        self.keep_responses
+    }
+
+    /// Keeps responses too, from now on.
+    pub(crate) fn keeping_responses(mut self, keep: bool) -> Self {
+        self.keep_responses = keep;
+        self
+    }
+
+    /// Records an exchange; its id, for [`Journal::finish_response`].
+    pub(crate) fn record(
+        &self,
+        request: RequestRecord,
+        family: Family,
+        outcome: Outcome,
+        response: Option<ResponseRecord>,
+    ) -> Option<u64> {
         if self.capacity == 0 {
-            return;
+            return None;
         }
-        let weight = request.weight();
+        let stored = Stored {
+            id: 0,
+            family,
+            outcome,
+            request,
+            response,
+        };
+        let weight = stored.weight();
         let mut ring = self.lock();
         let id = ring.next_id;
         ring.next_id += 1;
@@ -359,20 +455,43 @@ impl Journal {
             let Some(old) = ring.entries.pop_front() else {
                 break;
             };
-            ring.bytes -= old.request.weight();
+            ring.bytes -= old.weight();
             ring.dropped += 1;
         }
         ring.bytes += weight;
-        ring.entries.push_back(Stored {
-            id,
-            family,
-            outcome,
-            request,
-        });
+        ring.entries.push_back(Stored { id, ..stored });
         drop(ring);
         // SeqCst pairs with `wait_for`: either it sees this entry, or we see it armed.
         if self.arrivals.armed.load(Ordering::SeqCst) && self.arrivals.armed.swap(false, Ordering::SeqCst) {
             self.arrivals.notify.notify_waiters();
+        }
+        Some(id)
+    }
+
+    /// Adds a response's body to its entry once sent (or once the client
+    /// went away); the entry may have left the ring meanwhile.
+    pub(crate) fn finish_response(&self, id: u64, body: Bytes, body_bytes: usize, complete: bool) {
+        let mut ring = self.lock();
+        let Ok(at) = ring.entries.binary_search_by_key(&id, |e| e.id) else {
+            return;
+        };
+        let Some(stored) = ring.entries.get_mut(at) else {
+            return;
+        };
+        let before = stored.weight();
+        if let Some(response) = stored.response.as_mut() {
+            response.body = body;
+            response.body_bytes = body_bytes;
+            response.complete = complete;
+        }
+        let after = stored.weight();
+        ring.bytes = ring.bytes + after - before;
+        while ring.bytes > self.max_bytes && ring.entries.len() > 1 {
+            let Some(old) = ring.entries.pop_front() else {
+                break;
+            };
+            ring.bytes -= old.weight();
+            ring.dropped += 1;
         }
     }
 
@@ -485,6 +604,7 @@ mod tests {
                 latency_ms: 0.1,
                 fault: None,
             },
+            None,
         );
     }
 
@@ -515,12 +635,15 @@ mod tests {
         record(&journal, "/x?accessKey=a&secretKey=b&page=2", &headers, b"{}");
         let entry = newest(&journal);
         let find = |n: &str| entry.headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
-        assert_eq!(find("authorization").as_deref(), Some("Bearer [redacted]"));
-        assert_eq!(find("x-app-key").as_deref(), Some("[redacted]"));
+        assert_eq!(
+            find("authorization").as_deref(),
+            Some("Bearer [redacted:1ec1c26b]")
+        );
+        assert_eq!(find("x-app-key").as_deref(), Some("[redacted:a49b1287]"));
         assert_eq!(find("accept").as_deref(), Some("application/json"));
         assert_eq!(
             entry.query.as_deref(),
-            Some("accessKey=[redacted]&secretKey=[redacted]&page=2")
+            Some("accessKey=[redacted:ca978112]&secretKey=[redacted:3e23e816]&page=2")
         );
     }
 
@@ -567,6 +690,7 @@ mod tests {
                 latency_ms: 0.0,
                 fault: None,
             },
+            None,
         );
         let entry = newest(&journal);
         let huge_kept = entry

@@ -874,3 +874,69 @@ fn the_node_page_shows_the_examples_ci_runs() {
     }
     assert_eq!(shown, 4, "the Jest config, code, test and the Vitest config");
 }
+
+#[tokio::test]
+async fn with_journal_responses_the_journal_keeps_what_was_answered_redacted() {
+    let mut config = leadsim::config::Config::defaults();
+    config.now = leadsim::parse_rfc3339("2020-01-01T08:15:00Z");
+    config.journal_responses = true;
+    let app = TestApp::with(config, leadsim::Fixtures::embedded().unwrap());
+    // A partner token in a response body is a credential too.
+    let auth = app
+        .call(
+            Method::POST,
+            "/aggregation/v2/partners/authentication",
+            &[
+                ("content-type", "application/json"),
+                ("finicity-app-key", "demo-app-key"),
+            ],
+            r#"{"partnerId":"demo-partner","partnerSecret":"demo-partner-secret"}"#,
+        )
+        .await;
+    let token = auth.json()["token"].as_str().unwrap().to_owned();
+    app.get_as(
+        "/supplyAnalytics/leadEvents?timestamp=2020-01-01T09:00:00Z",
+        CONFIDENTIAL,
+    )
+    .await
+    .assert_status(422);
+    let listing = app.get("/__admin/requests").await.json();
+    let [window, login] = [&listing["requests"][0], &listing["requests"][1]];
+    let response = &window["response"];
+    assert_eq!(window["status"], 422);
+    assert_eq!(response["complete"], true, "{response}");
+    assert!(
+        response["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h[0] == "content-type")
+    );
+    assert!(
+        response["body"].as_str().unwrap().contains("timestamp"),
+        "{response}"
+    );
+    assert_eq!(
+        response["bodyBytes"].as_u64().unwrap() as usize,
+        response["body"].as_str().unwrap().len()
+    );
+    let login_body = login["response"]["body"].as_str().unwrap();
+    assert!(login_body.starts_with(r#"{"token":"[redacted:"#), "{login_body}");
+    assert!(!listing.to_string().contains(&token));
+    // The admin page shows it on demand.
+    let html = app.get("/__admin/").await.text();
+    assert!(html.contains("Response 422"), "{html}");
+}
+
+#[tokio::test]
+async fn without_the_flag_no_response_is_kept() {
+    let app = TestApp::at("2020-01-01T08:15:00Z");
+    app.get_as(
+        "/supplyAnalytics/leadEvents?timestamp=2020-01-01T07:00:00Z",
+        CONFIDENTIAL,
+    )
+    .await
+    .assert_status(200);
+    let listing = app.get("/__admin/requests").await.json();
+    assert!(listing["requests"][0].get("response").is_none(), "{listing}");
+}

@@ -52,7 +52,8 @@ pub static SPEC: FamilySpec = FamilySpec {
         secret_headers: &[],
         secret_query: &["partnerSecret"],
         // A consumer's SSN and date of birth are PII: hidden like secrets.
-        secret_members: &["partnerSecret", "newPartnerSecret"],
+        // `token` is what partner authentication answers.
+        secret_members: &["partnerSecret", "newPartnerSecret", "token"],
         personal_members: &["ssn", "birthday"],
     },
     framework_error: error::framework_error,
