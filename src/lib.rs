@@ -50,7 +50,8 @@ use axum::Router;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-use crate::shared::http::{AdminAccess, HttpContext, with_layers};
+use crate::shared::http::{AdminAccess, HttpContext, routable, with_layers};
+use tower::Layer;
 
 /// Declares each family's module (`src/apis/<name>/`) and lists its spec in
 /// [`FAMILIES`], so a family is named in exactly one place.
@@ -92,7 +93,9 @@ pub fn app(state: AppState) -> Router {
         allowed_origins: state.settings.admin_allow_origins.clone(),
         token: state.settings.admin_token.clone(),
     };
-    with_layers(routes, ctx, admin)
+    let served = with_layers(routes, ctx, admin);
+    // Paths are made routable before the router matches them (see `routable`).
+    Router::new().fallback_service(tower::util::MapRequestLayer::new(routable).layer(served))
 }
 
 /// Every route leadsim serves, vendor APIs and control plane alike, each

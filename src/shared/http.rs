@@ -29,6 +29,7 @@ use crate::shared::journal::{
     InjectedFault, Journal, MAX_RECORDED_BODY, Outcome, RequestRecord, ResponseRecord,
 };
 use crate::shared::redaction::Redaction;
+use crate::shared::request::lossy_utf8_path;
 
 /// Largest request body accepted; larger ones get 413.
 pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -352,6 +353,31 @@ where
     }
 }
 
+/// The request with a path the router can hand to handlers as text: runs
+/// of percent-escapes that are not UTF-8 become U+FFFD, so every route
+/// answers `/leads/%ff` as it answers any other malformed value. Applied
+/// before routing (axum matches a route's parameters before its layers
+/// run); the journal keeps the path as sent, from `OriginalUri`.
+pub(crate) fn routable(mut request: Request) -> Request {
+    let Some(path) = lossy_utf8_path(request.uri().path()) else {
+        return request;
+    };
+    let original = axum::extract::OriginalUri(request.uri().clone());
+    request.extensions_mut().insert(original);
+    let target = match request.uri().query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path,
+    };
+    let mut parts = request.uri().clone().into_parts();
+    if let Ok(path_and_query) = target.parse() {
+        parts.path_and_query = Some(path_and_query);
+        if let Ok(uri) = http::Uri::from_parts(parts) {
+            *request.uri_mut() = uri;
+        }
+    }
+    request
+}
+
 /// One request on its way through the journal layer.
 struct Exchange {
     ctx: Arc<HttpContext>,
@@ -371,10 +397,15 @@ impl Exchange {
     /// What the journal keeps of the request; the admin API's own calls are not kept.
     fn capture<B>(&self, request: &http::Request<B>, body: &Bytes) -> Option<RequestRecord> {
         (self.family != Family::ADMIN).then(|| {
+            // As sent: `routable` may have rewritten the path for routing.
+            let uri = request
+                .extensions()
+                .get::<axum::extract::OriginalUri>()
+                .map_or(request.uri(), |original| &original.0);
             RequestRecord::capture(
                 self.ctx.clock.now(),
                 request.method(),
-                request.uri(),
+                uri,
                 request.headers(),
                 body,
             )

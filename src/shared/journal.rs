@@ -91,17 +91,7 @@ impl ResponseRecord {
     /// The response's headers, as `name: value` lines (the body comes later).
     pub(crate) fn capture(headers: &HeaderMap) -> Self {
         let mut head = String::new();
-        for (name, value) in headers {
-            let value = value.as_bytes();
-            let kept = String::from_utf8_lossy(&value[..value.len().min(MAX_RECORDED_HEADER_VALUE)]);
-            if head.len() + name.as_str().len() + kept.len() + 3 > MAX_RECORDED_HEAD {
-                break;
-            }
-            head.push_str(name.as_str());
-            head.push_str(": ");
-            head.push_str(&kept);
-            head.push('\n');
-        }
+        push_header_lines(&mut head, headers);
         Self {
             head,
             ..Self::default()
@@ -148,19 +138,7 @@ impl RequestRecord {
                 .sum::<usize>();
         let mut head = String::with_capacity(size.min(MAX_RECORDED_HEAD));
         head.push_str(target);
-        for (name, value) in headers {
-            let value = value.as_bytes();
-            let kept = String::from_utf8_lossy(&value[..value.len().min(MAX_RECORDED_HEADER_VALUE)]);
-            if head.len() + name.as_str().len() + kept.len() + 3 > MAX_RECORDED_HEAD {
-                break;
-            }
-            // Header values never hold a newline (hyper refuses them), so
-            // lines stay one header each.
-            head.push_str(name.as_str());
-            head.push_str(": ");
-            head.push_str(&kept);
-            head.push('\n');
-        }
+        push_header_lines(&mut head, headers);
         Self {
             time,
             method: method.clone(),
@@ -191,6 +169,24 @@ impl RequestRecord {
 
     fn query(&self) -> Option<&str> {
         self.path_and_query().split_once('?').map(|(_, q)| q)
+    }
+}
+
+/// Appends `name: value` lines, each value cut at
+/// [`MAX_RECORDED_HEADER_VALUE`], while `head` stays within [`MAX_RECORDED_HEAD`].
+fn push_header_lines(head: &mut String, headers: &HeaderMap) {
+    for (name, value) in headers {
+        let value = value.as_bytes();
+        let kept = String::from_utf8_lossy(&value[..value.len().min(MAX_RECORDED_HEADER_VALUE)]);
+        if head.len() + name.as_str().len() + kept.len() + 3 > MAX_RECORDED_HEAD {
+            break;
+        }
+        // Header values never hold a newline (hyper refuses them), so
+        // lines stay one header each.
+        head.push_str(name.as_str());
+        head.push_str(": ");
+        head.push_str(&kept);
+        head.push('\n');
     }
 }
 

@@ -371,3 +371,81 @@ mod path_tests {
         assert_eq!(read("/c/{a}/r/{b}", "/c/1/r/%E2%82%AC"), ["1", "€"]);
     }
 }
+
+/// The path with every run of percent-escapes that does not decode to
+/// UTF-8 replaced by the escapes of U+FFFD; `None` when every run decodes
+/// (the common case, decided without allocating unless the path has a `%`).
+///
+/// A router cannot hand a parameter such as `%ff` to a handler as text, so
+/// without this every route would answer it with the framework's own 400
+/// instead of the vendor's error for a malformed value. Runs are replaced
+/// whole and re-escaped, so an escaped `/` never becomes a separator.
+pub(crate) fn lossy_utf8_path(path: &str) -> Option<String> {
+    if !path.contains('%') {
+        return None;
+    }
+    let bytes = path.as_bytes();
+    let mut out = String::with_capacity(path.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'%' {
+            let next = path[i..].find('%').map_or(path.len(), |n| i + n);
+            out.push_str(&path[i..next]);
+            i = next;
+            continue;
+        }
+        // A run of escapes, decoded together (a UTF-8 character spans several).
+        let start = i;
+        let mut decoded = Vec::new();
+        while i + 2 < bytes.len() && bytes[i] == b'%' {
+            let hex = |b: u8| (b as char).to_digit(16);
+            match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    decoded.push((h * 16 + l) as u8);
+                    i += 3;
+                }
+                _ => break,
+            }
+        }
+        if decoded.is_empty() {
+            // A `%` that escapes nothing: kept as sent.
+            out.push('%');
+            i += 1;
+            continue;
+        }
+        match std::str::from_utf8(&decoded) {
+            Ok(_) => out.push_str(&path[start..i]),
+            Err(_) => {
+                changed = true;
+                let text = String::from_utf8_lossy(&decoded);
+                for byte in text.bytes() {
+                    out.push_str(&format!("%{byte:02X}"));
+                }
+            }
+        }
+    }
+    changed.then_some(out)
+}
+
+#[cfg(test)]
+mod lossy_path_tests {
+    use super::lossy_utf8_path;
+
+    #[test]
+    fn runs_that_are_not_utf8_become_the_replacement_character() {
+        assert_eq!(lossy_utf8_path("/leads/abc"), None);
+        assert_eq!(lossy_utf8_path("/leads/%E2%82%AC%2F"), None);
+        assert_eq!(lossy_utf8_path("/leads/%ff").as_deref(), Some("/leads/%EF%BF%BD"));
+        assert_eq!(
+            lossy_utf8_path("/a/%C3%28/b").as_deref(),
+            Some("/a/%EF%BF%BD%28/b")
+        );
+        assert_eq!(
+            lossy_utf8_path("/a/%ff%2F/b").as_deref(),
+            Some("/a/%EF%BF%BD%2F/b")
+        );
+        assert_eq!(lossy_utf8_path("/a/100%/b"), None);
+        assert_eq!(lossy_utf8_path("/a/%f"), None);
+    }
+}

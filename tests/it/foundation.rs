@@ -882,18 +882,7 @@ async fn with_journal_responses_the_journal_keeps_what_was_answered_redacted() {
     config.journal_responses = true;
     let app = TestApp::with(config, leadsim::Fixtures::embedded().unwrap());
     // A partner token in a response body is a credential too.
-    let auth = app
-        .call(
-            Method::POST,
-            "/aggregation/v2/partners/authentication",
-            &[
-                ("content-type", "application/json"),
-                ("finicity-app-key", "demo-app-key"),
-            ],
-            r#"{"partnerId":"demo-partner","partnerSecret":"demo-partner-secret"}"#,
-        )
-        .await;
-    let token = auth.json()["token"].as_str().unwrap().to_owned();
+    let token = app.finicity_token().await;
     app.get_as(
         "/supplyAnalytics/leadEvents?timestamp=2020-01-01T09:00:00Z",
         CONFIDENTIAL,

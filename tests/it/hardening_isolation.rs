@@ -265,13 +265,7 @@ async fn with_credentials(
 #[tokio::test]
 async fn a_path_parameter_that_is_not_utf8_is_answered_like_any_malformed_value_on_every_route() {
     let app = TestApp::at(NOW);
-    let auth = app
-        .post_json(
-            "/aggregation/v2/partners/authentication",
-            r#"{"partnerId":"demo-partner","partnerSecret":"demo-partner-secret"}"#,
-        )
-        .await;
-    let finicity_token = auth.json()["token"].as_str().unwrap_or_default().to_owned();
+    let finicity_token = app.finicity_token().await;
     let routes = leadsim::routes(&app.state);
     let mut checked = 0;
     for route in routes.table().iter().filter(|r| r.path.contains('{')) {

@@ -57,7 +57,7 @@ async fn a_duplicated_member_cannot_smuggle_a_secret_past_the_journal() {
 #[tokio::test]
 async fn contact_details_are_personal_in_every_family() {
     let app = TestApp::at(NOW);
-    let token = finicity_token(&app).await;
+    let token = app.finicity_token().await;
     let consumer = r#"{"firstName":"Grace","lastName":"Bennett","email":"grace@example.com",
         "phone":"5035550100","ssn":"999-99-1234","birthday":{"year":1980,"month":4,"dayOfMonth":2},"state":"OR"}"#;
     finicity(
@@ -87,22 +87,6 @@ async fn contact_details_are_personal_in_every_family() {
     }
 }
 
-async fn finicity_token(app: &TestApp) -> String {
-    let response = app
-        .call(
-            Method::POST,
-            "/aggregation/v2/partners/authentication",
-            &[
-                ("content-type", "application/json"),
-                ("finicity-app-key", "demo-app-key"),
-            ],
-            r#"{"partnerId":"demo-partner","partnerSecret":"demo-partner-secret"}"#.to_owned(),
-        )
-        .await;
-    response.assert_status(200);
-    response.json()["token"].as_str().unwrap().to_owned()
-}
-
 async fn finicity(app: &TestApp, token: &str, method: Method, uri: &str, body: &str) -> TestResponse {
     let headers = [
         ("finicity-app-key", "demo-app-key"),
@@ -111,6 +95,14 @@ async fn finicity(app: &TestApp, token: &str, method: Method, uri: &str, body: &
         ("accept", "application/json"),
     ];
     app.call(method, uri, &headers, body.to_owned()).await
+}
+
+/// The fixture customer's business record, which business reports need.
+async fn add_business(app: &TestApp, token: &str) {
+    let path = format!("/business-services/customers/{CUSTOMER}/businesses");
+    finicity(app, token, Method::POST, &path, BUSINESS)
+        .await
+        .assert_status(200);
 }
 
 /// Asks for a business balance report that calls `callback` back when done.
@@ -181,16 +173,8 @@ async fn deliveries_when(app: &TestApp, done: impl Fn(&[Value]) -> bool) -> Vec<
 #[tokio::test]
 async fn a_password_in_a_callback_url_is_never_shown() {
     let app = TestApp::at(NOW);
-    let token = finicity_token(&app).await;
-    finicity(
-        &app,
-        &token,
-        Method::POST,
-        &format!("/business-services/customers/{CUSTOMER}/businesses"),
-        BUSINESS,
-    )
-    .await
-    .assert_status(200);
+    let token = app.finicity_token().await;
+    add_business(&app, &token).await;
     report_with_callback(&app, &token, "http://user:pa55word@127.0.0.1:9/cb")
         .await
         .assert_status(202);
@@ -252,16 +236,8 @@ async fn the_admin_token_in_a_query_opens_only_the_html_page() {
 async fn a_callback_to_leadsims_admin_api_is_refused_and_changes_nothing() {
     let app = TestApp::at(NOW);
     let address = app.serve().await;
-    let token = finicity_token(&app).await;
-    finicity(
-        &app,
-        &token,
-        Method::POST,
-        &format!("/business-services/customers/{CUSTOMER}/businesses"),
-        BUSINESS,
-    )
-    .await
-    .assert_status(200);
+    let token = app.finicity_token().await;
+    add_business(&app, &token).await;
     for path in [
         "/__admin/reset",
         "/%5F%5Fadmin/reset",
@@ -347,16 +323,8 @@ async fn hanging_receiver() -> HangingReceiver {
 async fn a_reset_cancels_deliveries_in_flight() {
     let app = TestApp::at(NOW);
     let receiver = hanging_receiver().await;
-    let token = finicity_token(&app).await;
-    finicity(
-        &app,
-        &token,
-        Method::POST,
-        &format!("/business-services/customers/{CUSTOMER}/businesses"),
-        BUSINESS,
-    )
-    .await
-    .assert_status(200);
+    let token = app.finicity_token().await;
+    add_business(&app, &token).await;
     report_with_callback(&app, &token, &format!("http://{}/hook", receiver.address))
         .await
         .assert_status(202);
@@ -397,16 +365,8 @@ async fn deliveries_to_a_hanging_receiver_are_bounded_and_the_vendor_routes_stay
     let app = TestApp::at(NOW);
     let address = app.serve().await;
     let receiver = hanging_receiver().await;
-    let token = finicity_token(&app).await;
-    finicity(
-        &app,
-        &token,
-        Method::POST,
-        &format!("/business-services/customers/{CUSTOMER}/businesses"),
-        BUSINESS,
-    )
-    .await
-    .assert_status(200);
+    let token = app.finicity_token().await;
+    add_business(&app, &token).await;
     let reports = leadsim::MAX_DELIVERIES_IN_FLIGHT + 36;
     let mut customers = Vec::new();
     for n in 0..reports.div_ceil(40) {

@@ -147,19 +147,7 @@ async fn every_finicity_request_example_is_accepted_as_written() {
     let spec = vendor_spec("finicity-openapi-1.42.0.yaml");
     let examples = request_examples(&spec);
     assert!(examples.len() >= 19, "{}", examples.len());
-    let auth = app
-        .call(
-            Method::POST,
-            "/aggregation/v2/partners/authentication",
-            &[
-                ("content-type", "application/json"),
-                ("finicity-app-key", "demo-app-key"),
-            ],
-            r#"{"partnerId":"demo-partner","partnerSecret":"demo-partner-secret"}"#.to_owned(),
-        )
-        .await
-        .json();
-    let token = auth["token"].as_str().unwrap().to_owned();
+    let token = app.finicity_token().await;
     // The examples name accounts 1000535275 and 1000535276: as with the
     // vendor, they are accepted for a customer who has those accounts.
     let fixtures = json!({"finicity": {"customers": [

@@ -136,6 +136,23 @@ impl TestApp {
         address
     }
 
+    /// A Finicity partner token of the demo partner.
+    pub async fn finicity_token(&self) -> String {
+        let response = self
+            .call(
+                Method::POST,
+                "/aggregation/v2/partners/authentication",
+                &[
+                    ("content-type", "application/json"),
+                    ("finicity-app-key", "demo-app-key"),
+                ],
+                r#"{"partnerId":"demo-partner","partnerSecret":"demo-partner-secret"}"#.to_owned(),
+            )
+            .await;
+        response.assert_status(200);
+        response.json()["token"].as_str().expect("a token").to_owned()
+    }
+
     /// The virtual time as the admin API reports it.
     pub async fn now(&self) -> String {
         let clock = self.get("/__admin/clock").await.json();
