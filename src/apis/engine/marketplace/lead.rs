@@ -850,4 +850,49 @@ mod tests {
             }
         }
     }
+
+    /// A member's schema in the spec, `$ref`s followed (one level of
+    /// `allOf` too, as the spec wraps some references).
+    fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
+        let schema = schema["allOf"].get(0).unwrap_or(schema);
+        match schema["$ref"].as_str() {
+            Some(reference) => spec.pointer(reference.trim_start_matches('#')).unwrap_or(&Value::Null),
+            None => schema,
+        }
+    }
+
+    #[test]
+    fn every_enum_leadsim_enforces_is_the_specs_own_list() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vendor/engine-openapi-1.106.0.json");
+        let spec: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_default()).unwrap_or_default();
+        let lead = &spec["components"]["schemas"]["LeadCreateData"]["properties"];
+        let mut compared = 0;
+        for (section, members) in SECTIONS {
+            let schema = resolve(&spec, &lead[*section]);
+            for (member, kind) in *members {
+                let allowed: &[&str] = match kind {
+                    Kind::OneOf(values) | Kind::ListOf(values) => values,
+                    _ => continue,
+                };
+                let property = resolve(&spec, &schema["properties"][*member]);
+                let property = match kind {
+                    Kind::ListOf(_) => resolve(&spec, &property["items"]),
+                    _ => property,
+                };
+                let mut theirs: Vec<&str> = property["enum"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                let mut ours = allowed.to_vec();
+                theirs.sort_unstable();
+                ours.sort_unstable();
+                assert_eq!(ours, theirs, "{section}.{member}");
+                compared += 1;
+            }
+        }
+        let products = resolve(&spec, &lead["productTypes"]["items"]);
+        let mut theirs: Vec<&str> = products["enum"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let mut ours = PRODUCT_TYPES.to_vec();
+        theirs.sort_unstable();
+        ours.sort_unstable();
+        assert_eq!(ours, theirs, "productTypes");
+        assert_eq!(compared, 11, "every OneOf and ListOf member");
+    }
 }
