@@ -269,3 +269,29 @@ impl DecisioningReports {
         *self.lock() = Store::default();
     }
 }
+
+#[cfg(test)]
+mod spec_tests {
+    use super::Interval;
+
+    /// The 1.42.0 spec gives no `enum` for a time interval, only "Allowed
+    /// Values" in the description: leadsim accepts exactly those.
+    #[test]
+    fn time_intervals_are_the_specs_allowed_values() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vendor/finicity-openapi-1.42.0.yaml");
+        let spec: serde_json::Value =
+            serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap_or_default()).unwrap_or_default();
+        for name in ["TimeIntervalType", "TimeIntervalTypeEnum"] {
+            let description = spec["components"]["schemas"][name]["description"].as_str().unwrap_or_default();
+            let listed = description.split("Allowed Values").nth(1).unwrap_or_default();
+            let allowed: Vec<&str> = listed.split(" - ").map(str::trim).filter(|v| !v.is_empty()).collect();
+            assert_eq!(allowed, ["MONTHLY_CALENDAR", "MONTHLY_ROLLING_30"], "{name}: {description}");
+            for value in &allowed {
+                assert!(Interval::parse(value).is_some(), "{value}");
+            }
+            for other in ["monthly_calendar", "MONTHLY", "MONTHLY_ROLLING_31", ""] {
+                assert!(Interval::parse(other).is_none(), "{other}");
+            }
+        }
+    }
+}
