@@ -2,8 +2,6 @@
 //! shared by `/__admin` and each family's admin routes under it.
 
 use axum::Json;
-use axum::extract::path::ErrorKind;
-use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -11,10 +9,11 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use crate::shared::request::{BodyError, PathTexts};
+use crate::shared::request::BodyError;
 
-/// `Path`, refusing what it cannot read (a segment that is not UTF-8, say)
-/// in the admin shape instead of axum's plain text.
+/// `Path`, refusing what it cannot read in the admin shape instead of
+/// axum's plain text (a segment that is not UTF-8 never gets here: it is
+/// made routable first, see `shared::http::routable`).
 #[derive(Debug)]
 pub(crate) struct AdminPath<T>(pub(crate) T);
 
@@ -26,26 +25,13 @@ where
     type Rejection = AdminError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let rejection = match Path::<T>::from_request_parts(parts, state).await {
-            Ok(Path(value)) => return Ok(Self(value)),
-            Err(rejection) => rejection,
-        };
-        let invalid = || AdminError::bad_request(format!("Invalid path: {}", rejection.body_text()));
-        // A segment that is not UTF-8 is read as text like any other, so
-        // the route answers it as it answers any unknown name.
-        let not_utf8 = matches!(&rejection, PathRejection::FailedToDeserializePathParams(e)
-            if matches!(e.kind(), ErrorKind::InvalidUtf8InPathParam { .. }));
-        if !not_utf8 {
-            return Err(invalid());
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(Self(value)),
+            Err(rejection) => Err(AdminError::bad_request(format!(
+                "Invalid path: {}",
+                rejection.body_text()
+            ))),
         }
-        let PathTexts(mut texts) = PathTexts::from_request_parts(parts, state)
-            .await
-            .unwrap_or_default();
-        let value = match texts.len() {
-            1 => serde_json::Value::String(texts.remove(0)),
-            _ => json!(texts),
-        };
-        serde_json::from_value(value).map(Self).map_err(|_| invalid())
     }
 }
 

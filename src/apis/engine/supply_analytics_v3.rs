@@ -4,7 +4,7 @@
 //! snapshot. The same simulated records as version 1, another view.
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -19,7 +19,7 @@ use super::pagination_token::{Cursor, Holder, TokenError};
 use super::windows::{Feed, Page, PageRequest, Position, WindowRecords};
 use crate::shared::budget::Held;
 use crate::shared::http::{json_parts, json_parts_held, server_failure};
-use crate::shared::request::{PathText, public_base_url, query_pairs, query_value};
+use crate::shared::request::{public_base_url, query_pairs, query_value};
 use crate::shared::time::parse_rfc3339;
 
 /// The header that selects a version, and the one value of it leadsim serves.
@@ -267,7 +267,7 @@ pub(crate) async fn leads_info(
         scope,
     }: Confidential,
     headers: HeaderMap,
-    PathText(lead): PathText,
+    Path(lead): Path<String>,
 ) -> Result<Response, EngineError> {
     match headers.get(API_VERSION) {
         None => return Err(EngineError::Missing {

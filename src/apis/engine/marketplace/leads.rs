@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -19,7 +19,7 @@ use super::lead::{self, CheckedLead};
 use super::render::{self, Links};
 use super::store::{RateTable, Refused, SubmittedLead};
 use super::underwriting;
-use crate::shared::request::{PathText, parse_json_value, public_base_url};
+use crate::shared::request::{parse_json_value, public_base_url};
 use crate::shared::time::format_seconds;
 
 /// The lead body, checked: 400 with every invalid member named.
@@ -117,7 +117,7 @@ fn duplicate() -> EngineError {
 pub(crate) async fn rate_table_for_lead(
     State(state): State<Engine>,
     Publishable { company, scope }: Publishable,
-    PathText(lead): PathText,
+    Path(lead): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, EngineError> {
@@ -154,7 +154,7 @@ pub(crate) async fn rate_table_for_lead(
 pub(crate) async fn get_rate_table(
     State(state): State<Engine>,
     Publishable { company, scope }: Publishable,
-    PathText(table): PathText,
+    Path(table): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, EngineError> {
     let uuid = path_uuid("uuid", &table)?;
@@ -172,7 +172,7 @@ pub(crate) async fn get_rate_table(
 pub(crate) async fn get_lead(
     State(state): State<Engine>,
     Confidential { company, scope, .. }: Confidential,
-    PathText(lead): PathText,
+    Path(lead): Path<String>,
 ) -> Result<Response, EngineError> {
     let uuid = path_uuid("uuid", &lead)?;
     let viewer = scope.viewer(&company);
@@ -190,7 +190,7 @@ fn lead_not_found(uuid: Uuid) -> EngineError {
 pub(crate) async fn update_lead(
     State(state): State<Engine>,
     Confidential { company, scope, .. }: Confidential,
-    PathText(lead): PathText,
+    Path(lead): Path<String>,
     body: Bytes,
 ) -> Result<Response, EngineError> {
     let uuid = path_uuid("uuid", &lead)?;
@@ -217,7 +217,7 @@ fn too_large() -> EngineError {
 /// lead's `offerClicked`) and sends the browser to the lender's landing
 /// page, served here too. Unknown offers are a plain 404 page, as a
 /// tracking link answers.
-pub(crate) async fn follow_offer(State(state): State<Engine>, PathText(offer): PathText) -> Response {
+pub(crate) async fn follow_offer(State(state): State<Engine>, Path(offer): Path<String>) -> Response {
     let followed = Uuid::parse_str(&offer)
         .ok()
         .and_then(|uuid| state.engine.marketplace.follow(uuid, state.clock.now()).map(|f| (uuid, f)));
@@ -238,7 +238,7 @@ pub(crate) async fn follow_offer(State(state): State<Engine>, PathText(offer): P
 }
 
 /// `GET /ref/{offerUuid}/landing`: a harmless page naming the lender.
-pub(crate) async fn landing(State(state): State<Engine>, PathText(offer): PathText) -> Response {
+pub(crate) async fn landing(State(state): State<Engine>, Path(offer): Path<String>) -> Response {
     let found = Uuid::parse_str(&offer).ok().and_then(|uuid| state.engine.marketplace.offer_summary(uuid));
     let Some((lender, product)) = found else {
         return (StatusCode::NOT_FOUND, "offer not found\n").into_response();

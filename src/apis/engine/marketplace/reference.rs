@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
@@ -22,7 +22,7 @@ use super::render::{self, Links, RateTableWire};
 use super::store::{Prefill, RateTable, SubmittedLead};
 use super::underwriting::{self, Decision};
 use super::vehicles;
-use crate::shared::request::{PathText, parse_json_value, public_base_url, query_pairs, query_value};
+use crate::shared::request::{parse_json_value, public_base_url, query_pairs, query_value};
 
 /// How long a prefill token lives and how often it may be used (the
 /// vendor's example values).
@@ -60,7 +60,7 @@ pub(crate) async fn create_prefill(
 pub(crate) async fn get_prefill(
     State(state): State<Engine>,
     Publishable { company, scope }: Publishable,
-    PathText(token): PathText,
+    Path(token): Path<String>,
 ) -> Result<Response, EngineError> {
     let uuid = path_uuid("prefillToken", &token)?;
     let now = state.clock.now();
@@ -214,7 +214,7 @@ fn band_of(rating: &str) -> CreditBand {
 pub(crate) async fn get_loan_report(
     State(state): State<Engine>,
     Publishable { company, scope }: Publishable,
-    PathText(report): PathText,
+    Path(report): Path<String>,
 ) -> Result<Response, EngineError> {
     let uuid = path_uuid("uuid", &report)?;
     match state.engine.marketplace.report(uuid, scope.viewer(&company)) {
