@@ -3,7 +3,8 @@
 # (examples/baseline.rs) serving the same bytes, alternating the two servers
 # route by route to cancel drift. Prints one row per route: req/s, p50, p99,
 # the ratio to the baseline, server CPU per request, and leadsim's RSS before
-# and after; then startup time.
+# and after; then startup time, and a verdict per route against the floors
+# checked in at bench/floors.tsv.
 #
 # Bounded: each load runs DUR seconds; every server is stopped by pid.
 # Servers are pinned to CPU 0 and wrk to CPU 1, so the ratio compares server
@@ -142,9 +143,14 @@ RSS_END=$(rss)
 
 echo "leadsim $(git describe --always --dirty 2>/dev/null || echo '?'), $(nproc) cores, $(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | sed 's/^ *//')"
 echo "DUR=${DUR}s ROUNDS=$ROUNDS connections=$CONNS (cold: 1); medians over rounds"
-python3 - "$work/rows" "$LS" "$BL" "$CLK" <<'EOF'
+python3 - "$work/rows" "$LS" "$BL" "$CLK" bench/floors.tsv <<'EOF'
 import statistics, sys
-rows, ls, bl, clk = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+rows, ls, bl, clk, floors_file = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+floors = {}
+for line in open(floors_file):
+    if line.strip() and not line.startswith("#"):
+        route, floor, _ = line.split("\t")
+        floors[route] = float(floor)
 def ms(x):
     return float(x[:-2]) if x.endswith("ms") else float(x[:-2]) / 1000 if x.endswith("us") else float(x[:-1]) * 1000
 data = {}
@@ -160,6 +166,21 @@ for route in dict.fromkeys(r for r, _ in data):
     base = f"{med(b, 0):14.0f} {med(l, 0) / med(b, 0):5.2f}x" if b else f"{'-':>14} {'-':>6}"
     bcpu = f"{cpu(b):11.1f}" if b else f"{'-':>11}"
     print(f"{route:20} {med(l, 0):13.0f} {med(l, 1):7.2f} {med(l, 2):7.2f} {base} {cpu(l):10.1f} {bcpu}")
+# The verdict: each round's ratio (rows alternate baseline, leadsim), their
+# median against the checked-in floor, with the rounds' spread as noise.
+below = []
+for route, floor in floors.items():
+    l, b = data.get((route, ls)), data.get((route, bl))
+    if not l or not b:
+        continue
+    ratios = [x[0] / y[0] for x, y in zip(l, b) if y[0] > 0]
+    ratio = statistics.median(ratios)
+    noise = max(0.03, max(ratios) - min(ratios))
+    verdict = "ok" if ratio >= floor - noise else "BELOW FLOOR"
+    if verdict != "ok":
+        below.append(route)
+    print(f"verdict {route:20} {ratio:5.2f}x (rounds {min(ratios):.2f}-{max(ratios):.2f}) floor {floor:.2f}: {verdict}")
+print("verdict: " + ("every route at or above its floor" if not below else "below floor: " + ", ".join(below)))
 EOF
 echo "leadsim RSS: ${RSS_START} MB at start, ${RSS_END} MB after"
 echo "startup to healthy: $startup"
