@@ -1,9 +1,9 @@
 //! Requests leadsim sends (report callbacks, webhooks), bounded so that a
 //! receiver that hangs or refuses cannot slow the vendor routes or exhaust
 //! the process's descriptors:
-//! - at most [`MAX_IN_FLIGHT`] requests are open at once; deliveries past
-//!   that wait in a queue of at most [`MAX_QUEUED`], and one that finds the
-//!   queue full is recorded as dropped, never sent;
+//! - at most [`MAX_IN_FLIGHT`] requests are open at once, and at most
+//!   [`MAX_QUEUED`] deliveries are under way in all (in flight or waiting
+//!   for a place); one past that is recorded as dropped, never sent;
 //! - each attempt has a connect timeout and a total timeout;
 //! - a reset cancels every delivery queued or in flight: the next test
 //!   never receives the previous test's callbacks;
@@ -24,7 +24,7 @@ use tokio::sync::{Semaphore, watch};
 
 /// Requests open at once, across every family.
 pub const MAX_IN_FLIGHT: usize = 64;
-/// Deliveries waiting for one of those places.
+/// Deliveries under way at once: in flight, or waiting for one of those places.
 pub const MAX_QUEUED: usize = 4_096;
 /// How long connecting may take, and a whole attempt.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -48,7 +48,7 @@ impl Failure {
     pub(crate) fn describe(&self) -> String {
         match self {
             Failure::Refused(why) => format!("refused: {why}"),
-            Failure::Dropped => format!("dropped: {MAX_QUEUED} deliveries were already waiting"),
+            Failure::Dropped => format!("dropped: {MAX_QUEUED} deliveries were already under way"),
             Failure::Cancelled => "cancelled by a reset".to_owned(),
             Failure::NoAnswer(why) => why.clone(),
         }
