@@ -83,8 +83,8 @@ impl<K: Eq + Hash + Clone, V: Clone> BoundedCache<K, V> {
     }
 
     /// What the entries weigh now, in bytes.
-    #[cfg(test)]
-    fn bytes(&self) -> usize {
+    /// What the entries weigh now.
+    pub(crate) fn bytes(&self) -> usize {
         self.lock().bytes
     }
 

@@ -70,7 +70,7 @@ pub(crate) async fn get_prefill(
         .prefill(uuid, scope.viewer(&company))
         .filter(|p| now < p.created_at + chrono::TimeDelta::seconds(PREFILL_SECONDS));
     match found {
-        Some(prefill) => Ok(json_text(prefill.body)),
+        Some(prefill) => Ok(json_text(prefill.body.to_string())),
         None => Err(EngineError::plain(StatusCode::NOT_FOUND, "Prefill token not found")),
     }
 }
@@ -503,6 +503,6 @@ pub(crate) async fn vehicle_trims(_: Publishable, RawQuery(query): RawQuery) -> 
 
 
 /// A stored JSON text as a response.
-fn json_text(text: Box<str>) -> Response {
-    ([(header::CONTENT_TYPE, crate::shared::http::JSON)], String::from(text)).into_response()
+fn json_text(text: String) -> Response {
+    ([(header::CONTENT_TYPE, crate::shared::http::JSON)], text).into_response()
 }

@@ -16,6 +16,7 @@ use super::super::models::ProductType;
 use super::funnel;
 use super::lead::{self, CheckedLead};
 use super::underwriting::{Answer, Decision};
+use crate::shared::cache::BoundedCache;
 use crate::shared::seed::Seed;
 
 /// Submitted leads kept (all companies): past it the oldest is forgotten,
@@ -158,47 +159,6 @@ struct Report {
     body: Box<str>,
 }
 
-/// Entries kept oldest first, within a count and a byte bound.
-#[derive(Debug)]
-struct Bounded<T> {
-    entries: HashMap<Uuid, (T, usize)>,
-    order: VecDeque<Uuid>,
-    bytes: usize,
-}
-
-impl<T> Default for Bounded<T> {
-    fn default() -> Self {
-        Self {
-            entries: HashMap::new(),
-            order: VecDeque::new(),
-            bytes: 0,
-        }
-    }
-}
-
-impl<T> Bounded<T> {
-    fn insert(&mut self, key: Uuid, value: T, weight: usize, max_count: usize, max_bytes: usize) {
-        if let Some((_, old)) = self.entries.remove(&key) {
-            self.bytes -= old;
-            self.order.retain(|k| *k != key);
-        }
-        while !self.order.is_empty() && (self.entries.len() >= max_count || self.bytes + weight > max_bytes) {
-            if let Some(oldest) = self.order.pop_front()
-                && let Some((_, w)) = self.entries.remove(&oldest)
-            {
-                self.bytes -= w;
-            }
-        }
-        self.bytes += weight;
-        self.order.push_back(key);
-        self.entries.insert(key, (value, weight));
-    }
-
-    fn get(&self, key: &Uuid) -> Option<&T> {
-        self.entries.get(key).map(|(value, _)| value)
-    }
-}
-
 #[derive(Debug, Default)]
 struct CompanyFeed {
     /// In submission order: the lead the bound evicts is the front one.
@@ -218,8 +178,6 @@ struct Store {
     feeds: HashMap<Uuid, CompanyFeed>,
     /// What the stored leads weigh ([`SubmittedLead::weight`]).
     lead_bytes: usize,
-    prefills: Bounded<Prefill>,
-    reports: Bounded<Report>,
     /// Changes to any feed so far, across resets: each change's number
     /// is its feed's new version.
     changes: u64,
@@ -242,6 +200,10 @@ pub struct Marketplace {
     /// The version of every feed while no lead is stored.
     quiet_version: AtomicU64,
     store: Mutex<Store>,
+    /// Prefills and loan reports, each bounded in count and bytes, oldest
+    /// first; each under its own lock (nothing reads them with the leads).
+    prefills: BoundedCache<Uuid, Arc<Prefill>>,
+    reports: BoundedCache<Uuid, Arc<Report>>,
 }
 
 /// Why a lead could not be stored.
@@ -267,6 +229,12 @@ impl Marketplace {
             any_leads: std::sync::atomic::AtomicBool::new(false),
             quiet_version: AtomicU64::new(0),
             store: Mutex::new(Store::default()),
+            prefills: BoundedCache::weighed(MAX_PREFILLS, MAX_PREFILL_BYTES, |_, p| {
+                p.body.len() + size_of::<Prefill>() + 64
+            }),
+            reports: BoundedCache::weighed(MAX_PREFILLS, MAX_PREFILL_BYTES, |_, r| {
+                r.body.len() + size_of::<Report>() + 64
+            }),
         }
     }
 
@@ -289,6 +257,9 @@ impl Marketplace {
             cleared_at: changes,
             ..Store::default()
         };
+        drop(store);
+        self.prefills.clear();
+        self.reports.clear();
         self.quiet_version.store(changes, Ordering::Release);
         self.any_leads.store(false, Ordering::Release);
         self.created.store(0, Ordering::Relaxed);
@@ -511,34 +482,30 @@ impl Marketplace {
         feed.snapshot.clone()
     }
 
+    /// Keeps a prefill under its (fresh) token.
     pub(crate) fn add_prefill(&self, token: Uuid, prefill: Prefill) {
-        let weight = prefill.body.len() + size_of::<Prefill>() + 64;
-        self.lock().prefills.insert(token, prefill, weight, MAX_PREFILLS, MAX_PREFILL_BYTES);
+        self.prefills.get_or_insert_with(token, || Arc::new(prefill));
     }
 
     /// A prefill `viewer` may read.
-    pub(crate) fn prefill(&self, token: Uuid, viewer: Viewer) -> Option<Prefill> {
-        let store = self.lock();
-        store.prefills.get(&token).filter(|p| viewer.sees(p.company, p.sub_account)).cloned()
+    pub(crate) fn prefill(&self, token: Uuid, viewer: Viewer) -> Option<Arc<Prefill>> {
+        self.prefills.get(&token).filter(|p| viewer.sees(p.company, p.sub_account))
     }
 
     pub(crate) fn add_report(&self, uuid: Uuid, owner: Viewer, report: &Value) {
         let body: Box<str> = report.to_string().into();
-        let weight = body.len() + size_of::<Report>() + 64;
-        self.lock().reports.insert(uuid, Report { owner, body }, weight, MAX_PREFILLS, MAX_PREFILL_BYTES);
+        self.reports.get_or_insert_with(uuid, || Arc::new(Report { owner, body }));
     }
 
     /// A loan report `viewer` may read, as the JSON text it was answered with.
-    pub(crate) fn report(&self, uuid: Uuid, viewer: Viewer) -> Option<Box<str>> {
-        let store = self.lock();
-        let report = store.reports.get(&uuid)?;
-        viewer.sees(report.owner.company, report.owner.sub_account).then(|| report.body.clone())
+    pub(crate) fn report(&self, uuid: Uuid, viewer: Viewer) -> Option<String> {
+        let report = self.reports.get(&uuid)?;
+        viewer.sees(report.owner.company, report.owner.sub_account).then(|| report.body.to_string())
     }
 
     /// Bytes the leads, prefills and loan reports weigh (admin and benchmarks).
     pub(crate) fn weights(&self) -> (usize, usize, usize) {
-        let store = self.lock();
-        (store.lead_bytes, store.prefills.bytes, store.reports.bytes)
+        (self.lock().lead_bytes, self.prefills.bytes(), self.reports.bytes())
     }
 }
 
@@ -723,7 +690,7 @@ mod tests {
         assert!(reports <= MAX_PREFILL_BYTES && reports > MAX_PREFILL_BYTES - (2 << 20), "{reports}");
         let viewer = Viewer { company, sub_account: None };
         assert!(market.prefill(Uuid::from_u128(0), viewer).is_none(), "the oldest went first");
-        assert_eq!(market.prefill(Uuid::from_u128(99), viewer).map(|p| p.body), Some(body));
+        assert_eq!(market.prefill(Uuid::from_u128(99), viewer).map(|p| p.body.clone()), Some(body));
         // A sub-account sees only its own; the company sees all of its.
         let web = Viewer { company, sub_account: Some(0) };
         assert!(market.prefill(Uuid::from_u128(99), web).is_none());
