@@ -478,18 +478,41 @@ pin_project! {
     struct TeeBody {
         #[pin]
         inner: Body,
-        kept: Vec<u8>,
-        sent: usize,
-        journal: Option<Journal>,
-        id: u64,
+        capture: Capture,
     }
 
     impl PinnedDrop for TeeBody {
         fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            if let Some(journal) = this.journal.take() {
-                journal.finish_response(*this.id, Bytes::from(std::mem::take(this.kept)), *this.sent, false);
-            }
+            // Dropped before its end: the client went away.
+            this.project().capture.hand_over(false);
+        }
+    }
+}
+
+/// What a [`TeeBody`] has kept so far, and where it goes.
+struct Capture {
+    kept: Vec<u8>,
+    sent: usize,
+    /// Taken when the bytes are handed over: once only.
+    journal: Option<Journal>,
+    id: u64,
+}
+
+impl Capture {
+    fn keep(&mut self, data: &[u8]) {
+        let room = MAX_RECORDED_BODY.saturating_sub(self.kept.len());
+        self.kept.extend_from_slice(&data[..data.len().min(room)]);
+        self.sent += data.len();
+    }
+
+    fn hand_over(&mut self, complete: bool) {
+        if let Some(journal) = self.journal.take() {
+            journal.finish_response(
+                self.id,
+                Bytes::from(std::mem::take(&mut self.kept)),
+                self.sent,
+                complete,
+            );
         }
     }
 }
@@ -498,10 +521,12 @@ impl TeeBody {
     fn new(inner: Body, journal: Journal, id: u64) -> Self {
         Self {
             inner,
-            kept: Vec::new(),
-            sent: 0,
-            journal: Some(journal),
-            id,
+            capture: Capture {
+                kept: Vec::new(),
+                sent: 0,
+                journal: Some(journal),
+                id,
+            },
         }
     }
 }
@@ -519,33 +544,15 @@ impl HttpBody for TeeBody {
         match &frame {
             Some(Ok(frame)) => {
                 if let Some(data) = frame.data_ref() {
-                    let room = MAX_RECORDED_BODY.saturating_sub(this.kept.len());
-                    this.kept.extend_from_slice(&data[..data.len().min(room)]);
-                    *this.sent += data.len();
+                    this.capture.keep(data);
                 }
                 // hyper stops polling a body that says it has ended.
-                if this.inner.is_end_stream()
-                    && let Some(journal) = this.journal.take()
-                {
-                    journal.finish_response(
-                        *this.id,
-                        Bytes::from(std::mem::take(this.kept)),
-                        *this.sent,
-                        true,
-                    );
+                if this.inner.is_end_stream() {
+                    this.capture.hand_over(true);
                 }
             }
             Some(Err(_)) => {}
-            None => {
-                if let Some(journal) = this.journal.take() {
-                    journal.finish_response(
-                        *this.id,
-                        Bytes::from(std::mem::take(this.kept)),
-                        *this.sent,
-                        true,
-                    );
-                }
-            }
+            None => this.capture.hand_over(true),
         }
         Poll::Ready(frame)
     }
