@@ -43,17 +43,6 @@ async fn submit(app: &TestApp, body: &Value) -> Value {
     response.json()
 }
 
-async fn advance(app: &TestApp, seconds: i64) {
-    app.call(
-        Method::POST,
-        "/__admin/clock/advance",
-        &[],
-        json!({ "seconds": seconds }).to_string(),
-    )
-    .await
-    .assert_status(200);
-}
-
 async fn v3(app: &TestApp, uri: &str) -> Value {
     let response = app
         .call(
@@ -118,7 +107,7 @@ async fn a_submitted_lead_goes_from_rate_table_to_payout_in_every_feed() {
         .await;
     again.assert_status(200);
     assert_eq!(again.json(), table, "nothing changes while the clock stands");
-    advance(&app, 91).await;
+    app.advance(91).await;
     let complete = app
         .get_as(&format!("/originator/rateTables/{table_uuid}"), PUBLISHABLE)
         .await
@@ -147,7 +136,7 @@ async fn a_submitted_lead_goes_from_rate_table_to_payout_in_every_feed() {
 
     // `+fund`: applied after an hour, approved after a day, funded after
     // three, booked an hour later; v3 publishes five minutes on.
-    advance(&app, 3 * 86_400 + 4_100).await;
+    app.advance(3 * 86_400 + 4_100).await;
     let info = v3(&app, &format!("/supplyAnalytics/leadsInfo/{lead_uuid}")).await;
     assert_vendor_schema("LeadInfoResponse", &info);
     let events = info["data"]["events"].as_array().unwrap();
@@ -210,7 +199,7 @@ async fn a_submitted_lead_goes_from_rate_table_to_payout_in_every_feed() {
     );
 
     // So do v1's hourly windows (an hour behind): the click's hour and the funding's.
-    advance(&app, 2 * 3_600).await;
+    app.advance(2 * 3_600).await;
     let window = |at: &str| format!("/supplyAnalytics/leadEvents?timestamp={at}");
     let clicks = app
         .get_as(&window("2026-03-02T10:00:00Z"), CONFIDENTIAL)
@@ -275,7 +264,7 @@ async fn scripted_leads_force_their_path() {
     let app = TestApp::at("2026-03-02T10:00:00Z");
     let declined = submit(&app, &lead("bo+decline@example.com")).await;
     assert_eq!(declined["loanOffers"], json!([]));
-    advance(&app, 91).await;
+    app.advance(91).await;
     let table = app
         .get_as(
             &format!("/originator/rateTables/{}", declined["uuid"].as_str().unwrap()),
@@ -291,7 +280,7 @@ async fn scripted_leads_force_their_path() {
     assert!(!slow["pendingResponses"].as_array().unwrap().is_empty());
 
     let nofund = submit(&app, &lead("di+nofund@example.com")).await;
-    advance(&app, 91).await;
+    app.advance(91).await;
     let table = app
         .get_as(
             &format!("/originator/rateTables/{}", nofund["uuid"].as_str().unwrap()),
@@ -305,7 +294,7 @@ async fn scripted_leads_force_their_path() {
         .trim_start_matches("http://localhost")
         .to_owned();
     app.get(&url).await.assert_status(302);
-    advance(&app, 30 * 86_400).await;
+    app.advance(30 * 86_400).await;
     let info = v3(
         &app,
         &format!(
@@ -684,7 +673,7 @@ async fn the_marketplaces_helpers_answer_in_the_vendors_schemas() {
             .json(),
         lead("p@example.com")
     );
-    advance(&app, 181).await;
+    app.advance(181).await;
     app.get_as(&format!("/originator/prefills/{token}"), PUBLISHABLE)
         .await
         .assert_status(404);
@@ -715,7 +704,7 @@ async fn tenancy_and_is_test_follow_the_token() {
     )
     .await
     .assert_status(404);
-    advance(&app, 3_600).await;
+    app.advance(3_600).await;
     let feed = v3(
         &app,
         "/supplyAnalytics/leadEvents?sinceTimestamp=2026-03-02T09:59:00Z",

@@ -43,15 +43,6 @@ fn uuid_with_company_a_tag(now: DateTime<Utc>) -> Uuid {
     uuid
 }
 
-async fn advance(app: &TestApp, seconds: i64) {
-    app.post_json(
-        "/__admin/clock/advance",
-        &json!({ "seconds": seconds }).to_string(),
-    )
-    .await
-    .assert_status(200);
-}
-
 async fn leads_info(app: &TestApp, lead: Uuid, token: &str) -> common::TestResponse {
     let auth = format!("Bearer {token}");
     app.call(
@@ -73,7 +64,7 @@ async fn a_submitted_lead_belongs_to_its_submitter_whatever_tag_its_uuid_carries
     submitted.assert_status(200);
     let table = &submitted.json();
     // The lead enters analytics when its leadCreated is published (1-hour SLA).
-    advance(&app, 2 * 3600).await;
+    app.advance(2 * 3600).await;
     let info = leads_info(&app, uuid, B_CONFIDENTIAL).await;
     info.assert_status(200);
     let events = info.json()["data"]["events"].as_array().unwrap().clone();
@@ -219,7 +210,7 @@ async fn a_sub_accounts_token_reaches_only_its_own_marketplace_leads() {
         .await
         .assert_status(404);
     // The lead is the Web sub-account's in analytics too.
-    advance(&app, 2 * 3600).await;
+    app.advance(2 * 3600).await;
     leads_info(&app, uuid.parse().unwrap(), WEB)
         .await
         .assert_status(200);

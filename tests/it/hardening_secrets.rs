@@ -145,13 +145,15 @@ async fn business_customer(app: &TestApp, token: &str, n: usize) -> String {
     id
 }
 
-async fn advance(app: &TestApp, seconds: i64) {
-    app.post_json(
-        "/__admin/clock/advance",
-        &json!({ "seconds": seconds }).to_string(),
-    )
-    .await
-    .assert_status(200);
+/// Waits until `done` holds, looking every 20 ms at most `tries` times;
+/// the caller asserts what it waited for.
+async fn until(done: impl Fn() -> bool, tries: usize) {
+    for _ in 0..tries {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// The callback listing once `done` says it is complete (at most ~5 s).
@@ -182,7 +184,7 @@ async fn a_password_in_a_callback_url_is_never_shown() {
     assert!(!shown.contains("pa55word"), "{shown}");
     assert!(shown.contains("%5Bredacted%5D%40127.0.0.1"), "{shown}");
     assert!(!app.get("/__admin/").await.text().contains("pa55word"));
-    advance(&app, 120).await;
+    app.advance(120).await;
     let listed = deliveries_when(&app, |d| !d.is_empty()).await;
     assert_eq!(listed[0]["url"], "http://[redacted]@127.0.0.1:9/cb", "{listed:?}");
 }
@@ -248,7 +250,7 @@ async fn a_callback_to_leadsims_admin_api_is_refused_and_changes_nothing() {
             .await
             .assert_status(202);
     }
-    advance(&app, 120).await;
+    app.advance(120).await;
     let listed = deliveries_when(&app, |d| {
         d.len() == 4 && d.iter().all(|d| d["outcome"] != "pending")
     })
@@ -328,25 +330,15 @@ async fn a_reset_cancels_deliveries_in_flight() {
     report_with_callback(&app, &token, &format!("http://{}/hook", receiver.address))
         .await
         .assert_status(202);
-    advance(&app, 120).await;
-    for _ in 0..250 {
-        if receiver.open.load(Ordering::SeqCst) == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    app.advance(120).await;
+    until(|| receiver.open.load(Ordering::SeqCst) == 1, 250).await;
     assert_eq!(
         receiver.open.load(Ordering::SeqCst),
         1,
         "the delivery is in flight"
     );
     app.post_json("/__admin/reset", "").await.assert_status(200);
-    for _ in 0..100 {
-        if receiver.closed.load(Ordering::SeqCst) == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until(|| receiver.closed.load(Ordering::SeqCst) == 1, 100).await;
     assert_eq!(
         receiver.closed.load(Ordering::SeqCst),
         1,
@@ -382,13 +374,12 @@ async fn deliveries_to_a_hanging_receiver_are_bounded_and_the_vendor_routes_stay
         .await
         .assert_status(202);
     }
-    advance(&app, 120).await;
-    for _ in 0..250 {
-        if receiver.open.load(Ordering::SeqCst) >= leadsim::MAX_DELIVERIES_IN_FLIGHT {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    app.advance(120).await;
+    until(
+        || receiver.open.load(Ordering::SeqCst) >= leadsim::MAX_DELIVERIES_IN_FLIGHT,
+        250,
+    )
+    .await;
     // Saturated, never past the bound, while the rest wait their turn.
     assert_eq!(
         receiver.open.load(Ordering::SeqCst),

@@ -136,6 +136,14 @@ impl TestApp {
         address
     }
 
+    /// Moves the virtual clock on by `seconds`.
+    pub async fn advance(&self, seconds: i64) {
+        let body = serde_json::json!({ "seconds": seconds }).to_string();
+        self.post_json("/__admin/clock/advance", &body)
+            .await
+            .assert_status(200);
+    }
+
     /// A Finicity partner token of the demo partner.
     pub async fn finicity_token(&self) -> String {
         let response = self
