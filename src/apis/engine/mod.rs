@@ -64,10 +64,10 @@ pub static SPEC: FamilySpec = FamilySpec {
         "/ref/",
     ],
     // What a lead says about the person is PII: hidden like secrets
-    // wherever requests are shown.
+    // wherever requests are shown (names, emails, phones and `ssn` are
+    // every family's, in `PERSONAL_MEMBERS`).
     credentials: CredentialNames {
         personal_members: &[
-            "ssn",
             "dateOfBirth",
             "annualIncome",
             "monthlyNetIncome",

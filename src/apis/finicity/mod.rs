@@ -54,7 +54,8 @@ pub static SPEC: FamilySpec = FamilySpec {
         // A consumer's SSN and date of birth are PII: hidden like secrets.
         // `token` is what partner authentication answers.
         secret_members: &["partnerSecret", "newPartnerSecret", "token"],
-        personal_members: &["ssn", "birthday"],
+        // Names, emails, phones and `ssn`: every family's `PERSONAL_MEMBERS`.
+        personal_members: &["birthday"],
     },
     framework_error: error::framework_error,
     openapi: &[
