@@ -426,6 +426,7 @@ async fn our_specs_are_served_and_every_documented_route_answers() {
             "data_analytics",
             "engine",
             "engine-marketplace",
+            "engine-offer-searches",
             "engine-v3",
             "finicity",
             "finicity-decisioning",

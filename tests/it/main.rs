@@ -5,6 +5,7 @@ mod common;
 
 mod data_analytics;
 mod engine_marketplace;
+mod engine_offer_searches;
 mod engine_supply_analytics;
 mod engine_supply_analytics_v3;
 mod engine_ui_events;

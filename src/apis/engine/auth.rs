@@ -17,7 +17,7 @@ use super::{Engine, EngineCatalog};
 
 use super::error::EngineError;
 use super::fixtures::{
-    CompanyFixture, DEFAULT_HISTORY_START, EngineFixtures, LEADS_INFO_LIMIT, ScriptedLead, V3_PAGE_LIMIT,
+    CarouselFixture, CompanyFixture, DEFAULT_HISTORY_START, EngineFixtures, LEADS_INFO_LIMIT, ScriptedLead, V3_PAGE_LIMIT,
 };
 use super::models::{ProductType, SubAccountName};
 use crate::shared::persistent;
@@ -135,6 +135,18 @@ impl Company {
             .map_or(0, |i| i as u16)
     }
 
+    /// The token the carousel's context hands out for Engine calls.
+    pub(crate) fn publishable_token(&self) -> &str {
+        &self.fixture.publishable_token
+    }
+
+    /// The offer carousel settings of sub-account `index`: the company's
+    /// entry, then the sub-account's (first to last).
+    pub(crate) fn carousel(&self, index: u16) -> Vec<&CarouselFixture> {
+        let sub = self.fixture.supply_sub_accounts.get(usize::from(index)).and_then(|s| s.carousel.as_ref());
+        self.fixture.carousel.iter().chain(sub).collect()
+    }
+
     /// Where this company's feeds begin: generated history, or an earlier
     /// scripted lead.
     pub(crate) fn start_of_records(&self) -> DateTime<Utc> {
@@ -175,6 +187,8 @@ pub struct Companies {
     all: imbl::Vector<Arc<Company>>,
     by_token: persistent::Map<Arc<str>, (usize, TokenKind, Scope)>,
     by_uuid: persistent::Map<Uuid, usize>,
+    /// Supply sub-accounts (channels) by uuid: company and position.
+    by_sub_account: persistent::Map<Uuid, (usize, u16)>,
 }
 
 impl Companies {
@@ -199,6 +213,16 @@ impl Companies {
                     }
                 }
             }
+            if let Some(old) = self.all.get(i) {
+                for sub in &old.sub_accounts {
+                    if self.by_sub_account.get(&sub.uuid).is_some_and(|(at, _)| *at == i) {
+                        self.by_sub_account.remove(&sub.uuid);
+                    }
+                }
+            }
+            for (s, sub) in company.sub_accounts.iter().enumerate() {
+                self.by_sub_account.insert(sub.uuid, (i, s as u16));
+            }
             persistent::put(&mut self.all, i, company);
             self.by_uuid.insert(f.uuid, i);
             for (token, kind, scope) in tokens(f) {
@@ -221,6 +245,12 @@ impl Companies {
         &self.all
     }
 
+
+    /// The company and position of the supply sub-account `uuid`.
+    pub(crate) fn sub_account(&self, uuid: Uuid) -> Option<(Arc<Company>, u16)> {
+        let (index, sub) = self.by_sub_account.get(&uuid)?;
+        Some((self.all.get(*index)?.clone(), *sub))
+    }
 
     /// Whether any company has `token`, of either kind.
     pub(crate) fn has_token(&self, token: &str) -> bool {

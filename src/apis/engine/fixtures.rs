@@ -78,7 +78,61 @@ pub(crate) struct CompanyFixture {
     /// Records a leadsInfo answer holds before it is cut short with 206.
     #[serde(default)]
     pub(crate) leads_info_limit: Option<u32>,
+    /// What the offer carousel's configuration says, and how its partners
+    /// behave (see [`CarouselFixture`]).
+    #[serde(default)]
+    pub(crate) carousel: Option<CarouselFixture>,
 }
+
+/// The offer carousel's side of a company or sub-account: its
+/// configuration context, merged over leadsim's defaults, and scripts for
+/// its Offer Searches' partners. A sub-account's entry is applied after its
+/// company's (the context merged; lists replaced).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct CarouselFixture {
+    /// Deep-merged over the generated `serializableContext` (objects merge
+    /// member by member; anything else, `null` included, replaces).
+    #[serde(default)]
+    pub(crate) context: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Partners (by `name` or `uuid`) that never answer an Offer Search.
+    #[serde(default)]
+    pub(crate) silent_partners: Option<Vec<String>>,
+    /// Partners that answer only on the virtual clock, 15 to 90 s later.
+    #[serde(default)]
+    pub(crate) slow_partners: Option<Vec<String>>,
+    /// Catalog product types for which nobody has offers.
+    #[serde(default)]
+    pub(crate) no_offers: Option<Vec<String>>,
+}
+
+impl CarouselFixture {
+    fn validate(&self, file: &str, at: &str) -> Result<(), FixtureError> {
+        let fail = |field: String, reason: String| Err(FixtureError::new(file, format!("{at}.{field}"), reason));
+        for (field, names) in [("silentPartners", &self.silent_partners), ("slowPartners", &self.slow_partners)] {
+            for (i, name) in names.iter().flatten().enumerate() {
+                if super::marketplace::catalog::lender_named(name).is_none() {
+                    let known: Vec<_> = super::marketplace::lenders::all().iter().map(|l| l.institution.name).collect();
+                    return fail(format!("{field}[{i}]"), format!("'{name}' is not a partner; partners are {}", known.join(", ")));
+                }
+            }
+        }
+        for (i, slug) in self.no_offers.iter().flatten().enumerate() {
+            if super::marketplace::catalog::product(slug).is_none() {
+                return fail(format!("noOffers[{i}]"), format!("'{slug}' is not a catalog product type"));
+            }
+        }
+        if let Some(context) = &self.context
+            && serde_json::to_string(context).map_or(0, |t| t.len()) > MAX_CONTEXT_BYTES
+        {
+            return fail("context".into(), format!("is over {MAX_CONTEXT_BYTES} bytes"));
+        }
+        Ok(())
+    }
+}
+
+/// A carousel context is a page of settings, not a data store.
+const MAX_CONTEXT_BYTES: usize = 64 << 10;
 
 /// A supply sub-account (an integration). With its own confidential token,
 /// that token sees only the sub-account's records.
@@ -92,6 +146,9 @@ pub(crate) struct SubAccountFixture {
     /// Relative weight of generated leads it receives (default 1).
     #[serde(default = "default_share")]
     pub(crate) share: f64,
+    /// Its offer carousel, applied over the company's.
+    #[serde(default)]
+    pub(crate) carousel: Option<CarouselFixture>,
 }
 
 fn default_share() -> f64 {
@@ -116,6 +173,7 @@ impl CompanyFixture {
             supply_sub_accounts: Vec::new(),
             v3_page_limit: None,
             leads_info_limit: None,
+            carousel: None,
         }
     }
 }
@@ -237,6 +295,14 @@ impl EngineFixtures {
             }
             if company.v3_page_limit.is_some_and(|l| !(1..=V3_PAGE_LIMIT).contains(&l)) {
                 return fail("v3PageLimit", format!("must be between 1 and {V3_PAGE_LIMIT}"));
+            }
+            if let Some(carousel) = &company.carousel {
+                carousel.validate(file, &at("carousel"))?;
+            }
+            for (s, sub) in company.supply_sub_accounts.iter().enumerate() {
+                if let Some(carousel) = &sub.carousel {
+                    carousel.validate(file, &at(&format!("supplySubAccounts[{s}].carousel")))?;
+                }
             }
             if company.leads_info_limit.is_some_and(|l| l == 0) {
                 return fail("leadsInfoLimit", "must be at least 1".into());

@@ -5,6 +5,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod auth;
+pub(crate) mod carousel;
 pub(crate) mod error;
 pub(crate) mod fixtures;
 pub(crate) mod generator;
@@ -62,11 +63,15 @@ pub static SPEC: FamilySpec = FamilySpec {
         "/offerPreview/",
         "/uiUtil/",
         "/ref/",
+        "/network/",
+        "/offerSearches",
     ],
     // What a lead says about the person is PII: hidden like secrets
     // wherever requests are shown (names, emails, phones and `ssn` are
     // every family's, in `PERSONAL_MEMBERS`).
     credentials: CredentialNames {
+        // The carousel's configuration hands out the publishable token.
+        secret_members: &["publicToken"],
         personal_members: &[
             "dateOfBirth",
             "annualIncome",
@@ -84,6 +89,7 @@ pub static SPEC: FamilySpec = FamilySpec {
         ("engine", include_str!("../../../openapi/engine.yaml")),
         ("engine-v3", include_str!("../../../openapi/engine-v3.yaml")),
         ("engine-marketplace", include_str!("../../../openapi/engine-marketplace.yaml")),
+        ("engine-offer-searches", include_str!("../../../openapi/engine-offer-searches.yaml")),
     ],
     plugin: Some(Plugin {
         fixtures_file: fixtures::FILE,
@@ -325,6 +331,11 @@ pub(crate) fn routes() -> Routes<Engine> {
             "/uiUtil/featuredFinancialInstitutions",
             marketplace::reference::featured_institutions,
         )
+        .get("/network/{channel}/{zone}/api/configuration", carousel::configuration)
+        .get("/leads/public/channelOffers", marketplace::offer_searches::channel_offers)
+        .post("/leads/{leadUuid}/offerSearches", marketplace::offer_searches::create_for_lead)
+        .post("/offerSearches", marketplace::offer_searches::create)
+        .get("/offerSearches/{uuid}", marketplace::offer_searches::get)
 }
 
 /// Routes nested under `/__admin/engine`.

@@ -15,7 +15,7 @@ use super::super::generator::{Batch, GeneratedLead, InstitutionRef, push_lead_ev
 use super::super::models::{EventType, Ingestion, LeadClientTag, LeadPayout, ProductType};
 use super::lead::Script;
 use super::store::{Click, SubmittedLead};
-use super::underwriting::{Answer, Decision};
+use super::underwriting::{Answer, Decision, Wait};
 use crate::shared::seed::Seed;
 
 /// Appends every record of `lead` to `batch` (sorted by the caller).
@@ -49,6 +49,10 @@ pub(crate) fn add(seed: Seed, lead: &SubmittedLead, batch: &mut Batch) {
         // product and each lender's offer its own uuid.
         let mut entries: Vec<(ProductType, u32)> = Vec::new();
         for (a, answer) in table.answers.iter().enumerate() {
+            if answer.wait == Wait::Never {
+                // A silent partner: no answer, so no record.
+                continue;
+            }
             let index = match entries.iter().find(|(p, _)| *p == answer.product) {
                 Some((_, index)) => *index,
                 None => {

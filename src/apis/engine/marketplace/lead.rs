@@ -493,7 +493,7 @@ fn script_of(email: &str) -> Script {
 /// A `format: uuid` member: the hyphenated form only (the uuid crate
 /// would also take the simple, braced and URN forms, which JSON Schema's
 /// `uuid` and the vendor's Java `UUID.fromString` refuse).
-fn parse_uuid(value: &Value) -> Option<Uuid> {
+pub(crate) fn parse_uuid(value: &Value) -> Option<Uuid> {
     value.as_str().filter(|s| is_uuid(s)).and_then(|s| Uuid::parse_str(s).ok())
 }
 

@@ -44,7 +44,7 @@ pub(crate) fn path_uuid(name: &str, text: &str) -> Result<Uuid, EngineError> {
     })
 }
 
-fn links_base(state: &Engine, headers: &HeaderMap) -> String {
+pub(crate) fn links_base(state: &Engine, headers: &HeaderMap) -> String {
     public_base_url(state.settings.public_url.as_deref(), headers)
 }
 
@@ -89,6 +89,7 @@ pub(crate) async fn submit_lead(
             built_at: now,
             loan_amount: checked.input.loan_amount,
             answers,
+            search: None,
         }],
         clicks: Vec::new(),
         checked,
@@ -100,14 +101,14 @@ pub(crate) async fn submit_lead(
 
 /// A lead uuid that carries the company's tag and creation hour, as
 /// generated leads' do: analytics finds its owner from the uuid alone.
-fn new_lead_uuid(state: &Engine, company: &Company, now: DateTime<Utc>) -> Uuid {
+pub(crate) fn new_lead_uuid(state: &Engine, company: &Company, now: DateTime<Utc>) -> Uuid {
     let catalog = state.engine.peek();
     let tag = catalog.windows.tag(company.index).unwrap_or_default();
     let mut rng = state.seed.rng("engine.marketplace.lead", (company.uuid, state.engine.marketplace.next_number()));
     lead_ids::tagged_lead_uuid(tag, floor_hour(now), &mut rng)
 }
 
-fn duplicate() -> EngineError {
+pub(crate) fn duplicate() -> EngineError {
     // The vendor's text, with its double space.
     EngineError::plain(StatusCode::CONFLICT, "Lead  duplicates an existing lead")
 }
@@ -130,6 +131,7 @@ pub(crate) async fn rate_table_for_lead(
     match marketplace.update(viewer, uuid, checked, now) {
         Ok(()) => {}
         Err(Refused::TooLarge) => return Err(too_large()),
+        Err(Refused::TooManyTables) => return Err(too_many_tables()),
         Err(Refused::NotFound | Refused::Duplicate) => return Err(not_found()),
     }
     let seed = marketplace.seed();
@@ -141,9 +143,13 @@ pub(crate) async fn rate_table_for_lead(
                 built_at: at,
                 loan_amount: lead.checked.input.loan_amount,
                 answers: underwriting::answers(seed, uuid, table, &lead.checked.input, at),
+                search: None,
             }
         })
-        .map_err(|_| not_found())?;
+        .map_err(|refused| match refused {
+            Refused::TooManyTables => too_many_tables(),
+            _ => not_found(),
+        })?;
     let table = lead.rate_tables.last().ok_or_else(not_found)?;
     let links = Links { base: &links_base(&state, &headers) };
     Ok(Json(render::rate_table(&lead, table, now.max(table.built_at), &links)).into_response())
@@ -159,7 +165,12 @@ pub(crate) async fn get_rate_table(
 ) -> Result<Response, EngineError> {
     let uuid = path_uuid("uuid", &table)?;
     let viewer = scope.viewer(&company);
-    let found = state.engine.marketplace.rate_table(uuid).filter(|(lead, _)| viewer.sees_lead(lead));
+    // Offer Searches are read at `/offerSearches/{uuid}`, not here.
+    let found = state
+        .engine
+        .marketplace
+        .rate_table(uuid)
+        .filter(|(lead, index)| viewer.sees_lead(lead) && lead.rate_tables[*index].search.is_none());
     let Some((lead, index)) = found else {
         return Err(EngineError::plain(StatusCode::NOT_FOUND, "Lead UUID is invalid"));
     };
@@ -198,17 +209,32 @@ pub(crate) async fn update_lead(
     match state.engine.marketplace.update(scope.viewer(&company), uuid, checked, state.clock.now()) {
         Ok(()) => Ok(Json(serde_json::json!({ "uuid": uuid })).into_response()),
         Err(Refused::TooLarge) => Err(too_large()),
+        Err(Refused::TooManyTables) => Err(too_many_tables()),
         Err(Refused::NotFound | Refused::Duplicate) => Err(lead_not_found(uuid)),
     }
 }
 
 /// A merge that would make the lead larger than leadsim keeps.
-fn too_large() -> EngineError {
+pub(crate) fn too_large() -> EngineError {
     EngineError::Rejected {
         status: StatusCode::BAD_REQUEST,
         errors: vec![lead::too_long(
             "body",
             format!("over {} bytes of lead information once merged", lead::MAX_SECTIONS_BYTES),
+        )],
+    }
+}
+
+/// A lead that has all the rate tables and searches leadsim keeps for one.
+pub(crate) fn too_many_tables() -> EngineError {
+    EngineError::Rejected {
+        status: StatusCode::BAD_REQUEST,
+        errors: vec![lead::too_long(
+            "leadUuid",
+            format!(
+                "{} rate tables and offer searches already, the most leadsim keeps for one lead",
+                super::store::MAX_TABLES_PER_LEAD
+            ),
         )],
     }
 }
@@ -222,24 +248,35 @@ pub(crate) async fn follow_offer(State(state): State<Engine>, Path(offer): Path<
         .ok()
         .and_then(|uuid| state.engine.marketplace.follow(uuid, state.clock.now()).map(|f| (uuid, f)));
     match followed {
-        Some((uuid, ())) => {
-            let location = format!("/ref/{uuid}/landing");
-            (
-                StatusCode::FOUND,
-                [
-                    (header::LOCATION, HeaderValue::from_str(&location).unwrap_or(HeaderValue::from_static("/"))),
-                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-                ],
-            )
-                .into_response()
-        }
-        None => (StatusCode::NOT_FOUND, "offer not found\n").into_response(),
+        Some((uuid, ())) => redirect_to_landing(uuid),
+        // A channel's cached offer has no lead: the click goes to the
+        // landing page and no funnel.
+        None => match Uuid::parse_str(&offer).ok().filter(|uuid| super::catalog::generic_offer(*uuid).is_some()) {
+            Some(uuid) => redirect_to_landing(uuid),
+            None => (StatusCode::NOT_FOUND, "offer not found\n").into_response(),
+        },
     }
+}
+
+fn redirect_to_landing(uuid: Uuid) -> Response {
+    let location = format!("/ref/{uuid}/landing");
+    (
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, HeaderValue::from_str(&location).unwrap_or(HeaderValue::from_static("/"))),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+    )
+        .into_response()
 }
 
 /// `GET /ref/{offerUuid}/landing`: a harmless page naming the lender.
 pub(crate) async fn landing(State(state): State<Engine>, Path(offer): Path<String>) -> Response {
-    let found = Uuid::parse_str(&offer).ok().and_then(|uuid| state.engine.marketplace.offer_summary(uuid));
+    let found = Uuid::parse_str(&offer).ok().and_then(|uuid| {
+        state.engine.marketplace.offer_summary(uuid).or_else(|| {
+            super::catalog::generic_offer(uuid).map(|(lender, product)| (lender.institution.name, product.slug))
+        })
+    });
     let Some((lender, product)) = found else {
         return (StatusCode::NOT_FOUND, "offer not found\n").into_response();
     };
@@ -268,9 +305,14 @@ pub(crate) fn admin_view(lead: &SubmittedLead) -> Value {
         "rateTables": lead.rate_tables.iter().map(|t| serde_json::json!({
             "uuid": t.uuid,
             "builtAt": format_seconds(t.built_at),
+            "offerSearch": t.search.as_ref().map(|s| serde_json::json!({
+                "apiVersion": s.version,
+                "productTypes": s.product_types,
+                "polls": s.polls,
+            })),
             "answers": t.answers.iter().map(|a| serde_json::json!({
                 "lender": a.lender.institution.name,
-                "productType": a.product.as_str(),
+                "productType": a.catalog.map_or(a.product.as_str(), |p| p.slug),
                 "at": format_seconds(a.at),
                 "late": a.late,
                 "offerUuid": match &a.decision {

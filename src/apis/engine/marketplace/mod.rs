@@ -11,9 +11,11 @@
 //!   submitted leads as a batch of analytics records ([`funnel`]);
 //! - [`render`]: the wire forms; [`leads`] and [`reference`]: the handlers.
 
+pub(crate) mod catalog;
 pub(crate) mod funnel;
 pub(crate) mod lead;
 pub(crate) mod leads;
+pub(crate) mod offer_searches;
 pub(crate) mod lenders;
 pub(crate) mod reference;
 pub(crate) mod render;

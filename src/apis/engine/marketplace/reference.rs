@@ -240,6 +240,7 @@ fn preview(state: &Engine, headers: &HeaderMap, company: Uuid, input: LeadInput,
         built_at: now,
         loan_amount: input.loan_amount,
         answers,
+        search: None,
     };
     let lead = SubmittedLead {
         uuid: lead_uuid,

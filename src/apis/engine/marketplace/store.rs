@@ -15,7 +15,7 @@ use super::super::generator::Batch;
 use super::super::models::ProductType;
 use super::funnel;
 use super::lead::{self, CheckedLead};
-use super::underwriting::{Answer, Decision};
+use super::underwriting::{Answer, Decision, Wait};
 use crate::shared::cache::BoundedCache;
 use crate::shared::seed::Seed;
 
@@ -35,6 +35,13 @@ pub(crate) const MAX_PREFILL_BYTES: usize = 32 << 20;
 /// What a rate table, its answers and index entries cost beside the lead's
 /// own text (measured: a lead of the usual size is about 5 KB in all).
 const RATE_TABLE_WEIGHT: usize = 3 << 10;
+/// Rate tables and Offer Searches one lead keeps: past it a new one is
+/// refused (a lead cannot outgrow the store by searching again and again).
+pub(crate) const MAX_TABLES_PER_LEAD: usize = 256;
+/// Lead uuids the carousel's configuration handed out, remembered with the
+/// sub-account they were handed to (the Offer Search that creates the lead
+/// files it there); the oldest are forgotten first.
+const MAX_CAROUSEL_LEADS: usize = 100_000;
 
 /// Who reads or writes the marketplace: a company's own tokens see all its
 /// leads, a supply sub-account's token only that sub-account's, as in v1,
@@ -95,7 +102,7 @@ impl SubmittedLead {
         let last = self
             .rate_tables
             .iter()
-            .flat_map(|t| t.answers.iter().map(|a| a.at).chain([t.built_at]))
+            .flat_map(|t| t.answers.iter().filter(|a| a.wait != Wait::Never).map(|a| a.at).chain([t.built_at]))
             .chain(self.clicks.iter().map(|c| c.at))
             .chain([self.created_at])
             .max()
@@ -110,17 +117,37 @@ pub(crate) struct RateTable {
     pub(crate) built_at: DateTime<Utc>,
     pub(crate) loan_amount: Option<i64>,
     pub(crate) answers: Vec<Answer>,
+    /// `Some` for an Offer Search (read at `/offerSearches/{uuid}` only),
+    /// `None` for a 1.106.0 rate table.
+    pub(crate) search: Option<Search>,
+}
+
+/// What an Offer Search keeps beside its answers.
+#[derive(Debug, Clone)]
+pub(crate) struct Search {
+    /// The `Api-Version` it was created under (its wire form).
+    pub(crate) version: &'static str,
+    /// Product types asked for, as sent (unknown slugs included).
+    pub(crate) product_types: Vec<String>,
+    /// Times it was read: late partners answer by a poll at the latest.
+    pub(crate) polls: u32,
 }
 
 impl RateTable {
+    fn polls(&self) -> u32 {
+        self.search.as_ref().map_or(0, |s| s.polls)
+    }
+
     /// Late answers still to come at `now`.
     pub(crate) fn pending(&self, now: DateTime<Utc>) -> impl Iterator<Item = &Answer> {
-        self.answers.iter().filter(move |a| a.late && a.at > now)
+        let polls = self.polls();
+        self.answers.iter().filter(move |a| !a.arrived(now, polls))
     }
 
     /// Answers in the table at `now`: synchronous ones, and late ones that arrived.
     pub(crate) fn answered(&self, now: DateTime<Utc>) -> impl Iterator<Item = &Answer> {
-        self.answers.iter().filter(move |a| !a.late || a.at <= now)
+        let polls = self.polls();
+        self.answers.iter().filter(move |a| a.arrived(now, polls))
     }
 }
 
@@ -204,6 +231,8 @@ pub struct Marketplace {
     /// first; each under its own lock (nothing reads them with the leads).
     prefills: BoundedCache<Uuid, Arc<Prefill>>,
     reports: BoundedCache<Uuid, Arc<Report>>,
+    /// Lead uuid → (company, sub-account) of carousel configurations.
+    carousel_leads: BoundedCache<Uuid, (Uuid, u16)>,
 }
 
 /// Why a lead could not be stored.
@@ -213,6 +242,17 @@ pub(crate) enum Refused {
     NotFound,
     /// The merged lead would be over [`lead::MAX_SECTIONS_BYTES`].
     TooLarge,
+    /// The lead has [`MAX_TABLES_PER_LEAD`] tables already.
+    TooManyTables,
+}
+
+/// Whether a lead is stored, and for whom.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Held {
+    Absent,
+    Visible,
+    /// Another company's, or another sub-account's.
+    Hidden,
 }
 
 impl Marketplace {
@@ -235,6 +275,7 @@ impl Marketplace {
             reports: BoundedCache::weighed(MAX_PREFILLS, MAX_PREFILL_BYTES, |_, r| {
                 r.body.len() + size_of::<Report>() + 64
             }),
+            carousel_leads: BoundedCache::new(MAX_CAROUSEL_LEADS),
         }
     }
 
@@ -260,6 +301,7 @@ impl Marketplace {
         drop(store);
         self.prefills.clear();
         self.reports.clear();
+        self.carousel_leads.clear();
         self.quiet_version.store(changes, Ordering::Release);
         self.any_leads.store(false, Ordering::Release);
         self.created.store(0, Ordering::Relaxed);
@@ -274,7 +316,7 @@ impl Marketplace {
         let store = self.lock();
         let place = store.offers.get(&offer)?;
         let answer = store.leads.get(&place.lead)?.rate_tables.get(place.rate_table)?.answers.get(place.answer)?;
-        Some((answer.lender.institution.name, answer.product.as_str()))
+        Some((answer.lender.institution.name, answer.catalog.map_or(answer.product.as_str(), |p| p.slug)))
     }
 
     /// Stores a new lead with its first rate table.
@@ -313,6 +355,9 @@ impl Marketplace {
     ) -> Result<SubmittedLead, Refused> {
         let mut store = self.lock();
         let stored = store.leads.get_mut(&lead).filter(|l| viewer.sees_lead(l)).ok_or(Refused::NotFound)?;
+        if stored.rate_tables.len() >= MAX_TABLES_PER_LEAD {
+            return Err(Refused::TooManyTables);
+        }
         let before = stored.weight();
         let at = stored.next_free(now);
         let table = build(stored, at);
@@ -372,6 +417,36 @@ impl Marketplace {
         store.lead_bytes = store.lead_bytes + after - before;
         self.shed(&mut store, lead);
         Ok(())
+    }
+
+    /// Whether `lead` is stored, and visible to `viewer`.
+    pub(crate) fn held(&self, lead: Uuid, viewer: Viewer) -> Held {
+        match self.lock().leads.get(&lead) {
+            None => Held::Absent,
+            Some(stored) if viewer.sees_lead(stored) => Held::Visible,
+            Some(_) => Held::Hidden,
+        }
+    }
+
+    /// Remembers that the carousel's configuration handed `lead` to a sub-account.
+    pub(crate) fn hand_out(&self, lead: Uuid, company: Uuid, sub_account: u16) {
+        self.carousel_leads.get_or_insert_with(lead, || (company, sub_account));
+    }
+
+    /// The sub-account of `company` the configuration handed `lead` to.
+    pub(crate) fn handed_to(&self, lead: Uuid, company: Uuid) -> Option<u16> {
+        self.carousel_leads.get(&lead).filter(|(c, _)| *c == company).map(|(_, sub)| sub)
+    }
+
+    /// An Offer Search `viewer` may read, counted as one more poll: the
+    /// lead after the poll and the table's position.
+    pub(crate) fn poll_search(&self, uuid: Uuid, viewer: Viewer) -> Option<(SubmittedLead, usize)> {
+        let mut store = self.lock();
+        let (lead, index) = *store.rate_tables.get(&uuid)?;
+        let stored = store.leads.get_mut(&lead).filter(|l| viewer.sees_lead(l))?;
+        let search = stored.rate_tables.get_mut(index)?.search.as_mut()?;
+        search.polls = search.polls.saturating_add(1);
+        Some((stored.clone(), index))
     }
 
     pub(crate) fn lead(&self, lead: Uuid) -> Option<SubmittedLead> {
@@ -590,6 +665,7 @@ mod tests {
                 built_at: now,
                 loan_amount: Some(10_000),
                 answers: underwriting::answers(market.seed(), uuid, table, &checked.input, now),
+                search: None,
             }],
             clicks: Vec::new(),
             checked,
@@ -662,6 +738,7 @@ mod tests {
                     built_at: at,
                     loan_amount: None,
                     answers: lead.rate_tables[0].answers.clone(),
+                    search: None,
                 })
                 .expect("added");
         }

@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
 
 use super::super::models::{ProductType, RejectReason};
+use super::catalog::CatalogProduct;
 use super::lead::{LeadInput, Script};
 use super::lenders::{self, Lender};
 use crate::shared::seed::Seed;
@@ -21,9 +22,37 @@ pub(crate) struct Answer {
     /// lenders (a second apart, so no two events share an id), later on the
     /// virtual clock for asynchronous ones.
     pub(crate) at: DateTime<Utc>,
-    /// Answers after the rate table was returned (`pendingResponses` until `at`).
+    /// Answers after the rate table was returned (`pendingResponses` until
+    /// it arrives, see [`Wait`]).
     pub(crate) late: bool,
+    pub(crate) wait: Wait,
     pub(crate) decision: Decision,
+    /// The catalog product an Offer Search asked for; `None` in 1.106.0 rate tables.
+    pub(crate) catalog: Option<&'static CatalogProduct>,
+}
+
+/// When a late answer arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// When the virtual clock passes its `at`.
+    Clock,
+    /// At `at`, or once its table was polled this many times (Offer
+    /// Searches: a client's real-time polling converges on a frozen clock).
+    ClockOrPoll(u32),
+    /// Never: a scripted silent partner.
+    Never,
+}
+
+impl Answer {
+    /// Whether the answer is in its table at `now`, after `polls` reads.
+    pub(crate) fn arrived(&self, now: DateTime<Utc>, polls: u32) -> bool {
+        !self.late
+            || match self.wait {
+                Wait::Clock => self.at <= now,
+                Wait::ClockOrPoll(by) => self.at <= now || polls >= by,
+                Wait::Never => false,
+            }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -94,7 +123,9 @@ pub(crate) fn answers(
                 product,
                 at: built_at,
                 late,
+                wait: Wait::Clock,
                 decision,
+                catalog: None,
             }));
         }
     }

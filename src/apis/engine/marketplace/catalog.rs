@@ -1,0 +1,435 @@
+//! The offer catalogue behind Offer Searches and channel offers (what
+//! Engine's offer carousel shows): every catalog product-type slug the
+//! carousel knows, each offered by some of leadsim's lenders, as generic
+//! offers (`BaseOffer`) customised to a lead.
+//!
+//! Slugs are the offer catalog's (`EarnedWageAccess`, `UnsecuredPersonalLoan`,
+//! ...), not 1.106.0's `ProductType`; each maps to the `ProductType` its
+//! analytics records carry.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::RngExt;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::super::models::{ProductType, RejectReason};
+use super::lead::{LeadInput, Script};
+use super::lenders::{self, Lender};
+use super::render::logo;
+use super::underwriting::{Answer, Decision, Terms, Wait};
+use crate::shared::seed::Seed;
+use crate::shared::time::format_seconds;
+
+/// What kind of product a slug is: which `BaseOffer` ranges its offers carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Amount, APR and term ranges.
+    Loan,
+    /// Small advances: amount range, monthly and fast-transfer fees.
+    Advance,
+    /// APR range and type.
+    Card,
+    /// APY, opening deposit, monthly and ATM fees.
+    Deposit,
+    /// Advisory fee and opening deposit.
+    Investing,
+    /// Debt amount and enrolment fee.
+    Debt,
+    /// A monthly fee.
+    Service,
+}
+
+/// One catalog product type.
+#[derive(Debug)]
+pub(crate) struct CatalogProduct {
+    pub(crate) slug: &'static str,
+    pub(crate) display_name: &'static str,
+    pub(crate) kind: Kind,
+    /// What its analytics records name.
+    pub(crate) product: ProductType,
+    /// Lender keys ([`lenders::all`]), in catalogue order.
+    lenders: &'static [&'static str],
+}
+
+impl CatalogProduct {
+    pub(crate) fn lenders(&self) -> impl Iterator<Item = &'static Lender> + '_ {
+        self.lenders
+            .iter()
+            .filter_map(|key| lenders::all().iter().find(|l| l.key == *key))
+    }
+}
+
+/// Every slug the carousel 2.1.1 names (its `ProductTypes` and its card
+/// layouts): 34.
+const PRODUCTS: &[(&str, &str, Kind, ProductType, &[&str])] = {
+    use Kind::*;
+    use ProductType::{CreditCard as Cards, Generic, Loan as Loans, Mortgage, Other, Savings};
+    &[
+        ("UnsecuredPersonalLoan", "Personal Loan", Loan, Loans, &["northwind", "harbor", "bluepeak", "oakmont"]),
+        ("SecuredPersonalLoan", "Secured Personal Loan", Loan, Loans, &["cedarstone", "summitridge"]),
+        ("CreditBuilderLoan", "Credit Builder Loan", Loan, Loans, &["lumen", "cedarstone", "bluepeak"]),
+        ("AutomobileLoan", "Auto Loan", Loan, Loans, &["prairiestate", "oakmont"]),
+        ("AutomobileRefinance", "Auto Refinance", Loan, Loans, &["northwind", "oakmont"]),
+        ("StudentLoan", "Student Loan", Loan, Loans, &["harbor", "summitridge"]),
+        ("StudentLoanRefinance", "Student Loan Refinance", Loan, Loans, &["harbor", "northwind", "summitridge"]),
+        ("HomeEquityLoan", "Home Equity Loan", Loan, Mortgage, &["cedarstone", "summitridge"]),
+        ("HomeEquityLineOfCredit", "Home Equity Line of Credit", Loan, Mortgage, &["cedarstone", "summitridge"]),
+        ("UnsecuredLineOfCredit", "Personal Line of Credit", Loan, Loans, &["lumen", "bluepeak"]),
+        ("BusinessLineOfCredit", "Business Line of Credit", Loan, Loans, &["prairiestate", "oakmont"]),
+        ("BusinessLendingMarketplace", "Business Lending", Loan, Loans, &["northwind", "oakmont"]),
+        ("RevenueBasedFinancing", "Revenue-Based Financing", Loan, Loans, &["prairiestate", "oakmont"]),
+        ("CashAdvance", "Cash Advance", Advance, Generic, &["lumen", "cedarstone", "bluepeak"]),
+        ("EarnedWageAccess", "Earned Wage Access", Advance, Generic, &["tidewater", "lumen", "granitepeak"]),
+        ("OverdraftProtection", "Overdraft Protection", Advance, Generic, &["cedarstone", "granitepeak"]),
+        ("UnsecuredCreditCard", "Credit Card", Card, Cards, &["cedarstone", "brightline", "bluepeak", "granitepeak"]),
+        ("SecuredCreditCard", "Secured Credit Card", Card, Cards, &["cedarstone", "granitepeak"]),
+        ("CreditBuilderSecuredCreditCard", "Credit Builder Card", Card, Cards, &["cedarstone", "bluepeak"]),
+        ("CashRewards", "Cash Rewards Card", Card, Cards, &["granitepeak", "bluepeak", "brightline"]),
+        ("CreditBuilderDebitCard", "Credit Builder Debit Card", Deposit, Savings, &["tidewater", "cedarstone"]),
+        ("CashManagementAccount", "Cash Management Account", Deposit, Savings, &["tidewater", "summitridge"]),
+        ("BankingAccount", "Online Banking", Deposit, Savings, &["tidewater", "cedarstone", "granitepeak"]),
+        ("CheckingAccount", "Checking Account", Deposit, Savings, &["cedarstone", "tidewater"]),
+        ("BrokerageAccount", "Brokerage Account", Investing, Other, &["granitepeak", "oakmont"]),
+        ("RoboInvesting", "Automated Investing", Investing, Other, &["tidewater", "summitridge", "granitepeak"]),
+        ("DebtSettlement", "Debt Relief", Debt, Other, &["prairiestate", "oakmont"]),
+        ("IncomeOpportunities", "Earn Extra Income", Service, Other, &["lumen", "tidewater"]),
+        ("RentUtilityBillReporting", "Rent Reporting", Service, Other, &["cedarstone", "lumen"]),
+        ("BudgetingTools", "Budgeting App", Service, Other, &["tidewater", "granitepeak"]),
+        ("TaxFiling", "Tax Filing", Service, Other, &["tidewater", "summitridge"]),
+        ("CreditMonitoring", "Credit Monitoring", Service, Other, &["cedarstone", "bluepeak"]),
+        ("CancellationServices", "Subscription Cancellation", Service, Other, &["lumen", "prairiestate"]),
+        ("CreditRepair", "Credit Repair", Service, Other, &["prairiestate", "bluepeak"]),
+    ]
+};
+
+static CATALOG: LazyLock<Vec<CatalogProduct>> = LazyLock::new(|| {
+    PRODUCTS
+        .iter()
+        .map(|&(slug, display_name, kind, product, lenders)| CatalogProduct {
+            slug,
+            display_name,
+            kind,
+            product,
+            lenders,
+        })
+        .collect()
+});
+
+/// Every catalog product, in catalogue order.
+pub(crate) fn all() -> &'static [CatalogProduct] {
+    &CATALOG
+}
+
+/// The catalog product of a slug (exact spelling, as the vendor's are).
+pub(crate) fn product(slug: &str) -> Option<&'static CatalogProduct> {
+    all().iter().find(|p| p.slug == slug)
+}
+
+/// A lender named as a search response shows it: its `name` or `uuid`.
+pub(crate) fn lender_named(name: &str) -> Option<&'static Lender> {
+    lenders::all()
+        .iter()
+        .find(|l| l.institution.name == name || l.institution.uuid.to_string() == name.to_ascii_lowercase())
+}
+
+/// How an offer search's partners behave, scripted by fixtures.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Behaviour {
+    /// Never answer: they stay in `pendingResponses`.
+    pub(crate) silent: Vec<&'static Lender>,
+    /// Answer only on the virtual clock (15 to 90 s), not as the client polls.
+    pub(crate) slow: Vec<&'static Lender>,
+    /// Product types nobody offers.
+    pub(crate) no_offers: Vec<&'static str>,
+}
+
+/// Polls by which a late partner has answered at the latest: the carousel
+/// polls five times, and must see `pendingResponses` empty by its last,
+/// even on a frozen virtual clock.
+pub(crate) const ANSWERED_BY_POLL: u32 = 3;
+
+/// The answers to one offer search, in the order they arrive: the
+/// synchronous lenders' within the search (a second apart), the others 2 to
+/// 10 s later on the virtual clock, or by a poll, whichever comes first.
+pub(crate) fn answers(
+    seed: Seed,
+    search: Uuid,
+    slugs: &[&'static CatalogProduct],
+    input: &LeadInput,
+    behaviour: &Behaviour,
+    built_at: DateTime<Utc>,
+) -> Vec<Answer> {
+    let mut answers = Vec::new();
+    for product in slugs {
+        if behaviour.no_offers.contains(&product.slug) {
+            continue;
+        }
+        for lender in product.lenders() {
+            let mut rng = seed.rng("engine.catalog.answer", (search, lender.institution.uuid, product.slug));
+            let silent = behaviour.silent.iter().any(|l| l.key == lender.key);
+            let slow = input.script == Script::Slow || behaviour.slow.iter().any(|l| l.key == lender.key);
+            let late = lender.asynchronous || silent || slow;
+            let delay = if slow { rng.random_range(15..=90i64) } else { rng.random_range(2..=10i64) };
+            let decision = if input.script == Script::Decline {
+                Decision::Declined(RejectReason::UnderwritingDecline)
+            } else if input.state.as_deref().is_some_and(|s| lender.excluded_states.contains(&s)) {
+                Decision::Declined(RejectReason::NotInActiveState)
+            } else {
+                Decision::Offer(terms(seed, search, lender, product, &mut rng))
+            };
+            let wait = match (late, silent, slow) {
+                (false, _, _) => Wait::Clock,
+                (true, true, _) => Wait::Never,
+                (true, false, true) => Wait::Clock,
+                (true, false, false) => Wait::ClockOrPoll(1 + (answers.len() as u32 % ANSWERED_BY_POLL)),
+            };
+            answers.push((late, delay, Answer {
+                lender,
+                product: product.product,
+                catalog: Some(product),
+                at: built_at,
+                late,
+                wait,
+                decision,
+            }));
+        }
+    }
+    answers.sort_by_key(|(late, delay, _)| (*late, if *late { *delay } else { 0 }));
+    let mut last = built_at;
+    answers
+        .into_iter()
+        .map(|(late, delay, mut answer)| {
+            let wanted = if late { built_at + TimeDelta::seconds(delay) } else { last };
+            answer.at = wanted.max(last + TimeDelta::seconds(1));
+            last = answer.at;
+            answer
+        })
+        .collect()
+}
+
+fn terms(
+    seed: Seed,
+    search: Uuid,
+    lender: &'static Lender,
+    product: &CatalogProduct,
+    rng: &mut rand_chacha::ChaCha8Rng,
+) -> Terms {
+    Terms {
+        uuid: seed.uuid("engine.catalog.offer", (search, lender.institution.uuid, product.slug)),
+        amount: None,
+        apr: None,
+        term_months: None,
+        pre_approved: false,
+        pre_qualified: rng.random_bool(0.5),
+        recommendation_score: f64::from(rng.random_range(100..1_000)) / 1_000.0,
+        conversion_probability: (rng.random_range(0.02..0.25f64) * 1e4).round() / 1e4,
+        payout: f64::from(rng.random_range(5..=150)),
+    }
+}
+
+/// The catalog's generic offer of `lender` for `product`, as channel offers
+/// show it (no lead): its uuid is stable, name-based.
+pub(crate) fn generic_offer_uuid(lender: &Lender, product: &CatalogProduct) -> Uuid {
+    Uuid::new_v5(&lender.institution.uuid, format!("catalog offer {}", product.slug).as_bytes())
+}
+
+/// The lender and product of a generic (channel) offer uuid.
+pub(crate) fn generic_offer(uuid: Uuid) -> Option<(&'static Lender, &'static CatalogProduct)> {
+    static INDEX: LazyLock<HashMap<Uuid, (&'static Lender, &'static CatalogProduct)>> = LazyLock::new(|| {
+        all()
+            .iter()
+            .flat_map(|product| product.lenders().map(move |lender| (generic_offer_uuid(lender, product), (lender, product))))
+            .collect()
+    });
+    INDEX.get(&uuid).copied()
+}
+
+/// The date generic offers say they were created and last updated: fixed,
+/// so a cached catalogue never changes between calls.
+const CATALOG_DATE: &str = "2026-01-15T00:00:00Z";
+
+/// A `BaseOffer`: the required members, the catalog fields the carousel
+/// renders, and the ranges of its product's kind, in cents and basis points.
+pub(crate) fn base_offer(
+    seed: Seed,
+    lender: &'static Lender,
+    product: &CatalogProduct,
+    uuid: Uuid,
+    url: String,
+    recommendation_score: f64,
+    created_at: DateTime<Utc>,
+) -> Value {
+    let name = lender.institution.name;
+    let created = format_seconds(created_at);
+    let mut offer = Map::new();
+    let mut put = |key: &str, value: Value| {
+        offer.insert(key.to_owned(), value);
+    };
+    put("uuid", json!(uuid));
+    put("url", json!(url));
+    put("productType", json!(product.slug));
+    put("productDisplayName", json!(product.display_name));
+    put("financialInstitutionUuid", json!(lender.institution.uuid));
+    put("financialInstitutionDisplayName", json!(name));
+    put("financialInstitutionImageUrl", json!(logo(lender)));
+    put("recommendationScore", json!(recommendation_score));
+    put("status", json!("active"));
+    put("version", json!(1));
+    put("productVersions", json!([1]));
+    put("createdAt", json!(created));
+    put("updatedAt", json!(created));
+    put("internalName", json!(format!("{}-{}", lender.key, product.slug)));
+    put("unmonetizedUrl", json!(format!("https://{}.leadsim.invalid/{}", lender.key, product.slug)));
+    put("isMonetized", json!(true));
+    put("headline", json!(format!("{} from {name}", product.display_name)));
+    put("description", json!(format!("A simulated {} offer from {name}.", product.display_name.to_lowercase())));
+    put("legalLanguage", json!("Simulated offer from leadsim: no product, rate or credit decision is real."));
+    put("disclaimer", json!("Terms are illustrative and generated for testing."));
+    put("keywords", json!([product.slug, lender.key]));
+    put("stateExclusions", json!(lender.excluded_states));
+    put("tags", json!({}));
+    let mut rng = seed.rng("engine.catalog.ranges", (lender.institution.uuid, product.slug));
+    let mut points = Vec::new();
+    match product.kind {
+        Kind::Loan => {
+            let (min, max, (best, worst), months) = match &lender.loan {
+                Some(l) => (l.amount.0, l.amount.1, l.apr, l.terms_months),
+                None => (1_000, 25_000, (9.99, 29.99), &[12, 36][..]),
+            };
+            let term = (months.first().copied().unwrap_or(12), months.last().copied().unwrap_or(60));
+            put("amountCentsMin", json!(min * 100));
+            put("amountCentsMax", json!(max * 100));
+            put("annualPercentageRateBasisPointsMin", json!((best * 100.0).round() as i64));
+            put("annualPercentageRateBasisPointsMax", json!((worst * 100.0).round() as i64));
+            put("annualPercentageRateType", json!("fixed"));
+            put("termLengthMonthsMin", json!(term.0));
+            put("termLengthMonthsMax", json!(term.1));
+            points.push(format!("Borrow ${min} to ${max}"));
+            points.push(format!("APRs from {best:.2}% to {worst:.2}%"));
+            points.push(format!("Terms of {} to {} months", term.0, term.1));
+        }
+        Kind::Advance => {
+            let max = 100 * rng.random_range(2..=10i64) * 50;
+            let fee = rng.random_range(0..=9i64) * 100;
+            put("amountCentsMin", json!(2_000));
+            put("amountCentsMax", json!(max));
+            put("monthlyFeeCentsMin", json!(0));
+            put("monthlyFeeCentsMax", json!(fee));
+            put("fastTransferFeeCentsMin", json!(199));
+            put("fastTransferFeeCentsMax", json!(899));
+            points.push(format!("Up to ${} before payday", max / 100));
+            points.push("No interest, no credit check".to_owned());
+        }
+        Kind::Card => {
+            let (best, worst) = lender.card.as_ref().map_or((19.99, 29.99), |c| c.purchase_apr);
+            put("annualPercentageRateBasisPointsMin", json!((best * 100.0).round() as i64));
+            put("annualPercentageRateBasisPointsMax", json!((worst * 100.0).round() as i64));
+            put("annualPercentageRateType", json!("variable"));
+            put("creditBureauReporting", json!(true));
+            points.push(format!("{best:.2}% to {worst:.2}% variable APR"));
+            points.push("Reports to the three credit bureaus".to_owned());
+        }
+        Kind::Deposit => {
+            let apy = lender.savings.as_ref().map_or(1.5, |s| s.apy);
+            let minimum = lender.savings.as_ref().map_or(0.0, |s| s.minimum_deposit);
+            put("annualPercentageYieldBasisPoints", json!((apy * 100.0).round() as i64));
+            put("accountCentsMin", json!((minimum * 100.0).round() as i64));
+            put("monthlyFeeCentsMin", json!(0));
+            put("monthlyFeeCentsMax", json!(0));
+            put("outOfNetworkAtmUsageFeeCents", json!(rng.random_range(0..=3i64) * 100));
+            points.push(format!("{apy:.2}% APY"));
+            points.push("No monthly fees".to_owned());
+        }
+        Kind::Investing => {
+            let fee = rng.random_range(0..=50i64);
+            put("annualAdvisoryFeeBasisPointsMin", json!(0));
+            put("annualAdvisoryFeeBasisPointsMax", json!(fee));
+            put("accountCentsMin", json!(rng.random_range(0..=5i64) * 1_000));
+            points.push(format!("Advisory fee up to {:.2}%", fee as f64 / 100.0));
+        }
+        Kind::Debt => {
+            put("debtAmountCentsMin", json!(750_000));
+            put("debtAmountCentsMax", json!(10_000_000));
+            put("enrollmentFeeBasisPointsMin", json!(1_500));
+            put("enrollmentFeeBasisPointsMax", json!(2_500));
+            points.push("For $7,500 or more of unsecured debt".to_owned());
+        }
+        Kind::Service => {
+            let fee = rng.random_range(0..=15i64) * 100;
+            put("monthlyFeeCentsMin", json!(fee));
+            put("monthlyFeeCentsMax", json!(fee));
+            points.push(if fee == 0 { "Free to use".to_owned() } else { format!("${} a month", fee / 100) });
+        }
+    }
+    points.push(format!("Offered by {name}"));
+    put("descriptionPoints", json!(points));
+    Value::Object(offer)
+}
+
+/// A channel's cached offers for `slugs`: every lender's generic offer,
+/// the same for every caller.
+pub(crate) fn channel_offers(seed: Seed, slugs: &[&'static CatalogProduct], link: impl Fn(Uuid) -> String) -> Vec<Value> {
+    let created = crate::shared::time::parse_rfc3339(CATALOG_DATE).unwrap_or_default();
+    slugs
+        .iter()
+        .flat_map(|product| product.lenders().map(move |lender| (lender, *product)))
+        .map(|(lender, product)| {
+            let uuid = generic_offer_uuid(lender, product);
+            let mut rng = seed.rng("engine.catalog.channel", uuid);
+            let score = f64::from(rng.random_range(100..1_000)) / 1_000.0;
+            base_offer(seed, lender, product, uuid, link(uuid), score, created)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_has_every_slug_the_carousel_names_once_each_with_lenders() {
+        // The carousel 2.1.1's `ProductTypes` and card layouts.
+        const NAMED: [&str; 34] = [
+            "CreditBuilderLoan", "DebtSettlement", "HomeEquityLineOfCredit", "RoboInvesting",
+            "StudentLoanRefinance", "IncomeOpportunities", "CashManagementAccount", "HomeEquityLoan",
+            "StudentLoan", "CashAdvance", "EarnedWageAccess", "AutomobileLoan", "AutomobileRefinance",
+            "UnsecuredPersonalLoan", "SecuredPersonalLoan", "UnsecuredLineOfCredit", "OverdraftProtection",
+            "CreditBuilderSecuredCreditCard", "CreditBuilderDebitCard", "RentUtilityBillReporting",
+            "BudgetingTools", "BusinessLineOfCredit", "BusinessLendingMarketplace", "RevenueBasedFinancing",
+            "TaxFiling", "CreditMonitoring", "BankingAccount", "CheckingAccount", "CancellationServices",
+            "BrokerageAccount", "CreditRepair", "CashRewards", "UnsecuredCreditCard", "SecuredCreditCard",
+        ];
+        assert_eq!(all().len(), NAMED.len());
+        for slug in NAMED {
+            let product = product(slug).unwrap_or_else(|| panic!("{slug}"));
+            let lenders: Vec<_> = product.lenders().collect();
+            assert_eq!(lenders.len(), product.lenders.len(), "{slug}: every key is a lender");
+            assert!(lenders.len() >= 2, "{slug}");
+        }
+    }
+
+    #[test]
+    fn generic_offers_are_found_by_uuid_and_carry_every_required_member() {
+        let seed = Seed::new(1);
+        let slugs: Vec<_> = all().iter().collect();
+        let offers = channel_offers(seed, &slugs, |uuid| format!("http://x/ref/{uuid}"));
+        let mut uuids = std::collections::HashSet::new();
+        for offer in &offers {
+            for member in [
+                "uuid", "url", "productType", "productDisplayName", "financialInstitutionUuid",
+                "financialInstitutionDisplayName", "financialInstitutionImageUrl", "recommendationScore",
+                "status", "version", "productVersions", "createdAt", "updatedAt", "internalName", "unmonetizedUrl",
+            ] {
+                assert!(offer.get(member).is_some(), "{member} in {offer}");
+            }
+            assert!(offer["recommendationScore"].is_f64());
+            let uuid: Uuid = serde_json::from_value(offer["uuid"].clone()).unwrap_or_default();
+            assert!(uuids.insert(uuid), "unique");
+            assert!(generic_offer(uuid).is_some());
+        }
+        assert_eq!(offers, channel_offers(seed, &slugs, |uuid| format!("http://x/ref/{uuid}")));
+    }
+}

@@ -1,0 +1,370 @@
+//! Offer Searches (the alpha "formerly known as RateTable", `Api-Version`
+//! 2025-10-15, 2025-12-09 and 2026-02-25) and public channel offers: what
+//! Engine's offer carousel calls after its configuration.
+//!
+//! A search is a rate table of catalog offers on a marketplace lead, so its
+//! offer links record clicks and the lead lives on in supply analytics like
+//! a submitted one. Late partners answer on the virtual clock, or by the
+//! client's third poll at the latest: a carousel polling in real time sees
+//! `pendingResponses` empty before its fifth and last poll, on a frozen
+//! clock too (unless fixtures script a silent or slow partner).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::super::Engine;
+use super::super::auth::{Company, Publishable};
+use super::super::error::{ApiError, EngineError, shorten};
+use super::super::models::ProductType;
+use super::catalog::{self, Behaviour, CatalogProduct};
+use super::lead::{self, CheckedLead};
+use super::leads::{duplicate, links_base, new_lead_uuid, path_uuid, too_large, too_many_tables};
+use super::render::{Links, partner};
+use super::store::{Held, RateTable, Refused, Search, SubmittedLead};
+use super::underwriting::Decision;
+use crate::shared::request::{parse_json_value, query_pairs, query_value};
+use crate::shared::seed::Seed;
+
+/// The Offer Searches versions the vendor publishes, oldest first.
+pub(crate) const VERSIONS: [&str; 3] = ["2025-10-15", "2025-12-09", "2026-02-25"];
+/// What a call without `Api-Version` gets: the current version (the
+/// header is documented as optional).
+pub(crate) const CURRENT: &str = "2026-02-25";
+/// Product types one search or channel call may name.
+const MAX_PRODUCT_TYPES: usize = 64;
+const MAX_SLUG_CHARS: usize = 128;
+
+/// The version `Api-Version` names (any spelling of the header name).
+fn version(headers: &HeaderMap) -> Result<&'static str, EngineError> {
+    let Some(value) = headers.get("api-version") else {
+        return Ok(CURRENT);
+    };
+    let given = value.to_str().map(str::trim).unwrap_or("(not text)");
+    VERSIONS.iter().find(|v| **v == given).copied().ok_or_else(|| {
+        EngineError::malformed(
+            "Api-Version",
+            Some(given),
+            format!(
+                "Api-Version must be one of {} (Offer Searches), or absent for {CURRENT}, but is '{}'",
+                VERSIONS.join(", "),
+                shorten(given)
+            ),
+        )
+    })
+}
+
+fn bad_request(errors: Vec<ApiError>) -> EngineError {
+    EngineError::Rejected {
+        status: StatusCode::BAD_REQUEST,
+        errors,
+    }
+}
+
+/// `LeadRequestOfferCatalog`: the lead's sections, checked as the lead API
+/// checks them, and `productTypes` as catalog slugs (any string; ones the
+/// catalogue lacks have no offers).
+fn read_search(body: &[u8]) -> Result<(CheckedLead, Vec<String>), EngineError> {
+    let mut value = parse_json_value(body, None).map_err(|e| EngineError::from(e).into_bad_request())?;
+    let Value::Object(fields) = &mut value else {
+        return Err(bad_request(vec![lead::invalid("body", &value)]));
+    };
+    let mut errors = Vec::new();
+    let slugs = match fields.remove("productTypes") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items))
+            if items.len() <= MAX_PRODUCT_TYPES
+                && items.iter().all(|i| i.as_str().is_some_and(|s| !s.is_empty() && s.chars().count() <= MAX_SLUG_CHARS)) =>
+        {
+            let mut slugs: Vec<String> = Vec::with_capacity(items.len());
+            for item in items.iter().filter_map(Value::as_str) {
+                if !slugs.iter().any(|s| s == item) {
+                    slugs.push(item.to_owned());
+                }
+            }
+            slugs
+        }
+        Some(other) => {
+            errors.push(lead::invalid("productTypes", &other));
+            Vec::new()
+        }
+    };
+    match lead::check(&value, false) {
+        Ok(checked) if errors.is_empty() => Ok((checked, slugs)),
+        Ok(_) => Err(bad_request(errors)),
+        Err(more) => {
+            errors.extend(more);
+            Err(bad_request(errors))
+        }
+    }
+}
+
+/// What fixtures script for the searches of a company's sub-account.
+fn behaviour(company: &Company, sub_account: u16) -> Behaviour {
+    let mut behaviour = Behaviour::default();
+    for fixture in company.carousel(sub_account) {
+        if let Some(names) = &fixture.silent_partners {
+            behaviour.silent = names.iter().filter_map(|n| catalog::lender_named(n)).collect();
+        }
+        if let Some(names) = &fixture.slow_partners {
+            behaviour.slow = names.iter().filter_map(|n| catalog::lender_named(n)).collect();
+        }
+        if let Some(slugs) = &fixture.no_offers {
+            behaviour.no_offers = slugs.iter().filter_map(|s| catalog::product(s)).map(|p| p.slug).collect();
+        }
+    }
+    behaviour
+}
+
+/// `POST /leads/{leadUuid}/offerSearches` (2026-02-25, what the carousel
+/// calls): a search for a lead, created when leadsim does not have it (the
+/// carousel's lead uuid comes from its configuration, never from Engine).
+pub(crate) async fn create_for_lead(
+    State(state): State<Engine>,
+    publishable: Publishable,
+    Path(lead): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, EngineError> {
+    let version = version(&headers)?;
+    let uuid = path_uuid("leadUuid", &lead)?;
+    let (checked, slugs) = read_search(&body)?;
+    search(&state, publishable, Some(uuid), checked, slugs, version, &headers).await
+}
+
+/// `POST /offerSearches` (the 2025-10-15 form, served under every
+/// version): the lead is the body's `uuid`, or a new one.
+pub(crate) async fn create(
+    State(state): State<Engine>,
+    publishable: Publishable,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, EngineError> {
+    let version = version(&headers)?;
+    let (checked, slugs) = read_search(&body)?;
+    let lead = checked.uuid;
+    search(&state, publishable, lead, checked, slugs, version, &headers).await
+}
+
+async fn search(
+    state: &Engine,
+    Publishable { company, scope }: Publishable,
+    lead: Option<Uuid>,
+    mut checked: CheckedLead,
+    slugs: Vec<String>,
+    version: &'static str,
+    headers: &HeaderMap,
+) -> Result<Response, EngineError> {
+    let now = state.clock.now();
+    let marketplace = &state.engine.marketplace;
+    let viewer = scope.viewer(&company);
+    let products: Vec<&'static CatalogProduct> = slugs.iter().filter_map(|s| catalog::product(s)).collect();
+    if products.len() < slugs.len() {
+        tracing::debug!(unknown = ?slugs.iter().filter(|s| catalog::product(s).is_none()).collect::<Vec<_>>(), "offer search for product types the catalogue lacks");
+    }
+    let mut kinds: Vec<ProductType> = products.iter().map(|p| p.product).collect();
+    kinds.sort();
+    kinds.dedup();
+    checked.input.products = kinds;
+    let uuid = match lead {
+        Some(uuid) => uuid,
+        None => new_lead_uuid(state, &company, now),
+    };
+    let sub_account = marketplace
+        .handed_to(uuid, company.uuid)
+        .or(scope.sub_account())
+        .unwrap_or_else(|| company.sub_account_of(uuid));
+    let behaviour = behaviour(&company, sub_account);
+    let seed = marketplace.seed();
+    let build = |lead: &SubmittedLead, at: DateTime<Utc>| {
+        let table = seed.uuid("engine.offerSearch", (lead.uuid, lead.rate_tables.len() as u64));
+        RateTable {
+            uuid: table,
+            built_at: at,
+            loan_amount: lead.checked.input.loan_amount,
+            answers: catalog::answers(seed, table, &products, &lead.checked.input, &behaviour, at),
+            search: Some(Search {
+                version,
+                product_types: slugs.clone(),
+                polls: 0,
+            }),
+        }
+    };
+    let not_found = || EngineError::plain(StatusCode::BAD_REQUEST, "Lead UUID is invalid");
+    // A new lead first; when another request stored it meanwhile, a new
+    // search on it.
+    let mut held = marketplace.held(uuid, viewer);
+    if held == Held::Absent {
+        let catalog = state.engine.catalog();
+        let exists = tokio::task::spawn_blocking(move || catalog.lead_exists(uuid, now)).await;
+        if exists.unwrap_or(true) {
+            return Err(duplicate());
+        }
+        let mut fresh = SubmittedLead {
+            uuid,
+            company: company.uuid,
+            company_name: company.name.clone(),
+            sub_account,
+            is_test: company.is_test,
+            event_data: company.event_data,
+            created_at: now,
+            updated_at: now,
+            rate_tables: Vec::new(),
+            clicks: Vec::new(),
+            checked: checked.clone(),
+        };
+        let first = build(&fresh, now);
+        fresh.rate_tables.push(first);
+        match marketplace.submit(fresh.clone()) {
+            Ok(()) => return Ok(answer(seed, &fresh, 0, now, &links_base(state, headers))),
+            Err(_) => held = marketplace.held(uuid, viewer),
+        }
+    }
+    if held != Held::Visible {
+        return Err(not_found());
+    }
+    match marketplace.update(viewer, uuid, checked, now) {
+        Ok(()) => {}
+        Err(Refused::TooLarge) => return Err(too_large()),
+        Err(Refused::TooManyTables) => return Err(too_many_tables()),
+        Err(Refused::NotFound | Refused::Duplicate) => return Err(not_found()),
+    }
+    let lead = marketplace
+        .add_rate_table(viewer, uuid, now, build)
+        .map_err(|refused| match refused {
+            Refused::TooManyTables => too_many_tables(),
+            _ => not_found(),
+        })?;
+    let index = lead.rate_tables.len() - 1;
+    Ok(answer(seed, &lead, index, now, &links_base(state, headers)))
+}
+
+/// `GET /offerSearches/{uuid}`: the search as it stands now, counted as a
+/// poll. Another company's (or sub-account's) search is not found.
+pub(crate) async fn get(
+    State(state): State<Engine>,
+    Publishable { company, scope }: Publishable,
+    Path(search): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, EngineError> {
+    version(&headers)?;
+    let uuid = path_uuid("uuid", &search)?;
+    let Some((lead, index)) = state.engine.marketplace.poll_search(uuid, scope.viewer(&company)) else {
+        return Err(EngineError::plain(StatusCode::NOT_FOUND, format!("OfferSearch {uuid} not found")));
+    };
+    Ok(answer(state.engine.marketplace.seed(), &lead, index, state.clock.now(), &links_base(&state, &headers)))
+}
+
+/// `BasicRateTable`: offers that arrived (best recommendation first) and
+/// the partners still answering, with the product types they answer for.
+fn answer(seed: Seed, lead: &SubmittedLead, index: usize, now: DateTime<Utc>, base: &str) -> Response {
+    let table = &lead.rate_tables[index];
+    let links = Links { base };
+    let mut offers: Vec<(f64, Value)> = table
+        .answered(now)
+        .filter_map(|answer| {
+            let (Decision::Offer(terms), Some(product)) = (&answer.decision, answer.catalog) else {
+                return None;
+            };
+            let offer = catalog::base_offer(
+                seed,
+                answer.lender,
+                product,
+                terms.uuid,
+                links.offer(terms.uuid),
+                terms.recommendation_score,
+                table.built_at,
+            );
+            Some((terms.recommendation_score, offer))
+        })
+        .collect();
+    offers.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut pending: Vec<(Uuid, Value, Vec<&str>)> = Vec::new();
+    for answer in table.pending(now) {
+        let slug = answer.catalog.map_or("", |p| p.slug);
+        let uuid = answer.lender.institution.uuid;
+        match pending.iter_mut().find(|(u, _, _)| *u == uuid) {
+            Some((_, _, slugs)) => slugs.push(slug),
+            None => pending.push((uuid, json!(partner(answer.lender)), vec![slug])),
+        }
+    }
+    let body = json!({
+        "uuid": table.uuid,
+        "leadUuid": lead.uuid,
+        "offers": offers.into_iter().map(|(_, o)| o).collect::<Vec<_>>(),
+        "pendingResponses": pending
+            .into_iter()
+            .map(|(_, partner, slugs)| json!({ "partner": partner, "offerCatalogProductTypes": slugs }))
+            .collect::<Vec<_>>(),
+    });
+    Json(body).into_response()
+}
+
+/// `GET /leads/public/channelOffers?productType=A,B&channelUuid=...` (no
+/// token): the channel's cached offers, the same for every caller. Without
+/// `channelUuid`, the whole catalogue's; an unknown channel is not found.
+pub(crate) async fn channel_offers(
+    State(state): State<Engine>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, EngineError> {
+    let pairs = query_pairs(query.as_deref());
+    let mut errors = Vec::new();
+    let slugs: Vec<&str> = match query_value(&pairs, "productType") {
+        None => {
+            errors.push(ApiError::missing("productType"));
+            Vec::new()
+        }
+        Some(text) => {
+            let slugs: Vec<&str> = text.split(',').map(str::trim).collect();
+            if slugs.iter().any(|s| s.is_empty() || s.chars().count() > MAX_SLUG_CHARS) || slugs.len() > MAX_PRODUCT_TYPES {
+                errors.push(lead::invalid("productType", &Value::String(text.to_owned())));
+            }
+            slugs
+        }
+    };
+    let channel = match query_value(&pairs, "channelUuid") {
+        None => None,
+        Some(text) => match lead::parse_uuid(&Value::String(text.to_owned())) {
+            Some(uuid) => Some(uuid),
+            None => {
+                errors.push(lead::invalid("channelUuid", &Value::String(text.to_owned())));
+                None
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(bad_request(errors));
+    }
+    let behaviour = match channel {
+        None => Behaviour::default(),
+        Some(uuid) => {
+            let catalog = state.engine.catalog();
+            let Some((company, sub_account)) = catalog.companies.sub_account(uuid) else {
+                return Err(EngineError::plain(StatusCode::NOT_FOUND, format!("Channel {uuid} not found")));
+            };
+            behaviour(&company, sub_account)
+        }
+    };
+    let mut products: Vec<&'static CatalogProduct> = Vec::new();
+    for product in slugs.iter().filter_map(|s| catalog::product(s)) {
+        if !products.iter().any(|p| p.slug == product.slug) && !behaviour.no_offers.contains(&product.slug) {
+            products.push(product);
+        }
+    }
+    let links = Links { base: &links_base(&state, &headers) };
+    let seed = state.engine.marketplace.seed();
+    let offers = catalog::channel_offers(seed, &products, |uuid| links.offer(uuid));
+    let key: Vec<&str> = products.iter().map(|p| p.slug).collect();
+    let uuid = seed.uuid("engine.channelOffers", (channel.unwrap_or_default(), key.join(",")));
+    let mut body = Map::new();
+    body.insert("uuid".into(), json!(uuid));
+    body.insert("offers".into(), Value::Array(offers));
+    body.insert("pendingResponses".into(), json!([]));
+    Ok(Json(Value::Object(body)).into_response())
+}
