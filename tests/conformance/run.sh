@@ -121,6 +121,9 @@ run_examples=$(( (examples + 2) / 3 )) fuzz engine-marketplace openapi/engine-ma
 run_examples=$(( (examples + 2) / 3 )) fuzz vendor-engine-marketplace tests/vendor/engine-openapi-1.106.0.json "$theirs" -H "$engine_publishable" \
   --include-path-regex '^/(leads|originator|approvalProbability|offerPreview|uiUtil)/'
 fuzz vendor-finicity "$vendor_finicity" "$theirs" --config-file "$here/finicity.toml" "${finicity[@]}"
+# What Engine's offer carousel calls, with the publishable token its
+# searches use (the configuration takes it too; channel offers need none).
+fuzz engine-offer-searches openapi/engine-offer-searches.yaml "$ours,ignored_auth" -H "$engine_publishable"
 
 # Finicity's /decisioning flow: records for both business customers, then
 # finished reports (two months each, so reads stay small) to read back.

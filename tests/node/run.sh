@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Node helper (clients/node): its build, its own tests against the real
-# binary, and the Jest and Vitest examples docs/node.md shows. Installs
+# binary, the Jest and Vitest examples docs/node.md shows, and Engine's
+# published offer carousel run against leadsim (docs/engine.md). Installs
 # Node and npm from Debian's packages when the machine has none.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,6 +27,8 @@ echo "== the Jest example (docs/node.md)"
 (cd examples/jest && npm ci --no-audit --no-fund --loglevel=error && npx jest --ci)
 echo "== the Vitest example"
 (cd examples/vitest && npm ci --no-audit --no-fund --loglevel=error && npx vitest run)
+echo "== Engine's published offer carousel (npm, unchanged) against leadsim (docs/engine.md)"
+(cd examples/carousel && npm ci --no-audit --no-fund --loglevel=error && npx jest --ci --silent)
 # Every server the tests started is gone.
 left=$(comm -13 <(echo "$before") <(pgrep -x leadsim | sort || true))
 if [[ -n $left ]]; then
