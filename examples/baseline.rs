@@ -45,6 +45,7 @@ async fn main() -> std::io::Result<()> {
         body("v3_page.json"),
         body("rate_table.json"),
     );
+    let (search_created, search_polled) = (body("search_created.json"), body("search_polled.json"));
     let app = Router::new()
         .route(
             "/uiEvent/offerDisplays/{a}/{b}/{c}/pixel.gif",
@@ -115,6 +116,18 @@ async fn main() -> std::io::Result<()> {
                 let _ = body;
                 ([(header::CONTENT_TYPE, "application/json")], rate_table)
             }),
+        )
+        // An Offer Search as leadsim answered its creation, and a poll of one.
+        .route(
+            "/offerSearches",
+            post(move |body: Bytes| async move {
+                let _ = body;
+                ([(header::CONTENT_TYPE, "application/json")], search_created)
+            }),
+        )
+        .route(
+            "/offerSearches/{uuid}",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], search_polled) }),
         )
         .route(
             "/Leads/LeadDistribution/FilterByLeadField",

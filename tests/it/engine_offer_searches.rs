@@ -270,6 +270,52 @@ async fn a_followed_search_offer_enters_the_leads_funnel() {
     // The client tags the carousel sent are the lead's.
     let tags = info.json()["data"]["clientTags"].to_string();
     assert!(tags.contains("cnf-apps") && tags.contains("clickid"), "{tags}");
+    // And v1's hourly window of the click has it too.
+    app.advance(3_600).await;
+    let window = app
+        .get_as(
+            "/supplyAnalytics/leadEvents?timestamp=2026-03-02T10:00:00Z",
+            CONFIDENTIAL,
+        )
+        .await;
+    window.assert_status(200);
+    let clicks: Vec<Value> = window.json()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["leadUuid"] == lead.as_str() && e["eventType"] == "offerClicked")
+        .cloned()
+        .collect();
+    assert_eq!(clicks.len(), 1);
+}
+
+/// An error status for the widget's degraded path is a fault away, with
+/// Engine's own error body.
+#[tokio::test]
+async fn a_fault_gives_a_search_an_error_status_with_engines_body() {
+    let app = TestApp::at("2026-03-02T10:00:00Z");
+    let fault = json!({"match": {"path": "/offerSearches/*"}, "effect": {"type": "status", "status": 503}, "times": 1});
+    app.post_json("/__admin/faults", &fault.to_string())
+        .await
+        .assert_status(201);
+    let lead = configuration(&app, PUBLISHABLE).await["signals"]["lead"]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let created = search(&app, &lead, &carousel_body()).await;
+    let failed = call(
+        &app,
+        Method::GET,
+        &format!("/offerSearches/{}", created["uuid"].as_str().unwrap()),
+        PUBLISHABLE,
+        "",
+    )
+    .await;
+    failed.assert_status(503);
+    assert_eq!(failed.header("content-type"), Some("application/json"));
+    assert!(failed.json()[0]["message"].is_string(), "{}", failed.text());
+    // Once spent, the next poll answers again.
+    poll(&app, created["uuid"].as_str().unwrap()).await;
 }
 
 /// Every error on the new routes is Engine's JSON `ApiError` array (the

@@ -171,14 +171,15 @@ async fn search(
     kinds.sort();
     kinds.dedup();
     checked.input.products = kinds;
-    let uuid = match lead {
-        Some(uuid) => uuid,
-        None => new_lead_uuid(state, &company, now),
+    let (uuid, issued) = match lead {
+        Some(uuid) => (uuid, false),
+        None => (new_lead_uuid(state, &company, now), true),
     };
-    let sub_account = marketplace
-        .handed_to(uuid, company.uuid)
-        .or(scope.sub_account())
-        .unwrap_or_else(|| company.sub_account_of(uuid));
+    let handed_to = marketplace.handed_to(uuid, company.uuid);
+    let sub_account = handed_to.or(scope.sub_account()).unwrap_or_else(|| company.sub_account_of(uuid));
+    // A uuid leadsim issued (here, or to the carousel's configuration) is
+    // no generated lead's: only a client's own needs the look-up.
+    let issued = issued || handed_to.is_some();
     let behaviour = behaviour(&company, sub_account);
     let seed = marketplace.seed();
     let build = |lead: &SubmittedLead, at: DateTime<Utc>| {
@@ -200,10 +201,13 @@ async fn search(
     // search on it.
     let mut held = marketplace.held(uuid, viewer);
     if held == Held::Absent {
-        let catalog = state.engine.catalog();
-        let exists = tokio::task::spawn_blocking(move || catalog.lead_exists(uuid, now)).await;
-        if exists.unwrap_or(true) {
-            return Err(duplicate());
+        if !issued {
+            // May generate the lead's creation hour: off the async workers.
+            let catalog = state.engine.catalog();
+            let exists = tokio::task::spawn_blocking(move || catalog.lead_exists(uuid, now)).await;
+            if exists.unwrap_or(true) {
+                return Err(duplicate());
+            }
         }
         let mut fresh = SubmittedLead {
             uuid,
@@ -221,7 +225,7 @@ async fn search(
         let first = build(&fresh, now);
         fresh.rate_tables.push(first);
         match marketplace.submit(fresh.clone()) {
-            Ok(()) => return Ok(answer(seed, &fresh, 0, now, &links_base(state, headers))),
+            Ok(()) => return Ok(answer(seed, fresh.uuid, &fresh.rate_tables[0], now, &links_base(state, headers))),
             Err(_) => held = marketplace.held(uuid, viewer),
         }
     }
@@ -240,8 +244,8 @@ async fn search(
             Refused::TooManyTables => too_many_tables(),
             _ => not_found(),
         })?;
-    let index = lead.rate_tables.len() - 1;
-    Ok(answer(seed, &lead, index, now, &links_base(state, headers)))
+    let table = lead.rate_tables.last().ok_or_else(not_found)?;
+    Ok(answer(seed, lead.uuid, table, now, &links_base(state, headers)))
 }
 
 /// `GET /offerSearches/{uuid}`: the search as it stands now, counted as a
@@ -254,16 +258,15 @@ pub(crate) async fn get(
 ) -> Result<Response, EngineError> {
     version(&headers)?;
     let uuid = path_uuid("uuid", &search)?;
-    let Some((lead, index)) = state.engine.marketplace.poll_search(uuid, scope.viewer(&company)) else {
+    let Some((lead, table)) = state.engine.marketplace.poll_search(uuid, scope.viewer(&company)) else {
         return Err(EngineError::plain(StatusCode::NOT_FOUND, format!("OfferSearch {uuid} not found")));
     };
-    Ok(answer(state.engine.marketplace.seed(), &lead, index, state.clock.now(), &links_base(&state, &headers)))
+    Ok(answer(state.engine.marketplace.seed(), lead, &table, state.clock.now(), &links_base(&state, &headers)))
 }
 
 /// `BasicRateTable`: offers that arrived (best recommendation first) and
 /// the partners still answering, with the product types they answer for.
-fn answer(seed: Seed, lead: &SubmittedLead, index: usize, now: DateTime<Utc>, base: &str) -> Response {
-    let table = &lead.rate_tables[index];
+fn answer(seed: Seed, lead: Uuid, table: &RateTable, now: DateTime<Utc>, base: &str) -> Response {
     let links = Links { base };
     let mut offers: Vec<(f64, Value)> = table
         .answered(now)
@@ -295,7 +298,7 @@ fn answer(seed: Seed, lead: &SubmittedLead, index: usize, now: DateTime<Utc>, ba
     }
     let body = json!({
         "uuid": table.uuid,
-        "leadUuid": lead.uuid,
+        "leadUuid": lead,
         "offers": offers.into_iter().map(|(_, o)| o).collect::<Vec<_>>(),
         "pendingResponses": pending
             .into_iter()

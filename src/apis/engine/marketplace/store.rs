@@ -438,15 +438,16 @@ impl Marketplace {
         self.carousel_leads.get(&lead).filter(|(c, _)| *c == company).map(|(_, sub)| sub)
     }
 
-    /// An Offer Search `viewer` may read, counted as one more poll: the
-    /// lead after the poll and the table's position.
-    pub(crate) fn poll_search(&self, uuid: Uuid, viewer: Viewer) -> Option<(SubmittedLead, usize)> {
+    /// An Offer Search `viewer` may read, counted as one more poll: its
+    /// lead's uuid and the search after the poll.
+    pub(crate) fn poll_search(&self, uuid: Uuid, viewer: Viewer) -> Option<(Uuid, RateTable)> {
         let mut store = self.lock();
         let (lead, index) = *store.rate_tables.get(&uuid)?;
         let stored = store.leads.get_mut(&lead).filter(|l| viewer.sees_lead(l))?;
-        let search = stored.rate_tables.get_mut(index)?.search.as_mut()?;
+        let table = stored.rate_tables.get_mut(index)?;
+        let search = table.search.as_mut()?;
         search.polls = search.polls.saturating_add(1);
-        Some((stored.clone(), index))
+        Some((lead, table.clone()))
     }
 
     pub(crate) fn lead(&self, lead: Uuid) -> Option<SubmittedLead> {
