@@ -65,6 +65,8 @@ pub(crate) struct CredentialNames {
     /// JSON body members that say something about a person, at any
     /// depth: redacted, with no fingerprint (an SSN's would be guessable).
     pub(crate) personal_members: &'static [&'static str],
+    /// Query parameters that say something about a person: redacted.
+    pub(crate) personal_query: &'static [&'static str],
 }
 
 impl CredentialNames {
@@ -76,6 +78,7 @@ impl CredentialNames {
         secret_query: &[],
         secret_members: &[],
         personal_members: &[],
+        personal_query: &[],
     };
 }
 
@@ -89,6 +92,7 @@ pub(crate) const COMMON_CREDENTIALS: CredentialNames = CredentialNames {
     secret_query: &["access_token", "token", "credential"],
     secret_members: &[],
     personal_members: PERSONAL_MEMBERS,
+    personal_query: &[],
 };
 
 /// JSON members that identify a person, hidden in every family's bodies

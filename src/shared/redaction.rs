@@ -19,6 +19,7 @@ pub(crate) struct Redaction {
     secret_query: Vec<String>,
     secret_members: Vec<String>,
     personal_members: Vec<String>,
+    personal_query: Vec<String>,
 }
 
 impl Redaction {
@@ -36,6 +37,7 @@ impl Redaction {
             extend(&mut redaction.secret_query, names.secret_query);
             extend(&mut redaction.secret_members, names.secret_members);
             extend(&mut redaction.personal_members, names.personal_members);
+            extend(&mut redaction.personal_query, names.personal_query);
         }
         redaction
     }
@@ -131,6 +133,9 @@ impl Redaction {
                     .unwrap_or_default();
                 let secret =
                     is_one_of(&decoded, &self.secret_query) || is_one_of(&decoded, &self.identity_query);
+                if pair.contains('=') && is_one_of(&decoded, &self.personal_query) {
+                    return format!("{name}={REDACTED}");
+                }
                 let pair_text = format!("v={value}");
                 let value = form_urlencoded::parse(pair_text.as_bytes())
                     .next()
@@ -226,8 +231,54 @@ mod json_text {
 
     #[derive(Clone, Copy, PartialEq, Eq)]
     enum Container {
-        Object,
+        /// `true` when the object is an attribute/value pair naming a
+        /// hidden field: its value members are hidden too.
+        Object(bool),
         Array,
+    }
+
+    /// Members that name a field in an attribute/value pair, as LeadSquared
+    /// writes every lead (`{"Attribute":"EmailAddress","Value":"…"}`), and
+    /// the members holding the value.
+    const PAIR_NAMES: [&str; 3] = ["Attribute", "SchemaName", "LookupName"];
+    const PAIR_VALUES: [&str; 2] = ["Value", "LookupValue"];
+
+    /// Whether the object at `start` names a hidden field in one of its
+    /// pair-naming members (a shallow look at its own members).
+    fn names_hidden_field(text: &str, start: usize, secret: &impl Fn(&str) -> Option<Hide>) -> Option<Hide> {
+        let bytes = text.as_bytes();
+        let mut i = start + 1;
+        let mut key: Option<String> = None;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'}' => return None,
+                b'"' => {
+                    let (end, closed) = string_end(bytes, i);
+                    let token = unescape(&text[i..end]);
+                    match key.take() {
+                        None => key = Some(token),
+                        Some(name) => {
+                            if closed && PAIR_NAMES.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+                                if let Some(hide) = secret(&token) {
+                                    return Some(hide);
+                                }
+                            }
+                        }
+                    }
+                    i = end;
+                }
+                b'{' | b'[' => {
+                    key = None;
+                    i = skip_value(bytes, i)?;
+                }
+                b',' => {
+                    key = None;
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+        None
     }
 
     /// `text` with the value of every member `secret` names replaced by
@@ -242,6 +293,10 @@ mod json_text {
         // A secret member's name was read; its value comes after the colon.
         let mut secret_name = None;
         let mut hide_next = None;
+        // Pairs hide their value as the field they name is hidden.
+        let mut pair_hide: Vec<Option<Hide>> = Vec::new();
+        let lower = text.to_ascii_lowercase();
+        let pairs_possible = PAIR_NAMES.iter().any(|n| lower.contains(&n.to_ascii_lowercase()));
         let mut i = 0;
         let first = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
         if !matches!(bytes[first], b'{' | b'[') {
@@ -273,23 +328,31 @@ mod json_text {
             }
             match b {
                 b'{' | b'[' => {
-                    stack.push(if b == b'{' {
-                        Container::Object
+                    if b == b'{' {
+                        let hide = if pairs_possible {
+                            names_hidden_field(text, i, &secret)
+                        } else {
+                            None
+                        };
+                        stack.push(Container::Object(hide.is_some()));
+                        pair_hide.push(hide);
                     } else {
-                        Container::Array
-                    });
+                        stack.push(Container::Array);
+                    }
                     expect_key = b == b'{';
                     out.push(b as char);
                     i += 1;
                 }
                 b'}' | b']' => {
-                    stack.pop();
+                    if let Some(Container::Object(_)) = stack.pop() {
+                        pair_hide.pop();
+                    }
                     expect_key = false;
                     out.push(b as char);
                     i += 1;
                 }
                 b',' => {
-                    expect_key = stack.last() == Some(&Container::Object);
+                    expect_key = matches!(stack.last(), Some(Container::Object(_)));
                     out.push(',');
                     i += 1;
                 }
@@ -303,7 +366,14 @@ mod json_text {
                     let token = &text[i..end];
                     if expect_key {
                         expect_key = false;
-                        secret_name = if closed { secret(&unescape(token)) } else { None };
+                        let name = unescape(token);
+                        secret_name = if closed { secret(&name) } else { None };
+                        if secret_name.is_none()
+                            && matches!(stack.last(), Some(Container::Object(true)))
+                            && PAIR_VALUES.iter().any(|v| v.eq_ignore_ascii_case(&name))
+                        {
+                            secret_name = pair_hide.last().copied().flatten();
+                        }
                         out.push_str(token);
                     } else if closed && (token.contains('@') || token.contains('\\')) {
                         let value = unescape(token);
@@ -452,9 +522,32 @@ pub(crate) mod tests {
             secret_headers: &[],
             secret_query: &["secretKey", "partnerSecret"],
             secret_members: &["partnerSecret", "secretKey", "accessKey"],
-            personal_members: &["ssn"],
+            personal_members: &["ssn", "Mobile"],
+            personal_query: &["emailaddress"],
         };
         Redaction::from_names([&COMMON_CREDENTIALS, &SAMPLE])
+    }
+
+    /// LeadSquared writes a lead as attribute/value pairs: the value of a
+    /// pair naming a personal field is hidden, wherever its name stands
+    /// in the object, in any case, and so is a personal lookup's query.
+    #[test]
+    fn pairs_naming_a_personal_field_hide_their_value() {
+        let redaction = sample();
+        let body = br#"[{"Attribute":"EmailAddress","Value":"ada@example.com"},{"Value":"0123456789","attribute":"mobile"},
+            {"Attribute":"Source","Value":"Web"},{"SchemaName":"Phone","Value":{"x":"555"}},
+            {"Parameter":{"LookupName":"FirstName","LookupValue":"Ada","SqlOperator":"="}}]"#;
+        let shown = redaction.body(body);
+        for hidden in ["ada@example.com", "0123456789", "555", "Ada\""] {
+            assert!(!shown.contains(hidden.trim_end_matches('\\')) || hidden == "Ada\"", "{hidden}: {shown}");
+        }
+        assert!(!shown.contains(r#""Ada""#), "{shown}");
+        assert!(shown.contains(r#""Value":"Web""#), "{shown}");
+        assert_eq!(shown.matches("[redacted]").count(), 4, "{shown}");
+        // Cut short, a pair's hidden value stays hidden.
+        let cut = redaction.body(br#"[{"Attribute":"EmailAddress","Value":"ada@exa"#);
+        assert!(!cut.contains("ada@exa"), "{cut}");
+        assert_eq!(redaction.query("emailAddress=ada%40example.com&x=1"), "emailAddress=[redacted]&x=1");
     }
 
     #[test]

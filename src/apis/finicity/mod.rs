@@ -56,6 +56,7 @@ pub static SPEC: FamilySpec = FamilySpec {
         secret_members: &["partnerSecret", "newPartnerSecret", "token"],
         // Names, emails, phones and `ssn`: every family's `PERSONAL_MEMBERS`.
         personal_members: &["birthday"],
+        personal_query: &[],
     },
     framework_error: error::framework_error,
     openapi: &[

@@ -38,14 +38,18 @@ use query::Table;
 /// query or in `x-LSQ-*` headers, matched without regard to case.
 pub static SPEC: FamilySpec = FamilySpec {
     name: "leadsquared",
-    prefixes: &["/Leads/"],
+    prefixes: &["/Leads/", "/v2/"],
     credentials: CredentialNames {
         identity_headers: &["x-lsq-accesskey"],
         identity_query: &["accessKey"],
         secret_headers: &["x-lsq-secretkey"],
         secret_query: &["secretKey"],
         secret_members: &["secretKey", "accessKey"],
-        personal_members: &[],
+        // A lead's contact details, as v2 names them (names and emails are
+        // every family's): in members, in attribute/value pairs
+        // (`{"Attribute":"Mobile","Value":…}`) and in the lookups' queries.
+        personal_members: &["Mobile", "Phone", "EmailAddress", "FirstName", "LastName"],
+        personal_query: &["emailaddress", "phone", "key"],
     },
     framework_error: error::framework_error,
     openapi: &[("leadsquared", include_str!("../../../openapi/leadsquared.yaml"))],
