@@ -538,10 +538,9 @@ pub(crate) mod tests {
             {"Attribute":"Source","Value":"Web"},{"SchemaName":"Phone","Value":{"x":"555"}},
             {"Parameter":{"LookupName":"FirstName","LookupValue":"Ada","SqlOperator":"="}}]"#;
         let shown = redaction.body(body);
-        for hidden in ["ada@example.com", "0123456789", "555", "Ada\""] {
-            assert!(!shown.contains(hidden.trim_end_matches('\\')) || hidden == "Ada\"", "{hidden}: {shown}");
+        for hidden in ["ada@example.com", "0123456789", "555", r#""Ada""#] {
+            assert!(!shown.contains(hidden), "{hidden}: {shown}");
         }
-        assert!(!shown.contains(r#""Ada""#), "{shown}");
         assert!(shown.contains(r#""Value":"Web""#), "{shown}");
         assert_eq!(shown.matches("[redacted]").count(), 4, "{shown}");
         // Cut short, a pair's hidden value stays hidden.
