@@ -258,10 +258,11 @@ mod json_text {
                     match key.take() {
                         None => key = Some(token),
                         Some(name) => {
-                            if closed && PAIR_NAMES.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
-                                if let Some(hide) = secret(&token) {
-                                    return Some(hide);
-                                }
+                            if closed
+                                && PAIR_NAMES.iter().any(|n| n.eq_ignore_ascii_case(&name))
+                                && let Some(hide) = secret(&token)
+                            {
+                                return Some(hide);
                             }
                         }
                     }
@@ -546,7 +547,10 @@ pub(crate) mod tests {
         // Cut short, a pair's hidden value stays hidden.
         let cut = redaction.body(br#"[{"Attribute":"EmailAddress","Value":"ada@exa"#);
         assert!(!cut.contains("ada@exa"), "{cut}");
-        assert_eq!(redaction.query("emailAddress=ada%40example.com&x=1"), "emailAddress=[redacted]&x=1");
+        assert_eq!(
+            redaction.query("emailAddress=ada%40example.com&x=1"),
+            "emailAddress=[redacted]&x=1"
+        );
     }
 
     #[test]

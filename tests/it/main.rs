@@ -17,6 +17,7 @@ mod hardening;
 mod hardening_isolation;
 mod hardening_secrets;
 mod leadsquared;
+mod leadsquared_v2;
 mod scenarios;
 mod smoke;
 mod vendor_examples;

@@ -26,6 +26,30 @@ pub(crate) enum LsqError {
         status: StatusCode,
         message: String,
     },
+    /// A v2 call's logical error: the vendor's exception type and message,
+    /// as a 500 (the status LeadSquared documents for them).
+    Mx {
+        exception_type: &'static str,
+        message: String,
+    },
+}
+
+impl LsqError {
+    /// A 500 with `exception_type` (an `MX…Exception`).
+    pub(crate) fn mx(exception_type: &'static str, message: impl Into<String>) -> Self {
+        LsqError::Mx {
+            exception_type,
+            message: message.into(),
+        }
+    }
+
+    /// `MXInvalidInputException` with the vendor's `Invalid Input!` wording.
+    pub(crate) fn invalid_input(parameter: &str, reason: impl std::fmt::Display) -> Self {
+        Self::mx(
+            "MXInvalidInputException",
+            format!("Invalid Input! Parameter Name: {parameter}. {reason}"),
+        )
+    }
 }
 
 #[derive(Serialize)]
@@ -79,6 +103,9 @@ impl IntoResponse for LsqError {
                 "MXUnknownAttributeException",
                 &message,
             ),
+            LsqError::Mx { exception_type, message } => {
+                envelope(StatusCode::INTERNAL_SERVER_ERROR, exception_type, &message)
+            }
             LsqError::Framework { status, message } => {
                 let exception_type = match status {
                     StatusCode::NOT_FOUND => "MXAPINotFoundException",

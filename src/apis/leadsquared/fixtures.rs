@@ -42,6 +42,9 @@ pub(crate) struct AccountFixture {
     /// Leads given field by field (schema names, as the API returns them).
     #[serde(default)]
     pub(crate) leads: Vec<BTreeMap<String, serde_json::Value>>,
+    /// Custom lead fields (`mx_…`) v2 writes may set, beside the standard ones.
+    #[serde(default)]
+    pub(crate) custom_fields: Vec<super::v2::schema::CustomField>,
 }
 
 /// LeadSquared's limits are written like every family's.
@@ -160,6 +163,29 @@ impl LeadSquaredFixtures {
                         "0 (active) or 1 (inactive)",
                     ));
                 }
+            }
+            let standard = super::v2::schema::Schema::new(&[]);
+            let mut names = HashSet::new();
+            for (c, custom) in account.custom_fields.iter().enumerate() {
+                let name = &custom.schema_name;
+                let valid = name.len() > 3
+                    && name.starts_with("mx_")
+                    && name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+                let reason = if !valid {
+                    Some("must be mx_ followed by letters, digits or underscores")
+                } else if standard.get(name).is_some() || !names.insert(name.clone()) {
+                    Some("names a field the account already has")
+                } else if custom.data_type == super::v2::schema::DataType::Lookup {
+                    Some("a custom field cannot be a Lookup")
+                } else {
+                    None
+                };
+                if let Some(reason) = reason {
+                    return Err(FixtureError::new(file, at(&format!("customFields[{c}].schemaName")), reason));
+                }
+            }
+            if account.custom_fields.len() > 500 {
+                return Err(FixtureError::new(file, at("customFields"), "at most 500"));
             }
             let users = account.fixture_users();
             for (l, lead) in account.leads.iter().enumerate() {

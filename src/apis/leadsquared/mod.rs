@@ -8,6 +8,7 @@ pub(crate) mod fixtures;
 pub(crate) mod generator;
 pub(crate) mod model;
 pub mod query;
+pub(crate) mod v2;
 
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
@@ -83,6 +84,8 @@ pub(crate) struct LeadSquared(Arc<LeadSquaredShared>);
 #[derive(Debug)]
 pub(crate) struct LeadSquaredShared {
     pub(crate) clock: Clock,
+    pub(crate) seed: Seed,
+    pub(crate) settings: Arc<crate::shared::plugin::Settings>,
     pub(crate) leadsquared: LeadSquaredState,
     fixtures: FixtureSet<LeadSquaredFixtures>,
 }
@@ -100,6 +103,8 @@ impl LeadSquared {
         Self(Arc::new(LeadSquaredShared {
             leadsquared: LeadSquaredState::new(&fixtures, ctx.seed),
             clock: ctx.clock,
+            seed: ctx.seed,
+            settings: ctx.settings,
             fixtures: FixtureSet::new(origin, fixtures),
         }))
     }
@@ -135,6 +140,33 @@ impl LeadSquared {
             rate_limit: account.rate_limit,
             origin: Tenant::origin(position < self.fixtures.loaded().accounts.len()),
         }
+    }
+
+    /// Every lead of account `index` at `at`: generated and listed ones
+    /// with what v2 clients wrote laid over them. Without writes, the
+    /// generated set itself; with them, merged once per version.
+    pub(crate) fn dataset(&self, catalog: &Catalog, index: usize, at: DateTime<Utc>) -> Arc<Dataset> {
+        let today = at.date_naive();
+        let base = catalog.leads(index, today);
+        let Some(account) = catalog.account_at(index) else {
+            return base;
+        };
+        let session = self.leadsquared.writes.lock(&account.access_key);
+        let version = session.writes().version;
+        if version == 0 {
+            return base;
+        }
+        catalog
+            .merged
+            .get_or_insert_with((index, today, version), || Arc::new(v2::store::merged(&base, session.writes())))
+    }
+
+    /// The version of account `index`'s writes (0: none), which keys
+    /// cached query results.
+    pub(crate) fn writes_version(&self, catalog: &Catalog, index: usize) -> u64 {
+        catalog
+            .account_at(index)
+            .map_or(0, |a| self.leadsquared.writes.version(&a.access_key))
     }
 
     /// The account with `access_key` and its position.
@@ -220,10 +252,10 @@ impl FamilyApi for LeadSquared {
 }
 
 pub(crate) fn routes() -> Routes<LeadSquared> {
-    Routes::new(FAMILY).post(
+    v2::routes(Routes::new(FAMILY).post(
         "/Leads/LeadDistribution/FilterByLeadField",
         distribution::filter_by_lead_field,
-    )
+    ))
 }
 
 /// Query results kept for repeated identical queries.
@@ -234,7 +266,9 @@ pub(crate) const QUERY_RESULTS_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 /// Results of recent queries: a table is a pure function of the account's
 /// leads (fixed per day), the query and the instant it ran at.
-pub(crate) type QueryResults = BoundedCache<(usize, DateTime<Utc>, Bytes), Arc<QueryResult>>;
+/// Keyed by (account, instant, version of its writes, body): a write
+/// changes the version, so no result computed before it is served after.
+pub(crate) type QueryResults = BoundedCache<(usize, DateTime<Utc>, u64, Bytes), Arc<QueryResult>>;
 
 /// A query's table, and its JSON body once someone has asked for it: a
 /// repeated poll then costs a lookup rather than a serialization.
@@ -258,8 +292,8 @@ impl QueryResult {
 
     /// The cache's weight of a result: the table, and twice it again for the
     /// JSON it may render later (JSON spells every column name per row).
-    fn weigh(key: &(usize, DateTime<Utc>, Bytes), result: &Arc<Self>) -> usize {
-        key.2.len() + 3 * result.table.heap_bytes()
+    fn weigh(key: &(usize, DateTime<Utc>, u64, Bytes), result: &Arc<Self>) -> usize {
+        key.3.len() + 3 * result.table.heap_bytes()
     }
 }
 
@@ -269,12 +303,15 @@ type LeadsByDay = BoundedCache<(usize, NaiveDate), Arc<Dataset>>;
 /// One account (tenant): its key pair, limit, users and listed leads.
 #[derive(Debug)]
 pub struct Account {
+    pub(crate) name: String,
     pub(crate) access_key: String,
     secret_key: String,
     pub(crate) limit: Option<Limit>,
     pub users: Arc<Vec<User>>,
     listed_leads: Arc<Vec<Lead>>,
     generated_leads: usize,
+    /// Its lead fields, standard and custom, as v2 reads and writes them.
+    pub(crate) schema: Arc<v2::schema::Schema>,
     /// What `users` and `listed_leads` were made from.
     made_from: Arc<AccountSource>,
 }
@@ -315,6 +352,8 @@ impl Account {
             }
         };
         Account {
+            name: a.name.clone(),
+            schema: Arc::new(v2::schema::Schema::new(&a.custom_fields)),
             access_key: a.access_key.clone(),
             secret_key: a.secret_key.clone(),
             limit: a.limit(),
@@ -323,6 +362,15 @@ impl Account {
             generated_leads: a.generated_leads,
             made_from,
         }
+    }
+}
+
+impl Account {
+    /// The user the keys belong to (every v2 action runs as them): the
+    /// first active administrator, else the first active user.
+    pub(crate) fn key_user(&self) -> Option<(usize, &User)> {
+        let active = || self.users.iter().enumerate().filter(|(_, u)| u.status_code == 0);
+        active().find(|(_, u)| u.role == "Administrator").or_else(|| active().next())
     }
 }
 
@@ -353,6 +401,8 @@ pub struct LeadSquaredState {
     catalog: ArcSwap<Catalog>,
     /// Per access key; outlives catalog swaps.
     pub(crate) limiter: RateLimiter,
+    /// What v2 clients wrote, per access key; outlives catalog swaps.
+    pub(crate) writes: v2::store::Writes,
     seed: Seed,
 }
 
@@ -366,8 +416,10 @@ pub struct Catalog {
     /// Leads per (account, day of the virtual clock); two entries cover a
     /// walk across midnight.
     leads: LeadsByDay,
-    /// Recent query results by (account, virtual instant, request body).
+    /// Recent query results by (account, virtual instant, writes, request body).
     pub(crate) results: QueryResults,
+    /// Leads with v2 writes laid over them, by (account, day, version).
+    pub(crate) merged: BoundedCache<(usize, NaiveDate, u64), Arc<Dataset>>,
     seed: Seed,
 }
 
@@ -417,6 +469,7 @@ impl Catalog {
             accounts,
             by_key,
             leads: BoundedCache::new(4),
+            merged: BoundedCache::new(4),
             results: BoundedCache::weighed(QUERY_RESULTS, QUERY_RESULTS_MAX_BYTES, QueryResult::weigh),
             seed,
         }
@@ -438,6 +491,10 @@ impl Catalog {
 
     pub(crate) fn account_at(&self, index: usize) -> Option<&Account> {
         self.accounts.get(index).map(|a| &**a)
+    }
+
+    pub(crate) fn shared_account(&self, index: usize) -> Option<Arc<Account>> {
+        self.accounts.get(index).cloned()
     }
 
     /// The account a key pair opens, if any.
@@ -472,6 +529,7 @@ impl LeadSquaredState {
         Self {
             catalog: ArcSwap::from_pointee(Catalog::new(fixtures, seed, None)),
             limiter: RateLimiter::default(),
+            writes: v2::store::Writes::default(),
             seed,
         }
     }
@@ -493,9 +551,10 @@ impl LeadSquaredState {
             .store(Arc::new(Catalog::new(fixtures, self.seed, Some(&previous))));
     }
 
-    /// Forgets rate-limit history.
+    /// Forgets rate-limit history and what clients wrote.
     pub(crate) fn reset(&self) {
         self.limiter.clear();
+        self.writes.clear();
     }
 }
 

@@ -2,7 +2,7 @@
 //! engine filters, groups and lists by. No axum here.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDateTime;
 use uuid::Uuid;
@@ -188,6 +188,18 @@ impl Lead {
 pub struct Dataset {
     columns: Vec<Vec<Value>>,
     owners: Vec<usize>,
+    /// Leads by id, email and phone, built when a v2 call first looks one up.
+    index: OnceLock<Arc<LookupIndex>>,
+}
+
+/// Where a dataset's leads are, by what v2 calls look them up by.
+#[derive(Debug, Default)]
+pub(crate) struct LookupIndex {
+    pub(crate) by_id: HashMap<Arc<str>, usize>,
+    /// Lower-cased emails.
+    pub(crate) by_email: HashMap<String, Vec<usize>>,
+    /// The digits of `Phone` and `Mobile`.
+    pub(crate) by_phone: HashMap<String, Vec<usize>>,
 }
 
 /// Columns with more distinct texts than this are not interned (names, ids).
@@ -213,7 +225,41 @@ impl Dataset {
                 columns[index].push(value);
             }
         }
-        Self { columns, owners }
+        Self {
+            columns,
+            owners,
+            index: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn row(&self, row: usize) -> LeadRef<'_> {
+        LeadRef { data: self, row }
+    }
+
+    pub(crate) fn index(&self) -> &LookupIndex {
+        self.index.get_or_init(|| {
+            let mut index = LookupIndex::default();
+            for lead in self.rows() {
+                if let Value::Text(id) = lead.stored(fields::PROSPECT_ID) {
+                    index.by_id.insert(id.clone(), lead.row);
+                }
+                if let Value::Text(email) = lead.stored(fields::EMAIL_ADDRESS) {
+                    index.by_email.entry(email.trim().to_lowercase()).or_default().push(lead.row);
+                }
+                for field in [fields::PHONE, fields::MOBILE] {
+                    if let Value::Text(phone) = lead.stored(field) {
+                        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+                        if !digits.is_empty() {
+                            let rows = index.by_phone.entry(digits).or_default();
+                            if rows.last() != Some(&lead.row) {
+                                rows.push(lead.row);
+                            }
+                        }
+                    }
+                }
+            }
+            Arc::new(index)
+        })
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -251,6 +297,14 @@ impl<'a> LeadRef<'a> {
 
     pub(crate) fn owner_index(self) -> usize {
         self.data.owners[self.row]
+    }
+
+    /// The lead as a record of its own.
+    pub(crate) fn to_lead(self) -> Lead {
+        Lead {
+            values: self.data.columns.iter().map(|column| column[self.row].clone()).collect(),
+            owner_index: self.owner_index(),
+        }
     }
 }
 

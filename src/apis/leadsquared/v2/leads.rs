@@ -1,0 +1,880 @@
+//! `LeadManagement.svc`: lead writes (Capture, Create, CreateOrUpdate,
+//! Update, Convert), lookups (by id, email, phone, quick search), searches
+//! (`Leads.Get`, `Leads.RecentlyModified`) and the field list.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDateTime;
+use serde_json::{Map, Value as Json_, json};
+
+use super::super::error::LsqError;
+use super::super::model::{Dataset, Field, Kind, Value, fields};
+use super::schema::{FieldDef, Schema, parse_date, phone_digits, read_value};
+use super::store::{Activity, ActivitySummary, Full, LEAD_CAPTURE, Record, Session};
+use super::{Call, param, success};
+
+/// Pages of `Leads.Get` and `Leads.RecentlyModified` hold at most this many.
+pub(crate) const MAX_PAGE_SIZE: usize = 5_000;
+/// `ProspectAutoId`s of created leads start here, past any generated one.
+const FIRST_AUTO_ID: i64 = 2_000_000_000;
+/// Attributes one write may carry.
+const MAX_ATTRIBUTES: usize = 200;
+
+/// An attribute/value pair of a write.
+struct Attribute {
+    name: String,
+    value: Json_,
+}
+
+/// A write's body: `[{"Attribute":…,"Value":…}]`, with `SearchBy` taken out.
+struct Attributes {
+    pairs: Vec<Attribute>,
+    search_by: Option<String>,
+}
+
+impl Attributes {
+    fn read(body: &[u8]) -> Result<Self, LsqError> {
+        let value: Json_ = crate::shared::request::parse_json_value(body, None)?;
+        let Json_::Array(items) = value else {
+            return Err(LsqError::BadRequest(
+                "The request body must be a JSON array of {\"Attribute\": …, \"Value\": …} pairs.".to_owned(),
+            ));
+        };
+        if items.len() > MAX_ATTRIBUTES {
+            return Err(LsqError::BadRequest(format!("At most {MAX_ATTRIBUTES} attributes may be passed at once.")));
+        }
+        let mut pairs = Vec::with_capacity(items.len());
+        let mut search_by = None;
+        for (i, item) in items.into_iter().enumerate() {
+            let Json_::Object(mut item) = item else {
+                return Err(LsqError::BadRequest(format!("Item {i} of the body is not an {{\"Attribute\", \"Value\"}} object.")));
+            };
+            let name = match item.remove("Attribute") {
+                Some(Json_::String(name)) if !name.trim().is_empty() => name.trim().to_owned(),
+                _ => return Err(LsqError::BadRequest(format!("Item {i} of the body has no \"Attribute\" name."))),
+            };
+            let value = item.remove("Value").unwrap_or(Json_::Null);
+            if name.eq_ignore_ascii_case("SearchBy") {
+                search_by = value.as_str().map(str::to_owned);
+            } else {
+                pairs.push(Attribute { name, value });
+            }
+        }
+        Ok(Self { pairs, search_by })
+    }
+
+    /// The value of the attribute `name` (any case), as text.
+    fn text(&self, name: &str) -> Option<String> {
+        self.pairs
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .and_then(|p| match &p.value {
+                Json_::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+                Json_::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.pairs.iter().any(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Every name the schema lacks, or a field a write may not set (the
+    /// `ProspectID` a call reads as a key is left to it).
+    fn check(&self, schema: &Schema, keys: &[&str]) -> Result<(), LsqError> {
+        let unknown: Vec<&str> = self
+            .pairs
+            .iter()
+            .filter(|p| !keys.iter().any(|k| k.eq_ignore_ascii_case(&p.name)) && schema.get(&p.name).is_none())
+            .map(|p| p.name.as_str())
+            .collect();
+        if !unknown.is_empty() {
+            return Err(LsqError::mx(
+                "MXUnknownAttributeException",
+                format!("Attribute(s) does not exist - {}.", unknown.join(", ")),
+            ));
+        }
+        for pair in &self.pairs {
+            if keys.iter().any(|k| k.eq_ignore_ascii_case(&pair.name)) {
+                continue;
+            }
+            if schema.get(&pair.name).is_some_and(|d| !d.writable) {
+                return Err(LsqError::invalid_input(&pair.name, "It is a system field and cannot be set."));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How an update treats the lead's current values (`LeadUpdateBehavior`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Behaviour {
+    Update,
+    DoNotUpdate,
+    UpdateOnlyEmptyFields,
+    DoNotUpdateUniqueFields,
+}
+
+impl Behaviour {
+    fn of(call: &Call) -> Result<Self, LsqError> {
+        match param(&call.query, "LeadUpdateBehavior") {
+            None | Some("") => Ok(Behaviour::Update),
+            Some(b) if b.eq_ignore_ascii_case("DoNotUpdate") => Ok(Behaviour::DoNotUpdate),
+            Some(b) if b.eq_ignore_ascii_case("UpdateOnlyEmptyFields") => Ok(Behaviour::UpdateOnlyEmptyFields),
+            Some(b) if b.eq_ignore_ascii_case("DoNotUpdateUniqueFields") => Ok(Behaviour::DoNotUpdateUniqueFields),
+            Some(other) => Err(LsqError::invalid_input(
+                "LeadUpdateBehavior",
+                format!("'{other}' is not DoNotUpdate, UpdateOnlyEmptyFields or DoNotUpdateUniqueFields."),
+            )),
+        }
+    }
+}
+
+fn full(full: Full) -> LsqError {
+    let (what, max) = match full {
+        Full::Account => ("this account", super::store::MAX_ACCOUNT_WRITE_BYTES),
+        Full::Server => ("all accounts together", super::store::MAX_WRITE_BYTES),
+    };
+    LsqError::mx(
+        "MXStorageLimitExceededException",
+        format!(
+            "leadsim keeps at most {} MiB of written leads and activities for {what}; reset it (POST /__admin/reset) or use another account.",
+            max >> 20
+        ),
+    )
+}
+
+/// A lead record with `pairs` applied (fields the schema checked).
+fn apply(call: &Call, record: &mut Record, pairs: &[&Attribute], now: NaiveDateTime) -> Result<(), LsqError> {
+    for pair in pairs {
+        let Some(def) = call.account.schema.get(&pair.name) else { continue };
+        if !def.writable {
+            continue;
+        }
+        let value = read_value(def, &pair.value)?;
+        set(call, record, def, value)?;
+    }
+    record.lead.set(fields::MODIFIED_ON, Value::DateTime(now));
+    Ok(())
+}
+
+fn set(call: &Call, record: &mut Record, def: &FieldDef, value: Value) -> Result<(), LsqError> {
+    match def.field {
+        Some(field) if field == fields::OWNER_ID => {
+            let Value::Text(owner) = value else {
+                return Err(LsqError::invalid_input("OwnerId", "A lead must have an owner."));
+            };
+            let found = call
+                .account
+                .users
+                .iter()
+                .enumerate()
+                .find(|(_, u)| u.id.to_string().eq_ignore_ascii_case(&owner) || u.email.eq_ignore_ascii_case(&owner));
+            let Some((index, user)) = found else {
+                return Err(LsqError::invalid_input("OwnerId", format!("No user of this account is '{owner}'.")));
+            };
+            record.lead.owner_index = index;
+            record.lead.set(fields::OWNER_ID, Value::text(user.id.to_string()));
+            record.lead.set(fields::OWNER_ID_NAME, Value::text(user.full_name()));
+            record.lead.set(fields::OWNER_ID_EMAIL_ADDRESS, Value::text(user.email.as_str()));
+        }
+        Some(field) => record.lead.set(field, value),
+        None => match value.display() {
+            Some(text) => {
+                record.extra.insert(def.schema_name.clone(), text);
+            }
+            None => {
+                record.extra.remove(&def.schema_name);
+            }
+        },
+    }
+    Ok(())
+}
+
+/// A lead as a create starts it: a new id and number, owned by the user
+/// the keys belong to, stage `Prospect`, origin `API`, stamped now.
+fn new_record(call: &Call, session: &mut Session<'_>, id: Option<&str>, now: NaiveDateTime) -> Record {
+    let n = session.next_created();
+    let id = id.map_or_else(
+        || call.lsq.seed.uuid("leadsquared.v2.lead", (call.account.access_key.as_str(), n)).to_string(),
+        str::to_owned,
+    );
+    let mut lead = super::super::model::Lead::empty();
+    lead.set(fields::PROSPECT_ID, Value::text(id));
+    lead.set(fields::PROSPECT_AUTO_ID, Value::Number(FIRST_AUTO_ID + n as i64));
+    lead.set(fields::PROSPECT_STAGE, Value::text("Prospect"));
+    lead.set(fields::ORIGIN, Value::text("API"));
+    for field in [fields::SCORE, fields::ENGAGEMENT_SCORE, fields::TOTAL_VISITS] {
+        lead.set(field, Value::Number(0));
+    }
+    lead.set(fields::DO_NOT_EMAIL, Value::text("0"));
+    lead.set(fields::DO_NOT_CALL, Value::text("0"));
+    lead.set(fields::CREATED_ON, Value::DateTime(now));
+    lead.set(fields::MODIFIED_ON, Value::DateTime(now));
+    if let Some((index, user)) = call.account.key_user() {
+        lead.owner_index = index;
+        let id = user.id.to_string();
+        lead.set(fields::OWNER_ID, Value::text(id.as_str()));
+        lead.set(fields::OWNER_ID_NAME, Value::text(user.full_name()));
+        lead.set(fields::OWNER_ID_EMAIL_ADDRESS, Value::text(user.email.as_str()));
+        lead.set(fields::CREATED_BY, Value::text(id));
+        lead.set(fields::CREATED_BY_NAME, Value::text(user.full_name()));
+    }
+    Record {
+        lead,
+        extra: BTreeMap::new(),
+        last_activity: None,
+    }
+}
+
+/// The unique fields (`EmailAddress`, `Phone`) of `record` belong to no
+/// other lead: LeadSquared's duplicate entry otherwise.
+fn check_unique(session: &Session<'_>, base: &Dataset, record: &Record) -> Result<(), LsqError> {
+    let own = record.id().unwrap_or_default();
+    if let Some(email) = record.text(fields::EMAIL_ADDRESS)
+        && session.by_email(base, email).is_some_and(|other| other.id() != Some(own))
+    {
+        return Err(duplicate(email, "UQ_Prospect_Base_EmailAddress"));
+    }
+    if let Some(phone) = record.text(fields::PHONE) {
+        let digits = phone_digits(phone);
+        let clash = session
+            .by_phone(base, phone)
+            .into_iter()
+            .any(|other| other.id() != Some(own) && other.text(fields::PHONE).map(phone_digits) == Some(digits.clone()));
+        if clash {
+            return Err(duplicate(phone, "UQ_Prospect_Base_Phone"));
+        }
+    }
+    Ok(())
+}
+
+fn duplicate(value: &str, key: &str) -> LsqError {
+    LsqError::mx("MXDuplicateEntryException", format!("Duplicate entry '{value}' for key '{key}'"))
+}
+
+/// Posts Capture's own activity on the lead; its id is Capture's `RelatedId`.
+fn capture_activity(call: &Call, session: &mut Session<'_>, record: &mut Record, now: NaiveDateTime) -> Result<uuid::Uuid, LsqError> {
+    let n = session.writes().activities.len() as u64;
+    let id = call.lsq.seed.uuid("leadsquared.v2.activity", (call.account.access_key.as_str(), n));
+    let lead: Arc<str> = record.id().unwrap_or_default().into();
+    session
+        .add_activity(Activity {
+            id,
+            lead,
+            event: LEAD_CAPTURE,
+            name: "Lead Capture".to_owned(),
+            score: 0,
+            note: None,
+            at: now,
+            created_on: now,
+            fields: Vec::new(),
+        })
+        .map_err(full)?;
+    record.last_activity = Some(ActivitySummary {
+        id,
+        name: "Lead Capture".to_owned(),
+        at: now,
+    });
+    Ok(id)
+}
+
+/// `POST /v2/LeadManagement.svc/Lead.Capture`: creates or updates by the
+/// documented matching (ProspectID, then EmailAddress, then Phone, or the
+/// `SearchBy` attribute), and posts a "Lead Capture" activity each time.
+pub(crate) async fn capture(call: Call, body: Bytes) -> Result<Response, LsqError> {
+    let attributes = Attributes::read(&body)?;
+    let behaviour = Behaviour::of(&call)?;
+    attributes.check(&call.account.schema, &["ProspectID", "ProspectId"])?;
+    let search_by = attributes.search_by.clone().or_else(|| param(&call.query, "SearchBy").map(str::to_owned));
+    let base = call.base();
+    let now = call.now();
+    let mut session = call.lsq.leadsquared.writes.lock(&call.account.access_key);
+    let prospect = attributes.text("ProspectID");
+    let email = attributes.text("EmailAddress");
+    let phone = attributes.text("Phone").or_else(|| attributes.text("Mobile"));
+    let all_keys = prospect.is_some() && email.is_some() && phone.is_some();
+    let found: Option<Record> = match (&search_by, all_keys) {
+        (Some(field), false) => {
+            let value = attributes.text(field);
+            match (field.as_str(), value) {
+                (_, None) => None,
+                ("ProspectID" | "ProspectId", Some(v)) => session.by_id(&base, &v),
+                ("EmailAddress", Some(v)) => session.by_email(&base, &v),
+                ("Phone" | "Mobile", Some(v)) => session.by_phone(&base, &v).into_iter().next(),
+                (other, _) => {
+                    return Err(LsqError::invalid_input("SearchBy", format!("'{other}' is not a unique field.")));
+                }
+            }
+        }
+        _ => match (&prospect, &email, &phone) {
+            (None, None, None) => None,
+            (Some(id), _, _) => match session.by_id(&base, id) {
+                // The id matches but the email differs: a new lead.
+                Some(lead) if email.as_deref().is_some_and(|e| lead.text(fields::EMAIL_ADDRESS).is_none_or(|own| !own.eq_ignore_ascii_case(e))) => None,
+                Some(lead) => Some(lead),
+                None => email.as_deref().and_then(|e| session.by_email(&base, e)),
+            },
+            (None, Some(e), _) => session.by_email(&base, e),
+            (None, None, Some(p)) => session.by_phone(&base, p).into_iter().next(),
+        },
+    };
+    let created = found.is_none();
+    let mut record = match found {
+        Some(record) => record,
+        None => {
+            // An id no lead has is an anonymous visitor's: the lead takes it.
+            let id = prospect.as_deref().filter(|id| session.by_id(&base, id).is_none());
+            new_record(&call, &mut session, id, now)
+        }
+    };
+    if created || behaviour != Behaviour::DoNotUpdate {
+        let pairs: Vec<&Attribute> = attributes
+            .pairs
+            .iter()
+            .filter(|p| !p.name.eq_ignore_ascii_case("ProspectID"))
+            .filter(|p| match behaviour {
+                _ if created => true,
+                Behaviour::UpdateOnlyEmptyFields => call
+                    .account
+                    .schema
+                    .get(&p.name)
+                    .is_some_and(|def| is_empty(&record, def)),
+                Behaviour::DoNotUpdateUniqueFields => !matches!(p.name.as_str(), "EmailAddress" | "Phone"),
+                _ => true,
+            })
+            // A repeat capture does not change the lead's source.
+            .filter(|p| created || p.name != "Source" || record.text(fields::SOURCE).is_none())
+            .collect();
+        apply(&call, &mut record, &pairs, now)?;
+        check_unique(&session, &base, &record)?;
+    }
+    let related = capture_activity(&call, &mut session, &mut record, now)?;
+    let id = record.id().unwrap_or_default().to_owned();
+    session.put(record).map_err(full)?;
+    Ok(success(json!({"Id": id, "RelatedId": related, "IsCreated": created})))
+}
+
+fn is_empty(record: &Record, def: &FieldDef) -> bool {
+    match def.field {
+        Some(field) => matches!(record.lead.stored(field), Value::Null),
+        None => !record.extra.contains_key(&def.schema_name),
+    }
+}
+
+/// `POST /v2/LeadManagement.svc/Lead.Create`.
+pub(crate) async fn create(call: Call, body: Bytes) -> Result<Response, LsqError> {
+    let attributes = Attributes::read(&body)?;
+    attributes.check(&call.account.schema, &[])?;
+    if !["FirstName", "LastName", "EmailAddress", "Phone"].iter().any(|n| attributes.has(n)) {
+        return Err(LsqError::mx(
+            "MXMandatoryAttributeMissingException",
+            "One of FirstName, LastName, EmailAddress or Phone is mandatory for creating lead",
+        ));
+    }
+    let base = call.base();
+    let now = call.now();
+    let mut session = call.lsq.leadsquared.writes.lock(&call.account.access_key);
+    let mut record = new_record(&call, &mut session, None, now);
+    let pairs: Vec<&Attribute> = attributes.pairs.iter().collect();
+    apply(&call, &mut record, &pairs, now)?;
+    check_unique(&session, &base, &record)?;
+    let id = record.id().unwrap_or_default().to_owned();
+    session.put(record).map_err(full)?;
+    Ok(success(json!({"Id": id})))
+}
+
+/// `POST /v2/LeadManagement.svc/Lead.CreateOrUpdate`: found by `SearchBy`,
+/// or by email then phone; created when nothing matches.
+pub(crate) async fn create_or_update(call: Call, body: Bytes) -> Result<Response, LsqError> {
+    let attributes = Attributes::read(&body)?;
+    if attributes.has("ProspectID") {
+        return Err(LsqError::invalid_input(
+            "ProspectID",
+            "A lead id cannot be passed to Lead.CreateOrUpdate; use Lead.Update or Lead.Capture.",
+        ));
+    }
+    attributes.check(&call.account.schema, &[])?;
+    let base = call.base();
+    let now = call.now();
+    let mut session = call.lsq.leadsquared.writes.lock(&call.account.access_key);
+    let search_by = attributes.search_by.clone().unwrap_or_default();
+    let found = match search_by.as_str() {
+        "" => {
+            let email = attributes.text("EmailAddress");
+            let phone = attributes.text("Phone");
+            if email.is_none() && phone.is_none() {
+                return Err(LsqError::mx(
+                    "MXMandatoryAttributeMissingException",
+                    "At least one unique field (EmailAddress or Phone) is mandatory",
+                ));
+            }
+            email
+                .and_then(|e| session.by_email(&base, &e))
+                .or_else(|| phone.and_then(|p| session.by_phone(&base, &p).into_iter().next()))
+        }
+        "EmailAddress" => attributes.text("EmailAddress").and_then(|e| session.by_email(&base, &e)),
+        "Phone" | "Mobile" => attributes
+            .text(&search_by)
+            .and_then(|p| session.by_phone(&base, &p).into_iter().next()),
+        other => return Err(LsqError::invalid_input("SearchBy", format!("'{other}' is not a unique field."))),
+    };
+    let mut record = match found {
+        Some(record) => record,
+        None => new_record(&call, &mut session, None, now),
+    };
+    let pairs: Vec<&Attribute> = attributes.pairs.iter().collect();
+    apply(&call, &mut record, &pairs, now)?;
+    check_unique(&session, &base, &record)?;
+    let id = record.id().unwrap_or_default().to_owned();
+    session.put(record).map_err(full)?;
+    Ok(success(json!({"Id": id, "AffectedRows": 1})))
+}
+
+/// `POST /v2/LeadManagement.svc/Lead.Update?leadId=`: only the fields passed.
+pub(crate) async fn update(call: Call, body: Bytes) -> Result<Response, LsqError> {
+    let lead_id = lead_id(&call, "updating lead")?;
+    let attributes = Attributes::read(&body)?;
+    attributes.check(&call.account.schema, &[])?;
+    let base = call.base();
+    let now = call.now();
+    let mut session = call.lsq.leadsquared.writes.lock(&call.account.access_key);
+    let Some(mut record) = session.by_id(&base, &lead_id) else {
+        return Err(LsqError::mx("MXInvalidEntityException", "Lead does not exist in the system"));
+    };
+    let pairs: Vec<&Attribute> = attributes.pairs.iter().collect();
+    apply(&call, &mut record, &pairs, now)?;
+    check_unique(&session, &base, &record)?;
+    session.put(record).map_err(full)?;
+    Ok(success(json!({"AffectedRows": 1})))
+}
+
+/// `POST /v2/LeadManagement.svc/Lead.Convert?leadId=`: a web visitor (its
+/// tracker id) becomes a lead with that id, or the lead is updated.
+pub(crate) async fn convert(call: Call, body: Bytes) -> Result<Response, LsqError> {
+    let lead_id = lead_id(&call, "converting a visitor")?;
+    let attributes = Attributes::read(&body)?;
+    attributes.check(&call.account.schema, &[])?;
+    let base = call.base();
+    let now = call.now();
+    let mut session = call.lsq.leadsquared.writes.lock(&call.account.access_key);
+    let mut record = match session.by_id(&base, &lead_id) {
+        Some(record) => record,
+        None => new_record(&call, &mut session, Some(&lead_id), now),
+    };
+    let pairs: Vec<&Attribute> = attributes.pairs.iter().collect();
+    apply(&call, &mut record, &pairs, now)?;
+    check_unique(&session, &base, &record)?;
+    session.put(record).map_err(full)?;
+    Ok(success(json!({"AffectedRows": 1})))
+}
+
+fn lead_id(call: &Call, doing: &str) -> Result<String, LsqError> {
+    match param(&call.query, "leadId").map(str::trim) {
+        Some(id) if !id.is_empty() => Ok(id.to_owned()),
+        _ => Err(LsqError::mx(
+            "MXMandatoryAttributeMissingException",
+            format!("'leadId' is mandatory for {doing}"),
+        )),
+    }
+}
+
+/// A lead as the lookups print it: every field, numbers and dates as
+/// strings, absent values `null`; or only `columns`.
+pub(crate) fn flat(schema: &Schema, record: &Record, columns: Option<&[String]>) -> Map<String, Json_> {
+    let mut all = Map::new();
+    for def in &schema.fields {
+        let value = match def.field {
+            Some(field) => record.lead.stored(field).display(),
+            None => record.extra.get(&def.schema_name).cloned(),
+        };
+        all.insert(def.schema_name.clone(), value.map_or(Json_::Null, Json_::String));
+    }
+    let modified = record.lead.stored(fields::MODIFIED_ON).display();
+    let activity = record.last_activity.as_ref();
+    all.insert("LeadLastModifiedOn".into(), modified.map_or(Json_::Null, Json_::String));
+    all.insert("ProspectActivityId_Max".into(), activity.map_or(Json_::Null, |a| json!(a.id)));
+    all.insert("ProspectActivityName_Max".into(), activity.map_or(Json_::Null, |a| json!(a.name)));
+    all.insert(
+        "ProspectActivityDate_Max".into(),
+        activity.map_or(Json_::Null, |a| json!(a.at.format("%Y-%m-%d %H:%M:%S%.3f").to_string())),
+    );
+    all.insert("StatusCode".into(), json!("0"));
+    all.insert("StatusReason".into(), json!("0"));
+    all.insert("IsLead".into(), json!("1"));
+    all.insert("LeadType".into(), json!("OT_0"));
+    match columns {
+        None => all,
+        Some(columns) => columns
+            .iter()
+            .filter_map(|c| all.get(c).map(|v| (c.clone(), v.clone())))
+            .collect(),
+    }
+}
+
+fn leads_answer(call: &Call, records: impl IntoIterator<Item = Record>) -> Response {
+    let leads: Vec<Json_> = records
+        .into_iter()
+        .map(|r| Json_::Object(flat(&call.account.schema, &r, None)))
+        .collect();
+    Json(leads).into_response()
+}
+
+fn required<'a>(call: &'a Call, name: &str) -> Result<&'a str, LsqError> {
+    param(&call.query, name)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| LsqError::invalid_input(name, "It is mandatory."))
+}
+
+/// `GET …/Leads.GetById?id=`: `[lead]`, or `[]`.
+pub(crate) async fn get_by_id(call: Call) -> Result<Response, LsqError> {
+    let id = required(&call, "id")?.to_owned();
+    let base = call.base();
+    let session = call.lsq.leadsquared.writes.lock(&call.account.access_key);
+    let found = session.by_id(&base, &id);
+    drop(session);
+    Ok(leads_answer(&call, found))
+}
+
+/// `GET …/Leads.GetByEmailaddress?emailaddress=` (and its twin
+/// `RetrieveLeadByEmailAddress`): `[lead]`, or `[]`.
+pub(crate) async fn get_by_email(call: Call) -> Result<Response, LsqError> {
+    let email = required(&call, "emailaddress")?.to_owned();
+    let base = call.base();
+    let session = call.lsq.leadsquared.writes.lock(&call.account.access_key);
+    let found = session.by_email(&base, &email);
+    drop(session);
+    Ok(leads_answer(&call, found))
+}
+
+/// `GET …/RetrieveLeadByPhoneNumber?phone=`: the lead with that `Phone` or
+/// `Mobile` and the latest change; digits only, a country code allowed.
+pub(crate) async fn get_by_phone(call: Call) -> Result<Response, LsqError> {
+    let phone = required(&call, "phone")?.to_owned();
+    let digits = phone.strip_prefix('+').unwrap_or(&phone);
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(LsqError::invalid_input(
+            "phone",
+            "Pass the number's digits only (a country code may lead), without spaces, hyphens or other characters.",
+        ));
+    }
+    let base = call.base();
+    let session = call.lsq.leadsquared.writes.lock(&call.account.access_key);
+    let found = session.by_phone(&base, digits).into_iter().next();
+    drop(session);
+    Ok(leads_answer(&call, found))
+}
+
+/// Quick search answers at most this many leads, latest changed first.
+const QUICK_SEARCH_LIMIT: usize = 100;
+
+/// `GET …/Leads.GetByQuickSearch?key=`: leads whose name, email, phone,
+/// mobile or company holds the key (without regard to case).
+pub(crate) async fn quick_search(call: Call) -> Result<Response, LsqError> {
+    let key = required(&call, "key")?.to_lowercase();
+    let key_digits = phone_digits(&key);
+    let dataset = call.dataset();
+    let text_fields = [fields::FIRST_NAME, fields::LAST_NAME, fields::EMAIL_ADDRESS, fields::COMPANY];
+    let mut hits: Vec<(NaiveDateTime, String)> = dataset
+        .rows()
+        .filter(|lead| {
+            text_fields
+                .iter()
+                .any(|f| matches!(lead.stored(*f), Value::Text(t) if t.to_lowercase().contains(&key)))
+                || (key_digits.len() >= 4
+                    && [fields::PHONE, fields::MOBILE]
+                        .iter()
+                        .any(|f| matches!(lead.stored(*f), Value::Text(t) if phone_digits(t).contains(&key_digits))))
+        })
+        .filter_map(|lead| {
+            let modified = match lead.stored(fields::MODIFIED_ON) {
+                Value::DateTime(t) => *t,
+                _ => NaiveDateTime::MIN,
+            };
+            match lead.stored(fields::PROSPECT_ID) {
+                Value::Text(id) => Some((modified, id.to_string())),
+                _ => None,
+            }
+        })
+        .collect();
+    hits.sort_by(|a, b| b.cmp(a));
+    hits.truncate(QUICK_SEARCH_LIMIT);
+    Ok(leads_answer(&call, call.records(hits.into_iter().map(|(_, id)| id))))
+}
+
+/// One comparison of `Leads.Get`.
+struct Condition {
+    field: Option<Field>,
+    operator: String,
+    value: String,
+}
+
+impl Condition {
+    fn matches(&self, value: &Value) -> bool {
+        let Some(field) = self.field else { return false };
+        let op = self.operator.as_str();
+        if op.eq_ignore_ascii_case("IN") {
+            return self.value.split(',').any(|v| equal(field.kind(), value, v.trim()));
+        }
+        if op.eq_ignore_ascii_case("LIKE") {
+            let text = value.display().unwrap_or_default().to_lowercase();
+            return like(&text, &self.value.to_lowercase());
+        }
+        let ordering = match (field.kind(), value) {
+            (_, Value::Null) => return op == "<>" && !self.value.is_empty(),
+            (Kind::Number, Value::Number(n)) => self.value.trim().parse::<f64>().ok().and_then(|v| (*n as f64).partial_cmp(&v)),
+            (Kind::DateTime, Value::DateTime(t)) => parse_date(&self.value).map(|v| t.cmp(&v)),
+            _ => Some(value.display().unwrap_or_default().to_lowercase().cmp(&self.value.trim().to_lowercase())),
+        };
+        let Some(ordering) = ordering else { return false };
+        match op {
+            "=" => ordering.is_eq(),
+            "<>" | "!=" => ordering.is_ne(),
+            ">" => ordering.is_gt(),
+            "<" => ordering.is_lt(),
+            ">=" => ordering.is_ge(),
+            "<=" => ordering.is_le(),
+            _ => false,
+        }
+    }
+}
+
+fn equal(kind: Kind, value: &Value, given: &str) -> bool {
+    match (kind, value) {
+        (Kind::Number, Value::Number(n)) => given.parse::<i64>().is_ok_and(|g| g == *n),
+        (Kind::DateTime, Value::DateTime(t)) => parse_date(given).is_some_and(|g| g == *t),
+        (_, v) => v.display().is_some_and(|d| d.eq_ignore_ascii_case(given)),
+    }
+}
+
+/// SQL's `LIKE` with `%` (any run) and `_` (one character).
+fn like(text: &str, pattern: &str) -> bool {
+    let (t, p): (Vec<char>, Vec<char>) = (text.chars().collect(), pattern.chars().collect());
+    // Positions of the pattern reachable after each text character.
+    let mut reach = vec![false; p.len() + 1];
+    reach[0] = true;
+    for i in 0..p.len() {
+        if p[i] == '%' && reach[i] {
+            reach[i + 1] = true;
+        }
+    }
+    for c in t {
+        let mut next = vec![false; p.len() + 1];
+        for i in 0..p.len() {
+            if !reach[i] {
+                continue;
+            }
+            match p[i] {
+                '%' => {
+                    next[i] = true;
+                    next[i + 1] = true;
+                }
+                '_' => next[i + 1] = true,
+                pc if pc == c => next[i + 1] = true,
+                _ => {}
+            }
+        }
+        for i in 0..p.len() {
+            if p[i] == '%' && next[i] {
+                next[i + 1] = true;
+            }
+        }
+        reach = next;
+    }
+    reach[p.len()]
+}
+
+/// `Columns.Include_CSV`, `Sorting` and `Paging` of the searches.
+struct Shape {
+    columns: Option<Vec<String>>,
+    sort: Option<(Field, bool)>,
+    page: usize,
+    size: usize,
+}
+
+impl Shape {
+    fn read(body: &Json_, default_size: usize) -> Result<Self, LsqError> {
+        let columns = body
+            .pointer("/Columns/Include_CSV")
+            .and_then(Json_::as_str)
+            .map(|csv| csv.split(',').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect::<Vec<_>>())
+            .filter(|c| !c.is_empty());
+        let sort = body.get("Sorting").and_then(|s| {
+            let field = Field::named(s.get("ColumnName")?.as_str()?)?;
+            let descending = match s.get("Direction") {
+                Some(Json_::String(d)) => d.trim() == "1",
+                Some(Json_::Number(n)) => n.as_i64() == Some(1),
+                _ => false,
+            };
+            Some((field, descending))
+        });
+        let number = |name: &str, default: usize| -> Result<usize, LsqError> {
+            match body.get("Paging").and_then(|p| p.get(name)) {
+                None | Some(Json_::Null) => Ok(default),
+                Some(Json_::Number(n)) => n.as_u64().map(|n| n as usize).ok_or_else(|| LsqError::invalid_input(name, "It must be a positive whole number.")),
+                Some(Json_::String(s)) => s.trim().parse().map_err(|_| LsqError::invalid_input(name, "It must be a positive whole number.")),
+                Some(_) => Err(LsqError::invalid_input(name, "It must be a positive whole number.")),
+            }
+        };
+        let page = number("PageIndex", 1)?.max(1);
+        let size = number("PageSize", default_size)?;
+        if size > MAX_PAGE_SIZE {
+            return Err(LsqError::invalid_input("PageSize", format!("PageSize can not be more than {MAX_PAGE_SIZE}.")));
+        }
+        if size == 0 {
+            return Err(LsqError::invalid_input("PageSize", "PageSize must be at least 1."));
+        }
+        Ok(Self { columns, sort, page, size })
+    }
+
+    /// The page of `ids` (sorted as asked; by `ProspectAutoId` otherwise).
+    fn page(&self, dataset: &Dataset, mut rows: Vec<usize>) -> Vec<usize> {
+        let (field, descending) = self.sort.unwrap_or((fields::PROSPECT_AUTO_ID, false));
+        rows.sort_by(|a, b| {
+            let (x, y) = (dataset.row(*a).stored(field), dataset.row(*b).stored(field));
+            let ordering = compare(x, y);
+            if descending { ordering.reverse() } else { ordering }
+        });
+        rows.into_iter().skip((self.page - 1).saturating_mul(self.size)).take(self.size).collect()
+    }
+}
+
+fn compare(a: &Value, b: &Value) -> std::cmp::Ordering {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.cmp(y),
+        (Value::DateTime(x), Value::DateTime(y)) => x.cmp(y),
+        (Value::Null, Value::Null) => std::cmp::Ordering::Equal,
+        (Value::Null, _) => std::cmp::Ordering::Less,
+        (_, Value::Null) => std::cmp::Ordering::Greater,
+        (x, y) => x.display().cmp(&y.display()),
+    }
+}
+
+fn read_body(body: &[u8]) -> Result<Json_, LsqError> {
+    let value: Json_ = crate::shared::request::parse_json_value(body, Some("{}"))?;
+    if !value.is_object() {
+        return Err(LsqError::BadRequest("The request body must be a JSON object.".to_owned()));
+    }
+    Ok(value)
+}
+
+fn no_parameter() -> LsqError {
+    LsqError::mx("MXInvalidInputException", "Invalid Input! Parameter Name: You have not passed Parameter.")
+}
+
+/// `POST …/Leads.Get`: leads meeting one condition, with paging, sorting
+/// and columns. A `LookupName` in another case matches nothing, as live
+/// accounts answer.
+pub(crate) async fn search(call: Call, body: Bytes) -> Result<Response, LsqError> {
+    let body = read_body(&body)?;
+    let parameter = body.get("Parameter").filter(|p| p.is_object()).ok_or_else(no_parameter)?;
+    let text = |name: &str| match parameter.get(name) {
+        Some(Json_::String(s)) => Some(s.clone()),
+        Some(Json_::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let lookup = text("LookupName").ok_or_else(|| LsqError::invalid_input("LookupName", "It is mandatory."))?;
+    let operator = text("SqlOperator").unwrap_or_else(|| "=".to_owned());
+    if !["=", "LIKE", ">", "<", "<=", ">=", "<>", "IN"].iter().any(|o| o.eq_ignore_ascii_case(operator.trim())) {
+        return Err(LsqError::invalid_input("SqlOperator", format!("'{operator}' is not one of =, LIKE, >, <, <=, >=, <>, IN.")));
+    }
+    let condition = Condition {
+        field: Field::named(&lookup),
+        operator: operator.trim().to_owned(),
+        value: text("LookupValue").unwrap_or_default(),
+    };
+    let shape = Shape::read(&body, 100)?;
+    let dataset = call.dataset();
+    let rows: Vec<usize> = (0..dataset.len())
+        .filter(|row| condition.field.is_some_and(|f| condition.matches(dataset.row(*row).stored(f))))
+        .collect();
+    let page = shape.page(&dataset, rows);
+    let records = call.records(page.into_iter().filter_map(|row| id_of(&dataset, row)));
+    let leads: Vec<Json_> = records
+        .into_iter()
+        .map(|r| Json_::Object(flat(&call.account.schema, &r, shape.columns.as_deref())))
+        .collect();
+    Ok(Json(leads).into_response())
+}
+
+fn id_of(dataset: &Dataset, row: usize) -> Option<String> {
+    match dataset.row(row).stored(fields::PROSPECT_ID) {
+        Value::Text(id) => Some(id.to_string()),
+        _ => None,
+    }
+}
+
+/// `POST …/Leads.RecentlyModified`: leads whose `ModifiedOn` is in the
+/// window (both ends, to the second), as attribute lists.
+pub(crate) async fn recently_modified(call: Call, body: Bytes) -> Result<Response, LsqError> {
+    let body = read_body(&body)?;
+    let parameter = body.get("Parameter").filter(|p| p.is_object()).ok_or_else(no_parameter)?;
+    let date = |name: &str| -> Result<NaiveDateTime, LsqError> {
+        let text = parameter.get(name).and_then(Json_::as_str).ok_or_else(|| LsqError::invalid_input(name, "It is mandatory."))?;
+        parse_date(text).ok_or_else(|| LsqError::invalid_input(name, format!("'{text}' is not a date as yyyy-MM-dd HH:mm:ss.")))
+    };
+    let (from, to) = (date("FromDate")?, date("ToDate")?);
+    if from > to {
+        return Err(LsqError::invalid_input("FromDate", "FromDate can't be greater than ToDate."));
+    }
+    let shape = Shape::read(&body, 100)?;
+    let dataset = call.dataset();
+    let rows: Vec<usize> = (0..dataset.len())
+        .filter(|row| match dataset.row(*row).stored(fields::MODIFIED_ON) {
+            Value::DateTime(t) => {
+                let second = t.and_utc().timestamp();
+                second >= from.and_utc().timestamp() && second <= to.and_utc().timestamp()
+            }
+            _ => false,
+        })
+        .collect();
+    let total = rows.len();
+    if total == 0 {
+        return Ok(Json(json!({"RecordCount": 0})).into_response());
+    }
+    let page = shape.page(&dataset, rows);
+    let records = call.records(page.into_iter().filter_map(|row| id_of(&dataset, row)));
+    let leads: Vec<Json_> = records
+        .into_iter()
+        .map(|r| {
+            let mut list: Vec<Json_> = flat(&call.account.schema, &r, shape.columns.as_deref())
+                .into_iter()
+                .map(|(attribute, value)| json!({"Attribute": attribute, "Value": value}))
+                .collect();
+            list.push(json!({"Attribute": "Total", "Value": total.to_string()}));
+            json!({"LeadPropertyList": list})
+        })
+        .collect();
+    Ok(Json(json!({"RecordCount": total, "Leads": leads})).into_response())
+}
+
+/// `GET …/LeadsMetaData.Get[?schemaName=][&excludeOptionSets=1]`.
+pub(crate) async fn metadata(call: Call) -> Result<Response, LsqError> {
+    let schema = &call.account.schema;
+    let with_options = !param(&call.query, "excludeOptionSets").is_some_and(|v| v.trim() == "1" || v.eq_ignore_ascii_case("true"));
+    let fields: Vec<Json_> = match param(&call.query, "schemaName").map(str::trim).filter(|s| !s.is_empty()) {
+        Some(name) => schema.get(name).map(|def| schema.metadata(def, with_options)).into_iter().collect(),
+        None => schema.fields.iter().map(|def| schema.metadata(def, with_options)).collect(),
+    };
+    Ok(Json(fields).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like;
+
+    #[test]
+    fn like_matches_as_sql_does() {
+        assert!(like("ada lovelace", "%love%"));
+        assert!(like("ada", "a_a"));
+        assert!(!like("ada", "a_"));
+        assert!(like("", "%"));
+        assert!(!like("abc", "b%"));
+        assert!(like("abc", "%c"));
+    }
+}

@@ -1,0 +1,124 @@
+//! LeadSquared's v2 API (`/v2/<Service>.svc/<Method>`): the lead
+//! management, activity, user and authentication calls integrators make,
+//! over the same leads the distribution analytics endpoint reports. What
+//! clients write is kept per account ([`store`]) and laid over the
+//! account's generated and listed leads, so a captured lead is counted by
+//! the analytics on the same virtual clock.
+
+pub(crate) mod activities;
+pub(crate) mod leads;
+pub(crate) mod schema;
+pub(crate) mod store;
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde_json::{Value, json};
+
+use super::distribution::Caller;
+use super::error::LsqError;
+use super::model::Dataset;
+use super::{Account, Catalog, LeadSquared};
+use crate::shared::routes::Routes;
+
+/// A v2 call: its account (keys in the query or the `x-LSQ-*` headers),
+/// admitted within the account's limit, and what it reads.
+pub(crate) struct Call {
+    pub(crate) lsq: LeadSquared,
+    pub(crate) catalog: Arc<Catalog>,
+    pub(crate) index: usize,
+    pub(crate) account: Arc<Account>,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) headers: HeaderMap,
+}
+
+impl FromRequestParts<LeadSquared> for Call {
+    type Rejection = LsqError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &LeadSquared) -> Result<Self, LsqError> {
+        let Caller {
+            catalog,
+            index,
+            now,
+            query,
+        } = Caller::from_request_parts(parts, state).await?;
+        let account = catalog.shared_account(index).ok_or(LsqError::InvalidAccess)?;
+        Ok(Self {
+            lsq: state.clone(),
+            catalog,
+            index,
+            account,
+            at: now,
+            query,
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
+impl Call {
+    pub(crate) fn now(&self) -> NaiveDateTime {
+        self.at.naive_utc()
+    }
+
+    /// The account's generated and listed leads for today (no writes).
+    pub(crate) fn base(&self) -> Arc<Dataset> {
+        self.catalog.leads(self.index, self.at.date_naive())
+    }
+
+    /// Every lead of the account, writes included.
+    pub(crate) fn dataset(&self) -> Arc<Dataset> {
+        self.lsq.dataset(&self.catalog, self.index, self.at)
+    }
+
+    /// The records of `ids`, in that order (writes, else the base).
+    pub(crate) fn records(&self, ids: impl IntoIterator<Item = String>) -> Vec<store::Record> {
+        let base = self.base();
+        let session = self.lsq.leadsquared.writes.lock(&self.account.access_key);
+        ids.into_iter().filter_map(|id| session.by_id(&base, &id)).collect()
+    }
+}
+
+/// A query parameter by name, without regard to case (the vendor's pages
+/// spell `accesskey` and `accessKey`, `emailaddress` and `EmailAddress`).
+pub(crate) fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// `{"Status":"Success","Message":{…}}`.
+pub(crate) fn success(message: Value) -> Response {
+    Json(json!({"Status": "Success", "Message": message})).into_response()
+}
+
+pub(crate) fn routes(routes: Routes<LeadSquared>) -> Routes<LeadSquared> {
+    const LM: &str = "/v2/LeadManagement.svc";
+    const PA: &str = "/v2/ProspectActivity.svc";
+    routes
+        .post(&format!("{LM}/Lead.Capture"), leads::capture)
+        .post(&format!("{LM}/Lead.Create"), leads::create)
+        .post(&format!("{LM}/Lead.CreateOrUpdate"), leads::create_or_update)
+        .post(&format!("{LM}/Lead.Update"), leads::update)
+        .post(&format!("{LM}/Lead.Convert"), leads::convert)
+        .get(&format!("{LM}/Leads.GetById"), leads::get_by_id)
+        .get(&format!("{LM}/Leads.GetByEmailaddress"), leads::get_by_email)
+        .get(&format!("{LM}/RetrieveLeadByEmailAddress"), leads::get_by_email)
+        .get(&format!("{LM}/RetrieveLeadByPhoneNumber"), leads::get_by_phone)
+        .get(&format!("{LM}/Leads.GetByQuickSearch"), leads::quick_search)
+        .post(&format!("{LM}/Leads.Get"), leads::search)
+        .post(&format!("{LM}/Leads.RecentlyModified"), leads::recently_modified)
+        .get(&format!("{LM}/LeadsMetaData.Get"), leads::metadata)
+        .post(&format!("{PA}/Create"), activities::create)
+        .post(&format!("{PA}/Retrieve"), activities::retrieve)
+        .get(&format!("{PA}/ActivityTypes.Get"), activities::types)
+        .post(&format!("{PA}/CreateType"), activities::create_type)
+        .get("/v2/UserManagement.svc/Users.Get", activities::users)
+        .get("/v2/Authentication.svc/UserByAccessKey.Get", activities::user_by_access_key)
+}

@@ -1,0 +1,375 @@
+//! What v2 clients wrote, per account: leads they created, generated or
+//! listed leads they changed, activities and activity types. An account's
+//! leads are its generated and listed ones with these writes laid over
+//! them; the analytics endpoint reads the same merged set.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use chrono::NaiveDateTime;
+use uuid::Uuid;
+
+use super::super::model::{Dataset, Lead, LeadRef, Value, fields};
+use super::schema::{email_key, phone_digits};
+
+/// What one account's writes may weigh (leads, their extra fields and
+/// activities, as their text): past it a write is refused.
+pub const MAX_ACCOUNT_WRITE_BYTES: usize = 16 << 20;
+/// What every account's writes together may weigh.
+pub const MAX_WRITE_BYTES: usize = 256 << 20;
+/// What a stored record costs beside its text (values, maps, index).
+const RECORD_OVERHEAD: usize = 640;
+
+/// A lead as the v2 API reads and writes it: the analytics engine's values,
+/// the schema's other fields, and its latest activity.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Record {
+    pub(crate) lead: Lead,
+    pub(crate) extra: BTreeMap<String, String>,
+    pub(crate) last_activity: Option<ActivitySummary>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ActivitySummary {
+    pub(crate) id: Uuid,
+    pub(crate) name: String,
+    pub(crate) at: NaiveDateTime,
+}
+
+impl Record {
+    pub(crate) fn id(&self) -> Option<&str> {
+        match self.lead.stored(fields::PROSPECT_ID) {
+            Value::Text(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn text(&self, field: super::super::model::Field) -> Option<&str> {
+        match self.lead.stored(field) {
+            Value::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn modified_on(&self) -> NaiveDateTime {
+        match self.lead.stored(fields::MODIFIED_ON) {
+            Value::DateTime(t) => *t,
+            _ => NaiveDateTime::MIN,
+        }
+    }
+
+    fn email(&self) -> Option<String> {
+        self.text(fields::EMAIL_ADDRESS).map(email_key)
+    }
+
+    fn phones(&self) -> impl Iterator<Item = String> + '_ {
+        [fields::PHONE, fields::MOBILE]
+            .into_iter()
+            .filter_map(|f| self.text(f).map(phone_digits))
+            .filter(|d| !d.is_empty())
+    }
+
+    fn weight(&self) -> usize {
+        let values: usize = self
+            .lead
+            .values
+            .iter()
+            .map(|v| match v {
+                Value::Text(t) => t.len(),
+                _ => 0,
+            })
+            .sum();
+        let extra: usize = self.extra.iter().map(|(k, v)| k.len() + v.len() + 32).sum();
+        RECORD_OVERHEAD + values + extra
+    }
+}
+
+/// A posted activity.
+#[derive(Debug, Clone)]
+pub(crate) struct Activity {
+    pub(crate) id: Uuid,
+    pub(crate) lead: Arc<str>,
+    pub(crate) event: i64,
+    pub(crate) name: String,
+    pub(crate) score: i64,
+    pub(crate) note: Option<String>,
+    /// When it happened (`ActivityDateTime`, or when it was posted).
+    pub(crate) at: NaiveDateTime,
+    pub(crate) created_on: NaiveDateTime,
+    pub(crate) fields: Vec<(String, String)>,
+}
+
+impl Activity {
+    fn weight(&self) -> usize {
+        let fields: usize = self.fields.iter().map(|(k, v)| k.len() + v.len() + 32).sum();
+        256 + self.name.len() + self.note.as_ref().map_or(0, String::len) + fields
+    }
+}
+
+/// An activity type: a built-in one, or one a client created.
+#[derive(Debug, Clone)]
+pub(crate) struct ActivityType {
+    pub(crate) code: i64,
+    pub(crate) name: String,
+    pub(crate) score: i64,
+    pub(crate) description: String,
+    /// 0 inbound, 1 outbound.
+    pub(crate) direction: i64,
+}
+
+/// The types every account has. Codes of custom types start at
+/// [`FIRST_CUSTOM_CODE`], as LeadSquared's do.
+pub(crate) fn builtin_types() -> Vec<ActivityType> {
+    [
+        (1, "Page Visited on Website", 2, "The lead visited a page of the website"),
+        (10, "Email Opened", 3, "The lead opened an email"),
+        (11, "Email Link Clicked", 5, "The lead clicked a link in an email"),
+        (21, "Lead Capture", 0, "The lead was captured through Lead.Capture"),
+        (22, "Form Submitted on Website", 10, "The lead submitted a form"),
+        (200, "Phone Call", 5, "A phone conversation with the lead"),
+    ]
+    .into_iter()
+    .map(|(code, name, score, description)| ActivityType {
+        code,
+        name: name.to_owned(),
+        score,
+        description: description.to_owned(),
+        direction: 0,
+    })
+    .collect()
+}
+
+pub(crate) const FIRST_CUSTOM_CODE: i64 = 201;
+/// What `Lead.Capture` posts each time it creates or updates a lead.
+pub(crate) const LEAD_CAPTURE: i64 = 21;
+
+/// One account's writes.
+#[derive(Debug, Default)]
+pub(crate) struct AccountWrites {
+    /// Created and changed leads by `ProspectID`.
+    pub(crate) leads: HashMap<Arc<str>, Record>,
+    /// Their ids in the order they were first written.
+    pub(crate) order: Vec<Arc<str>>,
+    /// Leads created so far (numbers new ids and `ProspectAutoId`s).
+    pub(crate) created: u64,
+    pub(crate) activities: Vec<Activity>,
+    pub(crate) types: Vec<ActivityType>,
+    bytes: usize,
+    /// Changes on every write (from the store's counter, so it never repeats).
+    pub(crate) version: u64,
+}
+
+/// Why a write was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Full {
+    Account,
+    Server,
+}
+
+/// Every account's writes, keyed by access key (so they outlive fixture
+/// merges); one lock, held for map operations only.
+#[derive(Debug, Default)]
+pub(crate) struct Writes {
+    accounts: Mutex<HashMap<String, AccountWrites>>,
+    /// Numbers every write; an account's version is its last write's.
+    writes: AtomicU64,
+    bytes: AtomicU64,
+}
+
+/// An account's writes, locked for one call.
+pub(crate) struct Session<'a> {
+    guard: MutexGuard<'a, HashMap<String, AccountWrites>>,
+    key: String,
+    store: &'a Writes,
+}
+
+impl Writes {
+    pub(crate) fn lock(&self, access_key: &str) -> Session<'_> {
+        let mut guard = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        guard.entry(access_key.to_owned()).or_default();
+        Session {
+            guard,
+            key: access_key.to_owned(),
+            store: self,
+        }
+    }
+
+    /// The account's version: 0 while it has no writes.
+    pub(crate) fn version(&self, access_key: &str) -> u64 {
+        let guard = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        guard.get(access_key).map_or(0, |w| w.version)
+    }
+
+    pub(crate) fn clear(&self) {
+        self.accounts.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.bytes.store(0, Ordering::Relaxed);
+    }
+
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes.load(Ordering::Relaxed) as usize
+    }
+}
+
+impl Session<'_> {
+    pub(crate) fn writes(&self) -> &AccountWrites {
+        // Present: `lock` made the entry.
+        static EMPTY: OnceLock<AccountWrites> = OnceLock::new();
+        self.guard.get(&self.key).unwrap_or_else(|| EMPTY.get_or_init(AccountWrites::default))
+    }
+
+    fn writes_mut(&mut self) -> &mut AccountWrites {
+        self.guard.entry(self.key.clone()).or_default()
+    }
+
+    /// Room for `more` bytes, or why not.
+    pub(crate) fn room(&self, more: usize) -> Result<(), Full> {
+        if self.writes().bytes + more > MAX_ACCOUNT_WRITE_BYTES {
+            return Err(Full::Account);
+        }
+        if self.store.bytes() + more > MAX_WRITE_BYTES {
+            return Err(Full::Server);
+        }
+        Ok(())
+    }
+
+    fn charge(&mut self, before: usize, after: usize) {
+        let writes = self.writes_mut();
+        writes.bytes = (writes.bytes + after).saturating_sub(before);
+        let total = self.store.bytes.load(Ordering::Relaxed) as usize;
+        self.store
+            .bytes
+            .store((total + after).saturating_sub(before) as u64, Ordering::Relaxed);
+        self.bump();
+    }
+
+    fn bump(&mut self) {
+        let version = self.store.writes.fetch_add(1, Ordering::Relaxed) + 1;
+        self.writes_mut().version = version;
+    }
+
+    /// A new lead's number (for its id and `ProspectAutoId`).
+    pub(crate) fn next_created(&mut self) -> u64 {
+        let writes = self.writes_mut();
+        writes.created += 1;
+        writes.created
+    }
+
+    /// Stores `record` (new, or replacing the lead with its id).
+    pub(crate) fn put(&mut self, record: Record) -> Result<(), Full> {
+        let Some(id) = record.id().map(Arc::<str>::from) else {
+            return Ok(());
+        };
+        let before = self.writes().leads.get(&id).map_or(0, Record::weight);
+        let after = record.weight();
+        if after > before {
+            self.room(after - before)?;
+        }
+        let writes = self.writes_mut();
+        if writes.leads.insert(id.clone(), record).is_none() {
+            writes.order.push(id);
+        }
+        self.charge(before, after);
+        Ok(())
+    }
+
+    pub(crate) fn add_activity(&mut self, activity: Activity) -> Result<(), Full> {
+        let weight = activity.weight();
+        self.room(weight)?;
+        self.writes_mut().activities.push(activity);
+        self.charge(0, weight);
+        Ok(())
+    }
+
+    pub(crate) fn add_type(&mut self, kind: ActivityType) -> Result<(), Full> {
+        let weight = 128 + kind.name.len() + kind.description.len();
+        self.room(weight)?;
+        self.writes_mut().types.push(kind);
+        self.charge(0, weight);
+        Ok(())
+    }
+
+    /// Every activity type of the account: built-in, then created.
+    pub(crate) fn types(&self) -> Vec<ActivityType> {
+        let mut types = builtin_types();
+        types.extend(self.writes().types.iter().cloned());
+        types
+    }
+
+    /// The lead with `id`: written, else generated or listed.
+    pub(crate) fn by_id(&self, base: &Dataset, id: &str) -> Option<Record> {
+        if let Some(record) = self.writes().leads.get(id) {
+            return Some(record.clone());
+        }
+        base.index().by_id.get(id).map(|row| record_of(base.row(*row)))
+    }
+
+    /// The lead whose email is `email` (without regard to case).
+    pub(crate) fn by_email(&self, base: &Dataset, email: &str) -> Option<Record> {
+        let key = email_key(email);
+        if key.is_empty() {
+            return None;
+        }
+        let written = self.writes().leads.values().find(|r| r.email().as_deref() == Some(key.as_str()));
+        written.cloned().or_else(|| {
+            let rows = base.index().by_email.get(&key)?;
+            self.unchanged(base, rows).next()
+        })
+    }
+
+    /// Leads whose `Phone` or `Mobile` is the number `phone`, most recently
+    /// modified first.
+    pub(crate) fn by_phone(&self, base: &Dataset, phone: &str) -> Vec<Record> {
+        let digits = phone_digits(phone);
+        if digits.is_empty() {
+            return Vec::new();
+        }
+        let mut found: Vec<Record> = self
+            .writes()
+            .leads
+            .values()
+            .filter(|r| r.phones().any(|p| p == digits))
+            .cloned()
+            .collect();
+        if let Some(rows) = base.index().by_phone.get(&digits) {
+            found.extend(self.unchanged(base, rows));
+        }
+        found.sort_by_key(|r| std::cmp::Reverse(r.modified_on()));
+        found
+    }
+
+    /// Base rows no write replaced.
+    fn unchanged<'b>(&'b self, base: &'b Dataset, rows: &'b [usize]) -> impl Iterator<Item = Record> + 'b {
+        rows.iter().map(|row| base.row(*row)).filter_map(move |lead| {
+            let record = record_of(lead);
+            let id = record.id()?;
+            (!self.writes().leads.contains_key(id)).then_some(record)
+        })
+    }
+}
+
+/// A generated or listed lead as a record (nothing beside it yet).
+pub(crate) fn record_of(lead: LeadRef<'_>) -> Record {
+    Record {
+        lead: lead.to_lead(),
+        extra: BTreeMap::new(),
+        last_activity: None,
+    }
+}
+
+/// The account's leads with its writes laid over them: changed leads
+/// replace their originals, created ones follow.
+pub(crate) fn merged(base: &Dataset, writes: &AccountWrites) -> Dataset {
+    let mut leads: Vec<Lead> = Vec::with_capacity(base.len() + writes.order.len());
+    for row in base.rows() {
+        let replaced = match row.stored(fields::PROSPECT_ID) {
+            Value::Text(id) => writes.leads.contains_key(&**id),
+            _ => false,
+        };
+        if !replaced {
+            leads.push(row.to_lead());
+        }
+    }
+    leads.extend(writes.order.iter().filter_map(|id| writes.leads.get(id)).map(|r| r.lead.clone()));
+    Dataset::from_leads(leads)
+}
