@@ -111,6 +111,7 @@ fuzz engine-v3 openapi/engine-v3.yaml "$ours,ignored_auth" -H "$engine_confident
 fuzz data_analytics openapi/data_analytics.yaml "$ours"
 fuzz finicity openapi/finicity.yaml "$ours" --config-file "$here/finicity.toml" "${finicity[@]}"
 fuzz leadsquared openapi/leadsquared.yaml "$ours" --config-file "$here/leadsquared.toml" "${leadsquared[@]}"
+fuzz leadsquared-v2 openapi/leadsquared-v2.yaml "$ours" --config-file "$here/leadsquared.toml" "${leadsquared[@]}"
 fuzz vendor-engine-supply tests/vendor/engine-openapi.json "$theirs" -H "$engine_confidential" --include-path-regex '^/supplyAnalytics/'
 fuzz vendor-engine-ui tests/vendor/engine-openapi.json "$theirs" -H "$engine_publishable" --include-path-regex '^/uiEvent/'
 fuzz vendor-engine-v3 tests/vendor/engine-openapi-1.106.0.json "$theirs" -H "$engine_confidential" --include-path-regex '^/supplyAnalytics/'

@@ -430,7 +430,8 @@ async fn our_specs_are_served_and_every_documented_route_answers() {
             "engine-v3",
             "finicity",
             "finicity-decisioning",
-            "leadsquared"
+            "leadsquared",
+            "leadsquared-v2"
         ]
     );
     // The admin spec names every served spec (Schemathesis checks the

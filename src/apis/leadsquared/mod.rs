@@ -53,7 +53,10 @@ pub static SPEC: FamilySpec = FamilySpec {
         personal_query: &["emailaddress", "phone", "key"],
     },
     framework_error: error::framework_error,
-    openapi: &[("leadsquared", include_str!("../../../openapi/leadsquared.yaml"))],
+    openapi: &[
+        ("leadsquared", include_str!("../../../openapi/leadsquared.yaml")),
+        ("leadsquared-v2", include_str!("../../../openapi/leadsquared-v2.yaml")),
+    ],
     plugin: Some(Plugin {
         fixtures_file: fixtures::FILE,
         embedded_fixtures: include_str!("../../../fixtures/leadsquared.json"),
