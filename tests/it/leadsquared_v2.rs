@@ -863,3 +863,95 @@ async fn writes_are_deterministic() {
     }
     assert_eq!(bodies[0], bodies[1]);
 }
+
+/// The bulk call: one result per row, a refused row inline, counted
+/// against its own limit (5 in 5 seconds by default), apart from the other
+/// calls' (25 in 5 seconds, shared with the analytics endpoint).
+#[tokio::test]
+async fn bulk_rows_report_inline_and_count_against_the_bulk_limit() {
+    let app = TestApp::at("2026-11-23T18:00:00Z");
+    let rows = json!([
+        pairs(&[("EmailAddress", "b1@example.com"), ("FirstName", "One")]),
+        pairs(&[("EmailAddress", "not-an-email")]),
+        pairs(&[
+            ("EmailAddress", "ada.lovelace@example.com"),
+            ("Company", "Analytical Engines"),
+            ("SearchBy", "EmailAddress")
+        ]),
+    ]);
+    let bulk = post(&app, "Lead/Bulk/CreateOrUpdate", "", &rows).await;
+    bulk.assert_status(200);
+    let results = bulk.json();
+    assert_eq!(results[0]["RowNumber"], 1);
+    assert_eq!(
+        (
+            results[0]["LeadCreated"].as_bool(),
+            results[0]["AffectedRows"].as_i64()
+        ),
+        (Some(true), Some(1))
+    );
+    assert_eq!(results[1]["ExceptionType"], "MXInvalidInputException");
+    assert_eq!(results[1]["AffectedRows"], 0);
+    assert_eq!(results[2]["LeadId"], "6f1c2a9e-4b7d-4e21-9a3c-1d2e3f4a5b6c");
+    assert_eq!(results[2]["LeadUpdated"], true);
+    assert_eq!(
+        lead_by_email(&app, "ada.lovelace@example.com").await[0]["Company"],
+        "Analytical Engines"
+    );
+    let too_many = Value::Array((0..26).map(|_| pairs(&[("FirstName", "x")])).collect());
+    assert_mx(
+        &post(&app, "Lead/Bulk/CreateOrUpdate", "", &too_many).await,
+        500,
+        "MXInvalidInputException",
+        "Pass 1 to 25 leads; got 26.",
+    );
+    // Two bulk calls so far (the refused one counts too); three more are
+    // let through, the sixth is not.
+    for _ in 0..3 {
+        post(
+            &app,
+            "Lead/Bulk/CreateOrUpdate",
+            "",
+            &json!([pairs(&[("FirstName", "x")])]),
+        )
+        .await
+        .assert_status(200);
+    }
+    let limited = post(
+        &app,
+        "Lead/Bulk/CreateOrUpdate",
+        "",
+        &json!([pairs(&[("FirstName", "x")])]),
+    )
+    .await;
+    assert_mx(
+        &limited,
+        429,
+        "MXAPIRateLimitExceededException",
+        "API calls exceeded the limit of 5 in 5 second(s)",
+    );
+    assert!(limited.header("retry-after").is_some());
+    // The standard budget is untouched by bulk calls: with the lookup
+    // above, 25 go through, shared with the analytics endpoint, then the
+    // 26th is refused.
+    for _ in 0..23 {
+        app.get(&uri("LeadsMetaData.Get", "")).await.assert_status(200);
+    }
+    created_today_by_source(&app).await;
+    let refused = app.get(&uri("LeadsMetaData.Get", "")).await;
+    assert_mx(
+        &refused,
+        429,
+        "MXAPIRateLimitExceededException",
+        "API calls exceeded the limit of 25 in 5 second(s)",
+    );
+    app.advance(5).await;
+    post(
+        &app,
+        "Lead/Bulk/CreateOrUpdate",
+        "",
+        &json!([pairs(&[("FirstName", "x")])]),
+    )
+    .await
+    .assert_status(200);
+}

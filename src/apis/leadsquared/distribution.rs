@@ -103,10 +103,25 @@ pub(crate) struct Caller {
     pub(crate) query: Vec<(String, String)>,
 }
 
+/// Which of the account's budgets a call counts against: LeadSquared
+/// limits its bulk calls apart from the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    Standard,
+    Bulk,
+}
+
 impl FromRequestParts<LeadSquared> for Caller {
     type Rejection = LsqError;
 
     async fn from_request_parts(parts: &mut Parts, state: &LeadSquared) -> Result<Self, LsqError> {
+        Self::admit(parts, state, Class::Standard)
+    }
+}
+
+impl Caller {
+    /// The call's account, counted against its `class` budget.
+    pub(crate) fn admit(parts: &Parts, state: &LeadSquared, class: Class) -> Result<Self, LsqError> {
         let pairs = query_pairs(parts.uri.query());
         let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
         let access_key = param(&pairs, "accessKey").or_else(|| header("x-LSQ-AccessKey"));
@@ -117,11 +132,14 @@ impl FromRequestParts<LeadSquared> for Caller {
             _ => return Err(LsqError::InvalidAccess),
         };
         let now = state.clock.now();
-        state
-            .leadsquared
-            .limiter
-            .admit(&account.access_key, account.limit, now)
-            .map_err(LsqError::RateLimited)?;
+        let admitted = match class {
+            Class::Standard => state.leadsquared.limiter.admit(&account.access_key, account.limit, now),
+            Class::Bulk => {
+                let key = format!("{}\u{0}bulk", account.access_key);
+                state.leadsquared.limiter.admit(&key, account.bulk_limit, now)
+            }
+        };
+        admitted.map_err(LsqError::RateLimited)?;
         Ok(Self {
             catalog,
             index,

@@ -43,6 +43,21 @@ impl LsqError {
         }
     }
 
+    /// The exception type and message its envelope carries (a bulk row's
+    /// result reports them inline).
+    pub(crate) fn parts(&self) -> (String, String) {
+        let response = match self {
+            LsqError::Mx { exception_type, message } => return ((*exception_type).to_owned(), message.clone()),
+            LsqError::BadRequest(message) => return ("MXInvalidRequestException".to_owned(), message.clone()),
+            LsqError::Query(QueryError::InvalidInput(message)) => return ("MXInvalidInputException".to_owned(), message.clone()),
+            LsqError::Query(QueryError::UnknownAttribute(message)) => {
+                return ("MXUnknownAttributeException".to_owned(), message.clone());
+            }
+            other => format!("{other:?}"),
+        };
+        ("MXException".to_owned(), response)
+    }
+
     /// `MXInvalidInputException` with the vendor's `Invalid Input!` wording.
     pub(crate) fn invalid_input(parameter: &str, reason: impl std::fmt::Display) -> Self {
         Self::mx(

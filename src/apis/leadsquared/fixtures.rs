@@ -30,6 +30,10 @@ pub(crate) struct AccountFixture {
     /// Calls per window; `null` turns the limit off. Default 25 per 5 seconds.
     #[serde(default = "default_rate_limit")]
     pub(crate) rate_limit: Option<RateLimitFixture>,
+    /// The bulk calls' own limit (LeadSquared counts them apart); `null`
+    /// turns it off. Default 5 per 5 seconds (the Pro plan's).
+    #[serde(default = "default_bulk_rate_limit")]
+    pub(crate) bulk_rate_limit: Option<RateLimitFixture>,
     /// Generated users besides the listed ones (default 25).
     #[serde(default = "default_users")]
     pub(crate) generated_users: usize,
@@ -74,6 +78,13 @@ pub(crate) const DEFAULT_RATE_LIMIT: RateLimitSpec = RateLimitSpec {
 
 fn default_rate_limit() -> Option<RateLimitFixture> {
     Some(DEFAULT_RATE_LIMIT)
+}
+
+/// The bulk calls' limit on the vendor's Pro plan: 5 calls in 5 seconds.
+pub(crate) const DEFAULT_BULK_RATE_LIMIT: RateLimitSpec = RateLimitSpec { calls: 5, seconds: 5 };
+
+fn default_bulk_rate_limit() -> Option<RateLimitFixture> {
+    Some(DEFAULT_BULK_RATE_LIMIT)
 }
 fn default_users() -> usize {
     25
@@ -125,6 +136,9 @@ impl LeadSquaredFixtures {
             }
             if let Some(limit) = account.rate_limit {
                 limit.validate(file, &at("rateLimit"))?;
+            }
+            if let Some(limit) = account.bulk_rate_limit {
+                limit.validate(file, &at("bulkRateLimit"))?;
             }
             if account.generated_users > MAX_GENERATED_USERS {
                 return Err(FixtureError::new(

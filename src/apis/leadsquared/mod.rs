@@ -310,6 +310,8 @@ pub struct Account {
     pub(crate) access_key: String,
     secret_key: String,
     pub(crate) limit: Option<Limit>,
+    /// The bulk calls' own limit.
+    pub(crate) bulk_limit: Option<Limit>,
     pub users: Arc<Vec<User>>,
     listed_leads: Arc<Vec<Lead>>,
     generated_leads: usize,
@@ -360,6 +362,7 @@ impl Account {
             access_key: a.access_key.clone(),
             secret_key: a.secret_key.clone(),
             limit: a.limit(),
+            bulk_limit: a.bulk_rate_limit.map(RateLimitSpec::limit),
             users,
             listed_leads,
             generated_leads: a.generated_leads,

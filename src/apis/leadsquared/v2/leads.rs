@@ -15,7 +15,7 @@ use super::super::error::LsqError;
 use super::super::model::{Dataset, Field, Kind, Value, fields};
 use super::schema::{FieldDef, Schema, parse_date, phone_digits, read_value};
 use super::store::{Activity, ActivitySummary, Full, LEAD_CAPTURE, Record, Session};
-use super::{Call, param, success};
+use super::{BulkCall, Call, param, success};
 
 /// Pages of `Leads.Get` and `Leads.RecentlyModified` hold at most this many.
 pub(crate) const MAX_PAGE_SIZE: usize = 5_000;
@@ -392,6 +392,53 @@ pub(crate) async fn create(call: Call, body: Bytes) -> Result<Response, LsqError
 /// or by email then phone; created when nothing matches.
 pub(crate) async fn create_or_update(call: Call, body: Bytes) -> Result<Response, LsqError> {
     let attributes = Attributes::read(&body)?;
+    let base = call.base();
+    let mut session = call.lsq.leadsquared.writes.lock(&call.account.access_key);
+    let (id, _) = upsert(&call, &mut session, &base, &attributes)?;
+    Ok(success(json!({"Id": id, "AffectedRows": 1})))
+}
+
+/// Leads one bulk call may carry (clients send them 25 at a time).
+pub(crate) const MAX_BULK_LEADS: usize = 25;
+
+/// `POST /v2/LeadManagement.svc/Lead/Bulk/CreateOrUpdate`: up to 25 leads,
+/// each as `Lead.CreateOrUpdate` takes one, counted against the account's
+/// bulk limit. One result per row (`RowNumber` from 1); a refused row says
+/// why in its result and writes nothing, the others are written.
+pub(crate) async fn bulk_create_or_update(BulkCall(call): BulkCall, body: Bytes) -> Result<Response, LsqError> {
+    let value: Json_ = crate::shared::request::parse_json_value(&body, None)?;
+    let Json_::Array(rows) = value else {
+        return Err(LsqError::BadRequest("The request body must be a JSON array of leads, each an array of attribute pairs.".to_owned()));
+    };
+    if rows.is_empty() || rows.len() > MAX_BULK_LEADS {
+        return Err(LsqError::invalid_input("Leads", format!("Pass 1 to {MAX_BULK_LEADS} leads; got {}.", rows.len())));
+    }
+    let base = call.base();
+    let mut session = call.lsq.leadsquared.writes.lock(&call.account.access_key);
+    let mut results = Vec::with_capacity(rows.len());
+    for (i, row) in rows.into_iter().enumerate() {
+        let outcome = serde_json::to_vec(&row)
+            .map_err(|e| LsqError::BadRequest(e.to_string()))
+            .and_then(|bytes| Attributes::read(&bytes))
+            .and_then(|attributes| upsert(&call, &mut session, &base, &attributes));
+        results.push(match outcome {
+            Ok((id, created)) => json!({
+                "RowNumber": i + 1, "LeadId": id, "LeadCreated": created, "LeadUpdated": !created, "AffectedRows": 1,
+            }),
+            Err(error) => {
+                let (exception, message) = error.parts();
+                json!({
+                    "RowNumber": i + 1, "LeadId": "", "LeadCreated": false, "LeadUpdated": false, "AffectedRows": 0,
+                    "ExceptionType": exception, "ExceptionMessage": message,
+                })
+            }
+        });
+    }
+    Ok(Json(results).into_response())
+}
+
+/// One lead of `Lead.CreateOrUpdate`: its id, and whether it was created.
+fn upsert(call: &Call, session: &mut Session<'_>, base: &Dataset, attributes: &Attributes) -> Result<(String, bool), LsqError> {
     if attributes.has("ProspectID") {
         return Err(LsqError::invalid_input(
             "ProspectID",
@@ -399,9 +446,7 @@ pub(crate) async fn create_or_update(call: Call, body: Bytes) -> Result<Response
         ));
     }
     attributes.check(&call.account.schema, &[])?;
-    let base = call.base();
     let now = call.now();
-    let mut session = call.lsq.leadsquared.writes.lock(&call.account.access_key);
     let search_by = attributes.search_by.clone().unwrap_or_default();
     let found = match search_by.as_str() {
         "" => {
@@ -414,25 +459,26 @@ pub(crate) async fn create_or_update(call: Call, body: Bytes) -> Result<Response
                 ));
             }
             email
-                .and_then(|e| session.by_email(&base, &e))
-                .or_else(|| phone.and_then(|p| session.by_phone(&base, &p).into_iter().next()))
+                .and_then(|e| session.by_email(base, &e))
+                .or_else(|| phone.and_then(|p| session.by_phone(base, &p).into_iter().next()))
         }
-        "EmailAddress" => attributes.text("EmailAddress").and_then(|e| session.by_email(&base, &e)),
+        "EmailAddress" => attributes.text("EmailAddress").and_then(|e| session.by_email(base, &e)),
         "Phone" | "Mobile" => attributes
             .text(&search_by)
-            .and_then(|p| session.by_phone(&base, &p).into_iter().next()),
+            .and_then(|p| session.by_phone(base, &p).into_iter().next()),
         other => return Err(LsqError::invalid_input("SearchBy", format!("'{other}' is not a unique field."))),
     };
+    let created = found.is_none();
     let mut record = match found {
         Some(record) => record,
-        None => new_record(&call, &mut session, None, now),
+        None => new_record(call, session, None, now),
     };
     let pairs: Vec<&Attribute> = attributes.pairs.iter().collect();
-    apply(&call, &mut record, &pairs, now)?;
-    check_unique(&session, &base, &record)?;
+    apply(call, &mut record, &pairs, now)?;
+    check_unique(session, base, &record)?;
     let id = record.id().unwrap_or_default().to_owned();
     session.put(record).map_err(full)?;
-    Ok(success(json!({"Id": id, "AffectedRows": 1})))
+    Ok((id, created))
 }
 
 /// `POST /v2/LeadManagement.svc/Lead.Update?leadId=`: only the fields passed.

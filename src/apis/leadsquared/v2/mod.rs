@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 
-use super::distribution::Caller;
+use super::distribution::{Caller, Class};
 use super::error::LsqError;
 use super::model::Dataset;
 use super::{Account, Catalog, LeadSquared};
@@ -42,12 +42,29 @@ impl FromRequestParts<LeadSquared> for Call {
     type Rejection = LsqError;
 
     async fn from_request_parts(parts: &mut Parts, state: &LeadSquared) -> Result<Self, LsqError> {
+        Self::admit(parts, state, Class::Standard)
+    }
+}
+
+/// A bulk call: counted against the account's bulk budget instead.
+pub(crate) struct BulkCall(pub(crate) Call);
+
+impl FromRequestParts<LeadSquared> for BulkCall {
+    type Rejection = LsqError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &LeadSquared) -> Result<Self, LsqError> {
+        Call::admit(parts, state, Class::Bulk).map(BulkCall)
+    }
+}
+
+impl Call {
+    fn admit(parts: &Parts, state: &LeadSquared, class: Class) -> Result<Self, LsqError> {
         let Caller {
             catalog,
             index,
             now,
             query,
-        } = Caller::from_request_parts(parts, state).await?;
+        } = Caller::admit(parts, state, class)?;
         let account = catalog.shared_account(index).ok_or(LsqError::InvalidAccess)?;
         Ok(Self {
             lsq: state.clone(),
@@ -107,6 +124,7 @@ pub(crate) fn routes(routes: Routes<LeadSquared>) -> Routes<LeadSquared> {
         .post(&format!("{LM}/Lead.CreateOrUpdate"), leads::create_or_update)
         .post(&format!("{LM}/Lead.Update"), leads::update)
         .post(&format!("{LM}/Lead.Convert"), leads::convert)
+        .post(&format!("{LM}/Lead/Bulk/CreateOrUpdate"), leads::bulk_create_or_update)
         .get(&format!("{LM}/Leads.GetById"), leads::get_by_id)
         .get(&format!("{LM}/Leads.GetByEmailaddress"), leads::get_by_email)
         .get(&format!("{LM}/RetrieveLeadByEmailAddress"), leads::get_by_email)

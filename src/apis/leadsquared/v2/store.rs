@@ -169,12 +169,20 @@ pub(crate) enum Full {
 
 /// Every account's writes, keyed by access key (so they outlive fixture
 /// merges); one lock, held for map operations only.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Writes {
     accounts: Mutex<HashMap<String, AccountWrites>>,
     /// Numbers every write; an account's version is its last write's.
     writes: AtomicU64,
     bytes: AtomicU64,
+    max_account_bytes: usize,
+    max_bytes: usize,
+}
+
+impl Default for Writes {
+    fn default() -> Self {
+        Self::with_bounds(MAX_ACCOUNT_WRITE_BYTES, MAX_WRITE_BYTES)
+    }
 }
 
 /// An account's writes, locked for one call.
@@ -185,6 +193,16 @@ pub(crate) struct Session<'a> {
 }
 
 impl Writes {
+    pub(crate) fn with_bounds(max_account_bytes: usize, max_bytes: usize) -> Self {
+        Self {
+            accounts: Mutex::default(),
+            writes: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            max_account_bytes,
+            max_bytes,
+        }
+    }
+
     pub(crate) fn lock(&self, access_key: &str) -> Session<'_> {
         let mut guard = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
         guard.entry(access_key.to_owned()).or_default();
@@ -224,10 +242,10 @@ impl Session<'_> {
 
     /// Room for `more` bytes, or why not.
     pub(crate) fn room(&self, more: usize) -> Result<(), Full> {
-        if self.writes().bytes + more > MAX_ACCOUNT_WRITE_BYTES {
+        if self.writes().bytes + more > self.store.max_account_bytes {
             return Err(Full::Account);
         }
-        if self.store.bytes() + more > MAX_WRITE_BYTES {
+        if self.store.bytes() + more > self.store.max_bytes {
             return Err(Full::Server);
         }
         Ok(())
@@ -372,4 +390,47 @@ pub(crate) fn merged(base: &Dataset, writes: &AccountWrites) -> Dataset {
     }
     leads.extend(writes.order.iter().filter_map(|id| writes.leads.get(id)).map(|r| r.lead.clone()));
     Dataset::from_leads(leads)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apis::leadsquared::model::Lead;
+
+    fn record(n: usize, notes: usize) -> Record {
+        let mut lead = Lead::empty();
+        lead.set(fields::PROSPECT_ID, Value::text(format!("lead-{n}")));
+        Record {
+            lead,
+            extra: BTreeMap::from([("Notes".to_owned(), "n".repeat(notes))]),
+            last_activity: None,
+        }
+    }
+
+    #[test]
+    fn writes_are_bounded_per_account_and_in_all_and_reset_frees_them() {
+        let weight = record(0, 1_000).weight();
+        let writes = Writes::with_bounds(3 * weight + 8, 5 * weight);
+        let mut a = writes.lock("a");
+        for n in 0..3 {
+            assert_eq!(a.put(record(n, 1_000)), Ok(()));
+        }
+        assert_eq!(a.put(record(3, 1_000)), Err(Full::Account));
+        // Replacing a lead by a smaller one always fits.
+        assert_eq!(a.put(record(2, 10)), Ok(()));
+        assert_eq!(a.writes().leads.len(), 3);
+        drop(a);
+        let mut b = writes.lock("b");
+        assert_eq!(b.put(record(10, 1_000)), Ok(()));
+        assert_eq!(b.put(record(11, 1_000)), Ok(()));
+        assert_eq!(b.put(record(12, 1_000)), Err(Full::Server));
+        assert!(writes.bytes() <= 5 * weight);
+        let version = b.writes().version;
+        assert!(version > 0);
+        drop(b);
+        writes.clear();
+        assert_eq!((writes.bytes(), writes.version("a")), (0, 0));
+        assert_eq!(writes.lock("a").put(record(0, 1_000)), Ok(()));
+        assert!(writes.version("a") > version, "versions never repeat");
+    }
 }
