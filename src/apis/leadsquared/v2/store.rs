@@ -151,6 +151,9 @@ pub(crate) struct AccountWrites {
     pub(crate) leads: HashMap<Arc<str>, Record>,
     /// Their ids in the order they were first written.
     pub(crate) order: Vec<Arc<str>>,
+    /// Their ids by lower-cased email, and by the digits of `Phone` and `Mobile`.
+    emails: HashMap<String, Arc<str>>,
+    phones: HashMap<String, Vec<Arc<str>>>,
     /// Leads created so far (numbers new ids and `ProspectAutoId`s).
     pub(crate) created: u64,
     pub(crate) activities: Vec<Activity>,
@@ -284,6 +287,25 @@ impl Session<'_> {
             self.room(after - before)?;
         }
         let writes = self.writes_mut();
+        if let Some(old) = writes.leads.get(&id) {
+            if let Some(email) = old.email() {
+                writes.emails.remove(&email);
+            }
+            for phone in old.phones() {
+                if let Some(ids) = writes.phones.get_mut(&phone) {
+                    ids.retain(|other| *other != id);
+                }
+            }
+        }
+        if let Some(email) = record.email() {
+            writes.emails.insert(email, id.clone());
+        }
+        for phone in record.phones() {
+            let ids = writes.phones.entry(phone).or_default();
+            if !ids.contains(&id) {
+                ids.push(id.clone());
+            }
+        }
         if writes.leads.insert(id.clone(), record).is_none() {
             writes.order.push(id);
         }
@@ -328,7 +350,8 @@ impl Session<'_> {
         if key.is_empty() {
             return None;
         }
-        let written = self.writes().leads.values().find(|r| r.email().as_deref() == Some(key.as_str()));
+        let writes = self.writes();
+        let written = writes.emails.get(&key).and_then(|id| writes.leads.get(id));
         written.cloned().or_else(|| {
             let rows = base.index().by_email.get(&key)?;
             self.unchanged(base, rows).next()
@@ -342,12 +365,13 @@ impl Session<'_> {
         if digits.is_empty() {
             return Vec::new();
         }
-        let mut found: Vec<Record> = self
-            .writes()
-            .leads
-            .values()
-            .filter(|r| r.phones().any(|p| p == digits))
-            .cloned()
+        let writes = self.writes();
+        let mut found: Vec<Record> = writes
+            .phones
+            .get(&digits)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| writes.leads.get(id).cloned())
             .collect();
         if let Some(rows) = base.index().by_phone.get(&digits) {
             found.extend(self.unchanged(base, rows));
