@@ -73,6 +73,21 @@ LSQ_URL="/Leads/LeadDistribution/FilterByLeadField?accessKey=demo-access-key&sec
 LSQ_BODY='{"Output":{"Type":"aggregate","GroupBy":"Source","AggregateFunction":"Average,Sum,Min,Max","AggregateField":"Score"}}'
 curl -s -X POST "http://$LS$LSQ_URL" -H 'Content-Type: application/json' -d "$LSQ_BODY" -o "$work/aggregate.json"
 
+# The bytes leadsim answers on the other routes, so the baseline sends the
+# same (a ratio over different bodies measures the bodies, not the server):
+# the cached window, a posted display, and a search over events posted
+# first (the search's body then grows little: 10 recordings a page).
+curl -s -H 'Authorization: Bearer demo-confidential-token' \
+  "http://$LS/supplyAnalytics/leadEvents?timestamp=2020-02-10T00:00:00Z" -o "$work/events.json"
+curl -s -X POST "http://$LS/uiEvent/offerDisplays" -H 'Content-Type: application/json' \
+  -H 'Authorization: Bearer demo-publishable-token' -o "$work/display.json" \
+  -d '{"leadUuid":"f914eb07-a64f-51d8-b882-ff508a8c5c81","rateTableUuid":"952a1184-d369-5958-9a0f-bec903e11c48","offerUuid":"3426f971-1aa5-5cb0-91a9-cf2edcfa5dfa"}'
+taskset -c 1 wrk -t1 -c8 -d2s -s bench/post_lead_analytics.lua "http://$LS/api/v1/lead_analytics" >/dev/null
+curl -s -X POST "http://$LS/api/v1/lead_analytics" -H 'Content-Type: application/json' -o "$work/da_post.json" \
+  -d '{"customer_id":"bench","lead_id":"lead-1","user_id":"u1","tool_signature":"vfp","recording_id":"r1","event_type":"view","event_id":"e0","message":"m","javascript_local_time":"t","version_info":{"key":"value"}}'
+curl -s "http://$LS/api/v1/lead_analytics/search?customer_id=bench&user_id=u1&lead_id=lead-1&recording_id=r1&recording_id=r2&pageSize=10" \
+  -o "$work/da_search.json"
+
 taskset -c 0 ./target/release/examples/baseline $BL "$work" >"$work/baseline.log" 2>&1 &
 pids+=($!); BASELINE_PID=$!
 wait_healthy $BL

@@ -46,6 +46,22 @@ async fn main() -> std::io::Result<()> {
         body("rate_table.json"),
     );
     let (search_created, search_polled) = (body("search_created.json"), body("search_polled.json"));
+    // The bytes leadsim answered on these routes, when the script fetched
+    // them; the small constants otherwise.
+    let or = |name: &str, fallback: &'static str| -> Bytes {
+        let fetched = body(name);
+        if fetched.is_empty() {
+            Bytes::from_static(fallback.as_bytes())
+        } else {
+            fetched
+        }
+    };
+    let (window, display, da_post, da_search) = (
+        or("events.json", DISPLAY),
+        or("display.json", DISPLAY),
+        or("da_post.json", LEAD_EVENT),
+        or("da_search.json", LEAD_EVENT),
+    );
     let app = Router::new()
         .route(
             "/uiEvent/offerDisplays/{a}/{b}/{c}/pixel.gif",
@@ -61,19 +77,19 @@ async fn main() -> std::io::Result<()> {
         )
         .route(
             "/uiEvent/offerDisplays",
-            post(|body: Bytes| async move {
+            post(move |body: Bytes| async move {
                 let _ = body;
                 (
                     StatusCode::CREATED,
                     [(header::CONTENT_TYPE, "application/json")],
-                    DISPLAY,
+                    display,
                 )
                     .into_response()
             }),
         )
         .route(
             "/supplyAnalytics/leadEvents",
-            get(|| async { ([(header::CONTENT_TYPE, "application/json")], DISPLAY) }),
+            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], window) }),
         )
         // A full Supply Analytics v3 page, as leadsim served it.
         .route(
@@ -82,19 +98,19 @@ async fn main() -> std::io::Result<()> {
         )
         .route(
             "/api/v1/lead_analytics",
-            post(|body: Bytes| async move {
+            post(move |body: Bytes| async move {
                 let _ = body;
                 (
                     StatusCode::CREATED,
                     [(header::CONTENT_TYPE, "application/json")],
-                    LEAD_EVENT,
+                    da_post,
                 )
                     .into_response()
             }),
         )
         .route(
             "/api/v1/lead_analytics/search",
-            get(|| async { ([(header::CONTENT_TYPE, "application/json")], LEAD_EVENT) }),
+            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], da_search) }),
         )
         .route(
             "/analytics/data/v1/{id}",

@@ -67,6 +67,9 @@ pub(crate) struct CredentialNames {
     pub(crate) personal_members: &'static [&'static str],
     /// Query parameters that say something about a person: redacted.
     pub(crate) personal_query: &'static [&'static str],
+    /// Members that say something about a person in this family's bodies
+    /// only (a name too common elsewhere to hide everywhere, such as `Name`).
+    pub(crate) own_personal_members: &'static [&'static str],
 }
 
 impl CredentialNames {
@@ -79,6 +82,7 @@ impl CredentialNames {
         secret_members: &[],
         personal_members: &[],
         personal_query: &[],
+        own_personal_members: &[],
     };
 }
 
@@ -93,6 +97,7 @@ pub(crate) const COMMON_CREDENTIALS: CredentialNames = CredentialNames {
     secret_members: &[],
     personal_members: PERSONAL_MEMBERS,
     personal_query: &[],
+    own_personal_members: &[],
 };
 
 /// JSON members that identify a person, hidden in every family's bodies
@@ -243,6 +248,15 @@ impl Families {
     }
 
     /// Every family's credential names, with the ones HTTP itself uses.
+    /// Each family's name with the members hidden in its bodies only.
+    pub(crate) fn own_personal_members(
+        self,
+    ) -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
+        self.0
+            .iter()
+            .map(|spec| (spec.name, spec.credentials.own_personal_members))
+    }
+
     pub(crate) fn credentials(self) -> impl Iterator<Item = &'static CredentialNames> {
         std::iter::once(&COMMON_CREDENTIALS).chain(self.0.iter().map(|spec| &spec.credentials))
     }

@@ -245,12 +245,12 @@ impl Stored {
             latency_ms: self.outcome.latency_ms,
             fault: self.outcome.fault.clone(),
             headers: redaction.headers(r.header_lines()),
-            body: redaction.body(&r.body),
+            body: redaction.body_of(self.family.as_str(), &r.body),
             body_bytes: r.body_bytes,
             body_truncated: r.body_bytes > r.body.len(),
             response: self.response.as_ref().map(|response| ResponseEntry {
                 headers: redaction.headers(&response.head),
-                body: redaction.body(&response.body),
+                body: redaction.body_of(self.family.as_str(), &response.body),
                 body_bytes: response.body_bytes,
                 body_truncated: response.body_bytes > response.body.len(),
                 complete: response.complete,
@@ -328,7 +328,7 @@ impl Filter {
             && self
                 .body_contains
                 .as_deref()
-                .is_none_or(|needle| redaction.body(&r.body).contains(needle))
+                .is_none_or(|needle| redaction.body_of(e.family.as_str(), &r.body).contains(needle))
     }
 }
 

@@ -20,12 +20,33 @@ pub(crate) struct Redaction {
     secret_members: Vec<String>,
     personal_members: Vec<String>,
     personal_query: Vec<String>,
+    /// Per family: members hidden in that family's bodies only.
+    own_personal_members: Vec<(&'static str, Vec<String>)>,
 }
 
 impl Redaction {
     /// What every family of `families` (and HTTP itself) uses.
     pub(crate) fn of(families: Families) -> Self {
-        Self::from_names(families.credentials())
+        let mut redaction = Self::from_names(families.credentials());
+        for (family, members) in families.own_personal_members() {
+            let mut names = Vec::new();
+            extend(&mut names, members);
+            if !names.is_empty() {
+                redaction.own_personal_members.push((family, names));
+            }
+        }
+        redaction
+    }
+
+    /// [`Redaction::body`] for a body of `family`'s, which hides that
+    /// family's own personal members too.
+    pub(crate) fn body_of(&self, family: &str, body: &[u8]) -> String {
+        let own = self
+            .own_personal_members
+            .iter()
+            .find(|(name, _)| *name == family)
+            .map_or(&[][..], |(_, members)| members.as_slice());
+        self.body_with(body, own)
     }
 
     pub(crate) fn from_names<'a>(names: impl IntoIterator<Item = &'a CredentialNames>) -> Self {
@@ -73,11 +94,20 @@ impl Redaction {
     /// a parse would keep only the last of two members of the same name
     /// and so miss the first, and could not read a body cut at the
     /// journal's size limit.
+    #[cfg(test)]
     pub(crate) fn body(&self, body: &[u8]) -> String {
+        self.body_with(body, &[])
+    }
+
+    fn body_with(&self, body: &[u8], own: &[String]) -> String {
         let text = String::from_utf8_lossy(body);
         // No secret's name in any case, no escape and no URL: nothing to
         // hide, and no scan (the `body` filter runs this on every entry).
-        if !text.contains('@') && !self.may_spell_secret(&text) {
+        let spells_own = || {
+            let lower = text.to_ascii_lowercase();
+            own.iter().any(|name| lower.contains(name.as_str()))
+        };
+        if !text.contains('@') && !self.may_spell_secret(&text) && !spells_own() {
             return text.into_owned();
         }
         // JSON, or JSON cut short (the journal keeps 64 KiB): anything else
@@ -89,7 +119,7 @@ impl Redaction {
         let hidden = |name: &str| {
             if is_one_of(name, &self.secret_members) {
                 Some(Hide::Credential)
-            } else if is_one_of(name, &self.personal_members) {
+            } else if is_one_of(name, &self.personal_members) || is_one_of(name, own) {
                 Some(Hide::Personal)
             } else {
                 None
@@ -525,6 +555,7 @@ pub(crate) mod tests {
             secret_members: &["partnerSecret", "secretKey", "accessKey"],
             personal_members: &["ssn", "Mobile"],
             personal_query: &["emailaddress"],
+            own_personal_members: &[],
         };
         Redaction::from_names([&COMMON_CREDENTIALS, &SAMPLE])
     }

@@ -676,3 +676,23 @@ async fn searches_are_deterministic_from_the_seed_and_the_calls() {
     }
     assert_eq!(answers[0], answers[1]);
 }
+
+/// The configuration hands out the publishable token: with
+/// `--journal-responses` the journal keeps its fingerprint only, and the
+/// search's email never shows.
+#[tokio::test]
+async fn the_handed_out_token_and_the_searchs_email_are_redacted() {
+    let mut config = leadsim::config::Config::defaults();
+    config.now = leadsim::parse_rfc3339("2026-03-02T10:00:00Z");
+    config.journal_responses = true;
+    let app = TestApp::with(config, leadsim::Fixtures::embedded().unwrap());
+    let lead = configuration(&app, PUBLISHABLE).await["signals"]["lead"]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    search(&app, &lead, &carousel_body()).await;
+    let journal = app.get("/__admin/requests").await.text();
+    assert!(!journal.contains(PUBLISHABLE), "{journal}");
+    assert!(!journal.contains("ada@example.com"), "{journal}");
+    assert!(journal.contains("[redacted:"), "{journal}");
+}

@@ -955,3 +955,53 @@ async fn bulk_rows_report_inline_and_count_against_the_bulk_limit() {
     .await
     .assert_status(200);
 }
+
+/// With `--journal-responses`, what v2 answered is kept redacted too:
+/// flat leads, attribute lists and the keys' user.
+#[tokio::test]
+async fn answered_contact_details_are_redacted_from_the_journal() {
+    let mut config = leadsim::config::Config::defaults();
+    config.now = leadsim::parse_rfc3339("2026-11-23T18:00:00Z");
+    config.journal_responses = true;
+    let app = TestApp::with(config, leadsim::Fixtures::embedded().unwrap());
+    post(
+        &app,
+        "Lead.Capture",
+        "",
+        &pairs(&[
+            ("EmailAddress", "hidden.one@example.com"),
+            ("FirstName", "Hiddenfirst"),
+            ("Phone", "5550123"),
+        ]),
+    )
+    .await
+    .assert_status(200);
+    app.get(&uri(
+        "Leads.GetByEmailaddress",
+        "&emailaddress=hidden.one@example.com",
+    ))
+    .await
+    .assert_status(200);
+    let window = json!({"Parameter": {"FromDate": "2026-11-23 18:00:00", "ToDate": "2026-11-23 18:00:00"}});
+    app.post_json(&uri("Leads.RecentlyModified", ""), &window.to_string())
+        .await
+        .assert_status(200);
+    let me = app
+        .get(&uri("Authentication.svc/UserByAccessKey.Get", ""))
+        .await
+        .json();
+    let journal = app.get("/__admin/requests").await.text();
+    for hidden in [
+        "hidden.one",
+        "Hiddenfirst",
+        "5550123",
+        me["PassPhrase"].as_str().unwrap(),
+        me["LastName"].as_str().unwrap(),
+    ] {
+        assert!(!journal.contains(hidden), "{hidden} in {journal}");
+    }
+    assert!(
+        journal.contains("Lead Capture"),
+        "the rest of the answers stays: {journal}"
+    );
+}

@@ -57,6 +57,7 @@ pub static SPEC: FamilySpec = FamilySpec {
         // Names, emails, phones and `ssn`: every family's `PERSONAL_MEMBERS`.
         personal_members: &["birthday"],
         personal_query: &[],
+        own_personal_members: &[],
     },
     framework_error: error::framework_error,
     openapi: &[

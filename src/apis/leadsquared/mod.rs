@@ -49,8 +49,21 @@ pub static SPEC: FamilySpec = FamilySpec {
         // A lead's contact details, as v2 names them (names and emails are
         // every family's): in members, in attribute/value pairs
         // (`{"Attribute":"Mobile","Value":…}`) and in the lookups' queries.
-        personal_members: &["Mobile", "Phone", "EmailAddress", "FirstName", "LastName"],
+        personal_members: &[
+            "Mobile",
+            "Phone",
+            "EmailAddress",
+            "FirstName",
+            "LastName",
+            "OwnerIdName",
+            "OwnerIdEmailAddress",
+            "CreatedByName",
+            "PassPhrase",
+        ],
         personal_query: &["emailaddress", "phone", "key"],
+        // The keys' user's full name (`UserByAccessKey.Get`); elsewhere a
+        // `name` is a lender's, an account's or a company's.
+        own_personal_members: &["Name"],
     },
     framework_error: error::framework_error,
     openapi: &[
