@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use rand::RngExt;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -197,17 +197,7 @@ pub(crate) fn answers(
             }));
         }
     }
-    answers.sort_by_key(|(late, delay, _)| (*late, if *late { *delay } else { 0 }));
-    let mut last = built_at;
-    answers
-        .into_iter()
-        .map(|(late, delay, mut answer)| {
-            let wanted = if late { built_at + TimeDelta::seconds(delay) } else { last };
-            answer.at = wanted.max(last + TimeDelta::seconds(1));
-            last = answer.at;
-            answer
-        })
-        .collect()
+    super::underwriting::stamp(built_at, answers)
 }
 
 fn terms(

@@ -129,8 +129,13 @@ pub(crate) fn answers(
             }));
         }
     }
-    // Synchronous answers first, a second apart; then the late ones in the
-    // order of their delays, each at its own second.
+    stamp(built_at, answers)
+}
+
+/// Answers `(late, delay in seconds, answer)` in the order they arrive,
+/// each stamped: synchronous ones first, a second apart; then the late ones
+/// in the order of their delays, each at its own second.
+pub(crate) fn stamp(built_at: DateTime<Utc>, mut answers: Vec<(bool, i64, Answer)>) -> Vec<Answer> {
     answers.sort_by_key(|(late, delay, _)| (*late, if *late { *delay } else { 0 }));
     let mut last = built_at;
     answers
