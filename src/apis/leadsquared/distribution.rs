@@ -84,8 +84,8 @@ pub(crate) async fn filter_by_lead_field(
 }
 
 /// A query parameter by name, without regard to case: the vendor's docs
-/// spell `responseformat` and `ResponseFormat` both.
-fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+/// spell `responseformat` and `ResponseFormat`, `accesskey` and `accessKey`.
+pub(crate) fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))

@@ -2,7 +2,6 @@
 //! create activity types), `UserManagement.svc/Users.Get` and
 //! `Authentication.svc/UserByAccessKey.Get`.
 
-use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -10,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value as Json_, json};
 
 use super::super::error::LsqError;
-use super::super::model::{Value, fields};
+use super::super::model::fields;
 use super::schema::parse_date;
 use super::store::{Activity, ActivitySummary, ActivityType, FIRST_CUSTOM_CODE};
 use super::{Call, param, success};
@@ -114,7 +113,7 @@ pub(crate) async fn create(call: Call, body: Bytes) -> Result<Response, LsqError
                 }
             }
             let body = Bytes::from(serde_json::to_vec(&pairs).unwrap_or_default());
-            super::leads::create(clone_call(&call), body).await?;
+            super::leads::create(call.clone(), body).await?;
             None
         }
         None => return Err(LsqError::mx("MXInvalidEntityException", "Lead does not exist in the system")),
@@ -129,29 +128,7 @@ pub(crate) async fn create(call: Call, body: Bytes) -> Result<Response, LsqError
                 .ok_or_else(|| LsqError::mx("MXInvalidEntityException", "Lead does not exist in the system"))?
         }
     };
-    let n = session.writes().activities.len() as u64;
-    let id = call.lsq.seed.uuid("leadsquared.v2.activity", (call.account.access_key.as_str(), n));
-    let lead: Arc<str> = record.id().unwrap_or_default().into();
-    session
-        .add_activity(Activity {
-            id,
-            lead,
-            event: kind.code,
-            name: kind.name.clone(),
-            score: kind.score,
-            note,
-            at,
-            created_on: now,
-            fields: activity_fields,
-        })
-        .map_err(|_| storage_full())?;
-    for field in [fields::SCORE, fields::ENGAGEMENT_SCORE] {
-        let current = match record.lead.stored(field) {
-            Value::Number(n) => *n,
-            _ => 0,
-        };
-        record.lead.set(field, Value::Number(current.saturating_add(kind.score)));
-    }
+    let id = super::leads::post_activity(&call, &mut session, &mut record, &kind, note, at, activity_fields)?;
     if record.last_activity.as_ref().is_none_or(|a| a.at <= at) {
         record.last_activity = Some(ActivitySummary {
             id,
@@ -160,34 +137,12 @@ pub(crate) async fn create(call: Call, body: Bytes) -> Result<Response, LsqError
         });
     }
     let score = record.lead.stored(fields::SCORE).display();
-    session.put(record).map_err(|_| storage_full())?;
+    session.put(record).map_err(super::leads::full)?;
     let mut message = json!({"Id": id});
     if body.get("IncludeLeadScore").is_some_and(|v| v.as_bool() == Some(true)) {
         message["LeadScore"] = json!(score);
     }
     Ok(success(message))
-}
-
-fn clone_call(call: &Call) -> Call {
-    Call {
-        lsq: call.lsq.clone(),
-        catalog: call.catalog.clone(),
-        index: call.index,
-        account: call.account.clone(),
-        at: call.at,
-        query: Vec::new(),
-        headers: call.headers.clone(),
-    }
-}
-
-fn storage_full() -> LsqError {
-    LsqError::mx(
-        "MXStorageLimitExceededException",
-        format!(
-            "leadsim keeps at most {} MiB of written leads and activities per account; reset it (POST /__admin/reset) or use another account.",
-            super::store::MAX_ACCOUNT_WRITE_BYTES >> 20
-        ),
-    )
 }
 
 /// `POST /v2/ProspectActivity.svc/Retrieve?leadId=`: the lead's activities,
@@ -287,7 +242,7 @@ pub(crate) async fn create_type(call: Call, body: Bytes) -> Result<Response, Lsq
             description: description.chars().take(1_000).collect(),
             direction,
         })
-        .map_err(|_| storage_full())?;
+        .map_err(super::leads::full)?;
     Ok(success(json!({"Id": code.to_string()})))
 }
 

@@ -14,7 +14,7 @@ use serde_json::{Map, Value as Json_, json};
 use super::super::error::LsqError;
 use super::super::model::{Dataset, Field, Kind, Value, fields};
 use super::schema::{FieldDef, Schema, parse_date, phone_digits, read_value};
-use super::store::{Activity, ActivitySummary, Full, LEAD_CAPTURE, Record, Session};
+use super::store::{Activity, ActivitySummary, ActivityType, Full, LEAD_CAPTURE, Record, Session};
 use super::{BulkCall, Call, param, success};
 
 /// Pages of `Leads.Get` and `Leads.RecentlyModified` hold at most this many.
@@ -134,7 +134,7 @@ impl Behaviour {
     }
 }
 
-fn full(full: Full) -> LsqError {
+pub(crate) fn full(full: Full) -> LsqError {
     let (what, max) = match full {
         Full::Account => ("this account", super::store::MAX_ACCOUNT_WRITE_BYTES),
         Full::Server => ("all accounts together", super::store::MAX_WRITE_BYTES),
@@ -257,8 +257,18 @@ fn duplicate(value: &str, key: &str) -> LsqError {
     LsqError::mx("MXDuplicateEntryException", format!("Duplicate entry '{value}' for key '{key}'"))
 }
 
-/// Posts Capture's own activity on the lead; its id is Capture's `RelatedId`.
-fn capture_activity(call: &Call, session: &mut Session<'_>, record: &mut Record, now: NaiveDateTime) -> Result<uuid::Uuid, LsqError> {
+/// Stores an activity of type `kind` on `record` (its id drawn from the
+/// seed, numbered by the account's activities), and adds the type's score
+/// to the lead's `Score` and `EngagementScore`; returns its id.
+pub(crate) fn post_activity(
+    call: &Call,
+    session: &mut Session<'_>,
+    record: &mut Record,
+    kind: &ActivityType,
+    note: Option<String>,
+    at: NaiveDateTime,
+    activity_fields: Vec<(String, String)>,
+) -> Result<uuid::Uuid, LsqError> {
     let n = session.writes().activities.len() as u64;
     let id = call.lsq.seed.uuid("leadsquared.v2.activity", (call.account.access_key.as_str(), n));
     let lead: Arc<str> = record.id().unwrap_or_default().into();
@@ -266,18 +276,36 @@ fn capture_activity(call: &Call, session: &mut Session<'_>, record: &mut Record,
         .add_activity(Activity {
             id,
             lead,
-            event: LEAD_CAPTURE,
-            name: "Lead Capture".to_owned(),
-            score: 0,
-            note: None,
-            at: now,
-            created_on: now,
-            fields: Vec::new(),
+            event: kind.code,
+            name: kind.name.clone(),
+            score: kind.score,
+            note,
+            at,
+            created_on: call.now(),
+            fields: activity_fields,
         })
         .map_err(full)?;
+    for field in [fields::SCORE, fields::ENGAGEMENT_SCORE] {
+        let current = match record.lead.stored(field) {
+            Value::Number(n) => *n,
+            _ => 0,
+        };
+        record.lead.set(field, Value::Number(current.saturating_add(kind.score)));
+    }
+    Ok(id)
+}
+
+/// Posts Capture's own activity on the lead; its id is Capture's `RelatedId`.
+fn capture_activity(call: &Call, session: &mut Session<'_>, record: &mut Record, now: NaiveDateTime) -> Result<uuid::Uuid, LsqError> {
+    let types = session.types();
+    let kind = types
+        .iter()
+        .find(|t| t.code == LEAD_CAPTURE)
+        .ok_or_else(|| LsqError::mx("MXInvalidActivityException", "Event Code is invalid or empty"))?;
+    let id = post_activity(call, session, record, kind, None, now, Vec::new())?;
     record.last_activity = Some(ActivitySummary {
         id,
-        name: "Lead Capture".to_owned(),
+        name: kind.name.clone(),
         at: now,
     });
     Ok(id)

@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 
+pub(crate) use super::distribution::param;
 use super::distribution::{Caller, Class};
 use super::error::LsqError;
 use super::model::Dataset;
@@ -28,6 +29,7 @@ use crate::shared::routes::Routes;
 
 /// A v2 call: its account (keys in the query or the `x-LSQ-*` headers),
 /// admitted within the account's limit, and what it reads.
+#[derive(Clone)]
 pub(crate) struct Call {
     pub(crate) lsq: LeadSquared,
     pub(crate) catalog: Arc<Catalog>,
@@ -101,14 +103,6 @@ impl Call {
     }
 }
 
-/// A query parameter by name, without regard to case (the vendor's pages
-/// spell `accesskey` and `accessKey`, `emailaddress` and `EmailAddress`).
-pub(crate) fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
 
 /// `{"Status":"Success","Message":{…}}`.
 pub(crate) fn success(message: Value) -> Response {
