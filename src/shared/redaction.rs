@@ -103,11 +103,7 @@ impl Redaction {
         let text = String::from_utf8_lossy(body);
         // No secret's name in any case, no escape and no URL: nothing to
         // hide, and no scan (the `body` filter runs this on every entry).
-        let spells_own = || {
-            let lower = text.to_ascii_lowercase();
-            own.iter().any(|name| lower.contains(name.as_str()))
-        };
-        if !text.contains('@') && !self.may_spell_secret(&text) && !spells_own() {
+        if !text.contains('@') && !self.may_spell_secret(&text, own) {
             return text.into_owned();
         }
         // JSON, or JSON cut short (the journal keeps 64 KiB): anything else
@@ -130,14 +126,14 @@ impl Redaction {
             Some(shown) => shown,
             // Not JSON: nothing can be checked member by member, so text
             // that may spell a secret is hidden whole.
-            None if self.may_spell_secret(&text) => REDACTED.to_owned(),
+            None if self.may_spell_secret(&text, &[]) => REDACTED.to_owned(),
             None => redact_userinfo(&text).into_owned(),
         }
     }
 
-    /// Whether text may carry a secret in some spelling: a secret's name in
-    /// any case, a JSON escape, or a percent-encoding.
-    fn may_spell_secret(&self, text: &str) -> bool {
+    /// Whether text may carry a secret in some spelling: a secret's name
+    /// (or one of `own`) in any case, a JSON escape, or a percent-encoding.
+    fn may_spell_secret(&self, text: &str, own: &[String]) -> bool {
         let lower = text.to_ascii_lowercase();
         lower.contains('\\')
             || lower.contains('%')
@@ -147,6 +143,7 @@ impl Redaction {
                 .chain(&self.personal_members)
                 .chain(&self.secret_query)
                 .chain(&self.identity_query)
+                .chain(own)
                 .any(|name| lower.contains(name.as_str()))
     }
 
