@@ -164,10 +164,28 @@ impl Ticket {
         body: Bytes,
         user_agent: &'static str,
     ) -> Result<u16, Failure> {
+        self.post_with(url, body, user_agent, "application/json", &[])
+            .await
+    }
+
+    /// [`Ticket::post`] with another content type and extra headers (a
+    /// webhook's signature, the partner's own headers).
+    pub(crate) async fn post_with(
+        &mut self,
+        url: &str,
+        body: Bytes,
+        user_agent: &'static str,
+        content_type: &'static str,
+        headers: &[(http::HeaderName, http::HeaderValue)],
+    ) -> Result<u16, Failure> {
         let uri = target(url).map_err(Failure::Refused)?;
-        let request = http::Request::post(uri)
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .header(http::header::USER_AGENT, user_agent)
+        let mut request = http::Request::post(uri)
+            .header(http::header::CONTENT_TYPE, content_type)
+            .header(http::header::USER_AGENT, user_agent);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let request = request
             .body(Full::new(body))
             .map_err(|e| Failure::Refused(format!("invalid request: {e}")))?;
         let places = self.outbound.places.clone();

@@ -429,6 +429,7 @@ async fn our_specs_are_served_and_every_documented_route_answers() {
             "engine-offer-searches",
             "engine-v3",
             "finicity",
+            "finicity-connect",
             "finicity-decisioning",
             "leadsquared",
             "leadsquared-v2"

@@ -136,7 +136,7 @@ pub(crate) async fn get_customer(
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct AccountBody<'a> {
+pub(crate) struct AccountBody<'a> {
     id: String,
     number: &'a str,
     account_number_display: &'a str,
@@ -196,7 +196,7 @@ pub(crate) async fn get_customer_accounts(
     Ok(Json(serde_json::json!({ "accounts": accounts })).into_response())
 }
 
-fn account_body<'a>(
+pub(crate) fn account_body<'a>(
     customer: &'a Customer,
     account: &'a Account,
     position: usize,
@@ -212,7 +212,7 @@ fn account_body<'a>(
         account_nickname: &account.name,
         balance: super::metrics::dollars(account.balances.ending_balance(today)),
         kind: &account.kind,
-        aggregation_status_code: 0,
+        aggregation_status_code: account.aggregation_status,
         status: &account.status,
         customer_id: customer.id.to_string(),
         institution_id: account.institution.id.to_string(),

@@ -43,7 +43,7 @@ pub struct ContactDetails {
     pub(crate) application_id: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Customer {
     pub(crate) id: i64,
     pub(crate) username: String,
@@ -82,7 +82,7 @@ impl Customer {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Account {
     pub id: u64,
     pub(crate) kind: String,
@@ -96,6 +96,12 @@ pub struct Account {
     /// The first day with data, if the account is younger than its reports.
     pub(crate) opened: Option<NaiveDate>,
     pub(crate) balances: BalanceModel,
+    /// Days of transactions before `created` the aggregation holds: 180,
+    /// or 730 once historic transactions were loaded.
+    pub(crate) history_days: u16,
+    /// `aggregationStatusCode`: 0, or the error the last aggregation met
+    /// (set by the admin API to rehearse a stale login; a Fix link clears it).
+    pub(crate) aggregation_status: i32,
 }
 
 impl Account {
@@ -110,6 +116,11 @@ impl Account {
         matches!(self.kind.as_str(), "checking" | "savings" | "moneyMarket" | "cd")
     }
 }
+
+/// "Standard consumer aggregation provides up to 180 days of transactions
+/// prior to the date each account was added"; a historic load makes it 24 months.
+pub(crate) const STANDARD_HISTORY_DAYS: u16 = 180;
+pub(crate) const HISTORIC_DAYS: u16 = 730;
 
 /// Fixture customers are on record from this instant unless they say.
 fn default_created() -> DateTime<Utc> {
@@ -306,6 +317,25 @@ impl Directory {
                 .any(|a| elsewhere(index.accounts.get(&a.id)))
     }
 
+    /// Changes a customer (linked or deleted accounts): readers holding the
+    /// old one keep a consistent copy.
+    pub(crate) fn update<T>(&self, id: i64, change: impl FnOnce(&mut Customer) -> T) -> Option<T> {
+        let mut customers = self.customers.write().unwrap_or_else(PoisonError::into_inner);
+        let slot = customers.get_mut(&id)?;
+        let mut customer = (**slot).clone();
+        let result = change(&mut customer);
+        *slot = Arc::new(customer);
+        Some(result)
+    }
+
+    /// Deletes a customer until the next reset.
+    pub(crate) fn remove(&self, id: i64) -> Option<Arc<Customer>> {
+        self.customers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&id)
+    }
+
     pub(crate) fn get(&self, id: i64) -> Option<Arc<Customer>> {
         self.customers
             .read()
@@ -394,6 +424,8 @@ impl Directory {
                 created: now,
                 opened: None,
                 balances: BalanceModel::new(self.seed, account_id, profile, None),
+                history_days: STANDARD_HISTORY_DAYS,
+                aggregation_status: 0,
             })
         })
         .collect();
@@ -480,6 +512,8 @@ impl Directory {
             created,
             opened: a.opened_date,
             balances: BalanceModel::new(self.seed, a.id, a.profile, a.average_balance),
+            history_days: STANDARD_HISTORY_DAYS,
+            aggregation_status: 0,
         })
     }
 }
@@ -487,7 +521,7 @@ impl Directory {
 /// A ten-digit account number ending in the account id's last four digits,
 /// moved up by 1000 when they start with 0 (`realAccountNumberLast4` is an
 /// integer, so a leading zero would not survive).
-fn account_number(id: u64) -> String {
+pub(crate) fn account_number(id: u64) -> String {
     let last4 = match id % 10_000 {
         n if n < 1_000 => n + 1_000,
         n => n,

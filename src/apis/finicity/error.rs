@@ -59,10 +59,25 @@ pub(crate) enum ApiError {
     },
     /// `SecurityFreezeErrorMessage`, whose `code` is an integer.
     SecurityFreeze,
+    /// `{"code": …, "message": …}` as the vendor's tests record it: the
+    /// Connect service's codes are JSON strings, the aggregation
+    /// services' numbers (`38007` is both, depending on who answers).
+    Coded {
+        status: StatusCode,
+        code: Code,
+        message: String,
+    },
     Framework {
         status: StatusCode,
         message: String,
     },
+}
+
+/// An `ErrorMessage` code: "a number or a string".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Code {
+    Number(u32),
+    Text(&'static str),
 }
 
 /// `ErrorMessage` fields in the order the vendor's examples use.
@@ -175,6 +190,19 @@ impl IntoResponse for ApiError {
                 };
                 (S::FORBIDDEN, Json(body)).into_response()
             }
+            ApiError::Coded { status, code, message } => {
+                let body = ErrorMessage {
+                    code: match code {
+                        Code::Number(n) => n.into(),
+                        Code::Text(t) => t.into(),
+                    },
+                    status: None,
+                    message: &message,
+                    user_message: None,
+                    tags: None,
+                };
+                (status, Json(body)).into_response()
+            }
             ApiError::Framework { status, message } => simple(status, u32::from(status.as_u16()), &message),
             ApiError::Auth(AuthFailure::RateLimited(exceeded)) => with_retry_after(
                 simple(S::TOO_MANY_REQUESTS, 429, &exceeded_message(&exceeded)),
@@ -240,6 +268,24 @@ impl ObbError {
 }
 
 impl ApiError {
+    /// A 404 of the aggregation services, its code a number.
+    pub(crate) fn not_found(code: u32, message: impl Into<String>) -> Self {
+        Self::Coded {
+            status: StatusCode::NOT_FOUND,
+            code: Code::Number(code),
+            message: message.into(),
+        }
+    }
+
+    /// A 400 of the aggregation services, its code a number.
+    pub(crate) fn bad(code: u32, message: impl Into<String>) -> Self {
+        Self::Coded {
+            status: StatusCode::BAD_REQUEST,
+            code: Code::Number(code),
+            message: message.into(),
+        }
+    }
+
     /// A `/decisioning` 400 with the vendor's validation code.
     pub(crate) fn decisioning(message: impl Into<String>) -> Self {
         Self::Decisioning {

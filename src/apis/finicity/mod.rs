@@ -3,11 +3,13 @@
 //! customers, a customer and its accounts. Reports are computed from
 //! deterministic daily balance histories and served as JSON or PDF.
 
+pub(crate) mod accounts;
 pub(crate) mod aggregation;
 pub(crate) mod analytics;
 pub(crate) mod auth;
 pub(crate) mod balances;
 pub(crate) mod clock;
+pub(crate) mod connect;
 pub mod customers;
 pub(crate) mod decisioning;
 pub(crate) mod error;
@@ -16,6 +18,7 @@ pub(crate) mod institutions;
 pub(crate) mod metrics;
 pub mod pdf;
 pub mod report;
+pub(crate) mod transactions;
 
 use std::collections::HashSet;
 use std::ops::Deref;
@@ -45,7 +48,14 @@ use report::Reports;
 /// Finicity's facts, for the shared mechanisms.
 pub static SPEC: FamilySpec = FamilySpec {
     name: "finicity",
-    prefixes: &["/aggregation/", "/analytics/", "/decisioning/", "/business-services/"],
+    prefixes: &[
+        "/aggregation/",
+        "/analytics/",
+        "/decisioning/",
+        "/business-services/",
+        "/connect/",
+        "/institution/",
+    ],
     credentials: CredentialNames {
         identity_headers: &["finicity-app-key", "finicity-app-token"],
         identity_query: &[],
@@ -65,6 +75,10 @@ pub static SPEC: FamilySpec = FamilySpec {
         (
             "finicity-decisioning",
             include_str!("../../../openapi/finicity-decisioning.yaml"),
+        ),
+        (
+            "finicity-connect",
+            include_str!("../../../openapi/finicity-connect.yaml"),
         ),
     ],
     plugin: Some(Plugin {
@@ -100,6 +114,12 @@ pub(crate) struct FinicityShared {
     pub(crate) finicity: FinicityState,
     /// The current (1.42.0) Balance Analytics flow's records and reports.
     pub(crate) decisioning: decisioning::Decisioning,
+    /// Data Connect: links, sessions and webhook events.
+    pub(crate) connect: connect::Connect,
+    pub(crate) ledgers: transactions::Ledgers,
+    pub(crate) refreshes: transactions::Refreshes,
+    pub(crate) seed: Seed,
+    pub(crate) settings: Arc<crate::shared::plugin::Settings>,
     fixtures: FixtureSet<FinicityFixtures>,
 }
 
@@ -116,6 +136,11 @@ impl Finicity {
         Self(Arc::new(FinicityShared {
             finicity: FinicityState::new(&fixtures, ctx.seed),
             decisioning: decisioning::Decisioning::new(ctx.seed, ctx.clock.clone(), ctx.outbound.clone()),
+            connect: connect::Connect::new(ctx.seed, ctx.clock.clone(), ctx.outbound.clone()),
+            ledgers: transactions::ledgers(),
+            refreshes: transactions::Refreshes::default(),
+            seed: ctx.seed,
+            settings: ctx.settings,
             clock: ctx.clock,
             fixtures: FixtureSet::new(origin, fixtures),
         }))
@@ -214,6 +239,9 @@ impl FamilyApi for Finicity {
         }
         self.finicity.reset();
         self.decisioning.reset();
+        self.connect.reset();
+        self.refreshes.reset();
+        self.ledgers.clear();
     }
 
     fn tenants(&self) -> Vec<Tenant> {
@@ -371,6 +399,70 @@ pub(crate) fn routes() -> Routes<Finicity> {
             "/decisioning/v1/customers/{customerId}/reports",
             decisioning::read::list_reports,
         )
+        .merge(connect_routes())
+}
+
+/// Data Connect and what a client reads after a link: refresh, accounts,
+/// transactions, institutions, deletions.
+fn connect_routes() -> Routes<Finicity> {
+    use accounts as a;
+    use transactions as t;
+    Routes::new(FAMILY)
+        .post("/connect/v2/generate", connect::generate::generate)
+        .post("/connect/v2/generate/lite", connect::generate::generate_lite)
+        .post("/connect/v2/generate/fix", connect::generate::generate_fix)
+        .post("/connect/v2/send/email", connect::generate::send_email)
+        .get("/connect/experience", connect::experience::open)
+        .post("/connect/experience/{signature}", connect::experience::step)
+        .delete("/aggregation/v1/customers/{customerId}", a::delete_customer)
+        .post("/aggregation/v1/customers/{customerId}/accounts", a::refresh)
+        .post("/aggregation/v2/customers/{customerId}/accounts", a::refresh_v2)
+        .get("/aggregation/v2/customers/{customerId}/accounts/{accountId}", a::account)
+        .delete("/aggregation/v1/customers/{customerId}/accounts/{accountId}", a::delete_account)
+        .get(
+            "/aggregation/v1/customers/{customerId}/institutionLogins/{institutionLoginId}/accounts",
+            a::by_login,
+        )
+        .post(
+            "/aggregation/v1/customers/{customerId}/institutionLogins/{institutionLoginId}/accounts",
+            a::refresh_login,
+        )
+        .post(
+            "/aggregation/v2/customers/{customerId}/institutionLogins/{institutionLoginId}/accounts",
+            a::refresh_login_v2,
+        )
+        .delete(
+            "/aggregation/v1/customers/{customerId}/institutionLogins/{institutionLoginId}",
+            a::delete_login,
+        )
+        .get(
+            "/aggregation/v1/customers/{customerId}/institutions/{institutionId}/accounts",
+            a::by_institution,
+        )
+        .post(
+            "/aggregation/v1/customers/{customerId}/accounts/{accountId}/transactions/historic",
+            t::load_historic,
+        )
+        .get("/aggregation/v3/customers/{customerId}/transactions", t::customer_transactions)
+        .get(
+            "/aggregation/v4/customers/{customerId}/accounts/{accountId}/transactions",
+            t::account_transactions,
+        )
+        .get("/aggregation/v2/customers/{customerId}/transactions/{transactionId}", t::transaction)
+        .get(
+            "/aggregation/customers/{customerId}/transactions/{uniqueTransactionId}",
+            t::transaction_by_unique_id,
+        )
+        .post(
+            "/aggregation/customers/{customerId}/transactions/refreshes",
+            t::refresh_transactions,
+        )
+        .get(
+            "/aggregation/customers/{customerId}/transactions/refreshes/{refreshId}",
+            t::refresh_status,
+        )
+        .get("/institution/v2/institutions", institutions::list)
+        .get("/institution/v2/institutions/{institutionId}", institutions::one)
 }
 
 /// Routes nested under `/__admin/finicity`.
@@ -382,6 +474,12 @@ pub(crate) fn admin_routes() -> Routes<Finicity> {
             decisioning::read::admin_set_outcome,
         )
         .get("/callbacks", decisioning::read::admin_callbacks)
+        .get("/webhooks", connect::experience::admin_webhooks)
+        .post("/connect/complete", connect::experience::admin_complete)
+        .post(
+            "/customers/{customerId}/institutionLogins/{institutionLoginId}/status",
+            accounts::admin_login_status,
+        )
 }
 
 /// Rendered report bodies kept (up to a few MB each at 730 days).
