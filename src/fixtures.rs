@@ -297,7 +297,7 @@ mod tests {
             ))
             .as_deref(),
             Some(
-                "(given) finicity.json: customers[0].accounts[0].institutionId: unknown institution; use one of 101732, 102105, 102106, 102224"
+                "(given) finicity.json: customers[0].accounts[0].institutionId: unknown institution; use a FinBank (101732, 102105, 102106, 102107, 102224) or an id GET /institution/v2/institutions lists"
             )
         );
         assert_eq!(

@@ -44,10 +44,10 @@ paths['/connect/experience'] = {'get': {
                    '`cancel`, `error`). An unknown or expired link is a page that says so.',
     'parameters': [{'name': 'signature', 'in': 'query', 'required': False, 'schema': {'type': 'string'}}],
     'responses': {'200': {'description': 'The screen', 'content': html}}}}
-paths['/connect/experience/{signature}'] = {'post': {
+paths['/connect/experience']['post'] = {
     'tags': ['Connect'], 'operationId': 'LeadsimConnectStep', 'security': [],
     'summary': "One step of leadsim's Connect experience, as a plain form post",
-    'parameters': [{'name': 'signature', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}],
+    'parameters': [{'name': 'signature', 'in': 'query', 'required': False, 'schema': {'type': 'string'}}],
     'requestBody': {'content': {'application/x-www-form-urlencoded': {'schema': {
         'type': 'object',
         'properties': {
@@ -56,7 +56,7 @@ paths['/connect/experience/{signature}'] = {'post': {
             'query': {'type': 'string'}, 'institutionId': {'type': 'string'},
             'username': {'type': 'string'}, 'password': {'type': 'string'},
             'answer': {'type': 'string'}, 'accountId': {'type': 'string'}}}}}},
-    'responses': {'200': {'description': 'The next screen', 'content': html}}}}
+    'responses': {'200': {'description': 'The next screen', 'content': html}}}
 
 S = copy.deepcopy(C['schemas'])
 S['ErrorMessage']['properties']['code'] = {

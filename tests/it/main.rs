@@ -11,6 +11,7 @@ mod engine_supply_analytics_v3;
 mod engine_ui_events;
 mod faults;
 mod finicity;
+mod finicity_connect;
 mod finicity_decisioning;
 mod foundation;
 mod hardening;

@@ -257,7 +257,10 @@ impl FinicityFixtures {
                 if institutions::find(account.institution_id).is_none() {
                     return error(
                         at("institutionId"),
-                        &format!("unknown institution; use one of {}", institutions::ids()),
+                        &format!(
+                            "unknown institution; use a FinBank ({}) or an id GET /institution/v2/institutions lists",
+                            institutions::ids()
+                        ),
                     );
                 }
                 for (field, value, max) in [

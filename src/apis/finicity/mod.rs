@@ -60,14 +60,19 @@ pub static SPEC: FamilySpec = FamilySpec {
         identity_headers: &["finicity-app-key", "finicity-app-token"],
         identity_query: &[],
         secret_headers: &[],
-        secret_query: &["partnerSecret"],
+        // A Connect link's `signature` is what lets its page act for the customer.
+        secret_query: &["partnerSecret", "signature"],
         // A consumer's SSN and date of birth are PII: hidden like secrets.
-        // `token` is what partner authentication answers.
-        secret_members: &["partnerSecret", "newPartnerSecret", "token"],
-        // Names, emails, phones and `ssn`: every family's `PERSONAL_MEMBERS`.
-        personal_members: &["birthday"],
+        // `token` is what partner authentication answers; `webhookHeaders`
+        // carry the partner's own credentials for its receiver.
+        secret_members: &["partnerSecret", "newPartnerSecret", "token", "webhookHeaders"],
+        // Names, emails, phones and `ssn`: every family's `PERSONAL_MEMBERS`;
+        // MFA answers given to Connect.
+        personal_members: &["birthday", "dob", "answer", "mfaAnswers"],
         personal_query: &[],
-        own_personal_members: &[],
+        // Full account numbers (the accounts API's `number`), only here:
+        // elsewhere a `number` is not a person's.
+        own_personal_members: &["number"],
     },
     framework_error: error::framework_error,
     openapi: &[
@@ -413,7 +418,7 @@ fn connect_routes() -> Routes<Finicity> {
         .post("/connect/v2/generate/fix", connect::generate::generate_fix)
         .post("/connect/v2/send/email", connect::generate::send_email)
         .get("/connect/experience", connect::experience::open)
-        .post("/connect/experience/{signature}", connect::experience::step)
+        .post("/connect/experience", connect::experience::step)
         .delete("/aggregation/v1/customers/{customerId}", a::delete_customer)
         .post("/aggregation/v1/customers/{customerId}/accounts", a::refresh)
         .post("/aggregation/v2/customers/{customerId}/accounts", a::refresh_v2)

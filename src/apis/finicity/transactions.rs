@@ -261,18 +261,20 @@ fn page(state: &Finicity, customer: &Customer, accounts: &[&Account], q: &ListQu
         let balances: Vec<Value> = if from <= to {
             let before = account.balances.ending_balance(from - TimeDelta::days(1));
             let mut beginning = before;
+            // Days whose postings (at noon UTC) fall inside the window.
             account
                 .balances
                 .series(from, to)
                 .into_iter()
-                .map(|(day, ending)| {
+                .filter_map(|(day, ending)| {
+                    let noon = day.and_hms_opt(12, 0, 0).map_or(0, |t| t.and_utc().timestamp());
                     let entry = json!({
-                        "date": day.and_hms_opt(12, 0, 0).map_or(0, |t| t.and_utc().timestamp()),
+                        "date": noon,
                         "beginning": dollars(beginning),
                         "ending": dollars(ending),
                     });
                     beginning = ending;
-                    entry
+                    (q.from..=q.to).contains(&noon).then_some(entry)
                 })
                 .collect()
         } else {

@@ -131,3 +131,23 @@ pub fn assert_finicity_1_42_schema(name: &str, instance: &Value) {
         instance.to_string()
     );
 }
+
+const FINICITY_CONNECT_SPEC: &str = include_str!("../../vendor/finicity-connect-openapi-1.42.0.yaml");
+const FINICITY_CONNECT_BASE: &str = "urn:leadsim:vendor:finicity-connect-1.42.0";
+
+/// Asserts `instance` is valid against `name` in the vendor's 1.42.0 Data
+/// Connect excerpt.
+#[track_caller]
+pub fn assert_finicity_connect_schema(name: &str, instance: &Value) {
+    static SPEC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    let spec = SPEC
+        .get_or_init(|| serde_yaml_ng::from_str(FINICITY_CONNECT_SPEC).expect("the Connect excerpt parses"));
+    let schema = json!({ "$ref": format!("{FINICITY_CONNECT_BASE}#/components/schemas/{name}") });
+    let errors = violations_in(FINICITY_CONNECT_BASE, spec, schema, instance);
+    assert!(
+        errors.is_empty(),
+        "schema violations: {:#?}\ninstance (first 2000 chars): {:.2000}",
+        &errors[..errors.len().min(20)],
+        instance.to_string()
+    );
+}

@@ -1,12 +1,12 @@
 //! The Connect experience's routes: the page a link opens
 //! (`GET /connect/experience?…&signature=…`), its form posts
-//! (`POST /connect/experience/{signature}`), and the admin call that
+//! (`POST /connect/experience?signature=…`: the signature stays in the
+//! query, where the journal hides it), and the admin call that
 //! completes a link without a browser. All three drive the same session.
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -29,13 +29,10 @@ pub(crate) async fn open(State(state): State<Finicity>, RawQuery(query): RawQuer
     html(&visit(&state, &signature, None).0)
 }
 
-/// `POST /connect/experience/{signature}`: one step, as a form post.
-pub(crate) async fn step(
-    State(state): State<Finicity>,
-    signature: Result<Path<String>, PathRejection>,
-    body: Bytes,
-) -> Response {
-    let signature = signature.map(|Path(s)| s).unwrap_or_default();
+/// `POST /connect/experience?signature=…`: one step, as a form post.
+pub(crate) async fn step(State(state): State<Finicity>, RawQuery(query): RawQuery, body: Bytes) -> Response {
+    let pairs = query_pairs(query.as_deref());
+    let signature = query_value(&pairs, "signature").unwrap_or_default().to_owned();
     let fields: Vec<(String, String)> = form_urlencoded::parse(&body)
         .take(MAX_FIELDS)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -152,7 +149,7 @@ fn visit(state: &Finicity, signature: &str, action: Option<Option<Action>>) -> (
 
 fn screen_of(link: &Link, messages: Vec<Value>, problem: Option<&'static str>) -> Screen {
     Screen {
-        action: Some(format!("{EXPERIENCE_PATH}/{}", link.signature)),
+        action: Some(format!("{EXPERIENCE_PATH}?signature={}", link.signature)),
         step: link.session.step.clone(),
         alert: link.session.alert.clone(),
         messages,
