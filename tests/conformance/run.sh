@@ -149,6 +149,14 @@ curl -fsS -o /dev/null -X POST "$base/__admin/clock/advance" -H 'Content-Type: a
 fuzz finicity-decisioning openapi/finicity-decisioning.yaml "$ours" --config-file "$here/finicity-decisioning.toml" "${finicity[@]}"
 fuzz vendor-finicity-decisioning "$vendor_finicity_decisioning" "$theirs" --config-file "$here/finicity-decisioning.toml" \
   --include-path-regex '^/(decisioning|business-services)/' "${finicity[@]}"
+# Finicity Data Connect and the reads after it, ours and the vendor's own
+# excerpt (its deprecated webhook subscriptions are not served). After the
+# other Finicity runs: its deletions remove fixture customers.
+vendor_finicity_connect=$work/finicity-connect-vendor.yaml
+correct_error_code tests/vendor/finicity-connect-openapi-1.42.0.yaml "$vendor_finicity_connect"
+fuzz finicity-connect openapi/finicity-connect.yaml "$ours" --config-file "$here/finicity-connect.toml" "${finicity[@]}"
+fuzz vendor-finicity-connect "$vendor_finicity_connect" "$theirs" --config-file "$here/finicity-connect.toml" \
+  --include-path-regex '^/(connect|aggregation|institution)/' "${finicity[@]}"
 # Last: it moves the clock and resets the server.
 fuzz admin openapi/admin.yaml "$ours"
 
