@@ -56,7 +56,8 @@ const SCRIPT: &str = r#"
     var form = event.target;
     event.preventDefault();
     var body = new URLSearchParams(new FormData(form, event.submitter));
-    fetch(form.action, { method: "POST", body: body, credentials: "same-origin" })
+    // Not `form.action`: the form's `action` buttons shadow that property.
+    fetch(form.getAttribute("action"), { method: "POST", body: body, credentials: "same-origin" })
       .then(function (response) { return response.text(); })
       .then(function (html) {
         var next = new DOMParser().parseFromString(html, "text/html").getElementById("screen");
