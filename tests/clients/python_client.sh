@@ -10,17 +10,19 @@
 # generator bug fixed since) and Finicity 1.42.0. Clients of the two
 # generations pin urllib3 apart, so those run in venvs of their own.
 #
-# Usage: tests/clients/python_client.sh engine|engine-v3|engine-marketplace|finicity|finicity-decisioning
+# Usage: tests/clients/python_client.sh engine|engine-v3|engine-marketplace|finicity|finicity-decisioning|finicity-connect
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-family=${1:?usage: python_client.sh engine|engine-v3|engine-marketplace|finicity|finicity-decisioning}
+family=${1:?usage: python_client.sh engine|engine-v3|engine-marketplace|finicity|finicity-decisioning|finicity-connect}
 case $family in
   engine) specs=("tests/vendor/engine-openapi.json engine_client 7.8.0"); now=2020-01-10T08:15:00Z ;;
   engine-v3) specs=("tests/vendor/engine-openapi-1.106.0.json engine_v3_client 7.26.0"); now=2020-01-10T08:15:00Z ;;
   engine-marketplace) specs=("tests/vendor/engine-openapi-1.106.0.json engine_marketplace_client 7.26.0"); now=2026-03-02T10:00:00Z ;;
   finicity) specs=("tests/vendor/finicity-openapi.yaml finicity_client 7.8.0"); now=2026-11-23T18:00:00Z ;;
   finicity-decisioning) specs=("tests/vendor/finicity-openapi-1.42.0.yaml finicity_decisioning_client 7.26.0"); now=2026-11-23T18:00:00Z ;;
+  finicity-connect) specs=("tests/vendor/finicity-connect-openapi-1.42.0.yaml finicity_connect_client 7.26.0"
+    "tests/vendor/finicity-openapi-1.42.0.yaml finicity_decisioning_client 7.26.0"); now=2026-11-23T18:00:00Z ;;
   *) echo "unknown family: $family"; exit 2 ;;
 esac
 
@@ -32,7 +34,7 @@ if ! command -v java >/dev/null 2>&1; then
   (apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null)
 fi
 venv=$tools/venv
-[[ $family == engine-v3 || $family == engine-marketplace || $family == finicity-decisioning ]] && venv=$work/venv
+[[ $family == engine-v3 || $family == engine-marketplace || $family == finicity-decisioning || $family == finicity-connect ]] && venv=$work/venv
 if [[ ! -x $venv/bin/python ]]; then
   python3 -m venv "$venv"
 fi

@@ -885,6 +885,8 @@ async fn refreshes_institutions_and_deletions_answer_as_documented() {
     assert_eq!(client.get(&status_path).await.json()["status"], "IN_PROGRESS");
     client.app.advance(30).await;
     let completed = client.get(&status_path).await.json();
+    assert_finicity_connect_schema("TransactionRefreshStatusDetails", &completed);
+    assert_eq!(completed["accounts"][0]["institutionLoginId"], login.to_string());
     assert_eq!(
         (completed["status"].as_str(), completed["successCount"].as_u64()),
         (Some("COMPLETED"), Some(1))

@@ -425,8 +425,9 @@ impl Refreshes {
 struct Initiated<'a> {
     refresh_id: &'a str,
     customer_id: String,
+    /// A string here (`InstitutionLoginId`), a number in account records.
     #[serde(skip_serializing_if = "Option::is_none")]
-    institution_login_id: Option<i64>,
+    institution_login_id: Option<String>,
     account_ids: Vec<String>,
     mode: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -534,7 +535,7 @@ pub(crate) async fn refresh_transactions(
     let answer = Initiated {
         refresh_id: &refresh.id,
         customer_id: customer.id.to_string(),
-        institution_login_id: refresh.login,
+        institution_login_id: refresh.login.map(|l| l.to_string()),
         account_ids: refresh.accounts.iter().map(|(id, ..)| id.to_string()).collect(),
         mode: &refresh.mode,
         from_date: refresh.from.as_deref(),
@@ -578,7 +579,7 @@ pub(crate) async fn refresh_status(
         .map(|(account, login, institution)| {
             let mut entry = json!({
                 "accountId": account.to_string(),
-                "institutionLoginId": login,
+                "institutionLoginId": login.to_string(),
                 "institutionId": institution.to_string(),
             });
             if completed {
