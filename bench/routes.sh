@@ -69,6 +69,15 @@ REPORT=$(curl -s "${FH[@]}" -H 'Content-Type: application/json' -X POST \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["reportId"])')
 curl -s "${FH[@]}" -H 'Accept: application/json' "http://$LS/analytics/data/v1/$REPORT" -o "$work/report.json"
 curl -s "${FH[@]}" -H 'Accept: application/pdf' "http://$LS/analytics/data/v1/$REPORT" -o "$work/report.pdf"
+# A testing customer whose accounts were linked through Data Connect, and a
+# page of its transactions (30 days, the default 25 records).
+CUSTOMER=$(curl -s "${FH[@]}" -H 'Content-Type: application/json' -X POST \
+  "http://$LS/aggregation/v2/customers/testing" -d '{"username":"bench-connect"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+LINK=$(curl -s "${FH[@]}" -H 'Content-Type: application/json' -X POST "http://$LS/connect/v2/generate" \
+  -d "{\"partnerId\":\"demo-partner\",\"customerId\":\"$CUSTOMER\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["link"])')
+curl -s -o /dev/null -X POST "http://$LS/__admin/finicity/connect/complete" -d "{\"link\":\"$LINK\"}"
+TXN="/aggregation/v3/customers/$CUSTOMER/transactions?fromDate=$(( $(date -d 2030-01-01 +%s) - 30 * 86400 ))&toDate=$(date -d 2030-01-01 +%s)"
+curl -s "${FH[@]}" "http://$LS$TXN" -o "$work/transactions.json"
 LSQ_URL="/Leads/LeadDistribution/FilterByLeadField?accessKey=demo-access-key&secretKey=demo-secret-key"
 LSQ_BODY='{"Output":{"Type":"aggregate","GroupBy":"Source","AggregateFunction":"Average,Sum,Min,Max","AggregateField":"Score"}}'
 curl -s -X POST "http://$LS$LSQ_URL" -H 'Content-Type: application/json' -d "$LSQ_BODY" -o "$work/aggregate.json"
@@ -109,6 +118,7 @@ lua da-search GET ''
 lua report-json GET '' 'Finicity-App-Key: demo-app-key' "Finicity-App-Token: $TOKEN" 'Accept: application/json'
 lua report-pdf GET '' 'Finicity-App-Key: demo-app-key' "Finicity-App-Token: $TOKEN" 'Accept: application/pdf'
 lua lsq-aggregate POST "$LSQ_BODY" 'Content-Type: application/json'
+lua transactions GET '' 'Finicity-App-Key: demo-app-key' "Finicity-App-Token: $TOKEN"
 # Every request a window nobody asked for: 13 days of funnels generated each time.
 cat > "$work/events-cold.lua" <<'EOF'
 wrk.headers["Authorization"] = "Bearer demo-confidential-token"
@@ -146,7 +156,8 @@ for round in $(seq 1 "$ROUNDS"); do
   for spec in "pixel $PIXEL pixel" "post-offerDisplays /uiEvent/offerDisplays post-display" \
               "leadEvents-cached $CACHED events" "da-post /api/v1/lead_analytics da-post" \
               "da-search $SEARCH da-search" "report-json /analytics/data/v1/$REPORT report-json" \
-              "report-pdf /analytics/data/v1/$REPORT report-pdf" "lsq-aggregate $LSQ_URL lsq-aggregate"; do
+              "report-pdf /analytics/data/v1/$REPORT report-pdf" "lsq-aggregate $LSQ_URL lsq-aggregate" \
+              "finicity-transactions $TXN transactions"; do
     read -r route path script <<<"$spec"
     run "$route" $BL $BASELINE_PID "$path" "$script"
     run "$route" $LS $LEADSIM_PID "$path" "$script"

@@ -46,6 +46,7 @@ async fn main() -> std::io::Result<()> {
         body("rate_table.json"),
     );
     let (search_created, search_polled) = (body("search_created.json"), body("search_polled.json"));
+    let transactions = body("transactions.json");
     // The bytes leadsim answered on these routes, when the script fetched
     // them; the small constants otherwise.
     let or = |name: &str, fallback: &'static str| -> Bytes {
@@ -144,6 +145,11 @@ async fn main() -> std::io::Result<()> {
         .route(
             "/offerSearches/{uuid}",
             get(move || async move { ([(header::CONTENT_TYPE, "application/json")], search_polled) }),
+        )
+        // A page of Finicity transactions of a linked account, as leadsim sent it.
+        .route(
+            "/aggregation/v3/customers/{id}/transactions",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], transactions) }),
         )
         .route(
             "/Leads/LeadDistribution/FilterByLeadField",

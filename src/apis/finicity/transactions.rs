@@ -228,13 +228,17 @@ fn page(state: &Finicity, customer: &Customer, accounts: &[&Account], q: &ListQu
         .iter()
         .map(|a| (*a, ledger(state, customer, a, from_day, to_day, today)))
         .collect();
-    let mut matching: Vec<(&Account, &Transaction)> = ledgers
+    // (posting time, id) computed once per record, for the filter and the sort.
+    let mut matching: Vec<((i64, i64), &Account, &Transaction)> = ledgers
         .iter()
-        .flat_map(|(a, l)| l.iter().map(move |t| (*a, t)))
-        .filter(|(_, t)| (q.from..=q.to).contains(&t.posted_date()))
+        .flat_map(|(a, l)| l.iter().map(move |t| ((t.posted_date(), t.id), *a, t)))
+        .filter(|((posted, _), ..)| (q.from..=q.to).contains(posted))
         .collect();
-    // Newest first by posting date, then by id; reversed for `asc`.
-    matching.sort_by_key(|(_, t)| std::cmp::Reverse((t.posted_date(), t.id)));
+    // Newest first by posting date, then by id; reversed for `asc`. One
+    // account's ledger is in that order already.
+    if ledgers.len() > 1 {
+        matching.sort_unstable_by_key(|(key, ..)| std::cmp::Reverse(*key));
+    }
     if q.ascending {
         matching.reverse();
     }
@@ -243,46 +247,62 @@ fn page(state: &Finicity, customer: &Customer, accounts: &[&Account], q: &ListQu
         .iter()
         .skip(q.start - 1)
         .take(q.limit)
-        .map(|(a, t)| body(customer, a, t))
+        .map(|(_, a, t)| body(customer, a, t))
         .collect();
     let more = q.start - 1 + shown.len() < found;
-    let mut response = json!({
-        "found": found,
-        "displaying": shown.len(),
-        "moreAvailable": more.to_string(),
-        "fromDate": q.from_text,
-        "toDate": q.to_text,
-        "sort": if q.ascending { "asc" } else { "desc" },
-        "transactions": shown,
-    });
-    if let Some(account) = daily.filter(|_| q.daily_balances) {
-        let (first, last) = available(account, today);
-        let (from, to) = (from_day.max(first), to_day.min(last));
-        let balances: Vec<Value> = if from <= to {
-            let before = account.balances.ending_balance(from - TimeDelta::days(1));
-            let mut beginning = before;
-            // Days whose postings (at noon UTC) fall inside the window.
-            account
-                .balances
-                .series(from, to)
-                .into_iter()
-                .filter_map(|(day, ending)| {
-                    let noon = day.and_hms_opt(12, 0, 0).map_or(0, |t| t.and_utc().timestamp());
-                    let entry = json!({
-                        "date": noon,
-                        "beginning": dollars(beginning),
-                        "ending": dollars(ending),
-                    });
-                    beginning = ending;
-                    (q.from..=q.to).contains(&noon).then_some(entry)
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        response["dailyBalances"] = Value::Array(balances);
+    let daily_balances = daily.filter(|_| q.daily_balances).map(|account| daily_balances(account, q, today));
+    Json(Page {
+        found,
+        displaying: shown.len(),
+        more_available: if more { "true" } else { "false" },
+        from_date: &q.from_text,
+        to_date: &q.to_text,
+        sort: if q.ascending { "asc" } else { "desc" },
+        transactions: shown,
+        daily_balances,
+    })
+    .into_response()
+}
+
+/// `Transactions`, serialized as it is built (no intermediate JSON tree).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Page<'a> {
+    found: usize,
+    displaying: usize,
+    more_available: &'static str,
+    from_date: &'a str,
+    to_date: &'a str,
+    sort: &'static str,
+    transactions: Vec<TransactionBody<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    daily_balances: Option<Vec<Value>>,
+}
+
+/// The account's beginning and ending balance of each day whose postings
+/// (at noon UTC) fall inside the window.
+fn daily_balances(account: &Account, q: &ListQuery, today: NaiveDate) -> Vec<Value> {
+    let (first, last) = available(account, today);
+    let (from, to) = (day_of(q.from).max(first), day_of(q.to).min(last));
+    if from > to {
+        return Vec::new();
     }
-    Json(response).into_response()
+    let mut beginning = account.balances.ending_balance(from - TimeDelta::days(1));
+    account
+        .balances
+        .series(from, to)
+        .into_iter()
+        .filter_map(|(day, ending)| {
+            let noon = day.and_hms_opt(12, 0, 0).map_or(0, |t| t.and_utc().timestamp());
+            let entry = json!({
+                "date": noon,
+                "beginning": dollars(beginning),
+                "ending": dollars(ending),
+            });
+            beginning = ending;
+            (q.from..=q.to).contains(&noon).then_some(entry)
+        })
+        .collect()
 }
 
 /// `GET /aggregation/v3/customers/{customerId}/transactions`.
