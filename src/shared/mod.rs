@@ -9,6 +9,7 @@ pub(crate) mod admin;
 pub(crate) mod budget;
 pub(crate) mod cache;
 pub(crate) mod clock;
+pub(crate) mod deliveries;
 pub(crate) mod family;
 pub(crate) mod faults;
 pub(crate) mod fixtures;

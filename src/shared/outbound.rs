@@ -156,21 +156,10 @@ impl Ticket {
         let _ = self.resets.wait_for(|generation| *generation != born).await;
     }
 
-    /// POSTs `body` to `url` as JSON: the response status, or why there
-    /// was none. Waits for a place among [`MAX_IN_FLIGHT`] first.
+    /// POSTs `body` to `url` with its content type and extra headers (a
+    /// webhook's signature, the partner's own): the response status, or why
+    /// there was none. Waits for a place among [`MAX_IN_FLIGHT`] first.
     pub(crate) async fn post(
-        &mut self,
-        url: &str,
-        body: Bytes,
-        user_agent: &'static str,
-    ) -> Result<u16, Failure> {
-        self.post_with(url, body, user_agent, "application/json", &[])
-            .await
-    }
-
-    /// [`Ticket::post`] with another content type and extra headers (a
-    /// webhook's signature, the partner's own headers).
-    pub(crate) async fn post_with(
         &mut self,
         url: &str,
         body: Bytes,
@@ -331,7 +320,15 @@ mod tests {
         let Some(ticket) = ticket.as_mut() else { return };
         assert!(ticket.cancelled());
         assert_eq!(
-            ticket.post("http://127.0.0.1:9/hook", Bytes::new(), "test").await,
+            ticket
+                .post(
+                    "http://127.0.0.1:9/hook",
+                    Bytes::new(),
+                    "test",
+                    "application/json",
+                    &[]
+                )
+                .await,
             Err(Failure::Cancelled)
         );
     }

@@ -21,7 +21,6 @@
 //!   API (`GET /__admin/finicity/webhooks`) with the receiver's status.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -34,14 +33,9 @@ use sha2::Sha256;
 use tokio::sync::Notify;
 
 use crate::shared::clock::Clock;
-use crate::shared::outbound::{Failure, Outbound};
+use crate::shared::deliveries::{ATTEMPTS, Attempt, Log, Record, Request};
+use crate::shared::outbound::Outbound;
 use crate::shared::redaction::redact_userinfo;
-use crate::shared::time::serialize_rfc3339;
-
-const ATTEMPTS: usize = 3;
-const BACKOFF: [Duration; 2] = [Duration::from_millis(500), Duration::from_secs(1)];
-/// Deliveries the admin listing keeps, newest last.
-const KEPT: usize = 1_000;
 /// Events one link may have waiting; past that they are recorded as dropped.
 pub(crate) const MAX_PENDING_PER_LINK: usize = 256;
 /// Links with events waiting at once.
@@ -86,8 +80,6 @@ struct LinkQueue {
 #[derive(Debug, Default)]
 struct Inner {
     queues: HashMap<String, LinkQueue>,
-    deliveries: VecDeque<(u64, Delivery)>,
-    next: u64,
 }
 
 /// One event sent (or not) and what became of it.
@@ -105,15 +97,14 @@ pub(crate) struct Delivery {
     pub(crate) attempts: Vec<Attempt>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Attempt {
-    #[serde(serialize_with = "serialize_rfc3339")]
-    pub(crate) at: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) error: Option<String>,
+impl Record for Delivery {
+    fn set_outcome(&mut self, outcome: &'static str) {
+        self.outcome = outcome;
+    }
+
+    fn attempts(&mut self) -> &mut Vec<Attempt> {
+        &mut self.attempts
+    }
 }
 
 #[derive(Debug)]
@@ -121,9 +112,9 @@ pub(crate) struct Webhooks {
     clock: Clock,
     outbound: Outbound,
     inner: Mutex<Inner>,
+    log: Log<Delivery>,
     wake: Notify,
     dispatcher: OnceLock<()>,
-    generation: AtomicU64,
 }
 
 impl Webhooks {
@@ -132,9 +123,9 @@ impl Webhooks {
             clock,
             outbound,
             inner: Mutex::default(),
+            log: Log::default(),
             wake: Notify::new(),
             dispatcher: OnceLock::new(),
-            generation: AtomicU64::new(0),
         }
     }
 
@@ -144,50 +135,44 @@ impl Webhooks {
 
     /// Every delivery kept, oldest first.
     pub(crate) fn deliveries(&self) -> Vec<Delivery> {
-        self.lock().deliveries.iter().map(|(_, d)| d.clone()).collect()
+        self.log.all()
     }
 
     pub(crate) fn reset(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.log.reset();
         *self.lock() = Inner::default();
     }
 
     /// POSTs the `ping` event and waits for the answer: the generate call
     /// fails unless it is a 2xx. One attempt, bounded by the sender's timeouts.
     pub(crate) async fn ping(&self, target: &Target) -> Result<(), String> {
-        let generation = self.generation.load(Ordering::SeqCst);
         let body = Bytes::from_static(br#"{"eventType":"ping","payload":{}}"#);
-        let mut delivery = Delivery {
-            event_id: None,
-            event_type: "ping",
+        let headers = signed_headers(target, &body);
+        let request = Request {
+            url: &target.url,
+            body,
+            user_agent: USER_AGENT,
+            content_type: "application/json",
+            headers: &headers,
+            attempts: 1,
+        };
+        let delivery = self.delivery(target, None, "ping");
+        self.log
+            .deliver(&self.outbound, &self.clock, self.log.generation(), delivery, request)
+            .await
+            .map(|_| ())
+    }
+
+    /// A delivery's listing entry, before its attempts.
+    fn delivery(&self, target: &Target, event_id: Option<String>, event_type: &'static str) -> Delivery {
+        Delivery {
+            event_id,
+            event_type,
             customer_id: target.customer_id.clone(),
             url: redact_userinfo(&target.url).into_owned(),
             outcome: "pending",
             attempts: Vec::new(),
-        };
-        let at = self.clock.now();
-        let result = match self.outbound.enqueue() {
-            Ok(mut ticket) => {
-                let headers = signed_headers(target, &body);
-                ticket
-                    .post_with(&target.url, body, USER_AGENT, "application/json", &headers)
-                    .await
-            }
-            Err(failure) => Err(failure),
-        };
-        let verdict = match &result {
-            Ok(status) if (200..300).contains(status) => Ok(()),
-            Ok(status) => Err(format!("it answered {status}")),
-            Err(failure) => Err(failure.describe()),
-        };
-        let (status, error) = match result {
-            Ok(status) => (Some(status), None),
-            Err(failure) => (None, Some(failure.describe())),
-        };
-        delivery.outcome = outcome_of(&verdict, &error);
-        delivery.attempts.push(Attempt { at, status, error });
-        self.record(generation, None, &delivery);
-        verdict
+        }
     }
 
     /// Queues a link's events behind the ones it has waiting. Call from
@@ -196,7 +181,7 @@ impl Webhooks {
         if events.is_empty() {
             return;
         }
-        let generation = self.generation.load(Ordering::SeqCst);
+        let generation = self.log.generation();
         let mut dropped = Vec::new();
         {
             let mut inner = self.lock();
@@ -219,21 +204,16 @@ impl Webhooks {
             }
         }
         for (event, event_id) in dropped {
-            let delivery = Delivery {
-                event_id: Some(event_id),
-                event_type: event.event_type,
-                customer_id: target.customer_id.clone(),
-                url: redact_userinfo(&target.url).into_owned(),
-                outcome: "dropped",
-                attempts: vec![Attempt {
-                    at: self.clock.now(),
-                    status: None,
-                    error: Some(format!(
-                        "dropped: at most {MAX_PENDING_PER_LINK} events wait per link, and {MAX_LINKS_PENDING} links"
-                    )),
-                }],
-            };
-            self.record(generation, None, &delivery);
+            let mut delivery = self.delivery(target, Some(event_id), event.event_type);
+            delivery.outcome = "dropped";
+            delivery.attempts.push(Attempt {
+                at: self.clock.now(),
+                status: None,
+                error: Some(format!(
+                    "dropped: at most {MAX_PENDING_PER_LINK} events wait per link, and {MAX_LINKS_PENDING} links"
+                )),
+            });
+            self.log.record(generation, None, &delivery);
         }
         self.dispatcher.get_or_init(|| {
             let webhooks = Arc::clone(self);
@@ -266,7 +246,7 @@ impl Webhooks {
             for (link, target, pending) in due {
                 let webhooks = Arc::clone(&self);
                 tokio::spawn(async move {
-                    let generation = webhooks.generation.load(Ordering::SeqCst);
+                    let generation = webhooks.log.generation();
                     webhooks.deliver(generation, &target, &pending).await;
                     webhooks.finished(generation, &link);
                 });
@@ -281,7 +261,7 @@ impl Webhooks {
 
     /// The link's head event is settled: the next one may go.
     fn finished(&self, generation: u64, link: &str) {
-        if self.generation.load(Ordering::SeqCst) == generation {
+        if self.log.generation() == generation {
             let mut inner = self.lock();
             if let Some(queue) = inner.queues.get_mut(link) {
                 queue.pending.pop_front();
@@ -294,100 +274,21 @@ impl Webhooks {
         self.wake.notify_one();
     }
 
+    /// One event, retried as every notification is; the link's next event
+    /// goes once this one is settled, delivered or not.
     async fn deliver(&self, generation: u64, target: &Target, pending: &Pending) {
         let body = render(target, pending);
         let headers = signed_headers(target, &body);
-        let content_type = if target.xml { "application/xml" } else { "application/json" };
-        let mut delivery = Delivery {
-            event_id: Some(pending.event_id.clone()),
-            event_type: pending.event.event_type,
-            customer_id: target.customer_id.clone(),
-            url: redact_userinfo(&target.url).into_owned(),
-            outcome: "pending",
-            attempts: Vec::new(),
+        let request = Request {
+            url: &target.url,
+            body,
+            user_agent: USER_AGENT,
+            content_type: if target.xml { "application/xml" } else { "application/json" },
+            headers: &headers,
+            attempts: ATTEMPTS,
         };
-        let ticket = self.outbound.enqueue();
-        let Some(seq) = self.record(generation, None, &delivery) else { return };
-        let mut ticket = match ticket {
-            Ok(ticket) => ticket,
-            Err(failure) => {
-                self.refuse(generation, seq, &mut delivery, &failure);
-                return;
-            }
-        };
-        for attempt in 0..ATTEMPTS {
-            let at = self.clock.now();
-            let result = ticket
-                .post_with(&target.url, body.clone(), USER_AGENT, content_type, &headers)
-                .await;
-            let ok = matches!(result, Ok(status) if (200..300).contains(&status));
-            let (status, error) = match result {
-                Err(failure @ (Failure::Refused(_) | Failure::Dropped)) => {
-                    self.refuse(generation, seq, &mut delivery, &failure);
-                    return;
-                }
-                Err(Failure::Cancelled) => return,
-                Err(Failure::NoAnswer(why)) => (None, Some(why)),
-                Ok(status) => (Some(status), None),
-            };
-            delivery.attempts.push(Attempt { at, status, error });
-            if ok {
-                delivery.outcome = "delivered";
-            } else if attempt + 1 == ATTEMPTS {
-                delivery.outcome = "failed";
-            }
-            self.record(generation, Some(seq), &delivery);
-            if ok {
-                break;
-            }
-            if let Some(pause) = BACKOFF.get(attempt)
-                && !ticket.pause(*pause).await
-            {
-                return;
-            }
-        }
-    }
-
-    fn refuse(&self, generation: u64, seq: u64, delivery: &mut Delivery, failure: &Failure) {
-        delivery.outcome = match failure {
-            Failure::Dropped => "dropped",
-            _ => "refused",
-        };
-        delivery.attempts.push(Attempt {
-            at: self.clock.now(),
-            status: None,
-            error: Some(failure.describe()),
-        });
-        self.record(generation, Some(seq), delivery);
-    }
-
-    fn record(&self, generation: u64, seq: Option<u64>, delivery: &Delivery) -> Option<u64> {
-        if self.generation.load(Ordering::SeqCst) != generation {
-            return None;
-        }
-        let mut inner = self.lock();
-        if let Some(seq) = seq {
-            if let Some((_, kept)) = inner.deliveries.iter_mut().find(|(s, _)| *s == seq) {
-                *kept = delivery.clone();
-            }
-            return Some(seq);
-        }
-        if inner.deliveries.len() >= KEPT {
-            inner.deliveries.pop_front();
-        }
-        let seq = inner.next;
-        inner.next += 1;
-        inner.deliveries.push_back((seq, delivery.clone()));
-        Some(seq)
-    }
-}
-
-fn outcome_of(verdict: &Result<(), String>, error: &Option<String>) -> &'static str {
-    match (verdict, error) {
-        (Ok(()), _) => "delivered",
-        (Err(_), Some(e)) if e.starts_with("refused") => "refused",
-        (Err(_), Some(e)) if e.starts_with("dropped") => "dropped",
-        _ => "failed",
+        let delivery = self.delivery(target, Some(pending.event_id.clone()), pending.event.event_type);
+        let _ = self.log.deliver(&self.outbound, &self.clock, generation, delivery, request).await;
     }
 }
 
