@@ -60,6 +60,15 @@ impl Client {
         created.json()["id"].as_str().unwrap().to_owned()
     }
 
+    /// The customer's accounts, as `GET …/customers/{customerId}/accounts` answers.
+    async fn accounts(&self, customer: &str) -> Value {
+        let response = self
+            .get(&format!("/aggregation/v1/customers/{customer}/accounts"))
+            .await;
+        response.assert_status(200);
+        response.json()
+    }
+
     async fn link(&self, path: &str, body: Value) -> String {
         let response = self.post(path, &body.to_string()).await;
         response.assert_status(200);
@@ -360,10 +369,7 @@ async fn a_link_is_walked_through_by_form_posts_and_its_webhook_events_arrive_in
         ids(&Value::Array(added_accounts.clone()))
     );
     // The testing customer's enrolment accounts are still there, beside them.
-    let all = client
-        .get(&format!("/aggregation/v1/customers/{customer}/accounts"))
-        .await
-        .json();
+    let all = client.accounts(&customer).await;
     assert_eq!(all["accounts"].as_array().unwrap().len(), 6);
 
     // Every delivery is listed with the receiver's answer.
@@ -500,10 +506,7 @@ async fn generate_calls_validate_as_the_connect_service_does() {
         lite.contains("institutionId=102105") && lite.contains("type=lite"),
         "{lite}"
     );
-    let accounts = client
-        .get(&format!("/aggregation/v1/customers/{customer}/accounts"))
-        .await
-        .json();
+    let accounts = client.accounts(&customer).await;
     let login = accounts["accounts"][0]["institutionLoginId"]
         .as_i64()
         .unwrap()
@@ -614,10 +617,7 @@ async fn the_test_logins_take_their_documented_paths() {
         .await;
     live.assert_status(409);
     // Only the successful walk linked accounts: 3 enrolment + 2 FinBank.
-    let all = client
-        .get(&format!("/aggregation/v1/customers/{customer}/accounts"))
-        .await
-        .json();
+    let all = client.accounts(&customer).await;
     assert_eq!(all["accounts"].as_array().unwrap().len(), 5);
     // Single-use links are used up by a successful session.
     let once = client
@@ -653,10 +653,7 @@ async fn transactions_page_by_record_and_explain_every_daily_balance() {
         )
         .await;
     client.walk(json!({"link": link})).await.assert_status(200);
-    let accounts = client
-        .get(&format!("/aggregation/v1/customers/{customer}/accounts"))
-        .await
-        .json();
+    let accounts = client.accounts(&customer).await;
     let linked = accounts["accounts"].as_array().unwrap()[3].clone();
     let account = linked["id"].as_str().unwrap();
     let from = NOW_EPOCH - 30 * 86_400;
@@ -825,10 +822,7 @@ async fn transactions_page_by_record_and_explain_every_daily_balance() {
 async fn refreshes_institutions_and_deletions_answer_as_documented() {
     let client = Client::new().await;
     let customer = client.testing_customer("connect-user-6").await;
-    let accounts = client
-        .get(&format!("/aggregation/v1/customers/{customer}/accounts"))
-        .await
-        .json();
+    let accounts = client.accounts(&customer).await;
     let login = accounts["accounts"][0]["institutionLoginId"].as_i64().unwrap();
     let account = accounts["accounts"][0]["id"].as_str().unwrap().to_owned();
 
@@ -953,10 +947,7 @@ async fn refreshes_institutions_and_deletions_answer_as_documented() {
         )
         .await
         .assert_status(204);
-    let left = client
-        .get(&format!("/aggregation/v1/customers/{customer}/accounts"))
-        .await
-        .json();
+    let left = client.accounts(&customer).await;
     assert_eq!(left["accounts"], json!([]));
     client
         .call(
@@ -979,10 +970,7 @@ async fn a_stale_login_is_repaired_by_a_fix_link() {
     let client = Client::new().await;
     let (receiver, webhook) = Receiver::start(204).await;
     let customer = client.testing_customer("connect-user-7").await;
-    let accounts = client
-        .get(&format!("/aggregation/v1/customers/{customer}/accounts"))
-        .await
-        .json();
+    let accounts = client.accounts(&customer).await;
     let login = accounts["accounts"][0]["institutionLoginId"].as_i64().unwrap();
     let stale = client
         .app
@@ -992,10 +980,7 @@ async fn a_stale_login_is_repaired_by_a_fix_link() {
         )
         .await;
     stale.assert_status(200);
-    let read = client
-        .get(&format!("/aggregation/v1/customers/{customer}/accounts"))
-        .await
-        .json();
+    let read = client.accounts(&customer).await;
     assert!(
         read["accounts"]
             .as_array()
@@ -1010,10 +995,7 @@ async fn a_stale_login_is_repaired_by_a_fix_link() {
         )
         .await;
     client.walk(json!({"link": fix})).await.assert_status(200);
-    let read = client
-        .get(&format!("/aggregation/v1/customers/{customer}/accounts"))
-        .await
-        .json();
+    let read = client.accounts(&customer).await;
     assert!(
         read["accounts"]
             .as_array()

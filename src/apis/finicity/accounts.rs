@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::Finicity;
-use super::aggregation::{account_body, owned_customer};
+use super::aggregation::{account_body, owned_customer, owned_customer_and};
 use super::auth::Partner;
 use super::clock::local_date;
 use super::customers::{Account, Customer};
@@ -52,8 +52,7 @@ fn customer_and_login(
     caller: super::auth::Caller,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<(std::sync::Arc<Customer>, i64), ApiError> {
-    let (customer_id, login) = path.map(|Path(p)| p).unwrap_or_default();
-    let customer = owned_customer(state, caller, Ok(Path(customer_id)))?;
+    let (customer, login) = owned_customer_and(state, caller, path)?;
     let id = login_of(&login)?;
     if !customer.accounts.iter().any(|a| a.institution_login_id == id) {
         return Err(no_login(&login));
@@ -67,8 +66,7 @@ pub(crate) async fn account(
     Partner(caller, ..): Partner<ApiError>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let (customer_id, account_id) = path.map(|Path(p)| p).unwrap_or_default();
-    let customer = owned_customer(&state, caller, Ok(Path(customer_id)))?;
+    let (customer, account_id) = owned_customer_and(&state, caller, path)?;
     let account = account_of(&customer, &account_id)?;
     let now = state.clock.now();
     let position = customer.accounts.iter().position(|a| a.id == account.id).unwrap_or_default();
@@ -108,8 +106,7 @@ pub(crate) async fn by_institution(
     Partner(caller, ..): Partner<ApiError>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let (customer_id, institution) = path.map(|Path(p)| p).unwrap_or_default();
-    let customer = owned_customer(&state, caller, Ok(Path(customer_id)))?;
+    let (customer, institution) = owned_customer_and(&state, caller, path)?;
     let id = institution.parse::<u64>().ok();
     let at = |a: &Account| Some(a.institution.id) == id && a.status == "active";
     if !customer.accounts.iter().any(at) {
@@ -203,8 +200,7 @@ pub(crate) async fn delete_account(
     Partner(caller, ..): Partner<ApiError>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let (customer_id, account_id) = path.map(|Path(p)| p).unwrap_or_default();
-    let customer = owned_customer(&state, caller, Ok(Path(customer_id)))?;
+    let (customer, account_id) = owned_customer_and(&state, caller, path)?;
     let id = account_of(&customer, &account_id)?.id;
     state
         .finicity

@@ -259,6 +259,17 @@ pub(crate) fn owned_customer(
     Ok(customer)
 }
 
+/// The customer of a `/customers/{customerId}/…/{id}` path, if it is the
+/// caller's (refused as [`owned_customer`] refuses), and the other segment.
+pub(crate) fn owned_customer_and(
+    state: &Finicity,
+    caller: Caller,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<(std::sync::Arc<Customer>, String), ApiError> {
+    let (customer_id, other) = path.map(|Path(p)| p).unwrap_or_default();
+    Ok((owned_customer(state, caller, Ok(Path(customer_id)))?, other))
+}
+
 /// The body as a JSON object; an empty body reads as `{}` so that the
 /// missing fields are named.
 pub(crate) fn object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {

@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::Finicity;
-use super::aggregation::{object, owned_customer};
+use super::aggregation::{object, owned_customer, owned_customer_and};
 use super::auth::Partner;
 use super::clock::local_date;
 use super::customers::{Account, Customer, HISTORIC_DAYS};
@@ -325,8 +325,7 @@ pub(crate) async fn account_transactions(
     path: Result<Path<(String, String)>, PathRejection>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (customer_id, account_id) = path.map(|Path(p)| p).unwrap_or_default();
-    let customer = owned_customer(&state, caller, Ok(Path(customer_id)))?;
+    let (customer, account_id) = owned_customer_and(&state, caller, path)?;
     let account = account_of(&customer, &account_id)?;
     let q = list_query(query.as_deref())?;
     Ok(page(&state, &customer, &[account], &q, Some(account)))
@@ -370,8 +369,7 @@ pub(crate) async fn transaction(
     Partner(caller, ..): Partner<ApiError>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let (customer_id, id) = path.map(|Path(p)| p).unwrap_or_default();
-    let customer = owned_customer(&state, caller, Ok(Path(customer_id)))?;
+    let (customer, id) = owned_customer_and(&state, caller, path)?;
     id.parse::<i64>()
         .ok()
         .and_then(|n| find(&state, &customer, n, None))
@@ -385,8 +383,7 @@ pub(crate) async fn transaction_by_unique_id(
     Partner(caller, ..): Partner<ApiError>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let (customer_id, unique) = path.map(|Path(p)| p).unwrap_or_default();
-    let customer = owned_customer(&state, caller, Ok(Path(customer_id)))?;
+    let (customer, unique) = owned_customer_and(&state, caller, path)?;
     unique
         .split_once('-')
         .and_then(|(account, id)| Some((account.parse::<u64>().ok()?, id.parse::<i64>().ok()?)))
@@ -401,8 +398,7 @@ pub(crate) async fn load_historic(
     Partner(caller, ..): Partner<ApiError>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let (customer_id, account_id) = path.map(|Path(p)| p).unwrap_or_default();
-    let customer = owned_customer(&state, caller, Ok(Path(customer_id)))?;
+    let (customer, account_id) = owned_customer_and(&state, caller, path)?;
     let id = account_of(&customer, &account_id)?.id;
     state.finicity.customers.update(customer.id, |c| {
         if let Some(account) = c.accounts.iter_mut().find(|a| a.id == id) {
@@ -580,8 +576,7 @@ pub(crate) async fn refresh_status(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
-    let (customer_id, refresh_id) = path.map(|Path(p)| p).unwrap_or_default();
-    let customer = owned_customer(&state, caller, Ok(Path(customer_id)))?;
+    let (customer, refresh_id) = owned_customer_and(&state, caller, path)?;
     let refresh = state
         .refreshes
         .kept
