@@ -10,6 +10,8 @@ import copy, json, sys
 
 import yaml
 
+from spec_prune import prune
+
 src = json.load(open(sys.argv[1]))
 OPS = [(p, m) for p, ops in src['paths'].items() for m in ops
        if m in ('get', 'post', 'patch') and not p.startswith('/supplyAnalytics/')]
@@ -81,33 +83,8 @@ doc = {'openapi': '3.0.3', 'info': {}, 'servers': [{'url': 'http://127.0.0.1:808
        'tags': [t for t in src.get('tags', []) if t['name'] != 'Analytics'],
        'paths': paths, 'components': comp}
 
-def refs(o, out):
-    if isinstance(o, dict):
-        for k, v in o.items():
-            if k == '$ref':
-                out.add(v)
-            else:
-                refs(v, out)
-    elif isinstance(o, list):
-        for v in o:
-            refs(v, out)
-
 # Keep only what the operations reach.
-reached, todo = set(), set()
-refs(paths, todo)
-while todo:
-    r = todo.pop()
-    if r in reached:
-        continue
-    reached.add(r)
-    _, _, kind, name = r.split('/')
-    refs(comp[kind][name], todo)
-for kind in list(comp):
-    if kind == 'securitySchemes':
-        continue
-    comp[kind] = {n: v for n, v in comp[kind].items() if f'#/components/{kind}/{n}' in reached}
-    if not comp[kind]:
-        del comp[kind]
+prune(paths, comp, [k for k in list(comp) if k != 'securitySchemes'], drop_empty=True)
 
 doc['info'] = {
     'title': 'Engine by MoneyLion lead marketplace (as served by leadsim)',

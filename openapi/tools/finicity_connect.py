@@ -8,20 +8,15 @@ import sys
 
 import yaml
 
+from spec_prune import prune, strip_examples
+
 src = yaml.safe_load(open(sys.argv[1]))
 C = src['components']
 
 
-def strip(o):
-    """Drops `examples` (the shared error responses carry 18 unrelated ones)."""
-    if isinstance(o, dict):
-        return {k: strip(v) for k, v in o.items() if k != 'examples'}
-    if isinstance(o, list):
-        return [strip(v) for v in o]
-    return o
 
 
-paths = {p: strip(copy.deepcopy(ops)) for p, ops in src['paths'].items()
+paths = {p: strip_examples(copy.deepcopy(ops)) for p, ops in src['paths'].items()
          if not p.startswith('/notification-subscriptions')}
 bad = {'$ref': '#/components/responses/BadRequestErrorResponse'}
 missing = {'$ref': '#/components/responses/ResourceNotFoundErrorResponse'}
@@ -62,33 +57,12 @@ S = copy.deepcopy(C['schemas'])
 S['ErrorMessage']['properties']['code'] = {
     'description': S['ErrorMessage']['properties']['code'].get('description', ''),
     'anyOf': [{'type': 'string'}, {'type': 'integer'}], 'example': '10010'}
-comp = {'schemas': S, 'parameters': C['parameters'], 'responses': strip(C['responses']),
-        'requestBodies': strip(C['requestBodies']), 'securitySchemes': C['securitySchemes']}
+comp = {'schemas': S, 'parameters': C['parameters'], 'responses': strip_examples(C['responses']),
+        'requestBodies': strip_examples(C['requestBodies']), 'securitySchemes': C['securitySchemes']}
 
 
-def refs(o, out):
-    if isinstance(o, dict):
-        for k, v in o.items():
-            if k == '$ref':
-                out.add(v)
-            else:
-                refs(v, out)
-    elif isinstance(o, list):
-        for v in o:
-            refs(v, out)
-
-
-seen, todo = set(), set()
-refs(paths, todo)
-while todo:
-    r = todo.pop()
-    if r in seen:
-        continue
-    seen.add(r)
-    _, _, kind, name = r.split('/')
-    refs(comp[kind][name], todo)
-for kind in ['schemas', 'parameters', 'responses', 'requestBodies']:
-    comp[kind] = {k: v for k, v in comp[kind].items() if f'#/components/{kind}/{k}' in seen}
+# Keep only what the operations reach.
+prune(paths, comp, ['schemas', 'parameters', 'responses', 'requestBodies'])
 doc = {'openapi': '3.0.3',
        'info': {'title': 'Finicity Data Connect, accounts and transactions (as served by leadsim)',
                 'version': '1.42.0-leadsim.1', 'description': open(sys.argv[3]).read()},

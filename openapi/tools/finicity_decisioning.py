@@ -1,5 +1,7 @@
 """Writes openapi/finicity-decisioning.yaml from the vendor's 1.42.0 excerpt."""
 import yaml, json, copy, sys
+
+from spec_prune import prune, strip_examples
 src = yaml.safe_load(open(sys.argv[1]))
 C = src['components']
 OPS = [
@@ -14,15 +16,9 @@ OPS = [
     ('/decisioning/v3/customers/{customerId}/reports/{reportId}', 'get'),
     ('/decisioning/v1/customers/{customerId}/reports', 'get'),
 ]
-def strip(o):
-    if isinstance(o, dict):
-        return {k: strip(v) for k, v in o.items() if k != 'examples'}
-    if isinstance(o, list):
-        return [strip(v) for v in o]
-    return o
 paths = {}
 for p, m in OPS:
-    paths.setdefault(p, {})[m] = strip(copy.deepcopy(src['paths'][p][m]))
+    paths.setdefault(p, {})[m] = strip_examples(copy.deepcopy(src['paths'][p][m]))
 S = copy.deepcopy(C['schemas'])
 S['Report'] = {'description': 'A Balance or Cash Flow Analytics report', 'type': 'object',
     'required': S['Report']['required'],
@@ -31,8 +27,8 @@ S['ReportInstitutionAccount'] = {'description': 'An account record', 'allOf': [{
 S['BaseReportAck']['properties']['constraints'] = {'$ref': '#/components/schemas/AnalyticsReportConstraintsOut'}
 S['ErrorMessage']['properties']['code'] = {'description': S['ErrorMessage']['properties']['code']['description'],
     'anyOf': [{'type': 'string'}, {'type': 'integer'}], 'example': '10001'}
-comp = {'schemas': S, 'parameters': C['parameters'], 'responses': strip(C['responses']),
-        'requestBodies': strip(C['requestBodies']), 'securitySchemes': C['securitySchemes']}
+comp = {'schemas': S, 'parameters': C['parameters'], 'responses': strip_examples(C['responses']),
+        'requestBodies': strip_examples(C['requestBodies']), 'securitySchemes': C['securitySchemes']}
 # leadsim's additions: 400 for invalid business fields and 406 for an Accept it cannot serve.
 bad = {'$ref': '#/components/responses/BadRequestErrorResponse'}
 paths['/business-services/customers/{customer_id}/businesses']['post']['responses']['400'] = bad
@@ -54,22 +50,7 @@ rep['responses']['406'] = {'description': '`Accept` allows neither JSON nor PDF'
 doc = {'openapi': '3.0.3', 'info': {}, 'servers': [{'url': 'http://127.0.0.1:8080', 'description': 'leadsim on its default address'}],
        'security': src.get('security'), 'paths': paths, 'components': comp}
 # Keep only what the operations reach.
-def refs(o, out):
-    if isinstance(o, dict):
-        for k, v in o.items():
-            if k == '$ref': out.add(v)
-            else: refs(v, out)
-    elif isinstance(o, list):
-        for v in o: refs(v, out)
-seen = set(); todo = set(); refs(paths, todo)
-while todo:
-    r = todo.pop()
-    if r in seen: continue
-    seen.add(r)
-    _, _, kind, name = r.split('/')
-    refs(comp[kind][name], todo)
-for kind in ['schemas', 'parameters', 'responses', 'requestBodies']:
-    comp[kind] = {k: v for k, v in comp[kind].items() if f'#/components/{kind}/{k}' in seen}
+prune(paths, comp, ['schemas', 'parameters', 'responses', 'requestBodies'])
 doc['info'] = {'title': 'Finicity Balance Analytics, the /decisioning flow (as served by leadsim)', 'version': '1.42.0-leadsim.1',
   'description': open(sys.argv[3]).read()}
 header = "# leadsim's description of Finicity's current Balance Analytics flow (spec 1.42.0), served beside\n# the seed's /analytics flow (openapi/finicity.yaml). Extracted from the vendor's excerpt by\n# openapi/tools/finicity_decisioning.py; see info.description for what leadsim changed.\n"
