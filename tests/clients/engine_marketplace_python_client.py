@@ -7,7 +7,6 @@ for that lender) and its payout in v3, in v1 and in leadsInfo.
 
 Usage: engine_marketplace_python_client.py BASE_URL   (leadsim started with --now 2026-03-02T10:00:00Z)
 """
-import datetime
 import json
 import sys
 import urllib.request
@@ -15,18 +14,14 @@ import urllib.request
 import engine_marketplace_client as engine
 from engine_marketplace_client.exceptions import ApiException
 
+import story
+from story import expect
+
 BASE = sys.argv[1]
 PUBLISHABLE = "demo-publishable-token"
 CONFIDENTIAL = "demo-confidential-token"
 V3 = "2025-04-01"
-checks = 0
 
-
-def expect(condition, message):
-    global checks
-    checks += 1
-    if not condition:
-        raise SystemExit(f"FAILED: {message}")
 
 
 def client(token):
@@ -156,4 +151,4 @@ expect(prefill.max_uses == 1 and prefill.product_types, "prefill")
 expect(engine.PrefillApi(publishable).get_prefill(str(prefill.prefill_token)).loan_information.loan_amount == 12000,
        "prefill read back")
 
-print(f"ok: {checks} checks, {polls} polls, clicked {lender}")
+print(f"ok: {story.checks} checks, {polls} polls, clicked {lender}")

@@ -11,22 +11,18 @@ import urllib.parse
 import engine_client
 from engine_client.exceptions import ApiException
 
+import story
+from story import expect
+
 BASE = sys.argv[1]
 CONFIDENTIAL = "demo-confidential-token"
 PUBLISHABLE = "demo-publishable-token"
-checks = 0
 
 
 def client(token):
     config = engine_client.Configuration(host=BASE, access_token=token)
     return engine_client.ApiClient(config)
 
-
-def expect(condition, message):
-    global checks
-    checks += 1
-    if not condition:
-        raise SystemExit(f"FAILED: {message}")
 
 
 def walk(call, start, hours):
@@ -90,4 +86,4 @@ given = ui.create_session_init(
 )
 expect(str(given.session_uuid) == "820cc28f-ae99-55a5-a364-6353efd4a48b", "sessionUuid echoed")
 
-print(f"generated Python client: {checks} checks passed over {len(events)} events, {len(payouts)} payouts, {len(tags)} tags")
+print(f"generated Python client: {story.checks} checks passed over {len(events)} events, {len(payouts)} payouts, {len(tags)} tags")

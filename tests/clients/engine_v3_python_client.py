@@ -15,18 +15,14 @@ import urllib.request
 import engine_v3_client
 from engine_v3_client.exceptions import ApiException
 
+import story
+from story import expect
+
 BASE = sys.argv[1]
 CONFIDENTIAL = "demo-confidential-token"
 V3 = "2025-04-01"
 V3_ONLY = {"affiliateOfferClicked", "firstPayment", "isContacted", "firstContact", "salesQualified", "rateLocked"}
-checks = 0
 
-
-def expect(condition, message):
-    global checks
-    checks += 1
-    if not condition:
-        raise SystemExit(f"FAILED: {message}")
 
 
 def utc(*args):
@@ -109,4 +105,4 @@ v1_ids = {e["id"] for e in v1_events}
 v3_ids = {e.id for e in v3_day if e.event_type.value not in V3_ONLY and e.event_deleted_at is None}
 expect(v1_ids == v3_ids, f"v1 and v3 load the same events ({len(v1_ids)} and {len(v3_ids)})")
 
-print(f"engine v3 client: {checks} checks passed")
+print(f"engine v3 client: {story.checks} checks passed")

@@ -9,53 +9,27 @@ on the same accounts, and see its balances and the transactions agree.
 
 Usage: finicity_connect_python_client.py BASE_URL   (leadsim started with --now 2026-11-23T18:00:00Z)
 """
+import functools
 import json
 import sys
-import threading
-import time
-import urllib.request
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import finicity_connect_client as connect
 import finicity_decisioning_client as fin
 from finicity_connect_client.exceptions import ApiException
 
+import story
+from story import expect
+
 BASE = sys.argv[1]
 NOW = 1795456800  # 2026-11-23T18:00:00Z
-checks = 0
 
 
-def expect(condition, message):
-    global checks
-    checks += 1
-    if not condition:
-        raise SystemExit(f"FAILED: {message}")
 
-
-def admin(method, path, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(BASE + path, data=data, method=method, headers={"content-type": "application/json"})
-    with urllib.request.urlopen(request) as response:
-        return json.load(response)
-
+admin = functools.partial(story.admin, BASE)
 
 # The webhook receiver: every event, in the order it arrived.
-received = []
-
-
-class Receiver(BaseHTTPRequestHandler):
-    def do_POST(self):
-        received.append(json.loads(self.rfile.read(int(self.headers["content-length"]))))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-receiver = HTTPServer(("127.0.0.1", 0), Receiver)
-threading.Thread(target=receiver.serve_forever, daemon=True).start()
-webhook = f"http://127.0.0.1:{receiver.server_port}/connect"
+receiver = story.Receiver("/connect")
+webhook = receiver.url
 
 # One token for both clients.
 fin_config = fin.Configuration(host=BASE)
@@ -78,7 +52,7 @@ link = connect.ConnectApi(api).generate_connect_url(
                               webhook_data={"applicationId": "app-42"})
 ).link
 expect(f"customerId={customer_id}" in link and "partnerId=demo-partner" in link, f"link: {link}")
-expect(received == [{"eventType": "ping", "payload": {}}], f"ping: {received}")
+expect(receiver.wait_for(1, timeout=0) == [{"eventType": "ping", "payload": {}}], f"ping: {receiver.received}")
 
 # The consumer links FinBank Profiles - A, headlessly.
 walk = admin("POST", "/__admin/finicity/connect/complete", {"link": link})
@@ -87,10 +61,7 @@ done = [m for m in walk["messages"] if m["type"] == "user" and m["data"]["action
 login = done["institutionLoginId"]
 
 # The events, in order, with webhookData echoed.
-for _ in range(200):
-    if len(received) >= 7:
-        break
-    time.sleep(0.02)
+received = receiver.wait_for(7)
 types = [e["eventType"] for e in received]
 expect(types == ["ping", "started", "institutionSupported", "discovered", "adding", "added", "done"], f"events: {types}")
 expect(all(e["webhookData"] == {"applicationId": "app-42"} for e in received[1:]), "webhookData echoed")
@@ -160,4 +131,4 @@ try:
 except ApiException as e:
     expect(e.status == 404, f"deleted login: {e.status}")
 
-print(f"finicity-connect: {checks} checks passed (link, {len(types)} events, {len(pages)} transactions, report {ack.id})")
+print(f"finicity-connect: {story.checks} checks passed (link, {len(types)} events, {len(pages)} transactions, report {ack.id})")

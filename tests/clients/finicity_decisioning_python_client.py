@@ -9,63 +9,22 @@ errors must arrive as the documented statuses.
 
 Usage: finicity_decisioning_python_client.py BASE_URL   (leadsim started with --now 2026-11-23T18:00:00Z)
 """
+import functools
 import json
 import sys
-import threading
-import urllib.request
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import finicity_decisioning_client as fin
-from finicity_decisioning_client.exceptions import ApiException
+
+import story
+from story import expect, expect_status
 
 BASE = sys.argv[1]
-checks = 0
 
+admin = functools.partial(story.admin, BASE)
 
-def expect(condition, message):
-    global checks
-    checks += 1
-    if not condition:
-        raise SystemExit(f"FAILED: {message}")
-
-
-def expect_status(call, status, message):
-    try:
-        call()
-    except ApiException as e:
-        expect(e.status == status, f"{message}: status {e.status}, body {e.body}")
-        return json.loads(e.body)
-    raise SystemExit(f"FAILED: {message}: no error")
-
-
-def admin(method, path, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(BASE + path, data=data, method=method, headers={"content-type": "application/json"})
-    with urllib.request.urlopen(request) as response:
-        return json.load(response)
-
-
-# The Report Listener: a webhook on a free port, recording what arrives.
-received = []
-arrived = threading.Condition()
-
-
-class Listener(BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["content-length"]))
-        with arrived:
-            received.append(json.loads(body))
-            arrived.notify_all()
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-webhook = HTTPServer(("127.0.0.1", 0), Listener)
-threading.Thread(target=webhook.serve_forever, daemon=True).start()
-callback_url = f"http://127.0.0.1:{webhook.server_port}/webhook"
+# The Report Listener: a webhook on a free loopback port, recording what arrives.
+listener = story.Receiver("/webhook")
+callback_url = listener.url
 
 config = fin.Configuration(host=BASE)
 config.api_key["FinicityAppKey"] = "demo-app-key"
@@ -189,8 +148,7 @@ expect(cash_body["status"] == "success", f"cash flow status: {cash_body['status'
 names = [a["attributeName"] for a in cash_body["institutions"][0]["accounts"][0]["analytics"]["transactionalAttributes"]]
 expect(names == ["CASH_INFLOW", "CASH_OUTFLOW", "ALL_CASH_FLOWS"], f"cash flow attributes: {names}")
 
-with arrived:
-    arrived.wait_for(lambda: len(received) == 2, timeout=10)
+received = listener.wait_for(2)
 expect(len(received) == 2, f"two callbacks: {received}")
 by_report = {n["payload"]["reportId"]: n for n in received}
 expect(by_report[ack.id]["eventType"] == "done" and by_report[ack.id]["payload"]["status"] == "success", f"{by_report}")
@@ -204,4 +162,4 @@ deliveries = admin("GET", "/__admin/finicity/callbacks")["deliveries"]
 expect(sorted(d["outcome"] for d in deliveries) == ["delivered", "delivered"], f"deliveries: {deliveries}")
 
 expect_status(lambda: reports.get_report_by_customer(customer_id, "unknown-barbnoncra"), 404, "unknown report")
-print(f"finicity /decisioning python client: {checks} checks passed")
+print(f"finicity /decisioning python client: {story.checks} checks passed")

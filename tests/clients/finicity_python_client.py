@@ -8,26 +8,13 @@ Usage: finicity_python_client.py BASE_URL   (leadsim started with --now 2026-11-
 import sys
 
 import finicity_client
-from finicity_client.exceptions import ApiException
+
+import story
+from story import expect, expect_status
 
 BASE = sys.argv[1]
-checks = 0
 
 
-def expect(condition, message):
-    global checks
-    checks += 1
-    if not condition:
-        raise SystemExit(f"FAILED: {message}")
-
-
-def expect_status(call, status, message):
-    try:
-        call()
-    except ApiException as e:
-        expect(e.status == status, f"{message}: status {e.status}, body {e.body}")
-        return
-    raise SystemExit(f"FAILED: {message}: no error")
 
 
 config = finicity_client.Configuration(host=BASE)
@@ -88,4 +75,4 @@ expect_status(
     lambda: balance.generate_balance_analytics("1005061234", Constraints(length_of_report=45)), 400, "bad length"
 )
 
-print(f"finicity python client: {checks} checks passed")
+print(f"finicity python client: {story.checks} checks passed")
