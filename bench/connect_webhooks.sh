@@ -1,66 +1,131 @@
 #!/usr/bin/env bash
 # Does Data Connect webhook delivery cost the vendor routes? Measures the
-# pixel and a Finicity report read with wrk (server on CPU 0, wrk on CPU 1),
-# alone and while a loop walks Connect links whose webhooks go to a slow
-# loopback receiver (each answer 200 ms late), alternating the two.
+# pixel and a Finicity report read with wrk while no delivery is under way,
+# then while a backlog of deliveries is: just before the measured window,
+# LINKS Connect links are walked whose events (four each) go to a receiver
+# that holds every event 300 ms before answering (its pings are answered at
+# once, so generating is quick). The walking is done before wrk starts, so
+# only the deliveries overlap the window; the receiver counts what reached
+# it during the window, to show they were under way.
 #
-#   bench/connect_webhooks.sh [DUR_SECONDS] [ROUNDS]   (needs wrk, curl, python3, taskset)
+# leadsim runs on CPU 0; wrk, the receiver and the walker on CPU 1.
+#
+#   bench/connect_webhooks.sh [DUR_SECONDS] [ROUNDS] [LINKS]   (needs wrk, curl, python3, taskset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-4}
-ROUNDS=${2:-2}
+ROUNDS=${2:-3}
+LINKS=${3:-300}
 LS=127.0.0.1:18090
+RECEIVER=127.0.0.1:18091
 cargo build -q --release --bin leadsim
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
+wait_up() { for _ in $(seq 1 200); do curl -s -o /dev/null "http://$1/" && return; sleep 0.02; done; echo "nothing on $1"; exit 1; }
+
 taskset -c 0 ./target/release/leadsim --listen $LS >"$work/leadsim.log" 2>&1 &
-pids+=($!)
-python3 -c '
-import http.server, socketserver, time
-class Slow(http.server.BaseHTTPRequestHandler):
+pids+=($!); LEADSIM_PID=$!
+taskset -c 1 python3 - "$RECEIVER" <<'EOF' &
+import http.server, socketserver, sys, threading, time
+host, port = sys.argv[1].split(":")
+count = 0
+lock = threading.Lock()
+class Receiver(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
-        self.rfile.read(int(self.headers["content-length"]))
-        time.sleep(0.2)
+        global count
+        body = self.rfile.read(int(self.headers["content-length"]))
+        if b'"ping"' not in body[:40]:
+            time.sleep(0.3)
+            with lock:
+                count += 1
         self.send_response(200); self.end_headers()
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(str(count).encode())
     def log_message(self, *a): pass
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer): daemon_threads = True
-Server(("127.0.0.1", 18091), Slow).serve_forever()' &
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+Server((host, int(port)), Receiver).serve_forever()
+EOF
 pids+=($!)
-sleep 1
+wait_up $LS
+wait_up $RECEIVER
+
 TOKEN=$(curl -s -X POST "http://$LS/aggregation/v2/partners/authentication" -H 'Finicity-App-Key: demo-app-key' \
   -H 'Content-Type: application/json' -d '{"partnerId":"demo-partner","partnerSecret":"demo-partner-secret"}' |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-H=(-H 'Finicity-App-Key: demo-app-key' -H "Finicity-App-Token: $TOKEN" -H 'Content-Type: application/json')
-CUSTOMER=$(curl -s "${H[@]}" -X POST "http://$LS/aggregation/v2/customers/testing" -d '{"username":"bench-webhooks"}' |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-REPORT=$(curl -s "${H[@]}" -X POST "http://$LS/analytics/balance/v1/customer/1005061234" -d '{"lengthOfReport":90}' |
+REPORT=$(curl -s -X POST "http://$LS/analytics/balance/v1/customer/1005061234" -H 'Finicity-App-Key: demo-app-key' \
+  -H "Finicity-App-Token: $TOKEN" -H 'Content-Type: application/json' -d '{"lengthOfReport":90}' |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["reportId"])')
 cat > "$work/report.lua" <<LUA
 wrk.headers["Finicity-App-Key"] = "demo-app-key"
 wrk.headers["Finicity-App-Token"] = "$TOKEN"
 LUA
+: > "$work/pixel.lua"
 PIXEL=/uiEvent/offerDisplays/f914eb07-a64f-51d8-b882-ff508a8c5c81/952a1184-d369-5958-9a0f-bec903e11c48/3426f971-1aa5-5cb0-91a9-cf2edcfa5dfa/pixel.gif
-# Links walked in a loop: seven events each to the slow receiver (the
-# account cap ends linking after a few, but every walk still raises events).
-load() {
-  while true; do
-    link=$(curl -s "${H[@]}" -X POST "http://$LS/connect/v2/generate" \
-      -d "{\"partnerId\":\"demo-partner\",\"customerId\":\"$CUSTOMER\",\"webhook\":\"http://127.0.0.1:18091/hook\"}" |
-      python3 -c 'import json,sys; print(json.load(sys.stdin)["link"])')
-    curl -s -o /dev/null -X POST "http://$LS/__admin/finicity/connect/complete" -d "{\"link\":\"$link\",\"outcome\":\"cancel\"}"
-    curl -s -o /dev/null -X POST "http://$LS/__admin/finicity/connect/complete" -d "{\"link\":\"$link\",\"password\":\"wrong\"}"
-  done
+
+# Walks LINKS links (one process, one kept-alive connection): each is
+# signed in with a wrong password twice, then left, for four events a link
+# (started, institutionSupported, invalidCredentials twice).
+walk() {
+  taskset -c 1 python3 - "$LS" "$TOKEN" "$LINKS" "$RECEIVER" <<'EOF'
+import http.client, json, sys
+host, token, links, receiver = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+c = http.client.HTTPConnection(host)
+h = {"Finicity-App-Key": "demo-app-key", "Finicity-App-Token": token, "Content-Type": "application/json"}
+def call(method, path, body):
+    c.request(method, path, json.dumps(body), h)
+    r = c.getresponse()
+    return r.status, r.read()
+status, body = call("POST", "/aggregation/v2/customers/testing", {"username": f"bench-{id(c)}"})
+customer = json.loads(body)["id"]
+for _ in range(links):
+    _, body = call("POST", "/connect/v2/generate",
+                   {"partnerId": "demo-partner", "customerId": customer, "webhook": f"http://{receiver}/hook"})
+    link = json.loads(body)["link"]
+    for walk in ({"link": link, "password": "wrong"}, {"link": link, "password": "wrong"}, {"link": link, "outcome": "cancel"}):
+        call("POST", "/__admin/finicity/connect/complete", walk)
+EOF
 }
-rate() { taskset -c 1 wrk -t1 -c32 -d"${DUR}s" "$@" | awk '/^Requests\/sec:/{print $2}'; }
+received() { curl -s "http://$RECEIVER/"; }
+cpu_ticks() { awk '{print $14+$15}' "/proc/$LEADSIM_PID/stat"; }
+# req/s and leadsim's CPU µs per request (its CPU in the window, deliveries
+# included, over the requests wrk completed).
+rate() {
+  local before after out
+  before=$(cpu_ticks)
+  out=$(taskset -c 1 wrk -t1 -c32 -d"${DUR}s" -s "$work/$1.lua" "http://$LS$2")
+  after=$(cpu_ticks)
+  awk -v ticks=$((after - before)) -v clk="$(getconf CLK_TCK)" \
+    '/^Requests\/sec:/{rps=$2} /requests in/{n=$1} END{printf "%s %.1f", rps, ticks / clk / n * 1e6}' <<<"$out"
+}
+: > "$work/rows"
 for round in $(seq 1 "$ROUNDS"); do
-  quiet_pixel=$(rate "http://$LS$PIXEL"); quiet_report=$(rate -s "$work/report.lua" "http://$LS/analytics/data/v1/$REPORT")
-  load >/dev/null 2>&1 & loader=$!
-  sleep 1
-  busy_pixel=$(rate "http://$LS$PIXEL"); busy_report=$(rate -s "$work/report.lua" "http://$LS/analytics/data/v1/$REPORT")
-  kill $loader; wait $loader 2>/dev/null || true
-  echo "round $round: pixel $quiet_pixel -> $busy_pixel req/s; report $quiet_report -> $busy_report req/s (quiet -> with webhooks)"
+  for spec in "pixel $PIXEL" "report /analytics/data/v1/$REPORT"; do
+    read -r name path <<<"$spec"
+    quiet=$(rate "$name" "$path")
+    walk
+    before=$(received)
+    busy=$(rate "$name" "$path")
+    after=$(received)
+    echo "$name $quiet $busy $((after - before))" >> "$work/rows"   # name rps cpu rps cpu delivered
+    # Let the backlog drain before the next quiet measurement.
+    while :; do a=$(received); sleep 1; [[ $(received) == "$a" ]] && break; done
+  done
 done
-deliveries=$(curl -s "http://$LS/__admin/finicity/webhooks" | python3 -c 'import json,sys; d=json.load(sys.stdin)["deliveries"]; print(len(d), "deliveries listed,", sum(x["outcome"]=="delivered" for x in d), "delivered")')
-echo "$deliveries"
+echo "leadsim $(git describe --always --dirty 2>/dev/null || echo '?'), $(nproc) cores; DUR=${DUR}s ROUNDS=$ROUNDS LINKS=$LINKS"
+python3 - "$work/rows" <<'EOF'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, quiet, quiet_cpu, busy, busy_cpu, delivered = line.split()
+    rows.setdefault(name, []).append((float(quiet), float(busy), float(quiet_cpu), float(busy_cpu), int(delivered)))
+print(f"{'route':8} {'quiet req/s':>12} {'busy req/s':>11} {'ratio':>6} {'rounds':>12} {'CPU µs/req quiet':>17} {'busy':>6} {'delivered':>10}")
+med = lambda rs, i: statistics.median(r[i] for r in rs)
+for name, rs in rows.items():
+    ratios = [r[1] / r[0] for r in rs]
+    print(f"{name:8} {med(rs, 0):12.0f} {med(rs, 1):11.0f} {statistics.median(ratios):5.2f}x "
+          f"{min(ratios):5.2f}-{max(ratios):.2f}x {med(rs, 2):17.1f} {med(rs, 3):6.1f} {med(rs, 4):10.0f}")
+EOF
