@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::Finicity;
-use super::aggregation::{account_body, owned_customer, owned_customer_and};
+use super::aggregation::{account_body, customer_accounts, owned_customer, owned_customer_and};
 use super::auth::Partner;
 use super::clock::local_date;
 use super::customers::{Account, Customer};
@@ -18,22 +18,6 @@ use super::error::ApiError;
 use super::transactions::account_of;
 use crate::shared::admin::AdminError;
 use crate::shared::request::{parse_json_value, query_pairs, query_value};
-
-/// `{"accounts": [...]}` of the given accounts, positions as in the customer's list.
-fn accounts_body(state: &Finicity, customer: &Customer, keep: impl Fn(&Account) -> bool) -> Value {
-    let now = state.clock.now();
-    let today = local_date(now);
-    let accounts: Vec<Value> = customer
-        .accounts
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| keep(a))
-        .map(|(position, a)| {
-            serde_json::to_value(account_body(customer, a, position, today, now.timestamp())).unwrap_or(Value::Null)
-        })
-        .collect();
-    json!({ "accounts": accounts })
-}
 
 fn login_of(id: &str) -> Result<i64, ApiError> {
     id.parse::<i64>().map_err(|_| no_login(id))
@@ -93,10 +77,9 @@ pub(crate) async fn by_login(
         }
     };
     let (customer, login) = customer_and_login(&state, caller, path)?;
-    Ok(Json(accounts_body(&state, &customer, |a| {
+    Ok(customer_accounts(&customer, state.clock.now(), |a| {
         a.institution_login_id == login && status.as_ref().is_none_or(|s| a.status == *s)
     }))
-    .into_response())
 }
 
 /// `GET /aggregation/v1/customers/{customerId}/institutions/{institutionId}/accounts`:
@@ -115,7 +98,7 @@ pub(crate) async fn by_institution(
             format!("Customer does not have any accounts associated with institutionId = ({institution})"),
         ));
     }
-    Ok(Json(accounts_body(&state, &customer, at)).into_response())
+    Ok(customer_accounts(&customer, state.clock.now(), at))
 }
 
 /// `POST /aggregation/v1/customers/{customerId}/accounts`: every account
@@ -126,7 +109,7 @@ pub(crate) async fn refresh(
     customer_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let customer = owned_customer(&state, caller, customer_id)?;
-    Ok(Json(accounts_body(&state, &customer, |_| true)).into_response())
+    Ok(customer_accounts(&customer, state.clock.now(), |_| true))
 }
 
 /// `POST /aggregation/v2/customers/{customerId}/accounts`: 204.
@@ -155,7 +138,7 @@ pub(crate) async fn refresh_login(
         }
     }
     let (customer, login) = customer_and_login(&state, caller, path)?;
-    Ok(Json(accounts_body(&state, &customer, |a| a.institution_login_id == login)).into_response())
+    Ok(customer_accounts(&customer, state.clock.now(), |a| a.institution_login_id == login))
 }
 
 /// `POST /aggregation/v2/customers/{customerId}/institutionLogins/{institutionLoginId}/accounts`: 204.

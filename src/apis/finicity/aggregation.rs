@@ -184,16 +184,27 @@ pub(crate) async fn get_customer_accounts(
         Some("ava") => true,
         Some(_) => return Err(ApiError::AccountTypeNotSupported),
     };
+    Ok(customer_accounts(&customer, now, |a| {
+        status.is_none_or(|s| s.is_empty() || a.status == s) && (!deposits_only || a.is_deposit())
+    }))
+}
+
+/// `CustomerAccounts`: the customer's accounts that `keep` selects, each at
+/// its position in the customer's list (`displayPosition`).
+pub(crate) fn customer_accounts(
+    customer: &Customer,
+    now: chrono::DateTime<chrono::Utc>,
+    keep: impl Fn(&Account) -> bool,
+) -> Response {
     let today = super::clock::local_date(now);
     let accounts: Vec<AccountBody<'_>> = customer
         .accounts
         .iter()
         .enumerate()
-        .filter(|(_, a)| status.is_none_or(|s| s.is_empty() || a.status == s))
-        .filter(|(_, a)| !deposits_only || a.is_deposit())
-        .map(|(position, a)| account_body(&customer, a, position, today, now.timestamp()))
+        .filter(|(_, a)| keep(a))
+        .map(|(position, a)| account_body(customer, a, position, today, now.timestamp()))
         .collect();
-    Ok(Json(serde_json::json!({ "accounts": accounts })).into_response())
+    Json(serde_json::json!({ "accounts": accounts })).into_response()
 }
 
 pub(crate) fn account_body<'a>(
