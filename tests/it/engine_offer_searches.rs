@@ -46,11 +46,15 @@ async fn call(app: &TestApp, method: Method, uri: &str, token: &str, body: &str)
 }
 
 async fn search(app: &TestApp, lead: &str, body: &Value) -> Value {
+    search_as(app, PUBLISHABLE, lead, body).await
+}
+
+async fn search_as(app: &TestApp, token: &str, lead: &str, body: &Value) -> Value {
     let response = call(
         app,
         Method::POST,
         &format!("/leads/{lead}/offerSearches"),
-        PUBLISHABLE,
+        token,
         &body.to_string(),
     )
     .await;
@@ -59,14 +63,11 @@ async fn search(app: &TestApp, lead: &str, body: &Value) -> Value {
 }
 
 async fn poll(app: &TestApp, search: &str) -> Value {
-    let response = call(
-        app,
-        Method::GET,
-        &format!("/offerSearches/{search}"),
-        PUBLISHABLE,
-        "",
-    )
-    .await;
+    poll_as(app, PUBLISHABLE, search).await
+}
+
+async fn poll_as(app: &TestApp, token: &str, search: &str) -> Value {
+    let response = call(app, Method::GET, &format!("/offerSearches/{search}"), token, "").await;
     response.assert_status(200);
     response.json()
 }
@@ -495,17 +496,7 @@ async fn fixtures_script_silent_slow_and_empty_partners_per_sub_account() {
         "0d9e8f7a-6b5c-4d3e-8f1a-2b3c4d5e6f70"
     );
     let lead = context["signals"]["lead"]["uuid"].as_str().unwrap().to_owned();
-    let auth = ("authorization", "Bearer cp-pub");
-    let body = carousel_body().to_string();
-    let created = app
-        .call(
-            Method::POST,
-            &format!("/leads/{lead}/offerSearches"),
-            &[auth, VERSION],
-            body.clone(),
-        )
-        .await
-        .json();
+    let created = search_as(&app, "cp-pub", &lead, &carousel_body()).await;
     assert!(
         created["offers"]
             .as_array()
@@ -516,29 +507,13 @@ async fn fixtures_script_silent_slow_and_empty_partners_per_sub_account() {
     let uuid = created["uuid"].as_str().unwrap().to_owned();
     let mut last = created;
     for _ in 0..5 {
-        last = app
-            .call(
-                Method::GET,
-                &format!("/offerSearches/{uuid}"),
-                &[auth, VERSION],
-                "",
-            )
-            .await
-            .json();
+        last = poll_as(&app, "cp-pub", &uuid).await;
     }
     let silent: Vec<&Value> = last["pendingResponses"].as_array().unwrap().iter().collect();
     assert_eq!(silent.len(), 1, "{last}");
     assert_eq!(silent[0]["partner"]["name"], "Granite Peak Bank");
     app.advance(86_400).await;
-    let later = app
-        .call(
-            Method::GET,
-            &format!("/offerSearches/{uuid}"),
-            &[auth, VERSION],
-            "",
-        )
-        .await
-        .json();
+    let later = poll_as(&app, "cp-pub", &uuid).await;
     assert_eq!(pending(&later), 1, "a silent partner never answers");
 
     // The web sub-account's own token: its overlay and its slow partner.
@@ -549,42 +524,18 @@ async fn fixtures_script_silent_slow_and_empty_partners_per_sub_account() {
     let lead = web["signals"]["lead"]["uuid"].as_str().unwrap().to_owned();
     let mut body = carousel_body();
     body["productTypes"] = json!(["UnsecuredPersonalLoan"]);
-    let created = app
-        .call(
-            Method::POST,
-            &format!("/leads/{lead}/offerSearches"),
-            &[auth, VERSION],
-            body.to_string(),
-        )
-        .await
-        .json();
+    let created = search_as(&app, "cp-pub", &lead, &body).await;
     let uuid = created["uuid"].as_str().unwrap().to_owned();
     let mut last = created;
     for _ in 0..5 {
-        last = app
-            .call(
-                Method::GET,
-                &format!("/offerSearches/{uuid}"),
-                &[auth, VERSION],
-                "",
-            )
-            .await
-            .json();
+        last = poll_as(&app, "cp-pub", &uuid).await;
     }
     assert_eq!(
         last["pendingResponses"][0]["partner"]["name"], "Bluepeak Credit",
         "{last}"
     );
     app.advance(91).await;
-    let later = app
-        .call(
-            Method::GET,
-            &format!("/offerSearches/{uuid}"),
-            &[auth, VERSION],
-            "",
-        )
-        .await
-        .json();
+    let later = poll_as(&app, "cp-pub", &uuid).await;
     assert_eq!(pending(&later), 0);
     // The lead was filed under the sub-account its configuration named.
     let leads = app.get("/__admin/engine/leads").await.json();
