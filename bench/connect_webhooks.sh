@@ -19,11 +19,7 @@ LINKS=${3:-300}
 LS=127.0.0.1:18090
 RECEIVER=127.0.0.1:18091
 cargo build -q --release --bin leadsim
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-wait_up() { for _ in $(seq 1 200); do curl -s -o /dev/null "http://$1/" && return; sleep 0.02; done; echo "nothing on $1"; exit 1; }
+source bench/lib.sh
 
 taskset -c 0 ./target/release/leadsim --listen $LS >"$work/leadsim.log" 2>&1 &
 pids+=($!); LEADSIM_PID=$!
@@ -50,8 +46,8 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 Server((host, int(port)), Receiver).serve_forever()
 EOF
 pids+=($!)
-wait_up $LS
-wait_up $RECEIVER
+wait_healthy $LS
+wait_healthy $RECEIVER
 
 TOKEN=$(curl -s -X POST "http://$LS/aggregation/v2/partners/authentication" -H 'Finicity-App-Key: demo-app-key' \
   -H 'Content-Type: application/json' -d '{"partnerId":"demo-partner","partnerSecret":"demo-partner-secret"}' |
@@ -90,14 +86,13 @@ for _ in range(links):
 EOF
 }
 received() { curl -s "http://$RECEIVER/"; }
-cpu_ticks() { awk '{print $14+$15}' "/proc/$LEADSIM_PID/stat"; }
 # req/s and leadsim's CPU µs per request (its CPU in the window, deliveries
 # included, over the requests wrk completed).
 rate() {
   local before after out
-  before=$(cpu_ticks)
+  before=$(cpu_ticks $LEADSIM_PID)
   out=$(taskset -c 1 wrk -t1 -c32 -d"${DUR}s" -s "$work/$1.lua" "http://$LS$2")
-  after=$(cpu_ticks)
+  after=$(cpu_ticks $LEADSIM_PID)
   awk -v ticks=$((after - before)) -v clk="$(getconf CLK_TCK)" \
     '/^Requests\/sec:/{rps=$2} /requests in/{n=$1} END{printf "%s %.1f", rps, ticks / clk / n * 1e6}' <<<"$out"
 }

@@ -15,17 +15,12 @@ CONNS=32
 LS=127.0.0.1:18085
 BL=127.0.0.1:18086
 cargo build -q --release --bin leadsim --example baseline
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-wait_healthy() { for _ in $(seq 1 200); do curl -s -o /dev/null "http://$1/" && return; sleep 0.02; done; echo "no server on $1"; exit 1; }
+source bench/lib.sh
 
 taskset -c 0 ./target/release/leadsim --listen $LS --now 2026-03-02T10:00:00Z --journal-capacity 1000 >"$work/leadsim.log" 2>&1 &
 pids+=($!); LEADSIM_PID=$!
 wait_healthy $LS
-rss() { awk '/^VmRSS:/{printf "%.1f", $2/1024}' "/proc/$LEADSIM_PID/status"; }
-RSS_START=$(rss)
+RSS_START=$(rss $LEADSIM_PID)
 AUTH=(-H 'Authorization: Bearer demo-publishable-token' -H 'Api-Version: 2026-02-25' -H 'Content-Type: application/json')
 curl -s -X POST "http://$LS/offerSearches" "${AUTH[@]}" -o "$work/search_created.json" \
   -d '{"productTypes":["EarnedWageAccess","CashAdvance"],"clientTags":{"subid":["s1"]},"personalInformation":{"state":"TX"}}'
@@ -51,7 +46,7 @@ for round in $(seq 1 "$ROUNDS"); do
     done
   done
 done
-RSS_LOADED=$(rss)
+RSS_LOADED=$(rss $LEADSIM_PID)
 read -r LEADS BYTES < <(curl -s "http://$LS/__admin/engine/leads" | python3 -c 'import json,sys; d = json.load(sys.stdin); print(d["count"], d["storeBytes"]["leads"])')
 echo "leadsim $(git describe --always --dirty 2>/dev/null || echo '?'), $(nproc) cores; DUR=${DUR}s ROUNDS=$ROUNDS connections=$CONNS; medians"
 python3 - "$work/rows" "$LS" "$BL" <<'PY'

@@ -23,11 +23,7 @@ for tool in wrk curl python3 taskset; do
 done
 cargo build -q --release --bin leadsim --example baseline
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-wait_healthy() { for _ in $(seq 1 200); do curl -s -o /dev/null "http://$1/" && return; sleep 0.02; done; echo "server on $1 did not start"; exit 1; }
+source bench/lib.sh
 
 # --- startup to healthy, five times --------------------------------------
 startup=$(python3 - <<'EOF'
@@ -57,8 +53,7 @@ taskset -c 0 ./target/release/leadsim --listen $LS --fixtures bench/fixtures \
   --now 2030-01-01T00:00:00Z --journal-capacity 10000 >"$work/leadsim.log" 2>&1 &
 pids+=($!); LEADSIM_PID=$!
 wait_healthy $LS
-rss() { awk '/^VmRSS:/{printf "%.1f", $2/1024}' "/proc/$LEADSIM_PID/status"; }
-RSS_START=$(rss)
+RSS_START=$(rss $LEADSIM_PID)
 
 TOKEN=$(curl -s -X POST "http://$LS/aggregation/v2/partners/authentication" \
   -H 'Finicity-App-Key: demo-app-key' -H 'Content-Type: application/json' \
@@ -139,7 +134,6 @@ SEARCH="/api/v1/lead_analytics/search?customer_id=bench&user_id=u1&lead_id=lead-
 CACHED="/supplyAnalytics/leadEvents?timestamp=2020-02-10T00:00:00Z"
 curl -s -o /dev/null -H 'Authorization: Bearer demo-confidential-token' "http://$LS$CACHED"
 
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 : > "$work/rows"
 run() { # run ROUTE SERVER PID PATH LUA [CONNS]
   local route=$1 server=$2 pid=$3 path=$4 script=$5 conns=${6:-$CONNS} out before after n
@@ -165,7 +159,7 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 # Cold windows are seconds of CPU each batch; one connection, leadsim only.
 run leadEvents-cold $LS $LEADSIM_PID / events-cold 1
-RSS_END=$(rss)
+RSS_END=$(rss $LEADSIM_PID)
 
 echo "leadsim $(git describe --always --dirty 2>/dev/null || echo '?'), $(nproc) cores, $(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | sed 's/^ *//')"
 echo "DUR=${DUR}s ROUNDS=$ROUNDS connections=$CONNS (cold: 1); medians over rounds"

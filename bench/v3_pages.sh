@@ -22,11 +22,7 @@ for tool in wrk curl python3 taskset; do
 done
 cargo build -q --release --bin leadsim --example baseline
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-wait_healthy() { for _ in $(seq 1 200); do curl -s -o /dev/null "http://$1/" && return; sleep 0.02; done; echo "server on $1 did not start"; exit 1; }
+source bench/lib.sh
 
 ./target/release/leadsim --listen $LS --now 2026-11-28T00:00:00Z >"$work/leadsim.log" 2>&1 &
 pids+=($!)
