@@ -26,7 +26,7 @@ const MAX_FIELDS: usize = 64;
 pub(crate) async fn open(State(state): State<Finicity>, RawQuery(query): RawQuery) -> Response {
     let pairs = query_pairs(query.as_deref());
     let signature = query_value(&pairs, "signature").unwrap_or_default().to_owned();
-    html(&visit(&state, &signature, None).0)
+    html(&visit(&state, &signature, Visit::Open))
 }
 
 /// `POST /connect/experience?signature=…`: one step, as a form post.
@@ -38,8 +38,7 @@ pub(crate) async fn step(State(state): State<Finicity>, RawQuery(query): RawQuer
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     let action = action_of(&fields);
-    let (screen, _) = visit(&state, &signature, Some(action));
-    html(&screen)
+    html(&visit(&state, &signature, Visit::Step(action)))
 }
 
 fn html(screen: &Screen) -> Response {
@@ -81,9 +80,17 @@ fn action_of(fields: &[(String, String)]) -> Option<Action> {
     })
 }
 
-/// Opens the link's page (`action` none) or takes a step; the screen to
-/// show, and whether the link is known.
-fn visit(state: &Finicity, signature: &str, action: Option<Option<Action>>) -> (Screen, bool) {
+/// What a request to the experience does.
+enum Visit {
+    /// Opens the link's page.
+    Open,
+    /// Takes a step; `None` when the form named no action leadsim knows
+    /// (which changes nothing).
+    Step(Option<Action>),
+}
+
+/// Opens the link's page or takes a step; the screen to show.
+fn visit(state: &Finicity, signature: &str, visit: Visit) -> Screen {
     let now = state.clock.now();
     let connect = &state.connect;
     let seen = connect.with_link(signature, |link| {
@@ -101,8 +108,8 @@ fn visit(state: &Finicity, signature: &str, action: Option<Option<Action>>) -> (
             None
         };
         if problem.is_none() {
-            let effects = match action {
-                None => {
+            let effects = match visit {
+                Visit::Open => {
                     // A link stays usable until it expires: a finished
                     // session is followed by a new one.
                     if link.session.finished().is_some() {
@@ -110,8 +117,8 @@ fn visit(state: &Finicity, signature: &str, action: Option<Option<Action>>) -> (
                     }
                     link.session.open(now)
                 }
-                Some(None) => Default::default(),
-                Some(Some(action)) => {
+                Visit::Step(None) => Default::default(),
+                Visit::Step(Some(action)) => {
                     let ctx = Context {
                         connect,
                         customers: &state.finicity.customers,
@@ -130,21 +137,15 @@ fn visit(state: &Finicity, signature: &str, action: Option<Option<Action>>) -> (
         }
         screen_of(link, messages, problem)
     });
-    match seen {
-        Some(screen) => (screen, true),
-        None => (
-            Screen {
-                action: None,
-                step: Step::Finished(Finish::Expired),
-                alert: None,
-                messages: vec![json!({"type": "error", "data": {"code": 500, "reason": "error"}})],
-                redirect_uri: None,
-                can_search: false,
-                problem: Some("This Connect link is not known to leadsim: it was never generated, or a reset forgot it."),
-            },
-            false,
-        ),
-    }
+    seen.unwrap_or_else(|| Screen {
+        action: None,
+        step: Step::Finished(Finish::Expired),
+        alert: None,
+        messages: vec![json!({"type": "error", "data": {"code": 500, "reason": "error"}})],
+        redirect_uri: None,
+        can_search: false,
+        problem: Some("This Connect link is not known to leadsim: it was never generated, or a reset forgot it."),
+    })
 }
 
 fn screen_of(link: &Link, messages: Vec<Value>, problem: Option<&'static str>) -> Screen {
@@ -215,7 +216,7 @@ pub(crate) async fn admin_complete(State(state): State<Finicity>, body: Bytes) -
 
     let mut messages = Vec::new();
     let mut walk = |action: Option<Action>| -> Screen {
-        let (screen, _) = visit(&state, &signature, action.map(Some));
+        let screen = visit(&state, &signature, action.map_or(Visit::Open, |a| Visit::Step(Some(a))));
         messages.extend(screen.messages.iter().cloned());
         screen
     };
