@@ -126,7 +126,7 @@ impl Redaction {
             Some(shown) => shown,
             // Not JSON: nothing can be checked member by member, so text
             // that may spell a secret is hidden whole.
-            None if self.may_spell_secret(&text, &[]) => REDACTED.to_owned(),
+            None if self.may_spell_secret(&text, own) => REDACTED.to_owned(),
             None => redact_userinfo(&text).into_owned(),
         }
     }
@@ -555,6 +555,30 @@ pub(crate) mod tests {
             own_personal_members: &[],
         };
         Redaction::from_names([&COMMON_CREDENTIALS, &SAMPLE])
+    }
+
+    /// A family's own personal members are hidden in its bodies whatever
+    /// their form: member by member in JSON, and the whole body when it is
+    /// not JSON (a form post, text) and spells one of them, as for secrets.
+    #[test]
+    fn a_familys_own_members_hide_a_body_that_is_not_json() {
+        let mut redaction = sample();
+        redaction
+            .own_personal_members
+            .push(("connect", vec!["username".to_owned()]));
+        assert_eq!(
+            redaction.body_of("connect", b"action=signin&username=lonely_user"),
+            REDACTED
+        );
+        assert_eq!(
+            redaction.body_of("connect", br#"{"username":"lonely_user","action":"signin"}"#),
+            format!(r#"{{"username":"{REDACTED}","action":"signin"}}"#)
+        );
+        // Another family's bodies keep the member.
+        assert_eq!(
+            redaction.body_of("other", b"action=signin&username=lonely_user"),
+            "action=signin&username=lonely_user"
+        );
     }
 
     /// LeadSquared writes a lead as attribute/value pairs: the value of a

@@ -1049,13 +1049,17 @@ async fn reset_forgets_links_and_linked_accounts_and_the_journal_hides_sign_ins(
         .form(&action, &[("action", "mfa"), ("answer", "Springfield")])
         .await;
     assert_eq!(mfa.screen, "accounts");
+    // A sign-in without a password still names the consumer's bank username.
+    client
+        .form(&action, &[("action", "signin"), ("username", "lonely_user")])
+        .await;
     let journal = client
         .app
         .get("/__admin/requests?family=finicity&limit=50")
         .await
         .text();
     assert!(
-        !journal.contains("tfa_text") && !journal.contains("Springfield"),
+        !journal.contains("tfa_text") && !journal.contains("Springfield") && !journal.contains("lonely_user"),
         "{journal}"
     );
     assert!(!journal.contains(&signature), "{journal}");

@@ -70,9 +70,11 @@ pub static SPEC: FamilySpec = FamilySpec {
         // MFA answers given to Connect.
         personal_members: &["birthday", "dob", "answer", "mfaAnswers"],
         personal_query: &[],
-        // Full account numbers (the accounts API's `number`), only here:
-        // elsewhere a `number` is not a person's.
-        own_personal_members: &["number"],
+        // Full account numbers (the accounts API's `number`) and the
+        // usernames of customers and of bank sign-ins (a Connect form post
+        // without a password still names one), only here: elsewhere a
+        // `number` is not a person's.
+        own_personal_members: &["number", "username"],
     },
     framework_error: error::framework_error,
     openapi: &[
