@@ -89,20 +89,31 @@ correct_error_code tests/vendor/finicity-openapi.yaml "$vendor_finicity"
 
 engine_confidential="Authorization: Bearer demo-confidential-token"
 engine_publishable="Authorization: Bearer demo-publishable-token"
-token=$(curl -fsS -X POST "$base/aggregation/v2/partners/authentication" \
-  -H 'Finicity-App-Key: demo-app-key' -H 'Content-Type: application/json' -H 'Accept: application/json' \
-  -d '{"partnerId":"demo-partner","partnerSecret":"demo-partner-secret"}' |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-finicity=(-H "Finicity-App-Key: demo-app-key" -H "Finicity-App-Token: $token")
-# Reports to read back: plain and FCRA, for both business customers.
-: >"$work/reports.dict"
-for customer in 1005061234 1005061235; do
-  for route in "" /fcra; do
-    curl -fsS -X POST "$base/analytics/balance/v1/customer/$customer$route" "${finicity[@]}" \
-      -H 'Content-Type: application/json' -H 'Accept: application/json' -d '{"lengthOfReport": 30}' |
-      python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["reportId"]))' >>"$work/reports.dict"
+# A Finicity token, and reports to read back: plain and FCRA, for both
+# business customers. Run again after a reset: a fuzz run's method checks
+# send DELETE to the customer's path, which deletes the customer since Data
+# Connect's DeleteCustomer is served; the reset brings the fixtures back,
+# and report ids start over, so the same ids name the same reports.
+finicity_setup() {
+  token=$(curl -fsS -X POST "$base/aggregation/v2/partners/authentication" \
+    -H 'Finicity-App-Key: demo-app-key' -H 'Content-Type: application/json' -H 'Accept: application/json' \
+    -d '{"partnerId":"demo-partner","partnerSecret":"demo-partner-secret"}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  finicity=(-H "Finicity-App-Key: demo-app-key" -H "Finicity-App-Token: $token")
+  : >"$work/reports.dict"
+  for customer in 1005061234 1005061235; do
+    for route in "" /fcra; do
+      curl -fsS -X POST "$base/analytics/balance/v1/customer/$customer$route" "${finicity[@]}" \
+        -H 'Content-Type: application/json' -H 'Accept: application/json' -d '{"lengthOfReport": 30}' |
+        python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["reportId"]))' >>"$work/reports.dict"
+    done
   done
-done
+}
+fresh_finicity() {
+  curl -fsS -o /dev/null -X POST "$base/__admin/reset"
+  finicity_setup
+}
+finicity_setup
 leadsquared=(-H "x-LSQ-AccessKey: demo-access-key" -H "x-LSQ-SecretKey: demo-secret-key")
 
 fuzz engine-supply openapi/engine.yaml "$ours,ignored_auth" -H "$engine_confidential" --include-path-regex '^/supplyAnalytics/'
@@ -121,11 +132,13 @@ fuzz vendor-engine-v3 tests/vendor/engine-openapi-1.106.0.json "$theirs" -H "$en
 run_examples=$(( (examples + 2) / 3 )) fuzz engine-marketplace openapi/engine-marketplace.yaml "$ours,ignored_auth" -H "$engine_publishable"
 run_examples=$(( (examples + 2) / 3 )) fuzz vendor-engine-marketplace tests/vendor/engine-openapi-1.106.0.json "$theirs" -H "$engine_publishable" \
   --include-path-regex '^/(leads|originator|approvalProbability|offerPreview|uiUtil)/'
+fresh_finicity
 fuzz vendor-finicity "$vendor_finicity" "$theirs" --config-file "$here/finicity.toml" "${finicity[@]}"
 # What Engine's offer carousel calls, with the publishable token its
 # searches use (the configuration takes it too; channel offers need none).
 fuzz engine-offer-searches openapi/engine-offer-searches.yaml "$ours,ignored_auth" -H "$engine_publishable"
 
+fresh_finicity
 # Finicity's /decisioning flow: records for both business customers, then
 # finished reports (two months each, so reads stay small) to read back.
 vendor_finicity_decisioning=$work/finicity-1.42.0-vendor.yaml
