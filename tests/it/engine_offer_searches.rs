@@ -642,7 +642,7 @@ async fn the_handed_out_token_and_the_searchs_email_are_redacted() {
         .unwrap()
         .to_owned();
     search(&app, &lead, &carousel_body()).await;
-    let journal = app.get("/__admin/requests").await.text();
+    let journal = app.journal("").await.to_string();
     assert!(!journal.contains(PUBLISHABLE), "{journal}");
     assert!(!journal.contains("ada@example.com"), "{journal}");
     assert!(journal.contains("[redacted:"), "{journal}");

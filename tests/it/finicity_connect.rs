@@ -1053,11 +1053,7 @@ async fn reset_forgets_links_and_linked_accounts_and_the_journal_hides_sign_ins(
     client
         .form(&action, &[("action", "signin"), ("username", "lonely_user")])
         .await;
-    let journal = client
-        .app
-        .get("/__admin/requests?family=finicity&limit=50")
-        .await
-        .text();
+    let journal = client.app.journal("?family=finicity&limit=50").await.to_string();
     assert!(
         !journal.contains("tfa_text") && !journal.contains("Springfield") && !journal.contains("lonely_user"),
         "{journal}"

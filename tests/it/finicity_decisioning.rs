@@ -732,11 +732,10 @@ async fn consumer_records_keep_only_the_last_four_ssn_digits_and_cra_reads_need_
     );
 
     // The journal hides the SSN and date of birth as it hides secrets.
-    let journal = client
+    let listed = client
         .app
-        .get("/__admin/requests?path=/decisioning/v1/customers/1005061234/consumer&method=POST")
+        .journal("?path=/decisioning/v1/customers/1005061234/consumer&method=POST")
         .await;
-    let listed = journal.json();
     assert_eq!(
         listed["matched"], 4,
         "the four consumer POSTs are there: {listed}"

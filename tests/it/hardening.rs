@@ -448,7 +448,7 @@ async fn credentials_are_redacted_in_every_spelling_the_server_accepts() {
         )
         .await;
     }
-    let journal = app.get("/__admin/requests?limit=1000").await.text();
+    let journal = app.journal("?limit=1000").await.to_string();
     let page = app.get("/__admin/").await.text();
     for secret in [
         "s3cret-a", "s3cret-b", "s3cret-c", "s3cret-d", "s3cret-e", "s3cret-f",

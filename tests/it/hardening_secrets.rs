@@ -23,7 +23,7 @@ const BUSINESS: &str = r#"{"name": "B&G Construction", "personallyLiable": false
     "phoneNumber": {"countryCode": "1", "phoneNo": "5035550100"}}"#;
 
 async fn journal(app: &TestApp) -> Value {
-    app.get("/__admin/requests").await.json()
+    app.journal("").await
 }
 
 #[tokio::test]
