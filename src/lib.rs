@@ -20,6 +20,7 @@ pub use crate::fixtures::Fixtures;
 pub use crate::openapi::specs as openapi_specs;
 pub use crate::shared::family::{Families, Family};
 pub use crate::shared::faults::MAX_ACTIVE_FAULTS;
+pub use crate::shared::http::App;
 pub use crate::shared::outbound::{MAX_IN_FLIGHT as MAX_DELIVERIES_IN_FLIGHT, raise_descriptor_limit};
 pub use crate::shared::routes::{Route, Routes};
 pub use crate::shared::seed::Seed;
@@ -46,12 +47,10 @@ pub mod leadsquared {
     pub use crate::apis::leadsquared::{LeadSquaredState, SPEC, query};
 }
 
-use axum::Router;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-use crate::shared::http::{AdminAccess, HttpContext, routable, with_layers};
-use tower::Layer;
+use crate::shared::http::{AdminAccess, HttpContext, with_layers};
 
 /// Declares each family's module (`src/apis/<name>/`) and lists its spec in
 /// [`FAMILIES`], so a family is named in exactly one place.
@@ -76,7 +75,7 @@ families! {
 }
 
 /// The whole product: every family's routes, the admin API and the shared layers.
-pub fn app(state: AppState) -> Router {
+pub fn app(state: AppState) -> App {
     let families = state.families;
     let routes = routes(&state)
         .into_router()
@@ -93,9 +92,7 @@ pub fn app(state: AppState) -> Router {
         allowed_origins: state.settings.admin_allow_origins.clone(),
         token: state.settings.admin_token.clone(),
     };
-    let served = with_layers(routes, ctx, admin);
-    // Paths are made routable before the router matches them (see `routable`).
-    Router::new().fallback_service(tower::util::MapRequestLayer::new(routable).layer(served))
+    with_layers(routes, ctx, admin)
 }
 
 /// Every route leadsim serves, vendor APIs and control plane alike, each

@@ -16,7 +16,6 @@ use std::future::Future;
 use std::pin::pin;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -26,7 +25,7 @@ use tokio_io_timeout::TimeoutStream;
 use tower::ServiceExt;
 
 use crate::config::Config;
-use crate::shared::http::BadFraming;
+use crate::shared::http::{App, BadFraming};
 
 /// The bounds a connection is served under.
 #[derive(Debug, Clone, Copy)]
@@ -74,7 +73,7 @@ pub enum Stopped {
 /// Serves `app` on `listener` until `shutdown` resolves, then drains.
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: App,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) -> Stopped {

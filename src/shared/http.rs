@@ -72,32 +72,78 @@ pub(crate) fn server_failure(mut response: Response, reason: impl Into<String>) 
 /// Header that carries the admin token (besides `Authorization: Bearer`).
 pub(crate) const ADMIN_TOKEN_HEADER: &str = "x-leadsim-admin-token";
 
+/// The whole application as one service: paths made routable, then CORS and
+/// the admin guard, then the journal, then the router.
+///
+/// The shared layers wrap the router once, outside it, rather than each
+/// route (`Router::layer`): a layer under the router is a boxed service and
+/// a boxed future per route per request, and the pixel paid three of each
+/// (about 1.5 KB allocated and copied per request) for the same behaviour.
+/// The layers see every request either way, unknown paths and methods too,
+/// since the router's fallbacks answer those.
+#[derive(Clone)]
+pub struct App(Stack);
+
+#[derive(Clone)]
+enum Stack {
+    Plain(BrowserCors<JournalService<Router>>),
+    /// Request spans cost a few percent of the pixel's throughput even
+    /// when no subscriber wants them, so they are only there when they are
+    /// wanted (`RUST_LOG=tower_http=debug`), boxed, outermost.
+    Traced(tower::util::BoxCloneSyncService<Request, Response, Infallible>),
+}
+
 /// Wraps a fully routed application in the shared layers.
-pub(crate) fn with_layers(router: Router, ctx: HttpContext, admin: AdminAccess) -> Router {
+pub(crate) fn with_layers(router: Router, ctx: HttpContext, admin: AdminAccess) -> App {
     let redaction = ctx.redaction.clone();
-    let router = router
-        .layer(JournalLayer { ctx: Arc::new(ctx) })
-        .layer(BrowserCorsLayer::new(admin));
-    // Request spans cost a few percent of the pixel's throughput even when
-    // no subscriber wants them, so the layer is only there when they are
-    // wanted (`RUST_LOG=tower_http=debug`). They show the target as the
-    // journal does: credentials in the query never reach the logs.
-    if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
-        router.layer(
-            TraceLayer::new_for_http().make_span_with(move |request: &Request| {
-                // The span's target is the layer's, so the filter that asks
-                // for the layer's events (`tower_http=debug`) shows it too.
-                tracing::debug_span!(
-                    target: "tower_http::trace",
-                    "request",
-                    method = %request.method(),
-                    uri = %redaction.target(request.uri()),
-                    version = ?request.version(),
-                )
-            }),
-        )
-    } else {
-        router
+    let plain = BrowserCorsLayer::new(admin).layer(JournalService {
+        inner: router,
+        ctx: Arc::new(ctx),
+    });
+    if !tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
+        return App(Stack::Plain(plain));
+    }
+    let traced = TraceLayer::new_for_http()
+        .make_span_with(move |request: &Request| {
+            // The span's target is the layer's, so the filter that asks for
+            // the layer's events (`tower_http=debug`) shows it too. It
+            // shows the target as the journal does: credentials in the
+            // query never reach the logs.
+            tracing::debug_span!(
+                target: "tower_http::trace",
+                "request",
+                method = %request.method(),
+                uri = %redaction.target(request.uri()),
+                version = ?request.version(),
+            )
+        })
+        .layer(plain)
+        .map_response(|response: http::Response<_>| response.map(Body::new));
+    App(Stack::Traced(tower::util::BoxCloneSyncService::new(traced)))
+}
+
+impl Service<Request> for App {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<
+        <BrowserCors<JournalService<Router>> as Service<Request>>::Future,
+        Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>,
+    >;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        match &mut self.0 {
+            Stack::Plain(service) => service.poll_ready(cx),
+            Stack::Traced(service) => service.poll_ready(cx),
+        }
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        // Paths are made routable before anything reads them (see `routable`).
+        let request = routable(request);
+        match &mut self.0 {
+            Stack::Plain(service) => Either::Left(service.call(request)),
+            Stack::Traced(service) => Either::Right(service.call(request)),
+        }
     }
 }
 
@@ -226,7 +272,7 @@ impl<S> Layer<S> for BrowserCorsLayer {
 }
 
 #[derive(Clone)]
-struct BrowserCors<S> {
+pub struct BrowserCors<S> {
     policy: Arc<BrowserPolicy>,
     inner: S,
 }
@@ -276,26 +322,10 @@ where
 /// (the pixel, every GET) go straight to the route inside a small unboxed
 /// future, which keeps the hottest route close to bare axum; only requests
 /// with a body pay for an async buffering step.
-/// The context sits behind one `Arc`: axum clones a route's service stack
-/// for every request, and each exchange keeps a handle until it is recorded.
+/// The context sits behind one `Arc`: the server clones the application for
+/// every request, and each exchange keeps a handle until it is recorded.
 #[derive(Clone)]
-struct JournalLayer {
-    ctx: Arc<HttpContext>,
-}
-
-impl<S> Layer<S> for JournalLayer {
-    type Service = JournalService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        JournalService {
-            inner,
-            ctx: self.ctx.clone(),
-        }
-    }
-}
-
-#[derive(Clone)]
-struct JournalService<S> {
+pub struct JournalService<S> {
     inner: S,
     ctx: Arc<HttpContext>,
 }
@@ -568,7 +598,7 @@ impl HttpBody for TeeBody {
 
 pin_project! {
     /// The route's own future, finished by the journal when it completes.
-    struct Journaled<F> {
+    pub struct Journaled<F> {
         #[pin]
         response: F,
         finish: Option<(Exchange, Option<RequestRecord>)>,

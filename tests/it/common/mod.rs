@@ -22,7 +22,7 @@ pub const PUBLISHABLE: &str = "demo-publishable-token";
 #[derive(Clone)]
 pub struct TestApp {
     pub state: AppState,
-    router: Router,
+    router: leadsim::App,
 }
 
 impl TestApp {
@@ -132,7 +132,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
         let router = self.router.clone();
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        tokio::spawn(async move { axum::serve(listener, Router::new().fallback_service(router)).await });
         address
     }
 
