@@ -2,14 +2,17 @@
 
 use std::sync::Arc;
 
-use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::DataAnalytics;
 use super::error::DataAnalyticsError;
 use super::event::{Event, EventKind, FieldError};
 use super::store::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Search};
+use crate::shared::http::{JSON, server_failure};
 use crate::shared::request::query_pairs;
 
 #[derive(Serialize)]
@@ -34,14 +37,14 @@ struct Meta {
 pub(crate) async fn search_lead_analytics(
     State(state): State<DataAnalytics>,
     RawQuery(query): RawQuery,
-) -> Result<Json<SearchResponse>, DataAnalyticsError> {
+) -> Result<Response, DataAnalyticsError> {
     search(&state, EventKind::Lead, query.as_deref())
 }
 
 pub(crate) async fn search_contact_analytics(
     State(state): State<DataAnalytics>,
     RawQuery(query): RawQuery,
-) -> Result<Json<SearchResponse>, DataAnalyticsError> {
+) -> Result<Response, DataAnalyticsError> {
     search(&state, EventKind::Contact, query.as_deref())
 }
 
@@ -49,20 +52,33 @@ fn search(
     state: &DataAnalytics,
     kind: EventKind,
     query: Option<&str>,
-) -> Result<Json<SearchResponse>, DataAnalyticsError> {
+) -> Result<Response, DataAnalyticsError> {
     let search = parse_search(kind, query).map_err(DataAnalyticsError::Validation)?;
     state
         .data_analytics
         .check_rate(&search.customer_id, state.clock.now())?;
-    let page = state.data_analytics.events.search(&search);
-    Ok(Json(SearchResponse {
-        recordings: page.recordings,
-        meta: Meta {
-            page: search.page,
-            page_size: search.page_size,
-            row_count: page.row_count,
-        },
-    }))
+    let body = state.data_analytics.events.search_rendered(&search, |page| {
+        let response = SearchResponse {
+            recordings: page.recordings,
+            meta: Meta {
+                page: search.page,
+                page_size: search.page_size,
+                row_count: page.row_count,
+            },
+        };
+        // Strings, numbers and string-keyed maps: this cannot fail, and an
+        // empty body would say so below.
+        serde_json::to_vec(&response).map(Bytes::from).unwrap_or_default()
+    });
+    if body.is_empty() {
+        let message = "A page of results could not be rendered".to_owned();
+        let error = DataAnalyticsError::Framework {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: message.clone(),
+        };
+        return Ok(server_failure(error.into_response(), message));
+    }
+    Ok(([(header::CONTENT_TYPE, JSON)], body).into_response())
 }
 
 /// Reads the query, naming every missing or invalid parameter at once.

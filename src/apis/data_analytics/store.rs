@@ -4,11 +4,13 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use axum::body::Bytes;
 use chrono::{DateTime, Utc};
 use rand::RngExt;
 use uuid::Builder;
 
 use super::event::{Event, EventKind, NewEvent};
+use crate::shared::cache::BoundedCache;
 use crate::shared::seed::Seed;
 
 /// 100 ns ticks between the Gregorian epoch (1582-10-15) and the Unix epoch.
@@ -24,6 +26,10 @@ pub(crate) const MAX_STORED_BYTES: usize = 256 * 1024 * 1024;
 
 /// Events reserved for at start, at most (the default capacity).
 const PREALLOCATED_EVENTS: usize = 200_000;
+
+/// Rendered pages of results kept, and what they may weigh in all.
+const CACHED_PAGES: usize = 1024;
+const CACHED_PAGE_BYTES: usize = 16 * 1024 * 1024;
 
 /// What search matches on: one user's events about one entity of one
 /// customer. Every search names all four, so this is the index key, encoded
@@ -50,7 +56,7 @@ fn search_key_of(key: &mut String, event: &NewEvent) {
 }
 
 /// A validated search.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Search {
     pub(crate) kind: EventKind,
     pub(crate) customer_id: String,
@@ -83,6 +89,9 @@ pub(crate) struct Listing {
 #[derive(Debug, Clone)]
 pub(crate) struct EventStore {
     inner: Arc<Mutex<Tables>>,
+    /// Rendered pages of results. Clients poll the same search over and
+    /// over, and rendering a page cost three times what serving it does.
+    pages: Arc<BoundedCache<PageKey, Bytes>>,
     /// The version 1 uuid node and first clock sequence, fixed per seed so
     /// runs with the same seed and clock give the same partition keys.
     node: [u8; 6],
@@ -135,6 +144,9 @@ impl EventStore {
                 dropped: 0,
                 last_ticks: 0,
                 clock_sequence: 0,
+            })),
+            pages: Arc::new(BoundedCache::weighed(CACHED_PAGES, CACHED_PAGE_BYTES, |key, page| {
+                size_of::<PageKey>() + key.search.heap_bytes() + page.len()
             })),
             node,
             clock_sequence,
@@ -195,6 +207,41 @@ impl EventStore {
         event
     }
 
+    /// One page of results, rendered by `render` or as it was rendered
+    /// before: a page is a function of the search and of which events its
+    /// key has, and those are named by the key's first and last sequence
+    /// numbers, which are never reused (not even across a reset).
+    pub(crate) fn search_rendered(&self, search: &Search, render: impl FnOnce(SearchPage) -> Bytes) -> Bytes {
+        let mut key = String::new();
+        write_search_key(
+            &mut key,
+            search.kind,
+            &search.customer_id,
+            &search.user_id,
+            &search.entity_id,
+        );
+        let (page_key, page) = {
+            let tables = self.tables();
+            let seqs = tables.index.get(&key);
+            let mut normalized = search.clone();
+            // The ids are a set to the search.
+            normalized.recording_ids.sort_unstable();
+            normalized.recording_ids.dedup();
+            let page_key = PageKey {
+                search: normalized,
+                span: seqs.and_then(|seqs| Some((*seqs.front()?, *seqs.back()?))),
+            };
+            if let Some(rendered) = self.pages.get(&page_key) {
+                return rendered;
+            }
+            (page_key, tables.page(seqs, search))
+        };
+        // Rendered outside the lock: posts need not wait for it.
+        self.pages.get_or_insert_with(page_key, || render(page))
+    }
+
+    /// One page of results, newest first, with the total match count.
+    #[cfg(test)]
     pub(crate) fn search(&self, search: &Search) -> SearchPage {
         let mut key = String::new();
         write_search_key(
@@ -204,34 +251,8 @@ impl EventStore {
             &search.user_id,
             &search.entity_id,
         );
-        let wanted: HashSet<&str> = search.recording_ids.iter().map(String::as_str).collect();
         let tables = self.tables();
-        let mut matches: Vec<&Arc<Event>> = tables
-            .index
-            .get(&key)
-            .into_iter()
-            .flatten()
-            .filter_map(|seq| tables.get(*seq))
-            .filter(|e| wanted.contains(e.new.recording_id.as_str()))
-            .collect();
-        // Newest first; arrival order breaks ties (and wins over a clock set back).
-        matches.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.seq.cmp(&a.seq)));
-        if search.latest {
-            let mut seen = HashSet::new();
-            matches.retain(|e| seen.insert(e.new.recording_id.as_str()));
-        }
-        let row_count = matches.len();
-        let start = (search.page - 1).saturating_mul(search.page_size);
-        let recordings = matches
-            .into_iter()
-            .skip(start)
-            .take(search.page_size)
-            .cloned()
-            .collect();
-        SearchPage {
-            recordings,
-            row_count,
-        }
+        tables.page(tables.index.get(&key), search)
     }
 
     /// Every stored event, oldest first, optionally of one customer.
@@ -258,10 +279,63 @@ impl EventStore {
         tables.bytes = 0;
         tables.last_ticks = 0;
         tables.clock_sequence = self.clock_sequence;
+        // Unreachable already (sequence numbers go on); this frees them.
+        self.pages.clear();
+    }
+}
+
+/// What a rendered page of results is a function of.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct PageKey {
+    /// With its recording ids sorted and without repeats.
+    search: Search,
+    /// The first and last sequence numbers of the search key's events.
+    span: Option<(u64, u64)>,
+}
+
+impl Search {
+    fn heap_bytes(&self) -> usize {
+        self.customer_id.len()
+            + self.user_id.len()
+            + self.entity_id.len()
+            + self
+                .recording_ids
+                .iter()
+                .map(|id| size_of::<String>() + id.len())
+                .sum::<usize>()
     }
 }
 
 impl Tables {
+    /// The page `search` asks for, of the events numbered `seqs` (its key's).
+    fn page(&self, seqs: Option<&VecDeque<u64>>, search: &Search) -> SearchPage {
+        let wanted: HashSet<&str> = search.recording_ids.iter().map(String::as_str).collect();
+        let mut matches: Vec<&Arc<Event>> = seqs
+            .into_iter()
+            .flatten()
+            .filter_map(|seq| self.get(*seq))
+            .filter(|e| wanted.contains(e.new.recording_id.as_str()))
+            .collect();
+        // Newest first; arrival order breaks ties (and wins over a clock set back).
+        matches.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.seq.cmp(&a.seq)));
+        if search.latest {
+            let mut seen = HashSet::new();
+            matches.retain(|e| seen.insert(e.new.recording_id.as_str()));
+        }
+        let row_count = matches.len();
+        let start = (search.page - 1).saturating_mul(search.page_size);
+        let recordings = matches
+            .into_iter()
+            .skip(start)
+            .take(search.page_size)
+            .cloned()
+            .collect();
+        SearchPage {
+            recordings,
+            row_count,
+        }
+    }
+
     /// RFC 9562's rules: several events in one clock tick take the following
     /// 100 ns ticks of the same millisecond; a clock that went backwards (or
     /// ran out of ticks in that millisecond) takes a new clock sequence.
@@ -428,5 +502,42 @@ mod tests {
         assert!(kept > 10 && kept < 100, "{kept}");
         store.clear();
         assert_eq!(store.bytes(), 0);
+    }
+
+    /// A rendered page is reused only while its key's events are the same:
+    /// an event of another key keeps it, one of its own key, an eviction
+    /// from its key and a reset each render it again.
+    #[test]
+    fn rendered_pages_are_reused_until_their_events_change() {
+        let store = EventStore::new(Seed::new(1), 3);
+        let renders = std::cell::Cell::new(0);
+        let rendered = |search: &Search| {
+            store.search_rendered(search, |page| {
+                renders.set(renders.get() + 1);
+                let seqs: Vec<String> = page.recordings.iter().map(|e| e.seq.to_string()).collect();
+                Bytes::from(format!("{}:{}", page.row_count, seqs.join(",")))
+            })
+        };
+        let a = search(&["a", "b"], false, 1, 10);
+        store.insert(event("a"), at(0));
+        assert_eq!(rendered(&a), "1:0");
+        assert_eq!(rendered(&a), "1:0");
+        // The same set of recordings in another order, or repeated, is the same page.
+        assert_eq!(rendered(&search(&["b", "a", "a"], false, 1, 10)), "1:0");
+        assert_eq!(renders.get(), 1);
+        let mut other = event("a");
+        other.customer_id = "c2".into();
+        store.insert(other, at(1));
+        assert_eq!(rendered(&a), "1:0");
+        assert_eq!(renders.get(), 1, "another key's event keeps the page");
+        store.insert(event("b"), at(2));
+        assert_eq!(rendered(&a), "2:2,0");
+        store.insert(event("c"), at(3));
+        // Capacity 3: the key's first event (seq 0) went; its page changes.
+        assert_eq!(rendered(&a), "1:2");
+        assert_eq!(renders.get(), 3);
+        store.clear();
+        assert_eq!(rendered(&a), "0:");
+        assert_eq!(renders.get(), 4);
     }
 }
