@@ -1069,3 +1069,64 @@ async fn reset_forgets_links_and_linked_accounts_and_the_journal_hides_sign_ins(
     assert_eq!(forgotten.screen, "problem");
     assert!(forgotten.html.contains("not known to leadsim"));
 }
+
+/// Pages are served as rendered before only while nothing they show has
+/// changed: the same read after an account is deleted leaves its records
+/// out, and after the virtual clock moves on it shows the new days'.
+#[tokio::test]
+async fn a_repeated_transactions_read_follows_deletions_and_the_clock() {
+    let mut client = Client::new().await;
+    let customer = client.testing_customer("connect-user-9").await;
+    let accounts = client.accounts(&customer).await;
+    let deleted = accounts["accounts"][0]["id"].as_str().unwrap().to_owned();
+    // Up to a week after now: the window ends today until the clock moves.
+    let read = format!(
+        "/aggregation/v3/customers/{customer}/transactions?fromDate={}&toDate={}&limit=1000",
+        NOW_EPOCH - 30 * 86_400,
+        NOW_EPOCH + 7 * 86_400
+    );
+    let records = |body: &Value| -> Vec<(String, i64)> {
+        body["transactions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| (t["accountId"].to_string(), t["postedDate"].as_i64().unwrap()))
+            .collect()
+    };
+    let first = client.get(&read).await;
+    first.assert_status(200);
+    let first = first.json();
+    assert_eq!(client.get(&read).await.json(), first);
+    let before = records(&first);
+    assert!(before.iter().any(|(account, _)| *account == deleted));
+
+    client
+        .call(
+            Method::DELETE,
+            &format!("/aggregation/v1/customers/{customer}/accounts/{deleted}"),
+            "",
+        )
+        .await
+        .assert_status(204);
+    let after_deletion = client.get(&read).await.json();
+    let left = records(&after_deletion);
+    assert!(!left.is_empty());
+    assert!(left.iter().all(|(account, _)| *account != deleted));
+    assert_eq!(
+        left.len(),
+        before.iter().filter(|(account, _)| *account != deleted).count()
+    );
+    assert_eq!(after_deletion["found"], left.len());
+
+    client.app.advance(3 * 86_400).await;
+    // Partner tokens last two hours of the virtual clock.
+    client.token = client.app.finicity_token().await;
+    let later = client.get(&read).await;
+    later.assert_status(200);
+    let later = records(&later.json());
+    assert!(
+        later.iter().any(|(_, posted)| *posted > NOW_EPOCH + 86_400),
+        "the new days' postings are listed"
+    );
+    assert!(later.len() > left.len());
+}

@@ -124,6 +124,7 @@ pub(crate) struct FinicityShared {
     /// Data Connect: links, sessions and webhook events.
     pub(crate) connect: connect::Connect,
     pub(crate) ledgers: transactions::Ledgers,
+    pub(crate) transaction_pages: transactions::Pages,
     pub(crate) refreshes: transactions::Refreshes,
     pub(crate) seed: Seed,
     pub(crate) settings: Arc<crate::shared::plugin::Settings>,
@@ -145,6 +146,7 @@ impl Finicity {
             decisioning: decisioning::Decisioning::new(ctx.seed, ctx.clock.clone(), ctx.outbound.clone()),
             connect: connect::Connect::new(ctx.seed, ctx.clock.clone(), ctx.outbound.clone()),
             ledgers: transactions::ledgers(),
+            transaction_pages: transactions::pages(),
             refreshes: transactions::Refreshes::default(),
             seed: ctx.seed,
             settings: ctx.settings,
@@ -249,6 +251,7 @@ impl FamilyApi for Finicity {
         self.connect.reset();
         self.refreshes.reset();
         self.ledgers.clear();
+        self.transaction_pages.clear();
     }
 
     fn tenants(&self) -> Vec<Tenant> {

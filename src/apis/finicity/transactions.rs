@@ -15,7 +15,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
@@ -30,6 +30,7 @@ use super::decisioning::ledger::{self, Kind, Transaction};
 use super::error::ApiError;
 use super::metrics::dollars;
 use crate::shared::cache::BoundedCache;
+use crate::shared::http::JSON;
 use crate::shared::request::{query_pairs, query_value};
 use crate::shared::seed::Seed;
 use crate::shared::time::serialize_rfc3339;
@@ -47,6 +48,39 @@ const REFRESH_SECONDS: i64 = 30;
 /// The cache of rendered account ledgers: a page of a long window is cut
 /// from the ledger the first page built.
 pub(crate) type Ledgers = BoundedCache<(u64, NaiveDate, NaiveDate, bool), Arc<Vec<Transaction>>>;
+
+/// Rendered pages of transactions kept, and what they may weigh.
+const PAGES_KEPT: usize = 1024;
+const PAGES_MAX_BYTES: usize = 32 * 1024 * 1024;
+/// What a kept page's customer is counted as (a customer and its accounts'
+/// models; their transactions are computed, not held).
+const HELD_CUSTOMER_BYTES: usize = 4096;
+
+/// The cache of rendered pages. Clients poll the same page, and rendering
+/// one (merging the accounts' ledgers, serializing the records) cost five
+/// times what sending it does.
+///
+/// A page is a function of the customer as it is, the day on the virtual
+/// clock and the query. Customers change copy-on-write (a change is a new
+/// `Arc`), so the customer's address names its version; each entry holds
+/// its customer, so that address cannot be reused while the entry is kept.
+pub(crate) type Pages = BoundedCache<PageKey, (Arc<Customer>, Bytes)>;
+
+pub(crate) fn pages() -> Pages {
+    BoundedCache::weighed(PAGES_KEPT, PAGES_MAX_BYTES, |key, (_, body)| {
+        size_of::<PageKey>() + key.query.from_text.len() + key.query.to_text.len() + HELD_CUSTOMER_BYTES + body.len()
+    })
+}
+
+/// See [`Pages`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct PageKey {
+    customer: usize,
+    /// The account of a v4 (one account's) list; `None` for the customer's.
+    account: Option<u64>,
+    today: NaiveDate,
+    query: ListQuery,
+}
 
 pub(crate) fn ledgers() -> Ledgers {
     BoundedCache::weighed(LEDGERS_KEPT, LEDGERS_MAX_BYTES, |_, v| {
@@ -145,6 +179,7 @@ fn body<'a>(customer: &Customer, account: &Account, t: &'a Transaction) -> Trans
 }
 
 /// The list parameters, checked as the vendor names them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct ListQuery {
     from: i64,
     to: i64,
@@ -219,10 +254,37 @@ fn day_of(epoch: i64) -> NaiveDate {
     DateTime::from_timestamp(epoch, 0).unwrap_or_default().date_naive()
 }
 
-/// A page of `accounts`' transactions.
-fn page(state: &Finicity, customer: &Customer, accounts: &[&Account], q: &ListQuery, daily: Option<&Account>) -> Response {
-    let now = state.clock.now();
-    let today = local_date(now);
+/// A page of the customer's active accounts' transactions, or of one
+/// account's (v4, with its daily balances when asked), as rendered before
+/// while the customer, the day and the query are the same.
+fn page(state: &Finicity, customer: &Arc<Customer>, account: Option<&Account>, q: ListQuery) -> Response {
+    let today = local_date(state.clock.now());
+    let key = PageKey {
+        customer: Arc::as_ptr(customer) as usize,
+        account: account.map(|a| a.id),
+        today,
+        query: q,
+    };
+    let pages = &state.transaction_pages;
+    let body = match pages.get(&key) {
+        Some((_, body)) => body,
+        None => {
+            let body = match account {
+                Some(account) => render(state, customer, &[account], &key.query, Some(account), today),
+                None => {
+                    let accounts: Vec<&Account> =
+                        customer.accounts.iter().filter(|a| a.status == "active").collect();
+                    render(state, customer, &accounts, &key.query, None, today)
+                }
+            };
+            pages.get_or_insert_with(key, || (Arc::clone(customer), body)).1
+        }
+    };
+    ([(header::CONTENT_TYPE, JSON)], body).into_response()
+}
+
+/// A page of `accounts`' transactions as JSON.
+fn render(state: &Finicity, customer: &Customer, accounts: &[&Account], q: &ListQuery, daily: Option<&Account>, today: NaiveDate) -> Bytes {
     let (from_day, to_day) = (day_of(q.from), day_of(q.to));
     let ledgers: Vec<(&Account, Arc<Vec<Transaction>>)> = accounts
         .iter()
@@ -251,7 +313,7 @@ fn page(state: &Finicity, customer: &Customer, accounts: &[&Account], q: &ListQu
         .collect();
     let more = q.start - 1 + shown.len() < found;
     let daily_balances = daily.filter(|_| q.daily_balances).map(|account| daily_balances(account, q, today));
-    Json(Page {
+    let page = Page {
         found,
         displaying: shown.len(),
         more_available: if more { "true" } else { "false" },
@@ -260,8 +322,9 @@ fn page(state: &Finicity, customer: &Customer, accounts: &[&Account], q: &ListQu
         sort: if q.ascending { "asc" } else { "desc" },
         transactions: shown,
         daily_balances,
-    })
-    .into_response()
+    };
+    // Numbers, strings and string-keyed maps: serializing cannot fail.
+    serde_json::to_vec(&page).map(Bytes::from).unwrap_or_default()
 }
 
 /// `Transactions`, serialized as it is built (no intermediate JSON tree).
@@ -314,8 +377,7 @@ pub(crate) async fn customer_transactions(
 ) -> Result<Response, ApiError> {
     let customer = owned_customer(&state, caller, customer_id)?;
     let q = list_query(query.as_deref())?;
-    let accounts: Vec<&Account> = customer.accounts.iter().filter(|a| a.status == "active").collect();
-    Ok(page(&state, &customer, &accounts, &q, None))
+    Ok(page(&state, &customer, None, q))
 }
 
 /// `GET /aggregation/v4/customers/{customerId}/accounts/{accountId}/transactions`.
@@ -328,7 +390,7 @@ pub(crate) async fn account_transactions(
     let (customer, account_id) = owned_customer_and(&state, caller, path)?;
     let account = account_of(&customer, &account_id)?;
     let q = list_query(query.as_deref())?;
-    Ok(page(&state, &customer, &[account], &q, Some(account)))
+    Ok(page(&state, &customer, Some(account), q))
 }
 
 /// The customer's account named in a path, or the vendor's 404.
