@@ -647,3 +647,89 @@ async fn the_handed_out_token_and_the_searchs_email_are_redacted() {
     assert!(!journal.contains("ada@example.com"), "{journal}");
     assert!(journal.contains("[redacted:"), "{journal}");
 }
+
+/// A poll answered as before (leadsim keeps rendered polls) still follows
+/// what the answer shows besides arrivals: the host its links are on; and a
+/// reset that issues the same search uuid again answers the new search.
+#[tokio::test]
+async fn a_repeated_poll_follows_the_host_and_a_reset() {
+    let app = TestApp::at("2026-03-02T10:00:00Z");
+    let create = |body: Value| {
+        let app = &app;
+        async move {
+            let response = call(
+                app,
+                Method::POST,
+                "/offerSearches",
+                PUBLISHABLE,
+                &body.to_string(),
+            )
+            .await;
+            response.assert_status(200);
+            response.json()["uuid"].as_str().unwrap().to_owned()
+        }
+    };
+    let poll_on = |search: String, host: &'static str| {
+        let app = &app;
+        async move {
+            let auth = format!("Bearer {PUBLISHABLE}");
+            let response = app
+                .call(
+                    Method::GET,
+                    &format!("/offerSearches/{search}"),
+                    &[("authorization", &auth), ("host", host), VERSION],
+                    "",
+                )
+                .await;
+            response.assert_status(200);
+            response.json()
+        }
+    };
+    let urls = |search: &Value| -> Vec<String> {
+        search["offers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["url"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = create(carousel_body()).await;
+    // Every partner has answered by the third poll; from then on the same.
+    for _ in 0..3 {
+        poll_on(first.clone(), "a.example:8080").await;
+    }
+    let on_a = poll_on(first.clone(), "a.example:8080").await;
+    assert_eq!(pending(&on_a), 0);
+    assert_eq!(poll_on(first.clone(), "a.example:8080").await, on_a);
+    let on_b = poll_on(first.clone(), "b.example:9090").await;
+    assert!(!urls(&on_a).is_empty());
+    assert!(
+        urls(&on_a)
+            .iter()
+            .all(|u| u.starts_with("http://a.example:8080/")),
+        "{:?}",
+        urls(&on_a)
+    );
+    assert!(
+        urls(&on_b)
+            .iter()
+            .all(|u| u.starts_with("http://b.example:9090/")),
+        "{:?}",
+        urls(&on_b)
+    );
+
+    app.post_json("/__admin/reset", "").await.assert_status(200);
+    let mut loans = carousel_body();
+    loans["productTypes"] = json!(["UnsecuredPersonalLoan"]);
+    let second = create(loans).await;
+    assert_eq!(second, first, "the same calls after a reset issue the same uuid");
+    let after = poll_on(second, "a.example:8080").await;
+    let types: Vec<&str> = after["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["productType"].as_str().unwrap())
+        .collect();
+    assert!(!types.is_empty());
+    assert!(types.iter().all(|t| *t == "UnsecuredPersonalLoan"), "{types:?}");
+}

@@ -12,7 +12,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
@@ -26,8 +26,9 @@ use super::catalog::{self, Behaviour, CatalogProduct};
 use super::lead::{self, CheckedLead};
 use super::leads::{duplicate, links_base, new_lead_uuid, path_uuid, too_large, too_many_tables};
 use super::render::{Links, partner};
-use super::store::{Held, RateTable, Refused, Search, SubmittedLead};
+use super::store::{Held, Poll, RateTable, Refused, Search, SubmittedLead};
 use super::underwriting::Decision;
+use crate::shared::http::JSON;
 use crate::shared::request::{parse_json_value, query_pairs, query_value};
 use crate::shared::seed::Seed;
 
@@ -258,15 +259,26 @@ pub(crate) async fn get(
 ) -> Result<Response, EngineError> {
     version(&headers)?;
     let uuid = path_uuid("uuid", &search)?;
-    let Some((lead, table)) = state.engine.marketplace.poll_search(uuid, scope.viewer(&company)) else {
-        return Err(EngineError::plain(StatusCode::NOT_FOUND, format!("OfferSearch {uuid} not found")));
+    let (now, base) = (state.clock.now(), links_base(&state, &headers));
+    let marketplace = &state.engine.marketplace;
+    let body = match marketplace.poll_search(uuid, scope.viewer(&company), now, &base) {
+        None => return Err(EngineError::plain(StatusCode::NOT_FOUND, format!("OfferSearch {uuid} not found"))),
+        Some(Poll::Rendered(body)) => body,
+        Some(Poll::Render { key, lead, table }) => {
+            marketplace.keep_poll(key, || render(marketplace.seed(), lead, &table, now, &base))
+        }
     };
-    Ok(answer(state.engine.marketplace.seed(), lead, &table, state.clock.now(), &links_base(&state, &headers)))
+    Ok(([(header::CONTENT_TYPE, JSON)], body).into_response())
+}
+
+/// [`render`] as a response.
+fn answer(seed: Seed, lead: Uuid, table: &RateTable, now: DateTime<Utc>, base: &str) -> Response {
+    ([(header::CONTENT_TYPE, JSON)], render(seed, lead, table, now, base)).into_response()
 }
 
 /// `BasicRateTable`: offers that arrived (best recommendation first) and
 /// the partners still answering, with the product types they answer for.
-fn answer(seed: Seed, lead: Uuid, table: &RateTable, now: DateTime<Utc>, base: &str) -> Response {
+fn render(seed: Seed, lead: Uuid, table: &RateTable, now: DateTime<Utc>, base: &str) -> Bytes {
     let links = Links { base };
     let mut offers: Vec<(f64, Value)> = table
         .answered(now)
@@ -305,7 +317,8 @@ fn answer(seed: Seed, lead: Uuid, table: &RateTable, now: DateTime<Utc>, base: &
             .map(|(_, partner, slugs)| json!({ "partner": partner, "offerCatalogProductTypes": slugs }))
             .collect::<Vec<_>>(),
     });
-    Json(body).into_response()
+    // A JSON tree: serializing it cannot fail.
+    serde_json::to_vec(&body).map(Bytes::from).unwrap_or_default()
 }
 
 /// `GET /leads/public/channelOffers?productType=A,B&channelUuid=...` (no

@@ -7,6 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use axum::body::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 use uuid::Uuid;
@@ -42,6 +43,10 @@ pub(crate) const MAX_TABLES_PER_LEAD: usize = 256;
 /// sub-account they were handed to (the Offer Search that creates the lead
 /// files it there); the oldest are forgotten first.
 const MAX_CAROUSEL_LEADS: usize = 100_000;
+
+/// Rendered Offer Search polls kept, and what they may weigh.
+const MAX_RENDERED_POLLS: usize = 1024;
+const MAX_RENDERED_POLL_BYTES: usize = 16 << 20;
 
 /// Who reads or writes the marketplace: a company's own tokens see all its
 /// leads, a supply sub-account's token only that sub-account's, as in v1,
@@ -233,6 +238,30 @@ pub struct Marketplace {
     reports: BoundedCache<Uuid, Arc<Report>>,
     /// Lead uuid → (company, sub-account) of carousel configurations.
     carousel_leads: BoundedCache<Uuid, (Uuid, u16)>,
+    /// Offer Search polls as answered: a carousel polls each search about
+    /// once a second, and building the answer (a JSON tree of every offer)
+    /// cost six times what sending it does.
+    rendered_polls: BoundedCache<PollKey, Bytes>,
+}
+
+/// What a poll's answer is a function of besides the table's fixed
+/// contents: which of its answers have arrived, and the links' base. The
+/// generation (it changes with every reset) keeps a table of before a
+/// reset, whose uuid may be issued again, from being taken for a new one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct PollKey {
+    generation: u64,
+    table: Uuid,
+    arrived: Vec<bool>,
+    base: String,
+}
+
+/// A poll of an Offer Search.
+pub(crate) enum Poll {
+    /// Answered as before.
+    Rendered(Bytes),
+    /// To be rendered from its table (and kept with [`Marketplace::keep_poll`]).
+    Render { key: PollKey, lead: Uuid, table: RateTable },
 }
 
 /// Why a lead could not be stored.
@@ -276,6 +305,9 @@ impl Marketplace {
                 r.body.len() + size_of::<Report>() + 64
             }),
             carousel_leads: BoundedCache::new(MAX_CAROUSEL_LEADS),
+            rendered_polls: BoundedCache::weighed(MAX_RENDERED_POLLS, MAX_RENDERED_POLL_BYTES, |key, body| {
+                size_of::<PollKey>() + key.arrived.len() + key.base.len() + body.len()
+            }),
         }
     }
 
@@ -298,6 +330,7 @@ impl Marketplace {
             cleared_at: changes,
             ..Store::default()
         };
+        self.rendered_polls.clear();
         drop(store);
         self.prefills.clear();
         self.reports.clear();
@@ -440,14 +473,36 @@ impl Marketplace {
 
     /// An Offer Search `viewer` may read, counted as one more poll: its
     /// lead's uuid and the search after the poll.
-    pub(crate) fn poll_search(&self, uuid: Uuid, viewer: Viewer) -> Option<(Uuid, RateTable)> {
+    /// Counts a poll of the search `uuid` and answers it at `now`, with
+    /// links on `base`: as rendered before when nothing it shows changed.
+    pub(crate) fn poll_search(&self, uuid: Uuid, viewer: Viewer, now: DateTime<Utc>, base: &str) -> Option<Poll> {
         let mut store = self.lock();
+        let generation = store.cleared_at;
         let (lead, index) = *store.rate_tables.get(&uuid)?;
         let stored = store.leads.get_mut(&lead).filter(|l| viewer.sees_lead(l))?;
         let table = stored.rate_tables.get_mut(index)?;
         let search = table.search.as_mut()?;
         search.polls = search.polls.saturating_add(1);
-        Some((lead, table.clone()))
+        let polls = search.polls;
+        let key = PollKey {
+            generation,
+            table: uuid,
+            arrived: table.answers.iter().map(|a| a.arrived(now, polls)).collect(),
+            base: base.to_owned(),
+        };
+        Some(match self.rendered_polls.get(&key) {
+            Some(body) => Poll::Rendered(body),
+            None => Poll::Render {
+                key,
+                lead,
+                table: table.clone(),
+            },
+        })
+    }
+
+    /// The poll answer `render` makes, kept for the polls that find `key` again.
+    pub(crate) fn keep_poll(&self, key: PollKey, render: impl FnOnce() -> Bytes) -> Bytes {
+        self.rendered_polls.get_or_insert_with(key, render)
     }
 
     pub(crate) fn lead(&self, lead: Uuid) -> Option<SubmittedLead> {
