@@ -76,6 +76,62 @@ curl -s "${FH[@]}" "http://$LS$TXN" -o "$work/transactions.json"
 LSQ_URL="/Leads/LeadDistribution/FilterByLeadField?accessKey=demo-access-key&secretKey=demo-secret-key"
 LSQ_BODY='{"Output":{"Type":"aggregate","GroupBy":"Source","AggregateFunction":"Average,Sum,Min,Max","AggregateField":"Score"}}'
 curl -s -X POST "http://$LS$LSQ_URL" -H 'Content-Type: application/json' -d "$LSQ_BODY" -o "$work/aggregate.json"
+# LeadSquared v2: a generated lead read by id (through the account's
+# writes), and Lead.Capture spread over 16 accounts without a rate limit
+# (each keeps at most 16 MiB of writes; bench/lsq_capture.lua).
+V2=/v2/LeadManagement.svc
+LSQ_KEYS="accessKey=demo-access-key&secretKey=demo-secret-key"
+LSQ_LEAD=$(curl -s -X POST "http://$LS$LSQ_URL" -H 'Content-Type: application/json' \
+  -d '{"Output":{"Type":"list","Columns":"ProspectID"},"Paging":{"PageIndex":1,"PageSize":1}}' \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["Results"][0]["ProspectID"])')
+LSQ_GET="$V2/Leads.GetById?$LSQ_KEYS&id=$LSQ_LEAD"
+curl -s "http://$LS$LSQ_GET" -o "$work/lsq_lead.json"
+# Capture's accounts are made anew before each capture run. Four of them:
+# LeadSquared keeps the generated leads of four accounts at a time, and a
+# fifth in rotation would measure their generation instead.
+fresh_capture_accounts() { # fresh_capture_accounts ROUND
+  local i
+  for i in 1 2 3 4; do
+    curl -s -o /dev/null -X POST "http://$LS/__admin/tenants" \
+      -d "{\"family\":\"leadsquared\",\"rateLimit\":null,\"credentials\":{\"accessKey\":\"bench-lsq-$1-$i\",\"secretKey\":\"bench-lsq-secret\"}}"
+  done
+  # An account's first call generates its leads; not part of the
+  # measurement. After the last tenant is made: a fixture merge starts
+  # the accounts' caches anew.
+  for i in 1 2 3 4; do
+    curl -s -o /dev/null -X POST "http://$LS$V2/Lead.Capture?accessKey=bench-lsq-$1-$i&secretKey=bench-lsq-secret" \
+      -H 'Content-Type: application/json' -d '[{"Attribute":"EmailAddress","Value":"warm@example.com"}]'
+  done
+  sed "s/bench-lsq-%d/bench-lsq-$1-%d/" bench/lsq_capture.lua > "$work/lsq-capture.lua"
+}
+fresh_capture_accounts 0
+CAPTURE="$V2/Lead.Capture?accessKey=bench-lsq-0-1&secretKey=bench-lsq-secret"
+LSQ_PERSON='[{"Attribute":"FirstName","Value":"Bench"},{"Attribute":"EmailAddress","Value":"bench-0@example.com"}]'
+for _ in 1 2; do  # the second answers as a repeat capture does (IsCreated false)
+  curl -s -X POST "http://$LS$CAPTURE" -H 'Content-Type: application/json' -d "$LSQ_PERSON" -o "$work/lsq_capture.json"
+done
+# Engine Offer Searches: a search's creation, and polls of one.
+OFFER_AUTH=(-H 'Authorization: Bearer demo-publishable-token' -H 'Api-Version: 2026-02-25' -H 'Content-Type: application/json')
+curl -s -X POST "http://$LS/offerSearches" "${OFFER_AUTH[@]}" -o "$work/search_created.json" \
+  -d '{"productTypes":["EarnedWageAccess","CashAdvance"],"clientTags":{"subid":["s1"]},"personalInformation":{"state":"TX"}}'
+OFFER_SEARCH=/offerSearches/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["uuid"])' "$work/search_created.json")
+curl -s "http://$LS$OFFER_SEARCH" "${OFFER_AUTH[@]}" -o "$work/search_polled.json"
+# The polled search is made again before each poll run: the create runs
+# fill the lead store (20,000 leads), which lets the oldest go.
+fresh_offer_search() {
+  curl -s -X POST "http://$LS/offerSearches" "${OFFER_AUTH[@]}" \
+    -d '{"productTypes":["EarnedWageAccess","CashAdvance"],"clientTags":{"subid":["s1"]},"personalInformation":{"state":"TX"}}' \
+    | python3 -c 'import json,sys; print("/offerSearches/" + json.load(sys.stdin)["uuid"])'
+}
+# What a route's run needs, made outside the measured window.
+prepare() { # prepare ROUTE ROUND
+  case $1 in
+    # The capture accounts' leads displaced the demo account's: generate them again.
+    lsq-aggregate) curl -s -o /dev/null -X POST "http://$LS$LSQ_URL" -H 'Content-Type: application/json' -d "$LSQ_BODY" ;;
+    lsq-capture) fresh_capture_accounts "$2" ;;
+    offer-search-poll) OFFER_SEARCH=$(fresh_offer_search) ;;
+  esac
+}
 
 # The bytes leadsim answers on the other routes, so the baseline sends the
 # same (a ratio over different bodies measures the bodies, not the server):
@@ -114,6 +170,9 @@ lua report-json GET '' 'Finicity-App-Key: demo-app-key' "Finicity-App-Token: $TO
 lua report-pdf GET '' 'Finicity-App-Key: demo-app-key' "Finicity-App-Token: $TOKEN" 'Accept: application/pdf'
 lua lsq-aggregate POST "$LSQ_BODY" 'Content-Type: application/json'
 lua transactions GET '' 'Finicity-App-Key: demo-app-key' "Finicity-App-Token: $TOKEN"
+lua lsq-get GET ''
+cp bench/offer_searches.lua "$work/offer-create.lua"   # a new lead each time, as the carousel sends
+lua offer-poll GET '' 'Authorization: Bearer demo-publishable-token' 'Api-Version: 2026-02-25'
 # Every request a window nobody asked for: 13 days of funnels generated each time.
 cat > "$work/events-cold.lua" <<'EOF'
 wrk.headers["Authorization"] = "Bearer demo-confidential-token"
@@ -151,8 +210,12 @@ for round in $(seq 1 "$ROUNDS"); do
               "leadEvents-cached $CACHED events" "da-post /api/v1/lead_analytics da-post" \
               "da-search $SEARCH da-search" "report-json /analytics/data/v1/$REPORT report-json" \
               "report-pdf /analytics/data/v1/$REPORT report-pdf" "lsq-aggregate $LSQ_URL lsq-aggregate" \
-              "finicity-transactions $TXN transactions"; do
+              "finicity-transactions $TXN transactions" "lsq-get-by-id $LSQ_GET lsq-get" \
+              "lsq-capture $V2/Lead.Capture lsq-capture" "offer-search-create /offerSearches offer-create" \
+              "offer-search-poll - offer-poll"; do
     read -r route path script <<<"$spec"
+    prepare "$route" "$round"
+    [[ $route == offer-search-poll ]] && path=$OFFER_SEARCH
     run "$route" $BL $BASELINE_PID "$path" "$script"
     run "$route" $LS $LEADSIM_PID "$path" "$script"
   done

@@ -47,6 +47,7 @@ async fn main() -> std::io::Result<()> {
     );
     let (search_created, search_polled) = (body("search_created.json"), body("search_polled.json"));
     let transactions = body("transactions.json");
+    let (lsq_lead, lsq_capture) = (body("lsq_lead.json"), body("lsq_capture.json"));
     // The bytes leadsim answered on these routes, when the script fetched
     // them; the small constants otherwise.
     let or = |name: &str, fallback: &'static str| -> Bytes {
@@ -150,6 +151,18 @@ async fn main() -> std::io::Result<()> {
         .route(
             "/aggregation/v3/customers/{id}/transactions",
             get(move || async move { ([(header::CONTENT_TYPE, "application/json")], transactions) }),
+        )
+        // LeadSquared v2: a lead read by id, and a repeat capture's answer.
+        .route(
+            "/v2/LeadManagement.svc/Leads.GetById",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], lsq_lead) }),
+        )
+        .route(
+            "/v2/LeadManagement.svc/Lead.Capture",
+            post(move |body: Bytes| async move {
+                let _ = body;
+                ([(header::CONTENT_TYPE, "application/json")], lsq_capture)
+            }),
         )
         .route(
             "/Leads/LeadDistribution/FilterByLeadField",
