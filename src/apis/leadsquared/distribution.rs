@@ -54,7 +54,7 @@ pub(crate) async fn filter_by_lead_field(
     }
     // The same query at the same virtual instant gives the same table:
     // repeated polls (and load tests) skip the scan of every lead.
-    let key = (index, now, state.writes_version(&lsq, index), body.clone());
+    let key = (account.serial, now, state.writes_version(&lsq, index), body.clone());
     let result = match lsq.results.get(&key) {
         Some(result) => result,
         None => {

@@ -172,9 +172,9 @@ impl LeadSquared {
         if version == 0 {
             return base;
         }
-        catalog
-            .merged
-            .get_or_insert_with((index, today, version), || Arc::new(v2::store::merged(&base, session.writes())))
+        catalog.merged.get_or_insert_with((account.serial, today, version), || {
+            Arc::new(v2::store::merged(&base, session.writes()))
+        })
     }
 
     /// The version of account `index`'s writes (0: none), which keys
@@ -282,9 +282,9 @@ pub(crate) const QUERY_RESULTS_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 /// Results of recent queries: a table is a pure function of the account's
 /// leads (fixed per day), the query and the instant it ran at.
-/// Keyed by (account, instant, version of its writes, body): a write
+/// Keyed by (account serial, instant, version of its writes, body): a write
 /// changes the version, so no result computed before it is served after.
-pub(crate) type QueryResults = BoundedCache<(usize, DateTime<Utc>, u64, Bytes), Arc<QueryResult>>;
+pub(crate) type QueryResults = BoundedCache<(u64, DateTime<Utc>, u64, Bytes), Arc<QueryResult>>;
 
 /// A query's table, and its JSON body once someone has asked for it: a
 /// repeated poll then costs a lookup rather than a serialization.
@@ -308,17 +308,27 @@ impl QueryResult {
 
     /// The cache's weight of a result: the table, and twice it again for the
     /// JSON it may render later (JSON spells every column name per row).
-    fn weigh(key: &(usize, DateTime<Utc>, u64, Bytes), result: &Arc<Self>) -> usize {
+    fn weigh(key: &(u64, DateTime<Utc>, u64, Bytes), result: &Arc<Self>) -> usize {
         key.3.len() + 3 * result.table.heap_bytes()
     }
 }
 
-/// An account's leads for one day of the virtual clock.
-type LeadsByDay = BoundedCache<(usize, NaiveDate), Arc<Dataset>>;
+/// An account's leads for one day of the virtual clock, by account serial.
+type LeadsByDay = BoundedCache<(u64, NaiveDate), Arc<Dataset>>;
+
+/// Leads with v2 writes laid over them, by (account serial, day, version).
+type MergedByVersion = BoundedCache<(u64, NaiveDate, u64), Arc<Dataset>>;
+
+/// Serials of accounts built from fixtures, never reused.
+static ACCOUNT_SERIALS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// One account (tenant): its key pair, limit, users and listed leads.
 #[derive(Debug)]
 pub struct Account {
+    /// Names this account as built: what the catalog's caches are keyed
+    /// by, so they survive merges that leave the account as it was, and a
+    /// replaced account (a new serial) is never served another's leads.
+    pub(crate) serial: u64,
     pub(crate) name: String,
     pub(crate) access_key: String,
     secret_key: String,
@@ -370,6 +380,7 @@ impl Account {
             }
         };
         Account {
+            serial: ACCOUNT_SERIALS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             name: a.name.clone(),
             schema: Arc::new(v2::schema::Schema::new(&a.custom_fields)),
             access_key: a.access_key.clone(),
@@ -433,12 +444,14 @@ pub struct Catalog {
     /// Account position by access key.
     by_key: persistent::Map<String, usize>,
     /// Leads per (account, day of the virtual clock); two entries cover a
-    /// walk across midnight.
-    leads: LeadsByDay,
+    /// walk across midnight. The caches are keyed by account serial and
+    /// shared by the catalogs a merge makes, so creating a tenant does not
+    /// make every account generate its leads again.
+    leads: Arc<LeadsByDay>,
     /// Recent query results by (account, virtual instant, writes, request body).
-    pub(crate) results: QueryResults,
+    pub(crate) results: Arc<QueryResults>,
     /// Leads with v2 writes laid over them, by (account, day, version).
-    pub(crate) merged: BoundedCache<(usize, NaiveDate, u64), Arc<Dataset>>,
+    pub(crate) merged: Arc<MergedByVersion>,
     seed: Seed,
 }
 
@@ -463,8 +476,8 @@ impl Catalog {
     }
 
     /// This catalog after the accounts at `changed` were replaced in place
-    /// or appended; the others are shared, not copied. Cached leads and
-    /// results start over, as they are keyed by account position.
+    /// or appended; the others are shared, not copied, and so are the
+    /// caches (a replaced account has a new serial).
     fn with_changes(&self, fixtures: &LeadSquaredFixtures, changed: &[usize]) -> Self {
         let mut accounts = self.accounts.clone();
         let mut by_key = self.by_key.clone();
@@ -476,7 +489,14 @@ impl Catalog {
             persistent::put(&mut accounts, i, account);
             by_key.insert(a.access_key.clone(), i);
         }
-        Self::with_accounts(accounts, by_key, self.seed)
+        Self {
+            accounts,
+            by_key,
+            leads: Arc::clone(&self.leads),
+            merged: Arc::clone(&self.merged),
+            results: Arc::clone(&self.results),
+            seed: self.seed,
+        }
     }
 
     fn with_accounts(
@@ -487,9 +507,9 @@ impl Catalog {
         Self {
             accounts,
             by_key,
-            leads: BoundedCache::new(4),
-            merged: BoundedCache::new(4),
-            results: BoundedCache::weighed(QUERY_RESULTS, QUERY_RESULTS_MAX_BYTES, QueryResult::weigh),
+            leads: Arc::new(BoundedCache::new(4)),
+            merged: Arc::new(BoundedCache::new(4)),
+            results: Arc::new(BoundedCache::weighed(QUERY_RESULTS, QUERY_RESULTS_MAX_BYTES, QueryResult::weigh)),
             seed,
         }
     }
@@ -526,10 +546,10 @@ impl Catalog {
     /// The account's leads as of `today`: generated over the two years
     /// before it, plus the listed ones.
     pub fn leads(&self, index: usize, today: NaiveDate) -> Arc<Dataset> {
-        self.leads.get_or_insert_with((index, today), || {
-            let Some(account) = self.accounts.get(index) else {
-                return Arc::new(Dataset::default());
-            };
+        let Some(account) = self.accounts.get(index) else {
+            return Arc::new(Dataset::default());
+        };
+        self.leads.get_or_insert_with((account.serial, today), || {
             let mut leads = generator::leads(
                 self.seed,
                 &account.access_key,
@@ -614,5 +634,37 @@ mod tests {
                 "same users either way"
             );
         }
+    }
+
+    /// A merge (a tenant created) keeps the leads the accounts it leaves as
+    /// they were had generated, and a replaced account generates its own.
+    #[test]
+    fn a_merge_keeps_the_generated_leads_of_unchanged_accounts() {
+        let Ok(fixtures) = Fixtures::embedded() else {
+            panic!("embedded fixtures load");
+        };
+        let Some(lsq) = fixtures.of::<LeadSquaredFixtures>(&SPEC) else {
+            panic!("LeadSquared's fixtures");
+        };
+        let mut lsq = (*lsq).clone();
+        let mut other = lsq.accounts[0].as_ref().clone();
+        other.access_key = "other-access-key".into();
+        lsq.accounts.push_back(Arc::new(other));
+        let first = Catalog::new(&lsq, Seed::new(42), None);
+        let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
+        let (kept, replaced) = (first.leads(0, day), first.leads(1, day));
+
+        let mut tenant = lsq.accounts[0].as_ref().clone();
+        tenant.access_key = "tenant-access-key".into();
+        lsq.accounts.push_back(Arc::new(tenant));
+        let mut changed = lsq.accounts[1].as_ref().clone();
+        changed.generated_leads += 1;
+        lsq.accounts.set(1, Arc::new(changed));
+        let merged = first.with_changes(&lsq, &[1, 2]);
+        assert!(Arc::ptr_eq(&merged.leads(0, day), &kept), "generated again");
+        let remade = merged.leads(1, day);
+        assert!(!Arc::ptr_eq(&remade, &replaced));
+        assert_eq!(remade.len(), replaced.len() + 1);
+        assert_eq!(merged.leads(2, day).len(), kept.len());
     }
 }
