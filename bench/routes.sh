@@ -95,9 +95,7 @@ fresh_capture_accounts() { # fresh_capture_accounts ROUND
     curl -s -o /dev/null -X POST "http://$LS/__admin/tenants" \
       -d "{\"family\":\"leadsquared\",\"rateLimit\":null,\"credentials\":{\"accessKey\":\"bench-lsq-$1-$i\",\"secretKey\":\"bench-lsq-secret\"}}"
   done
-  # An account's first call generates its leads; not part of the
-  # measurement. After the last tenant is made: a fixture merge starts
-  # the accounts' caches anew.
+  # An account's first call generates its leads; not part of the measurement.
   for i in 1 2 3 4; do
     curl -s -o /dev/null -X POST "http://$LS$V2/Lead.Capture?accessKey=bench-lsq-$1-$i&secretKey=bench-lsq-secret" \
       -H 'Content-Type: application/json' -d '[{"Attribute":"EmailAddress","Value":"warm@example.com"}]'
