@@ -212,14 +212,7 @@ impl EventStore {
     /// key has, and those are named by the key's first and last sequence
     /// numbers, which are never reused (not even across a reset).
     pub(crate) fn search_rendered(&self, search: &Search, render: impl FnOnce(SearchPage) -> Bytes) -> Bytes {
-        let mut key = String::new();
-        write_search_key(
-            &mut key,
-            search.kind,
-            &search.customer_id,
-            &search.user_id,
-            &search.entity_id,
-        );
+        let key = search.index_key();
         let (page_key, page) = {
             let tables = self.tables();
             let seqs = tables.index.get(&key);
@@ -243,16 +236,8 @@ impl EventStore {
     /// One page of results, newest first, with the total match count.
     #[cfg(test)]
     pub(crate) fn search(&self, search: &Search) -> SearchPage {
-        let mut key = String::new();
-        write_search_key(
-            &mut key,
-            search.kind,
-            &search.customer_id,
-            &search.user_id,
-            &search.entity_id,
-        );
         let tables = self.tables();
-        tables.page(tables.index.get(&key), search)
+        tables.page(tables.index.get(&search.index_key()), search)
     }
 
     /// Every stored event, oldest first, optionally of one customer.
@@ -294,6 +279,13 @@ struct PageKey {
 }
 
 impl Search {
+    /// The index key of the events it reads.
+    fn index_key(&self) -> String {
+        let mut key = String::new();
+        write_search_key(&mut key, self.kind, &self.customer_id, &self.user_id, &self.entity_id);
+        key
+    }
+
     fn heap_bytes(&self) -> usize {
         self.customer_id.len()
             + self.user_id.len()

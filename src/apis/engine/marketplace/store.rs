@@ -471,10 +471,10 @@ impl Marketplace {
         self.carousel_leads.get(&lead).filter(|(c, _)| *c == company).map(|(_, sub)| sub)
     }
 
-    /// An Offer Search `viewer` may read, counted as one more poll: its
-    /// lead's uuid and the search after the poll.
-    /// Counts a poll of the search `uuid` and answers it at `now`, with
-    /// links on `base`: as rendered before when nothing it shows changed.
+    /// Counts a poll of the Offer Search `uuid` if `viewer` may read it, and
+    /// answers it at `now` with links on `base`: as rendered before when
+    /// nothing it shows changed, else the lead's uuid and the search after
+    /// the poll to render it from.
     pub(crate) fn poll_search(&self, uuid: Uuid, viewer: Viewer, now: DateTime<Utc>, base: &str) -> Option<Poll> {
         let mut store = self.lock();
         let generation = store.cleared_at;
