@@ -72,13 +72,18 @@ async fn poll_as(app: &TestApp, token: &str, search: &str) -> Value {
     response.json()
 }
 
-fn offer_uuids(search: &Value) -> Vec<String> {
-    let mut uuids: Vec<String> = search["offers"]
+/// One string member of every offer, in the order listed.
+fn offer_strings(search: &Value, member: &str) -> Vec<String> {
+    search["offers"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|o| o["uuid"].as_str().unwrap().to_owned())
-        .collect();
+        .map(|o| o[member].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn offer_uuids(search: &Value) -> Vec<String> {
+    let mut uuids = offer_strings(search, "uuid");
     uuids.sort();
     uuids
 }
@@ -685,14 +690,6 @@ async fn a_repeated_poll_follows_the_host_and_a_reset() {
             response.json()
         }
     };
-    let urls = |search: &Value| -> Vec<String> {
-        search["offers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|o| o["url"].as_str().unwrap().to_owned())
-            .collect()
-    };
     let first = create(carousel_body()).await;
     // Every partner has answered by the third poll; from then on the same.
     for _ in 0..3 {
@@ -702,21 +699,14 @@ async fn a_repeated_poll_follows_the_host_and_a_reset() {
     assert_eq!(pending(&on_a), 0);
     assert_eq!(poll_on(first.clone(), "a.example:8080").await, on_a);
     let on_b = poll_on(first.clone(), "b.example:9090").await;
-    assert!(!urls(&on_a).is_empty());
-    assert!(
-        urls(&on_a)
-            .iter()
-            .all(|u| u.starts_with("http://a.example:8080/")),
-        "{:?}",
-        urls(&on_a)
-    );
-    assert!(
-        urls(&on_b)
-            .iter()
-            .all(|u| u.starts_with("http://b.example:9090/")),
-        "{:?}",
-        urls(&on_b)
-    );
+    assert!(!offer_strings(&on_a, "url").is_empty());
+    for (answer, base) in [
+        (&on_a, "http://a.example:8080/"),
+        (&on_b, "http://b.example:9090/"),
+    ] {
+        let urls = offer_strings(answer, "url");
+        assert!(urls.iter().all(|u| u.starts_with(base)), "{urls:?}");
+    }
 
     app.post_json("/__admin/reset", "").await.assert_status(200);
     let mut loans = carousel_body();
@@ -724,12 +714,7 @@ async fn a_repeated_poll_follows_the_host_and_a_reset() {
     let second = create(loans).await;
     assert_eq!(second, first, "the same calls after a reset issue the same uuid");
     let after = poll_on(second, "a.example:8080").await;
-    let types: Vec<&str> = after["offers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["productType"].as_str().unwrap())
-        .collect();
+    let types = offer_strings(&after, "productType");
     assert!(!types.is_empty());
     assert!(types.iter().all(|t| *t == "UnsecuredPersonalLoan"), "{types:?}");
 }

@@ -602,8 +602,8 @@ mod tests {
     use super::*;
     use crate::fixtures::Fixtures;
 
-    #[test]
-    fn a_merge_reuses_the_users_of_unchanged_accounts_and_remakes_changed_ones() {
+    /// The embedded fixtures with a second account like the first.
+    fn two_accounts() -> LeadSquaredFixtures {
         let Ok(fixtures) = Fixtures::embedded() else {
             panic!("embedded fixtures load");
         };
@@ -614,6 +614,12 @@ mod tests {
         let mut other = lsq.accounts[0].as_ref().clone();
         other.access_key = "other-access-key".into();
         lsq.accounts.push_back(Arc::new(other));
+        lsq
+    }
+
+    #[test]
+    fn a_merge_reuses_the_users_of_unchanged_accounts_and_remakes_changed_ones() {
+        let mut lsq = two_accounts();
         let seed = Seed::new(42);
         let first = Catalog::new(&lsq, seed, None);
         let mut changed = lsq.accounts[0].as_ref().clone();
@@ -640,16 +646,7 @@ mod tests {
     /// they were had generated, and a replaced account generates its own.
     #[test]
     fn a_merge_keeps_the_generated_leads_of_unchanged_accounts() {
-        let Ok(fixtures) = Fixtures::embedded() else {
-            panic!("embedded fixtures load");
-        };
-        let Some(lsq) = fixtures.of::<LeadSquaredFixtures>(&SPEC) else {
-            panic!("LeadSquared's fixtures");
-        };
-        let mut lsq = (*lsq).clone();
-        let mut other = lsq.accounts[0].as_ref().clone();
-        other.access_key = "other-access-key".into();
-        lsq.accounts.push_back(Arc::new(other));
+        let mut lsq = two_accounts();
         let first = Catalog::new(&lsq, Seed::new(42), None);
         let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
         let (kept, replaced) = (first.leads(0, day), first.leads(1, day));
