@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use rand::RngExt;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::super::models::{ProductType, RejectReason};
@@ -21,7 +21,6 @@ use super::lenders::{self, Lender};
 use super::render::logo;
 use super::underwriting::{Answer, Decision, Terms, Wait};
 use crate::shared::seed::Seed;
-use crate::shared::time::format_seconds;
 
 /// What kind of product a slug is: which `BaseOffer` ranges its offers carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,50 +237,73 @@ pub(crate) fn generic_offer(uuid: Uuid) -> Option<(&'static Lender, &'static Cat
 }
 
 /// The date generic offers say they were created and last updated: fixed,
-/// so a cached catalogue never changes between calls.
+/// so a cached catalogue never changes between calls (RFC 3339 in
+/// seconds, as `format_seconds` writes it).
 const CATALOG_DATE: &str = "2026-01-15T00:00:00Z";
 
-/// A `BaseOffer`: the required members, the catalog fields the carousel
-/// renders, and the ranges of its product's kind, in cents and basis points.
-pub(crate) fn base_offer(
-    seed: Seed,
+/// What a `BaseOffer` shows that only its lender and product decide: the
+/// catalogue is fixed, so each pair's text and ranges are made once (per
+/// seed) rather than for every offer of every search.
+#[derive(Debug)]
+pub(crate) struct Listing {
     lender: &'static Lender,
-    product: &CatalogProduct,
-    uuid: Uuid,
-    url: String,
-    recommendation_score: f64,
-    created_at: DateTime<Utc>,
-) -> Value {
+    product: &'static CatalogProduct,
+    image_url: String,
+    internal_name: String,
+    unmonetized_url: String,
+    headline: String,
+    description: String,
+    keywords: [&'static str; 2],
+    description_points: Vec<String>,
+    ranges: Ranges,
+}
+
+/// The ranges of a product's kind, in cents and basis points.
+#[derive(Debug, Default, Clone, Copy)]
+struct Ranges {
+    account_cents_min: Option<i64>,
+    amount_cents_max: Option<i64>,
+    amount_cents_min: Option<i64>,
+    annual_advisory_fee_basis_points_max: Option<i64>,
+    annual_advisory_fee_basis_points_min: Option<i64>,
+    annual_percentage_rate_basis_points_max: Option<i64>,
+    annual_percentage_rate_basis_points_min: Option<i64>,
+    annual_percentage_rate_type: Option<&'static str>,
+    annual_percentage_yield_basis_points: Option<i64>,
+    credit_bureau_reporting: Option<bool>,
+    debt_amount_cents_max: Option<i64>,
+    debt_amount_cents_min: Option<i64>,
+    enrollment_fee_basis_points_max: Option<i64>,
+    enrollment_fee_basis_points_min: Option<i64>,
+    fast_transfer_fee_cents_max: Option<i64>,
+    fast_transfer_fee_cents_min: Option<i64>,
+    monthly_fee_cents_max: Option<i64>,
+    monthly_fee_cents_min: Option<i64>,
+    out_of_network_atm_usage_fee_cents: Option<i64>,
+    term_length_months_max: Option<i64>,
+    term_length_months_min: Option<i64>,
+}
+
+/// Every (lender, product) pair's [`Listing`] under one seed.
+#[derive(Debug)]
+pub(crate) struct Listings(HashMap<(&'static str, &'static str), Listing>);
+
+impl Listings {
+    pub(crate) fn new(seed: Seed) -> Self {
+        let pairs = all().iter().flat_map(|product| product.lenders().map(move |lender| (lender, product)));
+        Self(pairs.map(|(lender, product)| ((lender.key, product.slug), listing(seed, lender, product))).collect())
+    }
+
+    /// The listing of `lender` for `product` (every catalogue pair has one).
+    pub(crate) fn get(&self, lender: &Lender, product: &CatalogProduct) -> Option<&Listing> {
+        self.0.get(&(lender.key, product.slug))
+    }
+}
+
+fn listing(seed: Seed, lender: &'static Lender, product: &'static CatalogProduct) -> Listing {
     let name = lender.institution.name;
-    let created = format_seconds(created_at);
-    let mut offer = Map::new();
-    let mut put = |key: &str, value: Value| {
-        offer.insert(key.to_owned(), value);
-    };
-    put("uuid", json!(uuid));
-    put("url", json!(url));
-    put("productType", json!(product.slug));
-    put("productDisplayName", json!(product.display_name));
-    put("financialInstitutionUuid", json!(lender.institution.uuid));
-    put("financialInstitutionDisplayName", json!(name));
-    put("financialInstitutionImageUrl", json!(logo(lender)));
-    put("recommendationScore", json!(recommendation_score));
-    put("status", json!("active"));
-    put("version", json!(1));
-    put("productVersions", json!([1]));
-    put("createdAt", json!(created));
-    put("updatedAt", json!(created));
-    put("internalName", json!(format!("{}-{}", lender.key, product.slug)));
-    put("unmonetizedUrl", json!(format!("https://{}.leadsim.invalid/{}", lender.key, product.slug)));
-    put("isMonetized", json!(true));
-    put("headline", json!(format!("{} from {name}", product.display_name)));
-    put("description", json!(format!("A simulated {} offer from {name}.", product.display_name.to_lowercase())));
-    put("legalLanguage", json!("Simulated offer from leadsim: no product, rate or credit decision is real."));
-    put("disclaimer", json!("Terms are illustrative and generated for testing."));
-    put("keywords", json!([product.slug, lender.key]));
-    put("stateExclusions", json!(lender.excluded_states));
-    put("tags", json!({}));
     let mut rng = seed.rng("engine.catalog.ranges", (lender.institution.uuid, product.slug));
+    let mut ranges = Ranges::default();
     let mut points = Vec::new();
     match product.kind {
         Kind::Loan => {
@@ -290,13 +312,13 @@ pub(crate) fn base_offer(
                 None => (1_000, 25_000, (9.99, 29.99), &[12, 36][..]),
             };
             let term = (months.first().copied().unwrap_or(12), months.last().copied().unwrap_or(60));
-            put("amountCentsMin", json!(min * 100));
-            put("amountCentsMax", json!(max * 100));
-            put("annualPercentageRateBasisPointsMin", json!((best * 100.0).round() as i64));
-            put("annualPercentageRateBasisPointsMax", json!((worst * 100.0).round() as i64));
-            put("annualPercentageRateType", json!("fixed"));
-            put("termLengthMonthsMin", json!(term.0));
-            put("termLengthMonthsMax", json!(term.1));
+            ranges.amount_cents_min = Some(min * 100);
+            ranges.amount_cents_max = Some(max * 100);
+            ranges.annual_percentage_rate_basis_points_min = Some((best * 100.0).round() as i64);
+            ranges.annual_percentage_rate_basis_points_max = Some((worst * 100.0).round() as i64);
+            ranges.annual_percentage_rate_type = Some("fixed");
+            ranges.term_length_months_min = Some(term.0);
+            ranges.term_length_months_max = Some(term.1);
             points.push(format!("Borrow ${min} to ${max}"));
             points.push(format!("APRs from {best:.2}% to {worst:.2}%"));
             points.push(format!("Terms of {} to {} months", term.0, term.1));
@@ -304,73 +326,232 @@ pub(crate) fn base_offer(
         Kind::Advance => {
             let max = 100 * rng.random_range(2..=10i64) * 50;
             let fee = rng.random_range(0..=9i64) * 100;
-            put("amountCentsMin", json!(2_000));
-            put("amountCentsMax", json!(max));
-            put("monthlyFeeCentsMin", json!(0));
-            put("monthlyFeeCentsMax", json!(fee));
-            put("fastTransferFeeCentsMin", json!(199));
-            put("fastTransferFeeCentsMax", json!(899));
+            ranges.amount_cents_min = Some(2_000);
+            ranges.amount_cents_max = Some(max);
+            ranges.monthly_fee_cents_min = Some(0);
+            ranges.monthly_fee_cents_max = Some(fee);
+            ranges.fast_transfer_fee_cents_min = Some(199);
+            ranges.fast_transfer_fee_cents_max = Some(899);
             points.push(format!("Up to ${} before payday", max / 100));
             points.push("No interest, no credit check".to_owned());
         }
         Kind::Card => {
             let (best, worst) = lender.card.as_ref().map_or((19.99, 29.99), |c| c.purchase_apr);
-            put("annualPercentageRateBasisPointsMin", json!((best * 100.0).round() as i64));
-            put("annualPercentageRateBasisPointsMax", json!((worst * 100.0).round() as i64));
-            put("annualPercentageRateType", json!("variable"));
-            put("creditBureauReporting", json!(true));
+            ranges.annual_percentage_rate_basis_points_min = Some((best * 100.0).round() as i64);
+            ranges.annual_percentage_rate_basis_points_max = Some((worst * 100.0).round() as i64);
+            ranges.annual_percentage_rate_type = Some("variable");
+            ranges.credit_bureau_reporting = Some(true);
             points.push(format!("{best:.2}% to {worst:.2}% variable APR"));
             points.push("Reports to the three credit bureaus".to_owned());
         }
         Kind::Deposit => {
             let apy = lender.savings.as_ref().map_or(1.5, |s| s.apy);
             let minimum = lender.savings.as_ref().map_or(0.0, |s| s.minimum_deposit);
-            put("annualPercentageYieldBasisPoints", json!((apy * 100.0).round() as i64));
-            put("accountCentsMin", json!((minimum * 100.0).round() as i64));
-            put("monthlyFeeCentsMin", json!(0));
-            put("monthlyFeeCentsMax", json!(0));
-            put("outOfNetworkAtmUsageFeeCents", json!(rng.random_range(0..=3i64) * 100));
+            ranges.annual_percentage_yield_basis_points = Some((apy * 100.0).round() as i64);
+            ranges.account_cents_min = Some((minimum * 100.0).round() as i64);
+            ranges.monthly_fee_cents_min = Some(0);
+            ranges.monthly_fee_cents_max = Some(0);
+            ranges.out_of_network_atm_usage_fee_cents = Some(rng.random_range(0..=3i64) * 100);
             points.push(format!("{apy:.2}% APY"));
             points.push("No monthly fees".to_owned());
         }
         Kind::Investing => {
             let fee = rng.random_range(0..=50i64);
-            put("annualAdvisoryFeeBasisPointsMin", json!(0));
-            put("annualAdvisoryFeeBasisPointsMax", json!(fee));
-            put("accountCentsMin", json!(rng.random_range(0..=5i64) * 1_000));
+            ranges.annual_advisory_fee_basis_points_min = Some(0);
+            ranges.annual_advisory_fee_basis_points_max = Some(fee);
+            ranges.account_cents_min = Some(rng.random_range(0..=5i64) * 1_000);
             points.push(format!("Advisory fee up to {:.2}%", fee as f64 / 100.0));
         }
         Kind::Debt => {
-            put("debtAmountCentsMin", json!(750_000));
-            put("debtAmountCentsMax", json!(10_000_000));
-            put("enrollmentFeeBasisPointsMin", json!(1_500));
-            put("enrollmentFeeBasisPointsMax", json!(2_500));
+            ranges.debt_amount_cents_min = Some(750_000);
+            ranges.debt_amount_cents_max = Some(10_000_000);
+            ranges.enrollment_fee_basis_points_min = Some(1_500);
+            ranges.enrollment_fee_basis_points_max = Some(2_500);
             points.push("For $7,500 or more of unsecured debt".to_owned());
         }
         Kind::Service => {
             let fee = rng.random_range(0..=15i64) * 100;
-            put("monthlyFeeCentsMin", json!(fee));
-            put("monthlyFeeCentsMax", json!(fee));
+            ranges.monthly_fee_cents_min = Some(fee);
+            ranges.monthly_fee_cents_max = Some(fee);
             points.push(if fee == 0 { "Free to use".to_owned() } else { format!("${} a month", fee / 100) });
         }
     }
     points.push(format!("Offered by {name}"));
-    put("descriptionPoints", json!(points));
-    Value::Object(offer)
+    Listing {
+        lender,
+        product,
+        image_url: logo(lender),
+        internal_name: format!("{}-{}", lender.key, product.slug),
+        unmonetized_url: format!("https://{}.leadsim.invalid/{}", lender.key, product.slug),
+        headline: format!("{} from {name}", product.display_name),
+        description: format!("A simulated {} offer from {name}.", product.display_name.to_lowercase()),
+        keywords: [product.slug, lender.key],
+        description_points: points,
+        ranges,
+    }
+}
+
+/// A `BaseOffer`: the required members, the catalog fields the carousel
+/// renders, and the ranges of its product's kind. Members are declared in
+/// name order, the order the vendor's answers (and leadsim's JSON trees
+/// before typed offers) have them in.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BaseOffer<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_cents_min: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount_cents_max: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount_cents_min: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    annual_advisory_fee_basis_points_max: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    annual_advisory_fee_basis_points_min: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    annual_percentage_rate_basis_points_max: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    annual_percentage_rate_basis_points_min: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    annual_percentage_rate_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    annual_percentage_yield_basis_points: Option<i64>,
+    created_at: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credit_bureau_reporting: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    debt_amount_cents_max: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    debt_amount_cents_min: Option<i64>,
+    description: &'a str,
+    description_points: &'a [String],
+    disclaimer: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enrollment_fee_basis_points_max: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enrollment_fee_basis_points_min: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fast_transfer_fee_cents_max: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fast_transfer_fee_cents_min: Option<i64>,
+    financial_institution_display_name: &'static str,
+    financial_institution_image_url: &'a str,
+    financial_institution_uuid: Uuid,
+    headline: &'a str,
+    internal_name: &'a str,
+    is_monetized: bool,
+    keywords: [&'static str; 2],
+    legal_language: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    monthly_fee_cents_max: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    monthly_fee_cents_min: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    out_of_network_atm_usage_fee_cents: Option<i64>,
+    product_display_name: &'static str,
+    product_type: &'static str,
+    product_versions: [u32; 1],
+    recommendation_score: f64,
+    state_exclusions: &'static [&'static str],
+    status: &'static str,
+    tags: Empty,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    term_length_months_max: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    term_length_months_min: Option<i64>,
+    unmonetized_url: &'a str,
+    updated_at: &'a str,
+    url: String,
+    uuid: Uuid,
+    version: u32,
+}
+
+/// `{}`.
+#[derive(Debug, Serialize)]
+struct Empty {}
+
+impl BaseOffer<'_> {
+    pub(crate) fn recommendation_score(&self) -> f64 {
+        self.recommendation_score
+    }
+}
+
+/// `listing` as one offer: its uuid, link, score and creation time
+/// (`created`, RFC 3339 in seconds).
+pub(crate) fn base_offer<'a>(
+    listing: &'a Listing,
+    uuid: Uuid,
+    url: String,
+    recommendation_score: f64,
+    created: &'a str,
+) -> BaseOffer<'a> {
+    let (lender, product, r) = (listing.lender, listing.product, listing.ranges);
+    BaseOffer {
+        account_cents_min: r.account_cents_min,
+        amount_cents_max: r.amount_cents_max,
+        amount_cents_min: r.amount_cents_min,
+        annual_advisory_fee_basis_points_max: r.annual_advisory_fee_basis_points_max,
+        annual_advisory_fee_basis_points_min: r.annual_advisory_fee_basis_points_min,
+        annual_percentage_rate_basis_points_max: r.annual_percentage_rate_basis_points_max,
+        annual_percentage_rate_basis_points_min: r.annual_percentage_rate_basis_points_min,
+        annual_percentage_rate_type: r.annual_percentage_rate_type,
+        annual_percentage_yield_basis_points: r.annual_percentage_yield_basis_points,
+        created_at: created,
+        credit_bureau_reporting: r.credit_bureau_reporting,
+        debt_amount_cents_max: r.debt_amount_cents_max,
+        debt_amount_cents_min: r.debt_amount_cents_min,
+        description: &listing.description,
+        description_points: &listing.description_points,
+        disclaimer: "Terms are illustrative and generated for testing.",
+        enrollment_fee_basis_points_max: r.enrollment_fee_basis_points_max,
+        enrollment_fee_basis_points_min: r.enrollment_fee_basis_points_min,
+        fast_transfer_fee_cents_max: r.fast_transfer_fee_cents_max,
+        fast_transfer_fee_cents_min: r.fast_transfer_fee_cents_min,
+        financial_institution_display_name: lender.institution.name,
+        financial_institution_image_url: &listing.image_url,
+        financial_institution_uuid: lender.institution.uuid,
+        headline: &listing.headline,
+        internal_name: &listing.internal_name,
+        is_monetized: true,
+        keywords: listing.keywords,
+        legal_language: "Simulated offer from leadsim: no product, rate or credit decision is real.",
+        monthly_fee_cents_max: r.monthly_fee_cents_max,
+        monthly_fee_cents_min: r.monthly_fee_cents_min,
+        out_of_network_atm_usage_fee_cents: r.out_of_network_atm_usage_fee_cents,
+        product_display_name: product.display_name,
+        product_type: product.slug,
+        product_versions: [1],
+        recommendation_score,
+        state_exclusions: lender.excluded_states,
+        status: "active",
+        tags: Empty {},
+        term_length_months_max: r.term_length_months_max,
+        term_length_months_min: r.term_length_months_min,
+        unmonetized_url: &listing.unmonetized_url,
+        updated_at: created,
+        url,
+        uuid,
+        version: 1,
+    }
 }
 
 /// A channel's cached offers for `slugs`: every lender's generic offer,
 /// the same for every caller.
-pub(crate) fn channel_offers(seed: Seed, slugs: &[&'static CatalogProduct], link: impl Fn(Uuid) -> String) -> Vec<Value> {
-    let created = crate::shared::time::parse_rfc3339(CATALOG_DATE).unwrap_or_default();
+pub(crate) fn channel_offers<'a>(
+    seed: Seed,
+    listings: &'a Listings,
+    slugs: &[&'static CatalogProduct],
+    link: impl Fn(Uuid) -> String,
+) -> Vec<BaseOffer<'a>> {
     slugs
         .iter()
         .flat_map(|product| product.lenders().map(move |lender| (lender, *product)))
-        .map(|(lender, product)| {
+        .filter_map(|(lender, product)| {
+            let listing = listings.get(lender, product)?;
             let uuid = generic_offer_uuid(lender, product);
             let mut rng = seed.rng("engine.catalog.channel", uuid);
             let score = f64::from(rng.random_range(100..1_000)) / 1_000.0;
-            base_offer(seed, lender, product, uuid, link(uuid), score, created)
+            Some(base_offer(listing, uuid, link(uuid), score, CATALOG_DATE))
         })
         .collect()
 }
@@ -401,11 +582,18 @@ mod tests {
         }
     }
 
+    fn channel_offers_as_json(seed: Seed) -> Vec<serde_json::Value> {
+        let listings = Listings::new(seed);
+        let slugs: Vec<_> = all().iter().collect();
+        let offers = channel_offers(seed, &listings, &slugs, |uuid| format!("http://x/ref/{uuid}"));
+        offers.iter().map(|o| serde_json::to_value(o).unwrap_or_default()).collect()
+    }
+
     #[test]
     fn generic_offers_are_found_by_uuid_and_carry_every_required_member() {
         let seed = Seed::new(1);
-        let slugs: Vec<_> = all().iter().collect();
-        let offers = channel_offers(seed, &slugs, |uuid| format!("http://x/ref/{uuid}"));
+        let offers = channel_offers_as_json(seed);
+        assert_eq!(offers.len(), all().iter().map(|p| p.lenders.len()).sum::<usize>());
         let mut uuids = std::collections::HashSet::new();
         for offer in &offers {
             for member in [
@@ -416,10 +604,58 @@ mod tests {
                 assert!(offer.get(member).is_some(), "{member} in {offer}");
             }
             assert!(offer["recommendationScore"].is_f64());
+            assert_eq!(offer["createdAt"], CATALOG_DATE);
             let uuid: Uuid = serde_json::from_value(offer["uuid"].clone()).unwrap_or_default();
             assert!(uuids.insert(uuid), "unique");
             assert!(generic_offer(uuid).is_some());
         }
-        assert_eq!(offers, channel_offers(seed, &slugs, |uuid| format!("http://x/ref/{uuid}")));
+        assert_eq!(offers, channel_offers_as_json(seed));
+    }
+
+    #[test]
+    fn offers_have_their_members_in_name_order_and_only_their_kinds_ranges() {
+        let seed = Seed::new(7);
+        let listings = Listings::new(seed);
+        for product in all() {
+            for lender in product.lenders() {
+                let listing = listings.get(lender, product).unwrap_or_else(|| panic!("{}/{}", lender.key, product.slug));
+                let offer = base_offer(listing, Uuid::nil(), "http://x/ref".into(), 0.5, "2026-01-02T03:04:05Z");
+                let text = serde_json::to_string(&offer).unwrap_or_default();
+                // A JSON tree orders an object's members by name: the same
+                // text again means the struct declares them in that order.
+                let tree: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+                assert_eq!(tree.to_string(), text, "{}", product.slug);
+                let ranges: Vec<&str> = tree
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|o| o.keys())
+                    .filter(|k| k.ends_with("Min") || k.ends_with("Max") || k.ends_with("Points") && *k != "descriptionPoints")
+                    .map(String::as_str)
+                    .collect();
+                let expected: &[&str] = match product.kind {
+                    Kind::Loan => &[
+                        "amountCentsMax", "amountCentsMin", "annualPercentageRateBasisPointsMax",
+                        "annualPercentageRateBasisPointsMin", "termLengthMonthsMax", "termLengthMonthsMin",
+                    ],
+                    Kind::Advance => &[
+                        "amountCentsMax", "amountCentsMin", "fastTransferFeeCentsMax", "fastTransferFeeCentsMin",
+                        "monthlyFeeCentsMax", "monthlyFeeCentsMin",
+                    ],
+                    Kind::Card => &["annualPercentageRateBasisPointsMax", "annualPercentageRateBasisPointsMin"],
+                    Kind::Deposit => &[
+                        "accountCentsMin", "annualPercentageYieldBasisPoints", "monthlyFeeCentsMax", "monthlyFeeCentsMin",
+                    ],
+                    Kind::Investing => &[
+                        "accountCentsMin", "annualAdvisoryFeeBasisPointsMax", "annualAdvisoryFeeBasisPointsMin",
+                    ],
+                    Kind::Debt => &[
+                        "debtAmountCentsMax", "debtAmountCentsMin", "enrollmentFeeBasisPointsMax",
+                        "enrollmentFeeBasisPointsMin",
+                    ],
+                    Kind::Service => &["monthlyFeeCentsMax", "monthlyFeeCentsMin"],
+                };
+                assert_eq!(ranges, expected, "{}", product.slug);
+            }
+        }
     }
 }

@@ -15,22 +15,24 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::super::Engine;
 use super::super::auth::{Company, Publishable};
 use super::super::error::{ApiError, EngineError, shorten};
 use super::super::models::ProductType;
-use super::catalog::{self, Behaviour, CatalogProduct};
+use super::catalog::{self, BaseOffer, Behaviour, CatalogProduct, Listings};
 use super::lead::{self, CheckedLead};
 use super::leads::{duplicate, links_base, new_lead_uuid, path_uuid, too_large, too_many_tables};
-use super::render::{Links, partner};
+use super::render::{Links, partner_in_name_order};
 use super::store::{Held, Poll, RateTable, Refused, Search, SubmittedLead};
 use super::underwriting::Decision;
 use crate::shared::http::JSON;
 use crate::shared::request::{parse_json_value, query_pairs, query_value};
-use crate::shared::seed::Seed;
+use crate::shared::time::format_seconds;
 
 /// The Offer Searches versions the vendor publishes, oldest first.
 pub(crate) const VERSIONS: [&str; 3] = ["2025-10-15", "2025-12-09", "2026-02-25"];
@@ -226,7 +228,10 @@ async fn search(
         let first = build(&fresh, now);
         fresh.rate_tables.push(first);
         match marketplace.submit(fresh.clone()) {
-            Ok(()) => return Ok(answer(seed, fresh.uuid, &fresh.rate_tables[0], now, &links_base(state, headers))),
+            Ok(()) => {
+                let table = &fresh.rate_tables[0];
+                return Ok(answer(marketplace.listings(), fresh.uuid, table, now, &links_base(state, headers)));
+            }
             Err(_) => held = marketplace.held(uuid, viewer),
         }
     }
@@ -246,7 +251,7 @@ async fn search(
             _ => not_found(),
         })?;
     let table = lead.rate_tables.last().ok_or_else(not_found)?;
-    Ok(answer(seed, lead.uuid, table, now, &links_base(state, headers)))
+    Ok(answer(marketplace.listings(), lead.uuid, table, now, &links_base(state, headers)))
 }
 
 /// `GET /offerSearches/{uuid}`: the search as it stands now, counted as a
@@ -265,60 +270,82 @@ pub(crate) async fn get(
         None => return Err(EngineError::plain(StatusCode::NOT_FOUND, format!("OfferSearch {uuid} not found"))),
         Some(Poll::Rendered(body)) => body,
         Some(Poll::Render { key, lead, table }) => {
-            marketplace.keep_poll(key, || render(marketplace.seed(), lead, &table, now, &base))
+            marketplace.keep_poll(key, || render(marketplace.listings(), lead, &table, now, &base))
         }
     };
     Ok(([(header::CONTENT_TYPE, JSON)], body).into_response())
 }
 
 /// [`render`] as a response.
-fn answer(seed: Seed, lead: Uuid, table: &RateTable, now: DateTime<Utc>, base: &str) -> Response {
-    ([(header::CONTENT_TYPE, JSON)], render(seed, lead, table, now, base)).into_response()
+fn answer(listings: &Listings, lead: Uuid, table: &RateTable, now: DateTime<Utc>, base: &str) -> Response {
+    ([(header::CONTENT_TYPE, JSON)], render(listings, lead, table, now, base)).into_response()
+}
+
+/// `BasicRateTable` (members in name order, as the vendor's).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SearchWire<'a> {
+    lead_uuid: Uuid,
+    offers: Vec<BaseOffer<'a>>,
+    pending_responses: Vec<PendingWire>,
+    uuid: Uuid,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PendingWire {
+    offer_catalog_product_types: Vec<&'static str>,
+    partner: &'static RawValue,
+    #[serde(skip)]
+    lender: Uuid,
 }
 
 /// `BasicRateTable`: offers that arrived (best recommendation first) and
 /// the partners still answering, with the product types they answer for.
-fn render(seed: Seed, lead: Uuid, table: &RateTable, now: DateTime<Utc>, base: &str) -> Bytes {
+fn render(listings: &Listings, lead: Uuid, table: &RateTable, now: DateTime<Utc>, base: &str) -> Bytes {
     let links = Links { base };
-    let mut offers: Vec<(f64, Value)> = table
+    let created = format_seconds(table.built_at);
+    let mut offers: Vec<BaseOffer> = table
         .answered(now)
         .filter_map(|answer| {
             let (Decision::Offer(terms), Some(product)) = (&answer.decision, answer.catalog) else {
                 return None;
             };
-            let offer = catalog::base_offer(
-                seed,
-                answer.lender,
-                product,
-                terms.uuid,
-                links.offer(terms.uuid),
-                terms.recommendation_score,
-                table.built_at,
-            );
-            Some((terms.recommendation_score, offer))
+            let listing = listings.get(answer.lender, product)?;
+            Some(catalog::base_offer(listing, terms.uuid, links.offer(terms.uuid), terms.recommendation_score, &created))
         })
         .collect();
-    offers.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut pending: Vec<(Uuid, Value, Vec<&str>)> = Vec::new();
+    offers.sort_by(|a, b| b.recommendation_score().total_cmp(&a.recommendation_score()));
+    let mut pending: Vec<PendingWire> = Vec::new();
     for answer in table.pending(now) {
         let slug = answer.catalog.map_or("", |p| p.slug);
         let uuid = answer.lender.institution.uuid;
-        match pending.iter_mut().find(|(u, _, _)| *u == uuid) {
-            Some((_, _, slugs)) => slugs.push(slug),
-            None => pending.push((uuid, json!(partner(answer.lender)), vec![slug])),
+        match pending.iter_mut().find(|p| p.lender == uuid) {
+            Some(p) => p.offer_catalog_product_types.push(slug),
+            None => pending.push(PendingWire {
+                offer_catalog_product_types: vec![slug],
+                partner: partner_in_name_order(answer.lender),
+                lender: uuid,
+            }),
         }
     }
-    let body = json!({
-        "uuid": table.uuid,
-        "leadUuid": lead,
-        "offers": offers.into_iter().map(|(_, o)| o).collect::<Vec<_>>(),
-        "pendingResponses": pending
-            .into_iter()
-            .map(|(_, partner, slugs)| json!({ "partner": partner, "offerCatalogProductTypes": slugs }))
-            .collect::<Vec<_>>(),
-    });
-    // A JSON tree: serializing it cannot fail.
+    let body = SearchWire {
+        lead_uuid: lead,
+        offers,
+        pending_responses: pending,
+        uuid: table.uuid,
+    };
+    // Plain structs of strings and numbers: serializing cannot fail.
     serde_json::to_vec(&body).map(Bytes::from).unwrap_or_default()
+}
+
+/// The public channel offers (members in name order).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChannelOffersWire<'a> {
+    offers: Vec<BaseOffer<'a>>,
+    pending_responses: [(); 0],
+    uuid: Uuid,
 }
 
 /// `GET /leads/public/channelOffers?productType=A,B&channelUuid=...` (no
@@ -374,13 +401,15 @@ pub(crate) async fn channel_offers(
         }
     }
     let links = Links { base: &links_base(&state, &headers) };
-    let seed = state.engine.marketplace.seed();
-    let offers = catalog::channel_offers(seed, &products, |uuid| links.offer(uuid));
+    let marketplace = &state.engine.marketplace;
+    let seed = marketplace.seed();
+    let offers = catalog::channel_offers(seed, marketplace.listings(), &products, |uuid| links.offer(uuid));
     let key: Vec<&str> = products.iter().map(|p| p.slug).collect();
     let uuid = seed.uuid("engine.channelOffers", (channel.unwrap_or_default(), key.join(",")));
-    let mut body = Map::new();
-    body.insert("uuid".into(), json!(uuid));
-    body.insert("offers".into(), Value::Array(offers));
-    body.insert("pendingResponses".into(), json!([]));
-    Ok(Json(Value::Object(body)).into_response())
+    Ok(Json(ChannelOffersWire {
+        offers,
+        pending_responses: [],
+        uuid,
+    })
+    .into_response())
 }

@@ -3,12 +3,15 @@
 //! `Originator`, `Partner` and `Lead`.
 
 use chrono::{DateTime, Utc};
+use std::sync::LazyLock;
+
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::super::models::ProductType;
-use super::lenders::Lender;
+use super::lenders::{self, Lender};
 use super::store::{RateTable, SubmittedLead};
 use super::underwriting::{Answer, Decision, Terms, cents};
 use crate::shared::time::format_seconds;
@@ -40,7 +43,7 @@ const DISCLAIMER: &str = "Simulated offer: no credit decision was made.";
 /// `Partner`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct PartnerWire {
+struct PartnerWire {
     uuid: Uuid,
     name: &'static str,
     description: String,
@@ -51,7 +54,7 @@ pub(crate) struct PartnerWire {
     image_url: String,
 }
 
-pub(crate) fn partner(lender: &'static Lender) -> PartnerWire {
+fn partner_wire(lender: &'static Lender) -> PartnerWire {
     PartnerWire {
         uuid: lender.institution.uuid,
         name: lender.institution.name,
@@ -84,7 +87,7 @@ struct ImageWire {
     url: String,
 }
 
-fn originator(lender: &'static Lender) -> OriginatorWire {
+fn originator_wire(lender: &'static Lender) -> OriginatorWire {
     OriginatorWire {
         key: lender.key,
         name: lender.institution.name,
@@ -99,11 +102,60 @@ fn originator(lender: &'static Lender) -> OriginatorWire {
     }
 }
 
+/// A lender's `Partner` and `Originator` as JSON text: the same in every
+/// rate table and Offer Search, and half of their bytes, so they are
+/// rendered once rather than escaped again for every offer.
+struct LenderJson {
+    partner: Box<RawValue>,
+    /// Offer Searches have every object's members in name order.
+    partner_in_name_order: Box<RawValue>,
+    originator: Box<RawValue>,
+}
+
+static LENDER_JSON: LazyLock<Vec<LenderJson>> = LazyLock::new(|| {
+    let raw = |json: Result<String, serde_json::Error>| {
+        // Serializing these structs cannot fail, and their text is JSON.
+        json.and_then(RawValue::from_string).unwrap_or_else(|_| RawValue::NULL.to_owned())
+    };
+    lenders::all()
+        .iter()
+        .map(|lender| LenderJson {
+            partner: raw(serde_json::to_string(&partner_wire(lender))),
+            // A `Value`'s object keeps its members in name order.
+            partner_in_name_order: raw(serde_json::to_value(partner_wire(lender)).map(|v| v.to_string())),
+            originator: raw(serde_json::to_string(&originator_wire(lender))),
+        })
+        .collect()
+});
+
+fn lender_json(lender: &'static Lender) -> &'static LenderJson {
+    let index = lenders::all().iter().position(|l| std::ptr::eq(l, lender));
+    // Every `&'static Lender` is one of `lenders::all()`.
+    &LENDER_JSON[index.unwrap_or_default()]
+}
+
+/// `Partner`, rendered.
+fn partner(lender: &'static Lender) -> &'static RawValue {
+    &lender_json(lender).partner
+}
+
+/// `Partner`, rendered with its members in name order.
+pub(crate) fn partner_in_name_order(lender: &'static Lender) -> &'static RawValue {
+    &lender_json(lender).partner_in_name_order
+}
+
+/// `Originator`, rendered.
+fn originator(lender: &'static Lender) -> &'static RawValue {
+    &lender_json(lender).originator
+}
+
 /// `PendingResponse`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PendingWire {
-    partner: PartnerWire,
+    #[serde(skip)]
+    lender: Uuid,
+    partner: &'static RawValue,
     product_types: Vec<&'static str>,
 }
 
@@ -121,7 +173,7 @@ pub(crate) struct RateTableWire {
     mortgage_offers: [(); 0],
     pub(crate) savings_offers: Vec<SavingsOfferWire>,
     special_offers: [(); 0],
-    pending_originators: Vec<OriginatorWire>,
+    pending_originators: Vec<&'static RawValue>,
     pending_responses: Vec<PendingWire>,
 }
 
@@ -141,9 +193,10 @@ pub(crate) fn rate_table(lead: &SubmittedLead, table: &RateTable, now: DateTime<
     let mut pending: Vec<PendingWire> = Vec::new();
     for answer in table.pending(now) {
         let uuid = answer.lender.institution.uuid;
-        match pending.iter_mut().find(|p| p.partner.uuid == uuid) {
+        match pending.iter_mut().find(|p| p.lender == uuid) {
             Some(p) => p.product_types.push(answer.product.as_str()),
             None => pending.push(PendingWire {
+                lender: uuid,
                 partner: partner(answer.lender),
                 product_types: vec![answer.product.as_str()],
             }),
@@ -176,7 +229,7 @@ pub(crate) struct LoanOfferWire {
     product_type: &'static str,
     product_sub_type: &'static str,
     url: String,
-    originator: OriginatorWire,
+    originator: &'static RawValue,
     originator_id: Uuid,
     pre_qualified: bool,
     pre_approved: bool,
@@ -272,7 +325,7 @@ fn loan_offer(answer: &Answer, terms: &Terms, links: &Links) -> LoanOfferWire {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CardOfferWire {
     uuid: Uuid,
-    partner: PartnerWire,
+    partner: &'static RawValue,
     product_type: &'static str,
     product_sub_type: &'static str,
     url: String,
@@ -353,7 +406,7 @@ fn card_offer(answer: &Answer, terms: &Terms, links: &Links, rank: usize) -> Opt
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SavingsOfferWire {
     uuid: Uuid,
-    partner: PartnerWire,
+    partner: &'static RawValue,
     product_type: &'static str,
     product_sub_type: &'static str,
     url: String,

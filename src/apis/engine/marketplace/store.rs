@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::super::generator::Batch;
 use super::super::models::ProductType;
-use super::funnel;
+use super::{catalog, funnel};
 use super::lead::{self, CheckedLead};
 use super::underwriting::{Answer, Decision, Wait};
 use crate::shared::cache::BoundedCache;
@@ -221,6 +221,8 @@ struct Store {
 #[derive(Debug)]
 pub struct Marketplace {
     seed: Seed,
+    /// The offer catalogue's listings under `seed`.
+    listings: catalog::Listings,
     max_leads: usize,
     max_lead_bytes: usize,
     /// Numbers what partners create, for uuids drawn from the seed: the
@@ -292,6 +294,7 @@ impl Marketplace {
     pub(crate) fn with_bounds(seed: Seed, max_leads: usize, max_lead_bytes: usize) -> Self {
         Self {
             seed,
+            listings: catalog::Listings::new(seed),
             max_leads: max_leads.max(1),
             max_lead_bytes,
             created: AtomicU64::new(0),
@@ -318,6 +321,10 @@ impl Marketplace {
 
     pub(crate) fn seed(&self) -> Seed {
         self.seed
+    }
+
+    pub(crate) fn listings(&self) -> &catalog::Listings {
+        &self.listings
     }
 
     pub(crate) fn clear(&self) {
