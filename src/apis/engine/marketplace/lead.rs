@@ -113,7 +113,8 @@ pub(crate) struct Sections(Box<str>);
 
 impl Sections {
     pub(crate) fn new(map: &Map<String, Value>) -> Self {
-        Self(Value::Object(map.clone()).to_string().into_boxed_str())
+        // A map of JSON values: serializing it cannot fail.
+        Self(serde_json::to_string(map).unwrap_or_default().into_boxed_str())
     }
 
     /// Bytes of the compact JSON kept.
@@ -309,33 +310,35 @@ pub(crate) fn invalid(path: &str, value: &Value) -> ApiError {
 
 /// Checks a `LeadCreateData` body (already parsed as JSON). `required`
 /// names what this operation needs (`productTypes` on submission).
-pub(crate) fn check(body: &Value, require_products: bool) -> Result<CheckedLead, Vec<ApiError>> {
-    let Value::Object(fields) = body else {
-        return Err(vec![invalid("body", body)]);
+pub(crate) fn check(body: Value, require_products: bool) -> Result<CheckedLead, Vec<ApiError>> {
+    // The body is the caller's to give up: sections move into what is kept.
+    let Value::Object(mut fields) = body else {
+        return Err(vec![invalid("body", &body)]);
     };
     let mut errors = Vec::new();
     let mut sections = Map::new();
     for (name, members) in SECTIONS {
-        match fields.get(*name) {
+        match fields.remove(*name) {
             None | Some(Value::Null) => {}
             Some(Value::Object(section)) => {
                 for (member, kind) in *members {
                     if let Some(value) = section.get(*member).filter(|v| !v.is_null()) {
-                        check_value(&format!("{name}.{member}"), value, *kind, &mut errors);
+                        let path = Path { section: Some(name), member };
+                        check_value(path, value, *kind, &mut errors);
                     }
                 }
-                sections.insert((*name).to_owned(), Value::Object(section.clone()));
+                sections.insert((*name).to_owned(), Value::Object(section));
             }
-            Some(other) => errors.push(invalid(name, other)),
+            Some(other) => errors.push(invalid(name, &other)),
         }
     }
     for name in OTHER_SECTIONS {
-        match fields.get(*name) {
+        match fields.remove(*name) {
             None | Some(Value::Null) => {}
             Some(Value::Object(section)) => {
-                sections.insert((*name).to_owned(), Value::Object(section.clone()));
+                sections.insert((*name).to_owned(), Value::Object(section));
             }
-            Some(other) => errors.push(invalid(name, other)),
+            Some(other) => errors.push(invalid(name, &other)),
         }
     }
     match fields.get("refinanceLoans") {
@@ -375,7 +378,8 @@ pub(crate) fn check(body: &Value, require_products: bool) -> Result<CheckedLead,
         }
         None | Some(Value::Null) => Vec::new(),
         Some(value) => {
-            check_value("productTypes", value, Kind::ListOf(PRODUCT_TYPES), &mut errors);
+            let path = Path { section: None, member: "productTypes" };
+            check_value(path, value, Kind::ListOf(PRODUCT_TYPES), &mut errors);
             let products: Vec<ProductType> = value
                 .as_array()
                 .into_iter()
@@ -527,16 +531,33 @@ pub(crate) fn too_long(path: &str, what: String) -> ApiError {
     }
 }
 
-fn check_value(path: &str, value: &Value, kind: Kind, errors: &mut Vec<ApiError>) {
+/// Where a checked value sits (`section.member`), spelled out only for an
+/// error: most leads have none.
+#[derive(Clone, Copy)]
+struct Path<'a> {
+    section: Option<&'a str>,
+    member: &'a str,
+}
+
+impl Path<'_> {
+    fn text(self) -> String {
+        match self.section {
+            Some(section) => format!("{section}.{}", self.member),
+            None => self.member.to_owned(),
+        }
+    }
+}
+
+fn check_value(path: Path, value: &Value, kind: Kind, errors: &mut Vec<ApiError>) {
     if let Value::String(s) = value {
-        let max = if path.ends_with("Language") {
+        let max = if path.member.ends_with("Language") {
             MAX_LANGUAGE_CHARS
         } else {
             MAX_TEXT_CHARS
         };
         // Counting stops at the limit: a megabyte of text costs no more.
         if s.len() > max && s.chars().take(max + 1).count() > max {
-            errors.push(too_long(path, format!("more than {max} characters")));
+            errors.push(too_long(&path.text(), format!("more than {max} characters")));
             return;
         }
     }
@@ -555,7 +576,7 @@ fn check_value(path: &str, value: &Value, kind: Kind, errors: &mut Vec<ApiError>
         (Kind::ListOf(allowed), Value::Array(items)) => {
             for item in items {
                 if !item.as_str().is_some_and(|s| allowed.contains(&s)) {
-                    errors.push(invalid(path, item));
+                    errors.push(invalid(&path.text(), item));
                 }
             }
             true
@@ -563,7 +584,7 @@ fn check_value(path: &str, value: &Value, kind: Kind, errors: &mut Vec<ApiError>
         _ => false,
     };
     if !ok {
-        errors.push(invalid(path, value));
+        errors.push(invalid(&path.text(), value));
     }
 }
 
@@ -683,7 +704,7 @@ mod tests {
             "clientTags": {"subid": "not-a-list"},
             "uuid": "nope"
         });
-        let errors = check(&body, true).expect_err("invalid");
+        let errors = check(body, true).expect_err("invalid");
         let messages: Vec<_> = errors.iter().map(|e| e.message.as_str()).collect();
         assert_eq!(
             messages,
@@ -709,7 +730,7 @@ mod tests {
             "financialInformation": {"annualIncome": 70000},
             "clientTags": {"subid": ["b", "a", "a"]}
         });
-        let lead = check(&body, true).expect("valid");
+        let lead = check(body, true).expect("valid");
         assert_eq!(lead.input.band, CreditBand::Good);
         assert_eq!(lead.input.script, Script::Decline);
         assert_eq!(script_of("a@fund.example.com"), Script::Fund);

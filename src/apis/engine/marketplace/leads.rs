@@ -25,7 +25,7 @@ use crate::shared::time::format_seconds;
 /// The lead body, checked: 400 with every invalid member named.
 pub(crate) fn read_lead(body: &[u8], require_products: bool) -> Result<CheckedLead, EngineError> {
     let value = parse_json_value(body, None).map_err(|e| EngineError::from(e).into_bad_request())?;
-    lead::check(&value, require_products).map_err(|errors| EngineError::Rejected {
+    lead::check(value, require_products).map_err(|errors| EngineError::Rejected {
         status: StatusCode::BAD_REQUEST,
         errors,
     })

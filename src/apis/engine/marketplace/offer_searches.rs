@@ -97,7 +97,7 @@ fn read_search(body: &[u8]) -> Result<(CheckedLead, Vec<String>), EngineError> {
             Vec::new()
         }
     };
-    match lead::check(&value, false) {
+    match lead::check(value, false) {
         Ok(checked) if errors.is_empty() => Ok((checked, slugs)),
         Ok(_) => Err(bad_request(errors)),
         Err(more) => {

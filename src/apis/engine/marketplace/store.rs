@@ -712,7 +712,7 @@ mod tests {
             "creditInformation": {"providedCreditRating": "excellent"},
             "financialInformation": {"annualIncome": 100000}
         });
-        let checked = lead::check(&body, true).expect("valid");
+        let checked = lead::check(body, true).expect("valid");
         let (uuid, table) = (Uuid::from_u128(n), Uuid::from_u128(1000 + n));
         SubmittedLead {
             uuid,
