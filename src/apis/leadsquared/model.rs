@@ -137,12 +137,72 @@ impl Value {
     /// LeadSquared prints every lead value as a string; dates as
     /// `yyyy-MM-dd HH:mm:ss.fff` (UTC).
     pub(crate) fn display(&self) -> Option<String> {
+        self.shown().map(|shown| shown.to_string())
+    }
+
+    /// [`Value::display`] without making the string: for writing it.
+    pub(crate) fn shown(&self) -> Option<Shown<'_>> {
         match self {
             Value::Null => None,
-            Value::Text(s) => Some(s.to_string()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::DateTime(t) => Some(t.format("%Y-%m-%d %H:%M:%S%.3f").to_string()),
+            Value::Text(s) => Some(Shown::Text(s)),
+            Value::Number(n) => Some(Shown::Number(*n)),
+            Value::DateTime(t) => Some(Shown::Date(*t)),
         }
+    }
+}
+
+/// A value as LeadSquared prints it ([`Value::display`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Shown<'a> {
+    Text(&'a str),
+    Number(i64),
+    Date(NaiveDateTime),
+}
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Shown::Text(s) => f.write_str(s),
+            Shown::Number(n) => write!(f, "{n}"),
+            Shown::Date(t) => write!(f, "{}", LsqDate(*t)),
+        }
+    }
+}
+
+impl serde::Serialize for Shown<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Shown::Text(s) => serializer.serialize_str(s),
+            other => serializer.collect_str(other),
+        }
+    }
+}
+
+/// A time as LeadSquared prints it: `yyyy-MM-dd HH:mm:ss.fff`. Written from
+/// its parts, since chrono's `format` parses its pattern on every call (a
+/// lead has several dates, and a page many leads). Years outside 0 to 9999
+/// and leap seconds, which the parts would not spell as chrono does, go
+/// through chrono.
+pub(crate) struct LsqDate(pub(crate) NaiveDateTime);
+
+impl std::fmt::Display for LsqDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use chrono::{Datelike, Timelike};
+        let t = self.0;
+        if !(0..=9999).contains(&t.year()) || t.nanosecond() >= 1_000_000_000 {
+            return write!(f, "{}", t.format("%Y-%m-%d %H:%M:%S%.3f"));
+        }
+        write!(
+            f,
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.nanosecond() / 1_000_000,
+        )
     }
 }
 
@@ -331,6 +391,25 @@ impl User {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_print_as_chronos_pattern_does_for_every_year_and_leap_seconds() {
+        use chrono::{NaiveDate, NaiveTime};
+        let times = [(0, 0, 0, 0), (23, 59, 59, 999_999_999), (12, 5, 9, 1_000_000), (1, 2, 3, 999_000), (23, 59, 59, 1_500_000_000)];
+        for year in [-262_000, -1, 0, 1, 999, 1970, 2030, 9999, 10_000, 262_000] {
+            for (h, m, s, nanos) in times {
+                let Some(date) = NaiveDate::from_ymd_opt(year, 12, 31) else { continue };
+                let time = NaiveTime::from_hms_nano_opt(h, m, s, nanos).unwrap_or_default();
+                let t = NaiveDateTime::new(date, time);
+                assert_eq!(LsqDate(t).to_string(), t.format("%Y-%m-%d %H:%M:%S%.3f").to_string(), "{t:?}");
+                assert_eq!(Value::DateTime(t).display(), Some(t.format("%Y-%m-%d %H:%M:%S%.3f").to_string()));
+            }
+        }
+        assert_eq!(Value::Number(-42).display().as_deref(), Some("-42"));
+        assert_eq!(serde_json::to_string(&Value::text("a\"b").shown()).unwrap_or_default(), r#""a\"b""#);
+        assert_eq!(serde_json::to_string(&Value::Number(7).shown()).unwrap_or_default(), r#""7""#);
+        assert_eq!(Value::Null.shown().map(|s| s.to_string()), None);
+    }
 
     #[test]
     fn field_constants_match_the_schema_table() {

@@ -9,11 +9,13 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDateTime;
+use serde::Serialize;
+use serde::ser::SerializeMap;
 use serde_json::{Map, Value as Json_, json};
 
 use super::super::error::LsqError;
-use super::super::model::{Dataset, Field, Kind, Value, fields};
-use super::schema::{FieldDef, Schema, parse_date, phone_digits, read_value};
+use super::super::model::{Dataset, Field, Kind, Shown, Value, fields};
+use super::schema::{FieldDef, Printed, Schema, parse_date, phone_digits, read_value};
 use super::store::{Activity, ActivitySummary, ActivityType, Full, LEAD_CAPTURE, Record, Session};
 use super::{BulkCall, Call, param, success};
 
@@ -558,43 +560,77 @@ fn lead_id(call: &Call, doing: &str) -> Result<String, LsqError> {
 }
 
 /// A lead as the lookups print it: every field, numbers and dates as
-/// strings, absent values `null`; or only `columns`.
-pub(crate) fn flat(schema: &Schema, record: &Record, columns: Option<&[String]>) -> Map<String, Json_> {
-    let mut all = Map::new();
-    for def in &schema.fields {
-        let value = match def.field {
-            Some(field) => record.lead.stored(field).display(),
-            None => record.extra.get(&def.schema_name).cloned(),
-        };
-        all.insert(def.schema_name.clone(), value.map_or(Json_::Null, Json_::String));
+/// strings, absent values `null`, members in name order; or only `columns`.
+/// Written member by member, without a map of strings between.
+pub(crate) struct PrintedLead<'a> {
+    schema: &'a Schema,
+    record: &'a Record,
+    columns: Option<&'a [String]>,
+}
+
+impl<'a> PrintedLead<'a> {
+    pub(crate) fn new(schema: &'a Schema, record: &'a Record, columns: Option<&'a [String]>) -> Self {
+        Self { schema, record, columns }
     }
-    let modified = record.lead.stored(fields::MODIFIED_ON).display();
-    let activity = record.last_activity.as_ref();
-    all.insert("LeadLastModifiedOn".into(), modified.map_or(Json_::Null, Json_::String));
-    all.insert("ProspectActivityId_Max".into(), activity.map_or(Json_::Null, |a| json!(a.id)));
-    all.insert("ProspectActivityName_Max".into(), activity.map_or(Json_::Null, |a| json!(a.name)));
-    all.insert(
-        "ProspectActivityDate_Max".into(),
-        activity.map_or(Json_::Null, |a| json!(a.at.format("%Y-%m-%d %H:%M:%S%.3f").to_string())),
-    );
-    all.insert("StatusCode".into(), json!("0"));
-    all.insert("StatusReason".into(), json!("0"));
-    all.insert("IsLead".into(), json!("1"));
-    all.insert("LeadType".into(), json!("OT_0"));
-    match columns {
-        None => all,
-        Some(columns) => columns
-            .iter()
-            .filter_map(|c| all.get(c).map(|v| (c.clone(), v.clone())))
-            .collect(),
+
+    /// Each member's name and printed value (`None`: `null`).
+    fn members(&self) -> impl Iterator<Item = (&'a str, Option<Member<'a>>)> {
+        let (schema, record) = (self.schema, self.record);
+        let activity = record.last_activity.as_ref();
+        schema.printed(self.columns).into_iter().map(move |(name, printed)| {
+            let value = match *printed {
+                Printed::Field(i) => match schema.fields.get(i).and_then(|def| def.field) {
+                    Some(field) => record.lead.stored(field).shown().map(Member::Shown),
+                    None => record.extra.get(name).map(|text| Member::Shown(Shown::Text(text))),
+                },
+                Printed::LastModified => record.lead.stored(fields::MODIFIED_ON).shown().map(Member::Shown),
+                Printed::ActivityId => activity.map(|a| Member::Uuid(a.id)),
+                Printed::ActivityName => activity.map(|a| Member::Shown(Shown::Text(&a.name))),
+                Printed::ActivityDate => activity.map(|a| Member::Shown(Shown::Date(a.at))),
+                Printed::Constant(text) => Some(Member::Shown(Shown::Text(text))),
+            };
+            (name.as_str(), value)
+        })
     }
 }
 
+/// A printed value: a lead's, or an activity's id.
+#[derive(Clone, Copy)]
+enum Member<'a> {
+    Shown(Shown<'a>),
+    Uuid(uuid::Uuid),
+}
+
+impl Serialize for Member<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Member::Shown(shown) => shown.serialize(serializer),
+            Member::Uuid(uuid) => uuid.serialize(serializer),
+        }
+    }
+}
+
+impl Serialize for PrintedLead<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for (name, value) in self.members() {
+            map.serialize_entry(name, &value)?;
+        }
+        map.end()
+    }
+}
+
+/// [`PrintedLead`] as a JSON map, for answers that reshape it.
+pub(crate) fn flat(schema: &Schema, record: &Record, columns: Option<&[String]>) -> Map<String, Json_> {
+    PrintedLead::new(schema, record, columns)
+        .members()
+        .map(|(name, value)| (name.to_owned(), serde_json::to_value(value).unwrap_or_default()))
+        .collect()
+}
+
 fn leads_answer(call: &Call, records: impl IntoIterator<Item = Record>) -> Response {
-    let leads: Vec<Json_> = records
-        .into_iter()
-        .map(|r| Json_::Object(flat(&call.account.schema, &r, None)))
-        .collect();
+    let records: Vec<Record> = records.into_iter().collect();
+    let leads: Vec<PrintedLead> = records.iter().map(|r| PrintedLead::new(&call.account.schema, r, None)).collect();
     Json(leads).into_response()
 }
 
@@ -869,9 +905,9 @@ pub(crate) async fn search(call: Call, body: Bytes) -> Result<Response, LsqError
         .collect();
     let page = shape.page(&dataset, rows);
     let records = call.records(page.into_iter().filter_map(|row| id_of(&dataset, row)));
-    let leads: Vec<Json_> = records
-        .into_iter()
-        .map(|r| Json_::Object(flat(&call.account.schema, &r, shape.columns.as_deref())))
+    let leads: Vec<PrintedLead> = records
+        .iter()
+        .map(|r| PrintedLead::new(&call.account.schema, r, shape.columns.as_deref()))
         .collect();
     Ok(Json(leads).into_response())
 }

@@ -2,6 +2,8 @@
 //! `LeadsMetaData.Get` lists, which of them a write may set, and how a
 //! written value is read (`[{"Attribute":…,"Value":…}]`).
 
+use std::collections::BTreeMap;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
@@ -141,6 +143,22 @@ const STANDARD: &[(&str, &str, DataType, Option<Field>, bool)] = {
 #[derive(Debug, Clone)]
 pub(crate) struct Schema {
     pub(crate) fields: Vec<FieldDef>,
+    /// What a lookup prints of a lead, in name order (LeadSquared's).
+    printed: Vec<(String, Printed)>,
+}
+
+/// Where a printed member of a lead comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Printed {
+    /// `fields[i]`.
+    Field(usize),
+    /// `LeadLastModifiedOn`: the lead's `ModifiedOn`.
+    LastModified,
+    /// The latest activity's id, name and date (`…_Max`).
+    ActivityId,
+    ActivityName,
+    ActivityDate,
+    Constant(&'static str),
 }
 
 impl Schema {
@@ -170,7 +188,42 @@ impl Schema {
             options: &[],
             max_length: TEXT_LENGTH,
         }));
-        Self { fields }
+        // A later source of a name wins, as in a map written in this order.
+        let mut printed: BTreeMap<String, Printed> =
+            fields.iter().enumerate().map(|(i, def)| (def.schema_name.clone(), Printed::Field(i))).collect();
+        for (name, member) in [
+            ("LeadLastModifiedOn", Printed::LastModified),
+            ("ProspectActivityId_Max", Printed::ActivityId),
+            ("ProspectActivityName_Max", Printed::ActivityName),
+            ("ProspectActivityDate_Max", Printed::ActivityDate),
+            ("StatusCode", Printed::Constant("0")),
+            ("StatusReason", Printed::Constant("0")),
+            ("IsLead", Printed::Constant("1")),
+            ("LeadType", Printed::Constant("OT_0")),
+        ] {
+            printed.insert(name.to_owned(), member);
+        }
+        Self {
+            fields,
+            printed: printed.into_iter().collect(),
+        }
+    }
+
+    /// The members a lookup prints, in name order; with `columns`, only
+    /// those it names (each once).
+    pub(crate) fn printed(&self, columns: Option<&[String]>) -> Vec<&(String, Printed)> {
+        match columns {
+            None => self.printed.iter().collect(),
+            Some(columns) => {
+                let mut found: Vec<usize> = columns
+                    .iter()
+                    .filter_map(|c| self.printed.binary_search_by(|(name, _)| name.as_str().cmp(c)).ok())
+                    .collect();
+                found.sort_unstable();
+                found.dedup();
+                found.into_iter().map(|i| &self.printed[i]).collect()
+            }
+        }
     }
 
     /// The field a schema name names (case-sensitive, as LeadSquared's are).
@@ -305,6 +358,26 @@ fn bad_value(def: &FieldDef, given: &str, reason: &str) -> LsqError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lead_prints_every_member_once_in_name_order_and_columns_pick_from_them() {
+        let schema = Schema::new(&[]);
+        let names = |printed: Vec<&(String, Printed)>| printed.into_iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        let all = names(schema.printed(None));
+        let mut sorted = all.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(all, sorted, "name order, each once");
+        assert_eq!(all.len(), schema.fields.len() + 8);
+        let wanted: Vec<String> = ["ProspectID", "Nope", "FirstName", "IsLead", "FirstName", "ProspectActivityId_Max"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            names(schema.printed(Some(&wanted))),
+            ["FirstName", "IsLead", "ProspectActivityId_Max", "ProspectID"]
+        );
+        assert!(schema.printed(Some(&[])).is_empty());
+    }
 
     #[test]
     fn every_standard_field_in_the_engine_is_one_of_its_fields() {
