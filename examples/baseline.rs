@@ -12,8 +12,7 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 
 const PIXEL: [u8; 43] = [
     0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff,
@@ -24,6 +23,20 @@ const PIXEL: [u8; 43] = [
 const DISPLAY: &str = r#"{"id":1,"uuid":"7e8c2908-dd34-4dea-a558-b0330fc234a8","leadUuid":"f914eb07-a64f-51d8-b882-ff508a8c5c81","rateTableUuid":"952a1184-d369-5958-9a0f-bec903e11c48","offerUuid":"3426f971-1aa5-5cb0-91a9-cf2edcfa5dfa","createdAt":"2020-01-01T08:15:00.000Z","createdBy":"3f1a6c2e-8b4d-4e7a-9c21-5d0b7e9f4a10"}"#;
 
 const LEAD_EVENT: &str = r#"{"customer_id":"bench","lead_id":"lead-1","user_id":"u1","tool_signature":"vfp","recording_id":"r1","event_type":"view","event_id":"e1","message":"m","entityType":"lead_analytics_event","partitionKey":"Lead analytics event|a4d45290-af9b-11e8-b20e-0d4f82fa24f6","sortKey":"bench","created_at":"2018-09-03T17:06:05.719Z","updated_at":"2018-09-03T17:06:05.719Z"}"#;
+
+/// A GET answering `body` as JSON.
+fn json_get(body: Bytes) -> MethodRouter {
+    get(move || async move { ([(header::CONTENT_TYPE, "application/json")], body) })
+}
+
+/// A POST that reads the request's body, as leadsim does, and answers
+/// `body` as JSON with `status`.
+fn json_post(status: StatusCode, body: Bytes) -> MethodRouter {
+    post(move |request: Bytes| async move {
+        drop(request);
+        (status, [(header::CONTENT_TYPE, "application/json")], body)
+    })
+}
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
@@ -77,43 +90,12 @@ async fn main() -> std::io::Result<()> {
                 )
             }),
         )
-        .route(
-            "/uiEvent/offerDisplays",
-            post(move |body: Bytes| async move {
-                let _ = body;
-                (
-                    StatusCode::CREATED,
-                    [(header::CONTENT_TYPE, "application/json")],
-                    display,
-                )
-                    .into_response()
-            }),
-        )
-        .route(
-            "/supplyAnalytics/leadEvents",
-            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], window) }),
-        )
+        .route("/uiEvent/offerDisplays", json_post(StatusCode::CREATED, display))
+        .route("/supplyAnalytics/leadEvents", json_get(window))
         // A full Supply Analytics v3 page, as leadsim served it.
-        .route(
-            "/supplyAnalytics/v3page",
-            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], v3_page) }),
-        )
-        .route(
-            "/api/v1/lead_analytics",
-            post(move |body: Bytes| async move {
-                let _ = body;
-                (
-                    StatusCode::CREATED,
-                    [(header::CONTENT_TYPE, "application/json")],
-                    da_post,
-                )
-                    .into_response()
-            }),
-        )
-        .route(
-            "/api/v1/lead_analytics/search",
-            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], da_search) }),
-        )
+        .route("/supplyAnalytics/v3page", json_get(v3_page))
+        .route("/api/v1/lead_analytics", json_post(StatusCode::CREATED, da_post))
+        .route("/api/v1/lead_analytics/search", json_get(da_search))
         .route(
             "/analytics/data/v1/{id}",
             get(move |headers: HeaderMap| async move {
@@ -128,48 +110,24 @@ async fn main() -> std::io::Result<()> {
             }),
         )
         // A submitted lead's rate table, as leadsim answered one.
-        .route(
-            "/leads/rateTables",
-            post(move |body: Bytes| async move {
-                let _ = body;
-                ([(header::CONTENT_TYPE, "application/json")], rate_table)
-            }),
-        )
+        .route("/leads/rateTables", json_post(StatusCode::OK, rate_table))
         // An Offer Search as leadsim answered its creation, and a poll of one.
-        .route(
-            "/offerSearches",
-            post(move |body: Bytes| async move {
-                let _ = body;
-                ([(header::CONTENT_TYPE, "application/json")], search_created)
-            }),
-        )
-        .route(
-            "/offerSearches/{uuid}",
-            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], search_polled) }),
-        )
+        .route("/offerSearches", json_post(StatusCode::OK, search_created))
+        .route("/offerSearches/{uuid}", json_get(search_polled))
         // A page of Finicity transactions of a linked account, as leadsim sent it.
         .route(
             "/aggregation/v3/customers/{id}/transactions",
-            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], transactions) }),
+            json_get(transactions),
         )
         // LeadSquared v2: a lead read by id, and a repeat capture's answer.
-        .route(
-            "/v2/LeadManagement.svc/Leads.GetById",
-            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], lsq_lead) }),
-        )
+        .route("/v2/LeadManagement.svc/Leads.GetById", json_get(lsq_lead))
         .route(
             "/v2/LeadManagement.svc/Lead.Capture",
-            post(move |body: Bytes| async move {
-                let _ = body;
-                ([(header::CONTENT_TYPE, "application/json")], lsq_capture)
-            }),
+            json_post(StatusCode::OK, lsq_capture),
         )
         .route(
             "/Leads/LeadDistribution/FilterByLeadField",
-            post(move |body: Bytes| async move {
-                let _ = body;
-                ([(header::CONTENT_TYPE, "application/json")], aggregate)
-            }),
+            json_post(StatusCode::OK, aggregate),
         );
     let listener = tokio::net::TcpListener::bind(&address).await?;
     axum::serve(listener, app).await
