@@ -183,7 +183,7 @@ impl serde::Serialize for Shown<'_> {
 /// lead has several dates, and a page many leads). Years outside 0 to 9999
 /// and leap seconds, which the parts would not spell as chrono does, go
 /// through chrono.
-pub(crate) struct LsqDate(pub(crate) NaiveDateTime);
+struct LsqDate(NaiveDateTime);
 
 impl std::fmt::Display for LsqDate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -2,9 +2,9 @@
 //! `LoanOffer`s, `CreditCardOffer`s and `SavingsOffer`s, `PendingResponse`,
 //! `Originator`, `Partner` and `Lead`.
 
-use chrono::{DateTime, Utc};
 use std::sync::LazyLock;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};

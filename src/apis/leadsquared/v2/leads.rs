@@ -577,7 +577,7 @@ impl<'a> PrintedLead<'a> {
     fn members(&self) -> impl Iterator<Item = (&'a str, Option<Member<'a>>)> {
         let (schema, record) = (self.schema, self.record);
         let activity = record.last_activity.as_ref();
-        schema.printed(self.columns).into_iter().map(move |(name, printed)| {
+        schema.printed(self.columns).map(move |(name, printed)| {
             let value = match *printed {
                 Printed::Field(i) => match schema.fields.get(i).and_then(|def| def.field) {
                     Some(field) => record.lead.stored(field).shown().map(Member::Shown),
