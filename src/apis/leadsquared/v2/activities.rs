@@ -86,8 +86,7 @@ pub(crate) async fn create(call: Call, body: Bytes) -> Result<Response, LsqError
     let base = call.base();
     let (kind, found) = {
         let session = call.lsq.leadsquared.writes.lock(&call.account.access_key);
-        let types = session.types();
-        let Some(kind) = event.and_then(|code| types.into_iter().find(|t| t.code == code)) else {
+        let Some(kind) = event.and_then(|code| session.activity_type(code).cloned()) else {
             return Err(LsqError::mx("MXInvalidActivityException", "Event Code is invalid or empty"));
         };
         let found = match (text(body.get("RelatedProspectId")), text(body.get("EmailAddress"))) {

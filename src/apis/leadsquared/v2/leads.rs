@@ -238,19 +238,14 @@ fn new_record(call: &Call, session: &mut Session<'_>, id: Option<&str>, now: Nai
 fn check_unique(session: &Session<'_>, base: &Dataset, record: &Record) -> Result<(), LsqError> {
     let own = record.id().unwrap_or_default();
     if let Some(email) = record.text(fields::EMAIL_ADDRESS)
-        && session.by_email(base, email).is_some_and(|other| other.id() != Some(own))
+        && session.email_owner(base, email).is_some_and(|other| other != own)
     {
         return Err(duplicate(email, "UQ_Prospect_Base_EmailAddress"));
     }
-    if let Some(phone) = record.text(fields::PHONE) {
-        let digits = phone_digits(phone);
-        let clash = session
-            .by_phone(base, phone)
-            .into_iter()
-            .any(|other| other.id() != Some(own) && other.text(fields::PHONE).map(phone_digits) == Some(digits.clone()));
-        if clash {
-            return Err(duplicate(phone, "UQ_Prospect_Base_Phone"));
-        }
+    if let Some(phone) = record.text(fields::PHONE)
+        && session.phone_taken(base, phone, own)
+    {
+        return Err(duplicate(phone, "UQ_Prospect_Base_Phone"));
     }
     Ok(())
 }
@@ -299,12 +294,11 @@ pub(crate) fn post_activity(
 
 /// Posts Capture's own activity on the lead; its id is Capture's `RelatedId`.
 fn capture_activity(call: &Call, session: &mut Session<'_>, record: &mut Record, now: NaiveDateTime) -> Result<uuid::Uuid, LsqError> {
-    let types = session.types();
-    let kind = types
-        .iter()
-        .find(|t| t.code == LEAD_CAPTURE)
+    let kind = session
+        .activity_type(LEAD_CAPTURE)
+        .cloned()
         .ok_or_else(|| LsqError::mx("MXInvalidActivityException", "Event Code is invalid or empty"))?;
-    let id = post_activity(call, session, record, kind, None, now, Vec::new())?;
+    let id = post_activity(call, session, record, &kind, None, now, Vec::new())?;
     record.last_activity = Some(ActivitySummary {
         id,
         name: kind.name.clone(),
@@ -386,7 +380,19 @@ pub(crate) async fn capture(call: Call, body: Bytes) -> Result<Response, LsqErro
     let related = capture_activity(&call, &mut session, &mut record, now)?;
     let id = record.id().unwrap_or_default().to_owned();
     session.put(record).map_err(full)?;
-    Ok(success(json!({"Id": id, "RelatedId": related, "IsCreated": created})))
+    /// The capture's `Message`, members in name order.
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Captured {
+        id: String,
+        is_created: bool,
+        related_id: uuid::Uuid,
+    }
+    Ok(success(Captured {
+        id,
+        is_created: created,
+        related_id: related,
+    }))
 }
 
 fn is_empty(record: &Record, def: &FieldDef) -> bool {

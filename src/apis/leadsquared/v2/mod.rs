@@ -18,7 +18,7 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 pub(crate) use super::distribution::param;
 use super::distribution::{Caller, Class};
@@ -104,9 +104,20 @@ impl Call {
 }
 
 
-/// `{"Status":"Success","Message":{…}}`.
-pub(crate) fn success(message: Value) -> Response {
-    Json(json!({"Status": "Success", "Message": message})).into_response()
+/// `{"Message":{…},"Status":"Success"}`: members in name order, as the
+/// JSON trees of the other answers have theirs.
+pub(crate) fn success(message: impl Serialize) -> Response {
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Success<M> {
+        message: M,
+        status: &'static str,
+    }
+    Json(Success {
+        message,
+        status: "Success",
+    })
+    .into_response()
 }
 
 pub(crate) fn routes(routes: Routes<LeadSquared>) -> Routes<LeadSquared> {

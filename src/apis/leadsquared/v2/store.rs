@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, OnceLock};
 
 use chrono::NaiveDateTime;
 use uuid::Uuid;
@@ -120,24 +120,27 @@ pub(crate) struct ActivityType {
 
 /// The types every account has. Codes of custom types start at
 /// [`FIRST_CUSTOM_CODE`], as LeadSquared's do.
-pub(crate) fn builtin_types() -> Vec<ActivityType> {
-    [
-        (1, "Page Visited on Website", 2, "The lead visited a page of the website"),
-        (10, "Email Opened", 3, "The lead opened an email"),
-        (11, "Email Link Clicked", 5, "The lead clicked a link in an email"),
-        (21, "Lead Capture", 0, "The lead was captured through Lead.Capture"),
-        (22, "Form Submitted on Website", 10, "The lead submitted a form"),
-        (200, "Phone Call", 5, "A phone conversation with the lead"),
-    ]
-    .into_iter()
-    .map(|(code, name, score, description)| ActivityType {
-        code,
-        name: name.to_owned(),
-        score,
-        description: description.to_owned(),
-        direction: 0,
-    })
-    .collect()
+fn builtin_types() -> &'static [ActivityType] {
+    static TYPES: LazyLock<Vec<ActivityType>> = LazyLock::new(|| {
+        [
+            (1, "Page Visited on Website", 2, "The lead visited a page of the website"),
+            (10, "Email Opened", 3, "The lead opened an email"),
+            (11, "Email Link Clicked", 5, "The lead clicked a link in an email"),
+            (21, "Lead Capture", 0, "The lead was captured through Lead.Capture"),
+            (22, "Form Submitted on Website", 10, "The lead submitted a form"),
+            (200, "Phone Call", 5, "A phone conversation with the lead"),
+        ]
+        .into_iter()
+        .map(|(code, name, score, description)| ActivityType {
+            code,
+            name: name.to_owned(),
+            score,
+            description: description.to_owned(),
+            direction: 0,
+        })
+        .collect()
+    });
+    &TYPES
 }
 
 pub(crate) const FIRST_CUSTOM_CODE: i64 = 201;
@@ -191,7 +194,7 @@ impl Default for Writes {
 /// An account's writes, locked for one call.
 pub(crate) struct Session<'a> {
     guard: MutexGuard<'a, HashMap<String, AccountWrites>>,
-    key: String,
+    key: &'a str,
     store: &'a Writes,
 }
 
@@ -206,12 +209,14 @@ impl Writes {
         }
     }
 
-    pub(crate) fn lock(&self, access_key: &str) -> Session<'_> {
+    pub(crate) fn lock<'a>(&'a self, access_key: &'a str) -> Session<'a> {
         let mut guard = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
-        guard.entry(access_key.to_owned()).or_default();
+        if !guard.contains_key(access_key) {
+            guard.insert(access_key.to_owned(), AccountWrites::default());
+        }
         Session {
             guard,
-            key: access_key.to_owned(),
+            key: access_key,
             store: self,
         }
     }
@@ -236,11 +241,11 @@ impl Session<'_> {
     pub(crate) fn writes(&self) -> &AccountWrites {
         // Present: `lock` made the entry.
         static EMPTY: OnceLock<AccountWrites> = OnceLock::new();
-        self.guard.get(&self.key).unwrap_or_else(|| EMPTY.get_or_init(AccountWrites::default))
+        self.guard.get(self.key).unwrap_or_else(|| EMPTY.get_or_init(AccountWrites::default))
     }
 
     fn writes_mut(&mut self) -> &mut AccountWrites {
-        self.guard.entry(self.key.clone()).or_default()
+        self.guard.entry(self.key.to_owned()).or_default()
     }
 
     /// Room for `more` bytes, or why not.
@@ -331,9 +336,16 @@ impl Session<'_> {
 
     /// Every activity type of the account: built-in, then created.
     pub(crate) fn types(&self) -> Vec<ActivityType> {
-        let mut types = builtin_types();
-        types.extend(self.writes().types.iter().cloned());
-        types
+        self.types_in_place().cloned().collect()
+    }
+
+    /// The activity type numbered `code`.
+    pub(crate) fn activity_type(&self, code: i64) -> Option<&ActivityType> {
+        self.types_in_place().find(|t| t.code == code)
+    }
+
+    fn types_in_place(&self) -> impl Iterator<Item = &ActivityType> {
+        builtin_types().iter().chain(&self.writes().types)
     }
 
     /// The lead with `id`: written, else generated or listed.
@@ -344,18 +356,34 @@ impl Session<'_> {
         base.index().by_id.get(id).map(|row| record_of(base.row(*row)))
     }
 
-    /// The lead whose email is `email` (without regard to case).
+    /// The lead whose `EmailAddress` is `email` (any case).
     pub(crate) fn by_email(&self, base: &Dataset, email: &str) -> Option<Record> {
+        Some(match self.email_match(base, email)? {
+            Found::Written(record) => record.clone(),
+            Found::Listed(_, lead) => record_of(lead),
+        })
+    }
+
+    /// The id of the lead [`Self::by_email`] finds, read in place: a
+    /// uniqueness check needs no copy of the lead.
+    pub(crate) fn email_owner<'s>(&'s self, base: &'s Dataset, email: &str) -> Option<&'s str> {
+        match self.email_match(base, email)? {
+            Found::Written(record) => record.id(),
+            Found::Listed(id, _) => Some(id),
+        }
+    }
+
+    fn email_match<'s>(&'s self, base: &'s Dataset, email: &str) -> Option<Found<'s>> {
         let key = email_key(email);
         if key.is_empty() {
             return None;
         }
         let writes = self.writes();
-        let written = writes.emails.get(&key).and_then(|id| writes.leads.get(id));
-        written.cloned().or_else(|| {
-            let rows = base.index().by_email.get(&key)?;
-            self.unchanged(base, rows).next()
-        })
+        if let Some(record) = writes.emails.get(&key).and_then(|id| writes.leads.get(id)) {
+            return Some(Found::Written(record));
+        }
+        let rows = base.index().by_email.get(&key)?;
+        self.unchanged_ids(base, rows).next().map(|(id, lead)| Found::Listed(id, lead))
     }
 
     /// Leads whose `Phone` or `Mobile` is the number `phone`, most recently
@@ -374,20 +402,52 @@ impl Session<'_> {
             .filter_map(|id| writes.leads.get(id).cloned())
             .collect();
         if let Some(rows) = base.index().by_phone.get(&digits) {
-            found.extend(self.unchanged(base, rows));
+            found.extend(self.unchanged_ids(base, rows).map(|(_, lead)| record_of(lead)));
         }
         found.sort_by_key(|r| std::cmp::Reverse(r.modified_on()));
         found
     }
 
-    /// Base rows no write replaced.
-    fn unchanged<'b>(&'b self, base: &'b Dataset, rows: &'b [usize]) -> impl Iterator<Item = Record> + 'b {
-        rows.iter().map(|row| base.row(*row)).filter_map(move |lead| {
-            let record = record_of(lead);
-            let id = record.id()?;
-            (!self.writes().leads.contains_key(id)).then_some(record)
+    /// Whether a lead [`Self::by_phone`] finds for `phone`, other than the
+    /// lead `own`, has that number as its `Phone`; read in place.
+    pub(crate) fn phone_taken(&self, base: &Dataset, phone: &str, own: &str) -> bool {
+        let digits = phone_digits(phone);
+        if digits.is_empty() {
+            return false;
+        }
+        let clashes = |id: &str, other_phone: &Value| {
+            id != own && matches!(other_phone, Value::Text(p) if phone_digits(p) == digits)
+        };
+        let writes = self.writes();
+        let written = writes.phones.get(&digits).into_iter().flatten();
+        let written_clash = written
+            .filter_map(|id| writes.leads.get(id))
+            .any(|record| record.id().is_some_and(|id| clashes(id, record.lead.stored(fields::PHONE))));
+        written_clash
+            || base.index().by_phone.get(&digits).is_some_and(|rows| {
+                self.unchanged_ids(base, rows)
+                    .any(|(id, lead)| clashes(id, lead.stored(fields::PHONE)))
+            })
+    }
+
+    /// Base rows no write replaced, with their ids.
+    fn unchanged_ids<'b>(
+        &'b self,
+        base: &'b Dataset,
+        rows: &'b [usize],
+    ) -> impl Iterator<Item = (&'b str, LeadRef<'b>)> + 'b {
+        rows.iter().map(|row| base.row(*row)).filter_map(move |lead| match lead.stored(fields::PROSPECT_ID) {
+            Value::Text(id) if !self.writes().leads.contains_key(&**id) => Some((&**id, lead)),
+            _ => None,
         })
     }
+}
+
+/// A lead a look-up found, where it lies.
+enum Found<'s> {
+    Written(&'s Record),
+    /// A generated or listed lead no write replaced, and its id.
+    Listed(&'s str, LeadRef<'s>),
 }
 
 /// A generated or listed lead as a record (nothing beside it yet).
@@ -420,6 +480,7 @@ pub(crate) fn merged(base: &Dataset, writes: &AccountWrites) -> Dataset {
 mod tests {
     use super::*;
     use crate::apis::leadsquared::model::Lead;
+    use crate::apis::leadsquared::v2::schema::phone_digits;
 
     fn record(n: usize, notes: usize) -> Record {
         let mut lead = Lead::empty();
@@ -456,5 +517,66 @@ mod tests {
         assert_eq!((writes.bytes(), writes.version("a")), (0, 0));
         assert_eq!(writes.lock("a").put(record(0, 1_000)), Ok(()));
         assert!(writes.version("a") > version, "versions never repeat");
+    }
+
+    fn lead(id: &str, email: &str, phone: &str, mobile: &str) -> Lead {
+        let mut lead = Lead::empty();
+        lead.set(fields::PROSPECT_ID, Value::text(id));
+        for (field, text) in [(fields::EMAIL_ADDRESS, email), (fields::PHONE, phone), (fields::MOBILE, mobile)] {
+            if !text.is_empty() {
+                lead.set(field, Value::text(text));
+            }
+        }
+        lead
+    }
+
+    /// The in-place look-ups of uniqueness checks agree with the copying
+    /// ones they replace, over written leads, listed leads a write
+    /// replaced, and listed leads no write touched.
+    #[test]
+    fn in_place_lookups_agree_with_copying_ones() {
+        let base = Dataset::from_leads(vec![
+            lead("a", "A@x.com", "555-0001", ""),
+            lead("b", "b@x.com", "", "(555) 0001"),
+            lead("c", "c@x.com", "5550002", ""),
+            lead("d", "shared@x.com", "5550003", "5550002"),
+        ]);
+        let writes = Writes::default();
+        let mut session = writes.lock("acct");
+        // "c" is rewritten with another email and phone; "e" is new and
+        // takes c's old phone; "f" takes a's email in another case.
+        for written in [
+            lead("c", "c2@x.com", "5550009", ""),
+            lead("e", "e@x.com", "5550002", ""),
+            lead("f", "", "", "5550001"),
+        ] {
+            let record = Record {
+                lead: written,
+                extra: BTreeMap::new(),
+                last_activity: None,
+            };
+            assert_eq!(session.put(record), Ok(()));
+        }
+        let emails = ["a@x.com", " A@X.COM ", "b@x.com", "c@x.com", "c2@x.com", "shared@x.com", "e@x.com", "none@x.com", ""];
+        for email in emails {
+            let copied = session.by_email(&base, email);
+            assert_eq!(session.email_owner(&base, email), copied.as_ref().and_then(Record::id), "{email}");
+        }
+        let phones = ["5550001", "+1 555 0001", "5550002", "5550003", "5550009", "0000", ""];
+        for phone in phones {
+            for own in ["a", "b", "c", "d", "e", "f", ""] {
+                let digits = phone_digits(phone);
+                let copied = session
+                    .by_phone(&base, phone)
+                    .iter()
+                    .any(|other| other.id() != Some(own) && other.text(fields::PHONE).map(phone_digits) == Some(digits.clone()));
+                assert_eq!(session.phone_taken(&base, phone, own), copied, "{phone} for {own}");
+            }
+        }
+        // The cases above are not all "no": both answers occur.
+        assert_eq!(session.email_owner(&base, "c@x.com"), None, "a rewritten lead's old email is free");
+        assert_eq!(session.email_owner(&base, "c2@x.com"), Some("c"));
+        assert!(session.phone_taken(&base, "5550002", "d"));
+        assert!(!session.phone_taken(&base, "5550002", "e"));
     }
 }
