@@ -224,16 +224,24 @@ impl NewEvent {
         let Value::Object(mut fields) = body else {
             return Err(vec![FieldError::new("body", "must be a JSON object")]);
         };
-        let fields = &mut fields;
+        Self::from_members(route, &mut fields)
+    }
+
+    /// Validates a body read straight into [`Posted`], by the same rules.
+    pub(crate) fn from_posted(route: Route, mut body: Posted) -> Result<Self, Vec<FieldError>> {
+        Self::from_members(route, &mut body)
+    }
+
+    fn from_members(route: Route, fields: &mut impl Members) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let customer_id = required_string(fields, "customer_id", &mut errors);
         let user_id = required_string(fields, "user_id", &mut errors);
         let recording_id = required_string(fields, "recording_id", &mut errors);
         let entity = entity(route, fields, &mut errors);
         let mut optional = OPTIONAL_STRINGS.map(|name| optional_string(fields, name, &mut errors));
-        let version_info = match fields.remove("version_info") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(map)) => {
+        let version_info = match fields.take("version_info") {
+            Member::Absent => None,
+            Member::Object(map) => {
                 let info = VersionInfo::from(map);
                 if info.json_bytes > MAX_VERSION_INFO_BYTES {
                     errors.push(FieldError::new(
@@ -243,7 +251,7 @@ impl NewEvent {
                 }
                 Some(info)
             }
-            Some(_) => {
+            Member::Text(_) | Member::Other => {
                 errors.push(FieldError::new("version_info", "must be an object"));
                 None
             }
@@ -278,9 +286,115 @@ impl NewEvent {
     }
 }
 
+/// A member of a posted body, as validation sees it (`null` is absent).
+enum Member {
+    Absent,
+    Text(String),
+    Object(Map<String, Value>),
+    /// Any other type.
+    Other,
+}
+
+/// A posted body's members by name: a JSON tree, or [`Posted`].
+trait Members {
+    /// Takes the member `name` out.
+    fn take(&mut self, name: &str) -> Member;
+    /// The member `name` in place: `None` if absent, `Some(None)` if it is
+    /// not a string.
+    fn peek(&self, name: &str) -> Option<Option<&str>>;
+}
+
+impl Members for Map<String, Value> {
+    fn take(&mut self, name: &str) -> Member {
+        match self.remove(name) {
+            None | Some(Value::Null) => Member::Absent,
+            Some(Value::String(s)) => Member::Text(s),
+            Some(Value::Object(map)) => Member::Object(map),
+            Some(_) => Member::Other,
+        }
+    }
+
+    fn peek(&self, name: &str) -> Option<Option<&str>> {
+        self.get(name).filter(|v| !v.is_null()).map(Value::as_str)
+    }
+}
+
+/// A body whose every member the routes read is a string (or `null`, or
+/// absent) and whose `version_info` is an object: what clients send, read
+/// without building a JSON tree first. A body this does not fit (a member
+/// of another type, a member given twice) is read as a tree instead, so
+/// its errors are worded by the one validation both share.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct Posted {
+    customer_id: Option<String>,
+    user_id: Option<String>,
+    recording_id: Option<String>,
+    lead_id: Option<String>,
+    contact_id: Option<String>,
+    entity_id: Option<String>,
+    entity_type: Option<String>,
+    tool_signature: Option<String>,
+    event_type: Option<String>,
+    event_id: Option<String>,
+    message: Option<String>,
+    javascript_local_time: Option<String>,
+    apex_local_time: Option<String>,
+    event_environment_path: Option<String>,
+    name_parser_event_id: Option<String>,
+    recommendation_model_event_id: Option<String>,
+    version_info: Option<Map<String, Value>>,
+}
+
+impl Posted {
+    fn text(&mut self, name: &str) -> Option<&mut Option<String>> {
+        Some(match name {
+            "customer_id" => &mut self.customer_id,
+            "user_id" => &mut self.user_id,
+            "recording_id" => &mut self.recording_id,
+            "lead_id" => &mut self.lead_id,
+            "contact_id" => &mut self.contact_id,
+            "entity_id" => &mut self.entity_id,
+            "entity_type" => &mut self.entity_type,
+            "tool_signature" => &mut self.tool_signature,
+            "event_type" => &mut self.event_type,
+            "event_id" => &mut self.event_id,
+            "message" => &mut self.message,
+            "javascript_local_time" => &mut self.javascript_local_time,
+            "apex_local_time" => &mut self.apex_local_time,
+            "event_environment_path" => &mut self.event_environment_path,
+            "name_parser_event_id" => &mut self.name_parser_event_id,
+            "recommendation_model_event_id" => &mut self.recommendation_model_event_id,
+            _ => return None,
+        })
+    }
+}
+
+impl Members for Posted {
+    fn take(&mut self, name: &str) -> Member {
+        if name == "version_info" {
+            return self.version_info.take().map_or(Member::Absent, Member::Object);
+        }
+        match self.text(name).and_then(Option::take) {
+            Some(text) => Member::Text(text),
+            None => Member::Absent,
+        }
+    }
+
+    fn peek(&self, name: &str) -> Option<Option<&str>> {
+        let text = match name {
+            "lead_id" => &self.lead_id,
+            "contact_id" => &self.contact_id,
+            "entity_id" => &self.entity_id,
+            "entity_type" => &self.entity_type,
+            _ => return None,
+        };
+        text.as_deref().map(Some)
+    }
+}
+
 fn entity(
     route: Route,
-    fields: &mut Map<String, Value>,
+    fields: &mut impl Members,
     errors: &mut Vec<FieldError>,
 ) -> Option<(EventKind, EntityNaming, String)> {
     match route {
@@ -300,16 +414,15 @@ fn entity(
         }
         Route::Typed(kind) => {
             let typed = kind.id_field();
-            if let Some(t) = fields.get("entity_type").filter(|v| !v.is_null())
-                && t.as_str() != Some(kind.entity_type())
+            if let Some(t) = fields.peek("entity_type")
+                && t != Some(kind.entity_type())
             {
                 errors.push(FieldError::new(
                     "entity_type",
                     format!("must be \"{}\" on this route", kind.entity_type()),
                 ));
             }
-            let present = |name: &str| fields.get(name).is_some_and(|v| !v.is_null());
-            match (present(typed), present("entity_id")) {
+            match (fields.peek(typed).is_some(), fields.peek("entity_id").is_some()) {
                 (true, true) => {
                     errors.push(FieldError::new(
                         "entity_id",
@@ -326,22 +439,18 @@ fn entity(
     }
 }
 
-fn required_string(
-    fields: &mut Map<String, Value>,
-    name: &str,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
-    match fields.remove(name) {
-        None | Some(Value::Null) => {
+fn required_string(fields: &mut impl Members, name: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    match fields.take(name) {
+        Member::Absent => {
             errors.push(FieldError::new(name, format!("{name} is required")));
             None
         }
-        Some(Value::String(s)) if s.trim().is_empty() => {
+        Member::Text(s) if s.trim().is_empty() => {
             errors.push(FieldError::new(name, format!("{name} must not be blank")));
             None
         }
-        Some(Value::String(s)) => bounded(name, s, errors),
-        Some(_) => {
+        Member::Text(s) => bounded(name, s, errors),
+        Member::Object(_) | Member::Other => {
             errors.push(FieldError::new(name, format!("{name} must be a string")));
             None
         }
@@ -360,15 +469,11 @@ fn bounded(name: &str, value: String, errors: &mut Vec<FieldError>) -> Option<St
     Some(value)
 }
 
-fn optional_string(
-    fields: &mut Map<String, Value>,
-    name: &str,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
-    match fields.remove(name) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => bounded(name, s, errors),
-        Some(_) => {
+fn optional_string(fields: &mut impl Members, name: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    match fields.take(name) {
+        Member::Absent => None,
+        Member::Text(s) => bounded(name, s, errors),
+        Member::Object(_) | Member::Other => {
             errors.push(FieldError::new(name, format!("{name} must be a string")));
             None
         }
@@ -602,5 +707,35 @@ mod tests {
             serde_json::to_string(&event.version_info).ok().as_deref(),
             Some(r#"{"alpha":{"nested":[true,null]},"zeta":1}"#)
         );
+    }
+
+    /// Bodies of string members read through `Posted` validate exactly as
+    /// their JSON trees do: the same events and the same errors.
+    #[test]
+    fn posted_bodies_validate_as_their_trees_do() {
+        let long = "a".repeat(MAX_FIELD_BYTES + 1);
+        let big_info: Map<String, Value> = (0..300).map(|n| (format!("member-{n}"), json!("value"))).collect();
+        let bodies = [
+            json!({"customer_id": "c", "user_id": "u", "recording_id": "r", "lead_id": "l", "message": "m",
+                "version_info": {"z": 1, "a": [true]}}),
+            json!({"customer_id": "c", "user_id": "u", "recording_id": "r", "contact_id": "x", "entity_type": "contact"}),
+            json!({"customer_id": "c", "user_id": "u", "recording_id": "r", "entity_id": "e", "entity_type": "lead"}),
+            json!({"customer_id": "c", "user_id": "u", "recording_id": "r", "entity_id": "e", "entity_type": "deal"}),
+            json!({"customer_id": "c", "user_id": "u", "recording_id": "r", "entity_id": "e", "lead_id": "l"}),
+            json!({"customer_id": "c", "user_id": " ", "lead_id": null, "entity_id": null, "message": long}),
+            json!({"customer_id": "c", "user_id": "u", "recording_id": "r", "lead_id": "l", "version_info": big_info}),
+            json!({}),
+        ];
+        let routes = [Route::AnalyticsEvents, Route::Typed(EventKind::Lead), Route::Typed(EventKind::Contact)];
+        let mut outcomes = std::collections::BTreeSet::new();
+        for body in bodies {
+            for route in routes {
+                let posted: Posted = serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("{e}"));
+                let typed = NewEvent::from_posted(route, posted);
+                assert_eq!(typed, NewEvent::from_json(route, body.clone()), "{route:?} {body}");
+                outcomes.insert(typed.is_ok());
+            }
+        }
+        assert_eq!(outcomes.len(), 2, "both events and errors were compared");
     }
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::DataAnalytics;
 use super::error::DataAnalyticsError;
-use super::event::{EventKind, NewEvent, Route};
+use super::event::{EventKind, NewEvent, Posted, Route};
 use crate::shared::http::json_sized;
 use crate::shared::request::parse_json;
 
@@ -35,8 +35,13 @@ pub(crate) async fn create_contact_analytics(
 }
 
 fn create(state: &DataAnalytics, route: Route, body: &[u8]) -> Result<Response, DataAnalyticsError> {
-    let value: Value = parse_json(body, None)?;
-    let new = NewEvent::from_json(route, value).map_err(DataAnalyticsError::Validation)?;
+    // What clients send reads straight into `Posted`; anything else is read
+    // as a JSON tree, for its errors in the same words.
+    let new = match parse_json::<Posted>(body, None) {
+        Ok(posted) => NewEvent::from_posted(route, posted),
+        Err(_) => NewEvent::from_json(route, parse_json::<Value>(body, None)?),
+    };
+    let new = new.map_err(DataAnalyticsError::Validation)?;
     state
         .data_analytics
         .check_rate(&new.customer_id, state.clock.now())?;
