@@ -226,12 +226,11 @@ async fn search(
             checked: checked.clone(),
         };
         let first = build(&fresh, now);
+        // Answered from the lead before the store takes it (not a copy of it).
+        let answered = answer(marketplace.listings(), fresh.uuid, &first, now, &links_base(state, headers));
         fresh.rate_tables.push(first);
-        match marketplace.submit(fresh.clone()) {
-            Ok(()) => {
-                let table = &fresh.rate_tables[0];
-                return Ok(answer(marketplace.listings(), fresh.uuid, table, now, &links_base(state, headers)));
-            }
+        match marketplace.submit(fresh) {
+            Ok(()) => return Ok(answered),
             Err(_) => held = marketplace.held(uuid, viewer),
         }
     }
@@ -329,6 +328,8 @@ fn render(listings: &Listings, lead: Uuid, table: &RateTable, now: DateTime<Utc>
             }),
         }
     }
+    // Offers are about 1.3 KB as JSON, pending partners about 0.4 KB.
+    let mut text = Vec::with_capacity(512 + 1536 * offers.len() + 512 * pending.len());
     let body = SearchWire {
         lead_uuid: lead,
         offers,
@@ -336,7 +337,10 @@ fn render(listings: &Listings, lead: Uuid, table: &RateTable, now: DateTime<Utc>
         uuid: table.uuid,
     };
     // Plain structs of strings and numbers: serializing cannot fail.
-    serde_json::to_vec(&body).map(Bytes::from).unwrap_or_default()
+    match serde_json::to_writer(&mut text, &body) {
+        Ok(()) => Bytes::from(text),
+        Err(_) => Bytes::new(),
+    }
 }
 
 /// The public channel offers (members in name order).

@@ -177,6 +177,15 @@ pub(crate) struct RateTableWire {
     pending_responses: Vec<PendingWire>,
 }
 
+impl RateTableWire {
+    /// About how long it is as JSON (offers are about 1.4 KB, pending
+    /// partners about 0.4 KB), for the buffer it is written into.
+    pub(crate) fn size_hint(&self) -> usize {
+        let offers = self.loan_offers.len() + self.credit_card_offers.len() + self.savings_offers.len();
+        512 + 1536 * offers + 512 * (self.pending_originators.len() + self.pending_responses.len())
+    }
+}
+
 /// A rate table as it stands at `now`.
 pub(crate) fn rate_table(lead: &SubmittedLead, table: &RateTable, now: DateTime<Utc>, links: &Links) -> RateTableWire {
     let mut loans = Vec::new();
