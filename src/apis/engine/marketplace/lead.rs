@@ -427,7 +427,6 @@ fn client_tags(value: Option<&Value>, errors: &mut Vec<ApiError>) -> Vec<(String
         return tags;
     }
     for (key, values) in keys {
-        let path = format!("clientTags.{key}");
         let list = values.as_array().filter(|l| {
             l.len() <= MAX_TAG_VALUES
                 && l.iter().all(|v| v.as_str().is_some_and(|s| s.chars().count() <= MAX_TAG_CHARS))
@@ -439,7 +438,7 @@ fn client_tags(value: Option<&Value>, errors: &mut Vec<ApiError>) -> Vec<(String
                 values.dedup();
                 tags.extend(values.into_iter().map(|v| (key.clone(), v)));
             }
-            _ => errors.push(invalid(&path, values)),
+            _ => errors.push(invalid(&format!("clientTags.{key}"), values)),
         }
     }
     tags

@@ -27,19 +27,37 @@ const FIRST_AUTO_ID: i64 = 2_000_000_000;
 const MAX_ATTRIBUTES: usize = 200;
 
 /// An attribute/value pair of a write.
+#[derive(Debug, PartialEq)]
 struct Attribute {
     name: String,
     value: Json_,
 }
 
 /// A write's body: `[{"Attribute":…,"Value":…}]`, with `SearchBy` taken out.
+#[derive(Debug, PartialEq)]
 struct Attributes {
     pairs: Vec<Attribute>,
     search_by: Option<String>,
 }
 
+/// An `{"Attribute", "Value"}` item as clients send it: read without a JSON
+/// tree of its own (Strict: from an object only).
+#[derive(serde::Deserialize)]
+struct PlainPair {
+    #[serde(rename = "Attribute")]
+    name: String,
+    #[serde(rename = "Value", default)]
+    value: Json_,
+}
+
 impl Attributes {
     fn read(body: &[u8]) -> Result<Self, LsqError> {
+        Self::read_plain(body).map_or_else(|| Self::read_tree(body), Ok)
+    }
+
+    /// Any body, read as a JSON tree: what is wrong with it, in
+    /// LeadSquared's words.
+    fn read_tree(body: &[u8]) -> Result<Self, LsqError> {
         let value: Json_ = crate::shared::request::parse_json_value(body, None)?;
         let Json_::Array(items) = value else {
             return Err(LsqError::BadRequest(
@@ -67,6 +85,38 @@ impl Attributes {
             }
         }
         Ok(Self { pairs, search_by })
+    }
+
+    /// A body of well-formed pairs, read straight into them; `None` for
+    /// anything else, which [`Self::read`] reads as a JSON tree to say what
+    /// is wrong in the same words.
+    fn read_plain(body: &[u8]) -> Option<Self> {
+        // Checked whole first: serde_json skips ignored members' strings
+        // without checking their encoding.
+        let text = std::str::from_utf8(body).ok()?;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let items: Vec<PlainPair> = crate::shared::strict_json::deserialize(&mut de).ok()?;
+        de.end().ok()?;
+        if items.len() > MAX_ATTRIBUTES {
+            return None;
+        }
+        let mut pairs = Vec::with_capacity(items.len());
+        let mut search_by = None;
+        for PlainPair { name, value } in items {
+            let name = name.trim();
+            if name.is_empty() {
+                return None;
+            }
+            if name.eq_ignore_ascii_case("SearchBy") {
+                search_by = value.as_str().map(str::to_owned);
+            } else {
+                pairs.push(Attribute {
+                    name: name.to_owned(),
+                    value,
+                });
+            }
+        }
+        Some(Self { pairs, search_by })
     }
 
     /// The value of the attribute `name` (any case), as text.
@@ -982,7 +1032,43 @@ pub(crate) async fn metadata(call: Call) -> Result<Response, LsqError> {
 
 #[cfg(test)]
 mod tests {
-    use super::like;
+    use super::{Attributes, like};
+
+    /// Well-formed bodies read into pairs give what their JSON trees give;
+    /// anything else is left to the tree, which words its error.
+    #[test]
+    fn plain_attribute_bodies_read_as_their_trees_do() {
+        let plain = [
+            r#"[{"Attribute":"FirstName","Value":"Ada"},{"Attribute":"EmailAddress","Value":"a@x.com"}]"#,
+            r#" [ {"Attribute":" mx_Budget ","Value":12.5,"Extra":[1]}, {"Value":null,"Attribute":"Phone"} ] "#,
+            r#"[{"Attribute":"SearchBy","Value":"Phone"},{"Attribute":"Phone","Value":"555"},{"Attribute":"Notes"}]"#,
+            "[]",
+        ];
+        for body in plain {
+            let read = Attributes::read_plain(body.as_bytes()).unwrap_or_else(|| panic!("plain: {body}"));
+            let tree = Attributes::read_tree(body.as_bytes()).unwrap_or_else(|e| panic!("{e:?}: {body}"));
+            assert_eq!(read, tree, "{body}");
+        }
+        let search = Attributes::read_plain(plain[2].as_bytes()).map(|a| (a.search_by, a.pairs.len()));
+        assert_eq!(search, Some((Some("Phone".to_owned()), 2)));
+        let other = [
+            r#"[["FirstName","Ada"]]"#,
+            r#"[{"Attribute":"  ","Value":"x"}]"#,
+            r#"[{"Attribute":null,"Value":"x"}]"#,
+            r#"[{"Value":"x"}]"#,
+            r#"[{"Attribute":"A","Attribute":"B","Value":"x"}]"#,
+            r#"[{"Attribute":"A","Value":"x"}] trailing"#,
+            r#"{"Attribute":"A","Value":"x"}"#,
+            "",
+            "null",
+        ];
+        for body in other {
+            assert_eq!(Attributes::read_plain(body.as_bytes()), None, "{body}");
+        }
+        let too_many = format!("[{}]", vec![r#"{"Attribute":"A","Value":1}"#; 201].join(","));
+        assert_eq!(Attributes::read_plain(too_many.as_bytes()), None);
+        assert_eq!(Attributes::read_plain(b"[{\"Attribute\":\"A\",\"x\":\"\xff\"}]"), None, "not UTF-8");
+    }
 
     #[test]
     fn like_matches_as_sql_does() {
