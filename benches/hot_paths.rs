@@ -221,6 +221,28 @@ fn route_pixel(bencher: Bencher) {
     bencher.bench_local(|| serve(&runtime, &app, pixel_request()));
 }
 
+/// `POST /uiEvent/offerDisplays`: auth, the three uuids read, the display
+/// recorded and echoed.
+#[divan::bench(sample_count = 2000)]
+fn route_offer_display(bencher: Bencher) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let app = application();
+    let body = r#"{"leadUuid":"f914eb07-a64f-51d8-b882-ff508a8c5c81","rateTableUuid":"952a1184-d369-5958-9a0f-bec903e11c48","offerUuid":"3426f971-1aa5-5cb0-91a9-cf2edcfa5dfa"}"#;
+    bencher.bench_local(|| {
+        let request = http::Request::post("/uiEvent/offerDisplays")
+            .header("host", "127.0.0.1:18080")
+            .header("content-type", "application/json")
+            .header("authorization", "Bearer demo-publishable-token")
+            .header("content-length", body.len())
+            .body(Body::from(body))
+            .unwrap();
+        serve(&runtime, &app, request);
+    });
+}
+
 /// `POST /api/v1/lead_analytics`: buffering, parsing, validation, storage.
 #[divan::bench(sample_count = 2000)]
 fn route_data_analytics_post(bencher: Bencher) {

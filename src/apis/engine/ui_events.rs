@@ -112,6 +112,35 @@ fn offer_from_pixel_path(path: &str) -> Option<DisplayedOffer> {
 }
 
 fn read_offer(body: &[u8]) -> Result<DisplayedOffer, EngineError> {
+    read_plain_offer(body).map_or_else(|| read_offer_tree(body), Ok)
+}
+
+/// The three uuids as clients send them: strings with no escapes.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PlainDisplay<'a> {
+    lead_uuid: &'a str,
+    rate_table_uuid: &'a str,
+    offer_uuid: &'a str,
+}
+
+/// A body of three valid uuids, read without a JSON tree; `None` for
+/// anything else, which [`read_offer_tree`] reads to word its error.
+fn read_plain_offer(body: &[u8]) -> Option<DisplayedOffer> {
+    // Checked whole first: serde_json skips ignored members' strings
+    // without checking their encoding.
+    let text = std::str::from_utf8(body).ok()?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let plain: PlainDisplay = crate::shared::strict_json::deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(DisplayedOffer {
+        lead_uuid: strict_uuid(plain.lead_uuid)?,
+        rate_table_uuid: strict_uuid(plain.rate_table_uuid)?,
+        offer_uuid: strict_uuid(plain.offer_uuid)?,
+    })
+}
+
+fn read_offer_tree(body: &[u8]) -> Result<DisplayedOffer, EngineError> {
     let fields = read_object(body)?;
     let mut errors = Vec::new();
     let mut required = |name: &str| match fields.get(name) {
@@ -181,6 +210,37 @@ fn strict_uuid(text: &str) -> Option<Uuid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Well-formed displays read without a tree give what the tree gives;
+    /// anything else is left to the tree, which words its error.
+    #[test]
+    fn plain_displays_read_as_their_trees_do() {
+        let u = "39197a3f-d2f4-43eb-9999-7f7a154d79bc";
+        let plain = [
+            format!(r#"{{"leadUuid":"{u}","rateTableUuid":"{u}","offerUuid":"{u}"}}"#),
+            format!(r#" {{"offerUuid":"{u}","extra":[1,{{}}],"rateTableUuid":"{u}","leadUuid":"{u}"}} "#),
+        ];
+        for body in &plain {
+            let read = read_plain_offer(body.as_bytes()).unwrap_or_else(|| panic!("plain: {body}"));
+            let tree = read_offer_tree(body.as_bytes()).unwrap_or_else(|e| panic!("{e:?}: {body}"));
+            assert_eq!(read, tree, "{body}");
+        }
+        let simple = "39197a3fd2f443eb99997f7a154d79bc";
+        let other = [
+            format!(r#"{{"leadUuid":"{u}","rateTableUuid":"{u}"}}"#),
+            format!(r#"{{"leadUuid":"{simple}","rateTableUuid":"{u}","offerUuid":"{u}"}}"#),
+            format!(r#"{{"leadUuid":"{u}","rateTableUuid":"{u}","offerUuid":null}}"#),
+            format!(r#"{{"leadUuid":"{u}","rateTableUuid":"{u}","offerUuid":7}}"#),
+            format!(r#"{{"leadUuid":"\u0033{}","rateTableUuid":"{u}","offerUuid":"{u}"}}"#, &u[1..]),
+            format!(r#"{{"leadUuid":"{u}","leadUuid":"{u}","rateTableUuid":"{u}","offerUuid":"{u}"}}"#),
+            format!(r#"["{u}","{u}","{u}"]"#),
+            format!(r#"{{"leadUuid":"{u}","rateTableUuid":"{u}","offerUuid":"{u}"}} x"#),
+            String::new(),
+        ];
+        for body in &other {
+            assert_eq!(read_plain_offer(body.as_bytes()), None, "{body}");
+        }
+    }
 
     #[test]
     fn pixel_path_needs_three_hyphenated_uuids() {
