@@ -178,6 +178,14 @@ where
     });
 }
 
+/// A single-threaded runtime with timers, as the route benches drive the app.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
+}
+
 const PIXEL_PATH: &str = "/uiEvent/offerDisplays/f914eb07-a64f-51d8-b882-ff508a8c5c81/952a1184-d369-5958-9a0f-bec903e11c48/3426f971-1aa5-5cb0-91a9-cf2edcfa5dfa/pixel.gif";
 
 fn pixel_request() -> http::Request<Body> {
@@ -191,10 +199,7 @@ fn pixel_request() -> http::Request<Body> {
 /// `route_pixel` costs beyond this is leadsim's own.
 #[divan::bench(sample_count = 2000)]
 fn route_pixel_bare_axum(bencher: Bencher) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let app = Router::new().route(
         "/uiEvent/offerDisplays/{a}/{b}/{c}/pixel.gif",
         axum::routing::get(|| async {
@@ -213,10 +218,7 @@ fn route_pixel_bare_axum(bencher: Bencher) {
 /// `GET …/pixel.gif`: routing, the journal and recording the display.
 #[divan::bench(sample_count = 2000)]
 fn route_pixel(bencher: Bencher) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let app = application();
     bencher.bench_local(|| serve(&runtime, &app, pixel_request()));
 }
@@ -225,10 +227,7 @@ fn route_pixel(bencher: Bencher) {
 /// recorded and echoed.
 #[divan::bench(sample_count = 2000)]
 fn route_offer_display(bencher: Bencher) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let app = application();
     let body = r#"{"leadUuid":"f914eb07-a64f-51d8-b882-ff508a8c5c81","rateTableUuid":"952a1184-d369-5958-9a0f-bec903e11c48","offerUuid":"3426f971-1aa5-5cb0-91a9-cf2edcfa5dfa"}"#;
     bencher.bench_local(|| {
@@ -246,10 +245,7 @@ fn route_offer_display(bencher: Bencher) {
 /// `POST /api/v1/lead_analytics`: buffering, parsing, validation, storage.
 #[divan::bench(sample_count = 2000)]
 fn route_data_analytics_post(bencher: Bencher) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let app = application();
     let mut n = 0u64;
     bencher.bench_local(|| {

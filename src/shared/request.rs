@@ -38,6 +38,21 @@ pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8], empty_as: Option<&str
         .map_err(|error| describe_failure::<T>(text.as_bytes(), error))
 }
 
+/// Reads a body exactly as [`parse_json`] would accept it (any root,
+/// structs from objects only, UTF-8 throughout, nothing after the value),
+/// or `None` without working out why: for a fast path whose caller reads
+/// any other body as a JSON tree, to word its error in the vendor's way.
+/// May borrow strings from `body`.
+pub(crate) fn parse_json_plain<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Option<T> {
+    // Checked whole first: serde_json skips ignored members' strings
+    // without checking their encoding.
+    let text = std::str::from_utf8(body).ok()?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = strict_json::deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(value)
+}
+
 /// Parses a JSON body of any shape (the caller decides what a non-object
 /// means in its vendor's words), with [`parse_json`]'s other rules.
 pub(crate) fn parse_json_value(body: &[u8], empty_as: Option<&str>) -> Result<serde_json::Value, BodyError> {

@@ -380,6 +380,7 @@ impl Members for Posted {
         }
     }
 
+    /// Validation peeks at the entity members only (`entity`).
     fn peek(&self, name: &str) -> Option<Option<&str>> {
         let text = match name {
             "lead_id" => &self.lead_id,

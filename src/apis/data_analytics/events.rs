@@ -11,7 +11,7 @@ use super::DataAnalytics;
 use super::error::DataAnalyticsError;
 use super::event::{EventKind, NewEvent, Posted, Route};
 use crate::shared::http::json_sized;
-use crate::shared::request::parse_json;
+use crate::shared::request::{parse_json, parse_json_plain};
 
 pub(crate) async fn create_analytics_event(
     State(state): State<DataAnalytics>,
@@ -37,9 +37,9 @@ pub(crate) async fn create_contact_analytics(
 fn create(state: &DataAnalytics, route: Route, body: &[u8]) -> Result<Response, DataAnalyticsError> {
     // What clients send reads straight into `Posted`; anything else is read
     // as a JSON tree, for its errors in the same words.
-    let new = match parse_json::<Posted>(body, None) {
-        Ok(posted) => NewEvent::from_posted(route, posted),
-        Err(_) => NewEvent::from_json(route, parse_json::<Value>(body, None)?),
+    let new = match parse_json_plain::<Posted>(body) {
+        Some(posted) => NewEvent::from_posted(route, posted),
+        None => NewEvent::from_json(route, parse_json::<Value>(body, None)?),
     };
     let new = new.map_err(DataAnalyticsError::Validation)?;
     state

@@ -14,7 +14,7 @@ use super::auth::Publishable;
 use super::error::{ApiError, EngineError};
 use super::ui_store::{DisplayedOffer, Source};
 use crate::shared::http::json_sized;
-use crate::shared::request::parse_json_value;
+use crate::shared::request::{parse_json_plain, parse_json_value};
 
 /// A transparent 1x1 GIF89a: the smallest image every browser renders.
 pub(crate) const PIXEL_GIF: [u8; 43] = [
@@ -127,12 +127,7 @@ struct PlainDisplay<'a> {
 /// A body of three valid uuids, read without a JSON tree; `None` for
 /// anything else, which [`read_offer_tree`] reads to word its error.
 fn read_plain_offer(body: &[u8]) -> Option<DisplayedOffer> {
-    // Checked whole first: serde_json skips ignored members' strings
-    // without checking their encoding.
-    let text = std::str::from_utf8(body).ok()?;
-    let mut de = serde_json::Deserializer::from_str(text);
-    let plain: PlainDisplay = crate::shared::strict_json::deserialize(&mut de).ok()?;
-    de.end().ok()?;
+    let plain: PlainDisplay = parse_json_plain(body)?;
     Some(DisplayedOffer {
         lead_uuid: strict_uuid(plain.lead_uuid)?,
         rate_table_uuid: strict_uuid(plain.rate_table_uuid)?,

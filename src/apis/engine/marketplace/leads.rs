@@ -97,7 +97,6 @@ pub(crate) async fn submit_lead(
     };
     let body = render::rate_table(&lead, &lead.rate_tables[0], now, &Links { base: &links_base(&state, &headers) });
     let response = json_sized(StatusCode::OK, &body, body.size_hint());
-    drop(body);
     marketplace.submit(lead).map_err(|_| duplicate())?;
     Ok(response)
 }

@@ -91,12 +91,7 @@ impl Attributes {
     /// anything else, which [`Self::read`] reads as a JSON tree to say what
     /// is wrong in the same words.
     fn read_plain(body: &[u8]) -> Option<Self> {
-        // Checked whole first: serde_json skips ignored members' strings
-        // without checking their encoding.
-        let text = std::str::from_utf8(body).ok()?;
-        let mut de = serde_json::Deserializer::from_str(text);
-        let items: Vec<PlainPair> = crate::shared::strict_json::deserialize(&mut de).ok()?;
-        de.end().ok()?;
+        let items: Vec<PlainPair> = crate::shared::request::parse_json_plain(body)?;
         if items.len() > MAX_ATTRIBUTES {
             return None;
         }
