@@ -828,6 +828,15 @@ pub(crate) struct BadFraming(pub(crate) &'static str);
 /// `Content-Type: application/json` for hand-built responses.
 pub(crate) const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
+/// A JSON response whose body was written already (by hand, or by serde
+/// into a buffer of the caller's).
+pub(crate) fn json_written(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, JSON);
+    response
+}
+
 /// `value` as a JSON response, written into a buffer of `size_hint` bytes
 /// to start with. axum's `Json` starts at 128 bytes and grows by copying,
 /// which a created event or display of a few hundred bytes paid on every
@@ -835,12 +844,7 @@ pub(crate) const JSON: HeaderValue = HeaderValue::from_static("application/json"
 pub(crate) fn json_sized<T: serde::Serialize>(status: StatusCode, value: &T, size_hint: usize) -> Response {
     let mut body = Vec::with_capacity(size_hint);
     match serde_json::to_writer(&mut body, value) {
-        Ok(()) => {
-            let mut response = Response::new(Body::from(body));
-            *response.status_mut() = status;
-            response.headers_mut().insert(header::CONTENT_TYPE, JSON);
-            response
-        }
+        Ok(()) => json_written(status, body),
         Err(error) => {
             let mut response = Response::new(Body::from(error.to_string()));
             *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;

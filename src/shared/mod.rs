@@ -15,6 +15,7 @@ pub(crate) mod faults;
 pub(crate) mod fixtures;
 pub(crate) mod http;
 pub(crate) mod journal;
+pub(crate) mod json_writer;
 pub(crate) mod outbound;
 pub(crate) mod persistent;
 pub(crate) mod plugin;

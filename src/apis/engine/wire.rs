@@ -4,84 +4,8 @@
 //! exactly what serde writes for the derived `LeadEventV3`, `LeadPayoutV3`
 //! and `LeadClientTagV3`, which the tests hold it to.
 
-use chrono::{DateTime, Utc};
-use uuid::Uuid;
-
 use super::models::{LeadClientTag, LeadEvent, LeadPayout, SubAccountName};
-use crate::shared::time::write_seconds;
-
-/// One JSON object being written.
-struct Object<'a> {
-    out: &'a mut Vec<u8>,
-    first: bool,
-}
-
-impl<'a> Object<'a> {
-    fn new(out: &'a mut Vec<u8>) -> Self {
-        out.push(b'{');
-        Self { out, first: true }
-    }
-
-    fn key(&mut self, name: &str) -> &mut Vec<u8> {
-        if !self.first {
-            self.out.push(b',');
-        }
-        self.first = false;
-        self.out.push(b'"');
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(b"\":");
-        self.out
-    }
-
-    /// A string known to need no escaping (hex, uuids, enum names, times).
-    fn plain(&mut self, name: &str, value: &str) {
-        let out = self.key(name);
-        out.push(b'"');
-        out.extend_from_slice(value.as_bytes());
-        out.push(b'"');
-    }
-
-    /// Any text: escaped as serde_json escapes it.
-    fn text(&mut self, name: &str, value: &str) {
-        let out = self.key(name);
-        if value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-            out.push(b'"');
-            out.extend_from_slice(value.as_bytes());
-            out.push(b'"');
-        } else {
-            // Writing a str into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut *out, value);
-        }
-    }
-
-    fn uuid(&mut self, name: &str, value: Uuid) {
-        let mut buffer = Uuid::encode_buffer();
-        let text = value.hyphenated().encode_lower(&mut buffer);
-        self.plain(name, text);
-    }
-
-    fn time(&mut self, name: &str, value: DateTime<Utc>) {
-        let out = self.key(name);
-        out.push(b'"');
-        write_seconds(out, value);
-        out.push(b'"');
-    }
-
-    fn boolean(&mut self, name: &str, value: bool) {
-        let out = self.key(name);
-        out.extend_from_slice(if value { b"true" } else { b"false" });
-    }
-
-    /// Numbers and nested objects, as serde_json writes them.
-    fn serialized(&mut self, name: &str, value: impl serde::Serialize) {
-        let out = self.key(name);
-        let _ = serde_json::to_writer(&mut *out, &value);
-    }
-
-    fn end(self) {
-        self.out.push(b'}');
-    }
-}
+use crate::shared::json_writer::Object;
 
 pub(crate) fn write_event(out: &mut Vec<u8>, e: &LeadEvent, sub_account: &SubAccountName<'_>) {
     let mut o = Object::new(out);
@@ -157,6 +81,9 @@ pub(crate) fn write_tag(out: &mut Vec<u8>, t: &LeadClientTag) {
 
 #[cfg(test)]
 mod tests {
+    use chrono::{DateTime, Utc};
+    use uuid::Uuid;
+
     use super::*;
     use crate::apis::engine::auth::Companies;
     use crate::apis::engine::fixtures::EngineFixtures;

@@ -19,7 +19,7 @@ use super::lead::{self, CheckedLead};
 use super::render::{self, Links};
 use super::store::{RateTable, Refused, SubmittedLead};
 use super::underwriting;
-use crate::shared::http::json_sized;
+use crate::shared::http::json_written;
 use crate::shared::request::{parse_json_value, public_base_url};
 use crate::shared::time::format_seconds;
 
@@ -96,7 +96,7 @@ pub(crate) async fn submit_lead(
         checked,
     };
     let body = render::rate_table(&lead, &lead.rate_tables[0], now, &Links { base: &links_base(&state, &headers) });
-    let response = json_sized(StatusCode::OK, &body, body.size_hint());
+    let response = json_written(StatusCode::OK, body.to_json());
     marketplace.submit(lead).map_err(|_| duplicate())?;
     Ok(response)
 }
@@ -155,7 +155,7 @@ pub(crate) async fn rate_table_for_lead(
     let table = lead.rate_tables.last().ok_or_else(not_found)?;
     let links = Links { base: &links_base(&state, &headers) };
     let body = render::rate_table(&lead, table, now.max(table.built_at), &links);
-    Ok(json_sized(StatusCode::OK, &body, body.size_hint()))
+    Ok(json_written(StatusCode::OK, body.to_json()))
 }
 
 /// `GET /originator/rateTables/{uuid}`: the table as it stands now; late
@@ -180,7 +180,7 @@ pub(crate) async fn get_rate_table(
     let now = state.clock.now();
     let links = Links { base: &links_base(&state, &headers) };
     let body = render::rate_table(&lead, &lead.rate_tables[index], now, &links);
-    Ok(json_sized(StatusCode::OK, &body, body.size_hint()))
+    Ok(json_written(StatusCode::OK, body.to_json()))
 }
 
 /// `GET /leads/{uuid}` (confidential token).

@@ -14,6 +14,7 @@ use super::super::models::ProductType;
 use super::lenders::{self, Lender};
 use super::store::{RateTable, SubmittedLead};
 use super::underwriting::{Answer, Decision, Terms, cents};
+use crate::shared::json_writer::{Object, write_str};
 use crate::shared::time::format_seconds;
 
 /// Where leadsim's offer links and images live, for one request.
@@ -180,9 +181,39 @@ pub(crate) struct RateTableWire {
 impl RateTableWire {
     /// About how long it is as JSON (offers are about 1.4 KB, pending
     /// partners about 0.4 KB), for the buffer it is written into.
-    pub(crate) fn size_hint(&self) -> usize {
+    fn size_hint(&self) -> usize {
         let offers = self.loan_offers.len() + self.credit_card_offers.len() + self.savings_offers.len();
         512 + 1536 * offers + 512 * (self.pending_originators.len() + self.pending_responses.len())
+    }
+
+    /// The table as JSON, written by hand: what serde writes for it (a
+    /// test holds the two together) without escaping each of a table's
+    /// 400-odd member names again on every submission.
+    pub(crate) fn to_json(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.size_hint());
+        let mut o = Object::new(&mut out);
+        o.uuid("uuid", self.uuid);
+        o.uuid("leadUuid", self.lead_uuid);
+        if let Some(amount) = self.loan_amount {
+            o.int("loanAmount", amount);
+        }
+        o.text("createdAt", &self.created_at);
+        o.array("creditCardOffers", &self.credit_card_offers, |out, offer| offer.write(out));
+        o.array("loanOffers", &self.loan_offers, |out, offer| offer.write(out));
+        o.raw("mortgageOffers", "[]");
+        o.array("savingsOffers", &self.savings_offers, |out, offer| offer.write(out));
+        o.raw("specialOffers", "[]");
+        o.array("pendingOriginators", &self.pending_originators, |out, originator| {
+            out.extend_from_slice(originator.get().as_bytes());
+        });
+        o.array("pendingResponses", &self.pending_responses, |out, pending| {
+            let mut o = Object::new(out);
+            o.raw("partner", pending.partner.get());
+            o.array("productTypes", &pending.product_types, |out, product| write_str(out, product));
+            o.end();
+        });
+        o.end();
+        out
     }
 }
 
@@ -329,6 +360,54 @@ fn loan_offer(answer: &Answer, terms: &Terms, links: &Links) -> LoanOfferWire {
     }
 }
 
+impl LoanOfferWire {
+    /// What serde writes for it.
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut o = Object::new(out);
+        o.uuid("uuid", self.uuid);
+        o.text("productType", self.product_type);
+        o.text("productSubType", self.product_sub_type);
+        o.text("url", &self.url);
+        o.raw("originator", self.originator.get());
+        o.uuid("originatorId", self.originator_id);
+        o.boolean("preQualified", self.pre_qualified);
+        o.boolean("preApproved", self.pre_approved);
+        o.boolean("secured", self.secured);
+        o.boolean("coApplicant", self.co_applicant);
+        o.boolean("sponsored", self.sponsored);
+        o.int("maxAmount", self.max_amount);
+        o.int("minAmount", self.min_amount);
+        o.int("termLength", self.term_length);
+        o.text("termUnit", self.term_unit);
+        o.text("termDescription", self.term_description);
+        o.float("maxApr", self.max_apr);
+        o.float("minApr", self.min_apr);
+        o.float("meanApr", self.mean_apr);
+        o.text("aprType", self.apr_type);
+        o.text("aprDescription", self.apr_description);
+        o.float("maxFeeRate", self.max_fee_rate);
+        o.float("minFeeRate", self.min_fee_rate);
+        o.float("feeRate", self.fee_rate);
+        o.float("maxFeeFixed", self.max_fee_fixed);
+        o.float("minFeeFixed", self.min_fee_fixed);
+        o.float("feeFixed", self.fee_fixed);
+        o.boolean("allowPrepayment", self.allow_prepayment);
+        o.float("prepaymentFee", self.prepayment_fee);
+        o.float("monthlyPayment", self.monthly_payment);
+        o.float("maxMonthlyPayment", self.max_monthly_payment);
+        o.float("minMonthlyPayment", self.min_monthly_payment);
+        o.float("meanMonthlyPayment", self.mean_monthly_payment);
+        o.text("monthlyPaymentDescription", self.monthly_payment_description);
+        o.float("maxTotalPayment", self.max_total_payment);
+        o.float("minTotalPayment", self.min_total_payment);
+        o.float("meanTotalPayment", self.mean_total_payment);
+        o.float("recommendationScore", self.recommendation_score);
+        o.float("payout", self.payout);
+        o.float("conversionProbability", self.conversion_probability);
+        o.end();
+    }
+}
+
 /// `CreditCardOffer`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -371,6 +450,50 @@ struct IntroWire {
     purchase_intro_apr_term: i64,
     purchase_intro_apr_term_unit: &'static str,
     purchase_intro_apr_text: String,
+}
+
+impl CardOfferWire {
+    /// What serde writes for it.
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut o = Object::new(out);
+        o.uuid("uuid", self.uuid);
+        o.raw("partner", self.partner.get());
+        o.text("productType", self.product_type);
+        o.text("productSubType", self.product_sub_type);
+        o.text("url", &self.url);
+        o.float("recommendationScore", self.recommendation_score);
+        o.int("rank", self.rank as i64);
+        self.details.write(o.key("details"));
+        o.end();
+    }
+}
+
+impl CardDetailsWire {
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut o = Object::new(out);
+        o.text("cardName", self.card_name);
+        o.text("cardImageUrl", &self.card_image_url);
+        o.text("cardType", self.card_type);
+        o.array("cardPurposes", self.card_purposes, |out, purpose| write_str(out, purpose));
+        o.boolean("preQualified", self.pre_qualified);
+        o.boolean("preApproved", self.pre_approved);
+        o.boolean("preSelected", self.pre_selected);
+        o.float("minPurchaseApr", self.min_purchase_apr);
+        o.float("maxPurchaseApr", self.max_purchase_apr);
+        o.text("purchaseAprText", &self.purchase_apr_text);
+        o.float("minAnnualFee", self.min_annual_fee);
+        o.float("maxAnnualFee", self.max_annual_fee);
+        o.text("annualFeeText", &self.annual_fee_text);
+        // Flattened into the details.
+        if let Some(intro) = &self.intro {
+            o.float("minPurchaseIntroApr", intro.min_purchase_intro_apr);
+            o.float("maxPurchaseIntroApr", intro.max_purchase_intro_apr);
+            o.int("purchaseIntroAprTerm", intro.purchase_intro_apr_term);
+            o.text("purchaseIntroAprTermUnit", intro.purchase_intro_apr_term_unit);
+            o.text("purchaseIntroAprText", &intro.purchase_intro_apr_text);
+        }
+        o.end();
+    }
 }
 
 fn card_offer(answer: &Answer, terms: &Terms, links: &Links, rank: usize) -> Option<CardOfferWire> {
@@ -438,6 +561,33 @@ pub(crate) struct SavingsDetailsWire {
     impression_tracking_pixel_urls: [String; 1],
 }
 
+impl SavingsOfferWire {
+    /// What serde writes for it.
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut o = Object::new(out);
+        o.uuid("uuid", self.uuid);
+        o.raw("partner", self.partner.get());
+        o.text("productType", self.product_type);
+        o.text("productSubType", self.product_sub_type);
+        o.text("url", &self.url);
+        o.float("recommendationScore", self.recommendation_score);
+        o.int("rank", self.rank as i64);
+        let details = &self.details;
+        let mut d = Object::new(o.key("details"));
+        d.text("name", details.name);
+        d.float("annualPercentYield", details.annual_percent_yield);
+        d.float("rate", details.rate);
+        d.text("compoundingMethod", details.compounding_method);
+        d.float("minimumDeposit", details.minimum_deposit);
+        d.float("monthlyFee", details.monthly_fee);
+        d.text("effectiveAsOf", &details.effective_as_of);
+        d.text("federalInsuranceType", details.federal_insurance_type);
+        d.array("impressionTrackingPixelUrls", &details.impression_tracking_pixel_urls, |out, url| write_str(out, url));
+        d.end();
+        o.end();
+    }
+}
+
 fn savings_offer(
     answer: &Answer,
     terms: &Terms,
@@ -494,4 +644,91 @@ pub(crate) fn lead(lead: &SubmittedLead) -> Value {
     fields.insert("createdAt".into(), json!(format_seconds(lead.created_at)));
     fields.insert("updatedAt".into(), json!(format_seconds(lead.updated_at)));
     Value::Object(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::apis::engine::marketplace::lead::{CheckedLead, CreditBand, LeadInput, Script};
+    use crate::apis::engine::marketplace::underwriting;
+    use crate::shared::seed::Seed;
+    use crate::shared::time::parse_rfc3339;
+
+    fn lead(uuid: Uuid, input: LeadInput, now: DateTime<Utc>) -> SubmittedLead {
+        SubmittedLead {
+            uuid,
+            company: Uuid::from_u128(1),
+            company_name: "T".into(),
+            sub_account: 0,
+            is_test: false,
+            event_data: false,
+            created_at: now,
+            updated_at: now,
+            checked: CheckedLead {
+                uuid: None,
+                session_uuid: None,
+                sections: Default::default(),
+                client_tags: Vec::new(),
+                input,
+            },
+            rate_tables: Vec::new(),
+            clicks: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn hand_written_rate_tables_are_byte_for_byte_what_serde_writes() {
+        let seed = Seed::new(11);
+        let built = parse_rfc3339("2026-03-02T10:00:00Z").unwrap_or_default();
+        let products = [
+            vec![ProductType::Loan],
+            vec![ProductType::CreditCard, ProductType::Savings],
+            vec![ProductType::Loan, ProductType::CreditCard, ProductType::Savings, ProductType::Mortgage],
+        ];
+        let bands = [CreditBand::Excellent, CreditBand::Good, CreditBand::Fair, CreditBand::Poor, CreditBand::Limited];
+        // A base from a `Host` header is the client's text: it is escaped.
+        let bases = ["http://127.0.0.1:8080", "http://h\"o\\st\u{1}é"];
+        let (mut tables, mut offers, mut pending, mut intros) = (0, 0, 0, [0, 0]);
+        for n in 0..120u64 {
+            let input = LeadInput {
+                products: products[n as usize % products.len()].clone(),
+                loan_amount: (n % 4 != 0).then_some(1_000 + 7_919 * n as i64),
+                loan_purpose: None,
+                band: bands[n as usize % bands.len()],
+                annual_income: (n % 3 != 0).then_some(20_000 + 1_000 * n as i64),
+                state: Some("TX".into()),
+                card_purposes: Vec::new(),
+                allow_annual_fee: n % 2 == 0,
+                min_deposit: None,
+                script: [Script::None, Script::None, Script::Slow, Script::Decline][n as usize % 4],
+            };
+            let (lead_uuid, table_uuid) = (Uuid::from_u128(n.into()), Uuid::from_u128((1_000 + n).into()));
+            let table = RateTable {
+                uuid: table_uuid,
+                built_at: built,
+                loan_amount: input.loan_amount,
+                answers: underwriting::answers(seed, lead_uuid, table_uuid, &input, built),
+                search: None,
+            };
+            let lead = lead(lead_uuid, input, built);
+            for later in [0, 40, 86_400 * 3] {
+                let links = Links { base: bases[n as usize % bases.len()] };
+                let wire = rate_table(&lead, &table, built + TimeDelta::seconds(later), &links);
+                let written = wire.to_json();
+                let serde = serde_json::to_vec(&wire).unwrap_or_default();
+                assert_eq!(String::from_utf8_lossy(&written), String::from_utf8_lossy(&serde));
+                tables += 1;
+                intros[usize::from(wire.credit_card_offers.iter().any(|c| c.details.intro.is_some()))] += 1;
+                offers += wire.loan_offers.len() + wire.credit_card_offers.len() + wire.savings_offers.len();
+                pending += wire.pending_responses.len();
+            }
+        }
+        // Every kind of member was written: offers of each product, cards
+        // with and without an intro APR, and partners still answering.
+        assert_eq!(tables, 360);
+        assert!(offers > 500 && pending > 20, "{offers} offers, {pending} pending");
+        assert!(intros[0] > 0 && intros[1] > 0, "{intros:?}");
+    }
 }
