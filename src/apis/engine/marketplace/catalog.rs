@@ -19,6 +19,7 @@ use super::super::models::{ProductType, RejectReason};
 use super::lead::{LeadInput, Script};
 use super::lenders::{self, Lender};
 use super::render::logo;
+use crate::shared::json_writer::{Object, write_str};
 use super::underwriting::{Answer, Decision, Terms, Wait};
 use crate::shared::seed::Seed;
 
@@ -473,6 +474,65 @@ struct Empty {}
 impl BaseOffer<'_> {
     pub(crate) fn recommendation_score(&self) -> f64 {
         self.recommendation_score
+    }
+
+    /// The offer as JSON, written by hand: what serde writes for it (a
+    /// test holds the two together), without escaping its 40-odd member
+    /// names again for every offer of every search.
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        let mut o = Object::new(out);
+        o.int_if_some("accountCentsMin", self.account_cents_min);
+        o.int_if_some("amountCentsMax", self.amount_cents_max);
+        o.int_if_some("amountCentsMin", self.amount_cents_min);
+        o.int_if_some("annualAdvisoryFeeBasisPointsMax", self.annual_advisory_fee_basis_points_max);
+        o.int_if_some("annualAdvisoryFeeBasisPointsMin", self.annual_advisory_fee_basis_points_min);
+        o.int_if_some("annualPercentageRateBasisPointsMax", self.annual_percentage_rate_basis_points_max);
+        o.int_if_some("annualPercentageRateBasisPointsMin", self.annual_percentage_rate_basis_points_min);
+        if let Some(kind) = self.annual_percentage_rate_type {
+            o.text("annualPercentageRateType", kind);
+        }
+        o.int_if_some("annualPercentageYieldBasisPoints", self.annual_percentage_yield_basis_points);
+        o.text("createdAt", self.created_at);
+        if let Some(reporting) = self.credit_bureau_reporting {
+            o.boolean("creditBureauReporting", reporting);
+        }
+        o.int_if_some("debtAmountCentsMax", self.debt_amount_cents_max);
+        o.int_if_some("debtAmountCentsMin", self.debt_amount_cents_min);
+        o.text("description", self.description);
+        o.array("descriptionPoints", self.description_points, |out, point| write_str(out, point));
+        o.text("disclaimer", self.disclaimer);
+        o.int_if_some("enrollmentFeeBasisPointsMax", self.enrollment_fee_basis_points_max);
+        o.int_if_some("enrollmentFeeBasisPointsMin", self.enrollment_fee_basis_points_min);
+        o.int_if_some("fastTransferFeeCentsMax", self.fast_transfer_fee_cents_max);
+        o.int_if_some("fastTransferFeeCentsMin", self.fast_transfer_fee_cents_min);
+        o.text("financialInstitutionDisplayName", self.financial_institution_display_name);
+        o.text("financialInstitutionImageUrl", self.financial_institution_image_url);
+        o.uuid("financialInstitutionUuid", self.financial_institution_uuid);
+        o.text("headline", self.headline);
+        o.text("internalName", self.internal_name);
+        o.boolean("isMonetized", self.is_monetized);
+        o.array("keywords", self.keywords, write_str);
+        o.text("legalLanguage", self.legal_language);
+        o.int_if_some("monthlyFeeCentsMax", self.monthly_fee_cents_max);
+        o.int_if_some("monthlyFeeCentsMin", self.monthly_fee_cents_min);
+        o.int_if_some("outOfNetworkAtmUsageFeeCents", self.out_of_network_atm_usage_fee_cents);
+        o.text("productDisplayName", self.product_display_name);
+        o.text("productType", self.product_type);
+        o.array("productVersions", self.product_versions, |out, version| {
+            let _ = serde_json::to_writer(out, &version);
+        });
+        o.float("recommendationScore", self.recommendation_score);
+        o.array("stateExclusions", self.state_exclusions, |out, state| write_str(out, state));
+        o.text("status", self.status);
+        o.raw("tags", "{}");
+        o.int_if_some("termLengthMonthsMax", self.term_length_months_max);
+        o.int_if_some("termLengthMonthsMin", self.term_length_months_min);
+        o.text("unmonetizedUrl", self.unmonetized_url);
+        o.text("updatedAt", self.updated_at);
+        o.text("url", &self.url);
+        o.uuid("uuid", self.uuid);
+        o.int("version", self.version.into());
+        o.end();
     }
 }
 

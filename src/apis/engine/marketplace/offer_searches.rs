@@ -31,6 +31,7 @@ use super::render::{Links, partner_in_name_order};
 use super::store::{Held, Poll, RateTable, Refused, Search, SubmittedLead};
 use super::underwriting::Decision;
 use crate::shared::http::JSON;
+use crate::shared::json_writer::{Object, write_str};
 use crate::shared::request::{parse_json_value, query_pairs, query_value};
 use crate::shared::time::format_seconds;
 
@@ -302,8 +303,22 @@ struct PendingWire {
 /// `BasicRateTable`: offers that arrived (best recommendation first) and
 /// the partners still answering, with the product types they answer for.
 fn render(listings: &Listings, lead: Uuid, table: &RateTable, now: DateTime<Utc>, base: &str) -> Bytes {
-    let links = Links { base };
     let created = format_seconds(table.built_at);
+    let wire = search_wire(listings, lead, table, now, &Links { base }, &created);
+    // Offers are about 1.3 KB as JSON, pending partners about 0.4 KB.
+    let mut text = Vec::with_capacity(512 + 1536 * wire.offers.len() + 512 * wire.pending_responses.len());
+    wire.write(&mut text);
+    Bytes::from(text)
+}
+
+fn search_wire<'a>(
+    listings: &'a Listings,
+    lead: Uuid,
+    table: &RateTable,
+    now: DateTime<Utc>,
+    links: &Links,
+    created: &'a str,
+) -> SearchWire<'a> {
     let mut offers: Vec<BaseOffer> = table
         .answered(now)
         .filter_map(|answer| {
@@ -311,7 +326,7 @@ fn render(listings: &Listings, lead: Uuid, table: &RateTable, now: DateTime<Utc>
                 return None;
             };
             let listing = listings.get(answer.lender, product)?;
-            Some(catalog::base_offer(listing, terms.uuid, links.offer(terms.uuid), terms.recommendation_score, &created))
+            Some(catalog::base_offer(listing, terms.uuid, links.offer(terms.uuid), terms.recommendation_score, created))
         })
         .collect();
     offers.sort_by(|a, b| b.recommendation_score().total_cmp(&a.recommendation_score()));
@@ -328,18 +343,28 @@ fn render(listings: &Listings, lead: Uuid, table: &RateTable, now: DateTime<Utc>
             }),
         }
     }
-    // Offers are about 1.3 KB as JSON, pending partners about 0.4 KB.
-    let mut text = Vec::with_capacity(512 + 1536 * offers.len() + 512 * pending.len());
-    let body = SearchWire {
+    SearchWire {
         lead_uuid: lead,
         offers,
         pending_responses: pending,
         uuid: table.uuid,
-    };
-    // Plain structs of strings and numbers: serializing cannot fail.
-    match serde_json::to_writer(&mut text, &body) {
-        Ok(()) => Bytes::from(text),
-        Err(_) => Bytes::new(),
+    }
+}
+
+impl SearchWire<'_> {
+    /// What serde writes for it (a test holds the two together), by hand.
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut o = Object::new(out);
+        o.uuid("leadUuid", self.lead_uuid);
+        o.array("offers", &self.offers, |out, offer| offer.write(out));
+        o.array("pendingResponses", &self.pending_responses, |out, pending| {
+            let mut o = Object::new(out);
+            o.array("offerCatalogProductTypes", &pending.offer_catalog_product_types, |out, slug| write_str(out, slug));
+            o.raw("partner", pending.partner.get());
+            o.end();
+        });
+        o.uuid("uuid", self.uuid);
+        o.end();
     }
 }
 
@@ -416,4 +441,72 @@ pub(crate) async fn channel_offers(
         uuid,
     })
     .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::apis::engine::marketplace::lead::{CreditBand, LeadInput, Script};
+    use crate::apis::engine::marketplace::lenders;
+    use crate::shared::seed::Seed;
+    use crate::shared::time::parse_rfc3339;
+
+    #[test]
+    fn hand_written_searches_are_byte_for_byte_what_serde_writes() {
+        let seed = Seed::new(5);
+        let listings = Listings::new(seed);
+        let built = parse_rfc3339("2026-03-02T10:00:00Z").unwrap_or_default();
+        let every = catalog::all();
+        // Silent and slow partners keep some pending at every read.
+        let behaviour = Behaviour {
+            silent: lenders::all().iter().step_by(5).collect(),
+            slow: lenders::all().iter().skip(2).step_by(7).collect(),
+            no_offers: Vec::new(),
+        };
+        let bases = ["http://127.0.0.1:8080", "http://h\"o\\st\u{1}é"];
+        let (mut searches, mut offers, mut pending) = (0, 0, 0);
+        for n in 0..every.len() {
+            // One product, then a window of three, then all of them.
+            let slugs: Vec<&'static CatalogProduct> = match n % 3 {
+                0 => vec![&every[n]],
+                1 => every.iter().cycle().skip(n).take(3).collect(),
+                _ => every.iter().collect(),
+            };
+            let input = LeadInput {
+                products: Vec::new(),
+                loan_amount: None,
+                loan_purpose: None,
+                band: CreditBand::Good,
+                annual_income: None,
+                state: Some(["TX", "NY", "WV"][n % 3].into()),
+                card_purposes: Vec::new(),
+                allow_annual_fee: true,
+                min_deposit: None,
+                script: [Script::None, Script::Slow][n % 2],
+            };
+            let uuid = Uuid::from_u128(n as u128);
+            let table = RateTable {
+                uuid,
+                built_at: built,
+                loan_amount: None,
+                answers: catalog::answers(seed, uuid, &slugs, &input, &behaviour, built),
+                search: None,
+            };
+            let created = format_seconds(table.built_at);
+            for later in [0, 5, 3_600] {
+                let links = Links { base: bases[n % 2] };
+                let wire = search_wire(&listings, uuid, &table, built + TimeDelta::seconds(later), &links, &created);
+                let mut written = Vec::new();
+                wire.write(&mut written);
+                let serde = serde_json::to_vec(&wire).unwrap_or_default();
+                assert_eq!(String::from_utf8_lossy(&written), String::from_utf8_lossy(&serde));
+                searches += 1;
+                offers += wire.offers.len();
+                pending += wire.pending_responses.len();
+            }
+        }
+        assert!(searches >= 30 && offers > 300 && pending > 30, "{searches} {offers} {pending}");
+    }
 }
