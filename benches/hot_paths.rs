@@ -264,3 +264,62 @@ fn route_data_analytics_post(bencher: Bencher) {
         serve(&runtime, &app, request);
     });
 }
+
+/// `POST /leads/rateTables` (submitLead): a new lead each time, read,
+/// checked, underwritten, stored and answered with its rate table.
+#[divan::bench(sample_count = 2000)]
+fn route_submit_lead(bencher: Bencher) {
+    let runtime = runtime();
+    let app = application();
+    let ratings = ["excellent", "good", "fair", "poor"];
+    let mut n = 0u64;
+    bencher.bench_local(|| {
+        n += 1;
+        let body = format!(
+            r#"{{"productTypes":["loan","savings"],"personalInformation":{{"firstName":"Bench","email":"b{n}@example.com","state":"TX","zipcode":"73301","dateOfBirth":"1990-01-02","ssn":"123-45-6780"}},"loanInformation":{{"purpose":"debt_consolidation","loanAmount":{}}},"creditInformation":{{"providedCreditRating":"{}"}},"financialInformation":{{"annualIncome":{}}},"clientTags":{{"subid":["s{}"]}}}}"#,
+            2000 + (n % 40) * 1000,
+            ratings[(n % 4) as usize],
+            30000 + (n % 10) * 10000,
+            n % 100
+        );
+        let request = http::Request::post("/leads/rateTables")
+            .header("host", "127.0.0.1:18080")
+            .header("content-type", "application/json")
+            .header("authorization", "Bearer demo-publishable-token")
+            .header("content-length", body.len())
+            .body(Body::from(body))
+            .unwrap();
+        serve(&runtime, &app, request);
+    });
+}
+
+/// `POST /offerSearches`: the carousel's body for a new lead each time:
+/// read, checked, answered from the catalogue, stored and rendered.
+#[divan::bench(sample_count = 2000)]
+fn route_offer_search_create(bencher: Bencher) {
+    let runtime = runtime();
+    let app = application();
+    let kinds = [
+        r#""EarnedWageAccess","CashAdvance""#,
+        r#""UnsecuredPersonalLoan""#,
+        r#""CashRewards","BankingAccount""#,
+    ];
+    let mut n = 0usize;
+    bencher.bench_local(|| {
+        n += 1;
+        let body = format!(
+            r#"{{"deviceId":"77449c35-820c-4132-9615-5c67656ce754","sessionInformation":{{"ipAddress":"","userAgent":"Mozilla/5.0"}},"productTypes":[{}],"clientTags":{{"os":[""],"isMobile":["false"],"app":["apps/dynamic-offers"],"subid":["s{}"]}},"personalInformation":{{"state":"TX"}}}}"#,
+            kinds[n % 3],
+            n % 100
+        );
+        let request = http::Request::post("/offerSearches")
+            .header("host", "127.0.0.1:18080")
+            .header("content-type", "application/json")
+            .header("authorization", "Bearer demo-publishable-token")
+            .header("api-version", "2026-02-25")
+            .header("content-length", body.len())
+            .body(Body::from(body))
+            .unwrap();
+        serve(&runtime, &app, request);
+    });
+}
