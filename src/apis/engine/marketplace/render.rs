@@ -111,6 +111,8 @@ struct LenderJson {
     /// Offer Searches have every object's members in name order.
     partner_in_name_order: Box<RawValue>,
     originator: Box<RawValue>,
+    /// A loan offer's `originatorId` (a name-based uuid: a SHA-1 each time).
+    originator_id: Uuid,
 }
 
 static LENDER_JSON: LazyLock<Vec<LenderJson>> = LazyLock::new(|| {
@@ -125,6 +127,7 @@ static LENDER_JSON: LazyLock<Vec<LenderJson>> = LazyLock::new(|| {
             // A `Value`'s object keeps its members in name order.
             partner_in_name_order: raw(serde_json::to_value(partner_wire(lender)).map(|v| v.to_string())),
             originator: raw(serde_json::to_string(&originator_wire(lender))),
+            originator_id: Uuid::new_v5(&lender.institution.uuid, b"originator"),
         })
         .collect()
 });
@@ -322,7 +325,7 @@ fn loan_offer(answer: &Answer, terms: &Terms, links: &Links) -> LoanOfferWire {
         product_sub_type: "personal_loan",
         url: links.offer(terms.uuid),
         originator: originator(lender),
-        originator_id: Uuid::new_v5(&lender.institution.uuid, b"originator"),
+        originator_id: lender_json(lender).originator_id,
         pre_qualified: terms.pre_qualified,
         pre_approved: terms.pre_approved,
         secured: false,
