@@ -25,18 +25,36 @@ pub(crate) struct Links<'a> {
 impl Links<'_> {
     /// The offer's URL: following it records the click.
     pub(crate) fn offer(&self, offer: Uuid) -> String {
-        format!("{}/ref/{offer}", self.base)
+        // By pieces, not through `format!` and uuid's `Display`: every
+        // offer of every table has one.
+        let mut url = String::with_capacity(self.base.len() + 41);
+        url.push_str(self.base);
+        url.push_str("/ref/");
+        push_uuid(&mut url, offer);
+        url
     }
 
     fn pixel(&self, lead: Uuid, rate_table: Uuid, offer: Uuid) -> String {
-        format!("{}/uiEvent/offerDisplays/{lead}/{rate_table}/{offer}/pixel.gif", self.base)
+        let mut url = String::with_capacity(self.base.len() + 143);
+        url.push_str(self.base);
+        url.push_str("/uiEvent/offerDisplays/");
+        for uuid in [lead, rate_table, offer] {
+            push_uuid(&mut url, uuid);
+            url.push('/');
+        }
+        url.push_str("pixel.gif");
+        url
     }
+}
+
+fn push_uuid(out: &mut String, uuid: Uuid) {
+    out.push_str(uuid.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
 }
 
 /// A logo URL that resolves nowhere (`.invalid` is reserved), so a test
 /// page never loads anything from the internet.
 pub(crate) fn logo(lender: &Lender) -> String {
-    format!("https://images.leadsim.invalid/{}/{}_120x40.png", lender.key, lender.key)
+    ["https://images.leadsim.invalid/", lender.key, "/", lender.key, "_120x40.png"].concat()
 }
 
 const DISCLAIMER: &str = "Simulated offer: no credit decision was made.";
