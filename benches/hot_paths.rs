@@ -195,6 +195,22 @@ fn pixel_request() -> http::Request<Body> {
         .unwrap()
 }
 
+/// A JSON POST to the bench fixtures' host, with `headers` beside the content type.
+fn post_json<B: AsRef<[u8]> + Into<Body>>(
+    path: &str,
+    body: B,
+    headers: &[(&str, &str)],
+) -> http::Request<Body> {
+    let mut request = http::Request::post(path)
+        .header("host", "127.0.0.1:18080")
+        .header("content-type", "application/json")
+        .header("content-length", body.as_ref().len());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.body(body.into()).unwrap()
+}
+
 /// The pixel on bare axum (as `examples/baseline.rs` serves it): what
 /// `route_pixel` costs beyond this is leadsim's own.
 #[divan::bench(sample_count = 2000)]
@@ -231,14 +247,15 @@ fn route_offer_display(bencher: Bencher) {
     let app = application();
     let body = r#"{"leadUuid":"f914eb07-a64f-51d8-b882-ff508a8c5c81","rateTableUuid":"952a1184-d369-5958-9a0f-bec903e11c48","offerUuid":"3426f971-1aa5-5cb0-91a9-cf2edcfa5dfa"}"#;
     bencher.bench_local(|| {
-        let request = http::Request::post("/uiEvent/offerDisplays")
-            .header("host", "127.0.0.1:18080")
-            .header("content-type", "application/json")
-            .header("authorization", "Bearer demo-publishable-token")
-            .header("content-length", body.len())
-            .body(Body::from(body))
-            .unwrap();
-        serve(&runtime, &app, request);
+        serve(
+            &runtime,
+            &app,
+            post_json(
+                "/uiEvent/offerDisplays",
+                body,
+                &[("authorization", "Bearer demo-publishable-token")],
+            ),
+        );
     });
 }
 
@@ -255,13 +272,7 @@ fn route_data_analytics_post(bencher: Bencher) {
             n % 1000,
             n % 5
         );
-        let request = http::Request::post("/api/v1/lead_analytics")
-            .header("host", "127.0.0.1:18080")
-            .header("content-type", "application/json")
-            .header("content-length", body.len())
-            .body(Body::from(body))
-            .unwrap();
-        serve(&runtime, &app, request);
+        serve(&runtime, &app, post_json("/api/v1/lead_analytics", body, &[]));
     });
 }
 
@@ -282,14 +293,7 @@ fn route_submit_lead(bencher: Bencher) {
             30000 + (n % 10) * 10000,
             n % 100
         );
-        let request = http::Request::post("/leads/rateTables")
-            .header("host", "127.0.0.1:18080")
-            .header("content-type", "application/json")
-            .header("authorization", "Bearer demo-publishable-token")
-            .header("content-length", body.len())
-            .body(Body::from(body))
-            .unwrap();
-        serve(&runtime, &app, request);
+        serve(&runtime, &app, post_json("/leads/rateTables", body, &[("authorization", "Bearer demo-publishable-token")]));
     });
 }
 
@@ -312,14 +316,6 @@ fn route_offer_search_create(bencher: Bencher) {
             kinds[n % 3],
             n % 100
         );
-        let request = http::Request::post("/offerSearches")
-            .header("host", "127.0.0.1:18080")
-            .header("content-type", "application/json")
-            .header("authorization", "Bearer demo-publishable-token")
-            .header("api-version", "2026-02-25")
-            .header("content-length", body.len())
-            .body(Body::from(body))
-            .unwrap();
-        serve(&runtime, &app, request);
+        serve(&runtime, &app, post_json("/offerSearches", body, &[("authorization", "Bearer demo-publishable-token"), ("api-version", "2026-02-25")]));
     });
 }

@@ -242,25 +242,7 @@ fn preview(state: &Engine, headers: &HeaderMap, company: Uuid, input: LeadInput,
         answers,
         search: None,
     };
-    let lead = SubmittedLead {
-        uuid: lead_uuid,
-        company,
-        company_name: String::new(),
-        sub_account: 0,
-        is_test: true,
-        event_data: false,
-        created_at: now,
-        updated_at: now,
-        checked: super::lead::CheckedLead {
-            uuid: None,
-            session_uuid: None,
-            sections: Default::default(),
-            client_tags: Vec::new(),
-            input,
-        },
-        rate_tables: Vec::new(),
-        clicks: Vec::new(),
-    };
+    let lead = SubmittedLead::of_input(lead_uuid, company, input, now);
     let base = public_base_url(state.settings.public_url.as_deref(), headers);
     render::rate_table(&lead, &table, now, &Links { base: &base })
 }

@@ -429,10 +429,10 @@ impl LoanOfferWire {
     }
 }
 
-/// `CreditCardOffer`.
+/// The members a `CreditCardOffer` and a `SavingsOffer` begin with.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct CardOfferWire {
+pub(crate) struct OfferHeadWire {
     uuid: Uuid,
     partner: &'static RawValue,
     product_type: &'static str,
@@ -440,6 +440,39 @@ pub(crate) struct CardOfferWire {
     url: String,
     recommendation_score: f64,
     rank: usize,
+}
+
+impl OfferHeadWire {
+    /// `types`: the offer's `productType` and `productSubType`.
+    fn new(terms: &Terms, lender: &'static Lender, types: (&'static str, &'static str), links: &Links, rank: usize) -> Self {
+        Self {
+            uuid: terms.uuid,
+            partner: partner(lender),
+            product_type: types.0,
+            product_sub_type: types.1,
+            url: links.offer(terms.uuid),
+            recommendation_score: terms.recommendation_score,
+            rank: rank + 1,
+        }
+    }
+
+    /// What serde writes for it, into the offer's object.
+    fn write(&self, o: &mut Object) {
+        o.uuid("uuid", self.uuid);
+        o.raw("partner", self.partner.get());
+        o.text("productType", self.product_type);
+        o.text("productSubType", self.product_sub_type);
+        o.text("url", &self.url);
+        o.float("recommendationScore", self.recommendation_score);
+        o.int("rank", self.rank as i64);
+    }
+}
+
+/// `CreditCardOffer`.
+#[derive(Serialize)]
+pub(crate) struct CardOfferWire {
+    #[serde(flatten)]
+    head: OfferHeadWire,
     pub(crate) details: CardDetailsWire,
 }
 
@@ -477,13 +510,7 @@ impl CardOfferWire {
     /// What serde writes for it.
     fn write(&self, out: &mut Vec<u8>) {
         let mut o = Object::new(out);
-        o.uuid("uuid", self.uuid);
-        o.raw("partner", self.partner.get());
-        o.text("productType", self.product_type);
-        o.text("productSubType", self.product_sub_type);
-        o.text("url", &self.url);
-        o.float("recommendationScore", self.recommendation_score);
-        o.int("rank", self.rank as i64);
+        self.head.write(&mut o);
         self.details.write(o.key("details"));
         o.end();
     }
@@ -521,14 +548,9 @@ fn card_offer(answer: &Answer, terms: &Terms, links: &Links, rank: usize) -> Opt
     let lender = answer.lender;
     let card = lender.card.as_ref()?;
     let apr = terms.apr.unwrap_or(card.purchase_apr.0);
+    let sub_type = if card.secured { "secured_card" } else { "credit_card" };
     Some(CardOfferWire {
-        uuid: terms.uuid,
-        partner: partner(lender),
-        product_type: "credit_card",
-        product_sub_type: if card.secured { "secured_card" } else { "credit_card" },
-        url: links.offer(terms.uuid),
-        recommendation_score: terms.recommendation_score,
-        rank: rank + 1,
+        head: OfferHeadWire::new(terms, lender, ("credit_card", sub_type), links, rank),
         details: CardDetailsWire {
             card_name: card.name,
             card_image_url: logo(lender),
@@ -556,15 +578,9 @@ fn card_offer(answer: &Answer, terms: &Terms, links: &Links, rank: usize) -> Opt
 
 /// `SavingsOffer`.
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 pub(crate) struct SavingsOfferWire {
-    uuid: Uuid,
-    partner: &'static RawValue,
-    product_type: &'static str,
-    product_sub_type: &'static str,
-    url: String,
-    recommendation_score: f64,
-    rank: usize,
+    #[serde(flatten)]
+    head: OfferHeadWire,
     pub(crate) details: SavingsDetailsWire,
 }
 
@@ -586,13 +602,7 @@ impl SavingsOfferWire {
     /// What serde writes for it.
     fn write(&self, out: &mut Vec<u8>) {
         let mut o = Object::new(out);
-        o.uuid("uuid", self.uuid);
-        o.raw("partner", self.partner.get());
-        o.text("productType", self.product_type);
-        o.text("productSubType", self.product_sub_type);
-        o.text("url", &self.url);
-        o.float("recommendationScore", self.recommendation_score);
-        o.int("rank", self.rank as i64);
+        self.head.write(&mut o);
         let details = &self.details;
         let mut d = Object::new(o.key("details"));
         d.text("name", details.name);
@@ -621,13 +631,7 @@ fn savings_offer(
     let lender = answer.lender;
     let account = lender.savings.as_ref()?;
     Some(SavingsOfferWire {
-        uuid: terms.uuid,
-        partner: partner(lender),
-        product_type: "savings",
-        product_sub_type: "savings_account",
-        url: links.offer(terms.uuid),
-        recommendation_score: terms.recommendation_score,
-        rank: rank + 1,
+        head: OfferHeadWire::new(terms, lender, ("savings", "savings_account"), links, rank),
         details: SavingsDetailsWire {
             name: account.name,
             annual_percent_yield: account.apy,
@@ -672,32 +676,10 @@ mod tests {
     use chrono::TimeDelta;
 
     use super::*;
-    use crate::apis::engine::marketplace::lead::{CheckedLead, CreditBand, LeadInput, Script};
+    use crate::apis::engine::marketplace::lead::{CreditBand, LeadInput, Script};
     use crate::apis::engine::marketplace::underwriting;
     use crate::shared::seed::Seed;
     use crate::shared::time::parse_rfc3339;
-
-    fn lead(uuid: Uuid, input: LeadInput, now: DateTime<Utc>) -> SubmittedLead {
-        SubmittedLead {
-            uuid,
-            company: Uuid::from_u128(1),
-            company_name: "T".into(),
-            sub_account: 0,
-            is_test: false,
-            event_data: false,
-            created_at: now,
-            updated_at: now,
-            checked: CheckedLead {
-                uuid: None,
-                session_uuid: None,
-                sections: Default::default(),
-                client_tags: Vec::new(),
-                input,
-            },
-            rate_tables: Vec::new(),
-            clicks: Vec::new(),
-        }
-    }
 
     #[test]
     fn hand_written_rate_tables_are_byte_for_byte_what_serde_writes() {
@@ -733,7 +715,7 @@ mod tests {
                 answers: underwriting::answers(seed, lead_uuid, table_uuid, &input, built),
                 search: None,
             };
-            let lead = lead(lead_uuid, input, built);
+            let lead = SubmittedLead::of_input(lead_uuid, Uuid::from_u128(1), input, built);
             for later in [0, 40, 86_400 * 3] {
                 let links = Links { base: bases[n as usize % bases.len()] };
                 let wire = rate_table(&lead, &table, built + TimeDelta::seconds(later), &links);

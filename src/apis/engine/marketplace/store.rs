@@ -85,6 +85,30 @@ pub(crate) struct SubmittedLead {
 }
 
 impl SubmittedLead {
+    /// A test lead of `company` with nothing but what underwriting reads:
+    /// no sections, tags, tables or clicks (an offer preview's).
+    pub(crate) fn of_input(uuid: Uuid, company: Uuid, input: lead::LeadInput, now: DateTime<Utc>) -> Self {
+        Self {
+            uuid,
+            company,
+            company_name: String::new(),
+            sub_account: 0,
+            is_test: true,
+            event_data: false,
+            created_at: now,
+            updated_at: now,
+            checked: CheckedLead {
+                uuid: None,
+                session_uuid: None,
+                sections: Default::default(),
+                client_tags: Vec::new(),
+                input,
+            },
+            rate_tables: Vec::new(),
+            clicks: Vec::new(),
+        }
+    }
+
     /// What the lead costs the store, in bytes (see [`MAX_LEAD_BYTES`]).
     pub(crate) fn weight(&self) -> usize {
         let tags: usize = self.checked.client_tags.iter().map(|(k, v)| k.len() + v.len() + 48).sum();
