@@ -281,7 +281,9 @@ fn answer(listings: &Listings, lead: Uuid, table: &RateTable, now: DateTime<Utc>
     ([(header::CONTENT_TYPE, JSON)], render(listings, lead, table, now, base)).into_response()
 }
 
-/// `BasicRateTable` (members in name order, as the vendor's).
+/// `BasicRateTable` (members in name order, as the vendor's). Sent as
+/// its `write` writes it; serde's derived form is what the tests hold
+/// that writer to.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SearchWire<'a> {
@@ -311,6 +313,8 @@ fn render(listings: &Listings, lead: Uuid, table: &RateTable, now: DateTime<Utc>
     Bytes::from(text)
 }
 
+/// What [`render`] writes: the offers that arrived at `now`, best first,
+/// and the partners still answering.
 fn search_wire<'a>(
     listings: &'a Listings,
     lead: Uuid,

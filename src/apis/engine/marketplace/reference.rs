@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use serde_json::{Value, json};
@@ -487,5 +487,5 @@ pub(crate) async fn vehicle_trims(_: Publishable, RawQuery(query): RawQuery) -> 
 
 /// A stored JSON text as a response.
 fn json_text(text: String) -> Response {
-    ([(header::CONTENT_TYPE, crate::shared::http::JSON)], text).into_response()
+    crate::shared::http::json_written(StatusCode::OK, text.into_bytes())
 }

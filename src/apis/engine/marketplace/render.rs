@@ -181,7 +181,8 @@ struct PendingWire {
     product_types: Vec<&'static str>,
 }
 
-/// `RateTable`.
+/// `RateTable`. Sent as [`Self::to_json`] writes it; serde's derived form
+/// (and the offers') is what the tests hold that writer to.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RateTableWire {
@@ -432,7 +433,7 @@ impl LoanOfferWire {
 /// The members a `CreditCardOffer` and a `SavingsOffer` begin with.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct OfferHeadWire {
+struct OfferHeadWire {
     uuid: Uuid,
     partner: &'static RawValue,
     product_type: &'static str,
@@ -603,18 +604,23 @@ impl SavingsOfferWire {
     fn write(&self, out: &mut Vec<u8>) {
         let mut o = Object::new(out);
         self.head.write(&mut o);
-        let details = &self.details;
-        let mut d = Object::new(o.key("details"));
-        d.text("name", details.name);
-        d.float("annualPercentYield", details.annual_percent_yield);
-        d.float("rate", details.rate);
-        d.text("compoundingMethod", details.compounding_method);
-        d.float("minimumDeposit", details.minimum_deposit);
-        d.float("monthlyFee", details.monthly_fee);
-        d.text("effectiveAsOf", &details.effective_as_of);
-        d.text("federalInsuranceType", details.federal_insurance_type);
-        d.array("impressionTrackingPixelUrls", &details.impression_tracking_pixel_urls, |out, url| write_str(out, url));
-        d.end();
+        self.details.write(o.key("details"));
+        o.end();
+    }
+}
+
+impl SavingsDetailsWire {
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut o = Object::new(out);
+        o.text("name", self.name);
+        o.float("annualPercentYield", self.annual_percent_yield);
+        o.float("rate", self.rate);
+        o.text("compoundingMethod", self.compounding_method);
+        o.float("minimumDeposit", self.minimum_deposit);
+        o.float("monthlyFee", self.monthly_fee);
+        o.text("effectiveAsOf", &self.effective_as_of);
+        o.text("federalInsuranceType", self.federal_insurance_type);
+        o.array("impressionTrackingPixelUrls", &self.impression_tracking_pixel_urls, |out, url| write_str(out, url));
         o.end();
     }
 }
