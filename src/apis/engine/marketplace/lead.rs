@@ -108,13 +108,19 @@ pub(crate) struct CheckedLead {
 }
 
 /// A lead's sections (`personalInformation`, …) as compact JSON text.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Sections(Box<str>);
 
 impl Sections {
     pub(crate) fn new(map: &Map<String, Value>) -> Self {
         // A map of JSON values: serializing it cannot fail.
         Self(serde_json::to_string(map).unwrap_or_default().into_boxed_str())
+    }
+
+    /// Sections already written as compact JSON, as [`Sections::new`]
+    /// writes them (keys in order, serde_json's escaping).
+    pub(super) fn from_json_text(text: String) -> Self {
+        Self(text.into_boxed_str())
     }
 
     /// Bytes of the compact JSON kept.
@@ -132,8 +138,8 @@ impl Sections {
 }
 
 /// Members of a section and what each must be.
-#[derive(Clone, Copy)]
-enum Kind {
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Kind {
     Text,
     Email,
     Phone,
@@ -146,7 +152,7 @@ enum Kind {
     ListOf(&'static [&'static str]),
 }
 
-const PRODUCT_TYPES: &[&str] = &[
+pub(super) const PRODUCT_TYPES: &[&str] = &[
     "credit_card", "generic", "auto_insurance", "insurance", "life_insurance", "loan", "mortgage", "savings", "other",
     "unknown",
 ];
@@ -253,7 +259,7 @@ const CO_APPLICANT: &[(&str, Kind)] = &[
 ];
 
 /// Sections checked member by member; other object sections are kept as sent.
-const SECTIONS: &[(&str, &[(&str, Kind)])] = &[
+pub(super) const SECTIONS: &[(&str, &[(&str, Kind)])] = &[
     ("personalInformation", PERSONAL),
     ("loanInformation", LOAN),
     ("creditInformation", CREDIT),
@@ -265,7 +271,7 @@ const SECTIONS: &[(&str, &[(&str, Kind)])] = &[
     ("legalInformation", LEGAL),
     ("coApplicantInformation", CO_APPLICANT),
 ];
-const OTHER_SECTIONS: &[&str] = &[
+pub(super) const OTHER_SECTIONS: &[&str] = &[
     "personalReferenceInformation",
     "mortgageInformation",
     "educationInformation",
@@ -274,7 +280,7 @@ const OTHER_SECTIONS: &[&str] = &[
     "identificationInformation",
     "lifeInsuranceInformation",
 ];
-const UUIDS: &[&str] = &["uuid", "sessionUuid", "deviceId", "referralCompanyUuid", "trackingUuid"];
+pub(super) const UUIDS: &[&str] = &["uuid", "sessionUuid", "deviceId", "referralCompanyUuid", "trackingUuid"];
 /// The spec sets no length on a lead's text; the vendor's store does have
 /// one, and leadsim's memory needs one. Past these a member is refused
 /// like any invalid one (400, `Invalid fields present`), so a stored lead
@@ -288,9 +294,9 @@ pub(crate) const MAX_REFINANCE_LOANS: usize = 20;
 /// as sent, such as `mortgageInformation`, count here).
 pub(crate) const MAX_SECTIONS_BYTES: usize = 64 << 10;
 /// Client tags a lead may carry (keys, and values per key), and their length.
-const MAX_TAG_KEYS: usize = 20;
-const MAX_TAG_VALUES: usize = 20;
-const MAX_TAG_CHARS: usize = 255;
+pub(super) const MAX_TAG_KEYS: usize = 20;
+pub(super) const MAX_TAG_VALUES: usize = 20;
+pub(super) const MAX_TAG_CHARS: usize = 255;
 
 /// The vendor's message for an invalid member: the value as JSON text (a
 /// string bare), and the member's own name.
@@ -444,31 +450,54 @@ fn client_tags(value: Option<&Value>, errors: &mut Vec<ApiError>) -> Vec<(String
     tags
 }
 
+/// A checked lead's members, as underwriting looks them up: in a JSON
+/// tree, or in a lead read without one ([`super::plain_lead`]).
+pub(crate) trait Members {
+    fn text(&self, section: &str, member: &str) -> Option<&str>;
+    fn int(&self, section: &str, member: &str) -> Option<i64>;
+    fn flag(&self, section: &str, member: &str) -> Option<bool>;
+    /// The strings of a list member.
+    fn texts(&self, section: &str, member: &str) -> Option<Vec<String>>;
+}
+
+impl Members for Map<String, Value> {
+    fn text(&self, section: &str, member: &str) -> Option<&str> {
+        self.get(section)?.get(member)?.as_str()
+    }
+
+    fn int(&self, section: &str, member: &str) -> Option<i64> {
+        self.get(section)?.get(member)?.as_i64()
+    }
+
+    fn flag(&self, section: &str, member: &str) -> Option<bool> {
+        self.get(section)?.get(member)?.as_bool()
+    }
+
+    fn texts(&self, section: &str, member: &str) -> Option<Vec<String>> {
+        let items = self.get(section)?.get(member)?.as_array()?;
+        Some(items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+    }
+}
+
 /// What underwriting reads from a lead's sections.
-pub(crate) fn read_input(sections: &Map<String, Value>, products: Vec<ProductType>) -> LeadInput {
-    let get = |section: &str, member: &str| sections.get(section).and_then(|s| s.get(member));
-    let text = |section: &str, member: &str| get(section, member).and_then(Value::as_str).map(str::to_owned);
-    let int = |section: &str, member: &str| get(section, member).and_then(Value::as_i64);
-    let band = text("creditInformation", "providedCreditRating")
-        .and_then(|r| CreditBand::of_rating(&r))
-        .or_else(|| int("creditInformation", "providedNumericCreditScore").map(CreditBand::of_score))
+pub(crate) fn read_input(sections: &impl Members, products: Vec<ProductType>) -> LeadInput {
+    let band = sections
+        .text("creditInformation", "providedCreditRating")
+        .and_then(CreditBand::of_rating)
+        .or_else(|| sections.int("creditInformation", "providedNumericCreditScore").map(CreditBand::of_score))
         .unwrap_or(CreditBand::Limited);
-    let script = text("personalInformation", "email").map_or(Script::None, |email| script_of(&email));
+    let script = sections.text("personalInformation", "email").map_or(Script::None, script_of);
+    let text = |section: &str, member: &str| sections.text(section, member).map(str::to_owned);
     LeadInput {
         products,
-        loan_amount: int("loanInformation", "loanAmount"),
+        loan_amount: sections.int("loanInformation", "loanAmount"),
         loan_purpose: text("loanInformation", "purpose"),
         band,
-        annual_income: int("financialInformation", "annualIncome"),
+        annual_income: sections.int("financialInformation", "annualIncome"),
         state: text("personalInformation", "state"),
-        card_purposes: get("creditCardInformation", "cardPurposes")
-            .and_then(Value::as_array)
-            .map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-            .unwrap_or_default(),
-        allow_annual_fee: get("creditCardInformation", "allowAnnualFee")
-            .and_then(Value::as_bool)
-            .unwrap_or(true),
-        min_deposit: int("savingsInformation", "minDepositAmount"),
+        card_purposes: sections.texts("creditCardInformation", "cardPurposes").unwrap_or_default(),
+        allow_annual_fee: sections.flag("creditCardInformation", "allowAnnualFee").unwrap_or(true),
+        min_deposit: sections.int("savingsInformation", "minDepositAmount"),
         script,
     }
 }
@@ -497,7 +526,12 @@ fn script_of(email: &str) -> Script {
 /// would also take the simple, braced and URN forms, which JSON Schema's
 /// `uuid` and the vendor's Java `UUID.fromString` refuse).
 pub(crate) fn parse_uuid(value: &Value) -> Option<Uuid> {
-    value.as_str().filter(|s| is_uuid(s)).and_then(|s| Uuid::parse_str(s).ok())
+    value.as_str().and_then(parse_uuid_text)
+}
+
+/// [`parse_uuid`] of a string.
+pub(super) fn parse_uuid_text(s: &str) -> Option<Uuid> {
+    Some(s).filter(|s| is_uuid(s)).and_then(|s| Uuid::parse_str(s).ok())
 }
 
 fn is_uuid(s: &str) -> bool {
@@ -547,31 +581,52 @@ impl Path<'_> {
     }
 }
 
+/// The most characters a member's text may have.
+pub(super) fn char_limit(member: &str) -> usize {
+    if member.ends_with("Language") {
+        MAX_LANGUAGE_CHARS
+    } else {
+        MAX_TEXT_CHARS
+    }
+}
+
+/// Whether text is over `max` characters; counting stops at the limit, so
+/// a megabyte of text costs no more.
+pub(super) fn over(max: usize, s: &str) -> bool {
+    s.len() > max && s.chars().take(max + 1).count() > max
+}
+
+/// Whether a string is what a member of `kind` takes (only the text kinds do).
+pub(super) fn text_fits(kind: Kind, s: &str) -> bool {
+    match kind {
+        Kind::Text => true,
+        Kind::Email => is_email(s),
+        Kind::Phone => is_phone(s),
+        Kind::Zip => is_zip(s),
+        Kind::Date => is_date(s),
+        Kind::Ssn => is_ssn(s),
+        Kind::OneOf(allowed) => allowed.contains(&s),
+        Kind::Int { .. } | Kind::Bool | Kind::ListOf(_) => false,
+    }
+}
+
+/// Whether a number is what an `Int` member with this minimum takes.
+pub(super) fn int_fits(min: i64, n: i64) -> bool {
+    n >= min && i32::try_from(n).is_ok()
+}
+
 fn check_value(path: Path, value: &Value, kind: Kind, errors: &mut Vec<ApiError>) {
     if let Value::String(s) = value {
-        let max = if path.member.ends_with("Language") {
-            MAX_LANGUAGE_CHARS
-        } else {
-            MAX_TEXT_CHARS
-        };
-        // Counting stops at the limit: a megabyte of text costs no more.
-        if s.len() > max && s.chars().take(max + 1).count() > max {
+        let max = char_limit(path.member);
+        if over(max, s) {
             errors.push(too_long(&path.text(), format!("more than {max} characters")));
             return;
         }
     }
     let ok = match (kind, value) {
-        (Kind::Text, Value::String(_)) => true,
-        (Kind::Email, Value::String(s)) => is_email(s),
-        (Kind::Phone, Value::String(s)) => is_phone(s),
-        (Kind::Zip, Value::String(s)) => is_zip(s),
-        (Kind::Date, Value::String(s)) => is_date(s),
-        (Kind::Ssn, Value::String(s)) => is_ssn(s),
-        (Kind::Int { min }, Value::Number(n)) => n
-            .as_i64()
-            .is_some_and(|n| n >= min && i32::try_from(n).is_ok()),
+        (kind, Value::String(s)) => text_fits(kind, s),
+        (Kind::Int { min }, Value::Number(n)) => n.as_i64().is_some_and(|n| int_fits(min, n)),
         (Kind::Bool, Value::Bool(_)) => true,
-        (Kind::OneOf(allowed), Value::String(s)) => allowed.contains(&s.as_str()),
         (Kind::ListOf(allowed), Value::Array(items)) => {
             for item in items {
                 if !item.as_str().is_some_and(|s| allowed.contains(&s)) {

@@ -16,6 +16,7 @@ use super::super::error::EngineError;
 use super::super::lead_ids;
 use super::super::windows::floor_hour;
 use super::lead::{self, CheckedLead};
+use super::plain_lead;
 use super::render::{self, Links};
 use super::store::{RateTable, Refused, SubmittedLead};
 use super::underwriting;
@@ -25,6 +26,9 @@ use crate::shared::time::format_seconds;
 
 /// The lead body, checked: 400 with every invalid member named.
 pub(crate) fn read_lead(body: &[u8], require_products: bool) -> Result<CheckedLead, EngineError> {
+    if let Some(lead) = plain_lead::read(body, require_products) {
+        return Ok(lead);
+    }
     let value = parse_json_value(body, None).map_err(|e| EngineError::from(e).into_bad_request())?;
     lead::check(value, require_products).map_err(|errors| EngineError::Rejected {
         status: StatusCode::BAD_REQUEST,

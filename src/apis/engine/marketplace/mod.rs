@@ -5,7 +5,8 @@
 //! funnel to a payout. Plus the marketplace's helpers: prefills, approval
 //! probability, offer previews and UI utilities.
 //!
-//! - [`lead`]: `LeadCreateData`, checked as the spec types it;
+//! - [`lead`]: `LeadCreateData`, checked as the spec types it ([`plain_lead`]:
+//!   what lead forms send, read without a JSON tree);
 //! - [`lenders`] and [`underwriting`]: who offers what to whom, and when;
 //! - [`store`]: what partners created, bounded, and each company's
 //!   submitted leads as a batch of analytics records ([`funnel`]);
@@ -16,6 +17,7 @@ pub(crate) mod funnel;
 pub(crate) mod lead;
 pub(crate) mod leads;
 pub(crate) mod offer_searches;
+pub(crate) mod plain_lead;
 pub(crate) mod lenders;
 pub(crate) mod reference;
 pub(crate) mod render;
