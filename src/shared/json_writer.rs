@@ -115,6 +115,22 @@ impl<'a> Object<'a> {
         write_f64(self.key(name), value);
     }
 
+    /// Float members in a row; a value equal to the one before it is
+    /// copied from what was written for that one (loan offers state each
+    /// of theirs as max, min and mean), not formatted again.
+    pub(crate) fn floats(&mut self, members: &[(&str, f64)]) {
+        let mut last: Option<(u64, std::ops::Range<usize>)> = None;
+        for &(name, value) in members {
+            let out = self.key(name);
+            let start = out.len();
+            match &last {
+                Some((bits, written)) if *bits == value.to_bits() => out.extend_from_within(written.clone()),
+                _ => write_f64(out, value),
+            }
+            last = Some((value.to_bits(), start..out.len()));
+        }
+    }
+
     /// An array member whose items `write` writes, commas between them.
     pub(crate) fn array<T>(
         &mut self,
@@ -196,5 +212,33 @@ mod tests {
         let written: serde_json::Value = serde_json::from_slice(&out).unwrap_or_default();
         assert_eq!(written, expected);
         assert!(out.starts_with(br#"{"min":-9223372036854775808,"max":9223372036854775807,"uuid":"00000000-0000-0000-0000-00000000abcd","#));
+    }
+
+    #[test]
+    fn a_row_of_floats_is_written_as_each_alone() {
+        let rows: [&[f64]; 4] = [
+            &[4.99, 4.99, 4.99],
+            &[0.0, -0.0, -0.0, 0.0],
+            &[1.5, 2.5, 2.5, 1.5, f64::NAN, f64::NAN],
+            &[123.45],
+        ];
+        let names = ["a", "b", "c", "d", "e", "f"];
+        for row in rows {
+            let members: Vec<(&str, f64)> = names.iter().copied().zip(row.iter().copied()).collect();
+            let (mut together, mut alone) = (Vec::new(), Vec::new());
+            let mut o = Object::new(&mut together);
+            o.floats(&members);
+            o.end();
+            let mut o = Object::new(&mut alone);
+            for (name, value) in &members {
+                o.float(name, *value);
+            }
+            o.end();
+            assert_eq!(
+                String::from_utf8_lossy(&together),
+                String::from_utf8_lossy(&alone),
+                "{row:?}"
+            );
+        }
     }
 }

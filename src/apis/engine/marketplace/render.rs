@@ -402,27 +402,31 @@ impl LoanOfferWire {
         o.int("termLength", self.term_length);
         o.text("termUnit", self.term_unit);
         o.text("termDescription", self.term_description);
-        o.float("maxApr", self.max_apr);
-        o.float("minApr", self.min_apr);
-        o.float("meanApr", self.mean_apr);
+        o.floats(&[("maxApr", self.max_apr), ("minApr", self.min_apr), ("meanApr", self.mean_apr)]);
         o.text("aprType", self.apr_type);
         o.text("aprDescription", self.apr_description);
-        o.float("maxFeeRate", self.max_fee_rate);
-        o.float("minFeeRate", self.min_fee_rate);
-        o.float("feeRate", self.fee_rate);
-        o.float("maxFeeFixed", self.max_fee_fixed);
-        o.float("minFeeFixed", self.min_fee_fixed);
-        o.float("feeFixed", self.fee_fixed);
+        o.floats(&[
+            ("maxFeeRate", self.max_fee_rate),
+            ("minFeeRate", self.min_fee_rate),
+            ("feeRate", self.fee_rate),
+            ("maxFeeFixed", self.max_fee_fixed),
+            ("minFeeFixed", self.min_fee_fixed),
+            ("feeFixed", self.fee_fixed),
+        ]);
         o.boolean("allowPrepayment", self.allow_prepayment);
         o.float("prepaymentFee", self.prepayment_fee);
-        o.float("monthlyPayment", self.monthly_payment);
-        o.float("maxMonthlyPayment", self.max_monthly_payment);
-        o.float("minMonthlyPayment", self.min_monthly_payment);
-        o.float("meanMonthlyPayment", self.mean_monthly_payment);
+        o.floats(&[
+            ("monthlyPayment", self.monthly_payment),
+            ("maxMonthlyPayment", self.max_monthly_payment),
+            ("minMonthlyPayment", self.min_monthly_payment),
+            ("meanMonthlyPayment", self.mean_monthly_payment),
+        ]);
         o.text("monthlyPaymentDescription", self.monthly_payment_description);
-        o.float("maxTotalPayment", self.max_total_payment);
-        o.float("minTotalPayment", self.min_total_payment);
-        o.float("meanTotalPayment", self.mean_total_payment);
+        o.floats(&[
+            ("maxTotalPayment", self.max_total_payment),
+            ("minTotalPayment", self.min_total_payment),
+            ("meanTotalPayment", self.mean_total_payment),
+        ]);
         o.float("recommendationScore", self.recommendation_score);
         o.float("payout", self.payout);
         o.float("conversionProbability", self.conversion_probability);
