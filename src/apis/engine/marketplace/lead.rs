@@ -550,7 +550,17 @@ fn is_date(s: &str) -> bool {
             4 | 7 => b == b'-',
             _ => b.is_ascii_digit(),
         })
-        && NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+        && {
+            // Digits in place: a real day is all that is left to ask
+            // (without chrono's format parser, which showed in submitLead).
+            let number = |range: std::ops::Range<usize>| s[range].parse::<u32>().ok();
+            match (number(0..4), number(5..7), number(8..10)) {
+                (Some(year), Some(month), Some(day)) => {
+                    i32::try_from(year).is_ok_and(|year| NaiveDate::from_ymd_opt(year, month, day).is_some())
+                }
+                _ => false,
+            }
+        }
 }
 
 /// A member over one of leadsim's size limits, in the vendor's words for

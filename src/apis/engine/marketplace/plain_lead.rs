@@ -196,7 +196,10 @@ impl<'de> Visitor<'de> for LeadVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut lead = PlainLead::default();
+        let mut lead = PlainLead {
+            sections: Vec::with_capacity(4),
+            ..PlainLead::default()
+        };
         while let Some(key) = map.next_key_seed(Text)? {
             if let Some((name, members)) = lead::SECTIONS.iter().find(|(name, _)| *name == key) {
                 if lead.sections.iter().any(|s| s.name == *name) {
@@ -357,7 +360,7 @@ impl<'de> Visitor<'de> for SectionSeed {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut members: Vec<(&'static str, Plain<'de>)> = Vec::new();
+        let mut members: Vec<(&'static str, Plain<'de>)> = Vec::with_capacity(self.0.len().min(8));
         while let Some(key) = map.next_key_seed(Text)? {
             let (name, kind) = self.0.iter().find(|(name, _)| *name == key).ok_or_else(not_plain)?;
             if members.iter().any(|(seen, _)| seen == name) {
