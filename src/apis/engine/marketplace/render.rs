@@ -387,8 +387,9 @@ impl LoanOfferWire {
     fn write(&self, out: &mut Vec<u8>) {
         let mut o = Object::new(out);
         o.uuid("uuid", self.uuid);
-        o.text("productType", self.product_type);
-        o.text("productSubType", self.product_sub_type);
+        // The `&'static str` members are leadsim's literals: nothing to escape.
+        o.plain("productType", self.product_type);
+        o.plain("productSubType", self.product_sub_type);
         o.text("url", &self.url);
         o.raw("originator", self.originator.get());
         o.uuid("originatorId", self.originator_id);
@@ -400,11 +401,11 @@ impl LoanOfferWire {
         o.int("maxAmount", self.max_amount);
         o.int("minAmount", self.min_amount);
         o.int("termLength", self.term_length);
-        o.text("termUnit", self.term_unit);
-        o.text("termDescription", self.term_description);
+        o.plain("termUnit", self.term_unit);
+        o.plain("termDescription", self.term_description);
         o.floats(&[("maxApr", self.max_apr), ("minApr", self.min_apr), ("meanApr", self.mean_apr)]);
-        o.text("aprType", self.apr_type);
-        o.text("aprDescription", self.apr_description);
+        o.plain("aprType", self.apr_type);
+        o.plain("aprDescription", self.apr_description);
         o.floats(&[
             ("maxFeeRate", self.max_fee_rate),
             ("minFeeRate", self.min_fee_rate),
@@ -421,7 +422,7 @@ impl LoanOfferWire {
             ("minMonthlyPayment", self.min_monthly_payment),
             ("meanMonthlyPayment", self.mean_monthly_payment),
         ]);
-        o.text("monthlyPaymentDescription", self.monthly_payment_description);
+        o.plain("monthlyPaymentDescription", self.monthly_payment_description);
         o.floats(&[
             ("maxTotalPayment", self.max_total_payment),
             ("minTotalPayment", self.min_total_payment),
@@ -465,8 +466,8 @@ impl OfferHeadWire {
     fn write(&self, o: &mut Object) {
         o.uuid("uuid", self.uuid);
         o.raw("partner", self.partner.get());
-        o.text("productType", self.product_type);
-        o.text("productSubType", self.product_sub_type);
+        o.plain("productType", self.product_type);
+        o.plain("productSubType", self.product_sub_type);
         o.text("url", &self.url);
         o.float("recommendationScore", self.recommendation_score);
         o.int("rank", self.rank as i64);
