@@ -27,6 +27,7 @@ use super::super::models::ProductType;
 use super::catalog::{self, BaseOffer, Behaviour, CatalogProduct, Listings};
 use super::lead::{self, CheckedLead};
 use super::leads::{duplicate, links_base, new_lead_uuid, path_uuid, too_large, too_many_tables};
+use super::plain_lead;
 use super::render::{Links, partner_in_name_order};
 use super::store::{Held, Poll, RateTable, Refused, Search, SubmittedLead};
 use super::underwriting::Decision;
@@ -41,8 +42,8 @@ pub(crate) const VERSIONS: [&str; 3] = ["2025-10-15", "2025-12-09", "2026-02-25"
 /// header is documented as optional).
 pub(crate) const CURRENT: &str = "2026-02-25";
 /// Product types one search or channel call may name.
-const MAX_PRODUCT_TYPES: usize = 64;
-const MAX_SLUG_CHARS: usize = 128;
+pub(super) const MAX_PRODUCT_TYPES: usize = 64;
+pub(super) const MAX_SLUG_CHARS: usize = 128;
 
 /// The version `Api-Version` names (any spelling of the header name).
 fn version(headers: &HeaderMap) -> Result<&'static str, EngineError> {
@@ -74,6 +75,14 @@ fn bad_request(errors: Vec<ApiError>) -> EngineError {
 /// checks them, and `productTypes` as catalog slugs (any string; ones the
 /// catalogue lacks have no offers).
 fn read_search(body: &[u8]) -> Result<(CheckedLead, Vec<String>), EngineError> {
+    match plain_lead::read_search(body, MAX_PRODUCT_TYPES, MAX_SLUG_CHARS) {
+        Some(read) => Ok(read),
+        None => read_search_tree(body),
+    }
+}
+
+/// [`read_search`] through a JSON tree: any body, every error worded.
+pub(super) fn read_search_tree(body: &[u8]) -> Result<(CheckedLead, Vec<String>), EngineError> {
     let mut value = parse_json_value(body, None).map_err(|e| EngineError::from(e).into_bad_request())?;
     let Value::Object(fields) = &mut value else {
         return Err(bad_request(vec![lead::invalid("body", &value)]));

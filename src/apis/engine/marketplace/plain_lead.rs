@@ -21,13 +21,45 @@ use crate::shared::json_writer::{Object, write_str};
 /// Reads a `LeadCreateData` body that needs no error and no tree; `None`
 /// for any other body, which [`lead::check`] then reads.
 pub(crate) fn read(body: &[u8], require_products: bool) -> Option<CheckedLead> {
+    let lead = parse(body)?;
+    let products = match &lead.products {
+        None if require_products => return None,
+        None => Vec::new(),
+        Some(list) if require_products && list.is_empty() => return None,
+        Some(list) if !list.iter().all(|p| lead::PRODUCT_TYPES.contains(&p.as_ref())) => return None,
+        Some(list) => list.iter().filter_map(|p| ProductType::parse(p)).collect(),
+    };
+    lead.checked(products, body.len())
+}
+
+/// Reads an Offer Search body (`LeadRequestOfferCatalog`) as
+/// [`read`] does a lead, its `productTypes` being catalogue slugs (any
+/// non-empty strings, repeats dropped); `None` for any other body.
+pub(crate) fn read_search(body: &[u8], max_slugs: usize, max_slug_chars: usize) -> Option<(CheckedLead, Vec<String>)> {
+    let lead = parse(body)?;
+    let mut slugs: Vec<String> = Vec::new();
+    if let Some(list) = &lead.products {
+        if list.len() > max_slugs || !list.iter().all(|s| !s.is_empty() && s.chars().count() <= max_slug_chars) {
+            return None;
+        }
+        for slug in list {
+            if !slugs.iter().any(|s| s == slug) {
+                slugs.push(slug.to_string());
+            }
+        }
+    }
+    // A search's slugs are not the lead's product types.
+    Some((lead.checked(Vec::new(), body.len())?, slugs))
+}
+
+fn parse(body: &[u8]) -> Option<PlainLead<'_>> {
     // serde_json skips ignored members without checking their encoding:
     // the whole body is checked first, as the tree's reading does.
     let text = std::str::from_utf8(body).ok()?;
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let lead = deserializer.deserialize_map(LeadVisitor).ok()?;
     deserializer.end().ok()?;
-    lead.checked(require_products, text.len())
+    Some(lead)
 }
 
 /// A member's value as sent (already valid for its kind).
@@ -51,29 +83,24 @@ type Tags<'de> = Vec<(Cow<'de, str>, Vec<Cow<'de, str>>)>;
 #[derive(Debug, Default)]
 struct PlainLead<'de> {
     sections: Vec<Section<'de>>,
+    /// `productTypes` as sent: what they must be is the reader's to say.
+    products: Option<Vec<Cow<'de, str>>>,
     /// Top-level members kept with the sections (the uuids but `uuid`,
     /// `partnerUserId`), as the tree's reading keeps them.
     kept: Vec<(&'static str, Cow<'de, str>)>,
     uuid: Option<Uuid>,
     session_uuid: Option<Uuid>,
-    products: Option<Vec<Cow<'de, str>>>,
     tags: Option<Tags<'de>>,
 }
 
 impl PlainLead<'_> {
-    fn checked(self, require_products: bool, body_len: usize) -> Option<CheckedLead> {
-        let products = match &self.products {
-            None if require_products => return None,
-            None => Vec::new(),
-            Some(list) if require_products && list.is_empty() => return None,
-            Some(list) => list.iter().filter_map(|p| ProductType::parse(p)).collect(),
-        };
+    fn checked(&self, products: Vec<ProductType>, body_len: usize) -> Option<CheckedLead> {
         let client_tags = self.client_tags()?;
         let sections = Sections::from_json_text(self.sections_text(body_len)?);
         if sections.len() > lead::MAX_SECTIONS_BYTES {
             return None;
         }
-        let input = lead::read_input(&self, products);
+        let input = lead::read_input(self, products);
         Some(CheckedLead {
             uuid: self.uuid,
             session_uuid: self.session_uuid,
@@ -227,11 +254,10 @@ impl<'de> Visitor<'de> for LeadVisitor {
                 }
                 lead.kept.push(("partnerUserId", map.next_value_seed(Text)?));
             } else if key == "productTypes" {
-                let list = map.next_value_seed(TextList)?;
-                if lead.products.is_some() || !list.iter().all(|p| lead::PRODUCT_TYPES.contains(&p.as_ref())) {
+                if lead.products.is_some() {
                     return Err(not_plain());
                 }
-                lead.products = Some(list);
+                lead.products = Some(map.next_value_seed(TextList)?);
             } else if key == "clientTags" {
                 if lead.tags.is_some() {
                     return Err(not_plain());
@@ -610,12 +636,52 @@ mod tests {
     }
 
     #[test]
+    fn a_plain_offer_search_reads_as_its_tree_does() {
+        use super::super::offer_searches::{MAX_PRODUCT_TYPES, MAX_SLUG_CHARS, read_search_tree};
+        let too_many = format!(
+            "\"productTypes\":[{}]",
+            (0..=MAX_PRODUCT_TYPES).map(|i| format!("\"P{i}\"")).collect::<Vec<_>>().join(",")
+        );
+        let slugs = proptest::sample::select(vec![
+            "\"productTypes\":[\"UnsecuredPersonalLoan\",\"EarnedWageAccess\",\"UnsecuredPersonalLoan\"]".to_owned(),
+            "\"productTypes\":[\"CashRewards\",\"NoSuchProduct\"]".to_owned(),
+            "\"productTypes\":[\"\"]".to_owned(),
+            "\"productTypes\":[1]".to_owned(),
+            format!("\"productTypes\":[\"{}\"]", "s".repeat(MAX_SLUG_CHARS + 1)),
+            too_many,
+        ]);
+        let member = prop_oneof![4 => member(), 1 => slugs];
+        let body = proptest::collection::vec(member, 0..8).prop_map(|members| format!("{{{}}}", members.join(",")));
+        let mut runner = TestRunner::deterministic();
+        let (mut plain_reads, mut left) = (0, 0);
+        for _ in 0..10_000 {
+            let Ok(tree) = body.new_tree(&mut runner) else { continue };
+            let body = tree.current();
+            let by_tree = read_search_tree(body.as_bytes());
+            match (read_search(body.as_bytes(), MAX_PRODUCT_TYPES, MAX_SLUG_CHARS), by_tree) {
+                (Some((plain, plain_slugs)), Ok((tree, tree_slugs))) => {
+                    assert_same(&plain, &tree, &body);
+                    assert_eq!(plain_slugs, tree_slugs, "{body}");
+                    plain_reads += 1;
+                }
+                (Some(_), Err(_)) => panic!("read plainly, but the tree's reading refuses it:\n{body}"),
+                (None, _) => left += 1,
+            }
+        }
+        assert!(plain_reads > 1_000 && left > 1_000, "{plain_reads} {left}");
+    }
+
+    #[test]
     fn what_lead_forms_send_is_read_plainly_and_odd_bodies_are_not() {
         let form = r#"{"productTypes":["loan","savings"],"personalInformation":{"firstName":"Bench","email":"b1@example.com","state":"TX","zipcode":"73301","dateOfBirth":"1990-01-02","ssn":"123-45-6780"},"loanInformation":{"purpose":"debt_consolidation","loanAmount":12000},"creditInformation":{"providedCreditRating":"good"},"financialInformation":{"annualIncome":60000},"clientTags":{"subid":["s1"]},"sessionUuid":"0b7e2d14-2f6c-4c3b-8a5e-1e4d6f7a8b90"}"#;
         let plain = read(form.as_bytes(), true).expect("read plainly");
         let Some(Ok(tree)) = by_tree(form.as_bytes(), true) else { panic!("valid") };
         assert_same(&plain, &tree, form);
         assert_eq!(plain.input.loan_amount, Some(12_000));
+        // What Engine's offer carousel sends to create a search.
+        let carousel = r#"{"deviceId":"77449c35-820c-4132-9615-5c67656ce754","sessionInformation":{"ipAddress":"","userAgent":"Mozilla/5.0"},"productTypes":["EarnedWageAccess","CashAdvance"],"clientTags":{"os":[""],"isMobile":["false"],"app":["apps/dynamic-offers"]},"personalInformation":{"state":"TX"}}"#;
+        let (_, slugs) = read_search(carousel.as_bytes(), 64, 128).expect("read plainly");
+        assert_eq!(slugs, ["EarnedWageAccess", "CashAdvance"]);
         // Invalid UTF-8 in a member the lead ignores, trailing text, other
         // roots, a repeated member: all left to the tree's reading.
         let odd: [&[u8]; 7] = [
