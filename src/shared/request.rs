@@ -1,6 +1,7 @@
 //! Reading what clients send, without framework-default rejections: each
 //! family turns these errors into its own vendor shape.
 
+use http::HeaderName;
 use serde::de::DeserializeOwned;
 
 use crate::shared::strict_json::{self, Strict};
@@ -142,10 +143,13 @@ pub(crate) fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Opti
 /// `--public-url` when set, else `X-Forwarded-Proto` / `X-Forwarded-Host` /
 /// `Host` (so links work behind Docker port maps and proxies).
 pub(crate) fn public_base_url(configured: Option<&str>, headers: &http::HeaderMap) -> String {
+    // Names made once: a `&str` name is parsed and hashed anew on each look-up.
+    const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+    const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
     if let Some(url) = configured {
         return url.to_owned();
     }
-    let first = |name: &str| {
+    let first = |name: &HeaderName| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -153,15 +157,15 @@ pub(crate) fn public_base_url(configured: Option<&str>, headers: &http::HeaderMa
             .map(str::trim)
             .filter(|v| !v.is_empty())
     };
-    let scheme = match first("x-forwarded-proto") {
+    let scheme = match first(&X_FORWARDED_PROTO) {
         Some(p) if p.eq_ignore_ascii_case("https") => "https",
         _ => "http",
     };
-    let host = first("x-forwarded-host")
+    let host = first(&X_FORWARDED_HOST)
         .filter(|h| is_authority(h))
-        .or_else(|| first("host").filter(|h| is_authority(h)))
+        .or_else(|| first(&http::header::HOST).filter(|h| is_authority(h)))
         .unwrap_or("localhost");
-    format!("{scheme}://{host}")
+    [scheme, "://", host].concat()
 }
 
 /// Host headers are client input: accept only what a URL authority may hold.

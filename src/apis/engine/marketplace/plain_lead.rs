@@ -1,12 +1,13 @@
 //! A lead read straight from its bytes, without a JSON tree, when it is
-//! what lead forms send: every member one that leadsim checks, each of the
-//! right type and valid, none repeated or `null`. Reading the tree and
-//! checking it was the largest part of submitLead's own work.
+//! what lead forms (and the offer carousel, for an Offer Search) send:
+//! every member one that leadsim checks, each of the right type and valid,
+//! none repeated or `null`. Reading the tree and checking it was the
+//! largest part of submitLead's own work.
 //!
 //! Anything else (an error to word, a section kept as sent, an unknown
-//! member, a `null`) is not read here: [`read`] answers `None` and
-//! [`lead::check`] reads the tree as before, so every error has one
-//! wording. A property test holds the two readings equal.
+//! member, a `null`) is not read here: [`read`] and [`read_search`] answer
+//! `None`, and the tree is read as before ([`lead::check`]), so every
+//! error has one wording. Property tests hold the two readings equal.
 
 use std::borrow::Cow;
 use std::fmt;
