@@ -296,7 +296,7 @@ pub(crate) const MAX_SECTIONS_BYTES: usize = 64 << 10;
 /// Client tags a lead may carry (keys, and values per key), and their length.
 pub(super) const MAX_TAG_KEYS: usize = 20;
 pub(super) const MAX_TAG_VALUES: usize = 20;
-pub(super) const MAX_TAG_CHARS: usize = 255;
+const MAX_TAG_CHARS: usize = 255;
 
 /// The vendor's message for an invalid member: the value as JSON text (a
 /// string bare), and the member's own name.
@@ -433,21 +433,33 @@ fn client_tags(value: Option<&Value>, errors: &mut Vec<ApiError>) -> Vec<(String
         return tags;
     }
     for (key, values) in keys {
-        let list = values.as_array().filter(|l| {
-            l.len() <= MAX_TAG_VALUES
-                && l.iter().all(|v| v.as_str().is_some_and(|s| s.chars().count() <= MAX_TAG_CHARS))
-        });
+        let list = values
+            .as_array()
+            .filter(|l| l.len() <= MAX_TAG_VALUES && l.iter().all(|v| v.as_str().is_some_and(tag_fits)));
         match list {
-            Some(list) if key.chars().count() <= MAX_TAG_CHARS && !key.is_empty() => {
-                let mut values: Vec<String> = list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
-                values.sort();
-                values.dedup();
-                tags.extend(values.into_iter().map(|v| (key.clone(), v)));
-            }
+            Some(list) if tag_key_fits(key) => push_tags(&mut tags, key, list.iter().filter_map(Value::as_str)),
             _ => errors.push(invalid(&format!("clientTags.{key}"), values)),
         }
     }
     tags
+}
+
+/// Whether a client tag's value is one leadsim keeps.
+pub(super) fn tag_fits(value: &str) -> bool {
+    value.chars().count() <= MAX_TAG_CHARS
+}
+
+/// Whether a client tag's key is one leadsim keeps.
+pub(super) fn tag_key_fits(key: &str) -> bool {
+    !key.is_empty() && tag_fits(key)
+}
+
+/// Keeps a key's values sorted, repeats dropped, each paired with its key.
+pub(super) fn push_tags<'a>(tags: &mut Vec<(String, String)>, key: &str, values: impl Iterator<Item = &'a str>) {
+    let mut values: Vec<&str> = values.collect();
+    values.sort_unstable();
+    values.dedup();
+    tags.extend(values.into_iter().map(|v| (key.to_owned(), v.to_owned())));
 }
 
 /// A checked lead's members, as underwriting looks them up: in a JSON
@@ -550,16 +562,11 @@ fn is_date(s: &str) -> bool {
             4 | 7 => b == b'-',
             _ => b.is_ascii_digit(),
         })
-        && {
-            // Digits in place: a real day is all that is left to ask
-            // (without chrono's format parser, which showed in submitLead).
-            let number = |range: std::ops::Range<usize>| s[range].parse::<u32>().ok();
-            match (number(0..4), number(5..7), number(8..10)) {
-                (Some(year), Some(month), Some(day)) => {
-                    i32::try_from(year).is_ok_and(|year| NaiveDate::from_ymd_opt(year, month, day).is_some())
-                }
-                _ => false,
-            }
+        // Digits in place: a real day is all that is left to ask (without
+        // chrono's format parser, which showed in submitLead's profile).
+        && match (s[..4].parse(), s[5..7].parse(), s[8..].parse()) {
+            (Ok(year), Ok(month), Ok(day)) => NaiveDate::from_ymd_opt(year, month, day).is_some(),
+            _ => false,
         }
 }
 

@@ -111,16 +111,15 @@ impl PlainLead<'_> {
         })
     }
 
-    /// The tags in key order, each key's values sorted and deduplicated.
+    /// The tags in key order, as the tree's reading keeps them (no more
+    /// than `MAX_TAG_KEYS` keys: [`TagsSeed`] stops there).
     fn client_tags(&self) -> Option<Vec<(String, String)>> {
         let Some(keys) = &self.tags else {
             return Some(Vec::new());
         };
-        let fits = |s: &str| s.chars().count() <= lead::MAX_TAG_CHARS;
-        let fine = keys.len() <= lead::MAX_TAG_KEYS
-            && keys.iter().all(|(key, values)| {
-                !key.is_empty() && fits(key) && values.len() <= lead::MAX_TAG_VALUES && values.iter().all(|v| fits(v))
-            });
+        let fine = keys.iter().all(|(key, values)| {
+            lead::tag_key_fits(key) && values.len() <= lead::MAX_TAG_VALUES && values.iter().all(|v| lead::tag_fits(v))
+        });
         if !fine {
             return None;
         }
@@ -128,10 +127,7 @@ impl PlainLead<'_> {
         keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut tags = Vec::new();
         for (key, values) in keys {
-            let mut values: Vec<&str> = values.iter().map(|v| v.as_ref()).collect();
-            values.sort_unstable();
-            values.dedup();
-            tags.extend(values.into_iter().map(|v| (key.to_string(), v.to_owned())));
+            lead::push_tags(&mut tags, key, values.iter().map(|v| v.as_ref()));
         }
         Some(tags)
     }
