@@ -7,6 +7,8 @@ use std::sync::{Arc, OnceLock};
 use chrono::NaiveDateTime;
 use uuid::Uuid;
 
+use crate::shared::json_writer::write_str;
+
 /// How a lead field compares and prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -183,6 +185,28 @@ impl serde::Serialize for Shown<'_> {
             },
         }
     }
+}
+
+impl Shown<'_> {
+    /// The value as JSON, byte for byte as its `Serialize` writes it
+    /// through serde_json (a test holds the two equal).
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            Shown::Text(s) => write_str(out, s),
+            // Digits, a sign, and a date's `-`, `:`, ` ` and `.`: nothing to escape.
+            Shown::Number(n) => quoted(out, Decimal::of(*n).as_str().as_bytes()),
+            Shown::Date(t) => match LsqDate(*t).ascii() {
+                Some(text) => quoted(out, &text),
+                None => write_str(out, &self.to_string()),
+            },
+        }
+    }
+}
+
+fn quoted(out: &mut Vec<u8>, ascii: &[u8]) {
+    out.push(b'"');
+    out.extend_from_slice(ascii);
+    out.push(b'"');
 }
 
 /// An `i64` in decimal, in a stack buffer.
@@ -475,6 +499,29 @@ mod tests {
         assert_eq!(serde_json::to_string(&Value::text("a\"b").shown()).unwrap_or_default(), r#""a\"b""#);
         assert_eq!(serde_json::to_string(&Value::Number(7).shown()).unwrap_or_default(), r#""7""#);
         assert_eq!(Value::Null.shown().map(|s| s.to_string()), None);
+    }
+
+    #[test]
+    fn shown_values_are_written_as_serde_json_writes_them() {
+        use chrono::{NaiveDate, NaiveTime};
+        let mut values: Vec<Value> = ["", "plain", "a\"b\\c", "line\nbreak\u{1}", "naïve ✓", "</script>"]
+            .into_iter()
+            .map(Value::text)
+            .collect();
+        values.extend([i64::MIN, -1, 0, 7, i64::MAX].map(Value::Number));
+        for year in [-262_000, -1, 0, 999, 2030, 9999, 10_000, 262_000] {
+            for nanos in [0, 999_999_999, 1_500_000_000] {
+                let Some(date) = NaiveDate::from_ymd_opt(year, 2, 28) else { continue };
+                let time = NaiveTime::from_hms_nano_opt(23, 59, 59, nanos).unwrap_or_default();
+                values.push(Value::DateTime(NaiveDateTime::new(date, time)));
+            }
+        }
+        for value in &values {
+            let Some(shown) = value.shown() else { continue };
+            let mut written = Vec::new();
+            shown.write_json(&mut written);
+            assert_eq!(String::from_utf8(written).ok(), serde_json::to_string(&shown).ok(), "{value:?}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde_json::{Value as Json, json};
 
 use super::super::error::LsqError;
 use super::super::model::{Field, Value, fields};
+use crate::shared::json_writer::write_str;
 
 /// A field's `DataType`, as LeadSquared names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -144,7 +145,29 @@ const STANDARD: &[(&str, &str, DataType, Option<Field>, bool)] = {
 pub(crate) struct Schema {
     pub(crate) fields: Vec<FieldDef>,
     /// What a lookup prints of a lead, in name order (LeadSquared's).
-    printed: Vec<(String, Printed)>,
+    printed: Vec<PrintedMember>,
+}
+
+/// A member a lookup prints: its name, the name as a JSON key ready to
+/// write (`"Name":`, escaped once, not for every lead), and its source.
+#[derive(Debug, Clone)]
+pub(crate) struct PrintedMember {
+    pub(crate) name: String,
+    pub(crate) json_key: String,
+    pub(crate) from: Printed,
+}
+
+impl PrintedMember {
+    fn new(name: String, from: Printed) -> Self {
+        let mut key = Vec::with_capacity(name.len() + 3);
+        write_str(&mut key, &name);
+        key.push(b':');
+        Self {
+            json_key: String::from_utf8(key).unwrap_or_default(),
+            name,
+            from,
+        }
+    }
 }
 
 /// Where a printed member of a lead comes from.
@@ -205,17 +228,17 @@ impl Schema {
         }
         Self {
             fields,
-            printed: printed.into_iter().collect(),
+            printed: printed.into_iter().map(|(name, from)| PrintedMember::new(name, from)).collect(),
         }
     }
 
     /// The members a lookup prints, in name order; with `columns`, only
     /// those it names (each once).
-    pub(crate) fn printed(&self, columns: Option<&[String]>) -> impl Iterator<Item = &(String, Printed)> {
+    pub(crate) fn printed(&self, columns: Option<&[String]>) -> impl Iterator<Item = &PrintedMember> {
         let picked: Option<Vec<usize>> = columns.map(|columns| {
             let mut found: Vec<usize> = columns
                 .iter()
-                .filter_map(|c| self.printed.binary_search_by(|(name, _)| name.as_str().cmp(c)).ok())
+                .filter_map(|c| self.printed.binary_search_by(|member| member.name.as_str().cmp(c)).ok())
                 .collect();
             found.sort_unstable();
             found.dedup();
@@ -362,7 +385,7 @@ mod tests {
     #[test]
     fn a_lead_prints_every_member_once_in_name_order_and_columns_pick_from_them() {
         let schema = Schema::new(&[]);
-        let names = |printed: &mut dyn Iterator<Item = &(String, Printed)>| printed.map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        let names = |printed: &mut dyn Iterator<Item = &PrintedMember>| printed.map(|m| m.name.clone()).collect::<Vec<_>>();
         let all = names(&mut schema.printed(None));
         let mut sorted = all.clone();
         sorted.sort();

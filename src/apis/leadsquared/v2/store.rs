@@ -10,7 +10,7 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard, OnceLock};
 use chrono::NaiveDateTime;
 use uuid::Uuid;
 
-use super::super::model::{Dataset, Lead, LeadRef, Value, fields};
+use super::super::model::{Dataset, Field, Lead, LeadRef, Value, fields};
 use super::schema::{email_key, phone_digits};
 
 /// What one account's writes may weigh (leads, their extra fields and
@@ -45,7 +45,7 @@ impl Record {
         }
     }
 
-    pub(crate) fn text(&self, field: super::super::model::Field) -> Option<&str> {
+    pub(crate) fn text(&self, field: Field) -> Option<&str> {
         match self.lead.stored(field) {
             Value::Text(t) => Some(t),
             _ => None,
@@ -350,17 +350,27 @@ impl Session<'_> {
 
     /// The lead with `id`: written, else generated or listed.
     pub(crate) fn by_id(&self, base: &Dataset, id: &str) -> Option<Record> {
+        self.view_by_id(base, id).map(RecordView::to_record)
+    }
+
+    /// The lead [`Self::by_id`] finds, read in place.
+    pub(crate) fn view_by_id<'s>(&'s self, base: &'s Dataset, id: &str) -> Option<RecordView<'s>> {
         if let Some(record) = self.writes().leads.get(id) {
-            return Some(record.clone());
+            return Some(RecordView::Written(record));
         }
-        base.index().by_id.get(id).map(|row| record_of(base.row(*row)))
+        base.index().by_id.get(id).map(|row| RecordView::Listed(base.row(*row)))
     }
 
     /// The lead whose `EmailAddress` is `email` (any case).
     pub(crate) fn by_email(&self, base: &Dataset, email: &str) -> Option<Record> {
+        self.view_by_email(base, email).map(RecordView::to_record)
+    }
+
+    /// The lead [`Self::by_email`] finds, read in place.
+    pub(crate) fn view_by_email<'s>(&'s self, base: &'s Dataset, email: &str) -> Option<RecordView<'s>> {
         Some(match self.email_match(base, email)? {
-            Found::Written(record) => record.clone(),
-            Found::Listed(_, lead) => record_of(lead),
+            Found::Written(record) => RecordView::Written(record),
+            Found::Listed(_, lead) => RecordView::Listed(lead),
         })
     }
 
@@ -448,6 +458,51 @@ enum Found<'s> {
     Written(&'s Record),
     /// A generated or listed lead no write replaced, and its id.
     Listed(&'s str, LeadRef<'s>),
+}
+
+/// A lead read where it lies, so that a look-up prints it without a copy.
+#[derive(Clone, Copy)]
+pub(crate) enum RecordView<'a> {
+    Written(&'a Record),
+    /// A generated or listed lead: nothing beside its values yet.
+    Listed(LeadRef<'a>),
+}
+
+impl<'a> RecordView<'a> {
+    pub(crate) fn stored(self, field: Field) -> &'a Value {
+        match self {
+            RecordView::Written(record) => record.lead.stored(field),
+            RecordView::Listed(lead) => lead.stored(field),
+        }
+    }
+
+    /// A field of the schema outside the analytics engine's.
+    pub(crate) fn extra(self, name: &str) -> Option<&'a str> {
+        match self {
+            RecordView::Written(record) => record.extra.get(name).map(String::as_str),
+            RecordView::Listed(_) => None,
+        }
+    }
+
+    pub(crate) fn last_activity(self) -> Option<&'a ActivitySummary> {
+        match self {
+            RecordView::Written(record) => record.last_activity.as_ref(),
+            RecordView::Listed(_) => None,
+        }
+    }
+
+    pub(crate) fn to_record(self) -> Record {
+        match self {
+            RecordView::Written(record) => record.clone(),
+            RecordView::Listed(lead) => record_of(lead),
+        }
+    }
+}
+
+impl<'a> From<&'a Record> for RecordView<'a> {
+    fn from(record: &'a Record) -> Self {
+        RecordView::Written(record)
+    }
 }
 
 /// A generated or listed lead as a record (nothing beside it yet).
