@@ -52,6 +52,11 @@ impl<'a> Object<'a> {
         Self { out, first: true }
     }
 
+    /// Goes on with an object whose `{` and first members are written.
+    pub(crate) fn continued(out: &'a mut Vec<u8>) -> Self {
+        Self { out, first: false }
+    }
+
     /// Starts a member; `name` is a Rust literal that needs no escaping.
     pub(crate) fn key(&mut self, name: &str) -> &mut Vec<u8> {
         if !self.first {

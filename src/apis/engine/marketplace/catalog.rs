@@ -19,7 +19,7 @@ use super::super::models::{ProductType, RejectReason};
 use super::lead::{LeadInput, Script};
 use super::lenders::{self, Lender};
 use super::render::logo;
-use crate::shared::json_writer::{Object, write_str};
+use crate::shared::json_writer::{Object, write_f64, write_str, write_uuid};
 use super::underwriting::{Answer, Decision, Terms, Wait};
 use crate::shared::seed::Seed;
 
@@ -257,6 +257,21 @@ pub(crate) struct Listing {
     keywords: [&'static str; 2],
     description_points: Vec<String>,
     ranges: Ranges,
+    /// Its offers' JSON between the members each offer sets.
+    json: ListingJson,
+}
+
+/// A listing's offers as JSON, but for the members that differ from offer
+/// to offer (creation time, score, link, uuid): written once per listing,
+/// so an offer copies three pieces instead of escaping its texts again.
+#[derive(Debug, Default)]
+struct ListingJson {
+    /// `{` up to `"createdAt":`.
+    to_created: String,
+    /// `,"creditBureauReporting"…` up to `"recommendationScore":`.
+    to_score: String,
+    /// `,"stateExclusions"…` up to `"updatedAt":`.
+    to_updated: String,
 }
 
 /// The ranges of a product's kind, in cents and basis points.
@@ -378,7 +393,7 @@ fn listing(seed: Seed, lender: &'static Lender, product: &'static CatalogProduct
         }
     }
     points.push(format!("Offered by {name}"));
-    Listing {
+    let mut listing = Listing {
         lender,
         product,
         image_url: logo(lender),
@@ -389,7 +404,10 @@ fn listing(seed: Seed, lender: &'static Lender, product: &'static CatalogProduct
         keywords: [product.slug, lender.key],
         description_points: points,
         ranges,
-    }
+        json: ListingJson::default(),
+    };
+    listing.json = base_offer(&listing, Uuid::nil(), String::new(), 0.0, "").listing_json();
+    listing
 }
 
 /// A `BaseOffer`: the required members, the catalog fields the carousel
@@ -465,6 +483,8 @@ pub(crate) struct BaseOffer<'a> {
     url: String,
     uuid: Uuid,
     version: u32,
+    #[serde(skip)]
+    listing_json: &'a ListingJson,
 }
 
 /// `{}`.
@@ -477,10 +497,30 @@ impl BaseOffer<'_> {
     }
 
     /// The offer as JSON, written by hand: what serde writes for it (a
-    /// test holds the two together), without escaping its 40-odd member
-    /// names again for every offer of every search.
+    /// test holds the two together). What its listing decides is copied
+    /// from [`ListingJson`]; only the members each offer sets are written.
     pub(crate) fn write(&self, out: &mut Vec<u8>) {
-        let mut o = Object::new(out);
+        let json = self.listing_json;
+        out.extend_from_slice(json.to_created.as_bytes());
+        write_str(out, self.created_at);
+        out.extend_from_slice(json.to_score.as_bytes());
+        write_f64(out, self.recommendation_score);
+        out.extend_from_slice(json.to_updated.as_bytes());
+        write_str(out, self.updated_at);
+        out.extend_from_slice(b",\"url\":");
+        write_str(out, &self.url);
+        out.extend_from_slice(b",\"uuid\":");
+        write_uuid(out, self.uuid);
+        let mut o = Object::continued(out);
+        o.int("version", self.version.into());
+        o.end();
+    }
+
+    /// This offer's [`ListingJson`]: every member written as serde writes
+    /// it, the pieces cut at the keys of the members each offer sets.
+    fn listing_json(&self) -> ListingJson {
+        let mut out = Vec::new();
+        let mut o = Object::new(&mut out);
         o.int_if_some("accountCentsMin", self.account_cents_min);
         o.int_if_some("amountCentsMax", self.amount_cents_max);
         o.int_if_some("amountCentsMin", self.amount_cents_min);
@@ -492,7 +532,7 @@ impl BaseOffer<'_> {
             o.text("annualPercentageRateType", kind);
         }
         o.int_if_some("annualPercentageYieldBasisPoints", self.annual_percentage_yield_basis_points);
-        o.text("createdAt", self.created_at);
+        let to_created = o.key("createdAt").len();
         if let Some(reporting) = self.credit_bureau_reporting {
             o.boolean("creditBureauReporting", reporting);
         }
@@ -521,18 +561,20 @@ impl BaseOffer<'_> {
         o.array("productVersions", self.product_versions, |out, version| {
             let _ = serde_json::to_writer(out, &version);
         });
-        o.float("recommendationScore", self.recommendation_score);
+        let to_score = o.key("recommendationScore").len();
         o.array("stateExclusions", self.state_exclusions, |out, state| write_str(out, state));
         o.text("status", self.status);
         o.raw("tags", "{}");
         o.int_if_some("termLengthMonthsMax", self.term_length_months_max);
         o.int_if_some("termLengthMonthsMin", self.term_length_months_min);
         o.text("unmonetizedUrl", self.unmonetized_url);
-        o.text("updatedAt", self.updated_at);
-        o.text("url", &self.url);
-        o.uuid("uuid", self.uuid);
-        o.int("version", self.version.into());
-        o.end();
+        let to_updated = o.key("updatedAt").len();
+        let piece = |range: std::ops::Range<usize>| String::from_utf8_lossy(&out[range]).into_owned();
+        ListingJson {
+            to_created: piece(0..to_created),
+            to_score: piece(to_created..to_score),
+            to_updated: piece(to_score..to_updated),
+        }
     }
 }
 
@@ -592,6 +634,7 @@ pub(crate) fn base_offer<'a>(
         url,
         uuid,
         version: 1,
+        listing_json: &listing.json,
     }
 }
 
