@@ -5,6 +5,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value as Json_, json};
 
@@ -275,11 +276,11 @@ pub(crate) async fn users(call: Call) -> Result<Response, LsqError> {
 /// `GET /v2/Authentication.svc/UserByAccessKey.Get`: the user the keys
 /// belong to, with `LSQCommonServiceURLs` naming leadsim's own host, so a
 /// client that discovers its API host from it stays on leadsim.
-pub(crate) async fn user_by_access_key(call: Call) -> Result<Response, LsqError> {
+pub(crate) async fn user_by_access_key(call: Call, headers: HeaderMap) -> Result<Response, LsqError> {
     let Some((_, user)) = call.account.key_user() else {
         return Err(LsqError::InvalidAccess);
     };
-    let base = public_base_url(call.lsq.settings.public_url.as_deref(), &call.headers);
+    let base = public_base_url(call.lsq.settings.public_url.as_deref(), &headers);
     let host = base.split_once("://").map_or(base.as_str(), |(_, host)| host).trim_end_matches('/').to_owned();
     let org = call.lsq.seed.uuid("leadsquared.org", call.account.access_key.as_str());
     Ok(Json(json!({

@@ -14,7 +14,6 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::FromRequestParts;
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -37,7 +36,6 @@ pub(crate) struct Call {
     pub(crate) account: Arc<Account>,
     pub(crate) at: DateTime<Utc>,
     pub(crate) query: Vec<(String, String)>,
-    pub(crate) headers: HeaderMap,
 }
 
 impl FromRequestParts<LeadSquared> for Call {
@@ -75,7 +73,6 @@ impl Call {
             account,
             at: now,
             query,
-            headers: parts.headers.clone(),
         })
     }
 }
