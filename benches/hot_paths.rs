@@ -319,3 +319,36 @@ fn route_offer_search_create(bencher: Bencher) {
         serve(&runtime, &app, post_json("/offerSearches", body, &[("authorization", "Bearer demo-publishable-token"), ("api-version", "2026-02-25")]));
     });
 }
+
+/// `GET …/Leads.GetById`: LeadSquared's keys checked, the lead found in
+/// the account's generated leads and printed (the id of the first lead a
+/// list query names, as `bench/routes.sh` picks it).
+#[divan::bench(sample_count = 2000)]
+fn route_lsq_get_by_id(bencher: Bencher) {
+    let runtime = runtime();
+    let app = application();
+    let keys = "accessKey=demo-access-key&secretKey=demo-secret-key";
+    let list = post_json(
+        &format!("/Leads/LeadDistribution/FilterByLeadField?{keys}"),
+        r#"{"Output":{"Type":"list","Columns":"ProspectID"},"Paging":{"PageIndex":1,"PageSize":1}}"#,
+        &[],
+    );
+    let id = runtime.block_on(async {
+        use tower::ServiceExt;
+        let response = app.clone().oneshot(list).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let listed: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        listed["Results"][0]["ProspectID"].as_str().unwrap().to_owned()
+    });
+    let path = format!("/v2/LeadManagement.svc/Leads.GetById?{keys}&id={id}");
+    let request = || {
+        http::Request::get(&path)
+            .header("host", "127.0.0.1:18080")
+            .body(Body::empty())
+            .unwrap()
+    };
+    serve(&runtime, &app, request());
+    bencher.bench_local(|| serve(&runtime, &app, request()));
+}
