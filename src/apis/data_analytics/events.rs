@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::DataAnalytics;
 use super::error::DataAnalyticsError;
 use super::event::{EventKind, NewEvent, Posted, Route};
-use crate::shared::http::json_sized;
+use crate::shared::http::json_written;
 use crate::shared::request::{parse_json, parse_json_plain};
 
 pub(crate) async fn create_analytics_event(
@@ -47,5 +47,7 @@ fn create(state: &DataAnalytics, route: Route, body: &[u8]) -> Result<Response, 
         .check_rate(&new.customer_id, state.clock.now())?;
     let event = state.data_analytics.events.insert(new, state.clock.now());
     // The 201 echoes the body's strings, plus ids and times.
-    Ok(json_sized(StatusCode::CREATED, &event.created(), body.len() + 256))
+    let mut out = Vec::with_capacity(body.len() + 256);
+    event.created().write(&mut out);
+    Ok(json_written(StatusCode::CREATED, out))
 }
