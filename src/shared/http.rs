@@ -837,26 +837,6 @@ pub(crate) fn json_written(status: StatusCode, body: Vec<u8>) -> Response {
     response
 }
 
-/// `value` as a JSON response, written into a buffer of `size_hint` bytes
-/// to start with. axum's `Json` starts at 128 bytes and grows by copying,
-/// which a created event or display of a few hundred bytes paid on every
-/// request. Answers as `Json` does if `value` cannot be serialized.
-pub(crate) fn json_sized<T: serde::Serialize>(status: StatusCode, value: &T, size_hint: usize) -> Response {
-    let mut body = Vec::with_capacity(size_hint);
-    match serde_json::to_writer(&mut body, value) {
-        Ok(()) => json_written(status, body),
-        Err(error) => {
-            let mut response = Response::new(Body::from(error.to_string()));
-            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/plain; charset=utf-8"),
-            );
-            response
-        }
-    }
-}
-
 /// A JSON response whose body is `parts` in order, sent without copying
 /// them into one buffer (a cached page of megabytes goes out as it is
 /// cached), with an exact `Content-Length`.

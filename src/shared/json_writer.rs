@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::ser::{CompactFormatter, Formatter};
 use uuid::Uuid;
 
-use crate::shared::time::write_seconds;
+use crate::shared::time::{write_millis, write_seconds};
 
 /// A string as serde_json writes it: quoted, and escaped where needed.
 pub(crate) fn write_str(out: &mut Vec<u8>, value: &str) {
@@ -96,6 +96,14 @@ impl<'a> Object<'a> {
         let out = self.key(name);
         out.push(b'"');
         write_seconds(out, value);
+        out.push(b'"');
+    }
+
+    /// A time to the millisecond, as `format_millis` spells it.
+    pub(crate) fn millis(&mut self, name: &str, value: DateTime<Utc>) {
+        let out = self.key(name);
+        out.push(b'"');
+        write_millis(out, value);
         out.push(b'"');
     }
 

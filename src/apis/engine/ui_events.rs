@@ -13,7 +13,7 @@ use super::Engine;
 use super::auth::Publishable;
 use super::error::{ApiError, EngineError};
 use super::ui_store::{DisplayedOffer, Source};
-use crate::shared::http::json_sized;
+use crate::shared::http::json_written;
 use crate::shared::request::{parse_json_plain, parse_json_value};
 
 /// A transparent 1x1 GIF89a: the smallest image every browser renders.
@@ -36,7 +36,9 @@ pub(crate) async fn create_offer_display(
     let ui = &state.engine.ui;
     let recorded = ui.record_display(Some(company.uuid), offer, Source::Api, state.clock.now());
     // The 201 echoes the body's members, plus the display's own.
-    Ok(json_sized(StatusCode::CREATED, &ui.offer_display(&recorded), body.len() + 256))
+    let mut out = Vec::with_capacity(body.len() + 256);
+    ui.offer_display(&recorded).write(&mut out);
+    Ok(json_written(StatusCode::CREATED, out))
 }
 
 pub(crate) async fn create_session_init(

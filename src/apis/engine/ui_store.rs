@@ -10,6 +10,7 @@ use foldhash::HashMap;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::shared::json_writer::Object;
 use crate::shared::seed::Seed;
 use crate::shared::time::serialize_rfc3339_millis;
 
@@ -42,6 +43,22 @@ pub(crate) struct OfferDisplay {
     pub(crate) created_by: Uuid,
     #[serde(skip)]
     pub(crate) source: Source,
+}
+
+impl OfferDisplay {
+    /// The display as its `Serialize` writes it (a test holds the two
+    /// equal): a created display is answered on every POST.
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        let mut o = Object::new(out);
+        o.int("id", self.id);
+        o.uuid("uuid", self.uuid);
+        o.uuid("leadUuid", self.lead_uuid);
+        o.uuid("rateTableUuid", self.rate_table_uuid);
+        o.uuid("offerUuid", self.offer_uuid);
+        o.millis("createdAt", self.created_at);
+        o.uuid("createdBy", self.created_by);
+        o.end();
+    }
 }
 
 /// The vendor's `SessionInit`.
@@ -288,6 +305,21 @@ mod tests {
             lead_uuid: Uuid::from_u128(n),
             rate_table_uuid: Uuid::from_u128(n + 1),
             offer_uuid: Uuid::from_u128(n + 2),
+        }
+    }
+
+    #[test]
+    fn offer_displays_are_written_as_serde_writes_them() {
+        let store = UiEvents::new(10, Seed::new(1));
+        let times = [0, 1_577_865_600_123, 253_402_300_799_999, 400_000_000_000_000, -1];
+        for (n, millis) in times.into_iter().enumerate() {
+            let owner = (n % 2 == 0).then(|| Uuid::from_u128(n as u128 + 7));
+            let at = DateTime::from_timestamp_millis(millis).unwrap_or_default();
+            let recorded = store.record_display(owner, offer(n as u128 * 3), Source::Api, at);
+            let display = store.offer_display(&recorded);
+            let mut written = Vec::new();
+            display.write(&mut written);
+            assert_eq!(String::from_utf8(written).ok(), serde_json::to_string(&display).ok(), "{display:?}");
         }
     }
 
