@@ -3,11 +3,12 @@
 //! leads are its generated and listed ones with these writes laid over
 //! them; the analytics endpoint reads the same merged set.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, OnceLock};
 
 use chrono::NaiveDateTime;
+use foldhash::HashMap;
 use uuid::Uuid;
 
 use super::super::model::{Dataset, Field, Lead, LeadRef, Value, fields};
@@ -174,10 +175,12 @@ pub(crate) enum Full {
 }
 
 /// Every account's writes, keyed by access key (so they outlive fixture
-/// merges); one lock, held for map operations only.
+/// merges); one lock, held for map operations only. Its maps hash with
+/// foldhash, as the marketplace store's do: SipHash showed in every
+/// capture, over the account's key and the lead's id, email and phones.
 #[derive(Debug)]
 pub(crate) struct Writes {
-    accounts: Mutex<HashMap<String, AccountWrites>>,
+    accounts: Mutex<HashMap<Arc<str>, AccountWrites>>,
     /// Numbers every write; an account's version is its last write's.
     writes: AtomicU64,
     bytes: AtomicU64,
@@ -193,8 +196,10 @@ impl Default for Writes {
 
 /// An account's writes, locked for one call.
 pub(crate) struct Session<'a> {
-    guard: MutexGuard<'a, HashMap<String, AccountWrites>>,
-    key: &'a str,
+    guard: MutexGuard<'a, HashMap<Arc<str>, AccountWrites>>,
+    /// The map's own key, shared: a write looks its account up again
+    /// without copying the key.
+    key: Arc<str>,
     store: &'a Writes,
 }
 
@@ -209,16 +214,17 @@ impl Writes {
         }
     }
 
-    pub(crate) fn lock<'a>(&'a self, access_key: &'a str) -> Session<'a> {
+    pub(crate) fn lock(&self, access_key: &str) -> Session<'_> {
         let mut guard = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
-        if !guard.contains_key(access_key) {
-            guard.insert(access_key.to_owned(), AccountWrites::default());
-        }
-        Session {
-            guard,
-            key: access_key,
-            store: self,
-        }
+        let key = match guard.get_key_value(access_key) {
+            Some((key, _)) => Arc::clone(key),
+            None => {
+                let key: Arc<str> = access_key.into();
+                guard.insert(Arc::clone(&key), AccountWrites::default());
+                key
+            }
+        };
+        Session { guard, key, store: self }
     }
 
     /// The account's version: 0 while it has no writes.
@@ -241,11 +247,11 @@ impl Session<'_> {
     pub(crate) fn writes(&self) -> &AccountWrites {
         // Present: `lock` made the entry.
         static EMPTY: OnceLock<AccountWrites> = OnceLock::new();
-        self.guard.get(self.key).unwrap_or_else(|| EMPTY.get_or_init(AccountWrites::default))
+        self.guard.get(&*self.key).unwrap_or_else(|| EMPTY.get_or_init(AccountWrites::default))
     }
 
     fn writes_mut(&mut self) -> &mut AccountWrites {
-        self.guard.entry(self.key.to_owned()).or_default()
+        self.guard.entry(Arc::clone(&self.key)).or_default()
     }
 
     /// Room for `more` bytes, or why not.
