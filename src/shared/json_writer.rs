@@ -124,6 +124,13 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// An optional text, left out when `None`.
+    pub(crate) fn text_if_some(&mut self, name: &str, value: Option<&str>) {
+        if let Some(value) = value {
+            self.text(name, value);
+        }
+    }
+
     pub(crate) fn float(&mut self, name: &str, value: f64) {
         write_f64(self.key(name), value);
     }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::shared::json_writer::Object;
-use crate::shared::time::{format_millis, write_millis};
+use crate::shared::time::format_millis;
 
 /// Lead or contact: the two tables the service keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -495,7 +495,12 @@ pub(crate) struct Event {
 
 impl Event {
     pub(crate) fn partition_key(&self) -> String {
-        format!("{}|{}", self.new.kind.partition_prefix(), self.partition_uuid)
+        let prefix = self.new.kind.partition_prefix();
+        let mut key = String::with_capacity(prefix.len() + 1 + uuid::fmt::Hyphenated::LENGTH);
+        key.push_str(prefix);
+        key.push('|');
+        key.push_str(self.partition_uuid.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+        key
     }
 
     /// The 201 body, field for field as in the seed's examples.
@@ -592,38 +597,23 @@ impl Created<'_> {
             }
         }
         o.text("user_id", &new.user_id);
-        text_if_some(&mut o, "tool_signature", new.tool_signature.as_deref());
+        o.text_if_some("tool_signature", new.tool_signature.as_deref());
         o.text("recording_id", &new.recording_id);
-        text_if_some(&mut o, "event_type", new.event_type.as_deref());
-        text_if_some(&mut o, "event_id", new.event_id.as_deref());
+        o.text_if_some("event_type", new.event_type.as_deref());
+        o.text_if_some("event_id", new.event_id.as_deref());
         if new.kind == EventKind::Lead {
-            text_if_some(&mut o, "message", new.message.as_deref());
+            o.text_if_some("message", new.message.as_deref());
         }
         o.text("entityType", new.kind.table());
-        let key = o.key("partitionKey");
-        key.push(b'"');
-        // A fixed prefix (no character to escape) and a uuid.
-        key.extend_from_slice(new.kind.partition_prefix().as_bytes());
-        key.push(b'|');
-        key.extend_from_slice(event.partition_uuid.hyphenated().encode_lower(&mut Uuid::encode_buffer()).as_bytes());
-        key.push(b'"');
+        // A fixed prefix and a uuid: nothing to escape.
+        o.plain("partitionKey", &event.partition_key());
         o.text("sortKey", &new.customer_id);
         if new.kind == EventKind::Contact {
-            text_if_some(&mut o, "message", new.message.as_deref());
+            o.text_if_some("message", new.message.as_deref());
         }
-        for name in ["created_at", "updated_at"] {
-            let time = o.key(name);
-            time.push(b'"');
-            write_millis(time, event.created_at);
-            time.push(b'"');
-        }
+        o.millis("created_at", event.created_at);
+        o.millis("updated_at", event.created_at);
         o.end();
-    }
-}
-
-fn text_if_some(o: &mut Object<'_>, name: &str, value: Option<&str>) {
-    if let Some(value) = value {
-        o.text(name, value);
     }
 }
 

@@ -528,9 +528,7 @@ impl BaseOffer<'_> {
         o.int_if_some("annualAdvisoryFeeBasisPointsMin", self.annual_advisory_fee_basis_points_min);
         o.int_if_some("annualPercentageRateBasisPointsMax", self.annual_percentage_rate_basis_points_max);
         o.int_if_some("annualPercentageRateBasisPointsMin", self.annual_percentage_rate_basis_points_min);
-        if let Some(kind) = self.annual_percentage_rate_type {
-            o.text("annualPercentageRateType", kind);
-        }
+        o.text_if_some("annualPercentageRateType", self.annual_percentage_rate_type);
         o.int_if_some("annualPercentageYieldBasisPoints", self.annual_percentage_yield_basis_points);
         let to_created = o.key("createdAt").len();
         if let Some(reporting) = self.credit_bureau_reporting {
