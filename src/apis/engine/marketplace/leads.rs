@@ -78,7 +78,7 @@ pub(crate) async fn submit_lead(
         None => new_lead_uuid(&state, &company, now),
     };
     let table_uuid = marketplace.seed().uuid("engine.marketplace.rateTable", (uuid, 0u64));
-    let answers = underwriting::answers(marketplace.seed(), uuid, table_uuid, &checked.input, now);
+    let answers = underwriting::answers(marketplace.seed(), table_uuid, &checked.input, now);
     let lead = SubmittedLead {
         uuid,
         company: company.uuid,
@@ -148,7 +148,7 @@ pub(crate) async fn rate_table_for_lead(
                 uuid: table,
                 built_at: at,
                 loan_amount: lead.checked.input.loan_amount,
-                answers: underwriting::answers(seed, uuid, table, &lead.checked.input, at),
+                answers: underwriting::answers(seed, table, &lead.checked.input, at),
                 search: None,
             }
         })

@@ -230,7 +230,7 @@ fn preview(state: &Engine, headers: &HeaderMap, company: Uuid, input: LeadInput,
     let lead_uuid = seed.uuid("engine.marketplace.preview", (company, key));
     let table_uuid = seed.uuid("engine.marketplace.previewTable", (company, key));
     let now = state.clock.now();
-    let mut answers = underwriting::answers(seed, lead_uuid, table_uuid, &input, now);
+    let mut answers = underwriting::answers(seed, table_uuid, &input, now);
     for answer in &mut answers {
         answer.late = false;
     }

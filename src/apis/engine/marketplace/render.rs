@@ -723,7 +723,7 @@ mod tests {
                 uuid: table_uuid,
                 built_at: built,
                 loan_amount: input.loan_amount,
-                answers: underwriting::answers(seed, lead_uuid, table_uuid, &input, built),
+                answers: underwriting::answers(seed, table_uuid, &input, built),
                 search: None,
             };
             let lead = SubmittedLead::of_input(lead_uuid, Uuid::from_u128(1), input, built);

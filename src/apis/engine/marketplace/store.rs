@@ -755,7 +755,7 @@ mod tests {
                 uuid: table,
                 built_at: now,
                 loan_amount: Some(10_000),
-                answers: underwriting::answers(market.seed(), uuid, table, &checked.input, now),
+                answers: underwriting::answers(market.seed(), table, &checked.input, now),
                 search: None,
             }],
             clicks: Vec::new(),

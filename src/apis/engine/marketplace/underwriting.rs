@@ -11,7 +11,7 @@ use super::super::models::{ProductType, RejectReason};
 use super::catalog::CatalogProduct;
 use super::lead::{LeadInput, Script};
 use super::lenders::{self, Lender};
-use crate::shared::seed::Seed;
+use crate::shared::seed::{Derivation, Seed};
 
 /// One lender's answer for one product.
 #[derive(Debug, Clone)]
@@ -101,7 +101,6 @@ pub(crate) fn cents(dollars: f64) -> f64 {
 /// The answers to one rate table, in the order they arrive.
 pub(crate) fn answers(
     seed: Seed,
-    lead: Uuid,
     rate_table: Uuid,
     input: &LeadInput,
     built_at: DateTime<Utc>,
@@ -110,13 +109,15 @@ pub(crate) fn answers(
     let mut products = input.products.clone();
     products.sort();
     products.dedup();
+    let answer_keys = seed.derivation("engine.marketplace.answer", rate_table);
+    let offer_keys = seed.derivation("engine.marketplace.offer", rate_table);
     for product in products {
         for lender in lenders::offering(product) {
-            let mut rng = seed.rng("engine.marketplace.answer", (rate_table, lender.institution.uuid, product as u64));
+            let mut rng = answer_keys.rng((lender.institution.uuid, product as u64));
             let late = lender.asynchronous || input.script == Script::Slow;
             let decision = match decline_reason(lender, product, input, &mut rng) {
                 Some(reason) => Decision::Declined(reason),
-                None => Decision::Offer(terms(seed, lead, rate_table, lender, product, input, &mut rng)),
+                None => Decision::Offer(terms(&offer_keys, lender, product, input, &mut rng)),
             };
             answers.push((late, rng.random_range(15..=90i64), Answer {
                 lender,
@@ -175,17 +176,16 @@ fn decline_reason(lender: &Lender, product: ProductType, input: &LeadInput, rng:
     (roll >= chance).then_some(RejectReason::UnderwritingDecline)
 }
 
+/// An offer's terms; `offer_keys` derives its uuid, from its rate table's
+/// ("engine.marketplace.offer", (rate table, lender, product)).
 fn terms(
-    seed: Seed,
-    lead: Uuid,
-    rate_table: Uuid,
+    offer_keys: &Derivation,
     lender: &Lender,
     product: ProductType,
     input: &LeadInput,
     rng: &mut ChaCha8Rng,
 ) -> Terms {
-    let uuid = seed.uuid("engine.marketplace.offer", (rate_table, lender.institution.uuid, product as u64));
-    let _ = lead;
+    let uuid = offer_keys.uuid((lender.institution.uuid, product as u64));
     let position = input.band.position();
     let jitter = rng.random_range(-0.05..0.05);
     let apr_in = |(best, worst): (f64, f64)| ((best + (worst - best) * (position + jitter).clamp(0.0, 1.0)) * 100.0).round() / 100.0;
@@ -254,17 +254,17 @@ mod tests {
     #[test]
     fn answers_are_deterministic_ordered_and_at_distinct_seconds() {
         let t = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
-        let (lead, table) = (Uuid::from_u128(1), Uuid::from_u128(2));
-        let a = answers(Seed::new(1), lead, table, &input(CreditBand::Good, Script::None), t);
-        let b = answers(Seed::new(1), lead, table, &input(CreditBand::Good, Script::None), t);
+        let table = Uuid::from_u128(2);
+        let a = answers(Seed::new(1), table, &input(CreditBand::Good, Script::None), t);
+        let b = answers(Seed::new(1), table, &input(CreditBand::Good, Script::None), t);
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
         assert!(a.windows(2).all(|w| w[0].at < w[1].at));
         assert!(a.iter().any(|x| x.late) && a.iter().any(|x| !x.late));
         // Excluded states decline, whatever the roll.
         assert!(a.iter().filter(|x| x.lender.excluded_states.contains(&"NY")).all(|x| matches!(x.decision, Decision::Declined(RejectReason::NotInActiveState))));
-        let declined = answers(Seed::new(1), lead, table, &input(CreditBand::Excellent, Script::Decline), t);
+        let declined = answers(Seed::new(1), table, &input(CreditBand::Excellent, Script::Decline), t);
         assert!(declined.iter().all(|x| matches!(x.decision, Decision::Declined(_))));
-        let slow = answers(Seed::new(1), lead, table, &input(CreditBand::Excellent, Script::Slow), t);
+        let slow = answers(Seed::new(1), table, &input(CreditBand::Excellent, Script::Slow), t);
         assert!(slow.iter().all(|x| x.late && x.at > t + TimeDelta::seconds(14)));
     }
 
@@ -272,7 +272,7 @@ mod tests {
     fn offers_stay_within_the_lenders_terms() {
         let t = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
         for n in 0..50u128 {
-            for answer in answers(Seed::new(7), Uuid::from_u128(n), Uuid::from_u128(n + 100), &input(CreditBand::Excellent, Script::None), t) {
+            for answer in answers(Seed::new(7), Uuid::from_u128(n + 100), &input(CreditBand::Excellent, Script::None), t) {
                 let (Decision::Offer(terms), Some(loan)) = (&answer.decision, &answer.lender.loan) else { continue };
                 if answer.product != ProductType::Loan {
                     continue;
