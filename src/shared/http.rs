@@ -496,7 +496,7 @@ impl Exchange {
         Outcome {
             status,
             latency_ms: self.started.elapsed().as_secs_f64() * 1000.0,
-            fault,
+            fault: fault.map(Box::new),
         }
     }
 }

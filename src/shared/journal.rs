@@ -199,18 +199,26 @@ fn floor_char_boundary(text: &str, at: usize) -> usize {
 }
 
 /// Cloned to render outside the ring's lock: the body is shared, not copied.
+/// What few entries have (a fault, a kept response) is boxed: every request
+/// moves one of these into the ring and one out, through memory the ring
+/// last touched thousands of requests ago, so each cache line counts.
 #[derive(Debug, Clone)]
 struct Stored {
     id: u64,
     family: Family,
     outcome: Outcome,
     request: RequestRecord,
-    response: Option<ResponseRecord>,
+    response: Option<Box<ResponseRecord>>,
 }
 
 impl Stored {
     fn weight(&self) -> usize {
-        self.request.weight() + self.response.as_ref().map_or(0, ResponseRecord::weight)
+        let fault = self
+            .outcome
+            .fault
+            .as_ref()
+            .map_or(0, |f| size_of::<InjectedFault>() + f.id.len());
+        self.request.weight() + fault + self.response.as_deref().map_or(0, ResponseRecord::weight)
     }
 }
 
@@ -221,7 +229,7 @@ pub(crate) struct Outcome {
     pub(crate) status: u16,
     pub(crate) latency_ms: f64,
     /// The injected fault that shaped the answer, if any.
-    pub(crate) fault: Option<InjectedFault>,
+    pub(crate) fault: Option<Box<InjectedFault>>,
 }
 
 /// Marks a journal entry whose answer an injected fault shaped.
@@ -243,7 +251,7 @@ impl Stored {
             query: r.query().map(|q| redaction.query(q)),
             status: self.outcome.status,
             latency_ms: self.outcome.latency_ms,
-            fault: self.outcome.fault.clone(),
+            fault: self.outcome.fault.as_deref().cloned(),
             headers: redaction.headers(r.header_lines()),
             body: redaction.body_of(self.family.as_str(), &r.body),
             body_bytes: r.body_bytes,
@@ -315,7 +323,7 @@ impl Filter {
             && self
                 .fault
                 .as_ref()
-                .is_none_or(|f| f.matches(e.outcome.fault.as_ref()))
+                .is_none_or(|f| f.matches(e.outcome.fault.as_deref()))
             && self
                 .credential
                 .as_deref()
@@ -441,7 +449,7 @@ impl Journal {
             family,
             outcome,
             request,
-            response,
+            response: response.map(Box::new),
         };
         let weight = stored.weight();
         let mut ring = self.lock();
