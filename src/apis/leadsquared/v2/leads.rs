@@ -687,6 +687,8 @@ impl Serialize for Member<'_> {
     }
 }
 
+/// serde's form of a printed lead: what [`PrintedLead::write`] is held to
+/// (tests), and what reshaped answers start from.
 impl Serialize for PrintedLead<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -710,6 +712,15 @@ const PRINTED_LEAD_BYTES: usize = 2048;
 
 /// `[lead, …]`: every member of each.
 fn leads_answer<'a>(schema: &Schema, records: impl IntoIterator<Item = RecordView<'a>>) -> Response {
+    leads_with_columns(schema, records, None)
+}
+
+/// `[lead, …]`, each with `columns` (every member without).
+fn leads_with_columns<'a>(
+    schema: &Schema,
+    records: impl IntoIterator<Item = RecordView<'a>>,
+    columns: Option<&[String]>,
+) -> Response {
     let records = records.into_iter();
     let mut out = Vec::with_capacity(2 + PRINTED_LEAD_BYTES * records.size_hint().0.max(1));
     out.push(b'[');
@@ -717,10 +728,20 @@ fn leads_answer<'a>(schema: &Schema, records: impl IntoIterator<Item = RecordVie
         if i > 0 {
             out.push(b',');
         }
-        PrintedLead::new(schema, record, None).write(&mut out);
+        PrintedLead::new(schema, record, columns).write(&mut out);
     }
     out.push(b']');
     json_written(StatusCode::OK, out)
+}
+
+/// `[lead, …]` of the leads `ids` names that exist, in that order, each
+/// read where it lies (written, else generated or listed) under the
+/// account's lock, and printed with `columns`.
+fn leads_by_ids(call: &Call, ids: impl IntoIterator<Item = String>, columns: Option<&[String]>) -> Response {
+    let base = call.base();
+    let session = call.lsq.leadsquared.writes.lock(&call.account.access_key);
+    let views = ids.into_iter().filter_map(|id| session.view_by_id(&base, &id));
+    leads_with_columns(&call.account.schema, views, columns)
 }
 
 fn required<'a>(call: &'a Call, name: &str) -> Result<&'a str, LsqError> {
@@ -760,9 +781,8 @@ pub(crate) async fn get_by_phone(call: Call) -> Result<Response, LsqError> {
     }
     let base = call.base();
     let session = call.lsq.leadsquared.writes.lock(&call.account.access_key);
-    let found = session.by_phone(&base, digits).into_iter().next();
-    drop(session);
-    Ok(leads_answer(&call.account.schema, found.as_ref().map(RecordView::from)))
+    let found = session.views_by_phone(&base, digits).into_iter().next();
+    Ok(leads_answer(&call.account.schema, found))
 }
 
 /// Quick search answers at most this many leads, latest changed first.
@@ -799,8 +819,7 @@ pub(crate) async fn quick_search(call: Call) -> Result<Response, LsqError> {
         .collect();
     hits.sort_by(|a, b| b.cmp(a));
     hits.truncate(QUICK_SEARCH_LIMIT);
-    let records = call.records(hits.into_iter().map(|(_, id)| id));
-    Ok(leads_answer(&call.account.schema, records.iter().map(RecordView::from)))
+    Ok(leads_by_ids(&call, hits.into_iter().map(|(_, id)| id), None))
 }
 
 /// One comparison of `Leads.Get`.
@@ -990,12 +1009,8 @@ pub(crate) async fn search(call: Call, body: Bytes) -> Result<Response, LsqError
         .filter(|row| condition.field.is_some_and(|f| condition.matches(dataset.row(*row).stored(f))))
         .collect();
     let page = shape.page(&dataset, rows);
-    let records = call.records(page.into_iter().filter_map(|row| id_of(&dataset, row)));
-    let leads: Vec<PrintedLead> = records
-        .iter()
-        .map(|r| PrintedLead::new(&call.account.schema, r, shape.columns.as_deref()))
-        .collect();
-    Ok(Json(leads).into_response())
+    let ids = page.into_iter().filter_map(|row| id_of(&dataset, row));
+    Ok(leads_by_ids(&call, ids, shape.columns.as_deref()))
 }
 
 fn id_of(dataset: &Dataset, row: usize) -> Option<String> {

@@ -53,12 +53,6 @@ impl Record {
         }
     }
 
-    pub(crate) fn modified_on(&self) -> NaiveDateTime {
-        match self.lead.stored(fields::MODIFIED_ON) {
-            Value::DateTime(t) => *t,
-            _ => NaiveDateTime::MIN,
-        }
-    }
 
     fn email(&self) -> Option<String> {
         self.text(fields::EMAIL_ADDRESS).map(email_key)
@@ -405,22 +399,28 @@ impl Session<'_> {
     /// Leads whose `Phone` or `Mobile` is the number `phone`, most recently
     /// modified first.
     pub(crate) fn by_phone(&self, base: &Dataset, phone: &str) -> Vec<Record> {
+        self.views_by_phone(base, phone).into_iter().map(RecordView::to_record).collect()
+    }
+
+    /// The leads [`Self::by_phone`] finds, in its order, read in place.
+    pub(crate) fn views_by_phone<'s>(&'s self, base: &'s Dataset, phone: &str) -> Vec<RecordView<'s>> {
         let digits = phone_digits(phone);
         if digits.is_empty() {
             return Vec::new();
         }
         let writes = self.writes();
-        let mut found: Vec<Record> = writes
+        let mut found: Vec<RecordView<'s>> = writes
             .phones
             .get(&digits)
             .into_iter()
             .flatten()
-            .filter_map(|id| writes.leads.get(id).cloned())
+            .filter_map(|id| writes.leads.get(id).map(RecordView::Written))
             .collect();
         if let Some(rows) = base.index().by_phone.get(&digits) {
-            found.extend(self.unchanged_ids(base, rows).map(|(_, lead)| record_of(lead)));
+            found.extend(self.unchanged_ids(base, rows).map(|(_, lead)| RecordView::Listed(lead)));
         }
-        found.sort_by_key(|r| std::cmp::Reverse(r.modified_on()));
+        // Stable, as before: equal times keep written leads first.
+        found.sort_by_key(|view| std::cmp::Reverse(view.modified_on()));
         found
     }
 
@@ -487,6 +487,14 @@ impl<'a> RecordView<'a> {
         match self {
             RecordView::Written(record) => record.extra.get(name).map(String::as_str),
             RecordView::Listed(_) => None,
+        }
+    }
+
+    /// When the lead last changed (`ModifiedOn`), as [`Record::modified_on`].
+    pub(crate) fn modified_on(self) -> NaiveDateTime {
+        match self.stored(fields::MODIFIED_ON) {
+            Value::DateTime(t) => *t,
+            _ => NaiveDateTime::MIN,
         }
     }
 
