@@ -1,5 +1,6 @@
 //! `GET /api/v1/lead_analytics/search` and `/api/v1/contact_analytics/search`.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -13,7 +14,6 @@ use super::error::DataAnalyticsError;
 use super::event::{Event, EventKind, FieldError};
 use super::store::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Search};
 use crate::shared::http::JSON;
-use crate::shared::request::query_pairs;
 
 #[derive(Serialize)]
 pub(crate) struct SearchResponse {
@@ -57,13 +57,14 @@ fn search(
     state
         .data_analytics
         .check_rate(&search.customer_id, state.clock.now())?;
-    let body = state.data_analytics.events.search_rendered(&search, |page| {
+    let (page, page_size) = (search.page, search.page_size);
+    let body = state.data_analytics.events.search_rendered(search, |found| {
         let response = SearchResponse {
-            recordings: page.recordings,
+            recordings: found.recordings,
             meta: Meta {
-                page: search.page,
-                page_size: search.page_size,
-                row_count: page.row_count,
+                page,
+                page_size,
+                row_count: found.row_count,
             },
         };
         // Strings, numbers and string-keyed maps: serializing cannot fail.
@@ -76,19 +77,19 @@ fn search(
 /// `recording_id` may repeat, in the plain, `recording_id[]` and
 /// `recording_id[0]` spellings HTTP clients use for arrays.
 pub(crate) fn parse_search(kind: EventKind, query: Option<&str>) -> Result<Search, Vec<FieldError>> {
-    let pairs = query_pairs(query);
+    // Borrowed where nothing was escaped: a search is read on every poll.
+    let pairs: Vec<(Cow<str>, Cow<str>)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes()).collect();
     let mut errors = Vec::new();
     let recording_ids: Vec<String> = pairs
         .iter()
-        .filter(|(k, _)| is_recording_id(k))
-        .map(|(_, v)| v.clone())
-        .filter(|v| !v.is_empty())
+        .filter(|(k, v)| is_recording_id(k) && !v.is_empty())
+        .map(|(_, v)| v.clone().into_owned())
         .collect();
     if recording_ids.is_empty() {
         errors.push(FieldError::new("recording_id", "recording_id is required"));
     }
     let mut required = |name: &str| {
-        let value = pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let value = pairs.iter().find(|(k, _)| k == name).map(|(_, v)| &**v);
         match value {
             Some(v) if !v.trim().is_empty() => Some(v.to_owned()),
             _ => {
@@ -100,7 +101,7 @@ pub(crate) fn parse_search(kind: EventKind, query: Option<&str>) -> Result<Searc
     let customer_id = required("customer_id");
     let user_id = required("user_id");
     let entity_id = required(kind.id_field());
-    let first = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let first = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| &**v);
     let latest = match first("latest").map(str::to_ascii_lowercase).as_deref() {
         None | Some("false" | "0" | "") => false,
         Some("true" | "1") => true,

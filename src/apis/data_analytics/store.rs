@@ -211,23 +211,25 @@ impl EventStore {
     /// before: a page is a function of the search and of which events its
     /// key has, and those are named by the key's first and last sequence
     /// numbers, which are never reused (not even across a reset).
-    pub(crate) fn search_rendered(&self, search: &Search, render: impl FnOnce(SearchPage) -> Bytes) -> Bytes {
+    /// Takes the search, which becomes the rendered page's key: a repeated
+    /// search (the common case) copies none of its strings.
+    pub(crate) fn search_rendered(&self, mut search: Search, render: impl FnOnce(SearchPage) -> Bytes) -> Bytes {
+        // The ids are a set to the search.
+        search.recording_ids.sort_unstable();
+        search.recording_ids.dedup();
         let key = search.index_key();
         let (page_key, page) = {
             let tables = self.tables();
             let seqs = tables.index.get(&key);
-            let mut normalized = search.clone();
-            // The ids are a set to the search.
-            normalized.recording_ids.sort_unstable();
-            normalized.recording_ids.dedup();
             let page_key = PageKey {
-                search: normalized,
+                search,
                 span: seqs.and_then(|seqs| Some((*seqs.front()?, *seqs.back()?))),
             };
             if let Some(rendered) = self.pages.get(&page_key) {
                 return rendered;
             }
-            (page_key, tables.page(seqs, search))
+            let page = tables.page(seqs, &page_key.search);
+            (page_key, page)
         };
         // Rendered outside the lock: posts need not wait for it.
         self.pages.get_or_insert_with(page_key, || render(page))
@@ -504,7 +506,7 @@ mod tests {
         let store = EventStore::new(Seed::new(1), 3);
         let renders = std::cell::Cell::new(0);
         let rendered = |search: &Search| {
-            store.search_rendered(search, |page| {
+            store.search_rendered(search.clone(), |page| {
                 renders.set(renders.get() + 1);
                 let seqs: Vec<String> = page.recordings.iter().map(|e| e.seq.to_string()).collect();
                 Bytes::from(format!("{}:{}", page.row_count, seqs.join(",")))
