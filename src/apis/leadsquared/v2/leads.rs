@@ -16,6 +16,7 @@ use serde_json::{Map, Value as Json_, json};
 
 use super::super::error::LsqError;
 use super::super::model::{Dataset, Field, Kind, Shown, Value, fields};
+use super::super::query::like;
 use super::schema::{FieldDef, Printed, PrintedMember, Schema, parse_date, phone_digits, read_value};
 use super::store::{Activity, ActivitySummary, ActivityType, Full, LEAD_CAPTURE, Record, RecordView, Session};
 use super::{BulkCall, Call, param, success};
@@ -822,29 +823,55 @@ pub(crate) async fn quick_search(call: Call) -> Result<Response, LsqError> {
     Ok(leads_by_ids(&call, hits.into_iter().map(|(_, id)| id), None))
 }
 
-/// One comparison of `Leads.Get`.
+/// One comparison of `Leads.Get`, its operand read once for all the
+/// account's leads (a call compares every one of them).
 struct Condition {
     field: Option<Field>,
     operator: String,
     value: String,
+    /// `value` trimmed and lower-cased: what `=`, `<` and the others compare.
+    lower: String,
+    /// `value` lower-cased (untrimmed), for `LIKE`.
+    pattern: Vec<char>,
+    number: Option<f64>,
+    date: Option<NaiveDateTime>,
 }
 
 impl Condition {
-    fn matches(&self, value: &Value) -> bool {
+    fn new(field: Option<Field>, operator: &str, value: String) -> Self {
+        Self {
+            field,
+            operator: operator.trim().to_owned(),
+            lower: value.trim().to_lowercase(),
+            pattern: value.to_lowercase().chars().collect(),
+            number: value.trim().parse::<f64>().ok(),
+            date: parse_date(&value),
+            value,
+        }
+    }
+
+    /// Whether `value` satisfies the condition; `scratch` holds a lower-cased
+    /// text for `LIKE`, reused from lead to lead.
+    fn matches(&self, value: &Value, scratch: &mut Vec<char>) -> bool {
         let Some(field) = self.field else { return false };
         let op = self.operator.as_str();
         if op.eq_ignore_ascii_case("IN") {
             return self.value.split(',').any(|v| equal(field.kind(), value, v.trim()));
         }
         if op.eq_ignore_ascii_case("LIKE") {
-            let text = value.display().unwrap_or_default().to_lowercase();
-            return like(&text, &self.value.to_lowercase());
+            scratch.clear();
+            match value {
+                Value::Text(text) => push_lowercase(scratch, text),
+                other => push_lowercase(scratch, &other.display().unwrap_or_default()),
+            }
+            return like(scratch, &self.pattern);
         }
         let ordering = match (field.kind(), value) {
             (_, Value::Null) => return op == "<>" && !self.value.is_empty(),
-            (Kind::Number, Value::Number(n)) => self.value.trim().parse::<f64>().ok().and_then(|v| (*n as f64).partial_cmp(&v)),
-            (Kind::DateTime, Value::DateTime(t)) => parse_date(&self.value).map(|v| t.cmp(&v)),
-            _ => Some(value.display().unwrap_or_default().to_lowercase().cmp(&self.value.trim().to_lowercase())),
+            (Kind::Number, Value::Number(n)) => self.number.and_then(|v| (*n as f64).partial_cmp(&v)),
+            (Kind::DateTime, Value::DateTime(t)) => self.date.map(|v| t.cmp(&v)),
+            (_, Value::Text(text)) => Some(cmp_lowercase(text, &self.lower)),
+            _ => Some(cmp_lowercase(&value.display().unwrap_or_default(), &self.lower)),
         };
         let Some(ordering) = ordering else { return false };
         match op {
@@ -859,49 +886,32 @@ impl Condition {
     }
 }
 
+/// `text.to_lowercase()` against `lower`, without the copy for ASCII text
+/// (almost every lead's): its lower case is byte by byte.
+fn cmp_lowercase(text: &str, lower: &str) -> std::cmp::Ordering {
+    if text.is_ascii() {
+        text.bytes().map(|b| b.to_ascii_lowercase()).cmp(lower.bytes())
+    } else {
+        text.to_lowercase().as_str().cmp(lower)
+    }
+}
+
+/// `text.to_lowercase()`'s characters, onto `out`.
+fn push_lowercase(out: &mut Vec<char>, text: &str) {
+    if text.is_ascii() {
+        out.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.extend(text.to_lowercase().chars());
+    }
+}
+
 fn equal(kind: Kind, value: &Value, given: &str) -> bool {
     match (kind, value) {
         (Kind::Number, Value::Number(n)) => given.parse::<i64>().is_ok_and(|g| g == *n),
         (Kind::DateTime, Value::DateTime(t)) => parse_date(given).is_some_and(|g| g == *t),
+        (_, Value::Text(text)) => text.eq_ignore_ascii_case(given),
         (_, v) => v.display().is_some_and(|d| d.eq_ignore_ascii_case(given)),
     }
-}
-
-/// SQL's `LIKE` with `%` (any run) and `_` (one character).
-fn like(text: &str, pattern: &str) -> bool {
-    let (t, p): (Vec<char>, Vec<char>) = (text.chars().collect(), pattern.chars().collect());
-    // Positions of the pattern reachable after each text character.
-    let mut reach = vec![false; p.len() + 1];
-    reach[0] = true;
-    for i in 0..p.len() {
-        if p[i] == '%' && reach[i] {
-            reach[i + 1] = true;
-        }
-    }
-    for c in t {
-        let mut next = vec![false; p.len() + 1];
-        for i in 0..p.len() {
-            if !reach[i] {
-                continue;
-            }
-            match p[i] {
-                '%' => {
-                    next[i] = true;
-                    next[i + 1] = true;
-                }
-                '_' => next[i + 1] = true,
-                pc if pc == c => next[i + 1] = true,
-                _ => {}
-            }
-        }
-        for i in 0..p.len() {
-            if p[i] == '%' && next[i] {
-                next[i + 1] = true;
-            }
-        }
-        reach = next;
-    }
-    reach[p.len()]
 }
 
 /// `Columns.Include_CSV`, `Sorting` and `Paging` of the searches.
@@ -998,15 +1008,12 @@ pub(crate) async fn search(call: Call, body: Bytes) -> Result<Response, LsqError
     if !["=", "LIKE", ">", "<", "<=", ">=", "<>", "IN"].iter().any(|o| o.eq_ignore_ascii_case(operator.trim())) {
         return Err(LsqError::invalid_input("SqlOperator", format!("'{operator}' is not one of =, LIKE, >, <, <=, >=, <>, IN.")));
     }
-    let condition = Condition {
-        field: Field::named(&lookup),
-        operator: operator.trim().to_owned(),
-        value: text("LookupValue").unwrap_or_default(),
-    };
+    let condition = Condition::new(Field::named(&lookup), &operator, text("LookupValue").unwrap_or_default());
     let shape = Shape::read(&body, 100)?;
     let dataset = call.dataset();
+    let mut scratch = Vec::new();
     let rows: Vec<usize> = (0..dataset.len())
-        .filter(|row| condition.field.is_some_and(|f| condition.matches(dataset.row(*row).stored(f))))
+        .filter(|row| condition.field.is_some_and(|f| condition.matches(dataset.row(*row).stored(f), &mut scratch)))
         .collect();
     let page = shape.page(&dataset, rows);
     let ids = page.into_iter().filter_map(|row| id_of(&dataset, row));
@@ -1085,7 +1092,9 @@ mod tests {
     use super::super::super::model::{Dataset, Lead, Value, fields};
     use super::super::schema::{CustomField, DataType, Schema};
     use super::super::store::{ActivitySummary, Record, RecordView};
-    use super::{Attributes, PrintedLead, like};
+    use super::super::super::model::{Field, Kind};
+    use super::super::schema::parse_date;
+    use super::{Attributes, Condition, PrintedLead};
     use crate::shared::seed::Seed;
 
     /// The hand writer answers what serde writes for the same lead: generated
@@ -1177,13 +1186,109 @@ mod tests {
         assert_eq!(Attributes::read_plain(b"[{\"Attribute\":\"A\",\"x\":\"\xff\"}]"), None, "not UTF-8");
     }
 
+    /// `Leads.Get`'s comparisons as they were written first, lower-casing
+    /// both sides for every lead: the reference [`Condition`] is held to.
+    fn reference_matches(field: Field, operator: &str, operand: &str, value: &Value) -> bool {
+        fn like(text: &str, pattern: &str) -> bool {
+            let (t, p): (Vec<char>, Vec<char>) = (text.chars().collect(), pattern.chars().collect());
+            let mut reach = vec![false; p.len() + 1];
+            reach[0] = true;
+            for i in 0..p.len() {
+                if p[i] == '%' && reach[i] {
+                    reach[i + 1] = true;
+                }
+            }
+            for c in t {
+                let mut next = vec![false; p.len() + 1];
+                for i in 0..p.len() {
+                    if !reach[i] {
+                        continue;
+                    }
+                    match p[i] {
+                        '%' => {
+                            next[i] = true;
+                            next[i + 1] = true;
+                        }
+                        '_' => next[i + 1] = true,
+                        pc if pc == c => next[i + 1] = true,
+                        _ => {}
+                    }
+                }
+                for i in 0..p.len() {
+                    if p[i] == '%' && next[i] {
+                        next[i + 1] = true;
+                    }
+                }
+                reach = next;
+            }
+            reach[p.len()]
+        }
+        let op = operator.trim();
+        if op.eq_ignore_ascii_case("IN") {
+            return operand.split(',').any(|v| {
+                let v = v.trim();
+                match (field.kind(), value) {
+                    (Kind::Number, Value::Number(n)) => v.parse::<i64>().is_ok_and(|g| g == *n),
+                    (Kind::DateTime, Value::DateTime(t)) => parse_date(v).is_some_and(|g| g == *t),
+                    (_, x) => x.display().is_some_and(|d| d.eq_ignore_ascii_case(v)),
+                }
+            });
+        }
+        if op.eq_ignore_ascii_case("LIKE") {
+            return like(&value.display().unwrap_or_default().to_lowercase(), &operand.to_lowercase());
+        }
+        let ordering = match (field.kind(), value) {
+            (_, Value::Null) => return op == "<>" && !operand.is_empty(),
+            (Kind::Number, Value::Number(n)) => operand.trim().parse::<f64>().ok().and_then(|v| (*n as f64).partial_cmp(&v)),
+            (Kind::DateTime, Value::DateTime(t)) => parse_date(operand).map(|v| t.cmp(&v)),
+            _ => Some(value.display().unwrap_or_default().to_lowercase().cmp(&operand.trim().to_lowercase())),
+        };
+        let Some(ordering) = ordering else { return false };
+        match op {
+            "=" => ordering.is_eq(),
+            "<>" | "!=" => ordering.is_ne(),
+            ">" => ordering.is_gt(),
+            "<" => ordering.is_lt(),
+            ">=" => ordering.is_ge(),
+            "<=" => ordering.is_le(),
+            _ => false,
+        }
+    }
+
     #[test]
-    fn like_matches_as_sql_does() {
-        assert!(like("ada lovelace", "%love%"));
-        assert!(like("ada", "a_a"));
-        assert!(!like("ada", "a_"));
-        assert!(like("", "%"));
-        assert!(!like("abc", "b%"));
-        assert!(like("abc", "%c"));
+    fn conditions_compare_as_lower_casing_every_lead_did() {
+        let when = NaiveDate::from_ymd_opt(2026, 3, 2).and_then(|d| d.and_hms_opt(10, 0, 0)).unwrap_or_default();
+        let texts = [
+            "Ada Lovelace", "ada lovelace", "ADA", "", "  padded  ", "Webinar", "web_inar", "100%", "ΟΔΟΣ", "οδος",
+            "Straße", "STRASSE", "İstanbul", "istanbul", "Σ", "naïve", "a\u{0}b",
+        ];
+        let mut values: Vec<Value> = texts.iter().map(|t| Value::Text((*t).into())).collect();
+        values.extend([Value::Null, Value::Number(42), Value::Number(-7), Value::DateTime(when)]);
+        let operands = [
+            "ada lovelace", "  ADA LOVELACE ", "%love%", "a_a", "%", "_", "", "οδος", "ΟΔΟΣ", "%ος", "straße", "İSTANBUL",
+            "istanbul", "σ", "42", " 42 ", "4%", "-7,42", "ada,ADA LOVELACE", "2026-03-02 10:00:00", "2026-03-02", "w%b%r",
+            "naÏve", "Webinar, webinar",
+        ];
+        let operators = ["=", "<>", "!=", ">", "<", ">=", "<=", "LIKE", "like", "IN", " in "];
+        let mut compared = 0;
+        for field in [fields::FIRST_NAME, fields::SCORE, fields::CREATED_ON, fields::SOURCE] {
+            for operand in operands {
+                for operator in operators {
+                    let condition = Condition::new(Some(field), operator, operand.to_owned());
+                    let mut scratch = Vec::new();
+                    for value in &values {
+                        assert_eq!(
+                            condition.matches(value, &mut scratch),
+                            reference_matches(field, operator, operand, value),
+                            "{value:?} {operator} {operand:?} ({field:?})"
+                        );
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert!(compared > 8_000, "{compared}");
+        let none = Condition::new(None, "=", "x".to_owned());
+        assert!(!none.matches(&Value::Text("x".into()), &mut Vec::new()));
     }
 }
