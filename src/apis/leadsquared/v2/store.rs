@@ -53,7 +53,6 @@ impl Record {
         }
     }
 
-
     fn email(&self) -> Option<String> {
         self.text(fields::EMAIL_ADDRESS).map(email_key)
     }
@@ -490,7 +489,7 @@ impl<'a> RecordView<'a> {
         }
     }
 
-    /// When the lead last changed (`ModifiedOn`), as [`Record::modified_on`].
+    /// When the lead last changed (`ModifiedOn`); the earliest time when unset.
     pub(crate) fn modified_on(self) -> NaiveDateTime {
         match self.stored(fields::MODIFIED_ON) {
             Value::DateTime(t) => *t,
