@@ -104,20 +104,27 @@ impl ResponseRecord {
 }
 
 /// What a request looked like, before the response exists. The request
-/// line and headers are copied into one compact string (holding on to the
-/// request's own buffers would keep whole read buffers alive for as long as
-/// the entry lives, and one allocation keeps the hot routes cheap).
+/// line, the headers and the body are copied into one compact buffer
+/// (holding on to the request's own buffers would keep whole read buffers
+/// alive for as long as the entry lives). One buffer, because the ring
+/// drops its oldest entry on every request once full, through memory it
+/// last touched thousands of requests ago: each block freed there is a
+/// cache miss the request pays.
 /// Redaction happens when the journal is read; secrets never leave the process.
 #[derive(Debug, Clone)]
 pub(crate) struct RequestRecord {
     time: DateTime<Utc>,
     method: http::Method,
-    /// The path and query, then `name: value\n` header lines.
-    head: String,
-    /// Where the header lines start in `head`.
-    headers_start: usize,
-    body: Bytes,
-    body_bytes: usize,
+    /// The path and query, then `name: value\n` header lines (UTF-8), then
+    /// the body as sent, cut at [`MAX_RECORDED_BODY`]. Shared, not copied,
+    /// when a listing clones the entry.
+    text: Bytes,
+    /// Where the header lines start in `text`.
+    headers_start: u32,
+    /// Where the body starts in `text`.
+    body_start: u32,
+    /// The body's whole length (bodies are read up to 1 MiB).
+    body_bytes: u32,
 }
 
 impl RequestRecord {
@@ -131,35 +138,53 @@ impl RequestRecord {
     ) -> Self {
         let target = uri.path_and_query().map_or_else(|| uri.path(), |pq| pq.as_str());
         let target = &target[..floor_char_boundary(target, MAX_RECORDED_HEAD / 2)];
-        let size = target.len()
+        let kept_body = &body[..body.len().min(MAX_RECORDED_BODY)];
+        let head_size = target.len()
             + headers
                 .iter()
                 .map(|(n, v)| n.as_str().len() + v.len().min(MAX_RECORDED_HEADER_VALUE) + 3)
                 .sum::<usize>();
-        let mut head = String::with_capacity(size.min(MAX_RECORDED_HEAD));
+        let mut head = String::with_capacity(head_size.min(MAX_RECORDED_HEAD) + kept_body.len());
         head.push_str(target);
         push_header_lines(&mut head, headers);
+        let body_start = head.len();
+        let mut text = head.into_bytes();
+        text.extend_from_slice(kept_body);
         Self {
             time,
             method: method.clone(),
-            head,
-            headers_start: target.len(),
-            body: Bytes::copy_from_slice(&body[..body.len().min(MAX_RECORDED_BODY)]),
-            body_bytes: body.len(),
+            // A boxed slice makes a `Bytes` without a second allocation
+            // for its reference count (until a listing clones it).
+            text: Bytes::from(text.into_boxed_slice()),
+            // Both within MAX_RECORDED_HEAD.
+            headers_start: u32::try_from(target.len()).unwrap_or(u32::MAX),
+            body_start: u32::try_from(body_start).unwrap_or(u32::MAX),
+            body_bytes: u32::try_from(body.len()).unwrap_or(u32::MAX),
         }
     }
 
+    /// The path and query, then the header lines.
+    fn head(&self) -> &str {
+        // Built from `&str`s only, so this never falls back.
+        let head = self.text.get(..self.body_start as usize).unwrap_or_default();
+        std::str::from_utf8(head).unwrap_or_default()
+    }
+
+    fn body(&self) -> &[u8] {
+        self.text.get(self.body_start as usize..).unwrap_or_default()
+    }
+
     fn path_and_query(&self) -> &str {
-        &self.head[..self.headers_start]
+        self.head().get(..self.headers_start as usize).unwrap_or_default()
     }
 
     /// What the record costs the ring, in bytes.
     fn weight(&self) -> usize {
-        size_of::<Stored>() + self.head.len() + self.body.len()
+        size_of::<Stored>() + self.text.len()
     }
 
     fn header_lines(&self) -> &str {
-        &self.head[self.headers_start..]
+        self.head().get(self.headers_start as usize..).unwrap_or_default()
     }
 
     fn path(&self) -> &str {
@@ -253,9 +278,9 @@ impl Stored {
             latency_ms: self.outcome.latency_ms,
             fault: self.outcome.fault.as_deref().cloned(),
             headers: redaction.headers(r.header_lines()),
-            body: redaction.body_of(self.family.as_str(), &r.body),
-            body_bytes: r.body_bytes,
-            body_truncated: r.body_bytes > r.body.len(),
+            body: redaction.body_of(self.family.as_str(), r.body()),
+            body_bytes: r.body_bytes as usize,
+            body_truncated: r.body_bytes as usize > r.body().len(),
             response: self.response.as_ref().map(|response| ResponseEntry {
                 headers: redaction.headers(&response.head),
                 body: redaction.body_of(self.family.as_str(), &response.body),
@@ -336,7 +361,7 @@ impl Filter {
             && self
                 .body_contains
                 .as_deref()
-                .is_none_or(|needle| redaction.body_of(e.family.as_str(), &r.body).contains(needle))
+                .is_none_or(|needle| redaction.body_of(e.family.as_str(), r.body()).contains(needle))
     }
 }
 
@@ -652,6 +677,43 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_spans_two_cache_lines_at_most() {
+        // Every request moves one entry into the ring and one out, through
+        // memory last touched thousands of requests before.
+        assert!(size_of::<Stored>() <= 128, "{}", size_of::<Stored>());
+    }
+
+    #[test]
+    fn a_request_is_kept_whole_in_one_buffer() {
+        let journal = journal(3, DEFAULT_MAX_BYTES);
+        let mut headers = HeaderMap::new();
+        headers.insert("x-one", http::HeaderValue::from_static("1"));
+        headers.insert("content-type", http::HeaderValue::from_static("application/json"));
+        record(&journal, "/a/b?c=d&e=f", &headers, br#"{"k":"v"}"#);
+        record(&journal, "/empty", &HeaderMap::new(), b"");
+        let listing = journal.list(&Filter::default());
+        let [empty, full] = [&listing.requests[0], &listing.requests[1]];
+        assert_eq!(
+            (full.path.as_str(), full.query.as_deref()),
+            ("/a/b", Some("c=d&e=f"))
+        );
+        assert_eq!(
+            full.headers,
+            [
+                ("x-one".to_owned(), "1".to_owned()),
+                ("content-type".to_owned(), "application/json".to_owned())
+            ]
+        );
+        assert_eq!(
+            (full.body.as_str(), full.body_bytes, full.body_truncated),
+            (r#"{"k":"v"}"#, 9, false)
+        );
+        assert_eq!((empty.path.as_str(), empty.query.as_deref()), ("/empty", None));
+        assert!(empty.headers.is_empty());
+        assert_eq!((empty.body.as_str(), empty.body_bytes), ("", 0));
+    }
+
+    #[test]
     fn large_bodies_are_cut_at_64_kib() {
         let journal = journal(3, DEFAULT_MAX_BYTES);
         record(
@@ -684,7 +746,11 @@ mod tests {
         }
         let uri: http::Uri = "/x".parse().unwrap_or_default();
         let record = RequestRecord::capture(Utc::now(), &http::Method::GET, &uri, &headers, &Bytes::new());
-        assert!(record.head.len() <= MAX_RECORDED_HEAD, "{}", record.head.len());
+        assert!(
+            record.head().len() <= MAX_RECORDED_HEAD,
+            "{}",
+            record.head().len()
+        );
         let journal = journal(3, DEFAULT_MAX_BYTES);
         journal.record(
             record,
