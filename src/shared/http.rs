@@ -15,9 +15,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use futures_util::future::Either;
 use pin_project_lite::pin_project;
-use tower::util::Oneshot;
 use tower::{Layer, Service, ServiceExt};
-use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Cors, CorsLayer};
+use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::shared::admin::AdminError;
@@ -277,11 +276,15 @@ pub struct BrowserCors<S> {
     inner: S,
 }
 
-type CorsCall<S> = Either<Oneshot<Cors<S>, Request>, <S as Service<Request>>::Future>;
+/// A call through tower-http's CORS (browsers only) is boxed: unboxed, its
+/// state (the request and a clone of the service) made every request's
+/// future larger, and each layer moves that future once more.
+type CorsCall<S> = Either<BoxedResponse, <S as Service<Request>>::Future>;
 
 impl<S> Service<Request> for BrowserCors<S>
 where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone,
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
@@ -308,7 +311,7 @@ where
             (true, true) => self.policy.admin.as_ref(),
         };
         Either::Left(match cors {
-            Some(cors) => Either::Left(cors.layer(self.inner.clone()).oneshot(request)),
+            Some(cors) => Either::Left(Box::pin(cors.layer(self.inner.clone()).oneshot(request))),
             None => Either::Right(self.inner.call(request)),
         })
     }
