@@ -4,12 +4,13 @@
 //! every 200 ms after a burst, which is not what the vendor does. Tests move
 //! the clock instead of sleeping.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use chrono::{DateTime, TimeDelta, Utc};
+use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::shared::fixtures::FixtureError;

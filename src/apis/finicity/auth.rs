@@ -3,7 +3,6 @@
 //! on every other one. Tokens live two hours on the virtual clock; five
 //! failed authentications in a row lock the partner until a reset.
 
-use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -13,6 +12,7 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum::response::IntoResponse;
 use chrono::{DateTime, TimeDelta, Utc};
+use foldhash::HashMap;
 use rand::RngExt;
 
 use super::Finicity;

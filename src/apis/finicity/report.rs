@@ -3,10 +3,11 @@
 //! from a spec on every read, from the same balance histories, so the same
 //! report always reads the same.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use foldhash::HashMap;
 use rand::RngExt;
 use serde::Serialize;
 

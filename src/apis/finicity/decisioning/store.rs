@@ -5,11 +5,12 @@
 //! clock: setting the clock back before a finish time shows the report in
 //! progress again, as every other virtual-clock fact follows the clock.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use foldhash::HashMap;
 use rand::RngExt;
 use serde::Serialize;
 use serde_json::Value;
