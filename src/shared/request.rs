@@ -126,12 +126,25 @@ fn strip_position(reason: &str) -> String {
 
 /// Decoded query pairs in order (`+` and `%2B` handled as HTML forms do).
 pub(crate) fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    raw.map(|q| {
-        form_urlencoded::parse(q.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect()
-    })
-    .unwrap_or_default()
+    let Some(query) = raw else {
+        return Vec::new();
+    };
+    // Most queries escape nothing, and then decoding changes nothing:
+    // split them in place. `form_urlencoded` walks every byte through an
+    // iterator chain, about a thousand instructions a pair of keys.
+    if !query.bytes().any(|b| b == b'%' || b == b'+') {
+        return query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (name.to_owned(), value.to_owned())
+            })
+            .collect();
+    }
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 /// The first value of `name` in the query, if any.
@@ -317,6 +330,36 @@ mod tests {
             Some("2020-01-09T00:00:00.000000+0000")
         );
         assert_eq!(query_value(&pairs, "missing"), None);
+    }
+
+    #[test]
+    fn queries_without_escapes_split_as_forms_decode_them() {
+        let decoded = |q: &str| -> Vec<(String, String)> {
+            form_urlencoded::parse(q.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        };
+        let queries = [
+            "",
+            "&",
+            "&&a=1&&",
+            "a",
+            "a=",
+            "=b",
+            "=",
+            "a=b=c",
+            "a=1&a=2&A=3",
+            "accessKey=u$r1&secretKey=s3cr3t&id=f0e1",
+            "x=é&y=日本&z=a;b",
+            "k=v&empty&=v2",
+            // Escaped, through form_urlencoded itself.
+            "a=%41&b=c+d",
+            "a+b=%2B&%ff=1",
+        ];
+        for query in queries {
+            assert_eq!(query_pairs(Some(query)), decoded(query), "{query:?}");
+        }
+        assert!(query_pairs(None).is_empty());
     }
 }
 
