@@ -1,6 +1,8 @@
 //! Reading what clients send, without framework-default rejections: each
 //! family turns these errors into its own vendor shape.
 
+use std::borrow::Cow;
+
 use http::HeaderName;
 use serde::de::DeserializeOwned;
 
@@ -126,25 +128,28 @@ fn strip_position(reason: &str) -> String {
 
 /// Decoded query pairs in order (`+` and `%2B` handled as HTML forms do).
 pub(crate) fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    let Some(query) = raw else {
-        return Vec::new();
-    };
+    raw.map(|query| {
+        decoded_pairs(query)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// [`query_pairs`], borrowed from the query where nothing was escaped.
+pub(crate) fn decoded_pairs(query: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
     // Most queries escape nothing, and then decoding changes nothing:
     // split them in place. `form_urlencoded` walks every byte through an
     // iterator chain, about a thousand instructions a pair of keys.
-    if !query.bytes().any(|b| b == b'%' || b == b'+') {
-        return query
-            .split('&')
-            .filter(|pair| !pair.is_empty())
-            .map(|pair| {
-                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                (name.to_owned(), value.to_owned())
-            })
-            .collect();
-    }
-    form_urlencoded::parse(query.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+    let plain = !query.bytes().any(|b| b == b'%' || b == b'+');
+    let split = plain.then(|| {
+        query.split('&').filter(|pair| !pair.is_empty()).map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (Cow::Borrowed(name), Cow::Borrowed(value))
+        })
+    });
+    let decoded = (!plain).then(|| form_urlencoded::parse(query.as_bytes()));
+    split.into_iter().flatten().chain(decoded.into_iter().flatten())
 }
 
 /// The first value of `name` in the query, if any.
@@ -360,6 +365,10 @@ mod tests {
             assert_eq!(query_pairs(Some(query)), decoded(query), "{query:?}");
         }
         assert!(query_pairs(None).is_empty());
+        let borrowed =
+            |q| decoded_pairs(q).all(|(k, v)| matches!((k, v), (Cow::Borrowed(_), Cow::Borrowed(_))));
+        assert!(borrowed("a=1&b=x"));
+        assert!(!borrowed("a=%41"));
     }
 }
 

@@ -14,6 +14,7 @@ use super::error::DataAnalyticsError;
 use super::event::{Event, EventKind, FieldError};
 use super::store::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Search};
 use crate::shared::http::JSON;
+use crate::shared::request::decoded_pairs;
 
 #[derive(Serialize)]
 pub(crate) struct SearchResponse {
@@ -78,7 +79,7 @@ fn search(
 /// `recording_id[0]` spellings HTTP clients use for arrays.
 pub(crate) fn parse_search(kind: EventKind, query: Option<&str>) -> Result<Search, Vec<FieldError>> {
     // Borrowed where nothing was escaped: a search is read on every poll.
-    let pairs: Vec<(Cow<str>, Cow<str>)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes()).collect();
+    let pairs: Vec<(Cow<str>, Cow<str>)> = decoded_pairs(query.unwrap_or_default()).collect();
     let mut errors = Vec::new();
     let recording_ids: Vec<String> = pairs
         .iter()
