@@ -3,11 +3,9 @@
 //! values are pure functions of their key, so an evicted entry is simply
 //! generated again.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
 use std::sync::Mutex;
-
-use foldhash::HashMap;
 
 #[derive(Debug)]
 pub(crate) struct BoundedCache<K, V> {
@@ -36,7 +34,7 @@ impl<K: Eq + Hash + Clone, V: Clone> BoundedCache<K, V> {
     pub(crate) fn weighed(capacity: usize, max_bytes: usize, weigh: fn(&K, &V) -> usize) -> Self {
         Self {
             inner: Mutex::new(Inner {
-                map: HashMap::default(),
+                map: HashMap::new(),
                 order: VecDeque::new(),
                 bytes: 0,
             }),

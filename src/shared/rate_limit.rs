@@ -89,6 +89,9 @@ impl Exceeded {
 /// Cheap-to-clone handle on every key's window; the lock stays inside.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RateLimiter {
+    /// Hashed with foldhash: only callers fixtures give a limit get a
+    /// window, so clients cannot choose keys that collide. Maps keyed by
+    /// what clients send (search keys, captured emails) keep SipHash.
     windows: Arc<Mutex<HashMap<String, VecDeque<DateTime<Utc>>>>>,
 }
 

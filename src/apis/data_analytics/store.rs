@@ -1,12 +1,11 @@
 //! The event tables: a bounded, indexed, in-memory store with the service's
 //! search semantics. No axum here.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Bytes;
 use chrono::{DateTime, Utc};
-use foldhash::HashMap;
 use rand::RngExt;
 use uuid::Builder;
 
@@ -137,10 +136,7 @@ impl EventStore {
                 events: VecDeque::with_capacity(capacity.clamp(1, PREALLOCATED_EVENTS)),
                 first_seq: 0,
                 next_seq: 0,
-                index: HashMap::with_capacity_and_hasher(
-                    capacity.clamp(1, PREALLOCATED_EVENTS) / 8,
-                    Default::default(),
-                ),
+                index: HashMap::with_capacity(capacity.clamp(1, PREALLOCATED_EVENTS) / 8),
                 key: String::new(),
                 capacity: capacity.max(1),
                 bytes: 0,

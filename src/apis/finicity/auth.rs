@@ -82,6 +82,7 @@ struct Session {
 
 #[derive(Debug, Default)]
 struct Sessions {
+    /// Tokens leadsim issued (foldhash: clients only look them up).
     tokens: HashMap<String, Session>,
     /// Consecutive failed authentications per partner.
     failures: HashMap<usize, u32>,

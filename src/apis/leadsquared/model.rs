@@ -1,10 +1,10 @@
 //! Users and leads of a LeadSquared account, and the lead schema the query
 //! engine filters, groups and lists by. No axum here.
 
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDateTime;
-use foldhash::HashMap;
 use uuid::Uuid;
 
 use crate::shared::json_writer::write_str;
@@ -355,7 +355,7 @@ impl Dataset {
             .map(|_| Vec::with_capacity(leads.len()))
             .collect();
         let mut owners = Vec::with_capacity(leads.len());
-        let mut interned: Vec<HashMap<Arc<str>, Arc<str>>> = vec![HashMap::default(); FIELDS.len()];
+        let mut interned: Vec<HashMap<Arc<str>, Arc<str>>> = vec![HashMap::new(); FIELDS.len()];
         for lead in leads {
             owners.push(lead.owner_index);
             for (index, value) in lead.values.into_iter().enumerate() {
