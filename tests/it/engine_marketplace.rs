@@ -735,3 +735,46 @@ async fn tenancy_and_is_test_follow_the_token() {
         .collect();
     assert!(!mine.is_empty() && mine.iter().all(|e| e["isTest"] == true));
 }
+
+/// A v1 window that ends before every submitted lead was created cannot
+/// hold their records: later submissions leave it as it was (and cost it
+/// no rebuild), until a lead created inside it (the clock set back) brings
+/// it in reach again.
+#[tokio::test]
+async fn windows_before_the_submissions_stay_until_a_lead_reaches_them() {
+    let app = TestApp::at("2026-03-02T10:30:00Z");
+    let window = "/supplyAnalytics/leadEvents?timestamp=2026-03-02T09:00:00Z";
+    let first = submit(&app, &lead("ada@example.com")).await;
+    let before = app.get_as(window, CONFIDENTIAL).await;
+    before.assert_status(200);
+    let ours = |page: &Value, lead: &Value| {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["leadUuid"] == lead["leadUuid"])
+    };
+    assert!(!ours(&before.json(), &first), "created after the window");
+
+    let second = submit(&app, &lead("grace@example.com")).await;
+    let after = app.get_as(window, CONFIDENTIAL).await;
+    assert_eq!(
+        after.text(),
+        before.text(),
+        "a later submission changes nothing there"
+    );
+    assert!(!ours(&after.json(), &second));
+
+    // Back to inside the window: the lead created then shows in it, once
+    // the window is published (an hour after it ends).
+    app.put_json("/__admin/clock", r#"{"now": "2026-03-02T09:15:00Z"}"#)
+        .await
+        .assert_status(200);
+    let inside = submit(&app, &lead("edsger@example.com")).await;
+    app.put_json("/__admin/clock", r#"{"now": "2026-03-02T11:30:00Z"}"#)
+        .await
+        .assert_status(200);
+    let reached = app.get_as(window, CONFIDENTIAL).await.json();
+    assert!(ours(&reached, &inside), "{reached}");
+    assert!(!ours(&reached, &first) && !ours(&reached, &second));
+}

@@ -88,6 +88,11 @@ pub struct WindowRecords {
     pub tags: Vec<LeadClientTag>,
 }
 
+/// A rendered version 1 window: the company, [`Marketplace::version_until`]
+/// (`None` for a window no submitted lead can reach), the scope, the feed
+/// and the window's start.
+type WindowKey = (usize, Option<u64>, Scope, Feed, DateTime<Utc>);
+
 #[derive(Debug)]
 pub struct Windows {
     seed: Seed,
@@ -97,7 +102,7 @@ pub struct Windows {
     /// they do; its version keys the rendered caches.
     submitted: Arc<Marketplace>,
     hours: BoundedCache<(usize, i64), Arc<Batch>>,
-    rendered: BoundedCache<(usize, u64, Scope, Feed, DateTime<Utc>), Bytes>,
+    rendered: BoundedCache<WindowKey, Bytes>,
     pages: BoundedCache<PageKey, Arc<Page>>,
 }
 
@@ -312,7 +317,7 @@ impl Windows {
         feed: Feed,
         start: DateTime<Utc>,
     ) -> Option<Bytes> {
-        let version = self.submitted.version(company.uuid);
+        let version = self.submitted.version_until(company.uuid, start + WINDOW);
         self.rendered.get(&(company.index, version, scope, feed, start))
     }
 
@@ -327,24 +332,27 @@ impl Windows {
     /// hour, without version 3's event types and corrections. May generate
     /// weeks of funnels: call it off the async workers.
     pub(crate) fn window_json(&self, company: &Company, scope: Scope, feed: Feed, start: DateTime<Utc>) -> Bytes {
-        let version = self.submitted.version(company.uuid);
+        let version = self.submitted.version_until(company.uuid, start + WINDOW);
+        // Decided once with the key: a window keyed as out of the
+        // submissions' reach must not take in a lead submitted meanwhile.
+        let submitted = version.is_some();
         self.rendered
             .get_or_insert_with((company.index, version, scope, feed, start), || {
                 let json = match feed {
-                    Feed::Events => self.window::<EventRecords>(company, scope, start),
-                    Feed::Payouts => self.window::<PayoutRecords>(company, scope, start),
-                    Feed::ClientTags => self.window::<TagRecords>(company, scope, start),
+                    Feed::Events => self.window::<EventRecords>(company, scope, start, submitted),
+                    Feed::Payouts => self.window::<PayoutRecords>(company, scope, start, submitted),
+                    Feed::ClientTags => self.window::<TagRecords>(company, scope, start, submitted),
                 };
                 Bytes::from(json)
             })
     }
 
-    fn window<K: Kind>(&self, company: &Company, scope: Scope, start: DateTime<Utc>) -> Vec<u8>
+    fn window<K: Kind>(&self, company: &Company, scope: Scope, start: DateTime<Utc>, submitted: bool) -> Vec<u8>
     where
         K::Wire: Serialize,
     {
         let mut gathered = Gathered::default();
-        self.gather::<K>(company, start, start + WINDOW, &mut gathered);
+        self.gather::<K>(company, start, start + WINDOW, submitted, &mut gathered);
         let records: Vec<K::Wire> = gathered
             .slots
             .iter()
@@ -419,7 +427,7 @@ impl Windows {
             let end = (start + span).min(request.horizon);
             span_slots.slots.clear();
             span_slots.batches.clear();
-            self.gather::<K>(company, start, end, &mut span_slots);
+            self.gather::<K>(company, start, end, true, &mut span_slots);
             // The page keeps only the batches its slots point into: a
             // sparse walk passes over many spans and keeps little of them.
             let mut kept: Vec<Option<u32>> = vec![None; span_slots.batches.len()];
@@ -477,7 +485,7 @@ impl Windows {
     pub fn records(&self, company: &Company, start: DateTime<Utc>, end: DateTime<Utc>) -> WindowRecords {
         fn all<K: Kind>(windows: &Windows, company: &Company, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<K::Wire> {
             let mut gathered = Gathered::default();
-            windows.gather::<K>(company, start, end, &mut gathered);
+            windows.gather::<K>(company, start, end, true, &mut gathered);
             gathered.slots.iter().filter_map(|slot| gathered.wire::<K>(slot)).collect()
         }
         WindowRecords {
@@ -491,14 +499,22 @@ impl Windows {
     /// end)`, from every batch that can hold them, in ingestion order; ties
     /// go by batch (scripted first, then creation hours in order), then by
     /// place in the batch, which is itself sorted: deterministic, and the
-    /// same for any range that holds them.
-    fn gather<K: Kind>(&self, company: &Company, start: DateTime<Utc>, end: DateTime<Utc>, into: &mut Gathered) {
+    /// same for any range that holds them. Submitted leads are left out
+    /// when `submitted` is false (the range is out of their reach).
+    fn gather<K: Kind>(
+        &self,
+        company: &Company,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        submitted: bool,
+        into: &mut Gathered,
+    ) {
         let first = into.batches.len();
         if let Some(scripted) = self.scripted.get(company.index) {
             into.batches.push(scripted.clone());
         }
-        if let Some(submitted) = self.submitted.batch(company.uuid) {
-            into.batches.push(submitted);
+        if let Some(batch) = submitted.then(|| self.submitted.batch(company.uuid)).flatten() {
+            into.batches.push(batch);
         }
         if company.leads_per_day > 0.0 {
             into.batches.extend(self.creation_batches(company, K::FEED, start, end));

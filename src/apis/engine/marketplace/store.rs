@@ -222,6 +222,11 @@ struct CompanyFeed {
     leads: VecDeque<Uuid>,
     version: u64,
     snapshot: Option<Arc<Batch>>,
+    /// No lead of the feed was created before this (a bound: evicting
+    /// the earliest lead leaves it). Every record of a submitted lead
+    /// enters Engine at or after the lead's creation, so a window that
+    /// ends by then holds none of them.
+    earliest: Option<DateTime<Utc>>,
 }
 
 /// The maps hash with foldhash: SipHash showed in submitLead's profile
@@ -403,10 +408,12 @@ impl Marketplace {
         if let Some(session) = lead.checked.session_uuid {
             store.sessions.insert(session, lead.uuid);
         }
-        let (uuid, company) = (lead.uuid, lead.company);
+        let (uuid, company, created_at) = (lead.uuid, lead.company, lead.created_at);
         store.order.push_back(uuid);
         store.leads.insert(uuid, lead);
-        store.feeds.entry(company).or_default().leads.push_back(uuid);
+        let feed = store.feeds.entry(company).or_default();
+        feed.leads.push_back(uuid);
+        feed.earliest = Some(feed.earliest.map_or(created_at, |e| e.min(created_at)));
         store.changed(company);
         self.any_leads.store(true, Ordering::Release);
         Ok(())
@@ -630,6 +637,22 @@ impl Marketplace {
         store.feeds.get(&company).map_or(store.cleared_at, |f| f.version)
     }
 
+    /// The version keying a window of the company's records that ends at
+    /// `end`, or `None` when none of its submitted leads can have a record
+    /// there: such a window is the same whatever partners submit later, so
+    /// a submission neither invalidates it nor makes it build the batch.
+    pub(crate) fn version_until(&self, company: Uuid, end: DateTime<Utc>) -> Option<u64> {
+        if !self.any_leads.load(Ordering::Acquire) {
+            return Some(self.quiet_version.load(Ordering::Acquire));
+        }
+        let store = self.lock();
+        match store.feeds.get(&company) {
+            None => Some(store.cleared_at),
+            Some(feed) if feed.earliest.is_some_and(|earliest| earliest >= end) => None,
+            Some(feed) => Some(feed.version),
+        }
+    }
+
     pub(crate) fn batch(&self, company: Uuid) -> Option<Arc<Batch>> {
         let mut store = self.lock();
         let Store { feeds, leads, .. } = &mut *store;
@@ -801,6 +824,36 @@ mod tests {
         market.submit(submitted(&market, 4, now)).expect("stored");
         assert!(market.version(company) > before_reset);
         assert_eq!(market.version(Uuid::from_u128(8)), before_reset, "another company's feed is unchanged");
+    }
+
+    #[test]
+    fn only_windows_a_submitted_lead_can_reach_follow_its_version() {
+        let market = Marketplace::with_bounds(Seed::new(1), 2, MAX_LEAD_BYTES);
+        let company = Uuid::from_u128(7);
+        let at = |s: i64| DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap_or_default();
+        let quiet = market.version_until(company, at(0));
+        assert_eq!(quiet, Some(market.version(company)), "no leads yet: as before");
+
+        market.submit(submitted(&market, 1, at(3600))).unwrap();
+        let version = market.version(company);
+        // Every record of a lead enters at or after its creation.
+        assert_eq!(market.version_until(company, at(3600)), None, "a window ending at its creation");
+        assert_eq!(market.version_until(company, at(0)), None);
+        assert_eq!(market.version_until(company, at(3601)), Some(version));
+        assert_eq!(market.version_until(Uuid::from_u128(8), at(0)), Some(market.version(Uuid::from_u128(8))));
+
+        // A clock set back: a lead created earlier brings earlier windows in reach.
+        market.submit(submitted(&market, 2, at(60))).unwrap();
+        assert_eq!(market.version_until(company, at(3600)), Some(market.version(company)));
+        assert_eq!(market.version_until(company, at(60)), None);
+        // Evicting the earliest lead leaves the bound where it was (never too late).
+        market.submit(submitted(&market, 3, at(7200))).unwrap();
+        market.submit(submitted(&market, 4, at(7200))).unwrap();
+        assert_eq!(market.version_until(company, at(61)), Some(market.version(company)));
+        assert_eq!(market.version_until(company, at(60)), None);
+
+        market.clear();
+        assert_eq!(market.version_until(company, at(0)), Some(market.version(company)), "after a reset: as before");
     }
 
     #[test]
