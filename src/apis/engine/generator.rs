@@ -69,7 +69,9 @@ pub struct Batch {
     /// The offers of submitted leads, by (lead index, institution): a
     /// marketplace offer has its own uuid, not the stable one of
     /// [`offer_uuid`]. Empty (no allocation) for generated batches.
-    pub(crate) offers: std::collections::HashMap<(u32, Uuid), Uuid>,
+    /// foldhash: the keys are leadsim's own, and a company's batch is
+    /// built again, every offer inserted, whenever its leads change.
+    pub(crate) offers: foldhash::HashMap<(u32, Uuid), Uuid>,
 }
 
 impl Batch {
