@@ -3,7 +3,7 @@
 //! the virtual clock.
 
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -15,47 +15,42 @@ use super::error::EngineError;
 use super::windows::{Feed, WINDOW};
 use crate::shared::budget::Held;
 use crate::shared::http::{json_parts_held, server_failure};
-use crate::shared::request::{public_base_url, query_pairs, query_value};
-use crate::shared::time::parse_rfc3339;
+use crate::shared::json_writer::write_str;
+use crate::shared::request::{decoded_pairs, public_base_url};
+use crate::shared::time::{format_seconds, parse_rfc3339};
 
 /// Data is published one hour after it happens.
 pub(crate) const SLA: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
-pub(crate) async fn lead_events(
-    state: State<Engine>,
-    caller: Confidential,
-    headers: HeaderMap,
-    query: RawQuery,
-) -> Result<Response, EngineError> {
-    serve(state, caller, headers, query, Feed::Events).await
+pub(crate) async fn lead_events(state: State<Engine>, caller: Confidential, request: Request) -> Result<Response, EngineError> {
+    let (parts, _) = request.into_parts();
+    serve(state, caller, &parts.headers, parts.uri.query(), Feed::Events).await
 }
 
-pub(crate) async fn lead_payouts(
-    state: State<Engine>,
-    caller: Confidential,
-    headers: HeaderMap,
-    query: RawQuery,
-) -> Result<Response, EngineError> {
-    serve(state, caller, headers, query, Feed::Payouts).await
+pub(crate) async fn lead_payouts(state: State<Engine>, caller: Confidential, request: Request) -> Result<Response, EngineError> {
+    let (parts, _) = request.into_parts();
+    serve(state, caller, &parts.headers, parts.uri.query(), Feed::Payouts).await
 }
 
 pub(crate) async fn lead_client_tags(
     state: State<Engine>,
     caller: Confidential,
-    headers: HeaderMap,
-    query: RawQuery,
+    request: Request,
 ) -> Result<Response, EngineError> {
-    serve(state, caller, headers, query, Feed::ClientTags).await
+    let (parts, _) = request.into_parts();
+    serve(state, caller, &parts.headers, parts.uri.query(), Feed::ClientTags).await
 }
 
+// The request's headers and query are borrowed, not extracted: `HeaderMap`
+// and `RawQuery` extractors copy them, on the route partners poll most.
 async fn serve(
     State(state): State<Engine>,
     caller: Confidential,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    headers: &HeaderMap,
+    query: Option<&str>,
     feed: Feed,
 ) -> Result<Response, EngineError> {
-    if Version::of(&headers)? == Version::V3 {
+    if Version::of(headers)? == Version::V3 {
         return supply_analytics_v3::serve(State(state), caller, headers, query, feed).await;
     }
     let Confidential {
@@ -64,14 +59,12 @@ async fn serve(
         scope,
     } = caller;
     let now = state.clock.now();
-    let start = window_start(query.as_deref(), now)?;
+    let start = window_start(query, now)?;
     let next = start + WINDOW;
-    let next_url = format!(
-        "{}{}?timestamp={}",
-        public_base_url(state.settings.public_url.as_deref(), &headers),
-        feed.path(),
-        cursor(next)
-    );
+    let mut next_url = public_base_url(state.settings.public_url.as_deref(), headers);
+    next_url.push_str(feed.path());
+    next_url.push_str("?timestamp=");
+    next_url.push_str(&cursor(next));
     let should_continue_polling = is_published(next, now);
     let windows = &catalog.windows;
     let budget = &state.engine.responses;
@@ -101,19 +94,20 @@ async fn serve(
 
 /// The requested window's start, checked against the SLA.
 fn window_start(query: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>, EngineError> {
-    let pairs = query_pairs(query);
-    let given = query_value(&pairs, "timestamp")
+    let given = query
+        .and_then(|query| decoded_pairs(query).find(|(name, _)| name == "timestamp"))
+        .map(|(_, value)| value)
         .filter(|t| !t.trim().is_empty())
         .ok_or_else(|| EngineError::Missing {
             attribute: "timestamp".into(),
         })?;
-    let start = parse_rfc3339(given).ok_or_else(|| {
+    let start = parse_rfc3339(&given).ok_or_else(|| {
         EngineError::malformed(
             "timestamp",
-            Some(given),
+            Some(&given),
             format!(
                 "timestamp must be an ISO 8601 date-time, but is '{}'",
-                super::error::shorten(given)
+                super::error::shorten(&given)
             ),
         )
     })?;
@@ -134,16 +128,19 @@ fn is_published(start: DateTime<Utc>, now: DateTime<Utc>) -> bool {
 
 /// RFC 3339 in UTC with `Z`, with fractional seconds only when the cursor has them.
 fn cursor(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    if t.timestamp_subsec_nanos() == 0 {
+        format_seconds(t)
+    } else {
+        t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    }
 }
 
 /// `{"nextUrl":…,"shouldContinuePolling":…,"data":[…]}` around cached data
 /// bytes, sent as they are cached (not copied into one buffer).
 fn envelope(next_url: &str, should_continue_polling: bool, data: Bytes, held: Option<Held>) -> Response {
-    let next_url = serde_json::Value::from(next_url).to_string();
     let mut head = Vec::with_capacity(next_url.len() + 64);
     head.extend_from_slice(b"{\"nextUrl\":");
-    head.extend_from_slice(next_url.as_bytes());
+    write_str(&mut head, next_url);
     head.extend_from_slice(b",\"shouldContinuePolling\":");
     head.extend_from_slice(if should_continue_polling {
         b"true"
@@ -183,5 +180,25 @@ mod tests {
     fn cursors_keep_sub_second_precision_only_when_present() {
         assert_eq!(cursor(at("2020-01-01T08:00:00Z")), "2020-01-01T08:00:00Z");
         assert_eq!(cursor(at("2020-01-01T08:00:00.250Z")), "2020-01-01T08:00:00.250Z");
+        for t in ["1970-01-01T00:00:00Z", "2199-12-31T23:00:00Z", "2020-02-29T23:59:59.000001Z"] {
+            assert_eq!(cursor(at(t)), at(t).to_rfc3339_opts(SecondsFormat::AutoSi, true));
+        }
+    }
+
+    #[tokio::test]
+    async fn the_envelope_writes_next_url_as_serde_json_does() {
+        // `--public-url` is the operator's text, sent as given: it may hold
+        // anything JSON must escape.
+        for url in ["http://h:1/supplyAnalytics/leadEvents?timestamp=x", "http://a\"b\\c\u{1}\u{7f}é/x"] {
+            for polling in [true, false] {
+                let response = envelope(url, polling, Bytes::from_static(b"[1,2]"), None);
+                let body = axum::body::to_bytes(response.into_body(), usize::MAX).await;
+                let expected = format!(
+                    r#"{{"nextUrl":{},"shouldContinuePolling":{polling},"data":[1,2]}}"#,
+                    serde_json::Value::from(url)
+                );
+                assert_eq!(body.ok(), Some(Bytes::from(expected)));
+            }
+        }
     }
 }

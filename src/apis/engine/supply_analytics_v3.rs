@@ -68,8 +68,8 @@ pub(crate) async fn serve(
         company,
         scope,
     }: Confidential,
-    headers: HeaderMap,
-    query: Option<String>,
+    headers: &HeaderMap,
+    query: Option<&str>,
     feed: Feed,
 ) -> Result<Response, EngineError> {
     let now = state.clock.now();
@@ -79,7 +79,7 @@ pub(crate) async fn serve(
         company: company.uuid,
         scope,
     };
-    let asked = Asked::parse(query.as_deref(), feed)?;
+    let asked = Asked::parse(query, feed)?;
     let cursor = match &asked.token {
         Some(token) => open(&holder, token, feed)?,
         None => Cursor {
@@ -139,7 +139,7 @@ pub(crate) async fn serve(
     });
     let next_url = format!(
         "{}{}?paginationToken={token}",
-        public_base_url(state.settings.public_url.as_deref(), &headers),
+        public_base_url(state.settings.public_url.as_deref(), headers),
         feed.path(),
     );
     Ok(envelope(&next_url, &token, &page, held))
