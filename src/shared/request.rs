@@ -2,11 +2,65 @@
 //! family turns these errors into its own vendor shape.
 
 use std::borrow::Cow;
+use std::convert::Infallible;
 
-use http::HeaderName;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request};
+use http::{HeaderMap, HeaderName, Uri};
 use serde::de::DeserializeOwned;
 
 use crate::shared::strict_json::{self, Strict};
+
+/// A request's headers and URI, moved out of it. axum's `HeaderMap` and
+/// `RawQuery` extractors copy them (a map and a string a request, on the
+/// routes clients poll most). Like every extractor that takes the request,
+/// it comes last among a handler's arguments, after every one that reads
+/// the headers in place (authentication among them).
+pub(crate) struct Head {
+    pub(crate) headers: HeaderMap,
+    pub(crate) uri: Uri,
+}
+
+impl Head {
+    /// The query as sent, if any (what `RawQuery` holds).
+    pub(crate) fn query(&self) -> Option<&str> {
+        self.uri.query()
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for Head {
+    type Rejection = Infallible;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let (parts, _) = request.into_parts();
+        Ok(Head {
+            headers: parts.headers,
+            uri: parts.uri,
+        })
+    }
+}
+
+/// [`Head`] and the body, read as axum's `Bytes` extractor reads it (the
+/// journal layer has buffered it already).
+pub(crate) struct HeadAndBody {
+    pub(crate) head: Head,
+    pub(crate) body: Bytes,
+}
+
+impl<S: Send + Sync> FromRequest<S> for HeadAndBody {
+    type Rejection = BytesRejection;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let head = Head {
+            headers: std::mem::take(&mut parts.headers),
+            uri: std::mem::take(&mut parts.uri),
+        };
+        let body = Bytes::from_request(Request::from_parts(parts, body), state).await?;
+        Ok(HeadAndBody { head, body })
+    }
+}
 
 /// Why a JSON body could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,7 +214,7 @@ pub(crate) fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Opti
 /// The scheme and authority clients reach leadsim at, for absolute links:
 /// `--public-url` when set, else `X-Forwarded-Proto` / `X-Forwarded-Host` /
 /// `Host` (so links work behind Docker port maps and proxies).
-pub(crate) fn public_base_url(configured: Option<&str>, headers: &http::HeaderMap) -> String {
+pub(crate) fn public_base_url(configured: Option<&str>, headers: &HeaderMap) -> String {
     // Names made once: a `&str` name is parsed and hashed anew on each look-up.
     const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
     const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
@@ -214,7 +268,57 @@ impl BodyError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::body::Body;
+    use axum::extract::{DefaultBodyLimit, RawQuery};
+    use axum::response::IntoResponse;
     use serde::Deserialize;
+
+    fn request(uri: &str, body: &'static str) -> Request {
+        let mut request = Request::new(Body::from(body));
+        *request.uri_mut() = uri.parse().unwrap_or_default();
+        let headers = request.headers_mut();
+        headers.insert("x-one", http::HeaderValue::from_static("1"));
+        headers.append("x-one", http::HeaderValue::from_static("2"));
+        headers.insert(http::header::HOST, http::HeaderValue::from_static("h:8"));
+        request
+    }
+
+    #[tokio::test]
+    async fn head_and_body_hold_what_axum_s_own_extractors_give() {
+        for uri in ["/p?a=1&b=%20", "/p", "/p?", "http://x:1/p?q"] {
+            let expected_headers = HeaderMap::from_request(request(uri, ""), &()).await;
+            let RawQuery(expected_query) = RawQuery::from_request(request(uri, ""), &())
+                .await
+                .unwrap_or(RawQuery(None));
+            let Ok(head) = Head::from_request(request(uri, ""), &()).await;
+            assert_eq!(
+                Ok(head.headers.clone()),
+                expected_headers.map_err(|e| e.to_string())
+            );
+            assert_eq!(head.query(), expected_query.as_deref(), "{uri}");
+            let Ok(both) = HeadAndBody::from_request(request(uri, "{\"a\":1}"), &()).await else {
+                panic!("a small body is read");
+            };
+            assert_eq!(both.head.headers, head.headers);
+            assert_eq!(both.head.uri, head.uri);
+            assert_eq!(both.body, Bytes::from_static(b"{\"a\":1}"));
+        }
+    }
+
+    #[tokio::test]
+    async fn head_and_body_refuse_a_body_over_the_limit_as_bytes_does() {
+        let limited = |mut request: Request| {
+            DefaultBodyLimit::max(4).apply(&mut request);
+            request
+        };
+        let ours = HeadAndBody::from_request(limited(request("/p", "12345")), &()).await;
+        let axum = Bytes::from_request(limited(request("/p", "12345")), &()).await;
+        let (Err(ours), Err(axum)) = (ours, axum) else {
+            panic!("both refuse a body over the limit");
+        };
+        assert_eq!(ours.status(), axum.status());
+        assert_eq!(ours.into_response().status(), http::StatusCode::PAYLOAD_TOO_LARGE);
+    }
 
     #[derive(Debug, Deserialize, PartialEq)]
     #[serde(deny_unknown_fields)]
@@ -307,7 +411,7 @@ mod tests {
 
     #[test]
     fn base_url_follows_proxies_and_ignores_hostile_hosts() {
-        let mut headers = http::HeaderMap::new();
+        let mut headers = HeaderMap::new();
         headers.insert("host", http::HeaderValue::from_static("127.0.0.1:8080"));
         assert_eq!(public_base_url(None, &headers), "http://127.0.0.1:8080");
         headers.insert("x-forwarded-proto", http::HeaderValue::from_static("https"));

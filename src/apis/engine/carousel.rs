@@ -7,7 +7,8 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+
+use crate::shared::request::Head;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
@@ -25,7 +26,7 @@ pub(crate) const DEFAULT_PRODUCT_TYPE: &str = "EarnedWageAccess";
 pub(crate) async fn configuration(
     State(state): State<Engine>,
     Path((channel, zone)): Path<(String, String)>,
-    headers: HeaderMap,
+    Head { headers, .. }: Head,
 ) -> Result<Response, EngineError> {
     let catalog = state.engine.catalog();
     let (company, scope) = catalog.companies.authenticate(&headers, TokenKind::Publishable)?;

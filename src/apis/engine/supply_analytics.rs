@@ -3,7 +3,7 @@
 //! the virtual clock.
 
 use axum::body::Bytes;
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -16,33 +16,28 @@ use super::windows::{Feed, WINDOW};
 use crate::shared::budget::Held;
 use crate::shared::http::{json_parts_held, server_failure};
 use crate::shared::json_writer::write_str;
-use crate::shared::request::{decoded_pairs, public_base_url};
+use crate::shared::request::{Head, decoded_pairs, public_base_url};
 use crate::shared::time::{format_seconds, parse_rfc3339};
 
 /// Data is published one hour after it happens.
 pub(crate) const SLA: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
-pub(crate) async fn lead_events(state: State<Engine>, caller: Confidential, request: Request) -> Result<Response, EngineError> {
-    let (parts, _) = request.into_parts();
-    serve(state, caller, &parts.headers, parts.uri.query(), Feed::Events).await
+pub(crate) async fn lead_events(state: State<Engine>, caller: Confidential, head: Head) -> Result<Response, EngineError> {
+    serve(state, caller, &head.headers, head.query(), Feed::Events).await
 }
 
-pub(crate) async fn lead_payouts(state: State<Engine>, caller: Confidential, request: Request) -> Result<Response, EngineError> {
-    let (parts, _) = request.into_parts();
-    serve(state, caller, &parts.headers, parts.uri.query(), Feed::Payouts).await
+pub(crate) async fn lead_payouts(state: State<Engine>, caller: Confidential, head: Head) -> Result<Response, EngineError> {
+    serve(state, caller, &head.headers, head.query(), Feed::Payouts).await
 }
 
 pub(crate) async fn lead_client_tags(
     state: State<Engine>,
     caller: Confidential,
-    request: Request,
+    head: Head,
 ) -> Result<Response, EngineError> {
-    let (parts, _) = request.into_parts();
-    serve(state, caller, &parts.headers, parts.uri.query(), Feed::ClientTags).await
+    serve(state, caller, &head.headers, head.query(), Feed::ClientTags).await
 }
 
-// The request's headers and query are borrowed, not extracted: `HeaderMap`
-// and `RawQuery` extractors copy them, on the route partners poll most.
 async fn serve(
     State(state): State<Engine>,
     caller: Confidential,

@@ -19,7 +19,7 @@ use super::pagination_token::{Cursor, Holder, TokenError};
 use super::windows::{Feed, Page, PageRequest, Position, WindowRecords};
 use crate::shared::budget::Held;
 use crate::shared::http::{json_parts, json_parts_held, server_failure};
-use crate::shared::request::{public_base_url, query_pairs, query_value};
+use crate::shared::request::{Head, public_base_url, query_pairs, query_value};
 use crate::shared::time::parse_rfc3339;
 
 /// The header that selects a version, and the one value of it leadsim serves.
@@ -266,8 +266,8 @@ pub(crate) async fn leads_info(
         company,
         scope,
     }: Confidential,
-    headers: HeaderMap,
     Path(lead): Path<String>,
+    Head { headers, .. }: Head,
 ) -> Result<Response, EngineError> {
     match headers.get(API_VERSION) {
         None => return Err(EngineError::Missing {

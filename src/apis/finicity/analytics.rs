@@ -15,7 +15,7 @@ use super::error::{ApiError, ObbError};
 use super::report::{self, Constraints, Refusal, ReportRequest};
 use super::{parse_customer_id, pdf};
 use crate::shared::http::JSON;
-use crate::shared::request::{BodyError, parse_json, query_pairs, query_value};
+use crate::shared::request::{BodyError, Head, parse_json, query_pairs, query_value};
 
 /// Permissible purpose codes accepted on the FCRA read (the vendor's
 /// documentation lists these; its spec lists none).
@@ -131,21 +131,19 @@ fn refused(refusal: Refusal) -> ObbError {
 pub(crate) async fn get_report(
     state: State<Finicity>,
     caller: Partner<ApiError>,
-    headers: HeaderMap,
     report_id: Result<Path<String>, PathRejection>,
-    query: RawQuery,
+    head: Head,
 ) -> Result<Response, ApiError> {
-    read_report(state, caller, headers, report_id, query, false)
+    read_report(state, caller, report_id, &head, false)
 }
 
 pub(crate) async fn get_report_fcra(
     state: State<Finicity>,
     caller: Partner<ApiError>,
-    headers: HeaderMap,
     report_id: Result<Path<String>, PathRejection>,
-    query: RawQuery,
+    head: Head,
 ) -> Result<Response, ApiError> {
-    read_report(state, caller, headers, report_id, query, true)
+    read_report(state, caller, report_id, &head, true)
 }
 
 /// A report is read only through the route of its own kind: an FCRA report
@@ -155,14 +153,13 @@ pub(crate) async fn get_report_fcra(
 fn read_report(
     State(state): State<Finicity>,
     Partner(caller, ..): Partner<ApiError>,
-    headers: HeaderMap,
     report_id: Result<Path<String>, PathRejection>,
-    RawQuery(query): RawQuery,
+    Head { headers, uri }: &Head,
     fcra: bool,
 ) -> Result<Response, ApiError> {
     let finicity = &state.finicity;
     if fcra {
-        let pairs = query_pairs(query.as_deref());
+        let pairs = query_pairs(uri.query());
         match query_value(&pairs, "purpose").map(str::trim) {
             None | Some("") => return Err(ApiError::InvalidField("\"purpose\" is required".into())),
             Some(p) if !PURPOSES.contains(&p) => {
@@ -174,7 +171,7 @@ fn read_report(
             Some(_) => {}
         }
     }
-    let format = negotiate(&headers).ok_or(ApiError::NotAcceptable)?;
+    let format = negotiate(headers).ok_or(ApiError::NotAcceptable)?;
     let spec = report_id
         .ok()
         .and_then(|Path(id)| finicity.reports.get(&id))

@@ -21,7 +21,7 @@ use super::render::{self, Links};
 use super::store::{RateTable, Refused, SubmittedLead};
 use super::underwriting;
 use crate::shared::http::json_written;
-use crate::shared::request::{parse_json_value, public_base_url};
+use crate::shared::request::{Head, HeadAndBody, parse_json_value, public_base_url};
 use crate::shared::time::format_seconds;
 
 /// The lead body, checked: 400 with every invalid member named.
@@ -58,8 +58,7 @@ pub(crate) fn links_base(state: &Engine, headers: &HeaderMap) -> String {
 pub(crate) async fn submit_lead(
     State(state): State<Engine>,
     Publishable { company, scope }: Publishable,
-    headers: HeaderMap,
-    body: Bytes,
+    HeadAndBody { head: Head { headers, .. }, body }: HeadAndBody,
 ) -> Result<Response, EngineError> {
     let checked = read_lead(&body, true)?;
     let now = state.clock.now();
@@ -125,8 +124,7 @@ pub(crate) async fn rate_table_for_lead(
     State(state): State<Engine>,
     Publishable { company, scope }: Publishable,
     Path(lead): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    HeadAndBody { head: Head { headers, .. }, body }: HeadAndBody,
 ) -> Result<Response, EngineError> {
     let uuid = path_uuid("leadUuid", &lead)?;
     let checked = read_lead(&body, false)?;
@@ -168,7 +166,7 @@ pub(crate) async fn get_rate_table(
     State(state): State<Engine>,
     Publishable { company, scope }: Publishable,
     Path(table): Path<String>,
-    headers: HeaderMap,
+    Head { headers, .. }: Head,
 ) -> Result<Response, EngineError> {
     let uuid = path_uuid("uuid", &table)?;
     let viewer = scope.viewer(&company);

@@ -11,7 +11,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -33,7 +33,7 @@ use super::store::{Held, Poll, RateTable, Refused, Search, SubmittedLead};
 use super::underwriting::Decision;
 use crate::shared::http::JSON;
 use crate::shared::json_writer::{Object, write_str};
-use crate::shared::request::{parse_json_value, query_pairs, query_value};
+use crate::shared::request::{Head, HeadAndBody, parse_json_value, query_pairs, query_value};
 use crate::shared::time::format_seconds;
 
 /// The Offer Searches versions the vendor publishes, oldest first.
@@ -141,8 +141,7 @@ pub(crate) async fn create_for_lead(
     State(state): State<Engine>,
     publishable: Publishable,
     Path(lead): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    HeadAndBody { head: Head { headers, .. }, body }: HeadAndBody,
 ) -> Result<Response, EngineError> {
     let version = version(&headers)?;
     let uuid = path_uuid("leadUuid", &lead)?;
@@ -155,8 +154,7 @@ pub(crate) async fn create_for_lead(
 pub(crate) async fn create(
     State(state): State<Engine>,
     publishable: Publishable,
-    headers: HeaderMap,
-    body: Bytes,
+    HeadAndBody { head: Head { headers, .. }, body }: HeadAndBody,
 ) -> Result<Response, EngineError> {
     let version = version(&headers)?;
     let (checked, slugs) = read_search(&body)?;
@@ -269,7 +267,7 @@ pub(crate) async fn get(
     State(state): State<Engine>,
     Publishable { company, scope }: Publishable,
     Path(search): Path<String>,
-    headers: HeaderMap,
+    Head { headers, .. }: Head,
 ) -> Result<Response, EngineError> {
     version(&headers)?;
     let uuid = path_uuid("uuid", &search)?;
@@ -395,10 +393,9 @@ struct ChannelOffersWire<'a> {
 /// `channelUuid`, the whole catalogue's; an unknown channel is not found.
 pub(crate) async fn channel_offers(
     State(state): State<Engine>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    Head { headers, uri }: Head,
 ) -> Result<Response, EngineError> {
-    let pairs = query_pairs(query.as_deref());
+    let pairs = query_pairs(uri.query());
     let mut errors = Vec::new();
     let slugs: Vec<&str> = match query_value(&pairs, "productType") {
         None => {

@@ -22,7 +22,7 @@ use super::render::{self, Links, RateTableWire};
 use super::store::{Prefill, RateTable, SubmittedLead};
 use super::underwriting::{self, Decision};
 use super::vehicles;
-use crate::shared::request::{parse_json_value, public_base_url, query_pairs, query_value};
+use crate::shared::request::{Head, parse_json_value, public_base_url, query_pairs, query_value};
 
 /// How long a prefill token lives and how often it may be used (the
 /// vendor's example values).
@@ -311,10 +311,9 @@ impl PreviewQuery {
 pub(crate) async fn preview_loans(
     State(state): State<Engine>,
     Publishable { company, .. }: Publishable,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    Head { headers, uri }: Head,
 ) -> Result<Response, EngineError> {
-    let mut q = PreviewQuery::new(query.as_deref());
+    let mut q = PreviewQuery::new(uri.query());
     let amount = q.int("loanAmount");
     let rating = q.one_of("providedCreditRating", CREDIT_RATINGS);
     let purpose = q.one_of("loanPurpose", LOAN_PURPOSES);
@@ -331,10 +330,9 @@ pub(crate) async fn preview_loans(
 pub(crate) async fn preview_cards(
     State(state): State<Engine>,
     Publishable { company, .. }: Publishable,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    Head { headers, uri }: Head,
 ) -> Result<Response, EngineError> {
-    let mut q = PreviewQuery::new(query.as_deref());
+    let mut q = PreviewQuery::new(uri.query());
     let rating = q.one_of("providedCreditRating", CREDIT_RATINGS);
     let purposes: Vec<String> = q
         .pairs
@@ -363,10 +361,9 @@ pub(crate) async fn preview_cards(
 pub(crate) async fn preview_savings(
     State(state): State<Engine>,
     Publishable { company, .. }: Publishable,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    Head { headers, uri }: Head,
 ) -> Result<Response, EngineError> {
-    let mut q = PreviewQuery::new(query.as_deref());
+    let mut q = PreviewQuery::new(uri.query());
     let min = q.int("minDepositAmount");
     let max = q.int("maxDepositAmount");
     q.finish()?;

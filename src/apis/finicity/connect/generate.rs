@@ -7,9 +7,9 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
+
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::TimeDelta;
 use serde_json::{Map, Value, json};
@@ -23,7 +23,7 @@ use super::super::institutions;
 use super::session::Session;
 use super::webhooks::Target;
 use super::{LINK_LIFETIME_MS, Link, LinkKind};
-use crate::shared::request::public_base_url;
+use crate::shared::request::{Head, HeadAndBody, public_base_url};
 
 /// Where links point: the experience's path on leadsim.
 pub(crate) const EXPERIENCE_PATH: &str = "/connect/experience";
@@ -43,20 +43,20 @@ enum Variant {
     Email,
 }
 
-pub(crate) async fn generate(state: State<Finicity>, caller: Partner<ApiError>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    create(state, caller, headers, body, Variant::Full).await
+pub(crate) async fn generate(state: State<Finicity>, caller: Partner<ApiError>, request: HeadAndBody) -> Result<Response, ApiError> {
+    create(state, caller, request, Variant::Full).await
 }
 
-pub(crate) async fn generate_lite(state: State<Finicity>, caller: Partner<ApiError>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    create(state, caller, headers, body, Variant::Lite).await
+pub(crate) async fn generate_lite(state: State<Finicity>, caller: Partner<ApiError>, request: HeadAndBody) -> Result<Response, ApiError> {
+    create(state, caller, request, Variant::Lite).await
 }
 
-pub(crate) async fn generate_fix(state: State<Finicity>, caller: Partner<ApiError>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    create(state, caller, headers, body, Variant::Fix).await
+pub(crate) async fn generate_fix(state: State<Finicity>, caller: Partner<ApiError>, request: HeadAndBody) -> Result<Response, ApiError> {
+    create(state, caller, request, Variant::Fix).await
 }
 
-pub(crate) async fn send_email(state: State<Finicity>, caller: Partner<ApiError>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    create(state, caller, headers, body, Variant::Email).await
+pub(crate) async fn send_email(state: State<Finicity>, caller: Partner<ApiError>, request: HeadAndBody) -> Result<Response, ApiError> {
+    create(state, caller, request, Variant::Email).await
 }
 
 /// A Connect-service 400: code `"10010"` with the vendor's `user_message`.
@@ -67,8 +67,10 @@ fn invalid(message: impl Into<String>) -> ApiError {
 async fn create(
     State(state): State<Finicity>,
     Partner(caller, ..): Partner<ApiError>,
-    headers: HeaderMap,
-    body: Bytes,
+    HeadAndBody {
+        head: Head { headers, .. },
+        body,
+    }: HeadAndBody,
     variant: Variant,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();

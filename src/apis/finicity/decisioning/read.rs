@@ -5,8 +5,8 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, header};
+use axum::extract::{Path, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -21,7 +21,7 @@ use super::report;
 use super::store::{Purpose, Status};
 use crate::shared::admin::AdminError;
 use crate::shared::http::JSON;
-use crate::shared::request::{BodyError, parse_json_value, query_pairs, query_value};
+use crate::shared::request::{BodyError, Head, parse_json_value, query_pairs, query_value};
 use crate::shared::time::format_seconds;
 
 /// Permissible purpose codes the read accepts: the old flow's, and `1W`,
@@ -37,9 +37,8 @@ fn purpose_known(code: &str) -> bool {
 pub(crate) async fn get_report(
     State(state): State<Finicity>,
     Partner(caller, ..): Partner<ApiError>,
-    headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
-    RawQuery(query): RawQuery,
+    Head { headers, uri }: Head,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
     let Ok(Path((customer_id, report_id))) = path else {
@@ -55,7 +54,7 @@ pub(crate) async fn get_report(
         .get(&report_id)
         .filter(|r| r.request.customer.id == customer.id && r.request.partner == caller.partner)
         .ok_or(ApiError::ResourceNotFound)?;
-    let pairs = query_pairs(query.as_deref());
+    let pairs = query_pairs(uri.query());
     if query_value(&pairs, "onBehalfOf").is_some_and(|v| v.chars().count() > 255) {
         return Err(ApiError::InvalidField(
             "\"onBehalfOf\" length must be less than or equal to 255 characters long".into(),
