@@ -3,7 +3,6 @@
 //! `{"error": "<code>", "message": "..."}`.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -19,7 +18,7 @@ use crate::shared::faults::{FaultRequest, FaultView};
 use crate::shared::journal::{FaultFilter, Filter, MAX_LIMIT};
 use crate::shared::plugin::{FamilyApi, Tenant};
 use crate::shared::rate_limit::RateLimitSpec;
-use crate::shared::request::{parse_json, query_pairs};
+use crate::shared::request::{Buffered, parse_json, query_pairs};
 use crate::shared::routes::Routes;
 use crate::shared::time::parse_rfc3339;
 use crate::state::AppState;
@@ -83,7 +82,10 @@ struct SetClock {
     now: String,
 }
 
-async fn set_clock(State(state): State<AppState>, body: Bytes) -> Result<impl IntoResponse, AdminError> {
+async fn set_clock(
+    State(state): State<AppState>,
+    Buffered(body): Buffered,
+) -> Result<impl IntoResponse, AdminError> {
     let SetClock { now } = parse_json(&body, None)?;
     let at = parse_rfc3339(&now)
         .ok_or_else(|| AdminError::bad_request(format!("now: '{now}' is not an RFC 3339 timestamp")))?;
@@ -103,7 +105,10 @@ struct Advance {
 /// The clock's whole range, either way: larger steps can only leave it.
 const MAX_ADVANCE_SECONDS: f64 = 231.0 * 366.0 * 86_400.0;
 
-async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Result<impl IntoResponse, AdminError> {
+async fn advance_clock(
+    State(state): State<AppState>,
+    Buffered(body): Buffered,
+) -> Result<impl IntoResponse, AdminError> {
     let Advance { seconds } = parse_json(&body, None)?;
     if !seconds.is_finite() || seconds.abs() > MAX_ADVANCE_SECONDS {
         return Err(AdminError::bad_request(format!(
@@ -266,7 +271,10 @@ async fn list_faults(State(state): State<AppState>) -> impl IntoResponse {
     })
 }
 
-async fn add_fault(State(state): State<AppState>, body: Bytes) -> Result<impl IntoResponse, AdminError> {
+async fn add_fault(
+    State(state): State<AppState>,
+    Buffered(body): Buffered,
+) -> Result<impl IntoResponse, AdminError> {
     let request: FaultRequest = parse_json(&body, None)?;
     let fault = state
         .faults
@@ -300,7 +308,10 @@ fn no_fault(id: &str) -> AdminError {
 }
 
 /// `POST /__admin/fixtures`: merges fixture documents in at run time.
-async fn merge_fixtures(State(state): State<AppState>, body: Bytes) -> Result<impl IntoResponse, AdminError> {
+async fn merge_fixtures(
+    State(state): State<AppState>,
+    Buffered(body): Buffered,
+) -> Result<impl IntoResponse, AdminError> {
     let posted = Posted::parse(state.families, &body).map_err(|e| AdminError::bad_request(e.to_string()))?;
     let merged = state
         .merge_fixtures(&posted)
@@ -321,7 +332,10 @@ async fn list_tenants(State(state): State<AppState>) -> impl IntoResponse {
     })
 }
 
-async fn create_tenant(State(state): State<AppState>, body: Bytes) -> Result<impl IntoResponse, AdminError> {
+async fn create_tenant(
+    State(state): State<AppState>,
+    Buffered(body): Buffered,
+) -> Result<impl IntoResponse, AdminError> {
     let request: NewTenant = parse_json(&body, None)?;
     let tenant = tenants::create(&state, request)?;
     Ok((StatusCode::CREATED, Json(tenant)))
@@ -340,7 +354,7 @@ async fn get_tenant(
 async fn set_tenant_rate_limit(
     State(state): State<AppState>,
     Path((family, id)): Path<(String, String)>,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<impl IntoResponse, AdminError> {
     let api = vendor(&state, &family)?;
     let limit: Option<RateLimitSpec> = parse_json(&body, None)?;

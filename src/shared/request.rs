@@ -4,10 +4,11 @@
 use std::borrow::Cow;
 use std::convert::Infallible;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Request};
-use http::{HeaderMap, HeaderName, Uri};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderName, StatusCode, Uri};
+use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
 use crate::shared::strict_json::{self, Strict};
@@ -41,24 +42,68 @@ impl<S: Send + Sync> FromRequest<S> for Head {
     }
 }
 
-/// [`Head`] and the body, read as axum's `Bytes` extractor reads it (the
-/// journal layer has buffered it already).
+/// A request's body, which the journal layer has read whole before any
+/// handler runs (bounded, with its own timeout and errors): taken as the
+/// one buffer it is. axum's `Bytes` extractor would collect it again
+/// through a body limit and a list of buffers, on every POST.
+pub(crate) struct Buffered(pub(crate) Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Buffered {
+    type Rejection = Unreadable;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
+        buffered(request.into_body()).await.map(Buffered)
+    }
+}
+
+/// A body that failed while read, which only a router called without the
+/// journal layer can meet: 400, as axum's `Bytes` extractor answers it.
+#[derive(Debug)]
+pub(crate) struct Unreadable(axum::Error);
+
+impl IntoResponse for Unreadable {
+    fn into_response(self) -> Response {
+        let message = format!("Failed to buffer the request body: {}", self.0);
+        (StatusCode::BAD_REQUEST, message).into_response()
+    }
+}
+
+/// The bytes of a body the journal layer buffered: one frame, normally
+/// (gathered frame by frame otherwise).
+async fn buffered(mut body: Body) -> Result<Bytes, Unreadable> {
+    let mut gathered = Bytes::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(Unreadable)?.into_data() else {
+            continue;
+        };
+        gathered = if gathered.is_empty() {
+            data
+        } else {
+            [gathered, data].concat().into()
+        };
+    }
+    Ok(gathered)
+}
+
+/// [`Head`] and the [`Buffered`] body.
 pub(crate) struct HeadAndBody {
     pub(crate) head: Head,
     pub(crate) body: Bytes,
 }
 
 impl<S: Send + Sync> FromRequest<S> for HeadAndBody {
-    type Rejection = BytesRejection;
+    type Rejection = Unreadable;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = request.into_parts();
+    async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
         let head = Head {
-            headers: std::mem::take(&mut parts.headers),
-            uri: std::mem::take(&mut parts.uri),
+            headers: parts.headers,
+            uri: parts.uri,
         };
-        let body = Bytes::from_request(Request::from_parts(parts, body), state).await?;
-        Ok(HeadAndBody { head, body })
+        Ok(HeadAndBody {
+            head,
+            body: buffered(body).await?,
+        })
     }
 }
 
@@ -268,9 +313,7 @@ impl BodyError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::body::Body;
-    use axum::extract::{DefaultBodyLimit, RawQuery};
-    use axum::response::IntoResponse;
+    use axum::extract::RawQuery;
     use serde::Deserialize;
 
     fn request(uri: &str, body: &'static str) -> Request {
@@ -306,18 +349,32 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn head_and_body_refuse_a_body_over_the_limit_as_bytes_does() {
-        let limited = |mut request: Request| {
-            DefaultBodyLimit::max(4).apply(&mut request);
-            request
+    async fn a_body_is_read_whole_and_a_failing_one_refused_as_bytes_does() {
+        let streamed = |chunks: Vec<Result<&'static str, std::io::Error>>| {
+            Request::new(Body::from_stream(futures_util::stream::iter(chunks)))
         };
-        let ours = HeadAndBody::from_request(limited(request("/p", "12345")), &()).await;
-        let axum = Bytes::from_request(limited(request("/p", "12345")), &()).await;
+        let parts = || vec![Ok("{\"a\""), Ok(""), Ok(":1}")];
+        let Ok(Buffered(ours)) = Buffered::from_request(streamed(parts()), &()).await else {
+            panic!("a body in frames is read");
+        };
+        let axum = Bytes::from_request(streamed(parts()), &()).await.ok();
+        assert_eq!(Some(ours), axum);
+        assert_eq!(axum.as_deref(), Some(&b"{\"a\":1}"[..]));
+
+        let failing = || vec![Ok("{"), Err(std::io::Error::other("reset"))];
+        let ours = Buffered::from_request(streamed(failing()), &())
+            .await
+            .map(|_| ())
+            .map_err(IntoResponse::into_response);
+        let axum = Bytes::from_request(streamed(failing()), &())
+            .await
+            .map(|_| ())
+            .map_err(IntoResponse::into_response);
         let (Err(ours), Err(axum)) = (ours, axum) else {
-            panic!("both refuse a body over the limit");
+            panic!("both refuse a body that fails");
         };
+        assert_eq!(ours.status(), StatusCode::BAD_REQUEST);
         assert_eq!(ours.status(), axum.status());
-        assert_eq!(ours.into_response().status(), http::StatusCode::PAYLOAD_TOO_LARGE);
     }
 
     #[derive(Debug, Deserialize, PartialEq)]

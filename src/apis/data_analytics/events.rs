@@ -1,7 +1,6 @@
 //! `POST /api/v1/analytics_events`, `/api/v1/lead_analytics` (with the
 //! Browser Extension variant) and `/api/v1/contact_analytics`.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -11,25 +10,25 @@ use super::DataAnalytics;
 use super::error::DataAnalyticsError;
 use super::event::{EventKind, NewEvent, Posted, Route};
 use crate::shared::http::json_written;
-use crate::shared::request::{parse_json, parse_json_plain};
+use crate::shared::request::{parse_json, parse_json_plain, Buffered};
 
 pub(crate) async fn create_analytics_event(
     State(state): State<DataAnalytics>,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<Response, DataAnalyticsError> {
     create(&state, Route::AnalyticsEvents, &body)
 }
 
 pub(crate) async fn create_lead_analytics(
     State(state): State<DataAnalytics>,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<Response, DataAnalyticsError> {
     create(&state, Route::Typed(EventKind::Lead), &body)
 }
 
 pub(crate) async fn create_contact_analytics(
     State(state): State<DataAnalytics>,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<Response, DataAnalyticsError> {
     create(&state, Route::Typed(EventKind::Contact), &body)
 }

@@ -2,7 +2,6 @@
 //! `GET /uiEvent/offerDisplays/{leadUuid}/{rateTableUuid}/{offerUuid}/pixel.gif`.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +13,7 @@ use super::auth::Publishable;
 use super::error::{ApiError, EngineError};
 use super::ui_store::{DisplayedOffer, Source};
 use crate::shared::http::json_written;
-use crate::shared::request::{parse_json_plain, parse_json_value};
+use crate::shared::request::{parse_json_plain, parse_json_value, Buffered};
 
 /// A transparent 1x1 GIF89a: the smallest image every browser renders.
 pub(crate) const PIXEL_GIF: [u8; 43] = [
@@ -30,7 +29,7 @@ pub(crate) const PIXEL_GIF: [u8; 43] = [
 pub(crate) async fn create_offer_display(
     State(state): State<Engine>,
     Publishable { company, .. }: Publishable,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<impl IntoResponse, EngineError> {
     let offer = read_offer(&body)?;
     let ui = &state.engine.ui;
@@ -44,7 +43,7 @@ pub(crate) async fn create_offer_display(
 pub(crate) async fn create_session_init(
     State(state): State<Engine>,
     Publishable { company, .. }: Publishable,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<impl IntoResponse, EngineError> {
     // Generated SDKs send an empty body when the optional body is omitted.
     let fields = read_object(&body)?;

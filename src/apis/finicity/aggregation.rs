@@ -4,7 +4,6 @@
 //! vendor's (`"partnerId" is required`).
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -17,13 +16,13 @@ use super::auth::{App, Caller, Partner};
 use super::customers::{Account, ContactDetails, Customer, Enrolment, MAX_TESTING_CUSTOMERS};
 use super::error::ApiError;
 use super::fixtures::{CustomerKind, valid_username};
-use crate::shared::request::{query_pairs, query_value};
+use crate::shared::request::{query_pairs, query_value, Buffered};
 
 /// `POST /aggregation/v2/partners/authentication`.
 pub(crate) async fn create_token(
     State(state): State<Finicity>,
     App(app_partner, ..): App<ApiError>,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<Response, ApiError> {
     let finicity = &state.finicity;
     let fields = object(&body)?;
@@ -47,7 +46,7 @@ struct CreatedCustomer<'a> {
 pub(crate) async fn add_testing_customer(
     State(state): State<Finicity>,
     Partner(caller, ..): Partner<ApiError>,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
     let fields = object(&body)?;

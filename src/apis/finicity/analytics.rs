@@ -15,7 +15,7 @@ use super::error::{ApiError, ObbError};
 use super::report::{self, Constraints, Refusal, ReportRequest};
 use super::{parse_customer_id, pdf};
 use crate::shared::http::JSON;
-use crate::shared::request::{BodyError, Head, parse_json, query_pairs, query_value};
+use crate::shared::request::{BodyError, Head, parse_json, query_pairs, query_value, Buffered};
 
 /// Permissible purpose codes accepted on the FCRA read (the vendor's
 /// documentation lists these; its spec lists none).
@@ -26,7 +26,7 @@ pub(crate) async fn generate(
     caller: Partner<ObbError>,
     customer_id: Result<Path<String>, PathRejection>,
     query: RawQuery,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<Response, ObbError> {
     generate_report(state, caller, customer_id, query, body, false)
 }
@@ -36,7 +36,7 @@ pub(crate) async fn generate_fcra(
     caller: Partner<ObbError>,
     customer_id: Result<Path<String>, PathRejection>,
     query: RawQuery,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<Response, ObbError> {
     generate_report(state, caller, customer_id, query, body, true)
 }

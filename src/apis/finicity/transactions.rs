@@ -31,7 +31,7 @@ use super::error::ApiError;
 use super::metrics::dollars;
 use crate::shared::cache::BoundedCache;
 use crate::shared::http::JSON;
-use crate::shared::request::{query_pairs, query_value};
+use crate::shared::request::{query_pairs, query_value, Buffered};
 use crate::shared::seed::Seed;
 use crate::shared::time::serialize_rfc3339;
 
@@ -523,7 +523,7 @@ pub(crate) async fn refresh_transactions(
     State(state): State<Finicity>,
     Partner(caller, ..): Partner<ApiError>,
     customer_id: Result<Path<String>, PathRejection>,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
     let customer = owned_customer(&state, caller, customer_id)?;

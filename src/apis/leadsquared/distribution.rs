@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
@@ -15,7 +14,7 @@ use super::error::LsqError;
 use super::query::{Cell, Query, QueryError, Request, Table, run};
 use super::{Catalog, LeadSquared, QueryResult};
 use crate::shared::http::{JSON, server_failure};
-use crate::shared::request::{parse_json, query_pairs};
+use crate::shared::request::{parse_json, query_pairs, Buffered};
 
 /// JSON (default) or CSV, from `responseformat` (any case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +31,7 @@ pub(crate) async fn filter_by_lead_field(
         now,
         query: pairs,
     }: Caller,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<Response, LsqError> {
     let Some(account) = lsq.account_at(index) else {
         return Err(LsqError::InvalidAccess);

@@ -2,7 +2,6 @@
 //! `getRateTable`, `getLead`, `updateLead`) and the offer links they hand out.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -21,7 +20,7 @@ use super::render::{self, Links};
 use super::store::{RateTable, Refused, SubmittedLead};
 use super::underwriting;
 use crate::shared::http::json_written;
-use crate::shared::request::{Head, HeadAndBody, parse_json_value, public_base_url};
+use crate::shared::request::{Head, HeadAndBody, parse_json_value, public_base_url, Buffered};
 use crate::shared::time::format_seconds;
 
 /// The lead body, checked: 400 with every invalid member named.
@@ -208,7 +207,7 @@ pub(crate) async fn update_lead(
     State(state): State<Engine>,
     Confidential { company, scope, .. }: Confidential,
     Path(lead): Path<String>,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<Response, EngineError> {
     let uuid = path_uuid("uuid", &lead)?;
     let checked = read_lead(&body, false)?;

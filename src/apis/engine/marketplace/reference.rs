@@ -3,7 +3,6 @@
 //! featured institutions), over the same lender catalogue as rate tables.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -22,7 +21,7 @@ use super::render::{self, Links, RateTableWire};
 use super::store::{Prefill, RateTable, SubmittedLead};
 use super::underwriting::{self, Decision};
 use super::vehicles;
-use crate::shared::request::{Head, parse_json_value, public_base_url, query_pairs, query_value};
+use crate::shared::request::{Head, parse_json_value, public_base_url, query_pairs, query_value, Buffered};
 
 /// How long a prefill token lives and how often it may be used (the
 /// vendor's example values).
@@ -32,7 +31,7 @@ const PREFILL_SECONDS: i64 = 180;
 pub(crate) async fn create_prefill(
     State(state): State<Engine>,
     Publishable { company, scope }: Publishable,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<Response, EngineError> {
     let checked = read_lead(&body, false)?;
     let value = parse_json_value(&body, None).unwrap_or(Value::Null);
@@ -80,7 +79,7 @@ pub(crate) async fn get_prefill(
 pub(crate) async fn create_loan_report(
     State(state): State<Engine>,
     Publishable { company, scope }: Publishable,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<Response, EngineError> {
     let value = parse_json_value(&body, None).map_err(|e| EngineError::from(e).into_bad_request())?;
     let Value::Object(fields) = &value else {

@@ -5,7 +5,6 @@
 //! completes a link without a browser. All three drive the same session.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -17,7 +16,7 @@ use super::page::{self, Screen};
 use super::session::{Action, Context, Finish, Session, Step};
 use super::{Link, LinkKind};
 use crate::shared::admin::AdminError;
-use crate::shared::request::{parse_json_value, query_pairs, query_value};
+use crate::shared::request::{parse_json_value, query_pairs, query_value, Buffered};
 
 /// A form post's fields at most (a consumer's answers are a few).
 const MAX_FIELDS: usize = 64;
@@ -30,7 +29,7 @@ pub(crate) async fn open(State(state): State<Finicity>, RawQuery(query): RawQuer
 }
 
 /// `POST /connect/experience?signature=…`: one step, as a form post.
-pub(crate) async fn step(State(state): State<Finicity>, RawQuery(query): RawQuery, body: Bytes) -> Response {
+pub(crate) async fn step(State(state): State<Finicity>, RawQuery(query): RawQuery, Buffered(body): Buffered) -> Response {
     let pairs = query_pairs(query.as_deref());
     let signature = query_value(&pairs, "signature").unwrap_or_default().to_owned();
     let fields: Vec<(String, String)> = form_urlencoded::parse(&body)
@@ -164,7 +163,7 @@ fn screen_of(link: &Link, messages: Vec<Value>, problem: Option<&'static str>) -
 /// a link, without a browser. Body: `link` (the generated URL, or its
 /// signature), and optionally `institutionId`, `username`, `password`,
 /// `mfaAnswers`, `accountIds` and `outcome` (`done`, `cancel` or `error`).
-pub(crate) async fn admin_complete(State(state): State<Finicity>, body: Bytes) -> Result<Response, AdminError> {
+pub(crate) async fn admin_complete(State(state): State<Finicity>, Buffered(body): Buffered) -> Result<Response, AdminError> {
     let value = parse_json_value(&body, None).map_err(|_| AdminError::bad_request("body must be a JSON object"))?;
     let Value::Object(fields) = value else {
         return Err(AdminError::bad_request("body must be a JSON object"));

@@ -25,14 +25,14 @@ use super::super::report::HISTORY_DAYS;
 use super::records::{no_business, no_consumer};
 use super::report;
 use super::store::{CustomField, Interval, LimitReached, ReportRequest, Product, Purpose, UserType};
-use crate::shared::request::{query_pairs, query_value};
+use crate::shared::request::{query_pairs, query_value, Buffered};
 
 pub(crate) async fn generate_balance(
     state: State<Finicity>,
     caller: Partner<ApiError>,
     path: Result<Path<(String, String)>, PathRejection>,
     query: RawQuery,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<Response, ApiError> {
     generate(state, caller, path, query, body, Product::Balance)
 }
@@ -42,7 +42,7 @@ pub(crate) async fn generate_cash_flow(
     caller: Partner<ApiError>,
     path: Result<Path<(String, String)>, PathRejection>,
     query: RawQuery,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<Response, ApiError> {
     generate(state, caller, path, query, body, Product::CashFlow)
 }

@@ -21,7 +21,7 @@ use super::report;
 use super::store::{Purpose, Status};
 use crate::shared::admin::AdminError;
 use crate::shared::http::JSON;
-use crate::shared::request::{BodyError, Head, parse_json_value, query_pairs, query_value};
+use crate::shared::request::{BodyError, Head, parse_json_value, query_pairs, query_value, Buffered};
 use crate::shared::time::format_seconds;
 
 /// Permissible purpose codes the read accepts: the old flow's, and `1W`,
@@ -179,7 +179,7 @@ pub(crate) async fn admin_reports(State(state): State<Finicity>) -> Json<Value> 
 pub(crate) async fn admin_set_outcome(
     State(state): State<Finicity>,
     report_id: Result<Path<String>, PathRejection>,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<Json<Value>, AdminError> {
     let now = state.clock.now();
     let id = report_id.map(|Path(id)| id).unwrap_or_default();

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -23,6 +22,7 @@ use super::super::auth::Partner;
 use super::super::clock;
 use super::super::error::ApiError;
 use crate::shared::seed::Seed;
+use crate::shared::request::Buffered;
 
 /// A customer's business, as `Business` shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -143,7 +143,7 @@ pub(crate) async fn add_business(
     State(state): State<Finicity>,
     Partner(caller, ..): Partner<ApiError>,
     customer_id: Result<Path<String>, PathRejection>,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
     let customer = owned_customer(&state, caller, customer_id)?;
@@ -243,7 +243,7 @@ pub(crate) async fn create_consumer(
     State(state): State<Finicity>,
     Partner(caller, ..): Partner<ApiError>,
     customer_id: Result<Path<String>, PathRejection>,
-    body: Bytes,
+    Buffered(body): Buffered,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
     let customer = owned_customer(&state, caller, customer_id)?;

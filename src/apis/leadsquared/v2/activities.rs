@@ -14,7 +14,7 @@ use super::super::model::fields;
 use super::schema::parse_date;
 use super::store::{Activity, ActivitySummary, ActivityType, FIRST_CUSTOM_CODE};
 use super::{Call, param, success};
-use crate::shared::request::{parse_json_value, public_base_url};
+use crate::shared::request::{parse_json_value, public_base_url, Buffered};
 
 /// Activities `Retrieve` answers without paging, as the vendor documents.
 const DEFAULT_ROWS: usize = 25;
@@ -48,7 +48,7 @@ fn text(value: Option<&Json_>) -> Option<String> {
 /// `RelatedProspectId`, or by `EmailAddress` (a lead is created when none
 /// has it). Its type's score is added to the lead's `Score` and
 /// `EngagementScore`; `ModifiedOn` is left alone (leadsim's choice).
-pub(crate) async fn create(call: Call, body: Bytes) -> Result<Response, LsqError> {
+pub(crate) async fn create(call: Call, Buffered(body): Buffered) -> Result<Response, LsqError> {
     let body = read_object(&body)?;
     let event = integer(body.get("ActivityEvent"));
     let note = text(body.get("ActivityNote"));
@@ -113,7 +113,7 @@ pub(crate) async fn create(call: Call, body: Bytes) -> Result<Response, LsqError
                 }
             }
             let body = Bytes::from(serde_json::to_vec(&pairs).unwrap_or_default());
-            super::leads::create(call.clone(), body).await?;
+            super::leads::create(call.clone(), Buffered(body)).await?;
             None
         }
         None => return Err(LsqError::mx("MXInvalidEntityException", "Lead does not exist in the system")),
@@ -148,7 +148,7 @@ pub(crate) async fn create(call: Call, body: Bytes) -> Result<Response, LsqError
 /// `POST /v2/ProspectActivity.svc/Retrieve?leadId=`: the lead's activities,
 /// newest first, filtered by `Parameter.ActivityEvent`, paged by
 /// `Paging.Offset`/`RowCount` (25 without paging).
-pub(crate) async fn retrieve(call: Call, body: Bytes) -> Result<Response, LsqError> {
+pub(crate) async fn retrieve(call: Call, Buffered(body): Buffered) -> Result<Response, LsqError> {
     let Some(lead) = param(&call.query, "leadId").map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned) else {
         return Err(LsqError::mx("MXMandatoryAttributeMissingException", "'leadId' is mandatory for retrieving activities"));
     };
@@ -214,7 +214,7 @@ pub(crate) async fn types(call: Call) -> Result<Response, LsqError> {
 
 /// `POST /v2/ProspectActivity.svc/CreateType`: only `ActivityEventName` is
 /// mandatory; the new code is the next free one from 201.
-pub(crate) async fn create_type(call: Call, body: Bytes) -> Result<Response, LsqError> {
+pub(crate) async fn create_type(call: Call, Buffered(body): Buffered) -> Result<Response, LsqError> {
     let body = read_object(&body)?;
     let Some(name) = text(body.get("ActivityEventName")) else {
         return Err(LsqError::mx("MXMandatoryAttributeMissingException", "'ActivityEventName' is mandatory"));

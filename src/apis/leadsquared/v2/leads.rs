@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDateTime;
@@ -22,6 +21,7 @@ use super::store::{Activity, ActivitySummary, ActivityType, Full, LEAD_CAPTURE, 
 use super::{BulkCall, Call, param, success};
 use crate::shared::http::json_written;
 use crate::shared::json_writer::write_uuid;
+use crate::shared::request::Buffered;
 
 /// Pages of `Leads.Get` and `Leads.RecentlyModified` hold at most this many.
 pub(crate) const MAX_PAGE_SIZE: usize = 5_000;
@@ -359,7 +359,7 @@ fn capture_activity(call: &Call, session: &mut Session<'_>, record: &mut Record,
 /// `POST /v2/LeadManagement.svc/Lead.Capture`: creates or updates by the
 /// documented matching (ProspectID, then EmailAddress, then Phone, or the
 /// `SearchBy` attribute), and posts a "Lead Capture" activity each time.
-pub(crate) async fn capture(call: Call, body: Bytes) -> Result<Response, LsqError> {
+pub(crate) async fn capture(call: Call, Buffered(body): Buffered) -> Result<Response, LsqError> {
     let attributes = Attributes::read(&body)?;
     let behaviour = Behaviour::of(&call)?;
     attributes.check(&call.account.schema, &["ProspectID", "ProspectId"])?;
@@ -452,7 +452,7 @@ fn is_empty(record: &Record, def: &FieldDef) -> bool {
 }
 
 /// `POST /v2/LeadManagement.svc/Lead.Create`.
-pub(crate) async fn create(call: Call, body: Bytes) -> Result<Response, LsqError> {
+pub(crate) async fn create(call: Call, Buffered(body): Buffered) -> Result<Response, LsqError> {
     let attributes = Attributes::read(&body)?;
     attributes.check(&call.account.schema, &[])?;
     if !["FirstName", "LastName", "EmailAddress", "Phone"].iter().any(|n| attributes.has(n)) {
@@ -475,7 +475,7 @@ pub(crate) async fn create(call: Call, body: Bytes) -> Result<Response, LsqError
 
 /// `POST /v2/LeadManagement.svc/Lead.CreateOrUpdate`: found by `SearchBy`,
 /// or by email then phone; created when nothing matches.
-pub(crate) async fn create_or_update(call: Call, body: Bytes) -> Result<Response, LsqError> {
+pub(crate) async fn create_or_update(call: Call, Buffered(body): Buffered) -> Result<Response, LsqError> {
     let attributes = Attributes::read(&body)?;
     let base = call.base();
     let mut session = call.lsq.leadsquared.writes.lock(&call.account.access_key);
@@ -490,7 +490,7 @@ pub(crate) const MAX_BULK_LEADS: usize = 25;
 /// each as `Lead.CreateOrUpdate` takes one, counted against the account's
 /// bulk limit. One result per row (`RowNumber` from 1); a refused row says
 /// why in its result and writes nothing, the others are written.
-pub(crate) async fn bulk_create_or_update(BulkCall(call): BulkCall, body: Bytes) -> Result<Response, LsqError> {
+pub(crate) async fn bulk_create_or_update(BulkCall(call): BulkCall, Buffered(body): Buffered) -> Result<Response, LsqError> {
     let value: Json_ = crate::shared::request::parse_json_value(&body, None)?;
     let Json_::Array(rows) = value else {
         return Err(LsqError::BadRequest("The request body must be a JSON array of leads, each an array of attribute pairs.".to_owned()));
@@ -567,7 +567,7 @@ fn upsert(call: &Call, session: &mut Session<'_>, base: &Dataset, attributes: &A
 }
 
 /// `POST /v2/LeadManagement.svc/Lead.Update?leadId=`: only the fields passed.
-pub(crate) async fn update(call: Call, body: Bytes) -> Result<Response, LsqError> {
+pub(crate) async fn update(call: Call, Buffered(body): Buffered) -> Result<Response, LsqError> {
     let lead_id = lead_id(&call, "updating lead")?;
     let attributes = Attributes::read(&body)?;
     attributes.check(&call.account.schema, &[])?;
@@ -586,7 +586,7 @@ pub(crate) async fn update(call: Call, body: Bytes) -> Result<Response, LsqError
 
 /// `POST /v2/LeadManagement.svc/Lead.Convert?leadId=`: a web visitor (its
 /// tracker id) becomes a lead with that id, or the lead is updated.
-pub(crate) async fn convert(call: Call, body: Bytes) -> Result<Response, LsqError> {
+pub(crate) async fn convert(call: Call, Buffered(body): Buffered) -> Result<Response, LsqError> {
     let lead_id = lead_id(&call, "converting a visitor")?;
     let attributes = Attributes::read(&body)?;
     attributes.check(&call.account.schema, &[])?;
@@ -995,7 +995,7 @@ fn no_parameter() -> LsqError {
 /// `POST …/Leads.Get`: leads meeting one condition, with paging, sorting
 /// and columns. A `LookupName` in another case matches nothing, as live
 /// accounts answer.
-pub(crate) async fn search(call: Call, body: Bytes) -> Result<Response, LsqError> {
+pub(crate) async fn search(call: Call, Buffered(body): Buffered) -> Result<Response, LsqError> {
     let body = read_body(&body)?;
     let parameter = body.get("Parameter").filter(|p| p.is_object()).ok_or_else(no_parameter)?;
     let text = |name: &str| match parameter.get(name) {
@@ -1029,7 +1029,7 @@ fn id_of(dataset: &Dataset, row: usize) -> Option<String> {
 
 /// `POST …/Leads.RecentlyModified`: leads whose `ModifiedOn` is in the
 /// window (both ends, to the second), as attribute lists.
-pub(crate) async fn recently_modified(call: Call, body: Bytes) -> Result<Response, LsqError> {
+pub(crate) async fn recently_modified(call: Call, Buffered(body): Buffered) -> Result<Response, LsqError> {
     let body = read_body(&body)?;
     let parameter = body.get("Parameter").filter(|p| p.is_object()).ok_or_else(no_parameter)?;
     let date = |name: &str| -> Result<NaiveDateTime, LsqError> {
