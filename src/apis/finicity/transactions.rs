@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -31,7 +31,7 @@ use super::error::ApiError;
 use super::metrics::dollars;
 use crate::shared::cache::BoundedCache;
 use crate::shared::http::JSON;
-use crate::shared::request::{query_pairs, query_value, Buffered};
+use crate::shared::request::{Buffered, Head, decoded_pairs};
 use crate::shared::seed::Seed;
 use crate::shared::time::serialize_rfc3339;
 
@@ -200,8 +200,16 @@ fn invalid(name: &str) -> ApiError {
 }
 
 fn list_query(query: Option<&str>) -> Result<ListQuery, ApiError> {
-    let pairs = query_pairs(query);
-    let get = |name: &str| query_value(&pairs, name).filter(|v| !v.is_empty());
+    // Borrowed where nothing is escaped: a repeated page (the common case)
+    // copies none of its parameters.
+    let pairs: Vec<_> = query.map(|query| decoded_pairs(query).collect()).unwrap_or_default();
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_ref())
+            .filter(|v| !v.is_empty())
+    };
     let epoch = |name: &str| -> Result<(i64, String), ApiError> {
         let text = get(name).ok_or_else(|| missing(name))?;
         let value: i64 = text.parse().map_err(|_| invalid(name))?;
@@ -373,10 +381,10 @@ pub(crate) async fn customer_transactions(
     State(state): State<Finicity>,
     Partner(caller, ..): Partner<ApiError>,
     customer_id: Result<Path<String>, PathRejection>,
-    RawQuery(query): RawQuery,
+    Head { uri, .. }: Head,
 ) -> Result<Response, ApiError> {
     let customer = owned_customer(&state, caller, customer_id)?;
-    let q = list_query(query.as_deref())?;
+    let q = list_query(uri.query())?;
     Ok(page(&state, &customer, None, q))
 }
 
@@ -385,11 +393,11 @@ pub(crate) async fn account_transactions(
     State(state): State<Finicity>,
     Partner(caller, ..): Partner<ApiError>,
     path: Result<Path<(String, String)>, PathRejection>,
-    RawQuery(query): RawQuery,
+    Head { uri, .. }: Head,
 ) -> Result<Response, ApiError> {
     let (customer, account_id) = owned_customer_and(&state, caller, path)?;
     let account = account_of(&customer, &account_id)?;
-    let q = list_query(query.as_deref())?;
+    let q = list_query(uri.query())?;
     Ok(page(&state, &customer, Some(account), q))
 }
 
