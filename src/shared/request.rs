@@ -249,8 +249,7 @@ pub(crate) fn decoded_pairs(query: &str) -> impl Iterator<Item = (Cow<'_, str>, 
 /// The pairs of a query that escapes nothing, split at `&` and `=` as
 /// `form_urlencoded` splits them (empty pairs skipped, a pair without `=`
 /// an empty value). Found with `memchr`: `str::split` with a char pattern
-/// cost a LeadSquared call, which reads three parameters, about two
-/// thousand instructions.
+/// walked a query at about 15 instructions a byte.
 struct PlainPairs<'a> {
     rest: &'a str,
 }
