@@ -24,6 +24,13 @@ pub(crate) struct Head {
 }
 
 impl Head {
+    fn of(parts: http::request::Parts) -> Self {
+        Head {
+            headers: parts.headers,
+            uri: parts.uri,
+        }
+    }
+
     /// The query as sent, if any (what `RawQuery` holds).
     pub(crate) fn query(&self) -> Option<&str> {
         self.uri.query()
@@ -34,11 +41,7 @@ impl<S: Send + Sync> FromRequest<S> for Head {
     type Rejection = Infallible;
 
     async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
-        let (parts, _) = request.into_parts();
-        Ok(Head {
-            headers: parts.headers,
-            uri: parts.uri,
-        })
+        Ok(Head::of(request.into_parts().0))
     }
 }
 
@@ -96,12 +99,8 @@ impl<S: Send + Sync> FromRequest<S> for HeadAndBody {
 
     async fn from_request(request: Request, _: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = request.into_parts();
-        let head = Head {
-            headers: parts.headers,
-            uri: parts.uri,
-        };
         Ok(HeadAndBody {
-            head,
+            head: Head::of(parts),
             body: buffered(body).await?,
         })
     }
@@ -283,8 +282,14 @@ impl<'a> Iterator for PlainPairs<'a> {
 }
 
 /// The first value of `name` in the query, if any.
-pub(crate) fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+pub(crate) fn query_value<'a>(
+    pairs: &'a [(impl AsRef<str>, impl AsRef<str>)],
+    name: &str,
+) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k.as_ref() == name)
+        .map(|(_, v)| v.as_ref())
 }
 
 /// The scheme and authority clients reach leadsim at, for absolute links:

@@ -10,7 +10,7 @@ use super::DataAnalytics;
 use super::error::DataAnalyticsError;
 use super::event::{EventKind, NewEvent, Posted, Route};
 use crate::shared::http::json_written;
-use crate::shared::request::{parse_json, parse_json_plain, Buffered};
+use crate::shared::request::{Buffered, parse_json, parse_json_plain};
 
 pub(crate) async fn create_analytics_event(
     State(state): State<DataAnalytics>,

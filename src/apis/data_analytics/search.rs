@@ -14,7 +14,7 @@ use super::error::DataAnalyticsError;
 use super::event::{Event, EventKind, FieldError};
 use super::store::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Search};
 use crate::shared::http::JSON;
-use crate::shared::request::decoded_pairs;
+use crate::shared::request::{decoded_pairs, query_value};
 
 #[derive(Serialize)]
 pub(crate) struct SearchResponse {
@@ -90,8 +90,7 @@ pub(crate) fn parse_search(kind: EventKind, query: Option<&str>) -> Result<Searc
         errors.push(FieldError::new("recording_id", "recording_id is required"));
     }
     let mut required = |name: &str| {
-        let value = pairs.iter().find(|(k, _)| k == name).map(|(_, v)| &**v);
-        match value {
+        match query_value(&pairs, name) {
             Some(v) if !v.trim().is_empty() => Some(v.to_owned()),
             _ => {
                 errors.push(FieldError::new(name, format!("{name} is required")));
@@ -102,7 +101,7 @@ pub(crate) fn parse_search(kind: EventKind, query: Option<&str>) -> Result<Searc
     let customer_id = required("customer_id");
     let user_id = required("user_id");
     let entity_id = required(kind.id_field());
-    let first = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| &**v);
+    let first = |name: &str| query_value(&pairs, name);
     let latest = match first("latest").map(str::to_ascii_lowercase).as_deref() {
         None | Some("false" | "0" | "") => false,
         Some("true" | "1") => true,

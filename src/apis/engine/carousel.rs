@@ -7,8 +7,6 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-
-use crate::shared::request::Head;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
@@ -16,6 +14,7 @@ use super::Engine;
 use super::auth::{Company, TokenKind};
 use super::error::EngineError;
 use super::marketplace::leads::new_lead_uuid;
+use crate::shared::request::Head;
 
 /// The slug the carousel falls back to, as the vendor's bundled context says.
 pub(crate) const DEFAULT_PRODUCT_TYPE: &str = "EarnedWageAccess";

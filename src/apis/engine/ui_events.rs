@@ -13,7 +13,7 @@ use super::auth::Publishable;
 use super::error::{ApiError, EngineError};
 use super::ui_store::{DisplayedOffer, Source};
 use crate::shared::http::json_written;
-use crate::shared::request::{parse_json_plain, parse_json_value, Buffered};
+use crate::shared::request::{Buffered, parse_json_plain, parse_json_value};
 
 /// A transparent 1x1 GIF89a: the smallest image every browser renders.
 pub(crate) const PIXEL_GIF: [u8; 43] = [

@@ -16,7 +16,7 @@ use super::auth::{App, Caller, Partner};
 use super::customers::{Account, ContactDetails, Customer, Enrolment, MAX_TESTING_CUSTOMERS};
 use super::error::ApiError;
 use super::fixtures::{CustomerKind, valid_username};
-use crate::shared::request::{query_pairs, query_value, Buffered};
+use crate::shared::request::{Buffered, query_pairs, query_value};
 
 /// `POST /aggregation/v2/partners/authentication`.
 pub(crate) async fn create_token(

@@ -15,7 +15,7 @@ use super::error::{ApiError, ObbError};
 use super::report::{self, Constraints, Refusal, ReportRequest};
 use super::{parse_customer_id, pdf};
 use crate::shared::http::JSON;
-use crate::shared::request::{BodyError, Head, parse_json, query_pairs, query_value, Buffered};
+use crate::shared::request::{BodyError, Buffered, Head, parse_json, query_pairs, query_value};
 
 /// Permissible purpose codes accepted on the FCRA read (the vendor's
 /// documentation lists these; its spec lists none).

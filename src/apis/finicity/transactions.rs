@@ -31,7 +31,7 @@ use super::error::ApiError;
 use super::metrics::dollars;
 use crate::shared::cache::BoundedCache;
 use crate::shared::http::JSON;
-use crate::shared::request::{Buffered, Head, decoded_pairs};
+use crate::shared::request::{Buffered, Head, decoded_pairs, query_value};
 use crate::shared::seed::Seed;
 use crate::shared::time::serialize_rfc3339;
 
@@ -203,13 +203,7 @@ fn list_query(query: Option<&str>) -> Result<ListQuery, ApiError> {
     // Borrowed where nothing is escaped: a repeated page (the common case)
     // copies none of its parameters.
     let pairs: Vec<_> = query.map(|query| decoded_pairs(query).collect()).unwrap_or_default();
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_ref())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |name: &str| query_value(&pairs, name).filter(|v| !v.is_empty());
     let epoch = |name: &str| -> Result<(i64, String), ApiError> {
         let text = get(name).ok_or_else(|| missing(name))?;
         let value: i64 = text.parse().map_err(|_| invalid(name))?;

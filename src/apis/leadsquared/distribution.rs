@@ -14,7 +14,7 @@ use super::error::LsqError;
 use super::query::{Cell, Query, QueryError, Request, Table, run};
 use super::{Catalog, LeadSquared, QueryResult};
 use crate::shared::http::{JSON, server_failure};
-use crate::shared::request::{parse_json, query_pairs, Buffered};
+use crate::shared::request::{Buffered, parse_json, query_pairs};
 
 /// JSON (default) or CSV, from `responseformat` (any case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

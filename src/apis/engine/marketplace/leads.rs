@@ -20,7 +20,7 @@ use super::render::{self, Links};
 use super::store::{RateTable, Refused, SubmittedLead};
 use super::underwriting;
 use crate::shared::http::json_written;
-use crate::shared::request::{Head, HeadAndBody, parse_json_value, public_base_url, Buffered};
+use crate::shared::request::{Buffered, Head, HeadAndBody, parse_json_value, public_base_url};
 use crate::shared::time::format_seconds;
 
 /// The lead body, checked: 400 with every invalid member named.

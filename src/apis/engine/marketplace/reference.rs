@@ -21,7 +21,7 @@ use super::render::{self, Links, RateTableWire};
 use super::store::{Prefill, RateTable, SubmittedLead};
 use super::underwriting::{self, Decision};
 use super::vehicles;
-use crate::shared::request::{Head, parse_json_value, public_base_url, query_pairs, query_value, Buffered};
+use crate::shared::request::{Buffered, Head, parse_json_value, public_base_url, query_pairs, query_value};
 
 /// How long a prefill token lives and how often it may be used (the
 /// vendor's example values).

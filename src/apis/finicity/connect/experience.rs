@@ -16,7 +16,7 @@ use super::page::{self, Screen};
 use super::session::{Action, Context, Finish, Session, Step};
 use super::{Link, LinkKind};
 use crate::shared::admin::AdminError;
-use crate::shared::request::{parse_json_value, query_pairs, query_value, Buffered};
+use crate::shared::request::{Buffered, parse_json_value, query_pairs, query_value};
 
 /// A form post's fields at most (a consumer's answers are a few).
 const MAX_FIELDS: usize = 64;

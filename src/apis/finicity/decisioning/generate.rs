@@ -25,7 +25,7 @@ use super::super::report::HISTORY_DAYS;
 use super::records::{no_business, no_consumer};
 use super::report;
 use super::store::{CustomField, Interval, LimitReached, ReportRequest, Product, Purpose, UserType};
-use crate::shared::request::{query_pairs, query_value, Buffered};
+use crate::shared::request::{Buffered, query_pairs, query_value};
 
 pub(crate) async fn generate_balance(
     state: State<Finicity>,

@@ -21,7 +21,7 @@ use super::report;
 use super::store::{Purpose, Status};
 use crate::shared::admin::AdminError;
 use crate::shared::http::JSON;
-use crate::shared::request::{BodyError, Head, parse_json_value, query_pairs, query_value, Buffered};
+use crate::shared::request::{BodyError, Buffered, Head, parse_json_value, query_pairs, query_value};
 use crate::shared::time::format_seconds;
 
 /// Permissible purpose codes the read accepts: the old flow's, and `1W`,

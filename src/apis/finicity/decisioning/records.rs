@@ -21,8 +21,8 @@ use super::super::aggregation::{bounded, object, optional_string, owned_customer
 use super::super::auth::Partner;
 use super::super::clock;
 use super::super::error::ApiError;
-use crate::shared::seed::Seed;
 use crate::shared::request::Buffered;
+use crate::shared::seed::Seed;
 
 /// A customer's business, as `Business` shows it.
 #[derive(Debug, Clone, Serialize)]

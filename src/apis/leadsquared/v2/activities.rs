@@ -14,7 +14,7 @@ use super::super::model::fields;
 use super::schema::parse_date;
 use super::store::{Activity, ActivitySummary, ActivityType, FIRST_CUSTOM_CODE};
 use super::{Call, param, success};
-use crate::shared::request::{parse_json_value, public_base_url, Buffered};
+use crate::shared::request::{Buffered, parse_json_value, public_base_url};
 
 /// Activities `Retrieve` answers without paging, as the vendor documents.
 const DEFAULT_ROWS: usize = 25;
