@@ -246,6 +246,25 @@ fn silent_and_slow_clients_are_cut_off_at_the_header_timeout() {
     }
     let waited = started.elapsed() + until_closed(&mut slow);
     assert!(waited < Duration::from_secs(8), "slow client kept {waited:?}");
+
+    // A keep-alive connection that falls silent after a request (its
+    // second wait for a head shares the first one's timer) is closed too.
+    let mut kept = server.connect();
+    kept.write_all(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    let started = Instant::now();
+    let _ = kept.read_to_end(&mut answer);
+    let waited = started.elapsed();
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    assert!(
+        (Duration::from_millis(900)..Duration::from_secs(5)).contains(&waited),
+        "idle keep-alive connection closed after {waited:?}"
+    );
     // The server still serves everyone else.
     assert_eq!(server.get("/__admin/health").0, 200);
 }
