@@ -379,24 +379,70 @@ pub(crate) struct Listing {
     pub(crate) dropped: u64,
 }
 
+/// Entries pushed out by the count bound leave the journal at once (no
+/// reader sees them again) but are freed this many at a time. Freeing one
+/// entry per request touched memory the ring last wrote thousands of
+/// requests before, a cache miss or two on every request (3.4% of the
+/// pixel's samples at 10,000 entries, against 0.7% at 100); a batch walks
+/// its slots in order and its misses overlap.
+const EVICTION_BATCH: usize = 64;
+
 #[derive(Debug)]
 struct Ring {
+    /// Oldest first; ids increase along it. The first `evicted` have left
+    /// the journal and wait to be freed (see [`EVICTION_BATCH`]).
     entries: VecDeque<Stored>,
+    evicted: usize,
     next_id: u64,
     dropped: u64,
-    /// What `entries` weigh, by [`RequestRecord::weight`].
+    /// What `entries` weigh, evicted ones included until they are freed,
+    /// by [`Stored::weight`]: the memory `--journal-max-bytes` bounds.
     bytes: usize,
 }
 
 impl Ring {
-    /// The entries recorded after `id`, oldest first (ids increase along the ring).
+    /// The entries in the journal, oldest first.
+    fn live(&self) -> std::collections::vec_deque::Iter<'_, Stored> {
+        self.entries.range(self.evicted..)
+    }
+
+    fn live_len(&self) -> usize {
+        self.entries.len() - self.evicted
+    }
+
+    /// The entries recorded after `id`, oldest first.
     fn after(&self, id: u64) -> impl Iterator<Item = &Stored> {
-        let start = self.entries.partition_point(|e| e.id <= id);
+        let start = self.entries.partition_point(|e| e.id <= id).max(self.evicted);
         self.entries.range(start..)
     }
 
     fn newest_id(&self) -> u64 {
         self.next_id - 1
+    }
+
+    /// Takes the oldest entry out of the journal; it is freed with its batch.
+    fn evict_oldest(&mut self) {
+        if self.live_len() > 0 {
+            self.evicted += 1;
+            self.dropped += 1;
+        }
+    }
+
+    /// Takes the oldest entry out of the journal and frees it now, for the
+    /// byte bound (after the evicted ones, which go first).
+    fn drop_oldest(&mut self) -> Option<Stored> {
+        let old = self.entries.pop_front()?;
+        self.bytes -= old.weight();
+        self.dropped += 1;
+        Some(old)
+    }
+
+    /// The evicted entries, out of the ring, to be freed once the lock is released.
+    fn take_evicted(&mut self) -> Vec<Stored> {
+        let gone: Vec<Stored> = self.entries.drain(..self.evicted).collect();
+        self.bytes -= gone.iter().map(Stored::weight).sum::<usize>();
+        self.evicted = 0;
+        gone
     }
 }
 
@@ -434,7 +480,8 @@ impl Journal {
             ring: Arc::new(Mutex::new(Ring {
                 // Reserved up front, as a ring grown by doubling leaves
                 // its outgrown buffers behind in the allocator.
-                entries: VecDeque::with_capacity(capacity.min(100_000)),
+                entries: VecDeque::with_capacity(capacity.min(100_000) + EVICTION_BATCH),
+                evicted: 0,
                 next_id: 1,
                 dropped: 0,
                 bytes: 0,
@@ -480,16 +527,18 @@ impl Journal {
         let mut ring = self.lock();
         let id = ring.next_id;
         ring.next_id += 1;
-        while ring.entries.len() >= self.capacity || ring.bytes + weight > self.max_bytes {
-            let Some(old) = ring.entries.pop_front() else {
-                break;
-            };
-            ring.bytes -= old.weight();
-            ring.dropped += 1;
+        while ring.live_len() >= self.capacity {
+            ring.evict_oldest();
         }
+        let mut freed = Vec::new();
+        if ring.evicted >= EVICTION_BATCH || ring.bytes + weight > self.max_bytes {
+            freed = ring.take_evicted();
+        }
+        while ring.bytes + weight > self.max_bytes && ring.drop_oldest().is_some() {}
         ring.bytes += weight;
         ring.entries.push_back(Stored { id, ..stored });
         drop(ring);
+        drop(freed);
         // SeqCst pairs with `wait_for`: either it sees this entry, or we see it armed.
         if self.arrivals.armed.load(Ordering::SeqCst) && self.arrivals.armed.swap(false, Ordering::SeqCst) {
             self.arrivals.notify.notify_waiters();
@@ -504,6 +553,9 @@ impl Journal {
         let Ok(at) = ring.entries.binary_search_by_key(&id, |e| e.id) else {
             return;
         };
+        if at < ring.evicted {
+            return;
+        }
         let Some(stored) = ring.entries.get_mut(at) else {
             return;
         };
@@ -515,12 +567,11 @@ impl Journal {
         }
         let after = stored.weight();
         ring.bytes = ring.bytes + after - before;
-        while ring.bytes > self.max_bytes && ring.entries.len() > 1 {
-            let Some(old) = ring.entries.pop_front() else {
-                break;
-            };
-            ring.bytes -= old.weight();
-            ring.dropped += 1;
+        if ring.bytes > self.max_bytes {
+            let freed = ring.take_evicted();
+            while ring.bytes > self.max_bytes && ring.live_len() > 1 && ring.drop_oldest().is_some() {}
+            drop(ring);
+            drop(freed);
         }
     }
 
@@ -568,14 +619,10 @@ impl Journal {
         let limit = filter.limit.unwrap_or(MAX_LIMIT).min(MAX_LIMIT);
         let (picked, matched, recorded, dropped) = {
             let ring = self.lock();
-            let mut matching = ring
-                .entries
-                .iter()
-                .rev()
-                .filter(|e| filter.matches(e, &self.redaction));
+            let mut matching = ring.live().rev().filter(|e| filter.matches(e, &self.redaction));
             let picked: Vec<Stored> = matching.by_ref().take(limit).cloned().collect();
             let matched = picked.len() + matching.count();
-            (picked, matched, ring.entries.len(), ring.dropped)
+            (picked, matched, ring.live_len(), ring.dropped)
         };
         Listing {
             requests: picked.iter().map(|e| e.entry(&self.redaction)).collect(),
@@ -589,8 +636,9 @@ impl Journal {
     /// Empties the ring; returns how many entries were removed.
     pub(crate) fn clear(&self) -> usize {
         let mut ring = self.lock();
-        let removed = ring.entries.len();
+        let removed = ring.live_len();
         ring.entries.clear();
+        ring.evicted = 0;
         ring.dropped = 0;
         ring.bytes = 0;
         self.arrivals.clears.fetch_add(1, Ordering::SeqCst);
@@ -639,6 +687,52 @@ mod tests {
 
     fn newest(journal: &Journal) -> Entry {
         journal.list(&Filter::default()).requests.remove(0)
+    }
+
+    #[test]
+    fn evicted_entries_leave_at_once_and_are_freed_in_batches() {
+        let journal = journal(5, DEFAULT_MAX_BYTES);
+        let one = {
+            let probe = Journal::new(
+                1,
+                DEFAULT_MAX_BYTES,
+                Arc::new(crate::shared::redaction::tests::sample()),
+            );
+            record(&probe, "/r/0", &HeaderMap::new(), b"");
+            probe.bytes()
+        };
+        for i in 1..=200_usize {
+            record(&journal, &format!("/r/{i}"), &HeaderMap::new(), b"");
+            let listing = journal.list(&Filter::default());
+            let paths: Vec<_> = listing.requests.iter().map(|e| e.path.clone()).collect();
+            let newest: Vec<_> = (i.saturating_sub(4).max(1)..=i)
+                .rev()
+                .map(|n| format!("/r/{n}"))
+                .collect();
+            assert_eq!(paths, newest);
+            assert_eq!(
+                (listing.recorded, listing.dropped),
+                (newest.len(), (i - newest.len()) as u64)
+            );
+            // Paths are up to two bytes longer than "/r/0".
+            assert!(
+                journal.bytes() <= (5 + EVICTION_BATCH) * (one + 2),
+                "{}",
+                journal.bytes()
+            );
+            assert!(journal.lock().entries.len() <= 5 + EVICTION_BATCH);
+        }
+        // An entry evicted but not yet freed is gone for every reader.
+        let ring = journal.lock();
+        assert!(ring.evicted > 0);
+        let (evicted_id, first_live) = (ring.entries[0].id, ring.live().next().map(|e| e.id));
+        assert_eq!(ring.after(0).next().map(|e| e.id), first_live);
+        drop(ring);
+        let before = journal.bytes();
+        journal.finish_response(evicted_id, Bytes::from_static(b"late"), 4, true);
+        assert_eq!(journal.bytes(), before);
+        assert_eq!(journal.clear(), 5);
+        assert_eq!(journal.bytes(), 0);
     }
 
     #[test]
