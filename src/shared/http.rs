@@ -124,10 +124,10 @@ pub(crate) fn with_layers(router: Router, ctx: HttpContext, admin: AdminAccess) 
 impl Service<Request> for App {
     type Response = Response;
     type Error = Infallible;
-    type Future = Either<
-        <BrowserCors<JournalService<Router>> as Service<Request>>::Future,
-        Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>,
-    >;
+    /// One level of `Either` from the route's future up: a pass-through
+    /// layer hands its inner future on as it is, so the future (hundreds
+    /// of bytes) is not moved into a new wrapper at every layer.
+    type Future = <BrowserCors<JournalService<Router>> as Service<Request>>::Future;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         match &mut self.0 {
@@ -140,7 +140,7 @@ impl Service<Request> for App {
         // Paths are made routable before anything reads them (see `routable`).
         let request = routable(request);
         match &mut self.0 {
-            Stack::Plain(service) => Either::Left(service.call(request)),
+            Stack::Plain(service) => service.call(request),
             Stack::Traced(service) => Either::Right(service.call(request)),
         }
     }
@@ -276,19 +276,21 @@ pub struct BrowserCors<S> {
     inner: S,
 }
 
-/// A call through tower-http's CORS (browsers only) is boxed: unboxed, its
-/// state (the request and a clone of the service) made every request's
-/// future larger, and each layer moves that future once more.
-type CorsCall<S> = Either<BoxedResponse, <S as Service<Request>>::Future>;
-
-impl<S> Service<Request> for BrowserCors<S>
+/// A call through tower-http's CORS (browsers only) is boxed, into the
+/// inner service's own boxed variant: unboxed, its state (the request and a
+/// clone of the service) made every request's future larger, and a future
+/// of this layer's own would be one more move of every request's.
+impl<S, F> Service<Request> for BrowserCors<S>
 where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: Service<Request, Response = Response, Error = Infallible, Future = Either<F, BoxedResponse>>
+        + Clone
+        + Send
+        + 'static,
+    F: Future<Output = Result<Response, Infallible>> + Send + 'static,
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Either<CorsCall<S>, std::future::Ready<Result<Response, Infallible>>>;
+    type Future = S::Future;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
@@ -299,21 +301,21 @@ where
         // SDKs and curl send no Origin: with no admin token to check, the
         // hot routes skip even finding the path's family.
         if !has_origin && self.policy.access.token.is_none() {
-            return Either::Left(Either::Right(self.inner.call(request)));
+            return self.inner.call(request);
         }
         let admin = Family::ADMIN.owns(request.uri().path());
         if admin && let Some(refusal) = self.policy.refuse_admin(&request) {
-            return Either::Right(std::future::ready(Ok(refusal)));
+            return Either::Right(Box::pin(std::future::ready(Ok(refusal))));
         }
         let cors = match (admin, has_origin) {
             (_, false) => None,
             (false, true) => Some(&self.policy.vendor),
             (true, true) => self.policy.admin.as_ref(),
         };
-        Either::Left(match cors {
-            Some(cors) => Either::Left(Box::pin(cors.layer(self.inner.clone()).oneshot(request))),
-            None => Either::Right(self.inner.call(request)),
-        })
+        match cors {
+            Some(cors) => Either::Right(Box::pin(cors.layer(self.inner.clone()).oneshot(request))),
+            None => self.inner.call(request),
+        }
     }
 }
 
