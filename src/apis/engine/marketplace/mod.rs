@@ -9,10 +9,12 @@
 //!   what lead forms send, read without a JSON tree);
 //! - [`lenders`] and [`underwriting`]: who offers what to whom, and when;
 //! - [`store`]: what partners created, bounded, and each company's
-//!   submitted leads as a batch of analytics records ([`funnel`]);
+//!   submitted leads as a batch of analytics records ([`funnel`]), kept up
+//!   to date lead by lead (`feed_batch`);
 //! - [`render`]: the wire forms; [`leads`] and [`reference`]: the handlers.
 
 pub(crate) mod catalog;
+mod feed_batch;
 pub(crate) mod funnel;
 pub(crate) mod lead;
 pub(crate) mod leads;

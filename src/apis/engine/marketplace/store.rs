@@ -15,7 +15,8 @@ use uuid::Uuid;
 
 use super::super::generator::Batch;
 use super::super::models::ProductType;
-use super::{catalog, funnel};
+use super::catalog;
+use super::feed_batch::FeedBatch;
 use super::lead::{self, CheckedLead};
 use super::underwriting::{Answer, Decision, Wait};
 use crate::shared::cache::BoundedCache;
@@ -221,7 +222,9 @@ struct CompanyFeed {
     /// In submission order: the lead the bound evicts is the front one.
     leads: VecDeque<Uuid>,
     version: u64,
-    snapshot: Option<Arc<Batch>>,
+    /// The records of `leads`, as of the last read and the leads changed
+    /// since; `None` until read (or after too many changes).
+    batch: Option<FeedBatch>,
     /// No lead of the feed was created before this (a bound: evicting
     /// the earliest lead leaves it). Every record of a submitted lead
     /// enters Engine at or after the lead's creation, so a window that
@@ -414,7 +417,7 @@ impl Marketplace {
         let feed = store.feeds.entry(company).or_default();
         feed.leads.push_back(uuid);
         feed.earliest = Some(feed.earliest.map_or(created_at, |e| e.min(created_at)));
-        store.changed(company);
+        store.changed(company, uuid);
         self.any_leads.store(true, Ordering::Release);
         Ok(())
     }
@@ -441,7 +444,7 @@ impl Marketplace {
         let copy = stored.clone();
         store.lead_bytes = store.lead_bytes + copy.weight() - before;
         store.index_tables(&copy);
-        store.changed(copy.company);
+        store.changed(copy.company, copy.uuid);
         self.shed(&mut store, lead);
         Ok(copy)
     }
@@ -488,8 +491,11 @@ impl Marketplace {
         stored.checked.input = lead::read_input(&merged, products);
         stored.checked.sections = sections;
         stored.updated_at = now.max(stored.updated_at);
-        let after = stored.weight();
+        let (after, company) = (stored.weight(), stored.company);
         store.lead_bytes = store.lead_bytes + after - before;
+        // What the lead now says (its script) shapes the funnels of the
+        // offers it clicks.
+        store.changed(company, lead);
         self.shed(&mut store, lead);
         Ok(())
     }
@@ -598,7 +604,7 @@ impl Marketplace {
         }
         let company = lead.company;
         if first {
-            store.changed(company);
+            store.changed(company, place.lead);
         }
         Some(())
     }
@@ -660,15 +666,11 @@ impl Marketplace {
         if feed.leads.is_empty() {
             return None;
         }
-        if feed.snapshot.is_none() {
-            let mut batch = Batch::default();
-            for lead in feed.leads.iter().filter_map(|uuid| leads.get(uuid)) {
-                funnel::add(self.seed, lead, &mut batch);
-            }
-            batch.sort();
-            feed.snapshot = Some(Arc::new(batch));
-        }
-        feed.snapshot.clone()
+        let seed = self.seed;
+        let batch = feed
+            .batch
+            .get_or_insert_with(|| FeedBatch::build(seed, feed.leads.iter().filter_map(|uuid| leads.get(uuid))));
+        Some(batch.read(seed, leads))
     }
 
     /// Keeps a prefill under its (fresh) token.
@@ -699,13 +701,17 @@ impl Marketplace {
 }
 
 impl Store {
-    /// A company's submitted leads changed: a new version, and the batch
-    /// is built again when next read.
-    fn changed(&mut self, company: Uuid) {
+    /// `lead` of `company` was submitted, changed or forgotten: a new
+    /// version, and the batch takes the lead in again when next read.
+    fn changed(&mut self, company: Uuid, lead: Uuid) {
         self.changes += 1;
         let feed = self.feeds.entry(company).or_default();
         feed.version = self.changes;
-        feed.snapshot = None;
+        if let Some(batch) = &mut feed.batch
+            && !batch.touch(lead)
+        {
+            feed.batch = None;
+        }
     }
     fn index_tables(&mut self, lead: &SubmittedLead) {
         for (t, table) in lead.rate_tables.iter().enumerate() {
@@ -744,7 +750,7 @@ impl Store {
             } else {
                 feed.leads.retain(|l| *l != uuid);
             }
-            self.changed(lead.company);
+            self.changed(lead.company, uuid);
         }
     }
 }
@@ -824,6 +830,87 @@ mod tests {
         market.submit(submitted(&market, 4, now)).expect("stored");
         assert!(market.version(company) > before_reset);
         assert_eq!(market.version(Uuid::from_u128(8)), before_reset, "another company's feed is unchanged");
+    }
+
+    /// What a batch says on the wire, whatever its lead entries' order.
+    fn records(batch: &Batch) -> Vec<String> {
+        let events = batch.events.iter().map(|e| {
+            let lead = batch.leads.get(e.lead as usize).copied();
+            format!("{:?} {:?} {} {:?}", batch.lead_event(e), e.ingested_at, e.deleted, lead)
+        });
+        let payouts = batch.payouts.iter().map(|p| format!("{p:?}"));
+        let tags = batch.tags.iter().map(|t| format!("{t:?}"));
+        events.chain(payouts).chain(tags).collect()
+    }
+
+    #[test]
+    fn a_feeds_batch_kept_up_to_date_lead_by_lead_equals_one_built_whole() {
+        use rand::RngExt;
+
+        let market = Marketplace::with_bounds(Seed::new(1), 6, MAX_LEAD_BYTES);
+        let company = Uuid::from_u128(7);
+        let viewer = Viewer {
+            company,
+            sub_account: None,
+        };
+        let start = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let mut rng = Seed::new(9).rng("test.feed_batch", 0u64);
+        let mut held: Option<(Arc<Batch>, Vec<String>)> = None;
+        for n in 1..=120u128 {
+            let now = start + TimeDelta::seconds(rng.random_range(0..4 * 86_400));
+            let stored = market.leads();
+            let pick = |rng: &mut rand_chacha::ChaCha8Rng| {
+                (!stored.is_empty()).then(|| stored[rng.random_range(0..stored.len())].clone())
+            };
+            match rng.random_range(0..6) {
+                0 | 1 => market.submit(submitted(&market, n, now)).expect("stored"),
+                2 => {
+                    // A click on one of a lead's offers: its lender's funnel follows.
+                    if let Some(lead) = pick(&mut rng) {
+                        let offers: Vec<Uuid> = lead
+                            .rate_tables
+                            .iter()
+                            .flat_map(|t| &t.answers)
+                            .filter_map(|a| match &a.decision {
+                                Decision::Offer(terms) => Some(terms.uuid),
+                                Decision::Declined(_) => None,
+                            })
+                            .collect();
+                        if !offers.is_empty() {
+                            market.follow(offers[rng.random_range(0..offers.len())], now);
+                        }
+                    }
+                }
+                3 => {
+                    if let Some(lead) = pick(&mut rng) {
+                        let _ = market.add_rate_table(viewer, lead.uuid, now, |lead, at| RateTable {
+                            uuid: Uuid::from_u128(5000 + n),
+                            built_at: at,
+                            loan_amount: None,
+                            answers: lead.rate_tables[0].answers.clone(),
+                            search: None,
+                        });
+                    }
+                }
+                4 => {
+                    // A window renders from a batch while leads change.
+                    let batch = market.batch(company);
+                    held = batch.map(|b| {
+                        let seen = records(&b);
+                        (b, seen)
+                    });
+                }
+                _ => {}
+            }
+            if rng.random_bool(0.5) {
+                let kept = market.batch(company);
+                let whole = FeedBatch::build(market.seed(), market.leads().iter()).read(market.seed(), &HashMap::default());
+                assert_eq!(kept.as_deref().map(records), Some(records(&whole)), "after step {n}");
+            }
+            if let Some((batch, seen)) = &held {
+                assert_eq!(&records(batch), seen, "a batch a window holds never changes");
+            }
+        }
     }
 
     #[test]
