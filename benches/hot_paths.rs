@@ -188,6 +188,8 @@ fn runtime() -> tokio::runtime::Runtime {
 
 const PIXEL_PATH: &str = "/uiEvent/offerDisplays/f914eb07-a64f-51d8-b882-ff508a8c5c81/952a1184-d369-5958-9a0f-bec903e11c48/3426f971-1aa5-5cb0-91a9-cf2edcfa5dfa/pixel.gif";
 
+const OFFER_DISPLAY_BODY: &str = r#"{"leadUuid":"f914eb07-a64f-51d8-b882-ff508a8c5c81","rateTableUuid":"952a1184-d369-5958-9a0f-bec903e11c48","offerUuid":"3426f971-1aa5-5cb0-91a9-cf2edcfa5dfa"}"#;
+
 fn pixel_request() -> http::Request<Body> {
     http::Request::get(PIXEL_PATH)
         .header("host", "127.0.0.1:18080")
@@ -231,6 +233,31 @@ fn route_pixel_bare_axum(bencher: Bencher) {
     bencher.bench_local(|| serve(&runtime, &app, pixel_request()));
 }
 
+/// A JSON POST on bare axum (as `examples/baseline.rs` answers one): the
+/// body read whole, a fixed answer. `bench/headroom.sh` takes the POST
+/// routes' own work as their cost beyond this.
+#[divan::bench(sample_count = 2000)]
+fn route_post_bare_axum(bencher: Bencher) {
+    let runtime = runtime();
+    let app = Router::new().route(
+        "/offerSearches",
+        axum::routing::post(|body: axum::body::Bytes| async move {
+            drop(body);
+            (
+                [(http::header::CONTENT_TYPE, "application/json")],
+                OFFER_DISPLAY_BODY,
+            )
+        }),
+    );
+    bencher.bench_local(|| {
+        serve(
+            &runtime,
+            &app,
+            post_json("/offerSearches", OFFER_DISPLAY_BODY, &[]),
+        );
+    });
+}
+
 /// `GET …/pixel.gif`: routing, the journal and recording the display.
 #[divan::bench(sample_count = 2000)]
 fn route_pixel(bencher: Bencher) {
@@ -245,14 +272,13 @@ fn route_pixel(bencher: Bencher) {
 fn route_offer_display(bencher: Bencher) {
     let runtime = runtime();
     let app = application();
-    let body = r#"{"leadUuid":"f914eb07-a64f-51d8-b882-ff508a8c5c81","rateTableUuid":"952a1184-d369-5958-9a0f-bec903e11c48","offerUuid":"3426f971-1aa5-5cb0-91a9-cf2edcfa5dfa"}"#;
     bencher.bench_local(|| {
         serve(
             &runtime,
             &app,
             post_json(
                 "/uiEvent/offerDisplays",
-                body,
+                OFFER_DISPLAY_BODY,
                 &[("authorization", "Bearer demo-publishable-token")],
             ),
         );

@@ -8,6 +8,10 @@
 //! fetched from leadsim, so both servers send exactly the same bytes.
 //!
 //! `cargo run --release --example baseline -- 127.0.0.1:18081 [BODIES_DIR]`
+//!
+//! With `BASELINE_SPIN_NS=N` in the environment, every request first spins
+//! for N ns of CPU: `bench/headroom.sh` uses it to measure how the ratio
+//! falls as a server adds work, on the host at hand.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -129,6 +133,22 @@ async fn main() -> std::io::Result<()> {
             "/Leads/LeadDistribution/FilterByLeadField",
             json_post(StatusCode::OK, aggregate),
         );
+    let spin = std::env::var("BASELINE_SPIN_NS")
+        .ok()
+        .and_then(|ns| ns.parse().ok())
+        .map(std::time::Duration::from_nanos);
+    let app = match spin {
+        None => app,
+        Some(spin) => app.layer(axum::middleware::map_request(
+            move |request: axum::extract::Request| async move {
+                let started = std::time::Instant::now();
+                while started.elapsed() < spin {
+                    std::hint::spin_loop();
+                }
+                request
+            },
+        )),
+    };
     let listener = tokio::net::TcpListener::bind(&address).await?;
     axum::serve(listener, app).await
 }
