@@ -28,11 +28,9 @@ ROUNDS=${2:-2}
 SPINS=(0 250 500 1000 2000 4000 8000)
 LS=127.0.0.1:18080
 BL=127.0.0.1:18081
-for tool in wrk curl python3 taskset; do
-  command -v $tool >/dev/null || { echo "needs $tool (apt-get install wrk curl python3 util-linux)"; exit 2; }
-done
-cargo build -q --release --bin leadsim --example baseline
 source bench/lib.sh
+needs wrk curl python3 taskset
+cargo build -q --release --bin leadsim --example baseline
 
 # The bytes leadsim answers a capture and an Offer Search creation with,
 # for the baseline to send.

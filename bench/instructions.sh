@@ -19,10 +19,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000}
 shift || true
-command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)"; exit 2; }
+source bench/lib.sh
+needs valgrind
 bench=$(cargo bench --bench hot_paths --no-run 2>&1 | sed -n 's/.*Executable .*(\(.*\))$/\1/p' | tail -1)
 [[ -x $bench ]] || { echo "could not build benches/hot_paths.rs"; exit 2; }
-source bench/lib.sh
 routes=("$@")
 [[ ${#routes[@]} -gt 0 ]] || mapfile -t routes < <(awk -F'\t' '!/^#/ && NF >= 2 {print $1}' bench/instructions.tsv)
 count() { # count ROUTE SAMPLES: instructions of the whole run

@@ -1,6 +1,15 @@
-# Sourced by the benchmark scripts: a work directory removed at exit with
-# every server they started (listed in `pids`), waiting for a server to
-# answer, and a process's RSS (MB) and CPU (clock ticks).
+# Sourced by the benchmark scripts: the tools they need, a work directory
+# removed at exit with every server they started (listed in `pids`),
+# waiting for a server to answer, and a process's RSS (MB) and CPU (clock
+# ticks).
+needs() { # needs TOOL...: exits 2 naming the Debian package of the first missing
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null && continue
+    case $tool in taskset) echo "needs taskset (apt-get install util-linux)" ;; *) echo "needs $tool (apt-get install $tool)" ;; esac
+    exit 2
+  done
+}
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }

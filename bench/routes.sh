@@ -18,12 +18,9 @@ ROUNDS=${2:-2}
 CONNS=32
 LS=127.0.0.1:18080
 BL=127.0.0.1:18081
-for tool in wrk curl python3 taskset; do
-  command -v $tool >/dev/null || { echo "needs $tool (apt-get install wrk curl python3 util-linux)"; exit 2; }
-done
-cargo build -q --release --bin leadsim --example baseline
-
 source bench/lib.sh
+needs wrk curl python3 taskset
+cargo build -q --release --bin leadsim --example baseline
 
 # --- startup to healthy, five times --------------------------------------
 startup=$(python3 - <<'EOF'

@@ -17,12 +17,9 @@ DUR=${1:-10}
 ROUNDS=${2:-3}
 LS=127.0.0.1:18080
 BL=127.0.0.1:18081
-for tool in wrk curl python3 taskset; do
-  command -v $tool >/dev/null || { echo "needs $tool"; exit 2; }
-done
-cargo build -q --release --bin leadsim --example baseline
-
 source bench/lib.sh
+needs wrk curl python3 taskset
+cargo build -q --release --bin leadsim --example baseline
 
 ./target/release/leadsim --listen $LS --now 2026-11-28T00:00:00Z >"$work/leadsim.log" 2>&1 &
 pids+=($!)
