@@ -14,6 +14,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use futures_util::future::Either;
+use http_body_util::BodyExt;
 use pin_project_lite::pin_project;
 use tower::{Layer, Service, ServiceExt};
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
@@ -640,28 +641,37 @@ where
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let (parts, body) = request.into_parts();
+    let (parts, mut body) = request.into_parts();
+    // A client that stalls its body must not hold the connection forever.
+    let deadline = deadline_after(exchange.ctx.body_timeout);
     let body = match declared_len {
-        Some(len) if len > MAX_BODY_BYTES as u64 => Err(StatusCode::PAYLOAD_TOO_LARGE),
-        // A client that stalls its body must not hold the connection forever.
-        _ => match tokio::time::timeout(
-            exchange.ctx.body_timeout,
-            axum::body::to_bytes(body, MAX_BODY_BYTES),
-        )
-        .await
-        {
-            Ok(read) => read.map_err(|e| body_error_status(&e)),
-            Err(_) => Err(StatusCode::REQUEST_TIMEOUT),
+        Some(len) if len > MAX_BODY_BYTES as u64 => {
+            // A client that waits for `100 Continue` has sent nothing yet,
+            // and will send nothing once it has the answer.
+            let waits = parts.headers.contains_key(header::EXPECT);
+            let drained = !waits && len <= DRAINED_BODY_BYTES && drain(body, deadline).await;
+            Err((StatusCode::PAYLOAD_TOO_LARGE, !drained))
+        }
+        _ => match tokio::time::timeout_at(deadline, read_body(&mut body)).await {
+            Ok(Ok(bytes)) => Ok(bytes),
+            Ok(Err(StatusCode::PAYLOAD_TOO_LARGE)) => {
+                let drained = drain(body, deadline).await;
+                Err((StatusCode::PAYLOAD_TOO_LARGE, !drained))
+            }
+            Ok(Err(status)) => Err((status, false)),
+            // The rest of the body may still come.
+            Err(_) => Err((StatusCode::REQUEST_TIMEOUT, true)),
         },
     };
     let bytes = match body {
         Ok(bytes) => bytes,
-        Err(status) => {
+        Err((status, unread)) => {
             let record = exchange.capture(&http::Request::from_parts(parts, ()), &Bytes::new());
             let message = body_error_message(status, exchange.ctx.body_timeout);
             let mut response = exchange.family.framework_error(status, &message);
-            if status == StatusCode::REQUEST_TIMEOUT {
-                // The rest of the body may still come: the connection cannot be reused.
+            if unread {
+                // Bytes of the request are still on their way: the
+                // connection cannot carry another one.
                 response
                     .headers_mut()
                     .insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -784,15 +794,73 @@ async fn truncated(response: Response, bytes: Option<usize>) -> Response {
     Response::from_parts(parts, Body::from_stream(frames))
 }
 
-fn body_error_status(error: &axum::Error) -> StatusCode {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = source {
-        if e.is::<http_body_util::LengthLimitError>() {
-            return StatusCode::PAYLOAD_TOO_LARGE;
+/// How much of a body too large to take leadsim still reads, and drops,
+/// before it answers 413. A client that sends its whole body before it
+/// reads (Python's `http.client`, many blocking SDK clients) would
+/// otherwise find the connection closed under bytes it was still sending:
+/// the kernel resets it, and the client sees a broken pipe, not the 413.
+const DRAINED_BODY_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The body whole, at most [`MAX_BODY_BYTES`] of it: over that, 413, and
+/// the rest is left in `body` for [`drain`]. (A body of one frame, as most
+/// are, is taken as it is.)
+async fn read_body(body: &mut Body) -> Result<Bytes, StatusCode> {
+    let mut first = Bytes::new();
+    let mut joined = Vec::new();
+    while let Some(frame) = body.frame().await {
+        // A body that fails to arrive whole (a broken chunk, a reset).
+        let frame = frame.map_err(|_| StatusCode::BAD_REQUEST)?;
+        // Trailers carry no body.
+        let Ok(data) = frame.into_data() else { continue };
+        if data.is_empty() {
+            continue;
         }
-        source = e.source();
+        let read = if joined.is_empty() {
+            first.len()
+        } else {
+            joined.len()
+        };
+        if read + data.len() > MAX_BODY_BYTES {
+            return Err(StatusCode::PAYLOAD_TOO_LARGE);
+        }
+        if first.is_empty() {
+            first = data;
+        } else {
+            if joined.is_empty() {
+                joined.extend_from_slice(&first);
+            }
+            joined.extend_from_slice(&data);
+        }
     }
-    StatusCode::BAD_REQUEST
+    Ok(if joined.is_empty() {
+        first
+    } else {
+        Bytes::from(joined)
+    })
+}
+
+/// Reads and drops the rest of a refused body, up to
+/// [`DRAINED_BODY_BYTES`] and until `deadline`; whether it all arrived.
+async fn drain(mut body: Body, deadline: tokio::time::Instant) -> bool {
+    let all_read = async {
+        let mut read = 0u64;
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else { return false };
+            read += frame.data_ref().map_or(0, |data| data.len() as u64);
+            if read > DRAINED_BODY_BYTES {
+                return false;
+            }
+        }
+        true
+    };
+    tokio::time::timeout_at(deadline, all_read).await.unwrap_or(false)
+}
+
+/// `timeout` from now, or as far off as the clock goes.
+fn deadline_after(timeout: std::time::Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + std::time::Duration::from_secs(86_400 * 365 * 30))
 }
 
 fn body_error_message(status: StatusCode, timeout: std::time::Duration) -> String {

@@ -327,6 +327,150 @@ fn an_oversized_request_head_gets_431() {
     assert!(text.starts_with("HTTP/1.1 431"), "{text}");
 }
 
+/// One response read off a keep-alive connection: its head, and its body
+/// by `content-length`.
+fn read_response(stream: &mut TcpStream) -> (String, String) {
+    let mut reader = BufReader::new(stream);
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "closed in the head: {head}"
+        );
+        if line == "\r\n" {
+            break;
+        }
+        head.push_str(&line);
+    }
+    let length = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length: ")
+                .map(str::to_owned)
+        })
+        .map_or(0, |n| n.trim().parse().unwrap());
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    (head, String::from_utf8(body).unwrap())
+}
+
+/// Clients that send a whole request before reading (Python's
+/// `http.client`, blocking SDK clients) must read a too-large body's 413,
+/// in the family's shape, not find the connection reset under them.
+#[test]
+fn a_client_that_sends_its_whole_oversized_body_first_reads_the_413() {
+    let server = Server::start(&[]);
+    let big = vec![b'x'; 2 * 1024 * 1024];
+    let cases = [
+        (
+            "/api/v1/lead_analytics",
+            r#"{"errors":[],"message":"Request body exceeds the limit of 1048576 bytes"}"#,
+        ),
+        (
+            "/uiEvent/offerDisplays",
+            r#"[{"type":"payload_too_large","message":"Request body exceeds the limit of 1048576 bytes"}]"#,
+        ),
+        (
+            "/v2/LeadManagement.svc/Lead.Capture?accessKey=demo-access-key&secretKey=demo-secret-key",
+            r#"{"Status":"Error","ExceptionType":"MXRequestTooLargeException","ExceptionMessage":"Request body exceeds the limit of 1048576 bytes"}"#,
+        ),
+    ];
+    for (path, expected) in cases {
+        // Declared by Content-Length: the body is read and dropped, and
+        // the connection carries the next request.
+        let mut stream = server.connect();
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            big.len()
+        )
+        .unwrap();
+        stream.write_all(&big).unwrap();
+        let (head, body) = read_response(&mut stream);
+        assert!(head.starts_with("HTTP/1.1 413"), "{path}: {head}");
+        assert!(
+            !head.to_ascii_lowercase().contains("connection: close"),
+            "{path}: {head}"
+        );
+        assert_eq!(body, expected, "{path}");
+        stream
+            .write_all(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        assert!(read_response(&mut stream).0.starts_with("HTTP/1.1 200"), "{path}");
+
+        // Chunked, with no length to refuse it by: read up to the limit,
+        // then the rest dropped.
+        let mut stream = server.connect();
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        .unwrap();
+        for chunk in big.chunks(64 * 1024) {
+            write!(stream, "{:x}\r\n", chunk.len()).unwrap();
+            stream.write_all(chunk).unwrap();
+            stream.write_all(b"\r\n").unwrap();
+        }
+        stream.write_all(b"0\r\n\r\n").unwrap();
+        let (head, body) = read_response(&mut stream);
+        assert!(head.starts_with("HTTP/1.1 413"), "{path}: {head}");
+        assert_eq!(body, expected, "{path}");
+    }
+}
+
+/// A client waiting for `100 Continue` gets its 413 at once and sends
+/// nothing; one declaring more than leadsim drains gets it at once too, and
+/// the connection closes behind it.
+#[test]
+fn an_oversized_body_not_worth_reading_is_refused_at_once() {
+    let server = Server::start(&[]);
+    for (declared, expect) in [
+        (2 * 1024 * 1024, "Expect: 100-continue\r\n"),
+        (64 * 1024 * 1024, ""),
+    ] {
+        let mut stream = server.connect();
+        write!(
+            stream,
+            "POST /api/v1/lead_analytics HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{expect}Content-Length: {declared}\r\n\r\n"
+        )
+        .unwrap();
+        let started = Instant::now();
+        let mut response = Vec::new();
+        let _ = stream.read_to_end(&mut response);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        let text = String::from_utf8_lossy(&response);
+        assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+        assert!(!text.contains("100 Continue"), "{text}");
+        assert!(text.to_ascii_lowercase().contains("connection: close"), "{text}");
+    }
+}
+
+/// A body that breaks off (a chunk size that is not hex) is answered 400 in
+/// the family's shape, and journaled.
+#[test]
+fn a_broken_chunked_body_gets_400() {
+    let server = Server::start(&[]);
+    let mut stream = server.connect();
+    stream
+        .write_all(b"POST /api/v1/lead_analytics HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{\"\r\nzz\r\n")
+        .unwrap();
+    let (head, body) = read_response(&mut stream);
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+    assert_eq!(
+        body,
+        r#"{"errors":[],"message":"Request body could not be read"}"#
+    );
+    let (status, journal) = server.get("/__admin/requests?limit=1");
+    assert_eq!(status, 200);
+    assert!(journal.contains(r#""status":400"#), "{journal}");
+}
+
 #[test]
 fn listen_takes_a_host_name() {
     let server = Server::start(&["--listen", "localhost:0"]);
