@@ -10,9 +10,13 @@
 //!   408 (in the journal layer), and a connection on which a write waits
 //!   that long (a client that stops reading) is closed;
 //! - a stop lets requests in flight finish for `shutdown_grace`, then
-//!   closes every connection still open.
+//!   closes every connection still open;
+//! - a connection closed while the client is still sending (a head or body
+//!   refused for its size) is read out for a moment first, so the client
+//!   gets the answer rather than a reset.
 
 use std::future::Future;
+use std::io;
 use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
@@ -22,7 +26,8 @@ use axum::extract::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 use tokio_io_timeout::TimeoutStream;
 use tower::ServiceExt;
 
@@ -118,6 +123,93 @@ impl Future for HeadSleep {
 
 impl hyper::rt::Sleep for HeadSleep {}
 
+/// A connection's socket that is not simply closed under a client still
+/// sending. Closing a socket with received bytes unread makes the kernel
+/// reset the connection, and a client that writes its whole request before
+/// it reads (Python's `http.client`, blocking SDK clients) then loses the
+/// answer to that reset: hyper's 431 to a head over `max_header_bytes`, or
+/// a 413 to a body larger than the journal layer drains. Dropped with bytes
+/// waiting, the socket is handed to [`linger`] instead.
+struct LingeringSocket(Option<TcpStream>);
+
+impl LingeringSocket {
+    /// The stream, there until the socket is dropped.
+    fn with<T>(
+        self: Pin<&mut Self>,
+        io: impl FnOnce(Pin<&mut TcpStream>) -> Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        match &mut self.get_mut().0 {
+            Some(stream) => io(Pin::new(stream)),
+            None => Poll::Ready(Err(io::ErrorKind::NotConnected.into())),
+        }
+    }
+}
+
+impl AsyncRead for LingeringSocket {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        self.with(|stream| stream.poll_read(cx, buf))
+    }
+}
+
+impl AsyncWrite for LingeringSocket {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.with(|stream| stream.poll_write(cx, buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.with(|stream| stream.poll_write_vectored(cx, bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.0.as_ref().is_some_and(AsyncWrite::is_write_vectored)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.with(|stream| stream.poll_flush(cx))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.with(|stream| stream.poll_shutdown(cx))
+    }
+}
+
+impl Drop for LingeringSocket {
+    fn drop(&mut self) {
+        let Some(stream) = self.0.take() else { return };
+        // A client that closed, or sent nothing more, is closed at once.
+        let waiting = matches!(stream.try_read(&mut [0; 1]), Ok(n) if n > 0);
+        if waiting && let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(linger(stream));
+        }
+    }
+}
+
+/// How long, and how much, [`linger`] reads from a client still sending.
+const LINGER_TIME: Duration = Duration::from_secs(5);
+const LINGER_BYTES: usize = 64 * 1024 * 1024;
+
+/// Ends the connection's writing (the answer is sent), then reads and drops
+/// what the client still sends, up to [`LINGER_BYTES`] or [`LINGER_TIME`],
+/// so that the close that follows finds nothing unread.
+async fn linger(mut stream: TcpStream) {
+    let _ = stream.shutdown().await;
+    let mut sink = vec![0; 16 * 1024];
+    let read_out = async {
+        let mut read = 0;
+        while read < LINGER_BYTES {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => read += n,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER_TIME, read_out).await;
+}
+
 /// How a stop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stopped {
@@ -161,7 +253,7 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         // Reads need no timer of their own: hyper times the head, and the
         // journal layer times the body; one less timer per request.
-        let mut stream = TimeoutStream::new(stream);
+        let mut stream = TimeoutStream::new(LingeringSocket(Some(stream)));
         stream.set_write_timeout(Some(limits.idle_timeout));
         let io = TokioIo::new(Box::pin(stream));
         let mut http = http.clone();

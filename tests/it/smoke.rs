@@ -451,6 +451,43 @@ fn an_oversized_body_not_worth_reading_is_refused_at_once() {
     }
 }
 
+/// What leadsim refuses without reading it all (a body over the 16 MiB it
+/// drains, a head over `--max-header-bytes`) is still answered to a client
+/// that sends everything first: the connection is read out before it
+/// closes, not reset under the answer.
+#[test]
+fn a_client_still_sending_when_the_connection_closes_reads_the_answer() {
+    let server = Server::start(&[]);
+    let body = vec![b'x'; 20 * 1024 * 1024];
+    let mut stream = server.connect();
+    write!(
+        stream,
+        "POST /api/v1/lead_analytics HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    stream.write_all(&body).unwrap();
+    let (head, answer) = read_response(&mut stream);
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert!(head.to_ascii_lowercase().contains("connection: close"), "{head}");
+    assert_eq!(
+        answer,
+        r#"{"errors":[],"message":"Request body exceeds the limit of 1048576 bytes"}"#
+    );
+
+    let mut stream = server.connect();
+    let big = "a".repeat(4 * 1024 * 1024);
+    write!(
+        stream,
+        "GET /__admin/health HTTP/1.1\r\nHost: x\r\nX-Big: {big}\r\n\r\n"
+    )
+    .unwrap();
+    let (head, _) = read_response(&mut stream);
+    assert!(head.starts_with("HTTP/1.1 431"), "{head}");
+    // The server goes on serving.
+    assert_eq!(server.get("/__admin/health").0, 200);
+}
+
 /// A body that breaks off (a chunk size that is not hex) is answered 400 in
 /// the family's shape, and journaled.
 #[test]
