@@ -807,6 +807,7 @@ const DRAINED_BODY_BYTES: u64 = 16 * 1024 * 1024;
 async fn read_body(body: &mut Body) -> Result<Bytes, StatusCode> {
     let mut first = Bytes::new();
     let mut joined = Vec::new();
+    let mut read = 0;
     while let Some(frame) = body.frame().await {
         // A body that fails to arrive whole (a broken chunk, a reset).
         let frame = frame.map_err(|_| StatusCode::BAD_REQUEST)?;
@@ -815,12 +816,8 @@ async fn read_body(body: &mut Body) -> Result<Bytes, StatusCode> {
         if data.is_empty() {
             continue;
         }
-        let read = if joined.is_empty() {
-            first.len()
-        } else {
-            joined.len()
-        };
-        if read + data.len() > MAX_BODY_BYTES {
+        read += data.len();
+        if read > MAX_BODY_BYTES {
             return Err(StatusCode::PAYLOAD_TOO_LARGE);
         }
         if first.is_empty() {
@@ -856,7 +853,8 @@ async fn drain(mut body: Body, deadline: tokio::time::Instant) -> bool {
     tokio::time::timeout_at(deadline, all_read).await.unwrap_or(false)
 }
 
-/// `timeout` from now, or as far off as the clock goes.
+/// `timeout` from now, or as far off as the clock goes: the CLI bounds the
+/// timeouts, but a `Config` built in code is not range-checked.
 fn deadline_after(timeout: std::time::Duration) -> tokio::time::Instant {
     let now = tokio::time::Instant::now();
     now.checked_add(timeout)

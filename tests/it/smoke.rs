@@ -219,11 +219,17 @@ fn fixtures_dir_must_exist() {
 }
 
 /// Reads until the server closes the connection; how long that took.
-fn until_closed(stream: &mut TcpStream) -> Duration {
+/// Everything the server sends until it closes the connection, and how
+/// long it took to close.
+fn answer_until_closed(stream: &mut TcpStream) -> (String, Duration) {
     let started = Instant::now();
-    let mut sink = Vec::new();
-    let _ = stream.read_to_end(&mut sink);
-    started.elapsed()
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    (String::from_utf8_lossy(&answer).into_owned(), started.elapsed())
+}
+
+fn until_closed(stream: &mut TcpStream) -> Duration {
+    answer_until_closed(stream).1
 }
 
 #[test]
@@ -278,12 +284,8 @@ fn a_stalled_body_is_cut_off_at_the_idle_timeout() {
         "POST /api/v1/lead_analytics HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{{"
     )
     .unwrap();
-    let started = Instant::now();
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    let waited = started.elapsed();
+    let (text, waited) = answer_until_closed(&mut stream);
     assert!(waited < Duration::from_secs(6), "stalled body kept {waited:?}");
-    let text = String::from_utf8_lossy(&response);
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     assert!(
         text.contains("Request body did not arrive within 1 seconds"),
@@ -321,9 +323,7 @@ fn an_oversized_request_head_gets_431() {
         stream,
         "GET /__admin/health HTTP/1.1\r\nHost: x\r\nX-Big: {big}\r\n\r\n"
     );
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    let text = String::from_utf8_lossy(&response);
+    let (text, _) = answer_until_closed(&mut stream);
     assert!(text.starts_with("HTTP/1.1 431"), "{text}");
 }
 
@@ -436,15 +436,8 @@ fn an_oversized_body_not_worth_reading_is_refused_at_once() {
             "POST /api/v1/lead_analytics HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{expect}Content-Length: {declared}\r\n\r\n"
         )
         .unwrap();
-        let started = Instant::now();
-        let mut response = Vec::new();
-        let _ = stream.read_to_end(&mut response);
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "{:?}",
-            started.elapsed()
-        );
-        let text = String::from_utf8_lossy(&response);
+        let (text, waited) = answer_until_closed(&mut stream);
+        assert!(waited < Duration::from_secs(5), "{waited:?}");
         assert!(text.starts_with("HTTP/1.1 413"), "{text}");
         assert!(!text.contains("100 Continue"), "{text}");
         assert!(text.to_ascii_lowercase().contains("connection: close"), "{text}");
