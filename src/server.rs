@@ -124,21 +124,35 @@ impl Future for HeadSleep {
 impl hyper::rt::Sleep for HeadSleep {}
 
 /// A connection's socket that is not simply closed under a client still
-/// sending. Closing a socket with received bytes unread makes the kernel
-/// reset the connection, and a client that writes its whole request before
-/// it reads (Python's `http.client`, blocking SDK clients) then loses the
-/// answer to that reset: hyper's 431 to a head over `max_header_bytes`, or
-/// a 413 to a body larger than the journal layer drains. Dropped with bytes
-/// waiting, the socket is handed to [`linger`] instead.
-struct LingeringSocket(Option<TcpStream>);
+/// sending. Closing a socket with received bytes unread, or with bytes still
+/// on their way, makes the kernel reset the connection, and a client that
+/// writes its whole request before it reads (Python's `http.client`,
+/// blocking SDK clients) then loses the answer to that reset: hyper's 431 to
+/// a head over `max_header_bytes`, or a 413 to a body larger than the
+/// journal layer drains. Whether bytes are waiting at the moment of the
+/// close says nothing about the ones still in flight, so every socket the
+/// client has not ended itself is handed to [`linger`] when dropped.
+struct LingeringSocket {
+    stream: Option<TcpStream>,
+    /// The client ended its side (a read saw end of stream or a reset):
+    /// nothing more can arrive, so the socket closes at once.
+    client_ended: bool,
+}
 
 impl LingeringSocket {
+    fn new(stream: TcpStream) -> Self {
+        Self {
+            stream: Some(stream),
+            client_ended: false,
+        }
+    }
+
     /// The stream, there until the socket is dropped.
     fn with<T>(
         self: Pin<&mut Self>,
         io: impl FnOnce(Pin<&mut TcpStream>) -> Poll<io::Result<T>>,
     ) -> Poll<io::Result<T>> {
-        match &mut self.get_mut().0 {
+        match &mut self.get_mut().stream {
             Some(stream) => io(Pin::new(stream)),
             None => Poll::Ready(Err(io::ErrorKind::NotConnected.into())),
         }
@@ -146,8 +160,22 @@ impl LingeringSocket {
 }
 
 impl AsyncRead for LingeringSocket {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        self.with(|stream| stream.poll_read(cx, buf))
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let read = self.as_mut().with(|stream| stream.poll_read(cx, buf));
+        let ended = match &read {
+            Poll::Ready(Ok(())) => buf.filled().len() == before && buf.remaining() > 0,
+            Poll::Ready(Err(_)) => true,
+            Poll::Pending => false,
+        };
+        if ended {
+            self.client_ended = true;
+        }
+        read
     }
 }
 
@@ -165,7 +193,7 @@ impl AsyncWrite for LingeringSocket {
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.0.as_ref().is_some_and(AsyncWrite::is_write_vectored)
+        self.stream.as_ref().is_some_and(AsyncWrite::is_write_vectored)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -179,10 +207,10 @@ impl AsyncWrite for LingeringSocket {
 
 impl Drop for LingeringSocket {
     fn drop(&mut self) {
-        let Some(stream) = self.0.take() else { return };
-        // A client that closed, or sent nothing more, is closed at once.
-        let waiting = matches!(stream.try_read(&mut [0; 1]), Ok(n) if n > 0);
-        if waiting && let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let Some(stream) = self.stream.take() else { return };
+        if !self.client_ended
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
             runtime.spawn(linger(stream));
         }
     }
@@ -194,7 +222,8 @@ const LINGER_BYTES: usize = 64 * 1024 * 1024;
 
 /// Ends the connection's writing (the answer is sent), then reads and drops
 /// what the client still sends, up to [`LINGER_BYTES`] or [`LINGER_TIME`],
-/// so that the close that follows finds nothing unread.
+/// so that the close that follows finds nothing unread. A client that has
+/// finished ends its side on seeing ours end, and this returns at once.
 async fn linger(mut stream: TcpStream) {
     let _ = stream.shutdown().await;
     let mut sink = vec![0; 16 * 1024];
@@ -253,7 +282,7 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         // Reads need no timer of their own: hyper times the head, and the
         // journal layer times the body; one less timer per request.
-        let mut stream = TimeoutStream::new(LingeringSocket(Some(stream)));
+        let mut stream = TimeoutStream::new(LingeringSocket::new(stream));
         stream.set_write_timeout(Some(limits.idle_timeout));
         let io = TokioIo::new(Box::pin(stream));
         let mut http = http.clone();
