@@ -1,6 +1,7 @@
 //! Command-line flags, each with a `LEADSIM_*` environment twin.
 
 use std::net::SocketAddr;
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -8,6 +9,20 @@ use clap::Parser;
 
 use crate::shared::clock::Clock;
 use crate::shared::{journal, time};
+
+/// What the connection flags accept. A `Config` or
+/// [`Limits`](crate::server::Limits) built in code is held to the same
+/// ranges when served, so no value can overflow a deadline, time out every
+/// request at once, or unbound a connection's read buffer.
+pub const HEADER_READ_TIMEOUT_SECS: RangeInclusive<u64> = 1..=3600;
+pub const IDLE_TIMEOUT_SECS: RangeInclusive<u64> = 1..=86_400;
+pub const SHUTDOWN_GRACE_SECS: RangeInclusive<u64> = 0..=3600;
+pub const MAX_HEADER_BYTES: RangeInclusive<u64> = 8192..=16 * 1024 * 1024;
+
+/// `value` moved into `range`.
+pub(crate) fn within(value: u64, range: &RangeInclusive<u64>) -> u64 {
+    value.clamp(*range.start(), *range.end())
+}
 
 /// leadsim: a deterministic simulator of the Engine by MoneyLion, Data
 /// Analytics Service, Finicity and LeadSquared analytics APIs.
@@ -59,23 +74,23 @@ pub struct Config {
     /// Seconds a client has to send a request's headers, counted from when
     /// the connection starts waiting for them (so it also closes keep-alive
     /// connections that stay silent this long).
-    #[arg(long, env = "LEADSIM_HEADER_READ_TIMEOUT", value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, env = "LEADSIM_HEADER_READ_TIMEOUT", value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(HEADER_READ_TIMEOUT_SECS))]
     pub header_read_timeout: u64,
 
     /// Seconds a request body may take to arrive (then 408), and a response
     /// write may wait on a client that stopped reading (then the connection
     /// is closed).
-    #[arg(long, env = "LEADSIM_IDLE_TIMEOUT", value_name = "SECONDS", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    #[arg(long, env = "LEADSIM_IDLE_TIMEOUT", value_name = "SECONDS", default_value_t = 90, value_parser = clap::value_parser!(u64).range(IDLE_TIMEOUT_SECS))]
     pub idle_timeout: u64,
 
     /// Seconds a stop (SIGTERM, Ctrl-C) waits for requests in flight before
     /// it closes every connection still open.
-    #[arg(long, env = "LEADSIM_SHUTDOWN_GRACE", value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    #[arg(long, env = "LEADSIM_SHUTDOWN_GRACE", value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(SHUTDOWN_GRACE_SECS))]
     pub shutdown_grace: u64,
 
     /// Largest request head (request line and headers) accepted, in bytes;
     /// a larger one is refused with 431.
-    #[arg(long, env = "LEADSIM_MAX_HEADER_BYTES", default_value_t = 64 * 1024, value_parser = clap::value_parser!(u64).range(8192..=16 * 1024 * 1024))]
+    #[arg(long, env = "LEADSIM_MAX_HEADER_BYTES", default_value_t = 64 * 1024, value_parser = clap::value_parser!(u64).range(MAX_HEADER_BYTES))]
     pub max_header_bytes: u64,
 
     /// An origin (`https://app.example:3000`) whose pages may call the admin

@@ -31,7 +31,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_io_timeout::TimeoutStream;
 use tower::ServiceExt;
 
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::shared::http::{App, BadFraming};
 
 /// The bounds a connection is served under.
@@ -50,6 +50,19 @@ impl Limits {
             idle_timeout: Duration::from_secs(config.idle_timeout),
             shutdown_grace: Duration::from_secs(config.shutdown_grace),
             max_header_bytes: usize::try_from(config.max_header_bytes).unwrap_or(usize::MAX),
+        }
+    }
+
+    /// Each limit moved into the range its flag accepts.
+    fn bounded(self) -> Self {
+        let seconds = |limit: Duration, range| Duration::from_secs(config::within(limit.as_secs(), range));
+        let head_bytes = u64::try_from(self.max_header_bytes).unwrap_or(u64::MAX);
+        Self {
+            header_read_timeout: seconds(self.header_read_timeout, &config::HEADER_READ_TIMEOUT_SECS),
+            idle_timeout: seconds(self.idle_timeout, &config::IDLE_TIMEOUT_SECS),
+            shutdown_grace: seconds(self.shutdown_grace, &config::SHUTDOWN_GRACE_SECS),
+            max_header_bytes: usize::try_from(config::within(head_bytes, &config::MAX_HEADER_BYTES))
+                .unwrap_or(usize::MAX),
         }
     }
 }
@@ -256,12 +269,13 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) -> Stopped {
+    let limits = limits.bounded();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.header_read_timeout(limits.header_read_timeout)
         // A larger head is refused with 431; the read buffer is bounded by
         // the same size, so a head that has not ended yet cannot grow past it.
         .max_header_size(limits.max_header_bytes)
-        .max_buf_size(limits.max_header_bytes.max(8192));
+        .max_buf_size(limits.max_header_bytes);
     let graceful = GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);
     loop {

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::Serialize;
 
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::fixtures::{Fixtures, Posted};
 use crate::shared::clock::Clock;
 use crate::shared::family::{Families, Family};
@@ -103,7 +103,10 @@ impl AppState {
             settings: Arc::new(ServerSettings {
                 admin_allow_origins: config.admin_allow_origins.clone(),
                 admin_token: config.admin_token.clone(),
-                body_timeout: std::time::Duration::from_secs(config.idle_timeout),
+                body_timeout: std::time::Duration::from_secs(config::within(
+                    config.idle_timeout,
+                    &config::IDLE_TIMEOUT_SECS,
+                )),
             }),
             apis,
             book: Mutex::default(),

