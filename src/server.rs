@@ -17,6 +17,7 @@
 
 use std::future::Future;
 use std::io;
+use std::ops::RangeInclusive;
 use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
@@ -55,7 +56,12 @@ impl Limits {
 
     /// Each limit moved into the range its flag accepts.
     fn bounded(self) -> Self {
-        let seconds = |limit: Duration, range| Duration::from_secs(config::within(limit.as_secs(), range));
+        let seconds = |limit: Duration, range: &RangeInclusive<u64>| {
+            limit.clamp(
+                Duration::from_secs(*range.start()),
+                Duration::from_secs(*range.end()),
+            )
+        };
         let head_bytes = u64::try_from(self.max_header_bytes).unwrap_or(u64::MAX);
         Self {
             header_read_timeout: seconds(self.header_read_timeout, &config::HEADER_READ_TIMEOUT_SECS),

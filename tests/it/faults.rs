@@ -9,7 +9,6 @@ use common::{CONFIDENTIAL, PUBLISHABLE, TestApp};
 use leadsim::Fixtures;
 use leadsim::config::Config;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PIXEL: &str = "/uiEvent/offerDisplays/3f1c1d6e-5f8a-4c36-9f5e-0b6a3c2d1e0f/a2b4c6d8-0000-4000-8000-000000000001/a2b4c6d8-0000-4000-8000-000000000002/pixel.gif";
 const LSQ: &str =
@@ -151,16 +150,6 @@ async fn a_latency_fault_delays_the_real_answer() {
     assert!(started.elapsed() < std::time::Duration::from_millis(100));
 }
 
-/// Sends one raw HTTP/1.1 request and reads until the server closes.
-async fn raw_exchange(address: std::net::SocketAddr, request: &str) -> Vec<u8> {
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut received = Vec::new();
-    // A reset after a dropped connection is as good as a close.
-    let _ = stream.read_to_end(&mut received).await;
-    received
-}
-
 #[tokio::test]
 async fn a_drop_fault_closes_the_connection_without_an_answer() {
     let app = TestApp::new();
@@ -172,7 +161,7 @@ async fn a_drop_fault_closes_the_connection_without_an_answer() {
     .await;
 
     let request = format!("GET {PIXEL} HTTP/1.1\r\nHost: leadsim\r\n\r\n");
-    let dropped = raw_exchange(address, &request).await;
+    let dropped = common::raw_exchange(address, request.as_bytes()).await;
     assert!(dropped.is_empty(), "{}", String::from_utf8_lossy(&dropped));
     let entry = latest_request(&app).await;
     assert_eq!(entry["status"], 0);
@@ -180,7 +169,7 @@ async fn a_drop_fault_closes_the_connection_without_an_answer() {
 
     // The fault ran out: the next call on a new connection is answered.
     let request = format!("GET {PIXEL} HTTP/1.1\r\nHost: leadsim\r\nConnection: close\r\n\r\n");
-    let answered = raw_exchange(address, &request).await;
+    let answered = common::raw_exchange(address, request.as_bytes()).await;
     assert!(answered.starts_with(b"HTTP/1.1 200 OK\r\n"));
 }
 
@@ -197,7 +186,7 @@ async fn a_truncate_fault_announces_the_whole_body_and_sends_part_of_it() {
     let request = format!(
         "GET /supplyAnalytics/leadEvents?timestamp=2026-11-23T10:00:00Z HTTP/1.1\r\nHost: leadsim\r\nAuthorization: Bearer {CONFIDENTIAL}\r\n\r\n"
     );
-    let received = raw_exchange(address, &request).await;
+    let received = common::raw_exchange(address, request.as_bytes()).await;
     let text = String::from_utf8_lossy(&received);
     let (head, body) = text.split_once("\r\n\r\n").unwrap();
     assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");

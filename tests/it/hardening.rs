@@ -740,20 +740,6 @@ async fn oversized_request_heads_are_refused_and_journal_entries_stay_small() {
     assert_eq!(header[1].as_str().map(str::len), Some(1024), "{header}");
 }
 
-/// One request on a fresh connection to `address`, read until the close.
-async fn exchange(address: std::net::SocketAddr, request: &[u8]) -> std::io::Result<String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(address).await?;
-    stream.write_all(request).await?;
-    let mut answer = Vec::new();
-    let _ = tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        stream.read_to_end(&mut answer),
-    )
-    .await;
-    Ok(String::from_utf8_lossy(&answer).into_owned())
-}
-
 /// The flags' ranges hold for a `Config` and `Limits` built in code too: a
 /// timeout of `Duration::MAX` or zero, or a head limit of zero or
 /// `usize::MAX`, serves as the nearest value a flag accepts instead of
@@ -761,33 +747,29 @@ async fn exchange(address: std::net::SocketAddr, request: &[u8]) -> std::io::Res
 /// request out at once, or leaving a connection's buffer unbounded.
 #[tokio::test]
 async fn limits_built_in_code_are_held_to_the_ranges_of_their_flags() {
-    use leadsim::server::{Limits, serve};
+    use leadsim::server::Limits;
     use std::time::Duration;
 
     for (timeout, head_bytes) in [(Duration::MAX, 0), (Duration::ZERO, usize::MAX)] {
         let mut config = Config::defaults();
         config.idle_timeout = if timeout.is_zero() { 0 } else { u64::MAX };
-        let app = leadsim::app(leadsim::AppState::new(&config, Fixtures::embedded().unwrap()));
-        let limits = Limits {
-            header_read_timeout: timeout,
-            idle_timeout: timeout,
-            shutdown_grace: timeout,
-            max_header_bytes: head_bytes,
+        let app = TestApp::with(config, Fixtures::embedded().unwrap());
+        let address = app
+            .serve_under(Limits {
+                header_read_timeout: timeout,
+                idle_timeout: timeout,
+                shutdown_grace: timeout,
+                max_header_bytes: head_bytes,
+            })
+            .await;
+        let exchange = async |request: &[u8]| {
+            String::from_utf8_lossy(&common::raw_exchange(address, request).await).into_owned()
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        tokio::spawn(serve(listener, app, limits, std::future::pending()));
 
-        let health = exchange(
-            address,
-            b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-        )
-        .await
-        .unwrap();
+        let health = exchange(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
         assert!(health.starts_with("HTTP/1.1 200"), "{timeout:?}: {health}");
         let body = r#"{"customer_id":"c","lead_id":"l","user_id":"u","event_type":"view","tool_signature":"t","recording_id":"r","event_id":"e","message":"m"}"#;
         let stored = exchange(
-            address,
             format!(
                 "POST /api/v1/lead_analytics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
                  Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
@@ -795,8 +777,7 @@ async fn limits_built_in_code_are_held_to_the_ranges_of_their_flags() {
             )
             .as_bytes(),
         )
-        .await
-        .unwrap();
+        .await;
         assert!(stored.starts_with("HTTP/1.1 201"), "{timeout:?}: {stored}");
         // 8 KiB at least, 16 MiB at most.
         let over = if head_bytes == 0 {
@@ -808,7 +789,7 @@ async fn limits_built_in_code_are_held_to_the_ranges_of_their_flags() {
             "GET /__admin/health HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
             "a".repeat(over)
         );
-        let refused = exchange(address, head.as_bytes()).await.unwrap();
+        let refused = exchange(head.as_bytes()).await;
         assert!(refused.starts_with("HTTP/1.1 431"), "{over}: {refused}");
     }
 }

@@ -419,21 +419,10 @@ async fn deliveries_to_a_hanging_receiver_are_bounded_and_the_vendor_routes_stay
 /// What leadsim's own server answers to a raw request.
 async fn raw(request: &[u8]) -> String {
     let app = TestApp::at(NOW);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let limits = leadsim::server::Limits::from_config(&Config::defaults());
-    let router = leadsim::app(app.state.clone());
-    tokio::spawn(leadsim::server::serve(
-        listener,
-        router,
-        limits,
-        std::future::pending(),
-    ));
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-    stream.write_all(request).await.unwrap();
-    let mut answer = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
-    String::from_utf8_lossy(&answer).into_owned()
+    let address = app
+        .serve_under(leadsim::server::Limits::from_config(&Config::defaults()))
+        .await;
+    String::from_utf8_lossy(&common::raw_exchange(address, request).await).into_owned()
 }
 
 #[tokio::test]

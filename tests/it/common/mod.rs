@@ -136,6 +136,21 @@ impl TestApp {
         address
     }
 
+    /// Serves this app with leadsim's own server (hyper's connection
+    /// handling, the header and body limits), not `axum::serve`.
+    pub async fn serve_under(&self, limits: leadsim::server::Limits) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        let router = app(self.state.clone());
+        tokio::spawn(leadsim::server::serve(
+            listener,
+            router,
+            limits,
+            std::future::pending(),
+        ));
+        address
+    }
+
     /// Moves the virtual clock on by `seconds`.
     pub async fn advance(&self, seconds: i64) {
         let body = serde_json::json!({ "seconds": seconds }).to_string();
@@ -208,4 +223,20 @@ impl TestResponse {
         assert_eq!(self.status.as_u16(), expected, "body: {}", self.text());
         self
     }
+}
+
+/// Sends one raw request on a fresh connection and reads until the server
+/// closes it (10 s at most). A reset after a dropped connection is as good
+/// as a close.
+pub async fn raw_exchange(address: std::net::SocketAddr, request: &[u8]) -> Vec<u8> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    stream.write_all(request).await.expect("write");
+    let mut received = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut received),
+    )
+    .await;
+    received
 }
